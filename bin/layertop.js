@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Launcher: layertop needs Node >= 22 (Ink 8). When started by an older Node, re-run under the
+// Node 24 that the clone's devDependencies bring (package `node`), so no manual install is needed.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  const bundled = join(here, '..', 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(bundled)) {
+    process.stderr.write(
+      `layertop: needs Node.js 22 or newer (found ${process.version}). Install Node 22+, or run \`npm ci\` in the clone to get Node 24.\n`,
+    );
+    process.exit(1);
+  }
+  const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (r.signal) process.kill(process.pid, r.signal);
+  process.exit(r.status ?? 1);
+}
+await import('../dist/layertop.js');

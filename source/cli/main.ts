@@ -1,0 +1,66 @@
+import type { MeasureProgress } from '../engine/measure.js';
+import { EngineError } from '../engine/engine-error.js';
+import { HelperError } from '../engine/helper-session.js';
+import { connect, startHelper } from '../engine/session.js';
+import { SizeCache } from '../engine/size-cache.js';
+import { scanEngine } from '../engine/scan.js';
+import { EndpointError } from '../engine/endpoint.js';
+import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
+import { exitWith, onCleanup } from './cleanup.js';
+import { dockerSize } from './format.js';
+import { scanTable } from './scan-table.js';
+import { VERSION } from './version.js';
+
+function progressLine(p: MeasureProgress): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(`\r\x1b[Kmeasuring layers ${p.done}/${p.total}  ${dockerSize(p.bytes)} on disk`);
+}
+
+async function scanCommand(args: CliArgs): Promise<number> {
+  const { client, info } = await connect(args);
+  const helper = args.noHelper ? undefined : await startHelper(client, info, args);
+  if (helper) onCleanup(() => helper.close());
+  const cache = new SizeCache(args.noCache ? undefined : SizeCache.defaultFile());
+  try {
+    const model = await scanEngine(client, { helper, cache, info, onProgress: progressLine });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    process.stdout.write(args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`);
+    return 0;
+  } finally {
+    await helper?.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCli(argv);
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case 'version':
+      process.stdout.write(`layertop ${VERSION}\n`);
+      return 0;
+    case 'scan':
+      return scanCommand(args);
+    case 'tui': {
+      if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
+      const { runTui } = await import('../tui/run.js');
+      return runTui(args);
+    }
+  }
+}
+
+const KNOWN = [EngineError, HelperError, EndpointError];
+
+main(process.argv.slice(2)).then(
+  (code) => exitWith(code),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`layertop: ${err.message}\n`);
+      return exitWith(2);
+    }
+    const known = KNOWN.some((k) => err instanceof k);
+    process.stderr.write(`layertop: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
+    return exitWith(1);
+  },
+);

@@ -1,0 +1,84 @@
+import { escapeText } from '../model/escape.js';
+import type { ScanReport } from '../model/report.js';
+import { dockerSize, table } from './format.js';
+
+export function relativeTime(unixSeconds: number, now = Date.now() / 1000): string {
+  const s = Math.max(0, now - unixSeconds);
+  const units: [number, string][] = [
+    [365 * 86400, 'year'],
+    [30 * 86400, 'month'],
+    [7 * 86400, 'week'],
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+  ];
+  for (const [secs, name] of units) {
+    const n = Math.floor(s / secs);
+    if (n >= 1) return `${n} ${name}${n > 1 ? 's' : ''} ago`;
+  }
+  return 'Less than a minute ago';
+}
+
+const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+const opt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : dockerSize(n));
+
+/** `docker system df -v`, with layertop's disk-bytes columns beside Docker's own. */
+export function scanTable(report: ScanReport): string {
+  const imageRows: string[][] = [];
+  for (const img of report.images) {
+    const tags = img.tags.length ? img.tags : ['<none>:<none>'];
+    for (const tag of tags) {
+      const at = tag.lastIndexOf(':');
+      imageRows.push([
+        escapeText(tag.slice(0, at)),
+        escapeText(tag.slice(at + 1)),
+        short(img.id),
+        relativeTime(img.created),
+        dockerSize(img.size),
+        dockerSize(img.sharedSize),
+        dockerSize(img.uniqueSize),
+        String(img.containers),
+        dockerSize(img.diskBytes),
+        dockerSize(img.uniqueDiskBytes),
+      ]);
+    }
+  }
+  const containerRows = report.containers.map((c) => [
+    short(c.id),
+    escapeText(c.image),
+    c.state,
+    opt(c.sizeRw),
+    opt(c.diskBytes),
+    escapeText(c.name),
+  ]);
+  const volumeRows = report.volumes.map((v) => [escapeText(v.name), dockerSize(v.size), opt(v.diskBytes)]);
+  const t = report.totals;
+  const e = report.engine;
+  return [
+    `Engine ${e.host}  Docker ${e.version}  storage ${e.storage}  data root ${escapeText(e.dataRoot)}`,
+    '',
+    'Images space usage:',
+    '',
+    table(
+      ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS', 'DISK', 'UNIQUE DISK'],
+      imageRows,
+    ),
+    '',
+    'Containers space usage:',
+    '',
+    table(['CONTAINER ID', 'IMAGE', 'STATUS', 'SIZE', 'DISK', 'NAMES'], containerRows),
+    '',
+    'Local Volumes space usage:',
+    '',
+    table(['VOLUME NAME', 'SIZE', 'DISK'], volumeRows),
+    '',
+    'Build cache usage:',
+    '',
+    table(
+      ['RECORDS', 'SIZE', 'DISK'],
+      [[String(report.buildCache.records), dockerSize(report.buildCache.size), opt(report.buildCache.diskBytes)]],
+    ),
+    '',
+    `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${dockerSize(t.layersDiskBytes)} on disk)`,
+  ].join('\n');
+}

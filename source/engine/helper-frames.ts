@@ -1,0 +1,85 @@
+// Parsers for the helper's attached stream. Pure and incremental: bytes go in as they arrive,
+// complete units come out. Kept apart from the session so they are unit-tested on hand-made bytes.
+
+/** Splits Docker's multiplexed attach stream (8-byte headers: type, 0, 0, 0, uint32 BE length). */
+export class DockerDemuxer {
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly onChunk: (stream: 'stdout' | 'stderr', data: Buffer) => void) {}
+
+  push(data: Buffer): void {
+    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+    while (this.buf.length >= 8) {
+      const type = this.buf[0];
+      const len = this.buf.readUInt32BE(4);
+      if (this.buf.length < 8 + len) return;
+      const payload = this.buf.subarray(8, 8 + len);
+      this.buf = this.buf.subarray(8 + len);
+      this.onChunk(type === 2 ? 'stderr' : 'stdout', payload);
+    }
+  }
+}
+
+export interface HelperReply {
+  id: number;
+  status: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+const HEADER = /^LT1 (\d+) (\d+) (\d+) (\d+)$/;
+
+/** Reassembles `LT1 <id> <status> <out> <err>\n<out bytes><err bytes>` frames. */
+export class ReplyParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: { id: number; status: number; out: number; err: number } | undefined;
+
+  constructor(
+    private readonly onReply: (reply: HelperReply) => void,
+    private readonly onGarbage: (text: string) => void,
+  ) {}
+
+  push(data: Buffer): void {
+    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+    for (;;) {
+      if (!this.pending) {
+        const nl = this.buf.indexOf(0x0a);
+        if (nl < 0) return;
+        const line = this.buf.subarray(0, nl).toString('latin1');
+        this.buf = this.buf.subarray(nl + 1);
+        const m = HEADER.exec(line);
+        if (!m) {
+          // Anything else on stdout is the shell complaining before a frame: surface it, keep going.
+          this.onGarbage(line);
+          continue;
+        }
+        this.pending = { id: Number(m[1]), status: Number(m[2]), out: Number(m[3]), err: Number(m[4]) };
+      }
+      const { id, status, out, err } = this.pending;
+      if (this.buf.length < out + err) return;
+      const stdout = Buffer.from(this.buf.subarray(0, out));
+      const stderr = Buffer.from(this.buf.subarray(out, out + err));
+      this.buf = this.buf.subarray(out + err);
+      this.pending = undefined;
+      this.onReply({ id, status, stdout, stderr });
+    }
+  }
+}
+
+/** Encodes a request line; the arguments travel as base64 of a NUL-separated list. */
+export function encodeRequest(
+  id: number,
+  op: string,
+  timeoutSec: number,
+  pid: number,
+  args: readonly (string | Buffer)[],
+): string {
+  if (!/^[a-z:]+$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
+  // Paths are bytes: a Buffer argument goes through unchanged (names that are not valid UTF-8).
+  const parts = args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'utf8') : a));
+  for (const p of parts) {
+    if (p.includes(0)) throw new Error('helper: a path cannot contain a NUL byte');
+  }
+  const payload =
+    parts.length === 0 ? '-' : Buffer.concat(parts.flatMap((p) => [p, Buffer.from([0])])).toString('base64');
+  return `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid} ${payload}\n`;
+}

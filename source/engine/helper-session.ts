@@ -1,0 +1,346 @@
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { EngineClient } from './docker-client.js';
+import { describeEngineError, EngineError } from './engine-error.js';
+import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from './helper-frames.js';
+import { HELPER_MAIN } from './helper-script.js';
+
+export const HELPER_LABEL = 'io.layertop.helper';
+export const OWNER_LABEL = 'io.layertop.owner';
+
+export interface HelperOptions {
+  image?: string;
+  /** Force the PID whose mount namespace holds the engine's storage. */
+  targetPid?: number;
+  /** Engine's DockerRootDir: picks the dockerd that owns it when several run. */
+  dataRoot?: string;
+  /** Test hook: skip the --privileged attempt. */
+  noPrivileged?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
+
+interface Pending {
+  resolve: (r: HelperReply) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The capability set that works where the engine refuses --privileged (see README). */
+const FALLBACK_CAPS = ['SYS_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH'];
+
+export class HelperError extends Error {
+  override name = 'HelperError';
+}
+
+/**
+ * ONE long-lived helper container per layertop run, answering many requests over its attached stream.
+ * It dies with layertop whatever the exit: StdinOnce closes its stdin when our connection drops,
+ * its loop ends, and AutoRemove deletes it. close() removes it at once on orderly exits.
+ */
+export class HelperSession {
+  state: HelperState = 'starting';
+  /** The PID whose /proc/<pid>/root is the engine's mount namespace (0: the helper's own view). */
+  hostPid = 0;
+  mode: 'privileged' | 'capabilities' = 'privileged';
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private stream: Duplex | undefined;
+  private container: Dockerode.Container | undefined;
+  private ready: Promise<void>;
+  private readyResolve!: () => void;
+  private readyReject!: (e: Error) => void;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly client: EngineClient,
+    private readonly options: HelperOptions,
+  ) {
+    this.ready = new Promise((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    this.ready.catch(() => {});
+  }
+
+  get containerId(): string | undefined {
+    return this.container?.id;
+  }
+
+  static async start(client: EngineClient, options: HelperOptions = {}): Promise<HelperSession> {
+    const session = new HelperSession(client, options);
+    try {
+      await session.launch();
+      await session.locateEngineNamespace();
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  private get image(): string {
+    return this.options.image ?? 'busybox';
+  }
+
+  private async ensureImage(): Promise<void> {
+    const { docker } = this.client;
+    try {
+      await docker.getImage(this.image).inspect();
+      return;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) {
+        throw new EngineError(describeEngineError(err, this.client.endpoint.host));
+      }
+    }
+    try {
+      const stream = await docker.pull(this.image);
+      await new Promise<void>((res, rej) => docker.modem.followProgress(stream, (e) => (e ? rej(e) : res())));
+    } catch (err) {
+      throw new HelperError(
+        `the helper image "${this.image}" is not on the engine and could not be pulled (${(err as Error).message.split('\n')[0]}); ` +
+          `load it with \`docker pull ${this.image}\` (or \`docker load\`), or pass --helper-image NAME`,
+      );
+    }
+  }
+
+  private async launch(): Promise<void> {
+    await this.ensureImage();
+    try {
+      await this.createAndStart(!this.options.noPrivileged);
+    } catch (err) {
+      if (this.options.noPrivileged) throw err;
+      // Some engines refuse --privileged (a bounding set without CAP_SYS_RESOURCE, rootless, ...).
+      this.options.onLog?.(`helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`);
+      await this.removeContainer();
+      this.resetReady();
+      await this.createAndStart(false);
+    }
+  }
+
+  private resetReady(): void {
+    this.ready = new Promise((res, rej) => {
+      this.readyResolve = res;
+      this.readyReject = rej;
+    });
+    this.ready.catch(() => {});
+  }
+
+  private async createAndStart(privileged: boolean): Promise<void> {
+    const { docker } = this.client;
+    this.mode = privileged ? 'privileged' : 'capabilities';
+    const hostConfig: Dockerode.HostConfig = {
+      PidMode: 'host',
+      NetworkMode: 'none',
+      AutoRemove: true,
+      ...(privileged
+        ? { Privileged: true }
+        : { CapAdd: FALLBACK_CAPS, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] }),
+    };
+    this.container = await docker.createContainer({
+      Image: this.image,
+      Entrypoint: ['sh', '-c', HELPER_MAIN],
+      Cmd: [],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      Labels: {
+        [HELPER_LABEL]: '1',
+        [OWNER_LABEL]: `${hostname()}:${process.pid}`,
+      },
+      HostConfig: hostConfig,
+    });
+    const stream = (await this.container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
+    this.stream = stream;
+    const replies = new ReplyParser(
+      (r) => this.onReply(r),
+      (line) => this.options.onLog?.(`helper: ${line}`),
+    );
+    const demux = new DockerDemuxer((which, data) => {
+      if (which === 'stdout') replies.push(data);
+      else this.options.onLog?.(`helper stderr: ${data.toString('utf8').trim()}`);
+    });
+    stream.on('data', (d: Buffer) => demux.push(d));
+    stream.on('end', () => this.onLost());
+    stream.on('close', () => this.onLost());
+    stream.on('error', () => this.onLost());
+    await this.container.start();
+    const timer = setTimeout(() => this.readyReject(new HelperError('the helper did not answer within 20 s')), 20_000);
+    try {
+      await this.ready;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.state = 'ready';
+  }
+
+  private onReply(reply: HelperReply): void {
+    if (reply.id === 0) {
+      this.readyResolve();
+      return;
+    }
+    const p = this.pending.get(reply.id);
+    if (!p) return; // a reply that arrives after its timeout
+    this.pending.delete(reply.id);
+    clearTimeout(p.timer);
+    p.resolve(reply);
+  }
+
+  private onLost(): void {
+    if (this.state === 'closed' || this.state === 'lost') return;
+    if (this.state === 'starting') {
+      this.readyReject(new HelperError('the helper exited during start-up'));
+      return;
+    }
+    this.state = 'lost';
+    const err = new HelperError('the helper session was lost (did the engine stop or restart?)');
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+  }
+
+  /** Sends one request; resolves with its reply whatever the exit status. */
+  request(op: string, args: readonly (string | Buffer)[] = [], timeoutMs = 120_000, pid = this.hostPid): Promise<HelperReply> {
+    if (this.state !== 'ready' || !this.stream) {
+      return Promise.reject(new HelperError(`the helper is ${this.state}`));
+    }
+    const id = this.nextId++;
+    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args);
+    return new Promise<HelperReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new HelperError(`helper request "${op}" timed out after ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs + 2_000);
+      this.pending.set(id, { resolve, reject, timer });
+      this.stream?.write(line);
+    });
+  }
+
+  /** Like request(), but a non-zero exit status becomes an error carrying the helper's stderr. */
+  async run(op: string, args: readonly (string | Buffer)[] = [], timeoutMs?: number): Promise<Buffer> {
+    const r = await this.request(op, args, timeoutMs);
+    if (r.status !== 0) {
+      const why = r.status === 124 || r.status === 143 ? 'timed out' : r.stderr.toString('utf8').trim();
+      throw new HelperError(`helper ${op} failed (${r.status}): ${why}`);
+    }
+    return r.stdout;
+  }
+
+  /**
+   * Finds the dockerd whose mount namespace holds the data root: with --pid=host the helper sees
+   * host PIDs. Prefer the dockerd whose command line names the data root, then any dockerd that
+   * can see it, then PID 1. --target-pid overrides.
+   */
+  private async locateEngineNamespace(): Promise<void> {
+    if (this.options.targetPid !== undefined) {
+      this.hostPid = this.options.targetPid;
+      await this.checkRoot();
+      return;
+    }
+    const out = (await this.run('procs', [], 20_000, )).toString('latin1');
+    const procs = out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [pid, comm, ...rest] = line.split(' ');
+        return { pid: Number(pid), comm, args: rest.join(' ').split('\x01') };
+      });
+    const dataRoot = this.options.dataRoot;
+    const dockerds = procs.filter((p) => p.comm === 'dockerd');
+    const named = dataRoot ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`)) : [];
+    const candidates = [...named, ...dockerds.filter((p) => !named.includes(p)), { pid: 1 }];
+    for (const c of candidates) {
+      this.hostPid = c.pid;
+      if (!dataRoot) return;
+      const ok = (await this.run('access', [dataRoot])).toString().trim() === '1';
+      if (ok) return;
+    }
+    throw new HelperError(
+      `the helper cannot reach the engine's data root ${dataRoot ?? ''} through any dockerd or PID 1; ` +
+        'pass --target-pid PID (the PID of dockerd on the engine host)',
+    );
+  }
+
+  private async checkRoot(): Promise<void> {
+    const dataRoot = this.options.dataRoot;
+    if (!dataRoot) return;
+    const ok = (await this.run('access', [dataRoot])).toString().trim() === '1';
+    if (!ok) throw new HelperError(`PID ${this.hostPid} does not see the data root ${dataRoot}`);
+  }
+
+  private async removeContainer(): Promise<void> {
+    const c = this.container;
+    this.container = undefined;
+    this.stream?.destroy();
+    this.stream = undefined;
+    if (!c) return;
+    try {
+      await c.remove({ force: true });
+    } catch {
+      // already gone (AutoRemove) or the engine is unreachable: the reaper handles leftovers
+    }
+  }
+
+  /** Stops and removes the helper. Safe to call more than once. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.state = 'closed';
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new HelperError('the helper session was closed'));
+      }
+      this.pending.clear();
+      this.closing = this.removeContainer();
+    }
+    return this.closing;
+  }
+}
+
+/**
+ * Removes helpers left by layertop processes that no longer exist on this machine.
+ * Helpers owned by a live process, or by another machine, are left alone.
+ */
+export async function reapStaleHelpers(client: EngineClient): Promise<number> {
+  const list = (await client.docker.listContainers({
+    all: true,
+    filters: { label: [HELPER_LABEL] },
+  })) as { Id: string; Labels?: Record<string, string> }[];
+  let removed = 0;
+  for (const c of list) {
+    const owner = c.Labels?.[OWNER_LABEL] ?? '';
+    const sep = owner.lastIndexOf(':');
+    const host = owner.slice(0, sep);
+    const pid = Number(owner.slice(sep + 1));
+    if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) continue;
+    if (processAlive(pid)) continue;
+    try {
+      await client.docker.getContainer(c.Id).remove({ force: true });
+      removed++;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

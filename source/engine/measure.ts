@@ -1,0 +1,77 @@
+import type { HelperSession } from './helper-session.js';
+import { type DirMeasure, parseMeasure } from './measure-parse.js';
+import { SizeCache } from './size-cache.js';
+
+export interface MeasureTarget {
+  dir: string;
+  /** Content subdirectory (diff for overlay2, fs for containerd snapshots); absent: whole dir. */
+  sub?: 'diff' | 'fs' | undefined;
+  /** Set for immutable image layers: their sizes are cached under this chainID. */
+  chainId?: string | undefined;
+}
+
+export interface MeasureProgress {
+  done: number;
+  total: number;
+  bytes: number;
+}
+
+export interface MeasureOptions {
+  cache?: SizeCache | undefined;
+  engineId: string;
+  onProgress?: ((p: MeasureProgress) => void) | undefined;
+  /** Directories per helper request: large enough to amortize a round trip, small enough for progress. */
+  batchSize?: number;
+}
+
+/** Measures directories through the helper in batches; cached image layers are not walked again. */
+export async function measureDirs(
+  helper: HelperSession,
+  targets: readonly MeasureTarget[],
+  options: MeasureOptions,
+): Promise<Map<string, DirMeasure>> {
+  const out = new Map<string, DirMeasure>();
+  const todo: MeasureTarget[] = [];
+  let bytes = 0;
+  for (const t of targets) {
+    const hit = t.chainId ? options.cache?.get(SizeCache.key(options.engineId, t.chainId, t.dir)) : undefined;
+    if (hit) {
+      out.set(t.dir, { ...hit, entries: 0, missing: false, partial: false });
+      bytes += hit.diskBytes;
+    } else todo.push(t);
+  }
+  const total = targets.length;
+  options.onProgress?.({ done: out.size, total, bytes });
+  const batch = options.batchSize ?? 16;
+  const groups = new Map<string, MeasureTarget[]>();
+  for (const t of todo) {
+    const op = t.sub ? `measure:${t.sub}` : 'measure';
+    const list = groups.get(op) ?? [];
+    list.push(t);
+    groups.set(op, list);
+  }
+  for (const [op, list] of groups) {
+    for (let i = 0; i < list.length; i += batch) {
+      const chunk = list.slice(i, i + batch);
+      const stdout = await helper.run(
+        op,
+        chunk.map((t) => t.dir),
+        600_000,
+      );
+      const parsed = parseMeasure(stdout.toString('latin1'), op !== 'measure');
+      chunk.forEach((t, j) => {
+        const m = parsed[j] ?? { apparentBytes: 0, diskBytes: 0, entries: 0, missing: true, partial: true };
+        out.set(t.dir, m);
+        bytes += m.diskBytes;
+        if (t.chainId && !m.missing && !m.partial) {
+          options.cache?.set(SizeCache.key(options.engineId, t.chainId, t.dir), {
+            apparentBytes: m.apparentBytes,
+            diskBytes: m.diskBytes,
+          });
+        }
+      });
+      options.onProgress?.({ done: out.size, total, bytes });
+    }
+  }
+  return out;
+}

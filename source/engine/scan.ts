@@ -1,0 +1,187 @@
+import { layerCommandsFromApiHistory, layerCommandsFromConfig, type ConfigHistoryEntry } from '../model/history.js';
+import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
+import { chainIds } from '../model/chain-id.js';
+import type { ContainerInput, EngineFacts, ImageInput, LayerFacts, StorageKind, VolumeInput } from '../model/types.js';
+import type { ApiInfo } from './api-types.js';
+import type { EngineClient } from './docker-client.js';
+import { parseRead } from './helper-read.js';
+import type { HelperSession } from './helper-session.js';
+import { getInfo, type Inventory, mapLimit, readInventory } from './inventory.js';
+import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure.js';
+import type { DirMeasure } from './measure-parse.js';
+import type { SizeCache } from './size-cache.js';
+import type { StorageLayout } from './storage-layout.js';
+import { overlay2Layout } from './storage-overlay2.js';
+
+export function storageKind(info: ApiInfo): StorageKind {
+  const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
+  if (driverType?.startsWith('io.containerd.snapshotter')) return 'containerd';
+  return 'overlay2';
+}
+
+export function engineFacts(client: EngineClient, info: ApiInfo): EngineFacts {
+  return {
+    host: client.endpoint.host,
+    version: info.ServerVersion ?? client.serverVersion,
+    apiVersion: client.apiVersion,
+    storage: storageKind(info),
+    dataRoot: info.DockerRootDir,
+  };
+}
+
+export interface ScanOptions {
+  helper?: HelperSession | undefined;
+  cache?: SizeCache | undefined;
+  onProgress?: ((p: MeasureProgress) => void) | undefined;
+  info?: ApiInfo | undefined;
+}
+
+const ANON_LABEL = 'com.docker.volume.anonymous';
+
+function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
+  const images: ImageInput[] = inv.images.map((img) => {
+    const inspect = inv.inspects.get(img.Id);
+    const diffIds = inspect?.RootFS?.Layers ?? [];
+    return {
+      id: img.Id,
+      tags: (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      created: img.Created,
+      diffIds,
+      layerCommands: new Array(diffIds.length).fill(undefined),
+      engineSize: img.Size,
+      engineSharedSize: img.SharedSize,
+      labels: img.Labels ?? {},
+    };
+  });
+  const containers: ContainerInput[] = inv.containers.map((c) => ({
+    id: c.Id,
+    name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+    imageId: c.ImageID,
+    image: c.Image,
+    state: c.State,
+    created: c.Created,
+    labels: c.Labels ?? {},
+    sizeRw: c.SizeRw,
+    volumes: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string),
+  }));
+  const volumes: VolumeInput[] = inv.volumes.map((v) => ({
+    name: v.Name,
+    size: Math.max(0, v.UsageData?.Size ?? 0),
+    anonymous: (v.Labels ?? {})[ANON_LABEL] !== undefined || /^[0-9a-f]{64}$/.test(v.Name),
+    refCount: v.UsageData?.RefCount ?? 0,
+    labels: v.Labels ?? {},
+    ...(v.CreatedAt ? { created: Date.parse(v.CreatedAt) / 1000 } : {}),
+  }));
+  const bc = inv.df.BuildCache ?? [];
+  const layerFacts = new Map<string, LayerFacts>();
+  return {
+    engine: engineFacts(client, inv.info),
+    images,
+    layerFacts,
+    containers,
+    volumes,
+    networks: inv.networks.map((n) => ({
+      id: n.Id,
+      name: n.Name,
+      driver: n.Driver,
+      builtin: ['bridge', 'host', 'none'].includes(n.Name),
+      containers: Object.keys(n.Containers ?? {}).length,
+      labels: n.Labels ?? {},
+      ...(n.Created ? { created: Date.parse(n.Created) / 1000 } : {}),
+    })),
+    // docker system df counts build cache records that are not shared with images.
+    buildCache: { records: bc.length, size: bc.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) },
+  };
+}
+
+/** API-only inputs: what the first frame shows before the helper has measured anything. */
+export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise<ScanModel> {
+  const inv = await readInventory(client, info ?? (await getInfo(client)));
+  const inputs = baseInputs(client, inv);
+  await mapLimit(inputs.images, 8, async (img) => {
+    try {
+      const history = (await client.docker.getImage(img.id).history()) as { CreatedBy?: string; Size?: number }[];
+      img.layerCommands = layerCommandsFromApiHistory(history, img.diffIds.length);
+    } catch {
+      // image removed meanwhile: no commands
+    }
+  });
+  return buildScanModel(inputs);
+}
+
+/** The full scan: API inventory, storage layout through the helper, and measured sizes. */
+export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
+  const info = options.info ?? (await getInfo(client));
+  const inv = await readInventory(client, info);
+  const inputs = baseInputs(client, inv);
+  const helper = options.helper;
+  if (!helper) return buildScanModel(inputs);
+
+  const kind = storageKind(info);
+  const allChains = new Set<string>();
+  for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
+  const containerIds = inputs.containers.map((c) => c.id);
+  let layout: StorageLayout;
+  if (kind === 'overlay2') {
+    layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds);
+  } else {
+    const { containerdLayout } = await import('./storage-containerd.js');
+    layout = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images);
+  }
+
+  // Build commands from the image configs (exact), read through the helper in one request.
+  const configPaths = inputs.images.map((i) => layout.imageConfigPath(i.id));
+  const configs = parseRead(await helper.run('read', configPaths), configPaths.length);
+  inputs.images.forEach((img, i) => {
+    const raw = configs[i];
+    if (!raw) return;
+    try {
+      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
+      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
+    } catch {
+      // unreadable config: leave the commands unknown
+    }
+  });
+
+  const targets: MeasureTarget[] = [];
+  for (const [chainId, l] of layout.layers) targets.push({ dir: l.path, sub: layout.contentSub, chainId });
+  for (const c of inputs.containers) {
+    const paths = layout.containers.get(c.id);
+    if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
+    if (paths?.initPath) targets.push({ dir: paths.initPath, sub: layout.contentSub });
+    targets.push({ dir: `${info.DockerRootDir}/containers/${c.id}` });
+  }
+  for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
+  for (const d of layout.buildCacheDirs) targets.push({ dir: d });
+  targets.push(...layout.extraTargets);
+
+  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
+  const measured = await measureDirs(helper, targets, { cache: options.cache, engineId, onProgress: options.onProgress });
+  options.cache?.save();
+  const disk = (dir: string | undefined): number | undefined => (dir ? measured.get(dir)?.diskBytes : undefined);
+  const get = (dir: string): DirMeasure | undefined => measured.get(dir);
+
+  for (const [chainId, l] of layout.layers) {
+    const m = get(l.path);
+    const diffId = '';
+    inputs.layerFacts.set(chainId, {
+      chainId,
+      diffId,
+      size: l.size ?? m?.apparentBytes ?? 0,
+      path: l.path,
+      ...(m && !m.missing ? { measuredSize: m.apparentBytes, diskBytes: m.diskBytes } : {}),
+    });
+  }
+  for (const c of inputs.containers) {
+    const paths = layout.containers.get(c.id);
+    c.path = paths?.path;
+    c.initPath = paths?.initPath;
+    c.diskBytes = (disk(paths?.path) ?? 0) + (disk(paths?.initPath) ?? 0);
+    c.metaDiskBytes = disk(`${info.DockerRootDir}/containers/${c.id}`) ?? 0;
+  }
+  for (const v of inputs.volumes) v.diskBytes = disk(`${info.DockerRootDir}/volumes/${v.name}`) ?? 0;
+  inputs.buildCache.diskBytes =
+    layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0) +
+    layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
+  return buildScanModel(inputs);
+}

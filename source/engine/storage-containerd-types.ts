@@ -1,0 +1,1 @@
+export type { ImageInput as ModelImage } from '../model/types.js';

@@ -1,0 +1,19 @@
+import type { MeasureTarget } from './measure.js';
+
+/** Where a storage backend keeps each thing on the engine host. */
+export interface StorageLayout {
+  kind: 'overlay2' | 'containerd';
+  dataRoot: string;
+  /** chainID → layer directory and the engine's own byte count for it. */
+  layers: Map<string, { path: string; size: number | undefined }>;
+  /** container ID → writable and init layer directories. */
+  containers: Map<string, { path?: string | undefined; initPath?: string | undefined }>;
+  /** Directories that only build cache (or nothing) holds: they go with `docker builder prune`. */
+  buildCacheDirs: string[];
+  /** Sub directory holding a layer's files: diff (overlay2) or fs (containerd snapshots). */
+  contentSub: 'diff' | 'fs';
+  /** image ID → where its config JSON lives on the host. */
+  imageConfigPath: (imageId: string) => string;
+  /** Extra targets to measure (build cache metadata, content blobs) with what they belong to. */
+  extraTargets: MeasureTarget[];
+}

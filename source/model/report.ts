@@ -1,0 +1,132 @@
+import { type ImageSizes, imageSizes } from './image-sizes.js';
+import { buildLayerGraph, type LayerGraph } from './layer-graph.js';
+import type {
+  BuildCacheInput,
+  ContainerInput,
+  EngineFacts,
+  ImageInput,
+  LayerFacts,
+  NetworkInput,
+  VolumeInput,
+} from './types.js';
+
+export interface ScanInputs {
+  engine: EngineFacts;
+  images: ImageInput[];
+  layerFacts: Map<string, LayerFacts>;
+  containers: ContainerInput[];
+  volumes: VolumeInput[];
+  networks: NetworkInput[];
+  buildCache: BuildCacheInput;
+  /** Disk bytes of the whole data root (and containerd's root where it is separate), when measured. */
+  dataRootDiskBytes?: number | undefined;
+}
+
+export interface ImageReport extends ImageSizes {
+  engineSize: number | undefined;
+  engineSharedSize: number | undefined;
+  created: number;
+}
+
+export interface LayerReport {
+  chainId: string;
+  diffId: string;
+  parent: string | null;
+  path: string | null;
+  size: number;
+  measuredSize: number | null;
+  diskBytes: number | null;
+  images: string[];
+  createdBy: string | null;
+}
+
+export interface ContainerReport {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  state: string;
+  sizeRw: number | null;
+  diskBytes: number | null;
+}
+
+export interface ScanReport {
+  engine: EngineFacts;
+  images: ImageReport[];
+  layers: LayerReport[];
+  containers: ContainerReport[];
+  buildCache: BuildCacheInput;
+  volumes: { name: string; size: number; diskBytes: number | null }[];
+  networks: { id: string; name: string; driver: string; containers: number }[];
+  totals: {
+    images: number;
+    layers: number;
+    layersSize: number;
+    layersDiskBytes: number;
+    containersDiskBytes: number;
+    dataRootDiskBytes: number | null;
+  };
+}
+
+export interface ScanModel {
+  inputs: ScanInputs;
+  graph: LayerGraph;
+  report: ScanReport;
+}
+
+/** Derives every number layertop shows from the gathered inputs. Pure. */
+export function buildScanModel(inputs: ScanInputs): ScanModel {
+  const graph = buildLayerGraph(inputs.images, inputs.layerFacts, inputs.containers);
+  const sizes = imageSizes(inputs.images, graph, inputs.containers);
+  const images: ImageReport[] = sizes.map((s, i) => {
+    const input = inputs.images[i] as ImageInput;
+    return { ...s, engineSize: input.engineSize, engineSharedSize: input.engineSharedSize, created: input.created };
+  });
+  const layers: LayerReport[] = [...graph.layers.values()].map((n) => ({
+    chainId: n.chainId,
+    diffId: n.diffId,
+    parent: n.parent ?? null,
+    path: n.path ?? null,
+    size: n.size,
+    measuredSize: n.measuredSize ?? null,
+    diskBytes: n.diskBytes ?? null,
+    images: n.images,
+    createdBy: n.createdBy ?? null,
+  }));
+  const containers: ContainerReport[] = inputs.containers.map((c) => ({
+    id: c.id,
+    name: c.name,
+    image: c.image,
+    imageId: c.imageId,
+    state: c.state,
+    sizeRw: c.sizeRw ?? null,
+    diskBytes: c.diskBytes ?? null,
+  }));
+  let layersSize = 0;
+  let layersDiskBytes = 0;
+  for (const n of graph.layers.values()) {
+    layersSize += n.size;
+    layersDiskBytes += n.diskBytes ?? 0;
+  }
+  return {
+    inputs,
+    graph,
+    report: {
+      engine: inputs.engine,
+      images,
+      layers,
+      containers,
+      buildCache: inputs.buildCache,
+      volumes: inputs.volumes.map((v) => ({ name: v.name, size: v.size, diskBytes: v.diskBytes ?? null })),
+      networks: inputs.networks.map((n) => ({ id: n.id, name: n.name, driver: n.driver, containers: n.containers })),
+      totals: {
+        images: images.length,
+        layers: layers.length,
+        layersSize,
+        layersDiskBytes,
+        containersDiskBytes: inputs.containers.reduce((a, c) => a + (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0), 0),
+        dataRootDiskBytes: inputs.dataRootDiskBytes ?? null,
+      },
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// The data the model works on. Everything here is plain data: the engine layer fills it,
+// the model derives sizes from it, the CLI and the TUI only render it.
+
+/** One image as the engine describes it, plus what layertop read from its config. */
+export interface ImageInput {
+  id: string;
+  tags: string[];
+  created: number;
+  /** Uncompressed layer digests, bottom to top (RootFS.Layers). */
+  diffIds: string[];
+  /** Build commands of the layer-creating history entries, bottom to top, aligned with diffIds. */
+  layerCommands: (string | undefined)[];
+  /** The engine's /system/df figures, kept to compare against. */
+  engineSize?: number;
+  engineSharedSize?: number;
+  /** Bytes the image holds outside its layers (containerd store: compressed blobs). */
+  contentBytes?: number;
+  contentDiskBytes?: number;
+  labels?: Record<string, string>;
+}
+
+/** What layertop knows of one layer directory. */
+export interface LayerFacts {
+  chainId: string;
+  diffId: string;
+  /** The engine's own byte count for the layer (layerdb `size` / snapshot usage). */
+  size: number;
+  /** The directory on the engine host that holds the layer, when known. */
+  path?: string;
+  /** Apparent bytes measured by layertop, counted the way Docker counts them. */
+  measuredSize?: number;
+  /** Allocated bytes on disk of the whole layer directory (blocks, hard links once). */
+  diskBytes?: number;
+}
+
+export interface ContainerInput {
+  id: string;
+  name: string;
+  imageId: string;
+  image: string;
+  state: string;
+  created: number;
+  labels?: Record<string, string>;
+  /** Docker's SizeRw. */
+  sizeRw?: number;
+  /** Writable layer directory, init layer directory and their measured disk bytes. */
+  path?: string;
+  initPath?: string;
+  diskBytes?: number;
+  /** Bytes of the container's own metadata dir (logs, config): containers/<id>. */
+  metaDiskBytes?: number;
+  volumes: string[];
+}
+
+export interface VolumeInput {
+  name: string;
+  size: number;
+  diskBytes?: number;
+  anonymous: boolean;
+  refCount: number;
+  labels?: Record<string, string>;
+  created?: number;
+}
+
+export interface NetworkInput {
+  id: string;
+  name: string;
+  driver: string;
+  builtin: boolean;
+  containers: number;
+  created?: number;
+  labels?: Record<string, string>;
+}
+
+export interface BuildCacheInput {
+  records: number;
+  size: number;
+  diskBytes?: number;
+}
+
+export type StorageKind = 'overlay2' | 'containerd';
+
+export interface EngineFacts {
+  host: string;
+  version: string;
+  apiVersion: string;
+  storage: StorageKind;
+  dataRoot: string;
+}
