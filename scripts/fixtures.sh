@@ -7,10 +7,6 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cache="$here/.cache/fixtures"
 imgs="$here/test/fixtures/images"
 export PATH="$here/.cache/engine/root/usr/bin:$here/.cache/engine/root/usr/sbin:$PATH"
-: "${DOCKER_HOST:?fixtures: set DOCKER_HOST to a test engine socket (scripts/engines.sh env NAME)}"
-sock=${DOCKER_HOST#unix://}
-[ -f "$(dirname "$sock")/layertop-test-engine" ] || {
-  echo "fixtures: $DOCKER_HOST is not a layertop test engine; refusing to build fixtures there" >&2; exit 1; }
 mkdir -p "$cache"
 
 bootstrap_assets() {
@@ -43,6 +39,10 @@ build() { # build NAME DOCKERFILE [extra args]
 
 bootstrap_assets
 if [ "${1:-}" = assets ]; then exit 0; fi
+: "${DOCKER_HOST:?fixtures: set DOCKER_HOST to a test engine socket (scripts/engines.sh env NAME)}"
+sock=${DOCKER_HOST#unix://}
+[ -f "$(dirname "$sock")/layertop-test-engine" ] || {
+  echo "fixtures: $DOCKER_HOST is not a layertop test engine; refusing to build fixtures there" >&2; exit 1; }
 docker image inspect busybox:latest >/dev/null 2>&1 || docker import -c 'CMD ["sh"]' "$cache/busybox.tar" busybox:latest >/dev/null
 docker image inspect layertop-test/debian:bookworm >/dev/null 2>&1 \
   || docker import -c 'CMD ["bash"]' "$cache/debian-minbase.tar" layertop-test/debian:bookworm >/dev/null

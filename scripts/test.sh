@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite: format and lint, types, bundle, unit tests, then the engine tests against
+# throwaway engines that this script starts (overlay2, containerd store, standalone containerd)
+# and always stops, also when something fails.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export PATH="$here/node_modules/.bin:$PATH"   # Node 24 from the `node` devDependency
+echo "test: node $(node --version)"
+
+biome check .
+tsc --noEmit -p .
+node scripts/build.mjs
+
+engines=(overlay2 containerd containerd-ext)
+if [ "$(id -u)" != 0 ]; then
+  if [ "${CI:-}" = true ]; then
+    echo "test: FAIL: engine tests need root to start dockerd, and CI must run them" >&2
+    exit 1
+  fi
+  echo "################################################################################"
+  echo "# test: NOT ROOT: the engine tests are SKIPPED. Only unit tests ran.           #"
+  echo "# Run as root (or sudo npm test) to run the suite against real engines.        #"
+  echo "################################################################################"
+  exec vitest run --project unit
+fi
+
+export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-test.$$}
+export LAYERTOP_CACHE_DIR="$LAYERTOP_ENGINES_DIR/size-cache"
+cleanup() { bash "$here/scripts/engines.sh" stop || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bash scripts/engines.sh start "${engines[@]}"
+bash scripts/fixtures.sh assets >/dev/null
+pids=()
+for n in "${engines[@]}"; do
+  ( eval "export $(bash scripts/engines.sh env "$n" | tr '\n' ' ')"; bash scripts/fixtures.sh ) &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+
+json="{"
+for n in "${engines[@]}"; do
+  json+="\"$n\":{\"host\":\"unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock\",\"config\":\"$LAYERTOP_ENGINES_DIR/$n/config\"},"
+done
+export LAYERTOP_TEST_ENGINES="${json%,}}"
+vitest run

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { dockerSize } from '../../source/cli/format.js';
+import { cleanCommand, layerCommandsFromApiHistory, layerCommandsFromConfig } from '../../source/model/history.js';
+
+describe('dockerSize (go-units HumanSize, as docker system df prints)', () => {
+  it.each([
+    [0, '0B'],
+    [436, '436B'],
+    [20013, '20.01kB'],
+    [1984162, '1.984MB'],
+    [205253687, '205.3MB'],
+    [198899454, '198.9MB'],
+    [72800000, '72.8MB'],
+    [1000000, '1MB'],
+    [999999, '1000kB'],
+    [1e12, '1TB'],
+  ])('%d bytes → %s', (n, s) => expect(dockerSize(n)).toBe(s));
+});
+
+describe('build commands per layer', () => {
+  it('takes the layer-making steps from the config history, bottom to top', () => {
+    const history = [
+      { created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
+      { created_by: '/bin/sh -c #(nop)  CMD ["bash"]', empty_layer: true },
+      { created_by: 'RUN /bin/sh -c make # buildkit' },
+    ];
+    expect(layerCommandsFromConfig(history, 2)).toEqual(['ADD file:abc in /', 'RUN make']);
+  });
+
+  it('falls back to the API history (newest first), skipping metadata-only steps', () => {
+    const api = [
+      { CreatedBy: 'CMD ["sleep" "infinity"]', Size: 0 },
+      { CreatedBy: 'RUN /bin/sh -c true # buildkit', Size: 0 },
+      { CreatedBy: 'Imported from -', Size: 100 },
+    ];
+    expect(layerCommandsFromApiHistory(api, 2)).toEqual(['Imported from -', 'RUN true']);
+  });
+
+  it('aligns from the top when the history does not match the layer count', () => {
+    expect(layerCommandsFromConfig([{ created_by: 'RUN a' }], 3)).toEqual([undefined, undefined, 'RUN a']);
+    expect(cleanCommand('/bin/sh -c apt-get update')).toBe('RUN apt-get update');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from '../../source/engine/helper-frames.js';
+import { parseList, parseRead } from '../../source/engine/helper-read.js';
+
+function muxed(type: number, payload: string | Buffer): Buffer {
+  const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+  const h = Buffer.alloc(8);
+  h[0] = type;
+  h.writeUInt32BE(body.length, 4);
+  return Buffer.concat([h, body]);
+}
+
+describe('helper stream framing', () => {
+  it('demuxes stdout and stderr even when headers arrive split across chunks', () => {
+    const got: string[] = [];
+    const d = new DockerDemuxer((s, b) => got.push(`${s}:${b.toString()}`));
+    const all = Buffer.concat([muxed(1, 'hello'), muxed(2, 'oops'), muxed(1, 'x')]);
+    for (let i = 0; i < all.length; i += 3) d.push(all.subarray(i, i + 3));
+    expect(got.join('').replace(/stdout:/g, '')).toContain('hello');
+    expect(got).toContain('stderr:oops');
+  });
+
+  it('reassembles replies whose bodies hold newlines, NULs and fake headers', () => {
+    const replies: HelperReply[] = [];
+    const garbage: string[] = [];
+    const p = new ReplyParser((r) => replies.push(r), (g) => garbage.push(g));
+    const body = Buffer.from('line\nLT1 9 0 3 0\nabc\0\xff', 'latin1');
+    const wire = Buffer.concat([Buffer.from(`noise\nLT1 7 3 ${body.length} 4\n`), body, Buffer.from('err!LT1 8 0 0 0\n')]);
+    for (const byte of wire) p.push(Buffer.from([byte]));
+    expect(garbage).toEqual(['noise']);
+    expect(replies.map((r) => [r.id, r.status])).toEqual([
+      [7, 3],
+      [8, 0],
+    ]);
+    expect(replies[0]?.stdout.equals(body)).toBe(true);
+    expect(replies[0]?.stderr.toString()).toBe('err!');
+  });
+
+  it('sends arguments as base64 data, never as shell text', () => {
+    const line = encodeRequest(5, 'measure:diff', 30, 1234, ['/a b/$(reboot)', Buffer.from([0x66, 0xff])]);
+    const [id, op, tmo, pid, b64, ...rest] = line.trimEnd().split(' ');
+    expect([id, op, tmo, pid, rest.length]).toEqual(['5', 'measure:diff', '30', '1234', 0]);
+    expect(Buffer.from(b64 ?? '', 'base64')).toEqual(Buffer.concat([Buffer.from('/a b/$(reboot)\0'), Buffer.from([0x66, 0xff, 0])]));
+    expect(() => encodeRequest(1, 'rm -rf', 1, 0, [])).toThrow(/bad op/);
+    expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'])).toThrow(/NUL/);
+  });
+
+  it('parses read and list replies, including unreadable files and empty directories', () => {
+    const r = parseRead(Buffer.from('3\nabc-1\n0\n'.replace('abc-1', 'abc-1'), 'latin1'), 3);
+    expect(r.map((b) => b?.toString())).toEqual(['abc', undefined, '']);
+    const l = parseList(Buffer.from('./a\0./b\n c\0\0\0\0\0', 'latin1'));
+    expect(l.map((x) => x.map((b) => b.toString()))).toEqual([['./a', './b\n c'], []]);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { chainIds } from '../../source/model/chain-id.js';
+import { imageSizes } from '../../source/model/image-sizes.js';
+import { buildLayerGraph } from '../../source/model/layer-graph.js';
+import type { ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
+
+const diff = (c: string) => `sha256:${c.repeat(64)}`;
+const image = (id: string, diffs: string[]): ImageInput => ({
+  id,
+  tags: [`${id}:latest`],
+  created: 0,
+  diffIds: diffs.map(diff),
+  layerCommands: diffs.map((x) => `RUN make ${x}`),
+});
+
+// base(1000 B, 4096 disk) <- common(200, 8192) <- a(30, 4096) ; common <- b(50, 12288) ; other base(7)
+const images = [image('a', ['0', '1', '2']), image('b', ['0', '1', '3']), image('solo', ['9'])];
+const sizes: Record<string, [number, number]> = { '0': [1000, 4096], '1': [200, 8192], '2': [30, 4096], '3': [50, 12288], '9': [7, 4096] };
+function facts(): Map<string, LayerFacts> {
+  const m = new Map<string, LayerFacts>();
+  for (const img of images) {
+    const chain = chainIds(img.diffIds);
+    chain.forEach((c, i) => {
+      const key = img.diffIds[i]?.slice(7, 8) ?? '';
+      const [size, disk] = sizes[key] ?? [0, 0];
+      m.set(c, { chainId: c, diffId: img.diffIds[i] ?? '', size, diskBytes: disk });
+    });
+  }
+  return m;
+}
+
+describe('layer graph', () => {
+  const containers: ContainerInput[] = [
+    { id: 'c1', name: 'web', imageId: 'a', image: 'a', state: 'running', created: 0, volumes: [] },
+  ];
+  const graph = buildLayerGraph(images, facts(), containers);
+
+  it('holds a layer shared by several images once, with every image that uses it', () => {
+    expect(graph.layers.size).toBe(5);
+    expect(graph.roots).toHaveLength(2);
+    const [base, common, top] = graph.imageChains.get('a') ?? [];
+    expect(graph.layers.get(base ?? '')?.images).toEqual(['a', 'b']);
+    expect(graph.layers.get(common ?? '')?.children).toHaveLength(2);
+    expect(graph.layers.get(top ?? '')?.topOf).toEqual(['a']);
+    expect(graph.layers.get(top ?? '')?.containers).toEqual(['c1']);
+    expect(graph.layers.get(top ?? '')?.createdBy).toBe('RUN make 2');
+  });
+
+  it('sums size, shared and unique as Docker does, and disk bytes beside them', () => {
+    const bySize = Object.fromEntries(imageSizes(images, graph, containers).map((s) => [s.id, s]));
+    expect(bySize.a).toMatchObject({ size: 1230, sharedSize: 1200, uniqueSize: 30, diskBytes: 16384, uniqueDiskBytes: 4096, containers: 1 });
+    expect(bySize.b).toMatchObject({ size: 1250, sharedSize: 1200, uniqueSize: 50, uniqueDiskBytes: 12288, containers: 0 });
+    expect(bySize.solo).toMatchObject({ size: 7, sharedSize: 0, uniqueSize: 7, diskBytes: 4096, uniqueDiskBytes: 4096 });
+  });
+
+  it('counts an image listed under two tags once (one ID, one image)', () => {
+    const g = buildLayerGraph([images[0] as ImageInput], facts());
+    const [base] = g.imageChains.get('a') ?? [];
+    expect(g.layers.get(base ?? '')?.images).toEqual(['a']);
+  });
+});
