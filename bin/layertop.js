@@ -16,7 +16,9 @@ if (major < 22) {
     );
     process.exit(1);
   }
-  const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   if (r.signal) process.kill(process.pid, r.signal);
   process.exit(r.status ?? 1);
 }

@@ -70,7 +70,8 @@ export function parseCli(argv: string[]): CliArgs {
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
     targetPid = Number(v['target-pid']);
-    if (!Number.isInteger(targetPid) || targetPid < 1) throw new UsageError('--target-pid takes a process ID');
+    if (!Number.isInteger(targetPid) || targetPid < 1)
+      throw new UsageError('--target-pid takes a process ID');
   }
   return {
     command,

@@ -8,7 +8,7 @@ let exiting = false;
 
 export function onCleanup(task: Task): () => void {
   tasks.add(task);
-  install();
+  installExitHandlers();
   return () => tasks.delete(task);
 }
 
@@ -28,7 +28,8 @@ export async function exitWith(code: number): Promise<never> {
   process.exit(code);
 }
 
-function install(): void {
+/** Installed first thing: a signal that lands while the helper is being created must still clean up. */
+export function installExitHandlers(): void {
   if (installed) return;
   installed = true;
   const bySignal: [NodeJS.Signals, number][] = [

@@ -1,12 +1,12 @@
-import type { MeasureProgress } from '../engine/measure.js';
+import { EndpointError } from '../engine/endpoint.js';
 import { EngineError } from '../engine/engine-error.js';
 import { HelperError } from '../engine/helper-session.js';
+import type { MeasureProgress } from '../engine/measure.js';
+import { scanEngine } from '../engine/scan.js';
 import { connect, startHelper } from '../engine/session.js';
 import { SizeCache } from '../engine/size-cache.js';
-import { scanEngine } from '../engine/scan.js';
-import { EndpointError } from '../engine/endpoint.js';
 import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
-import { exitWith, onCleanup } from './cleanup.js';
+import { exitWith, installExitHandlers, onCleanup } from './cleanup.js';
 import { dockerSize } from './format.js';
 import { scanTable } from './scan-table.js';
 import { VERSION } from './version.js';
@@ -18,13 +18,16 @@ function progressLine(p: MeasureProgress): void {
 
 async function scanCommand(args: CliArgs): Promise<number> {
   const { client, info } = await connect(args);
-  const helper = args.noHelper ? undefined : await startHelper(client, info, args);
-  if (helper) onCleanup(() => helper.close());
+  const helper = args.noHelper
+    ? undefined
+    : await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
   const cache = new SizeCache(args.noCache ? undefined : SizeCache.defaultFile());
   try {
     const model = await scanEngine(client, { helper, cache, info, onProgress: progressLine });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stdout.write(args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`);
+    process.stdout.write(
+      args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`,
+    );
     return 0;
   } finally {
     await helper?.close();
@@ -52,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
 
 const KNOWN = [EngineError, HelperError, EndpointError];
 
+installExitHandlers();
 main(process.argv.slice(2)).then(
   (code) => exitWith(code),
   (err: unknown) => {
@@ -60,7 +64,9 @@ main(process.argv.slice(2)).then(
       return exitWith(2);
     }
     const known = KNOWN.some((k) => err instanceof k);
-    process.stderr.write(`layertop: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`);
+    process.stderr.write(
+      `layertop: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`,
+    );
     return exitWith(1);
   },
 );

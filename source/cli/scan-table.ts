@@ -60,7 +60,18 @@ export function scanTable(report: ScanReport): string {
     'Images space usage:',
     '',
     table(
-      ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS', 'DISK', 'UNIQUE DISK'],
+      [
+        'REPOSITORY',
+        'TAG',
+        'IMAGE ID',
+        'CREATED',
+        'SIZE',
+        'SHARED SIZE',
+        'UNIQUE SIZE',
+        'CONTAINERS',
+        'DISK',
+        'UNIQUE DISK',
+      ],
       imageRows,
     ),
     '',
@@ -76,7 +87,13 @@ export function scanTable(report: ScanReport): string {
     '',
     table(
       ['RECORDS', 'SIZE', 'DISK'],
-      [[String(report.buildCache.records), dockerSize(report.buildCache.size), opt(report.buildCache.diskBytes)]],
+      [
+        [
+          String(report.buildCache.records),
+          dockerSize(report.buildCache.size),
+          opt(report.buildCache.diskBytes),
+        ],
+      ],
     ),
     '',
     `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${dockerSize(t.layersDiskBytes)} on disk)`,

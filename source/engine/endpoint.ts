@@ -49,7 +49,9 @@ export function resolveEndpoint(input: EndpointInput = {}): Endpoint {
 
 function currentContext(configDir: string): string | undefined {
   try {
-    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
+    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as {
+      currentContext?: string;
+    };
     return config.currentContext || undefined;
   } catch {
     return undefined;
@@ -66,7 +68,9 @@ function fromContext(name: string, configDir: string, env: NodeJS.ProcessEnv): E
   const digest = createHash('sha256').update(name).digest('hex');
   let meta: ContextMeta;
   try {
-    meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', digest, 'meta.json'), 'utf8')) as ContextMeta;
+    meta = JSON.parse(
+      readFileSync(join(configDir, 'contexts', 'meta', digest, 'meta.json'), 'utf8'),
+    ) as ContextMeta;
   } catch {
     throw new EndpointError(`docker context "${name}" not found in ${join(configDir, 'contexts')}`);
   }
@@ -86,7 +90,12 @@ function readOptional(path: string): Buffer | undefined {
   }
 }
 
-function fromHost(host: string, source: Endpoint['source'], env: NodeJS.ProcessEnv, tlsDir?: string): Endpoint {
+function fromHost(
+  host: string,
+  source: Endpoint['source'],
+  env: NodeJS.ProcessEnv,
+  tlsDir?: string,
+): Endpoint {
   let url: URL;
   try {
     url = new URL(host);
@@ -99,7 +108,8 @@ function fromHost(host: string, source: Endpoint['source'], env: NodeJS.ProcessE
     case 'tcp:':
     case 'http:':
     case 'https:': {
-      const certDir = tlsDir ?? (env.DOCKER_TLS_VERIFY ? env.DOCKER_CERT_PATH || join(homedir(), '.docker') : undefined);
+      const certDir =
+        tlsDir ?? (env.DOCKER_TLS_VERIFY ? env.DOCKER_CERT_PATH || join(homedir(), '.docker') : undefined);
       const ca = certDir ? readOptional(join(certDir, 'ca.pem')) : undefined;
       const cert = certDir ? readOptional(join(certDir, 'cert.pem')) : undefined;
       const key = certDir ? readOptional(join(certDir, 'key.pem')) : undefined;

@@ -18,6 +18,8 @@ export interface HelperOptions {
   /** Test hook: skip the --privileged attempt. */
   noPrivileged?: boolean;
   onLog?: (line: string) => void;
+  /** Called with the session before any container exists, so an exit handler can close it. */
+  onSession?: (session: HelperSession) => void;
 }
 
 export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
@@ -71,6 +73,7 @@ export class HelperSession {
 
   static async start(client: EngineClient, options: HelperOptions = {}): Promise<HelperSession> {
     const session = new HelperSession(client, options);
+    options.onSession?.(session);
     try {
       await session.launch();
       await session.locateEngineNamespace();
@@ -113,7 +116,9 @@ export class HelperSession {
     } catch (err) {
       if (this.options.noPrivileged) throw err;
       // Some engines refuse --privileged (a bounding set without CAP_SYS_RESOURCE, rootless, ...).
-      this.options.onLog?.(`helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`);
+      this.options.onLog?.(
+        `helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`,
+      );
       await this.removeContainer();
       this.resetReady();
       await this.createAndStart(false);
@@ -155,6 +160,11 @@ export class HelperSession {
       },
       HostConfig: hostConfig,
     });
+    if (this.state === 'closed') {
+      // close() ran while the container was being created (Ctrl-C during start-up).
+      await this.removeContainer();
+      throw new HelperError('the helper session was closed during start-up');
+    }
     const stream = (await this.container.attach({
       stream: true,
       stdin: true,
@@ -176,7 +186,12 @@ export class HelperSession {
     stream.on('close', () => this.onLost());
     stream.on('error', () => this.onLost());
     await this.container.start();
-    const timer = setTimeout(() => this.readyReject(new HelperError('the helper did not answer within 20 s')), 20_000);
+    if ((this.state as HelperState) === 'closed')
+      throw new HelperError('the helper session was closed during start-up');
+    const timer = setTimeout(
+      () => this.readyReject(new HelperError('the helper did not answer within 20 s')),
+      20_000,
+    );
     try {
       await this.ready;
     } finally {
@@ -213,7 +228,12 @@ export class HelperSession {
   }
 
   /** Sends one request; resolves with its reply whatever the exit status. */
-  request(op: string, args: readonly (string | Buffer)[] = [], timeoutMs = 120_000, pid = this.hostPid): Promise<HelperReply> {
+  request(
+    op: string,
+    args: readonly (string | Buffer)[] = [],
+    timeoutMs = 120_000,
+    pid = this.hostPid,
+  ): Promise<HelperReply> {
     if (this.state !== 'ready' || !this.stream) {
       return Promise.reject(new HelperError(`the helper is ${this.state}`));
     }
@@ -250,7 +270,7 @@ export class HelperSession {
       await this.checkRoot();
       return;
     }
-    const out = (await this.run('procs', [], 20_000, )).toString('latin1');
+    const out = (await this.run('procs', [], 20_000)).toString('latin1');
     const procs = out
       .split('\n')
       .filter(Boolean)
@@ -260,7 +280,9 @@ export class HelperSession {
       });
     const dataRoot = this.options.dataRoot;
     const dockerds = procs.filter((p) => p.comm === 'dockerd');
-    const named = dataRoot ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`)) : [];
+    const named = dataRoot
+      ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`))
+      : [];
     const candidates = [...named, ...dockerds.filter((p) => !named.includes(p)), { pid: 1 }];
     for (const c of candidates) {
       this.hostPid = c.pid;
@@ -296,6 +318,7 @@ export class HelperSession {
 
   /** Stops and removes the helper. Safe to call more than once. */
   close(): Promise<void> {
+    if (this.closing && this.container) this.closing = this.closing.then(() => this.removeContainer());
     if (!this.closing) {
       this.state = 'closed';
       for (const p of this.pending.values()) {

@@ -1,7 +1,18 @@
-import { layerCommandsFromApiHistory, layerCommandsFromConfig, type ConfigHistoryEntry } from '../model/history.js';
-import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
 import { chainIds } from '../model/chain-id.js';
-import type { ContainerInput, EngineFacts, ImageInput, LayerFacts, StorageKind, VolumeInput } from '../model/types.js';
+import {
+  type ConfigHistoryEntry,
+  layerCommandsFromApiHistory,
+  layerCommandsFromConfig,
+} from '../model/history.js';
+import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
+import type {
+  ContainerInput,
+  EngineFacts,
+  ImageInput,
+  LayerFacts,
+  StorageKind,
+  VolumeInput,
+} from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
 import type { EngineClient } from './docker-client.js';
 import { parseRead } from './helper-read.js';
@@ -67,7 +78,7 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const volumes: VolumeInput[] = inv.volumes.map((v) => ({
     name: v.Name,
     size: Math.max(0, v.UsageData?.Size ?? 0),
-    anonymous: (v.Labels ?? {})[ANON_LABEL] !== undefined || /^[0-9a-f]{64}$/.test(v.Name),
+    anonymous: v.Labels?.[ANON_LABEL] !== undefined || /^[0-9a-f]{64}$/.test(v.Name),
     refCount: v.UsageData?.RefCount ?? 0,
     labels: v.Labels ?? {},
     ...(v.CreatedAt ? { created: Date.parse(v.CreatedAt) / 1000 } : {}),
@@ -100,7 +111,10 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
   const inputs = baseInputs(client, inv);
   await mapLimit(inputs.images, 8, async (img) => {
     try {
-      const history = (await client.docker.getImage(img.id).history()) as { CreatedBy?: string; Size?: number }[];
+      const history = (await client.docker.getImage(img.id).history()) as {
+        CreatedBy?: string;
+        Size?: number;
+      }[];
       img.layerCommands = layerCommandsFromApiHistory(history, img.diffIds.length);
     } catch {
       // image removed meanwhile: no commands
@@ -156,9 +170,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   targets.push(...layout.extraTargets);
 
   const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
-  const measured = await measureDirs(helper, targets, { cache: options.cache, engineId, onProgress: options.onProgress });
+  const measured = await measureDirs(helper, targets, {
+    cache: options.cache,
+    engineId,
+    onProgress: options.onProgress,
+  });
   options.cache?.save();
-  const disk = (dir: string | undefined): number | undefined => (dir ? measured.get(dir)?.diskBytes : undefined);
+  const disk = (dir: string | undefined): number | undefined =>
+    dir ? measured.get(dir)?.diskBytes : undefined;
   const get = (dir: string): DirMeasure | undefined => measured.get(dir);
 
   for (const [chainId, l] of layout.layers) {

@@ -11,6 +11,7 @@ export interface SessionOptions {
   targetPid?: number | undefined;
   noHelper?: boolean | undefined;
   onLog?: ((line: string) => void) | undefined;
+  onSession?: ((session: HelperSession) => void) | undefined;
 }
 
 export interface EngineSession {
@@ -21,7 +22,9 @@ export interface EngineSession {
 }
 
 /** Connects to the engine (no helper yet): enough for the first frame. */
-export async function connect(options: SessionOptions): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo }> {
+export async function connect(
+  options: SessionOptions,
+): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo }> {
   const endpoint = resolveEndpoint({ host: options.host, context: options.context });
   const client = await connectEngine(endpoint);
   const info = await getInfo(client);
@@ -29,12 +32,17 @@ export async function connect(options: SessionOptions): Promise<{ endpoint: Endp
 }
 
 /** Starts the one helper of this run, after clearing helpers whose layertop process is gone. */
-export async function startHelper(client: EngineClient, info: ApiInfo, options: SessionOptions): Promise<HelperSession> {
+export async function startHelper(
+  client: EngineClient,
+  info: ApiInfo,
+  options: SessionOptions,
+): Promise<HelperSession> {
   await reapStaleHelpers(client).catch(() => 0);
   return HelperSession.start(client, {
     ...(options.helperImage ? { image: options.helperImage } : {}),
     ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
     dataRoot: info.DockerRootDir,
     ...(options.onLog ? { onLog: options.onLog } : {}),
+    ...(options.onSession ? { onSession: options.onSession } : {}),
   });
 }

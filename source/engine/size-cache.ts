@@ -20,7 +20,10 @@ export class SizeCache {
   constructor(readonly file: string | undefined) {
     if (!file) return;
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; entries?: Record<string, CachedSize> };
+      const data = JSON.parse(readFileSync(file, 'utf8')) as {
+        version?: number;
+        entries?: Record<string, CachedSize>;
+      };
       if (data.version === 1 && data.entries) this.entries = data.entries;
     } catch {
       // no cache yet, or unreadable: start empty
@@ -28,7 +31,9 @@ export class SizeCache {
   }
 
   static defaultFile(env: NodeJS.ProcessEnv = process.env): string {
-    const base = env.LAYERTOP_CACHE_DIR || (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'layertop') : join(homedir(), '.cache', 'layertop'));
+    const base =
+      env.LAYERTOP_CACHE_DIR ||
+      (env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'layertop') : join(homedir(), '.cache', 'layertop'));
     return join(base, 'layer-sizes.json');
   }
 

@@ -1,6 +1,6 @@
-import type { ModelImage } from './storage-containerd-types.js';
 import type { ApiInfo } from './api-types.js';
 import type { HelperSession } from './helper-session.js';
+import type { ModelImage } from './storage-containerd-types.js';
 import type { StorageLayout } from './storage-layout.js';
 
 /**

@@ -18,8 +18,10 @@ export async function overlay2Layout(
 ): Promise<StorageLayout> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const files: string[] = [];
-  for (const c of chainIds) files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
-  for (const id of containerIds) files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
+  for (const c of chainIds)
+    files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
+  for (const id of containerIds)
+    files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
   const [readOut, listOut] = await Promise.all([
     files.length ? helper.run('read', files) : Promise.resolve(Buffer.alloc(0)),
     helper.run('list', [`${dataRoot}/overlay2`]),

@@ -9,7 +9,10 @@ export function chainIds(diffIds: readonly string[]): string[] {
   const out: string[] = [];
   let prev: string | undefined;
   for (const diffId of diffIds) {
-    const id = prev === undefined ? diffId : `sha256:${createHash('sha256').update(`${prev} ${diffId}`).digest('hex')}`;
+    const id =
+      prev === undefined
+        ? diffId
+        : `sha256:${createHash('sha256').update(`${prev} ${diffId}`).digest('hex')}`;
     out.push(id);
     prev = id;
   }

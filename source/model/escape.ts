@@ -1,7 +1,7 @@
 // Text from images (file names, build commands, tags) can hold anything: newlines, terminal escape
 // sequences, bytes that are not UTF-8. It is shown escaped, never passed raw to a terminal.
 
-const CONTROL_NAMES: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x1b: '\\e' };
+const CONTROL_NAMES: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 27: '\\e' };
 
 function escapeCodePoint(cp: number): string {
   const named = CONTROL_NAMES[cp];
@@ -49,7 +49,12 @@ export function escapeBytes(b: Uint8Array): string {
       else cp = (cp << 6) | (cc & 0x3f);
     }
     // Overlong forms, surrogates and out-of-range values are not valid UTF-8.
-    if (ok && ((len === 3 && cp < 0x800) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))) {
+    if (
+      ok &&
+      ((len === 3 && cp < 0x800) ||
+        (len === 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+    ) {
       ok = false;
     }
     if (!ok) {

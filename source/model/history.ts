@@ -7,7 +7,10 @@ export interface ConfigHistoryEntry {
 }
 
 /** Exact: from the image config's history. */
-export function layerCommandsFromConfig(history: readonly ConfigHistoryEntry[], layerCount: number): (string | undefined)[] {
+export function layerCommandsFromConfig(
+  history: readonly ConfigHistoryEntry[],
+  layerCount: number,
+): (string | undefined)[] {
   const out = history.filter((h) => !h.empty_layer).map((h) => cleanCommand(h.created_by));
   return align(out, layerCount);
 }
@@ -24,7 +27,10 @@ const METADATA_STEP =
  * Best effort from GET /images/{id}/history (newest first), which hides `empty_layer`: a step made a
  * layer when it has bytes or is not a metadata-only instruction. Used until the config is read.
  */
-export function layerCommandsFromApiHistory(history: readonly ApiHistoryEntry[], layerCount: number): (string | undefined)[] {
+export function layerCommandsFromApiHistory(
+  history: readonly ApiHistoryEntry[],
+  layerCount: number,
+): (string | undefined)[] {
   const steps = [...history].reverse();
   const made = steps.filter((h) => (h.Size ?? 0) > 0 || !METADATA_STEP.test(h.CreatedBy ?? ''));
   return align(
@@ -37,7 +43,8 @@ function align(commands: (string | undefined)[], layerCount: number): (string | 
   if (commands.length === layerCount) return commands;
   // A mismatch means the history is not trustworthy for this image: attribute what we can from the top.
   const out: (string | undefined)[] = new Array(layerCount).fill(undefined);
-  for (let i = 1; i <= Math.min(layerCount, commands.length); i++) out[layerCount - i] = commands[commands.length - i];
+  for (let i = 1; i <= Math.min(layerCount, commands.length); i++)
+    out[layerCount - i] = commands[commands.length - i];
   return out;
 }
 

@@ -80,7 +80,12 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
   const sizes = imageSizes(inputs.images, graph, inputs.containers);
   const images: ImageReport[] = sizes.map((s, i) => {
     const input = inputs.images[i] as ImageInput;
-    return { ...s, engineSize: input.engineSize, engineSharedSize: input.engineSharedSize, created: input.created };
+    return {
+      ...s,
+      engineSize: input.engineSize,
+      engineSharedSize: input.engineSharedSize,
+      created: input.created,
+    };
   });
   const layers: LayerReport[] = [...graph.layers.values()].map((n) => ({
     chainId: n.chainId,
@@ -118,13 +123,21 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
       containers,
       buildCache: inputs.buildCache,
       volumes: inputs.volumes.map((v) => ({ name: v.name, size: v.size, diskBytes: v.diskBytes ?? null })),
-      networks: inputs.networks.map((n) => ({ id: n.id, name: n.name, driver: n.driver, containers: n.containers })),
+      networks: inputs.networks.map((n) => ({
+        id: n.id,
+        name: n.name,
+        driver: n.driver,
+        containers: n.containers,
+      })),
       totals: {
         images: images.length,
         layers: layers.length,
         layersSize,
         layersDiskBytes,
-        containersDiskBytes: inputs.containers.reduce((a, c) => a + (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0), 0),
+        containersDiskBytes: inputs.containers.reduce(
+          (a, c) => a + (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0),
+          0,
+        ),
         dataRootDiskBytes: inputs.dataRootDiskBytes ?? null,
       },
     },

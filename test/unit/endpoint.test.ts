@@ -9,7 +9,10 @@ function configWithContext(name: string, host: string, current?: string): string
   const dir = mkdtempSync(join(tmpdir(), 'lt-ctx-'));
   const digest = createHash('sha256').update(name).digest('hex');
   mkdirSync(join(dir, 'contexts', 'meta', digest), { recursive: true });
-  writeFileSync(join(dir, 'contexts', 'meta', digest, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+  writeFileSync(
+    join(dir, 'contexts', 'meta', digest, 'meta.json'),
+    JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }),
+  );
   mkdirSync(join(dir, 'contexts', 'tls', digest, 'docker'), { recursive: true });
   writeFileSync(join(dir, 'contexts', 'tls', digest, 'docker', 'cert.pem'), 'CERT');
   writeFileSync(join(dir, 'contexts', 'tls', digest, 'docker', 'key.pem'), 'KEY');
@@ -41,10 +44,14 @@ describe('resolveEndpoint (the docker CLI order)', () => {
       username: 'me',
     });
     expect(resolveEndpoint({ env: { DOCKER_CONFIG: dir } }).host).toBe('unix:///var/run/docker.sock');
-    expect(() => resolveEndpoint({ env: { DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'nope' } })).toThrow(EndpointError);
+    expect(() => resolveEndpoint({ env: { DOCKER_CONFIG: dir, DOCKER_CONTEXT: 'nope' } })).toThrow(
+      EndpointError,
+    );
   });
 
   it('rejects a host it cannot parse with a clear message', () => {
-    expect(() => resolveEndpoint({ host: 'npipe:////./pipe/docker' })).toThrow(/unsupported docker host scheme/);
+    expect(() => resolveEndpoint({ host: 'npipe:////./pipe/docker' })).toThrow(
+      /unsupported docker host scheme/,
+    );
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dockerSize } from '../../source/cli/format.js';
-import { cleanCommand, layerCommandsFromApiHistory, layerCommandsFromConfig } from '../../source/model/history.js';
+import {
+  cleanCommand,
+  layerCommandsFromApiHistory,
+  layerCommandsFromConfig,
+} from '../../source/model/history.js';
 
 describe('dockerSize (go-units HumanSize, as docker system df prints)', () => {
   it.each([

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from '../../source/engine/helper-frames.js';
+import {
+  DockerDemuxer,
+  encodeRequest,
+  type HelperReply,
+  ReplyParser,
+} from '../../source/engine/helper-frames.js';
 import { parseList, parseRead } from '../../source/engine/helper-read.js';
 
 function muxed(type: number, payload: string | Buffer): Buffer {
@@ -23,9 +28,16 @@ describe('helper stream framing', () => {
   it('reassembles replies whose bodies hold newlines, NULs and fake headers', () => {
     const replies: HelperReply[] = [];
     const garbage: string[] = [];
-    const p = new ReplyParser((r) => replies.push(r), (g) => garbage.push(g));
+    const p = new ReplyParser(
+      (r) => replies.push(r),
+      (g) => garbage.push(g),
+    );
     const body = Buffer.from('line\nLT1 9 0 3 0\nabc\0\xff', 'latin1');
-    const wire = Buffer.concat([Buffer.from(`noise\nLT1 7 3 ${body.length} 4\n`), body, Buffer.from('err!LT1 8 0 0 0\n')]);
+    const wire = Buffer.concat([
+      Buffer.from(`noise\nLT1 7 3 ${body.length} 4\n`),
+      body,
+      Buffer.from('err!LT1 8 0 0 0\n'),
+    ]);
     for (const byte of wire) p.push(Buffer.from([byte]));
     expect(garbage).toEqual(['noise']);
     expect(replies.map((r) => [r.id, r.status])).toEqual([
@@ -40,7 +52,9 @@ describe('helper stream framing', () => {
     const line = encodeRequest(5, 'measure:diff', 30, 1234, ['/a b/$(reboot)', Buffer.from([0x66, 0xff])]);
     const [id, op, tmo, pid, b64, ...rest] = line.trimEnd().split(' ');
     expect([id, op, tmo, pid, rest.length]).toEqual(['5', 'measure:diff', '30', '1234', 0]);
-    expect(Buffer.from(b64 ?? '', 'base64')).toEqual(Buffer.concat([Buffer.from('/a b/$(reboot)\0'), Buffer.from([0x66, 0xff, 0])]));
+    expect(Buffer.from(b64 ?? '', 'base64')).toEqual(
+      Buffer.concat([Buffer.from('/a b/$(reboot)\0'), Buffer.from([0x66, 0xff, 0])]),
+    );
     expect(() => encodeRequest(1, 'rm -rf', 1, 0, [])).toThrow(/bad op/);
     expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'])).toThrow(/NUL/);
   });

@@ -15,7 +15,13 @@ const image = (id: string, diffs: string[]): ImageInput => ({
 
 // base(1000 B, 4096 disk) <- common(200, 8192) <- a(30, 4096) ; common <- b(50, 12288) ; other base(7)
 const images = [image('a', ['0', '1', '2']), image('b', ['0', '1', '3']), image('solo', ['9'])];
-const sizes: Record<string, [number, number]> = { '0': [1000, 4096], '1': [200, 8192], '2': [30, 4096], '3': [50, 12288], '9': [7, 4096] };
+const sizes: Record<string, [number, number]> = {
+  '0': [1000, 4096],
+  '1': [200, 8192],
+  '2': [30, 4096],
+  '3': [50, 12288],
+  '9': [7, 4096],
+};
 function facts(): Map<string, LayerFacts> {
   const m = new Map<string, LayerFacts>();
   for (const img of images) {
@@ -48,9 +54,28 @@ describe('layer graph', () => {
 
   it('sums size, shared and unique as Docker does, and disk bytes beside them', () => {
     const bySize = Object.fromEntries(imageSizes(images, graph, containers).map((s) => [s.id, s]));
-    expect(bySize.a).toMatchObject({ size: 1230, sharedSize: 1200, uniqueSize: 30, diskBytes: 16384, uniqueDiskBytes: 4096, containers: 1 });
-    expect(bySize.b).toMatchObject({ size: 1250, sharedSize: 1200, uniqueSize: 50, uniqueDiskBytes: 12288, containers: 0 });
-    expect(bySize.solo).toMatchObject({ size: 7, sharedSize: 0, uniqueSize: 7, diskBytes: 4096, uniqueDiskBytes: 4096 });
+    expect(bySize.a).toMatchObject({
+      size: 1230,
+      sharedSize: 1200,
+      uniqueSize: 30,
+      diskBytes: 16384,
+      uniqueDiskBytes: 4096,
+      containers: 1,
+    });
+    expect(bySize.b).toMatchObject({
+      size: 1250,
+      sharedSize: 1200,
+      uniqueSize: 50,
+      uniqueDiskBytes: 12288,
+      containers: 0,
+    });
+    expect(bySize.solo).toMatchObject({
+      size: 7,
+      sharedSize: 0,
+      uniqueSize: 7,
+      diskBytes: 4096,
+      uniqueDiskBytes: 4096,
+    });
   });
 
   it('counts an image listed under two tags once (one ID, one image)', () => {

@@ -16,7 +16,13 @@ describe('parseMeasure', () => {
       '',
     ].join('\n');
     const [m] = parseMeasure(out, true);
-    expect(m).toEqual({ apparentBytes: 5010, diskBytes: (8 + 8 + 8 + 16) * 512, entries: 7, missing: false, partial: false });
+    expect(m).toEqual({
+      apparentBytes: 5010,
+      diskBytes: (8 + 8 + 8 + 16) * 512,
+      entries: 7,
+      missing: false,
+      partial: false,
+    });
   });
 
   it('keeps directories apart and in request order, and reports missing ones', () => {

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HelperSession } from '../../source/engine/helper-session.js';
+import { getInfo } from '../../source/engine/inventory.js';
+import type { ScanReport } from '../../source/model/report.js';
+import { BIN, client, docker, engineHost, helperContainers, layertop, waitFor } from '../support/engines.js';
+
+const freshCache = () => ({ LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-cache-')) });
+
+/** Starts a scan that measures everything, and signals it once its helper exists. */
+async function killMidScan(signal: NodeJS.Signals): Promise<{ code: number | null; helperSeen: boolean }> {
+  const child = spawn(process.execPath, [BIN, 'scan', '--json', '--no-cache'], {
+    env: { ...process.env, DOCKER_HOST: engineHost('overlay2'), ...freshCache() },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  const helperSeen = await waitFor(async () => (await helperContainers('overlay2')).length > 0, 20_000, 20);
+  child.kill(signal);
+  return { code: await exited, helperSeen };
+}
+
+describe('the helper session', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('is removed when layertop gets %s mid-scan (exit %d)', async (signal, code) => {
+    const r = await killMidScan(signal);
+    expect(r.helperSeen).toBe(true);
+    expect(r.code).toBe(code);
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('goes away by itself when layertop is killed with SIGKILL (stdin closes, AutoRemove)', async () => {
+    const r = await killMidScan('SIGKILL');
+    expect(r.helperSeen).toBe(true);
+    expect(await waitFor(async () => (await helperContainers('overlay2')).length === 0, 15_000)).toBe(true);
+  });
+
+  it('removes at start a helper whose layertop process is gone', async () => {
+    const stale = (
+      await docker('overlay2', [
+        'create',
+        '--network=none',
+        '--label',
+        'io.layertop.helper=1',
+        '--label',
+        `io.layertop.owner=${hostname()}:2147480000`,
+        'busybox',
+        'true',
+      ])
+    ).trim();
+    expect(await helperContainers('overlay2')).toEqual([stale.slice(0, 12)]);
+    const r = await layertop(['scan', '--json'], { engine: 'overlay2' });
+    expect(r.code).toBe(0);
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('works where the engine refuses --privileged, with the capability fallback', async () => {
+    // On this project's machines --privileged cannot start (see ../shared/engine-facts.md).
+    const refused = await docker('overlay2', [
+      'run',
+      '--rm',
+      '--network=none',
+      '--privileged',
+      'busybox',
+      'true',
+    ]).then(
+      () => false,
+      () => true,
+    );
+    const c = await client('overlay2');
+    const info = await getInfo(c);
+    const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
+    try {
+      expect(helper.mode).toBe(refused ? 'capabilities' : 'privileged');
+      expect((await helper.run('access', [info.DockerRootDir])).toString()).toBe('1\n');
+      expect(helper.hostPid).toBeGreaterThan(1);
+    } finally {
+      await helper.close();
+    }
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('gives the same measurements with a helper image whose tools are GNU (Debian) as with busybox', async () => {
+    const env = freshCache();
+    const a = await layertop(['scan', '--json', '--no-cache'], { engine: 'overlay2', env });
+    const b = await layertop(
+      ['scan', '--json', '--no-cache', '--helper-image', 'layertop-test/debian:bookworm'],
+      {
+        engine: 'overlay2',
+        env,
+      },
+    );
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const pick = (s: string) =>
+      (JSON.parse(s) as ScanReport).layers.map((l) => [l.chainId, l.measuredSize, l.diskBytes]).sort();
+    expect(pick(b.stdout)).toEqual(pick(a.stdout));
+    expect(pick(a.stdout).every(([, m]) => typeof m === 'number')).toBe(true);
+  });
+});
+
+describe('bad input: one clear line on stderr, exit 1, no helper left', () => {
+  it('no engine at the socket', async () => {
+    const r = await layertop(['scan'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^layertop: cannot connect to the Docker engine at unix:\/\/\/nonexistent\/docker.sock: no such socket/,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a path that is not an engine socket', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lt-')), 'not-a-socket');
+    writeFileSync(file, '');
+    const r = await layertop(['scan'], { env: { DOCKER_HOST: `unix://${file}` } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^layertop: cannot connect to the Docker engine at unix:\/\/.*not-a-socket/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('permission denied on the socket', async () => {
+    const r = await layertop(['scan'], {
+      engine: 'overlay2',
+      uid: 65534,
+      env: { HOME: '/tmp', ...freshCache() },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^layertop: permission denied on unix:\/\/.*: run as root or add your user to the docker group\n$/,
+    );
+  });
+
+  it('a helper image that is missing and cannot be pulled', async () => {
+    const r = await layertop(['scan', '--helper-image', 'layertop-test/no-such-image:1'], {
+      engine: 'overlay2',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the helper image "layertop-test\/no-such-image:1" is not on the engine and could not be pulled/,
+    );
+    expect(r.stderr).toMatch(/--helper-image NAME/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('a usage error exits 2', async () => {
+    const r = await layertop(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('layertop: unknown command "frobnicate" (try layertop --help)\n');
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ScanReport } from '../../source/model/report.js';
+import { client, helperContainers, layertop, sh } from '../support/engines.js';
+
+let report: ScanReport;
+let df: { Images: { Id: string; Size: number; SharedSize: number }[] };
+
+beforeAll(async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'lt-cache-'));
+  const r = await layertop(['scan', '--json'], { engine: 'overlay2', env: { LAYERTOP_CACHE_DIR: cacheDir } });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  report = JSON.parse(r.stdout) as ScanReport;
+  df = (await (await client('overlay2')).docker.df()) as typeof df;
+});
+
+describe('layertop scan --json on the overlay2 engine', () => {
+  it('describes the engine', () => {
+    expect(report.engine).toMatchObject({ storage: 'overlay2', version: expect.stringMatching(/^26\./) });
+    expect(report.engine.dataRoot).toMatch(/\/overlay2\/data$/);
+  });
+
+  it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {
+    expect(report.images.length).toBe(df.Images.length);
+    for (const d of df.Images) {
+      const img = report.images.find((i) => i.id === d.Id);
+      expect({ id: d.Id, size: img?.size, shared: img?.sharedSize, unique: img?.uniqueSize }).toEqual({
+        id: d.Id,
+        size: d.Size,
+        shared: d.SharedSize,
+        unique: d.Size - d.SharedSize,
+      });
+    }
+  });
+
+  it('lists a layer shared by several images once, with all of them', () => {
+    const appA = report.images.find((i) => i.tags.includes('layertop-test/app-a:latest'));
+    const appB = report.images.find((i) => i.tags.includes('layertop-test/app-b:latest'));
+    const common = appA?.layers[1];
+    expect(common).toBe(appB?.layers[1]);
+    const layer = report.layers.filter((l) => l.chainId === common);
+    expect(layer).toHaveLength(1);
+    expect(layer[0]?.images).toEqual(expect.arrayContaining([appA?.id, appB?.id]));
+    expect(layer[0]?.createdBy).toMatch(/^RUN mkdir -p \/opt\/common/);
+  });
+
+  it("measures each layer's apparent bytes as its size, except BuildKit's layers, which count symlinks as 0 bytes", async () => {
+    for (const l of report.layers) {
+      // Symlink bytes in the layer, read on the host with GNU find.
+      const links = await sh('find', [`${l.path}/diff`, '-type', 'l', '-printf', '%s\\n']);
+      const linkBytes = links
+        .split('\n')
+        .filter(Boolean)
+        .reduce((a, n) => a + Number(n), 0);
+      // The base layers (busybox, debian) were imported with `docker import`; every other one by BuildKit.
+      const builtByBuildKit = l.parent !== null;
+      const expected = builtByBuildKit ? l.size + linkBytes : l.size;
+      expect({ layer: l.chainId, measured: l.measuredSize }).toEqual({
+        layer: l.chainId,
+        measured: expected,
+      });
+    }
+    const edge = report.layers.find((l) => l.createdBy?.includes('ln -s target.bin'));
+    expect((edge?.measuredSize ?? 0) - (edge?.size ?? 0)).toBe('target.bin'.length + '/etc/hostname'.length);
+  });
+
+  it("gives each layer's disk bytes as du -s -B1 of its directory", async () => {
+    for (const l of report.layers) {
+      const du = Number((await sh('du', ['-s', '-B1', l.path ?? '/nonexistent'])).split('\t')[0]);
+      expect({ layer: l.chainId, diskBytes: l.diskBytes }).toEqual({ layer: l.chainId, diskBytes: du });
+    }
+    const many = report.layers.find((l) => l.createdBy?.includes('/many'));
+    // 50,000 one-byte files: 50 kB in Docker's bytes, about 200 MB of blocks.
+    expect(many?.size).toBe(50_000);
+    expect(many?.diskBytes).toBeGreaterThan(50_000 * 4096);
+  });
+
+  it('measures containers: writable plus init layer on disk, SizeRw from Docker', async () => {
+    const running = report.containers.find((c) => c.name === 'lt-running');
+    expect(running?.sizeRw).toBeGreaterThanOrEqual(3_000_000);
+    expect(running?.diskBytes).toBeGreaterThanOrEqual(3_000_000);
+    expect(report.containers.map((c) => c.name)).not.toContain(expect.stringMatching(/helper/));
+  });
+
+  it('leaves no helper container behind', async () => {
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('prints a docker-style table without a raw control byte', async () => {
+    const r = await layertop(['scan'], { engine: 'overlay2' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /layertop-test\/app-a\s+latest\s+[0-9a-f]{12}\s+.+\s+202MB\s+201MB\s+1\.049MB\s+1\s/,
+    );
+    expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
