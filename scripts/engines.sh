@@ -3,6 +3,7 @@
 # every engine gets a private socket, data root, exec root and containerd under $LAYERTOP_ENGINES_DIR.
 #   scripts/engines.sh start [overlay2|containerd|containerd-ext ...]   (default: all three)
 #   scripts/engines.sh stop                                  stops them all and removes their data
+#   scripts/engines.sh stop-one NAME                         stops one engine and removes its data
 #   scripts/engines.sh env NAME                              prints DOCKER_HOST=... for NAME
 # Each engine dir holds a marker file `layertop-test-engine`: deleting code refuses to run in tests
 # unless DOCKER_HOST points at a socket next to that marker.
@@ -18,9 +19,9 @@ need_root() {
 
 config_for() {
   case "$1" in
-    overlay2) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
+    overlay2|victim) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
     containerd|containerd-ext) echo '{"features":{"containerd-snapshotter":true}}' ;;
-    *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext)" >&2; exit 2 ;;
+    *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext, victim)" >&2; exit 2 ;;
   esac
 }
 
@@ -30,6 +31,14 @@ start_one() {
     return 0
   fi
   mkdir -p "$e/data" "$e/exec" "$e/config"
+  # A pidfile left by a killed dockerd blocks the next start. Where nothing reaps orphans (PID 1 is
+  # not an init here), the dead dockerd lingers as a zombie, which kill -0 still calls alive.
+  if [ -f "$e/docker.pid" ]; then
+    local old; old=$(cat "$e/docker.pid")
+    if ! alive "$old"; then
+      rm -f "$e/docker.pid"
+    fi
+  fi
   touch "$e/layertop-test-engine"
   config_for "$name" > "$e/daemon.json"
   mkdir -p "$e/config/cli-plugins"
@@ -67,14 +76,18 @@ TOML
   exit 1
 }
 
+alive() { # a zombie (nothing reaps orphans here) counts as dead
+  kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 stop_one() {
   local e=$1
   for pf in "$e/docker.pid" "$e/containerd.pid"; do
     [ -f "$pf" ] || continue
     local pid; pid=$(cat "$pf")
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
       kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
       kill -9 "$pid" 2>/dev/null || true
     fi
   done
@@ -101,6 +114,9 @@ case "$cmd" in
     [ -d "$dir" ] || exit 0
     for e in "$dir"/*/; do [ -f "$e/layertop-test-engine" ] && stop_one "${e%/}"; done
     rmdir "$dir" 2>/dev/null || true ;;
+  stop-one)
+    n=${1:?engine name}
+    [ -f "$dir/$n/layertop-test-engine" ] && stop_one "$dir/$n" ;;
   env)
     n=${1:?engine name}
     echo "DOCKER_HOST=unix://$dir/$n/docker.sock"
