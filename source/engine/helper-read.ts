@@ -1,20 +1,44 @@
-/** Parses the `read` op: per path "<length>\n<bytes>", or "-1\n" when it could not be read. */
+/** A file changed while the helper read it: read it again. */
+export class TornReadError extends Error {
+  override name = 'TornReadError';
+}
+
+/**
+ * Parses the `read` op: per path "+" or "-", "=", the sizes of the readable ones, "=", their bytes
+ * back to back, "=", the sizes again. Unreadable paths give undefined.
+ */
 export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
-  const out: (Buffer | undefined)[] = [];
   let pos = 0;
-  while (out.length < count && pos < buf.length) {
+  const line = (): string | undefined => {
     const nl = buf.indexOf(0x0a, pos);
-    if (nl < 0) break;
-    const len = Number(buf.subarray(pos, nl).toString('latin1').trim());
+    if (nl < 0) return undefined;
+    const s = buf.subarray(pos, nl).toString('latin1');
     pos = nl + 1;
-    if (!Number.isInteger(len) || len < 0) {
+    return s;
+  };
+  const flags: boolean[] = [];
+  for (let i = 0; i < count; i++) flags.push(line() === '+');
+  if (line() !== '=') throw new TornReadError('helper read: malformed reply');
+  const readable = flags.filter(Boolean).length;
+  const sizes: number[] = [];
+  for (let i = 0; i < readable; i++) sizes.push(Number(line()));
+  if (line() !== '=') throw new TornReadError('helper read: a file vanished while it was read');
+  const out: (Buffer | undefined)[] = [];
+  let k = 0;
+  for (const ok of flags) {
+    if (!ok) {
       out.push(undefined);
       continue;
     }
-    out.push(Buffer.from(buf.subarray(pos, pos + len)));
-    pos += len;
+    const size = sizes[k++] ?? 0;
+    out.push(Buffer.from(buf.subarray(pos, pos + size)));
+    pos += size;
   }
-  while (out.length < count) out.push(undefined);
+  if (line() !== '=') throw new TornReadError('helper read: a file changed size while it was read');
+  for (let i = 0; i < readable; i++) {
+    if (Number(line()) !== sizes[i])
+      throw new TornReadError('helper read: a file changed size while it was read');
+  }
   return out;
 }
 

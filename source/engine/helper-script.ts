@@ -23,32 +23,59 @@ case "$op" in
       esac
     done ;;
   access) for p in "$@"; do if [ -r "$R$p" ]; then echo 1; else echo 0; fi; done ;;
-  measure:*)
-    sub=$(echo "$op" | cut -d: -f2)
-    case "$sub" in *[!a-z]*|'') echo "bad sub" >&2; exit 2 ;; esac
+  measure|measure:*)
+    # Few processes per request: process start-up costs more than a small walk. Names are
+    # walked relative to each root (cd first): resolving long names, or every name through
+    # /proc/<pid>/root, costs more than the walk itself. Per requested directory: "C +" or "C ?" (and
+    # "T +"/"T ?" for the top when a content subdirectory is named); then, after "=C", each
+    # existing root's "C <dev> <ino>" and the entries of all content roots in order; the same for
+    # the tops (content subdirectory pruned) after "=T". A root's own line marks where it starts.
+    sub=; case "$op" in measure:*) sub=$(echo "$op" | cut -d: -f2) ;; esac
+    case "$sub" in *[!a-z]*) echo "bad sub" >&2; exit 2 ;; esac
+    cd "$R/" || exit 3
+    W=$(mktemp -d)
+    : > "$W/c"; : > "$W/t"
     for d in "$@"; do
-      echo @
-      if [ -d "$R$d" ]; then
-        find "$R$d" -xdev -name "$sub" -prune -o -exec stat -c "$F" {} + || echo '!'
-        echo =
-        if [ -d "$R$d/$sub" ]; then find "$R$d/$sub" -xdev -exec stat -c "$F" {} + || echo '!'; fi
-      else
-        echo '?'
+      d=".$d"
+      if [ -n "$sub" ]; then c="$d/$sub"; else c="$d"; fi
+      if [ -d "$c" ]; then printf '%s\000' "$c" >> "$W/c"; echo "C +"; else echo "C ?"; fi
+      if [ -n "$sub" ]; then
+        if [ -d "$d" ]; then printf '%s\000' "$d" >> "$W/t"; echo "T +"; else echo "T ?"; fi
       fi
-    done ;;
-  measure)
-    for d in "$@"; do
-      echo @
-      if [ -e "$R$d" ]; then find "$R$d" -xdev -exec stat -c "$F" {} + || echo '!'; else echo '?'; fi
-    done ;;
-  read)
-    t=$(mktemp)
-    for p in "$@"; do
-      if cp "$R$p" "$t" 2>/dev/null; then wc -c < "$t"; cat "$t"; else echo -1; fi
     done
-    rm -f "$t" ;;
+    echo '=C'
+    xargs -0 -r stat -c 'C %d %i' < "$W/c"
+    # cd into each root: short relative names make each lstat several times cheaper.
+    for d in "$@"; do
+      if [ -n "$sub" ]; then c=".$d/$sub"; else c=".$d"; fi
+      [ -d "$c" ] && (cd "$c" && exec find . -xdev -exec stat -c "%d $F" {} +) 2>>"$W/e"
+    done
+    if [ -n "$sub" ]; then
+      echo '=T'
+      xargs -0 -r stat -c 'T %d %i' < "$W/t"
+      for d in "$@"; do
+        [ -d ".$d" ] && (cd ".$d" && exec find . -xdev -path "./$sub" -prune -o -exec stat -c "%d $F" {} +) 2>>"$W/e"
+      done
+    fi
+    [ -s "$W/e" ] && echo '!'
+    rm -rf "$W" ;;
+  read)
+    # Three processes for any number of files: per file "+" or "-", then the sizes, the bytes, and
+    # the sizes again; the reader refuses a reply whose two size lists differ (a file that changed).
+    cd "$R/" || exit 3
+    W=$(mktemp); : > "$W"
+    for p in "$@"; do
+      if [ -f ".$p" ] && [ -r ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
+    done
+    echo =
+    xargs -0 -r stat -c %s < "$W"
+    echo =
+    xargs -0 -r cat < "$W"
+    echo =
+    xargs -0 -r stat -c %s < "$W"
+    rm -f "$W" ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
-  du) for d in "$@"; do du -s "$R$d" | cut -f1; done ;;
+  du) for d in "$@"; do (cd "$R$d" && du -s .) | cut -f1; done ;;
   *) echo "unknown op $op" >&2; exit 2 ;;
 esac
 `;
@@ -67,7 +94,7 @@ while IFS=' ' read -r id op tmo pid b64; do
   if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
   R="$R" timeout "$tmo" xargs -0 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
   st=$?
-  printf 'LT1 %s %s %s %s\n' "$id" "$st" "$(wc -c < "$T/out")" "$(wc -c < "$T/err")"
+  printf 'LT1 %s %s %s %s\n' "$id" "$st" $(stat -c %s "$T/out" "$T/err")
   cat "$T/out" "$T/err"
 done
 rm -rf "$T"

@@ -3,8 +3,11 @@ import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { EngineClient } from './docker-client.js';
 import { describeEngineError, EngineError } from './engine-error.js';
-import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from './helper-frames.js';
+import type { HelperReply } from './helper-frames.js';
+import { HelperError, HelperLane } from './helper-lane.js';
 import { HELPER_MAIN } from './helper-script.js';
+
+export { HelperError } from './helper-lane.js';
 
 export const HELPER_LABEL = 'io.layertop.helper';
 export const OWNER_LABEL = 'io.layertop.owner';
@@ -17,6 +20,8 @@ export interface HelperOptions {
   dataRoot?: string;
   /** Test hook: skip the --privileged attempt. */
   noPrivileged?: boolean;
+  /** Parallel request streams (execs into the helper); default: one per CPU core, 2 to 4. */
+  lanes?: number;
   onLog?: (line: string) => void;
   /** Called with the session before any container exists, so an exit handler can close it. */
   onSession?: (session: HelperSession) => void;
@@ -24,18 +29,8 @@ export interface HelperOptions {
 
 export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
 
-interface Pending {
-  resolve: (r: HelperReply) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /** The capability set that works where the engine refuses --privileged (see README). */
 const FALLBACK_CAPS = ['SYS_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH'];
-
-export class HelperError extends Error {
-  override name = 'HelperError';
-}
 
 /**
  * ONE long-lived helper container per layertop run, answering many requests over its attached stream.
@@ -47,25 +42,14 @@ export class HelperSession {
   /** The PID whose /proc/<pid>/root is the engine's mount namespace (0: the helper's own view). */
   hostPid = 0;
   mode: 'privileged' | 'capabilities' = 'privileged';
-  private nextId = 1;
-  private pending = new Map<number, Pending>();
-  private stream: Duplex | undefined;
+  private lanes: HelperLane[] = [];
   private container: Dockerode.Container | undefined;
-  private ready: Promise<void>;
-  private readyResolve!: () => void;
-  private readyReject!: (e: Error) => void;
   private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly client: EngineClient,
     private readonly options: HelperOptions,
-  ) {
-    this.ready = new Promise((res, rej) => {
-      this.readyResolve = res;
-      this.readyReject = rej;
-    });
-    this.ready.catch(() => {});
-  }
+  ) {}
 
   get containerId(): string | undefined {
     return this.container?.id;
@@ -76,7 +60,7 @@ export class HelperSession {
     options.onSession?.(session);
     try {
       await session.launch();
-      await session.locateEngineNamespace();
+      await Promise.all([session.locateEngineNamespace(), session.addLanes()]);
     } catch (err) {
       await session.close();
       throw err;
@@ -120,17 +104,8 @@ export class HelperSession {
         `helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`,
       );
       await this.removeContainer();
-      this.resetReady();
       await this.createAndStart(false);
     }
-  }
-
-  private resetReady(): void {
-    this.ready = new Promise((res, rej) => {
-      this.readyResolve = res;
-      this.readyReject = rej;
-    });
-    this.ready.catch(() => {});
   }
 
   private async createAndStart(privileged: boolean): Promise<void> {
@@ -172,81 +147,94 @@ export class HelperSession {
       stderr: true,
       hijack: true,
     })) as unknown as Duplex;
-    this.stream = stream;
-    const replies = new ReplyParser(
-      (r) => this.onReply(r),
-      (line) => this.options.onLog?.(`helper: ${line}`),
-    );
-    const demux = new DockerDemuxer((which, data) => {
-      if (which === 'stdout') replies.push(data);
-      else this.options.onLog?.(`helper stderr: ${data.toString('utf8').trim()}`);
-    });
-    stream.on('data', (d: Buffer) => demux.push(d));
-    stream.on('end', () => this.onLost());
-    stream.on('close', () => this.onLost());
-    stream.on('error', () => this.onLost());
+    const lane = this.newLane(stream);
+    this.mainLane = lane;
     await this.container.start();
     if ((this.state as HelperState) === 'closed')
       throw new HelperError('the helper session was closed during start-up');
-    const timer = setTimeout(
-      () => this.readyReject(new HelperError('the helper did not answer within 20 s')),
-      20_000,
-    );
-    try {
-      await this.ready;
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.waitReady(lane);
     this.state = 'ready';
   }
 
-  private onReply(reply: HelperReply): void {
-    if (reply.id === 0) {
-      this.readyResolve();
-      return;
-    }
-    const p = this.pending.get(reply.id);
-    if (!p) return; // a reply that arrives after its timeout
-    this.pending.delete(reply.id);
-    clearTimeout(p.timer);
-    p.resolve(reply);
+  private newLane(stream: Duplex): HelperLane {
+    const lane = new HelperLane(stream, (l) => this.onLaneLost(l), this.options.onLog);
+    this.lanes.push(lane);
+    return lane;
   }
 
-  private onLost(): void {
-    if (this.state === 'closed' || this.state === 'lost') return;
-    if (this.state === 'starting') {
-      this.readyReject(new HelperError('the helper exited during start-up'));
-      return;
+  private async waitReady(lane: HelperLane): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new HelperError('the helper did not answer within 20 s')), 20_000);
+    });
+    try {
+      await Promise.race([lane.ready, timeout]);
+    } catch (err) {
+      if (err instanceof HelperError && /lost/.test(err.message)) {
+        throw new HelperError('the helper exited during start-up');
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
-    this.state = 'lost';
-    const err = new HelperError('the helper session was lost (did the engine stop or restart?)');
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
   }
 
-  /** Sends one request; resolves with its reply whatever the exit status. */
+  /** Extra lanes: execs running the same loop, so that big walks use every core. */
+  private async addLanes(): Promise<void> {
+    const want = this.options.lanes ?? 2;
+    const container = this.container;
+    if (!container) return;
+    await Promise.all(
+      Array.from({ length: Math.max(0, want - 1) }, async () => {
+        try {
+          const exec = await container.exec({
+            Cmd: ['sh', '-c', HELPER_MAIN],
+            AttachStdin: true,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+          });
+          const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+          await this.waitReady(this.newLane(stream));
+        } catch (err) {
+          // One lane is enough to work; more only make it faster.
+          this.options.onLog?.(`helper: extra lane unavailable (${(err as Error).message})`);
+        }
+      }),
+    );
+    this.lanes = this.lanes.filter((l) => l.alive);
+  }
+
+  private onLaneLost(lane: HelperLane): void {
+    this.lanes = this.lanes.filter((l) => l !== lane);
+    // The attached main process is the container's life: when it goes, the session is lost.
+    if (lane === this.mainLane || this.lanes.length === 0) {
+      if (this.state === 'ready') this.state = 'lost';
+      for (const l of [...this.lanes])
+        l.lose(new HelperError('the helper session was lost (did the engine stop or restart?)'));
+    }
+  }
+
+  private mainLane: HelperLane | undefined;
+
+  /** Number of requests that can run at once. */
+  get parallelism(): number {
+    return Math.max(1, this.lanes.length);
+  }
+
+  /** Sends one request on the least busy lane; resolves with its reply whatever the exit status. */
   request(
     op: string,
     args: readonly (string | Buffer)[] = [],
     timeoutMs = 120_000,
     pid = this.hostPid,
   ): Promise<HelperReply> {
-    if (this.state !== 'ready' || !this.stream) {
-      return Promise.reject(new HelperError(`the helper is ${this.state}`));
+    const lane = [...this.lanes].sort((a, b) => a.load - b.load)[0];
+    if (this.state !== 'ready' || !lane) {
+      const why = this.state === 'lost' ? 'lost (did the engine stop or restart?)' : this.state;
+      return Promise.reject(new HelperError(`the helper session is ${why}`));
     }
-    const id = this.nextId++;
-    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args);
-    return new Promise<HelperReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new HelperError(`helper request "${op}" timed out after ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs + 2_000);
-      this.pending.set(id, { resolve, reject, timer });
-      this.stream?.write(line);
-    });
+    return lane.request(op, args, timeoutMs, pid);
   }
 
   /** Like request(), but a non-zero exit status becomes an error carrying the helper's stderr. */
@@ -306,8 +294,9 @@ export class HelperSession {
   private async removeContainer(): Promise<void> {
     const c = this.container;
     this.container = undefined;
-    this.stream?.destroy();
-    this.stream = undefined;
+    for (const l of this.lanes) l.close();
+    this.lanes = [];
+    this.mainLane = undefined;
     if (!c) return;
     try {
       await c.remove({ force: true });
@@ -321,11 +310,6 @@ export class HelperSession {
     if (this.closing && this.container) this.closing = this.closing.then(() => this.removeContainer());
     if (!this.closing) {
       this.state = 'closed';
-      for (const p of this.pending.values()) {
-        clearTimeout(p.timer);
-        p.reject(new HelperError('the helper session was closed'));
-      }
-      this.pending.clear();
       this.closing = this.removeContainer();
     }
     return this.closing;

@@ -42,7 +42,6 @@ export async function measureDirs(
   }
   const total = targets.length;
   options.onProgress?.({ done: out.size, total, bytes });
-  const batch = options.batchSize ?? 16;
   const groups = new Map<string, MeasureTarget[]>();
   for (const t of todo) {
     const op = t.sub ? `measure:${t.sub}` : 'measure';
@@ -50,15 +49,23 @@ export async function measureDirs(
     list.push(t);
     groups.set(op, list);
   }
+  // Batches go to a pool of workers, one per helper lane, so that walks use every core.
+  const batches: { op: string; list: MeasureTarget[] }[] = [];
+  const lanes = helper.parallelism;
   for (const [op, list] of groups) {
-    for (let i = 0; i < list.length; i += batch) {
-      const chunk = list.slice(i, i + batch);
+    const per = options.batchSize ?? Math.max(1, Math.min(32, Math.ceil(list.length / (lanes * 2))));
+    for (let i = 0; i < list.length; i += per) batches.push({ op, list: list.slice(i, i + per) });
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const { op, list: chunk } = batches[next++] as { op: string; list: MeasureTarget[] };
       const stdout = await helper.run(
         op,
         chunk.map((t) => t.dir),
         600_000,
       );
-      const parsed = parseMeasure(stdout.toString('latin1'), op !== 'measure');
+      const parsed = parseMeasure(stdout.toString('latin1'), chunk.length, op !== 'measure');
       chunk.forEach((t, j) => {
         const m = parsed[j] ?? { apparentBytes: 0, diskBytes: 0, entries: 0, missing: true, partial: true };
         out.set(t.dir, m);
@@ -72,6 +79,7 @@ export async function measureDirs(
       });
       options.onProgress?.({ done: out.size, total, bytes });
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, worker));
   return out;
 }

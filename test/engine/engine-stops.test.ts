@@ -12,16 +12,29 @@ const host = `unix://${enginesDir}/victim/docker.sock`;
 const dockerCli = (args: string[]) =>
   run(join(ENGINE_BIN, 'docker'), args, { env: { ...process.env, DOCKER_HOST: host } }).then((r) => r.stdout);
 const engines = (args: string[]) =>
-  run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], { env: { ...process.env, LAYERTOP_ENGINES_DIR: enginesDir } });
+  run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], {
+    env: { ...process.env, LAYERTOP_ENGINES_DIR: enginesDir },
+  });
 
 beforeAll(async () => {
   await engines(['start', 'victim']);
-  await run('sh', ['-c', `"${ENGINE_BIN}/docker" import -c 'CMD ["sh"]' "${ROOT}/.cache/fixtures/busybox.tar" busybox:latest`], {
-    env: { ...process.env, DOCKER_HOST: host },
-  });
-  await run('sh', ['-c', `"${ENGINE_BIN}/docker" import "${ROOT}/.cache/fixtures/debian-minbase.tar" lt/debian`], {
-    env: { ...process.env, DOCKER_HOST: host },
-  });
+  await run(
+    'sh',
+    [
+      '-c',
+      `"${ENGINE_BIN}/docker" import -c 'CMD ["sh"]' "${ROOT}/.cache/fixtures/busybox.tar" busybox:latest`,
+    ],
+    {
+      env: { ...process.env, DOCKER_HOST: host },
+    },
+  );
+  await run(
+    'sh',
+    ['-c', `"${ENGINE_BIN}/docker" import "${ROOT}/.cache/fixtures/debian-minbase.tar" lt/debian`],
+    {
+      env: { ...process.env, DOCKER_HOST: host },
+    },
+  );
 });
 
 afterAll(async () => {

@@ -60,8 +60,9 @@ describe('helper stream framing', () => {
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {
-    const r = parseRead(Buffer.from('3\nabc-1\n0\n'.replace('abc-1', 'abc-1'), 'latin1'), 3);
-    expect(r.map((b) => b?.toString())).toEqual(['abc', undefined, '']);
+    const r = parseRead(Buffer.from('+\n-\n+\n=\n4\n0\n=\na\nbc=\n4\n0\n', 'latin1'), 3);
+    expect(r.map((b) => b?.toString())).toEqual(['a\nbc', undefined, '']);
+    expect(() => parseRead(Buffer.from('+\n=\n4\n=\nabcd=\n5\n'), 1)).toThrow(/changed size/);
     const l = parseList(Buffer.from('./a\0./b\n c\0\0\0\0\0', 'latin1'));
     expect(l.map((x) => x.map((b) => b.toString()))).toEqual([['./a', './b\n c'], []]);
   });

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# npm run bench: starts throwaway engines with the test images, runs the benchmarks, stops them.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export PATH="$here/node_modules/.bin:$PATH"
+[ "$(id -u)" = 0 ] || { echo "bench: needs root to start throwaway engines" >&2; exit 1; }
+export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-bench.$$}
+engines=(overlay2 containerd)
+trap 'bash "$here/scripts/engines.sh" stop || true' EXIT
+bash scripts/engines.sh start "${engines[@]}"
+bash scripts/fixtures.sh assets >/dev/null
+for n in "${engines[@]}"; do
+  ( eval "export $(bash scripts/engines.sh env "$n" | tr '\n' ' ')"; bash scripts/fixtures.sh ) &
+done
+wait
+hosts=""
+for n in "${engines[@]}"; do hosts+="unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock,"; done
+esbuild bench/*.ts --bundle --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
+for f in dist/bench/*.js; do LAYERTOP_BENCH_ENGINES="$hosts" node "$f"; done
