@@ -1,11 +1,15 @@
 // One bundled ESM file keeps start-up to a single module load (the first frame must be cheap).
-// dockerode and its transitive CommonJS stay external: they load lazily only when the engine is needed.
+// Dependencies stay external, and code split at the dynamic imports keeps Ink, React and dockerode
+// out of the start-up path of `--help`, `--version` and the first frame.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
   entryPoints: ['source/cli/main.ts'],
-  outfile: 'dist/layertop.js',
+  outdir: 'dist',
+  entryNames: 'layertop',
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -3,6 +3,7 @@
 
 export interface ConfigHistoryEntry {
   created_by?: string;
+  comment?: string;
   empty_layer?: boolean;
 }
 
@@ -11,7 +12,8 @@ export function layerCommandsFromConfig(
   history: readonly ConfigHistoryEntry[],
   layerCount: number,
 ): (string | undefined)[] {
-  const out = history.filter((h) => !h.empty_layer).map((h) => cleanCommand(h.created_by));
+  // `docker import` leaves created_by empty and says what happened in the comment.
+  const out = history.filter((h) => !h.empty_layer).map((h) => cleanCommand(h.created_by || h.comment));
   return align(out, layerCount);
 }
 

@@ -1,0 +1,80 @@
+import type { Key } from 'ink';
+
+/** Every key the explorer knows, as data: the input handler and the help overlay both read this table. */
+export type Action =
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'expand'
+  | 'collapse'
+  | 'toggle'
+  | 'focusNext'
+  | 'search'
+  | 'sort'
+  | 'view'
+  | 'refresh'
+  | 'help'
+  | 'quit';
+
+export interface Binding {
+  action: Action;
+  /** Names shown in help; matched by `matches` below. */
+  keys: string[];
+  help: string;
+}
+
+export const BINDINGS: Binding[] = [
+  { action: 'up', keys: ['↑', 'k'], help: 'move up' },
+  { action: 'down', keys: ['↓', 'j'], help: 'move down' },
+  { action: 'pageUp', keys: ['PgUp', 'Ctrl-b'], help: 'page up' },
+  { action: 'pageDown', keys: ['PgDn', 'Ctrl-f'], help: 'page down' },
+  { action: 'home', keys: ['Home', 'g'], help: 'first row' },
+  { action: 'end', keys: ['End', 'G'], help: 'last row' },
+  { action: 'expand', keys: ['→', 'l'], help: 'expand' },
+  { action: 'collapse', keys: ['←', 'h'], help: 'collapse, or go to the parent' },
+  { action: 'toggle', keys: ['Enter', 'Space'], help: 'expand / collapse' },
+  { action: 'focusNext', keys: ['Tab'], help: 'switch between tree and details' },
+  { action: 'search', keys: ['/'], help: 'fuzzy search: images, tags, ids, build commands' },
+  { action: 'sort', keys: ['s'], help: 'sort by disk size / by time' },
+  { action: 'view', keys: ['v'], help: 'layer tree / per-image view' },
+  { action: 'refresh', keys: ['r'], help: 'scan again' },
+  { action: 'help', keys: ['?'], help: 'this help' },
+  { action: 'quit', keys: ['q', 'Ctrl-c'], help: 'quit' },
+];
+
+function pressed(name: string, input: string, key: Key): boolean {
+  switch (name) {
+    case '↑':
+      return key.upArrow;
+    case '↓':
+      return key.downArrow;
+    case '←':
+      return key.leftArrow;
+    case '→':
+      return key.rightArrow;
+    case 'PgUp':
+      return key.pageUp;
+    case 'PgDn':
+      return key.pageDown;
+    case 'Home':
+      return key.home;
+    case 'End':
+      return key.end;
+    case 'Enter':
+      return key.return;
+    case 'Tab':
+      return key.tab;
+    case 'Space':
+      return input === ' ';
+    default:
+      if (name.startsWith('Ctrl-')) return key.ctrl && input === name.slice(5);
+      return !key.ctrl && !key.meta && input === name;
+  }
+}
+
+export function actionFor(input: string, key: Key): Action | undefined {
+  return BINDINGS.find((b) => b.keys.some((k) => pressed(k, input, key)))?.action;
+}

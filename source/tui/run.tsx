@@ -1,0 +1,37 @@
+import { render } from 'ink';
+import { useMemo } from 'react';
+import type { CliArgs } from '../cli/args.js';
+import { onCleanup } from '../cli/cleanup.js';
+import { Explorer } from './components/Explorer.js';
+import { EngineDataContext } from './data-context.js';
+import { useEngineData } from './hooks/use-engine-data.js';
+
+function LiveExplorer(props: { args: CliArgs; onQuit: () => void }) {
+  const hooks = useMemo(
+    () => ({ onHelper: (h: { close: () => Promise<void> }) => void onCleanup(() => h.close()) }),
+    [],
+  );
+  const data = useEngineData(props.args, hooks);
+  return (
+    <EngineDataContext.Provider value={data}>
+      <Explorer data={data} onQuit={props.onQuit} />
+    </EngineDataContext.Provider>
+  );
+}
+
+/** Full-screen explorer on the alternate screen; resolves with the exit code after cleanup. */
+export async function runTui(args: CliArgs): Promise<number> {
+  let quit: () => void = () => {};
+  const done = new Promise<void>((res) => {
+    quit = res;
+  });
+  const app = render(<LiveExplorer args={args} onQuit={() => quit()} />, {
+    alternateScreen: true,
+    exitOnCtrlC: false,
+    patchConsole: true,
+  });
+  await done;
+  app.unmount();
+  await app.waitUntilExit().catch(() => undefined);
+  return 0;
+}

@@ -1,0 +1,142 @@
+import type { LayerNode } from '../../model/layer-graph.js';
+import type { ScanModel } from '../../model/report.js';
+
+export type ViewMode = 'tree' | 'images';
+export type SortMode = 'size' | 'time';
+
+export interface Row {
+  /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
+  key: string;
+  kind: 'layer' | 'image' | 'container';
+  depth: number;
+  expandable: boolean;
+  expanded: boolean;
+  chainId?: string;
+  imageId?: string;
+  containerId?: string;
+  /** Keys of the rows above it in the tree, for expanding the path to a search hit. */
+  ancestors: string[];
+}
+
+function subtreeDisk(model: ScanModel, chainId: string, memo: Map<string, number>): number {
+  const hit = memo.get(chainId);
+  if (hit !== undefined) return hit;
+  const node = model.graph.layers.get(chainId);
+  let sum = node?.diskBytes ?? node?.size ?? 0;
+  for (const c of node?.children ?? []) sum += subtreeDisk(model, c, memo);
+  memo.set(chainId, sum);
+  return sum;
+}
+
+function newest(model: ScanModel, node: LayerNode): number {
+  let t = 0;
+  for (const id of node.images) {
+    const img = model.inputs.images.find((i) => i.id === id);
+    if (img && img.created > t) t = img.created;
+  }
+  return t;
+}
+
+/**
+ * Flattens the model into the rows the tree shows, honouring collapsed rows, the view and the sort.
+ * Tree view: base layers at the root, each layer's children below it; a layer with a single child
+ * continues at the same indent (a chain reads as a column), branches indent. Images end where their
+ * top layer is; their containers hang under them.
+ */
+export function buildRows(
+  model: ScanModel,
+  collapsed: ReadonlySet<string>,
+  view: ViewMode,
+  sort: SortMode,
+): Row[] {
+  const rows: Row[] = [];
+  const memo = new Map<string, number>();
+  const imageById = new Map(model.inputs.images.map((i) => [i.id, i]));
+  const containersOf = (imageId: string) => model.inputs.containers.filter((c) => c.imageId === imageId);
+  const order = (ids: string[]): string[] => {
+    const nodes = ids.map((id) => model.graph.layers.get(id)).filter((n): n is LayerNode => n !== undefined);
+    nodes.sort((a, b) =>
+      sort === 'size'
+        ? subtreeDisk(model, b.chainId, memo) - subtreeDisk(model, a.chainId, memo)
+        : newest(model, b) - newest(model, a),
+    );
+    return nodes.map((n) => n.chainId);
+  };
+  const pushImage = (imageId: string, depth: number, ancestors: string[]) => {
+    const key = `image:${imageId}`;
+    const cs = containersOf(imageId);
+    const expanded = !collapsed.has(key);
+    rows.push({ key, kind: 'image', depth, expandable: cs.length > 0, expanded, imageId, ancestors });
+    if (!expanded) return;
+    for (const c of cs) {
+      rows.push({
+        key: `container:${c.id}`,
+        kind: 'container',
+        depth: depth + 1,
+        expandable: false,
+        expanded: false,
+        containerId: c.id,
+        imageId,
+        ancestors: [...ancestors, key],
+      });
+    }
+  };
+
+  if (view === 'images') {
+    const images = [...model.inputs.images].sort((a, b) => {
+      if (sort === 'time') return b.created - a.created;
+      const sa = model.report.images.find((s) => s.id === a.id)?.diskBytes ?? 0;
+      const sb = model.report.images.find((s) => s.id === b.id)?.diskBytes ?? 0;
+      return sb - sa;
+    });
+    for (const img of images) {
+      const key = `image:${img.id}`;
+      const expanded = !collapsed.has(key);
+      rows.push({ key, kind: 'image', depth: 0, expandable: true, expanded, imageId: img.id, ancestors: [] });
+      if (!expanded) continue;
+      for (const c of containersOf(img.id)) {
+        rows.push({
+          key: `container:${c.id}`,
+          kind: 'container',
+          depth: 1,
+          expandable: false,
+          expanded: false,
+          containerId: c.id,
+          imageId: img.id,
+          ancestors: [key],
+        });
+      }
+      const chain = model.graph.imageChains.get(img.id) ?? [];
+      for (const chainId of chain) {
+        rows.push({
+          key: `${key}/layer:${chainId}`,
+          kind: 'layer',
+          depth: 1,
+          expandable: false,
+          expanded: false,
+          chainId,
+          imageId: img.id,
+          ancestors: [key],
+        });
+      }
+    }
+    return rows;
+  }
+
+  const walk = (chainId: string, depth: number, ancestors: string[]) => {
+    const node = model.graph.layers.get(chainId);
+    if (!node) return;
+    const key = `layer:${chainId}`;
+    const hasBelow = node.children.length > 0 || node.topOf.length > 0;
+    const expanded = !collapsed.has(key);
+    rows.push({ key, kind: 'layer', depth, expandable: hasBelow, expanded, chainId, ancestors });
+    if (!expanded) return;
+    const path = [...ancestors, key];
+    const branches = node.children.length + node.topOf.length;
+    const childDepth = branches > 1 ? depth + 1 : depth;
+    for (const imageId of node.topOf) if (imageById.has(imageId)) pushImage(imageId, depth + 1, path);
+    for (const child of order(node.children)) walk(child, childDepth, path);
+  };
+  for (const root of order(model.graph.roots)) walk(root, 0, []);
+  return rows;
+}
