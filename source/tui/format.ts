@@ -9,7 +9,7 @@ export function size(n: number | null | undefined): string {
 export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
 /** Cuts to `width` terminal cells (text is already escaped, so one char is one cell here). */
-export function fit(s: string, width: number): string {
+export function fitCells(s: string, width: number): string {
   if (width <= 0) return '';
   if (s.length <= width) return s.padEnd(width);
   return `${s.slice(0, Math.max(0, width - 1))}…`;

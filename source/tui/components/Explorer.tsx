@@ -39,7 +39,7 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
     [model, state.overlay, state.query],
   );
   const found = rows.findIndex((r) => r.key === state.cursor);
-  const cursor = found < 0 ? 0 : found;
+  const cursor = Math.max(0, found);
   const bodyHeight = Math.max(3, rowsTotal - 3);
   const wide = columns >= 110;
   const treeWidth = wide ? Math.floor(columns * 0.6) : columns;

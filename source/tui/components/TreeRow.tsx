@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { escapeText } from '../../model/escape.js';
 import type { ScanModel } from '../../model/report.js';
-import { fit, shortId, size } from '../format.js';
+import { fitCells, shortId, size } from '../format.js';
 import type { Row } from '../state/tree-rows.js';
 import type { Theme } from '../theme.js';
 
@@ -73,7 +73,7 @@ export function TreeRow(props: {
   const t = rowText(model, row);
   const indent = '  '.repeat(Math.min(row.depth, 12));
   const fixed = indent.length + 2 + 12 + 1 + 1 + SIZE_COL * 2 + 6;
-  const label = fit(t.label, Math.max(4, width - fixed));
+  const label = fitCells(t.label, Math.max(4, width - fixed));
   const color =
     t.kind === 'image' ? theme.color('image') : t.kind === 'container' ? theme.color('container') : undefined;
   return (

@@ -39,7 +39,7 @@ export type ExplorerEvent =
 
 function indexOf(rows: Row[], key: string | undefined): number {
   const i = rows.findIndex((r) => r.key === key);
-  return i < 0 ? 0 : i;
+  return Math.max(0, i);
 }
 
 export function explorerReducer(state: ExplorerState, event: ExplorerEvent): ExplorerState {

@@ -1,0 +1,153 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { makeModel, sampleModel } from '../../../test/support/model.js';
+import type { EngineData } from '../data-context.js';
+import { Explorer } from './Explorer.js';
+
+const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+function data(model = sampleModel()): EngineData {
+  return {
+    phase: 'ready',
+    model,
+    progress: undefined,
+    helper: 'ready',
+    message: undefined,
+    refresh: () => {},
+  };
+}
+
+function screen(model = sampleModel(), size = { columns: 140, rows: 30 }) {
+  let quit = 0;
+  const r = render(<Explorer data={data(model)} onQuit={() => quit++} size={size} />);
+  return { ...r, quits: () => quit };
+}
+
+const lines = (frame: string | undefined) => (frame ?? '').split('\n');
+
+describe('Explorer: the layer tree', () => {
+  it('shows the shared base once with its sharing marker, images where their top layer is, containers under them', () => {
+    const { lastFrame } = screen();
+    const f = lines(lastFrame());
+    const baseRow = f.find((l) => l.includes('ADD rootfs.tar /'));
+    expect(baseRow).toMatch(/▾ ba5e00000000 ADD rootfs\.tar \/\s+100 MB\s+110 MB S×2/);
+    expect(f.filter((l) => / ba5e00000000 ADD rootfs/.test(l))).toHaveLength(1);
+    expect(f.find((l) => l.includes('RUN make common'))).toMatch(/2 MB\s+2\.1 MB S×2/);
+    expect(f.find((l) => l.includes('RUN build b'))).toMatch(/500 kB\s+520 kB U/);
+    expect(f.find((l) => l.includes('▣ shop/app-a:latest, shop/app-a:v2'))).toMatch(/103 MB\s+113\.2 MB C×1/);
+    expect(f.find((l) => l.includes('◆ web (running)'))).toMatch(/3 MB\s+3\.1 MB RW/);
+    // the lone image's base sits at the root too
+    expect(f.find((l) => l.includes('ADD lone /'))).toMatch(/7 kB\s+8\.2 kB U/);
+  });
+
+  it('moves the cursor with j and shows the selected layer in the details', async () => {
+    const { lastFrame, stdin } = screen(sampleModel(), { columns: 220, rows: 30 });
+    stdin.write('j');
+    await tick();
+    const f = lastFrame() ?? '';
+    expect(f).toMatch(/command\s+RUN make common/);
+    expect(f).toMatch(/shared\s+yes, by 2 images/);
+    expect(f).toMatch(/images\s+shop\/app-a:latest, shop\/app-a:v2; shop\/app-b:latest/);
+  });
+
+  it('collapses a layer with h and expands it again with l', async () => {
+    const { lastFrame, stdin } = screen();
+    stdin.write('h');
+    await tick();
+    expect(lastFrame()).not.toContain('RUN make common');
+    expect(lastFrame()).toContain('▸ ba5e00000000');
+    stdin.write('l');
+    await tick();
+    expect(lastFrame()).toContain('RUN make common');
+  });
+
+  it('tells what removing an image frees: only its unique layers', async () => {
+    const { lastFrame, stdin } = screen();
+    // base, common, app-b's layer, app-b image: the 4th row when sorted by size (app-a's branch first)
+    for (let i = 0; i < 20 && !/image id\s+sha256:bbb1/.test(lastFrame() ?? ''); i++) {
+      stdin.write('j');
+      await tick();
+    }
+    expect(lastFrame()).toMatch(/if removed\s+520 kB freed/);
+  });
+});
+
+describe('Explorer: search, help, views', () => {
+  it('finds an image by a fuzzy query and lands on its row', async () => {
+    const { lastFrame, stdin } = screen();
+    stdin.write('/');
+    await tick();
+    stdin.write('apb');
+    await tick();
+    expect(lastFrame()).toMatch(/\/apb .*1 match/);
+    expect(lastFrame()).toContain('shop/app-b:latest');
+    stdin.write('\r');
+    await tick();
+    expect(lastFrame()).toMatch(/image id\s+sha256:bbb1/);
+    expect(lastFrame()).toMatch(/tags\s+shop\/app-b:latest/);
+  });
+
+  it('opens a help overlay listing every key from the binding table', async () => {
+    const { lastFrame, stdin } = screen();
+    stdin.write('?');
+    await tick();
+    const f = lastFrame() ?? '';
+    for (const k of ['↑ / k', '↓ / j', '/', 'Enter / Space', 'Tab', 'q / Ctrl-c']) expect(f).toContain(k);
+    stdin.write('\u001b');
+    await tick(60);
+    expect(lastFrame()).toContain('ADD rootfs.tar /');
+  });
+
+  it('switches to the per-image view with v: each image with its layers, bottom to top', async () => {
+    const { lastFrame, stdin } = screen();
+    stdin.write('v');
+    await tick();
+    const f = lines(lastFrame());
+    const a = f.findIndex((l) => l.includes('▣ shop/app-a:latest'));
+    expect(f[a + 2]).toContain('ADD rootfs.tar /');
+    expect(f[a + 3]).toContain('RUN make common');
+    expect(f[a + 4]).toContain('RUN build a');
+  });
+
+  it('quits with q', async () => {
+    const s = screen();
+    s.stdin.write('q');
+    await tick();
+    expect(s.quits()).toBe(1);
+  });
+});
+
+describe('Explorer: hostile text and big trees', () => {
+  it('shows control characters in tags and commands as escapes, never raw', () => {
+    const model = makeModel([
+      {
+        id: 'bad',
+        tags: ['evil/\u001b[31mred\u001b]0;title\u0007:la\ntest'],
+        layers: [{ id: 'x', size: 1, disk: 4096, cmd: 'RUN printf "\u001b[2J" > $(touch PWNED)' }],
+      },
+    ]);
+    const f = screen(model).lastFrame() ?? '';
+    expect(f).toContain('evil/\\e[31mred\\e]0;title\\x07:la\\ntest');
+    expect(f).toContain('RUN printf "\\e[2J" > $(touch PWNED)');
+    expect(f.replace(/\u001b\[[0-9;]*m/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+  });
+
+  it('renders only the visible window of a 5,000-layer tree, and End reaches the last row', async () => {
+    const layers = Array.from({ length: 5000 }, (_, i) => ({
+      id: `l${i}`,
+      size: i,
+      disk: 4096,
+      cmd: `RUN step ${i}`,
+    }));
+    const images = Array.from({ length: 50 }, (_, k) => ({
+      id: `i${k}`,
+      tags: [`big/img${k}:1`],
+      layers: layers.slice(k * 100, k * 100 + 100),
+    }));
+    const { lastFrame, stdin } = screen(makeModel(images), { columns: 100, rows: 24 });
+    expect(lines(lastFrame()).length).toBeLessThanOrEqual(24);
+    stdin.write('G');
+    await tick(100);
+    expect(lastFrame()).toMatch(/big\/img\d+:1/);
+  });
+});

@@ -1,0 +1,104 @@
+// Hand-made scan inputs for fast tests of the model and the TUI.
+import { chainIds } from '../../source/model/chain-id.js';
+import { buildScanModel, type ScanModel } from '../../source/model/report.js';
+import type { ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
+
+const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
+
+export interface LayerSpec {
+  id: string;
+  size: number;
+  disk: number;
+  cmd: string;
+}
+
+export function makeModel(
+  images: { id: string; tags: string[]; layers: LayerSpec[]; created?: number }[],
+  containers: Partial<ContainerInput>[] = [],
+): ScanModel {
+  const facts = new Map<string, LayerFacts>();
+  const inputs: ImageInput[] = images.map((img, k) => {
+    const diffIds = img.layers.map((l) => d(l.id));
+    chainIds(diffIds).forEach((c, i) => {
+      const l = img.layers[i] as LayerSpec;
+      facts.set(c, {
+        chainId: c,
+        diffId: d(l.id),
+        size: l.size,
+        measuredSize: l.size,
+        diskBytes: l.disk,
+        path: `/data/overlay2/${l.id}`,
+      });
+    });
+    return {
+      id: d(img.id),
+      tags: img.tags,
+      created: img.created ?? 1000 + k,
+      diffIds,
+      layerCommands: img.layers.map((l) => l.cmd),
+    };
+  });
+  const cs: ContainerInput[] = containers.map((c, i) => ({
+    id: c.id ?? `c${i}`.padEnd(64, 'f'),
+    name: c.name ?? `container-${i}`,
+    imageId: d(c.imageId ?? ''),
+    image: c.image ?? '',
+    state: c.state ?? 'running',
+    created: 0,
+    volumes: [],
+    sizeRw: c.sizeRw ?? 0,
+    diskBytes: c.diskBytes ?? 0,
+    metaDiskBytes: c.metaDiskBytes ?? 0,
+  }));
+  return buildScanModel({
+    engine: {
+      host: 'unix:///test.sock',
+      version: '26.1.5',
+      apiVersion: '1.45',
+      storage: 'overlay2',
+      dataRoot: '/data',
+    },
+    images: inputs,
+    layerFacts: facts,
+    containers: cs,
+    volumes: [],
+    networks: [],
+    buildCache: { records: 0, size: 0 },
+  });
+}
+
+export const base: LayerSpec = { id: 'ba5e', size: 100_000_000, disk: 110_000_000, cmd: 'ADD rootfs.tar /' };
+export const common: LayerSpec = { id: 'c0', size: 2_000_000, disk: 2_100_000, cmd: 'RUN make common' };
+
+/** Two apps on a shared base and common layer, one lone image, a container on app-a. */
+export function sampleModel(): ScanModel {
+  return makeModel(
+    [
+      {
+        id: 'aaa1',
+        tags: ['shop/app-a:latest', 'shop/app-a:v2'],
+        layers: [base, common, { id: 'a1', size: 1_000_000, disk: 1_050_000, cmd: 'RUN build a' }],
+      },
+      {
+        id: 'bbb1',
+        tags: ['shop/app-b:latest'],
+        layers: [base, common, { id: 'b1', size: 500_000, disk: 520_000, cmd: 'RUN build b' }],
+      },
+      {
+        id: 'ccc1',
+        tags: ['tools/lone:1'],
+        layers: [{ id: 'l0', size: 7_000, disk: 8_192, cmd: 'ADD lone /' }],
+      },
+    ],
+    [
+      {
+        name: 'web',
+        imageId: 'aaa1',
+        image: 'shop/app-a:latest',
+        state: 'running',
+        sizeRw: 3_000_000,
+        diskBytes: 3_100_000,
+      },
+    ],
+  );
+}
