@@ -34,7 +34,7 @@ describe('Explorer: the layer tree', () => {
     expect(f.filter((l) => / ba5e00000000 ADD rootfs/.test(l))).toHaveLength(1);
     expect(f.find((l) => l.includes('RUN make common'))).toMatch(/2 MB\s+2\.1 MB S×2/);
     expect(f.find((l) => l.includes('RUN build b'))).toMatch(/500 kB\s+520 kB U/);
-    expect(f.find((l) => l.includes('▣ shop/app-a:latest, shop/app-a:v2'))).toMatch(/103 MB\s+113\.2 MB C×1/);
+    expect(f.find((l) => l.includes('▣ shop/app-a:latest, shop/app-a:v2'))).toMatch(/103 MB\s+113\.1 MB C×1/);
     expect(f.find((l) => l.includes('◆ web (running)'))).toMatch(/3 MB\s+3\.1 MB RW/);
     // the lone image's base sits at the root too
     expect(f.find((l) => l.includes('ADD lone /'))).toMatch(/7 kB\s+8\.2 kB U/);
