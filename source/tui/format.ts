@@ -1,6 +1,7 @@
 import prettyBytes from 'pretty-bytes';
 
-/** Sizes on screen: decimal units like Docker, fixed width so columns line up. */
+/** Sizes on screen: decimal units like Docker. pretty-bytes truncates the last digit (8,192 B is
+ * "8.1 kB"), so the screen never overstates what a removal frees. */
 export function size(n: number | null | undefined): string {
   if (n === null || n === undefined) return '…';
   return prettyBytes(n, { maximumFractionDigits: 1 });

@@ -37,7 +37,7 @@ describe('Explorer: the layer tree', () => {
     expect(f.find((l) => l.includes('▣ shop/app-a:latest, shop/app-a:v2'))).toMatch(/103 MB\s+113\.1 MB C×1/);
     expect(f.find((l) => l.includes('◆ web (running)'))).toMatch(/3 MB\s+3\.1 MB RW/);
     // the lone image's base sits at the root too
-    expect(f.find((l) => l.includes('ADD lone /'))).toMatch(/7 kB\s+8\.2 kB U/);
+    expect(f.find((l) => l.includes('ADD lone /'))).toMatch(/7 kB\s+8\.1 kB U/);
   });
 
   it('moves the cursor with j and shows the selected layer in the details', async () => {
