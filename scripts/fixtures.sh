@@ -53,7 +53,12 @@ build layertop-test/app-b:latest app-b.Dockerfile
 build layertop-test/overwrite:latest overwrite.Dockerfile
 build layertop-test/edge:latest edge.Dockerfile
 build layertop-test/many:latest many.Dockerfile
-build layertop-test/hostile:latest hostile.Dockerfile
+# The hostile image also gets a build command holding raw terminal escapes (ESC, BEL), written
+# here so that the repository itself holds no control bytes.
+hostile_df=$(mktemp)
+{ cat "$imgs/hostile.Dockerfile"; printf 'RUN echo "\033[31mred\033]0;pwned\007" > /hostile/esc-cmd\n'; } > "$hostile_df"
+docker build -q --network=none -f "$hostile_df" -t layertop-test/hostile:latest "$imgs" >/dev/null
+rm -f "$hostile_df"
 # The first generation loses its tag to the second: a dangling image.
 build layertop-test/dangling:latest dangling.Dockerfile --build-arg GEN=1
 build layertop-test/dangling:latest dangling.Dockerfile --build-arg GEN=2

@@ -11,7 +11,7 @@ const EXPECTED_LAYERS: Record<string, number> = {
   'layertop-test/overwrite:latest': 3,
   'layertop-test/edge:latest': 4,
   'layertop-test/many:latest': 2,
-  'layertop-test/hostile:latest': 2,
+  'layertop-test/hostile:latest': 3,
   'layertop-test/dangling:latest': 2,
 };
 

@@ -41,7 +41,7 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
   const found = rows.findIndex((r) => r.key === state.cursor);
   const cursor = Math.max(0, found);
   const bodyHeight = Math.max(3, rowsTotal - 3);
-  const wide = columns >= 110;
+  const wide = columns >= 140;
   const treeWidth = wide ? Math.floor(columns * 0.6) : columns;
   const treeHeight = wide ? bodyHeight : Math.max(3, bodyHeight - 9);
   const startRef = useRef(0);

@@ -15,8 +15,8 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   const m = data.model;
   const e = m?.report.engine;
   const t = m?.report.totals;
-  const left = e
-    ? `${escapeText(e.host)}  Docker ${e.version}  ${e.storage}`
+  const engine = e
+    ? `${e.storage} · Docker ${e.version}`
     : data.phase === 'error'
       ? 'no engine'
       : 'connecting…';
@@ -24,17 +24,19 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   const p = data.progress;
   const progress =
     data.phase === 'measuring' && p
-      ? `  measuring ${bar(p.done, p.total, 12)} ${p.done}/${p.total} ${size(p.bytes)}`
+      ? `  measuring ${bar(p.done, p.total, 10)} ${p.done}/${p.total} ${size(p.bytes)}`
       : '';
+  // The host goes last: on a narrow terminal it is what gets cut, never the state.
   return (
     <Box width={props.width}>
-      <Text wrap="truncate" color={theme.color('accent')}>
-        {left}
-        <Text color={undefined}>{totals}</Text>
-        <Text color={theme.color('shared')}>{progress}</Text>
+      <Text wrap="truncate">
+        <Text color={theme.color('accent')}>{engine}</Text>
+        {totals}
         <Text
-          color={data.helper === 'ready' ? theme.color('unique') : theme.color('dim')}
+          color={data.helper === 'ready' ? theme.color('unique') : theme.color('shared')}
         >{`  helper: ${data.helper}`}</Text>
+        <Text color={theme.color('shared')}>{progress}</Text>
+        <Text color={theme.color('dim')}>{e ? `  ${escapeText(e.host)}` : ''}</Text>
       </Text>
     </Box>
   );

@@ -1,0 +1,74 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, engineHost, helperContainers } from '../support/engines.js';
+import { Tmux } from '../support/tmux.js';
+
+const cache = mkdtempSync(join(tmpdir(), 'lt-tui-cache-'));
+let term: Tmux | undefined;
+afterAll(async () => term?.kill());
+
+describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine', () => {
+  it('launches, measures, navigates, searches, opens help, resizes and quits cleanly', async () => {
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    term = await Tmux.start('layertop-e2e', cmd, 120, 30);
+
+    // The fixture images' layers with their sizes, once the helper has measured them.
+    let s = await term.waitForText(/helper: ready/);
+    s = await term.waitForText(/▣ layertop-test\/app-a:latest/);
+    await term.waitForText(/RUN mkdir -p \/many .*\s50 kB\s+20\d\.\d MB U/);
+    expect(await term.display('#{alternate_on}')).toBe('1');
+    expect(s).toMatch(/overlay2 · Docker 26\.1\.5\S*\s+1\d images\s+1\d layers\s+\d+\.\d MB on disk/);
+
+    // Navigate: the details follow the cursor.
+    await term.keys('j');
+    s = await term.waitForText(/chain id\s+sha256:/);
+    await term.keys('k');
+
+    // Collapse the base layer, expand it again.
+    await term.keys('h');
+    s = await term.waitForText(/^▸ /m);
+    expect(s).not.toMatch(/RUN mkdir -p \/opt\/common/);
+    await term.keys('l');
+    await term.waitForText(/RUN mkdir -p \/opt\/common/);
+
+    // Fuzzy search for an image, land on its row.
+    await term.keys('/');
+    await term.type('ltappb');
+    await term.waitForText(/\/ltappb/);
+    s = await term.waitForText(/image\s+layertop-test\/app-b:latest/);
+    await term.keys('Enter');
+    s = await term.waitForText(/tags\s+layertop-test\/app-b:latest/);
+
+    // A build command with raw ESC and BEL bytes is shown escaped; nothing of it reaches the terminal.
+    await term.keys('/');
+    await term.type('pwned');
+    await term.keys('Enter');
+    s = await term.waitForText(/\\e\[31mred\\e\]0;pwned\\x07/);
+    expect(await term.display('#{pane_title}')).not.toContain('pwned');
+    const raw = await term.screen(true);
+    expect(raw).not.toContain('\u001b]0;pwned');
+
+    // Help overlay drawn from the key table.
+    await term.keys('?');
+    s = await term.waitForText(/fuzzy search: images, tags, ids, build commands/);
+    expect(s).toMatch(/q \/ Ctrl-c\s+quit/);
+    await term.keys('Escape');
+    await term.waitForText(/\? help {2}\/ search/);
+
+    // Resize to 80x24: the layout follows, nothing wider than the terminal.
+    await term.resize(80, 24);
+    s = await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+    await new Promise((r) => setTimeout(r, 500));
+    s = await term.screen();
+    expect(s.split('\n').every((l) => [...l].length <= 80)).toBe(true);
+    expect(s).toMatch(/Details/);
+
+    // Quit: exit 0, the main screen back, no helper left.
+    await term.keys('q');
+    s = await term.waitForText(/EXIT:0/);
+    expect(await term.display('#{alternate_on}')).toBe('0');
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+});
