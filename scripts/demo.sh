@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# npm run demo: try layertop without touching your own Docker. Starts a throwaway engine
+# (overlay2, or `npm run demo -- containerd`), builds the test images on it, opens layertop
+# against it, and removes the engine and its data when you quit.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+export PATH="$here/node_modules/.bin:$PATH"
+[ "$(id -u)" = 0 ] || { echo "demo: starting a throwaway dockerd needs root (sudo npm run demo)" >&2; exit 1; }
+engine=${1:-overlay2}
+export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-demo.$$}
+trap 'bash "$here/scripts/engines.sh" stop || true' EXIT
+bash scripts/engines.sh start "$engine"
+eval "export $(bash scripts/engines.sh env "$engine" | tr '\n' ' ')"
+echo "demo: building the test images (the first run also fetches a Debian base: about a minute)"
+bash scripts/fixtures.sh
+[ -f dist/layertop.js ] || node scripts/build.mjs
+node bin/layertop.js "${@:2}"
