@@ -50,6 +50,14 @@ describe('Explorer: the layer tree', () => {
     expect(f).toMatch(/images\s+shop\/app-a:latest, shop\/app-a:v2; shop\/app-b:latest/);
   });
 
+  it('takes keys typed faster than a frame ("jj" in one read) as separate presses', async () => {
+    const { lastFrame, stdin } = screen(sampleModel(), { columns: 220, rows: 30 });
+    stdin.write('jj');
+    await tick();
+    // base, common, then app-a's own layer (largest branch first)
+    expect(lastFrame()).toMatch(/command\s+RUN build a/);
+  });
+
   it('collapses a layer with h and expands it again with l', async () => {
     const { lastFrame, stdin } = screen();
     stdin.write('h');

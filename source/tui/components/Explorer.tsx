@@ -1,4 +1,4 @@
-import { Box, Text, useInput, useWindowSize } from 'ink';
+import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
 import { useMemo, useReducer, useRef } from 'react';
 import type { EngineData } from '../data-context.js';
 import { actionFor } from '../key-bindings.js';
@@ -49,7 +49,23 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
   startRef.current = start;
   const page = Math.max(1, treeHeight - 2);
 
+  // Keys typed faster than a frame arrive as one string ("jjj"): outside the search field each
+  // character is its own key press. A reducer batch keeps the cursor moves exact.
   useInput((input, key) => {
+    if (
+      state.overlay !== 'search' &&
+      input.length > 1 &&
+      !key.ctrl &&
+      !key.meta &&
+      /^[\x20-\x7e]+$/.test(input)
+    ) {
+      for (const ch of input) handleKey(ch, { ...key, return: false });
+      return;
+    }
+    handleKey(input, key);
+  });
+
+  function handleKey(input: string, key: Key): void {
     if (state.overlay === 'help') {
       if (key.escape || input === '?' || input === 'q') dispatch({ type: 'overlay', overlay: 'none' });
       return;
@@ -111,7 +127,7 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
       default:
         return;
     }
-  });
+  }
 
   const footer = `? help  / search  v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}  s sort: ${state.sort}  r refresh  q quit`;
   let body: React.ReactNode;
