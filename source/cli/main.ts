@@ -1,5 +1,5 @@
 import { EndpointError } from '../engine/endpoint.js';
-import { EngineError } from '../engine/engine-error.js';
+import { describeEngineError, EngineError } from '../engine/engine-error.js';
 import { HelperError } from '../engine/helper-session.js';
 import type { MeasureProgress } from '../engine/measure.js';
 import { scanEngine } from '../engine/scan.js';
@@ -54,6 +54,27 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const KNOWN = [EngineError, HelperError, EndpointError];
+const SOCKET_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'EACCES',
+  'EPERM',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EPIPE',
+]);
+
+/** One line for any failure; the stack only with LAYERTOP_DEBUG=1. */
+function describeFailure(err: unknown): string {
+  if (KNOWN.some((k) => err instanceof k)) return (err as Error).message;
+  const code = (err as { code?: string })?.code;
+  if (code && SOCKET_CODES.has(code)) {
+    const host = process.env.DOCKER_HOST ?? 'the Docker engine';
+    return describeEngineError(err, host);
+  }
+  if (process.env.LAYERTOP_DEBUG) return (err as Error)?.stack ?? String(err);
+  return ((err as Error)?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+}
 
 installExitHandlers();
 main(process.argv.slice(2)).then(
@@ -63,10 +84,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`layertop: ${err.message}\n`);
       return exitWith(2);
     }
-    const known = KNOWN.some((k) => err instanceof k);
-    process.stderr.write(
-      `layertop: ${known ? (err as Error).message : ((err as Error)?.stack ?? String(err))}\n`,
-    );
+    process.stderr.write(`layertop: ${describeFailure(err)}\n`);
     return exitWith(1);
   },
 );

@@ -60,3 +60,35 @@ export function parseList(buf: Buffer): Buffer[][] {
   }
   return lists;
 }
+
+export interface FileStat {
+  dev: string;
+  ino: string;
+  nlink: number;
+  size: number;
+  blocks: number;
+  mode: number;
+}
+
+/** Parses the `stat` op: per path "+" or "-", "=", then one stat line per "+". */
+export function parseStat(buf: Buffer, count: number): (FileStat | undefined)[] {
+  const lines = buf.toString('latin1').split('\n');
+  const flags = lines.slice(0, count).map((l) => l === '+');
+  if (lines[count] !== '=') throw new TornReadError('helper stat: malformed reply');
+  const stats = lines.slice(count + 1);
+  let k = 0;
+  return flags.map((ok) => {
+    if (!ok) return undefined;
+    const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0'] = (stats[k++] ?? '').split(
+      ' ',
+    );
+    return {
+      dev,
+      ino,
+      nlink: Number(nlink),
+      size: Number(size),
+      blocks: Number(blocks),
+      mode: Number.parseInt(mode, 16),
+    };
+  });
+}

@@ -42,6 +42,8 @@ export class HelperSession {
   /** The PID whose /proc/<pid>/root is the engine's mount namespace (0: the helper's own view). */
   hostPid = 0;
   mode: 'privileged' | 'capabilities' = 'privileged';
+  /** dockerd and containerd processes the helper saw on the engine host, with their arguments. */
+  processes: { pid: number; comm: string; args: string[] }[] = [];
   private lanes: HelperLane[] = [];
   private container: Dockerode.Container | undefined;
   private closing: Promise<void> | undefined;
@@ -253,19 +255,20 @@ export class HelperSession {
    * can see it, then PID 1. --target-pid overrides.
    */
   private async locateEngineNamespace(): Promise<void> {
-    if (this.options.targetPid !== undefined) {
-      this.hostPid = this.options.targetPid;
-      await this.checkRoot();
-      return;
-    }
     const out = (await this.run('procs', [], 20_000)).toString('latin1');
     const procs = out
       .split('\n')
       .filter(Boolean)
       .map((line) => {
         const [pid, comm, ...rest] = line.split(' ');
-        return { pid: Number(pid), comm, args: rest.join(' ').split('\x01') };
+        return { pid: Number(pid), comm: comm ?? '', args: rest.join(' ').split('\x01') };
       });
+    this.processes = procs;
+    if (this.options.targetPid !== undefined) {
+      this.hostPid = this.options.targetPid;
+      await this.checkRoot();
+      return;
+    }
     const dataRoot = this.options.dataRoot;
     const dockerds = procs.filter((p) => p.comm === 'dockerd');
     const named = dataRoot

@@ -9,6 +9,8 @@ export interface DirMeasure {
   apparentBytes: number;
   /** Allocated bytes of everything (du -s -B1): blocks × 512, directories included, hard links once. */
   diskBytes: number;
+  /** Allocated bytes of the content subdirectory alone (containerd's own usage figure for a snapshot). */
+  contentDiskBytes: number;
   entries: number;
   missing: boolean;
   /** find reported an error (an unreadable entry): the figures are a lower bound. */
@@ -33,7 +35,7 @@ export function parseMeasure(output: string, count: number, split: boolean): Dir
   const accs: Acc[] = Array.from({ length: count }, () => ({
     seenDisk: new Set<string>(),
     seenApparent: new Set<string>(),
-    m: { apparentBytes: 0, diskBytes: 0, entries: 0, missing: false, partial: false },
+    m: { apparentBytes: 0, diskBytes: 0, contentDiskBytes: 0, entries: 0, missing: false, partial: false },
   }));
   const present: Record<'C' | 'T', number[]> = { C: [], T: [] };
   const markers: Record<'C' | 'T', number> = { C: 0, T: 0 };
@@ -94,6 +96,7 @@ export function parseMeasure(output: string, count: number, split: boolean): Dir
     if (!linked || !acc.seenDisk.has(key)) {
       if (linked) acc.seenDisk.add(key);
       acc.m.diskBytes += blocks * 512;
+      if (section === 'C') acc.m.contentDiskBytes += blocks * 512;
     }
     if (section === 'C' && !isDir && (!linked || !acc.seenApparent.has(key))) {
       if (linked) acc.seenApparent.add(key);

@@ -36,7 +36,7 @@ export async function measureDirs(
   for (const t of targets) {
     const hit = t.chainId ? options.cache?.get(SizeCache.key(options.engineId, t.chainId, t.dir)) : undefined;
     if (hit) {
-      out.set(t.dir, { ...hit, entries: 0, missing: false, partial: false });
+      out.set(t.dir, { contentDiskBytes: 0, ...hit, entries: 0, missing: false, partial: false });
       bytes += hit.diskBytes;
     } else todo.push(t);
   }
@@ -67,13 +67,21 @@ export async function measureDirs(
       );
       const parsed = parseMeasure(stdout.toString('latin1'), chunk.length, op !== 'measure');
       chunk.forEach((t, j) => {
-        const m = parsed[j] ?? { apparentBytes: 0, diskBytes: 0, entries: 0, missing: true, partial: true };
+        const m = parsed[j] ?? {
+          apparentBytes: 0,
+          diskBytes: 0,
+          contentDiskBytes: 0,
+          entries: 0,
+          missing: true,
+          partial: true,
+        };
         out.set(t.dir, m);
         bytes += m.diskBytes;
         if (t.chainId && !m.missing && !m.partial) {
           options.cache?.set(SizeCache.key(options.engineId, t.chainId, t.dir), {
             apparentBytes: m.apparentBytes,
             diskBytes: m.diskBytes,
+            contentDiskBytes: m.contentDiskBytes,
           });
         }
       });

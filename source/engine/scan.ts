@@ -15,7 +15,7 @@ import type {
 } from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
 import type { EngineClient } from './docker-client.js';
-import { parseRead } from './helper-read.js';
+import { parseRead, parseStat } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './inventory.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure.js';
@@ -140,7 +140,35 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds);
   } else {
     const { containerdLayout } = await import('./storage-containerd.js');
-    layout = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images);
+    const cl = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images);
+    layout = cl;
+    // Content-store blobs (compressed layers, configs, manifests) are the image's too, and prune
+    // frees them: measure each distinct blob once, attribute it to every image that lists it.
+    const digests = [...new Set([...cl.blobs.values()].flatMap((b) => b.blobs.map((d) => d.digest)))];
+    const stats = digests.length
+      ? parseStat(
+          await helper.run(
+            'stat',
+            digests.map((d) => `${cl.blobDir}/${d.replace(/^sha256:/, '')}`),
+          ),
+          digests.length,
+        )
+      : [];
+    const byDigest = new Map(digests.map((d, i) => [d, stats[i]]));
+    for (const img of inputs.images) {
+      const seen = new Set<string>();
+      let bytes = 0;
+      let disk = 0;
+      for (const b of cl.blobs.get(img.id)?.blobs ?? []) {
+        const st = byDigest.get(b.digest);
+        if (!st || seen.has(b.digest)) continue;
+        seen.add(b.digest);
+        bytes += st.size;
+        disk += st.blocks * 512;
+      }
+      img.contentBytes = bytes;
+      img.contentDiskBytes = disk;
+    }
   }
 
   // Build commands from the image configs (exact), read through the helper in one request.
@@ -182,13 +210,20 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
 
   for (const [chainId, l] of layout.layers) {
     const m = get(l.path);
-    const diffId = '';
+    const measured = m && !m.missing ? m : undefined;
+    // The engine's own figure for a layer: overlay2's layer store counts apparent bytes; the
+    // containerd store counts the snapshot's blocks (its usage), which layertop measures itself.
+    const size =
+      kind === 'containerd'
+        ? (measured?.contentDiskBytes ?? l.size ?? 0)
+        : (l.size ?? measured?.apparentBytes ?? 0);
     inputs.layerFacts.set(chainId, {
       chainId,
-      diffId,
-      size: l.size ?? m?.apparentBytes ?? 0,
+      diffId: '',
+      size,
       path: l.path,
-      ...(m && !m.missing ? { measuredSize: m.apparentBytes, diskBytes: m.diskBytes } : {}),
+      ...(measured ? { measuredSize: measured.apparentBytes, diskBytes: measured.diskBytes } : {}),
+      ...(l.size !== undefined ? { engineSize: l.size } : {}),
     });
   }
   for (const c of inputs.containers) {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 export interface CachedSize {
   apparentBytes: number;
   diskBytes: number;
+  contentDiskBytes?: number;
 }
 
 /**

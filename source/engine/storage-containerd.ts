@@ -1,30 +1,200 @@
+import type { ImageInput } from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
+import { BoltDb, BoltFormatError } from './bbolt.js';
+import { snapshotMap } from './containerd-meta.js';
+import { parseRead, TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
-import type { ModelImage } from './storage-containerd-types.js';
 import type { StorageLayout } from './storage-layout.js';
 
+const hex = (id: string) => id.replace(/^sha256:/, '');
+
 /**
- * The containerd image store. Which snapshot directory holds which layer is recorded only in
- * containerd's bbolt metadata; until layertop reads it, the layout is empty and the scan shows the
- * engine's own figures without disk measurements (the README says so).
+ * Where this engine's containerd keeps its state, decided from what the helper can read:
+ * dockerd started with --containerd=<socket> uses a separate containerd (the usual package
+ * install): its root comes from that containerd's --root, or the `root` of its --config file,
+ * or /var/lib/containerd. Otherwise dockerd runs its own under <DockerRootDir>/containerd/daemon.
+ */
+export async function containerdRoot(helper: HelperSession, info: ApiInfo): Promise<string> {
+  const dockerd = helper.processes.find((p) => p.pid === helper.hostPid && p.comm === 'dockerd');
+  const args = dockerd?.args ?? [];
+  let socket: string | undefined;
+  args.forEach((a, i) => {
+    if (a.startsWith('--containerd=')) socket = a.slice('--containerd='.length);
+    else if (a === '--containerd') socket = args[i + 1];
+  });
+  if (!socket) return `${info.DockerRootDir}/containerd/daemon`;
+  for (const p of helper.processes.filter((x) => x.comm === 'containerd')) {
+    const flag = (name: string) => {
+      const i = p.args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+      if (i < 0) return undefined;
+      const a = p.args[i] as string;
+      return a.includes('=') ? a.slice(a.indexOf('=') + 1) : p.args[i + 1];
+    };
+    const config = flag('--config') ?? flag('-c');
+    let root = flag('--root');
+    let address = flag('--address') ?? flag('-a');
+    if (config && (!root || !address)) {
+      const [text] = parseRead(await helper.run('read', [config]), 1);
+      const toml = text?.toString('utf8') ?? '';
+      root ??= /^\s*root\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
+      address ??= /\[grpc\][^[]*?address\s*=\s*"([^"]+)"/s.exec(toml)?.[1];
+    }
+    if ((address ?? '/run/containerd/containerd.sock') === socket) return root ?? '/var/lib/containerd';
+  }
+  return '/var/lib/containerd';
+}
+
+/** Copies a bbolt file through the helper and parses it; a torn copy is read again. */
+async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
+  let last: Error | undefined;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const [buf] = parseRead(await helper.run('read', [path]), 1);
+      if (!buf) throw new BoltFormatError(`cannot read ${path}`);
+      return new BoltDb(buf);
+    } catch (err) {
+      if (!(err instanceof BoltFormatError || err instanceof TornReadError)) throw err;
+      last = err;
+      await new Promise((r) => setTimeout(r, 50 * (i + 1)));
+    }
+  }
+  throw new BoltFormatError(`containerd metadata ${path} could not be read consistently: ${last?.message}`);
+}
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size: number;
+  platform?: { os?: string; architecture?: string };
+}
+
+export interface ImageBlobs {
+  /** The image's content-store blobs as Docker counts them: platform manifests, configs, layers. */
+  blobs: Descriptor[];
+  configDigest: string | undefined;
+}
+
+/** Walks an image's index and manifests in the content store, through the helper. */
+async function imageBlobs(
+  helper: HelperSession,
+  blobDir: string,
+  images: readonly ImageInput[],
+): Promise<Map<string, ImageBlobs>> {
+  const out = new Map<string, ImageBlobs>();
+  const read = async (digests: string[]) =>
+    digests.length
+      ? parseRead(
+          await helper.run(
+            'read',
+            digests.map((d) => `${blobDir}/${hex(d)}`),
+          ),
+          digests.length,
+        )
+      : [];
+  const tops = await read(images.map((i) => i.id));
+  const pendingManifests: { image: string; desc: Descriptor }[] = [];
+  images.forEach((img, i) => {
+    const raw = tops[i];
+    const entry: ImageBlobs = { blobs: [], configDigest: undefined };
+    out.set(img.id, entry);
+    if (!raw) return;
+    try {
+      const doc = JSON.parse(raw.toString('utf8')) as {
+        manifests?: Descriptor[];
+        config?: Descriptor;
+        layers?: Descriptor[];
+      };
+      // Docker sizes an image as its platform manifest, config and layers: an index is not counted.
+      if (!doc.manifests) entry.blobs.push({ digest: img.id, size: raw.length });
+      // Attestation manifests (platform unknown/unknown) are not part of the image as Docker sizes it.
+      if (doc.manifests) {
+        for (const m of doc.manifests)
+          if (m.platform?.os !== 'unknown') pendingManifests.push({ image: img.id, desc: m });
+      } else {
+        if (doc.config) {
+          entry.blobs.push(doc.config);
+          entry.configDigest = doc.config.digest;
+        }
+        for (const l of doc.layers ?? []) entry.blobs.push(l);
+      }
+    } catch {
+      // not JSON: leave it at the top blob
+    }
+  });
+  const manifests = await read(pendingManifests.map((m) => m.desc.digest));
+  pendingManifests.forEach(({ image, desc }, i) => {
+    const raw = manifests[i];
+    const entry = out.get(image);
+    if (!raw || !entry) return; // a manifest for another platform that was never fetched
+    entry.blobs.push(desc);
+    try {
+      const doc = JSON.parse(raw.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
+      if (doc.config) entry.blobs.push(doc.config);
+      for (const l of doc.layers ?? []) entry.blobs.push(l);
+      if (doc.config && !entry.configDigest) entry.configDigest = doc.config.digest;
+    } catch {
+      // ignore
+    }
+  });
+  return out;
+}
+
+/**
+ * The containerd image store. Snapshot directories are named by number; which number holds which
+ * layer is only in containerd's bbolt metadata, read here from copies taken through the helper
+ * (containerd keeps the files locked; nothing here writes to containerd's state).
  */
 export async function containerdLayout(
-  _helper: HelperSession,
+  helper: HelperSession,
   info: ApiInfo,
-  _chainIds: readonly string[],
-  _containerIds: readonly string[],
-  _images: readonly ModelImage[],
-): Promise<StorageLayout> {
-  const hex = (id: string) => id.replace(/^sha256:/, '');
-  const root = `${info.DockerRootDir}/containerd/daemon`;
+  chainIds: readonly string[],
+  containerIds: readonly string[],
+  images: readonly ImageInput[],
+): Promise<StorageLayout & { blobs: Map<string, ImageBlobs>; blobDir: string; containerdRoot: string }> {
+  const root = await containerdRoot(helper, info);
+  const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
+  const [meta, snaps] = await Promise.all([
+    readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
+    readBolt(helper, `${snapDir}/metadata.db`),
+  ]);
+  const map = snapshotMap(meta, snaps);
+  const path = (id: number) => `${snapDir}/snapshots/${id}`;
+  const used = new Set<number>();
+  const layers: StorageLayout['layers'] = new Map();
+  for (const c of chainIds) {
+    const s = map.get(c);
+    if (!s) continue;
+    used.add(s.id);
+    layers.set(c, { path: path(s.id), size: s.size });
+  }
+  const containers: StorageLayout['containers'] = new Map();
+  for (const id of containerIds) {
+    const rw = map.get(id);
+    const init = map.get(`${id}-init`);
+    if (rw) used.add(rw.id);
+    if (init) used.add(init.id);
+    containers.set(id, { path: rw ? path(rw.id) : undefined, initPath: init ? path(init.id) : undefined });
+  }
+  // Every other snapshot of this namespace is build cache (BuildKit's keys and views).
+  const buildCacheDirs = [...new Set([...map.values()].map((s) => s.id))]
+    .filter((id) => !used.has(id))
+    .map(path);
+  const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
+  const blobs = await imageBlobs(helper, blobDir, images);
   return {
     kind: 'containerd',
     dataRoot: info.DockerRootDir,
-    layers: new Map(),
-    containers: new Map(),
-    buildCacheDirs: [],
+    containerdRoot: root,
+    layers,
+    containers,
+    buildCacheDirs,
     contentSub: 'fs',
-    imageConfigPath: (id) => `${root}/io.containerd.content.v1.content/blobs/sha256/${hex(id)}`,
-    extraTargets: [],
+    imageConfigPath: (id) => {
+      const digest = blobs.get(id)?.configDigest ?? id;
+      return `${blobDir}/${hex(digest)}`;
+    },
+    extraTargets: [{ dir: `${info.DockerRootDir}/buildkit` }],
+    blobs,
+    blobDir,
   };
 }

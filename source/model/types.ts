@@ -25,6 +25,8 @@ export interface LayerFacts {
   diffId: string;
   /** The engine's own byte count for the layer (layerdb `size` / snapshot usage). */
   size: number;
+  /** What the engine's metadata records, where it differs in kind from `size` (containerd usage). */
+  engineSize?: number;
   /** The directory on the engine host that holds the layer, when known. */
   path?: string;
   /** Apparent bytes measured by layertop, counted the way Docker counts them. */

@@ -27,6 +27,8 @@ export async function runTui(args: CliArgs): Promise<number> {
   });
   const app = render(<LiveExplorer args={args} onQuit={() => quit()} />, {
     alternateScreen: true,
+    // Ink turns interactive rendering off when CI is set; layertop only gets here on a real TTY.
+    interactive: true,
     exitOnCtrlC: false,
     patchConsole: true,
   });

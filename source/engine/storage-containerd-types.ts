@@ -1,1 +1,0 @@
-export type { ImageInput as ModelImage } from '../model/types.js';
