@@ -22,6 +22,7 @@ describe('parseMeasure', () => {
     expect(m).toEqual({
       apparentBytes: 5010,
       diskBytes: (8 + 16 + 8 + 8) * 512,
+      contentDiskBytes: (8 + 16) * 512,
       entries: 7,
       missing: false,
       partial: false,
