@@ -45,7 +45,7 @@ export async function containerdRoot(helper: HelperSession, info: ApiInfo): Prom
 }
 
 /** Copies a bbolt file through the helper and parses it; a torn copy is read again. */
-async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
+export async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
     try {

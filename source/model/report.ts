@@ -48,6 +48,9 @@ export interface ContainerReport {
   state: string;
   sizeRw: number | null;
   diskBytes: number | null;
+  /** Writable and init layer directories on the engine host. */
+  path: string | null;
+  initPath: string | null;
 }
 
 export interface ScanReport {
@@ -106,6 +109,8 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
     state: c.state,
     sizeRw: c.sizeRw ?? null,
     diskBytes: c.diskBytes ?? null,
+    path: c.path ?? null,
+    initPath: c.initPath ?? null,
   }));
   let layersSize = 0;
   let layersDiskBytes = 0;

@@ -1,0 +1,88 @@
+// The bbolt reader on real files written by the containerd-store test engine's containerd.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BoltDb, BoltFormatError } from '../../source/engine/bbolt.js';
+import { snapshotMap } from '../../source/engine/containerd-meta.js';
+import type { HelperSession } from '../../source/engine/helper-session.js';
+import { readBolt } from '../../source/engine/storage-containerd.js';
+import { chainIds } from '../../source/model/chain-id.js';
+import { client } from '../support/engines.js';
+
+async function copies() {
+  const c = await client('containerd');
+  const info = (await c.docker.info()) as { DockerRootDir: string };
+  const root = join(info.DockerRootDir, 'containerd', 'daemon');
+  return {
+    c,
+    root,
+    meta: readFileSync(join(root, 'io.containerd.metadata.v1.bolt', 'meta.db')),
+    snaps: readFileSync(join(root, 'io.containerd.snapshotter.v1.overlayfs', 'metadata.db')),
+  };
+}
+
+describe('bbolt reader on containerd metadata from the test engine', () => {
+  it("maps every image layer's chain ID to a snapshot that exists on disk", async () => {
+    const { c, root, meta, snaps } = await copies();
+    const map = snapshotMap(new BoltDb(meta), new BoltDb(snaps));
+    const images = (await c.docker.listImages()) as { Id: string }[];
+    let checked = 0;
+    for (const img of images) {
+      const inspect = (await c.docker.getImage(img.Id).inspect()) as { RootFS: { Layers: string[] } };
+      for (const chain of chainIds(inspect.RootFS.Layers)) {
+        const s = map.get(chain);
+        expect(s, chain).toBeDefined();
+        expect(s?.kind).toBe(3); // committed
+        expect(
+          existsSync(join(root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots', String(s?.id), 'fs')),
+        ).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+
+  it('refuses a truncated copy instead of reading it', async () => {
+    const { snaps } = await copies();
+    expect(() => new BoltDb(snaps.subarray(0, Math.floor(snaps.length / 2)))).toThrow(BoltFormatError);
+  });
+
+  it('refuses a copy whose pages were rewritten mid-copy (a page that is not the page it claims to be)', async () => {
+    const { meta } = await copies();
+    const db = new BoltDb(meta);
+    const torn = Buffer.from(meta);
+    // Scramble every page header after the meta pages: what a copy racing a writer can produce.
+    for (let off = 2 * db.pageSize; off < torn.length; off += db.pageSize)
+      torn.writeBigUInt64LE(0xdeadbeefn, off);
+    expect(() => snapshotMap(new BoltDb(torn), new BoltDb(torn))).toThrow(BoltFormatError);
+  });
+
+  it('falls back to the other meta page when one fails its checksum, and gives up when both do', async () => {
+    const { snaps } = await copies();
+    const db = new BoltDb(snaps);
+    const one = Buffer.from(snaps);
+    const newer = db.txid % 2n === 0n ? 0 : 1; // bbolt writes meta page txid % 2
+    const flip = (b: Buffer, at: number) => b.writeUInt8((b.readUInt8(at) ^ 0xff) & 0xff, at);
+    flip(one, newer * db.pageSize + 16 + 20);
+    expect(new BoltDb(one).txid).toBe(db.txid - 1n);
+    const both = Buffer.from(one);
+    flip(both, (1 - newer) * db.pageSize + 16 + 20);
+    expect(() => new BoltDb(both)).toThrow(/no valid meta page/);
+  });
+
+  it('reads a torn copy again through the helper until it is consistent', async () => {
+    const { meta } = await copies();
+    const frame = (b: Buffer) =>
+      Buffer.concat([Buffer.from(`+\n=\n${b.length}\n=\n`), b, Buffer.from(`=\n${b.length}\n`)]);
+    let calls = 0;
+    const helper = {
+      run: async () => {
+        calls++;
+        return frame(calls < 3 ? meta.subarray(0, 8192) : meta);
+      },
+    } as unknown as HelperSession;
+    const db = await readBolt(helper, '/x/meta.db');
+    expect(calls).toBe(3);
+    expect(db.root.bucket('v1')?.bucket('moby')).toBeDefined();
+  });
+});

@@ -1,0 +1,90 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ScanReport } from '../../source/model/report.js';
+import { client, type EngineName, engineNames, helperContainers, layertop, sh } from '../support/engines.js';
+
+const engines = engineNames().filter((n): n is EngineName => n.startsWith('containerd'));
+
+describe.each(engines)('layertop scan --json on the %s engine (containerd image store)', (name) => {
+  let report: ScanReport;
+  let df: { Images: { Id: string; Size: number; SharedSize: number }[] };
+
+  beforeAll(async () => {
+    const r = await layertop(['scan', '--json'], {
+      engine: name,
+      env: { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-cache-')) },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    report = JSON.parse(r.stdout) as ScanReport;
+    df = (await (await client(name)).docker.df()) as typeof df;
+  });
+
+  it('says the storage is the containerd store, and finds the containerd root from the engine facts', () => {
+    expect(report.engine.storage).toBe('containerd');
+    const root =
+      name === 'containerd-ext'
+        ? join(report.engine.dataRoot, '..', 'containerd-root') // dockerd --containerd=<socket>
+        : join(report.engine.dataRoot, 'containerd', 'daemon'); // dockerd's own containerd
+    for (const l of report.layers)
+      expect(l.path?.startsWith(`${root}/io.containerd.snapshotter.v1.overlayfs/snapshots/`)).toBe(true);
+  });
+
+  it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {
+    expect(report.images.length).toBe(df.Images.length);
+    for (const d of df.Images) {
+      const img = report.images.find((i) => i.id === d.Id);
+      expect({ id: d.Id, size: img?.size, shared: img?.sharedSize, unique: img?.uniqueSize }).toEqual({
+        id: d.Id,
+        size: d.Size,
+        shared: d.SharedSize,
+        unique: d.Size - d.SharedSize,
+      });
+    }
+  });
+
+  it("maps the running container's writable, init and image layers to the directories its overlay mount uses", () => {
+    const running = report.containers.find((c) => c.name === 'lt-running');
+    const image = report.images.find((i) => i.id === running?.imageId);
+    expect(running && image).toBeTruthy();
+    // Independent fact: the kernel's mount table for the container's rootfs.
+    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n');
+    const chainPaths = (image?.layers ?? []).map((c) => report.layers.find((l) => l.chainId === c)?.path);
+    const line = mounts.find((m) => m.startsWith('overlay ') && m.includes(`upperdir=${running?.path}/fs,`));
+    expect(line).toBeDefined();
+    const opts = Object.fromEntries(
+      (line?.split(' ')[3] ?? '')
+        .split(',')
+        .map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]),
+    );
+    const lower = (opts.lowerdir ?? '').split(':');
+    // lowerdir: the init layer, then the image's layers from the top down.
+    expect(lower[0]).toBe(`${running?.initPath}/fs`);
+    expect(lower.slice(1)).toEqual(chainPaths.map((p) => `${p}/fs`).reverse());
+  });
+
+  it('maps image layers to snapshot directories holding the files those layers are known to contain', () => {
+    const layerOf = (cmd: RegExp) => report.layers.find((l) => cmd.test(l.createdBy ?? ''));
+    expect(existsSync(`${layerOf(/\/many/)?.path}/fs/many/d0/f0`)).toBe(true);
+    expect(statSync(`${layerOf(/^RUN head -c 100000/)?.path}/fs/data/file.bin`).size).toBe(100_000);
+    expect(statSync(`${layerOf(/^RUN mkdir -p \/data/)?.path}/fs/data/file.bin`).size).toBe(300_000);
+    expect(existsSync(`${layerOf(/chmod 600/)?.path}/fs/links/mode.bin`)).toBe(true);
+    const base = report.layers.find((l) => l.parent === null && l.size > 100_000_000);
+    expect(existsSync(`${base?.path}/fs/etc/debian_version`)).toBe(true);
+  });
+
+  it("gives each snapshot's disk bytes as du -s -B1 of its directory", async () => {
+    for (const l of report.layers) {
+      const du = Number((await sh('du', ['-s', '-B1', l.path ?? '/nonexistent'])).split('\t')[0]);
+      expect({ layer: l.chainId, diskBytes: l.diskBytes }).toEqual({ layer: l.chainId, diskBytes: du });
+    }
+  });
+
+  it('measures containers on this store too, and leaves no helper', async () => {
+    const running = report.containers.find((c) => c.name === 'lt-running');
+    expect(running?.diskBytes).toBeGreaterThanOrEqual(3_000_000);
+    expect(await helperContainers(name)).toEqual([]);
+  });
+});
