@@ -16,5 +16,5 @@ done
 wait
 hosts=""
 for n in "${engines[@]}"; do hosts+="unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock,"; done
-esbuild bench/*.ts --bundle --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
+esbuild bench/*.ts bench/*.tsx --bundle --jsx=automatic --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
 for f in dist/bench/*.js; do LAYERTOP_BENCH_ENGINES="$hosts" node "$f"; done

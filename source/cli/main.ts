@@ -9,6 +9,7 @@ import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
 import { exitWith, installExitHandlers, onCleanup } from './cleanup.js';
 import { dockerSize } from './format.js';
 import { scanTable } from './scan-table.js';
+import { mark } from './timing.js';
 import { VERSION } from './version.js';
 
 function progressLine(p: MeasureProgress): void {
@@ -47,8 +48,11 @@ async function main(argv: string[]): Promise<number> {
       return scanCommand(args);
     case 'tui': {
       if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
+      // Connect while the UI code loads: the tree from the API appears that much sooner.
+      const early = connect(args);
+      early.catch(() => undefined);
       const { runTui } = await import('../tui/run.js');
-      return runTui(args);
+      return runTui(args, early);
     }
   }
 }
@@ -77,6 +81,7 @@ function describeFailure(err: unknown): string {
 }
 
 installExitHandlers();
+mark('main');
 main(process.argv.slice(2)).then(
   (code) => exitWith(code),
   (err: unknown) => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CliArgs } from '../../cli/args.js';
+import { mark } from '../../cli/timing.js';
 import type { ApiInfo } from '../../engine/api-types.js';
 import type { EngineClient } from '../../engine/docker-client.js';
 import type { HelperSession } from '../../engine/helper-session.js';
@@ -18,7 +19,11 @@ export interface LoaderHooks {
  * measurements with progress, then live updates from engine events. Every number still comes
  * from the engine and model modules; this hook only sequences them.
  */
-export function useEngineData(args: CliArgs, hooks: LoaderHooks): EngineData {
+export function useEngineData(
+  args: CliArgs,
+  hooks: LoaderHooks,
+  early?: ReturnType<typeof connect> | undefined,
+): EngineData {
   const [data, setData] = useState<Omit<EngineData, 'refresh'>>({
     phase: 'connecting',
     model: undefined,
@@ -93,7 +98,9 @@ export function useEngineData(args: CliArgs, hooks: LoaderHooks): EngineData {
     let timer: NodeJS.Timeout | undefined;
     (async () => {
       try {
-        const conn = await connect(args);
+        mark('connecting');
+        const conn = await (early ?? connect(args));
+        mark('connected');
         c.client = conn.client;
         c.info = conn.info;
         const first = await scanFromApi(conn.client, conn.info);
@@ -119,7 +126,7 @@ export function useEngineData(args: CliArgs, hooks: LoaderHooks): EngineData {
       clearTimeout(timer);
       (events as { destroy?: () => void } | undefined)?.destroy?.();
     };
-  }, [args, rescan]);
+  }, [args, rescan, early]);
 
   return { ...data, refresh: () => void rescan() };
 }

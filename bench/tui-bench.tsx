@@ -1,0 +1,75 @@
+// Explorer speed: keypress → new frame on a generated 5,000-layer model (baseline: the same on
+// 50 layers, so the ratio shows how it scales), and launch → first frame in a real terminal
+// (baseline: `docker image ls` on the same engine).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { makeModel } from '../test/support/model.js';
+import type { EngineData } from '../source/tui/data-context.js';
+import { Explorer } from '../source/tui/components/Explorer.js';
+
+function model(layers: number) {
+  const perImage = 100;
+  const all = Array.from({ length: layers }, (_, i) => ({ id: `l${i}`, size: i * 10, disk: 4096 * (i + 1), cmd: `RUN step ${i}` }));
+  const images = Array.from({ length: Math.ceil(layers / perImage) }, (_, k) => ({
+    id: `i${k}`,
+    tags: [`bench/img${k}:1`],
+    layers: [all[0] as (typeof all)[number], ...all.slice(k * perImage + 1, (k + 1) * perImage)],
+  }));
+  return makeModel(images);
+}
+
+async function keypressMs(layers: number, presses = 40): Promise<number> {
+  const data: EngineData = { phase: 'ready', model: model(layers), progress: undefined, helper: 'ready', message: undefined, refresh: () => {} };
+  const app = render(<Explorer data={data} onQuit={() => {}} size={{ columns: 120, rows: 30 }} />);
+  await new Promise((r) => setTimeout(r, 300));
+  const times: number[] = [];
+  for (let i = 0; i < presses; i++) {
+    const before = app.lastFrame();
+    const t = performance.now();
+    // Every press must change the screen: down and up in turn, and now and then End then Home.
+    app.stdin.write(i % 10 === 8 ? 'G' : i % 10 === 9 ? 'g' : i % 2 === 0 ? 'j' : 'k');
+    while (app.lastFrame() === before && performance.now() - t < 2000) await new Promise((r) => setTimeout(r, 0));
+    times.push(performance.now() - t);
+  }
+  app.unmount();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+const small = await keypressMs(50);
+const big = await keypressMs(5000);
+console.log('\nexplorer keypress → new frame (median of 40)');
+console.log(`  50 layers:    ${small.toFixed(1)} ms`);
+console.log(`  5,000 layers: ${big.toFixed(1)} ms   (goal <= 50 ms: ${big <= 50 ? 'met' : 'NOT met'}; ratio to 50 layers ${(big / small).toFixed(2)})`);
+
+const hosts = (process.env.LAYERTOP_BENCH_ENGINES ?? '').split(',').filter(Boolean);
+const root = join(import.meta.dirname, '..', '..');
+const docker = join(root, '.cache', 'engine', 'root', 'usr', 'bin', 'docker');
+for (const host of hosts) {
+  const t0 = performance.now();
+  execFileSync(docker, ['image', 'ls'], { env: { ...process.env, DOCKER_HOST: host } });
+  const cli = performance.now() - t0;
+  const session = `lt-bench-${process.pid}`;
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  const t1 = performance.now();
+  spawnSync('tmux', [
+    'new-session', '-d', '-s', session, '-x', '120', '-y', '30',
+    `env DOCKER_HOST=${host} ${process.execPath} ${join(root, 'bin', 'layertop.js')}; sleep 30`,
+  ]);
+  let firstFrame = Number.NaN;
+  let tree = Number.NaN;
+  while (performance.now() - t1 < 20_000 && Number.isNaN(tree)) {
+    const screen = spawnSync('tmux', ['capture-pane', '-p', '-t', session]).stdout.toString();
+    const now = performance.now() - t1;
+    if (Number.isNaN(firstFrame) && /helper:|Connecting/.test(screen)) firstFrame = now;
+    if (screen.includes('▣')) tree = now;
+  }
+  spawnSync('tmux', ['send-keys', '-t', session, 'q']);
+  await new Promise((r) => setTimeout(r, 1500));
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  console.log(`\nexplorer launch on ${host}`);
+  console.log(`  docker image ls (baseline): ${cli.toFixed(0)} ms`);
+  console.log(`  first frame:                ${firstFrame.toFixed(0)} ms   (ratio ${(firstFrame / cli).toFixed(2)})`);
+  console.log(`  layer tree from the API:    ${tree.toFixed(0)} ms   (goal <= 300 ms: ${tree <= 300 ? 'met' : 'NOT met'}; ratio ${(tree / cli).toFixed(2)})`);
+}
