@@ -37,6 +37,8 @@ export interface LayerReport {
   measuredSize: number | null;
   diskBytes: number | null;
   images: string[];
+  /** Containers running on an image that uses this layer. */
+  containers: string[];
   createdBy: string | null;
 }
 
@@ -99,6 +101,7 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
     measuredSize: n.measuredSize ?? null,
     diskBytes: n.diskBytes ?? null,
     images: n.images,
+    containers: inputs.containers.filter((c) => n.images.includes(c.imageId)).map((c) => c.id),
     createdBy: n.createdBy ?? null,
   }));
   const containers: ContainerReport[] = inputs.containers.map((c) => ({

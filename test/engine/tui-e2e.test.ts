@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, engineHost, helperContainers } from '../support/engines.js';
+import { BIN, docker, engineHost, helperContainers } from '../support/engines.js';
 import { Tmux } from '../support/tmux.js';
 
 const cache = mkdtempSync(join(tmpdir(), 'lt-tui-cache-'));
@@ -21,10 +21,19 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
     expect(await term.display('#{alternate_on}')).toBe('1');
     expect(s).toMatch(/overlay2 · Docker 26\.1\.5\S*\s+1\d images\s+1\d layers\s+\d+\.\d MB on disk/);
 
+    // Live updates: an image tagged on the engine shows up without a restart, and goes again.
+    await docker('overlay2', ['tag', 'layertop-test/debian:bookworm', 'layertop-test/live:1']);
+    await term.waitForText(/▣ layertop-test\/debian:bookworm, layertop-test\/live:1/);
+    await docker('overlay2', ['rmi', 'layertop-test/live:1']);
+    await term.waitForText(/▣ layertop-test\/debian:bookworm\s/);
+
     // Navigate: the details follow the cursor.
     await term.keys('j');
-    s = await term.waitForText(/chain id\s+sha256:/);
+    s = await term.waitForText(/image id\s+sha256:/);
+    expect(s).toMatch(/tags\s+layertop-test\/debian:bookworm/);
     await term.keys('k');
+    s = await term.waitForText(/chain id\s+sha256:/);
+    expect(s).toMatch(/shared\s+yes, by \d+ images/);
 
     // Collapse the base layer, expand it again.
     await term.keys('h');

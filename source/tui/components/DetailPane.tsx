@@ -62,6 +62,7 @@ export function DetailPane(props: {
       lines.push(
         ['image id', img.id],
         ['tags', img.tags.map(escapeText).join(', ') || '<none>'],
+        ['created', new Date(img.created * 1000).toISOString().replace('T', ' ').slice(0, 19)],
         ['layers', String(img.layers.length)],
         ['size', `${size(img.size)}  shared ${size(img.sharedSize)}  unique ${size(img.uniqueSize)}`],
         ['disk', `${size(img.diskBytes)}  unique ${size(img.uniqueDiskBytes)}`],
