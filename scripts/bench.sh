@@ -5,9 +5,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 export PATH="$here/node_modules/.bin:$PATH"
 [ "$(id -u)" = 0 ] || { echo "bench: needs root to start throwaway engines" >&2; exit 1; }
-export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-bench.$$}
+# Only a directory this script made is removed whole at the end; a given one is left in place.
+own_dir=""
+if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-bench.$$; own_dir=1; fi
 engines=(overlay2 containerd)
-trap 'bash "$here/scripts/engines.sh" stop || true' EXIT
+trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"' EXIT
 bash scripts/engines.sh start "${engines[@]}"
 bash scripts/fixtures.sh assets >/dev/null
 for n in "${engines[@]}"; do

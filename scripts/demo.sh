@@ -8,8 +8,10 @@ cd "$here"
 export PATH="$here/node_modules/.bin:$PATH"
 [ "$(id -u)" = 0 ] || { echo "demo: starting a throwaway dockerd needs root (sudo npm run demo)" >&2; exit 1; }
 engine=${1:-overlay2}
-export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-demo.$$}
-trap 'bash "$here/scripts/engines.sh" stop || true' EXIT
+# Only a directory this script made is removed whole at the end; a given one is left in place.
+own_dir=""
+if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-demo.$$; own_dir=1; fi
+trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"' EXIT
 bash scripts/engines.sh start "$engine"
 eval "export $(bash scripts/engines.sh env "$engine" | tr '\n' ' ')"
 echo "demo: building the test images (the first run also fetches a Debian base: about a minute)"

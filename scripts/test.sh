@@ -25,9 +25,12 @@ if [ "$(id -u)" != 0 ]; then
   exec vitest run --project unit
 fi
 
-export LAYERTOP_ENGINES_DIR=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines-test.$$}
+# Only a directory this script made is removed whole at the end; a given one is left in place.
+own_dir=""
+if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-test.$$; own_dir=1; fi
 export LAYERTOP_CACHE_DIR="$LAYERTOP_ENGINES_DIR/size-cache"
-cleanup() { bash "$here/scripts/engines.sh" stop || true; }
+# The per-run directory holds only the engines and the size cache: all of it goes.
+cleanup() { bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

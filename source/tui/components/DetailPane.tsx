@@ -9,7 +9,7 @@ import type { Theme } from '../theme.js';
 function Field(props: { name: string; value: string; theme: Theme }) {
   return (
     <Text wrap="truncate-end">
-      <Text color={props.theme.color('dim')}>{props.name.padEnd(11)}</Text>
+      <Text color={props.theme.color('dim')}>{props.name.padEnd(12)}</Text>
       {props.value}
     </Text>
   );
