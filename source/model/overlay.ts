@@ -1,0 +1,119 @@
+// The overlay union, pure: the merged view at layer k is layers 0..k applied bottom to top with
+// overlayfs rules. Paths are byte strings (each char one byte, latin1), so names that are not
+// valid UTF-8 survive exactly; they are relative, without a leading "./" or "/".
+//
+// Rules: a whiteout (char device 0/0) hides the name below and all under it; an opaque directory
+// hides everything below it from lower layers; a later entry replaces an earlier one; a
+// directory over a directory merges, anything else replaces (and a replaced directory's
+// children go with it).
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'whiteout' | 'char' | 'block' | 'fifo' | 'socket';
+
+export interface LayerEntry {
+  path: string;
+  type: EntryType;
+  size: number;
+  ino?: number;
+  nlink?: number;
+  mode?: number;
+  linkTarget?: string;
+  /** trusted.overlay.opaque=y (or user.overlay.opaque on rootless engines). */
+  opaque?: boolean;
+}
+
+export type DiffStatus = 'added' | 'modified' | 'deleted' | 'opaque';
+
+export interface MergedEntry {
+  entry: LayerEntry;
+  /** Index of the layer the entry comes from. */
+  layer: number;
+}
+
+export interface LayerDiffEntry {
+  entry: LayerEntry;
+  status: DiffStatus;
+}
+
+const depth = (p: string) => (p === '' ? 0 : p.split('/').length);
+
+/** Parents before children, so that an opaque directory or a whiteout acts before what its layer adds. */
+function ordered(entries: readonly LayerEntry[]): LayerEntry[] {
+  return [...entries].sort(
+    (a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
+  );
+}
+
+function removeBelow(merged: Map<string, MergedEntry>, path: string): void {
+  const prefix = path === '' ? '' : `${path}/`;
+  for (const key of merged.keys()) if (key.startsWith(prefix) && key !== path) merged.delete(key);
+}
+
+/** Applies one layer on top of a merged view, in place; returns that layer's diff with statuses. */
+export function applyLayer(
+  merged: Map<string, MergedEntry>,
+  entries: readonly LayerEntry[],
+  layer: number,
+): LayerDiffEntry[] {
+  const diff: LayerDiffEntry[] = [];
+  for (const e of ordered(entries)) {
+    const below = merged.get(e.path);
+    if (e.type === 'whiteout') {
+      if (below) {
+        merged.delete(e.path);
+        removeBelow(merged, e.path);
+      }
+      diff.push({ entry: e, status: 'deleted' });
+      continue;
+    }
+    if (e.type === 'dir' && e.opaque) {
+      removeBelow(merged, e.path);
+      merged.set(e.path, { entry: e, layer });
+      diff.push({ entry: e, status: 'opaque' });
+      continue;
+    }
+    if (below && below.entry.type === 'dir' && e.type !== 'dir') removeBelow(merged, e.path);
+    merged.set(e.path, { entry: e, layer });
+    diff.push({ entry: e, status: below ? 'modified' : 'added' });
+  }
+  return diff;
+}
+
+/** The merged view of layers 0..top (bottom to top). */
+export function mergeLayers(
+  layers: readonly (readonly LayerEntry[])[],
+  top = layers.length - 1,
+): Map<string, MergedEntry> {
+  const merged = new Map<string, MergedEntry>();
+  for (let k = 0; k <= top && k < layers.length; k++) applyLayer(merged, layers[k] ?? [], k);
+  return merged;
+}
+
+export interface Wasted {
+  /** Per layer: bytes of its files that later layers replace or delete (they still occupy it). */
+  perLayer: number[];
+  total: number;
+}
+
+/**
+ * Wasted bytes, counted once and exactly: every file of every layer that is not what the top
+ * merged view shows counts its own size, a file with several names in one layer once.
+ * (dive adds some replaced files twice; wagoodman/dive#684.)
+ */
+export function wastedBytes(layers: readonly (readonly LayerEntry[])[]): Wasted {
+  const merged = mergeLayers(layers);
+  const perLayer = layers.map((entries, k) => {
+    const seen = new Set<number>();
+    let bytes = 0;
+    for (const e of entries) {
+      if (e.type === 'dir' || e.type === 'whiteout') continue;
+      if (merged.get(e.path)?.layer === k && merged.get(e.path)?.entry === e) continue;
+      if (e.ino !== undefined && (e.nlink ?? 1) > 1) {
+        if (seen.has(e.ino)) continue;
+        seen.add(e.ino);
+      }
+      bytes += e.size;
+    }
+    return bytes;
+  });
+  return { perLayer, total: perLayer.reduce((a, b) => a + b, 0) };
+}
