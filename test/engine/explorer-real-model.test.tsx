@@ -5,8 +5,8 @@ import { HelperSession } from '../../source/engine/helper-session.js';
 import { getInfo } from '../../source/engine/inventory.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { Explorer } from '../../source/tui/components/Explorer.js';
-import type { EngineData } from '../../source/tui/data-context.js';
 import { client } from '../support/engines.js';
+import { readyData } from '../support/model.js';
 
 describe('Explorer on a real scan (overlay2 engine)', () => {
   it('shows every fixture image where its top layer is, with Docker bytes, disk bytes and sharing', async () => {
@@ -14,14 +14,7 @@ describe('Explorer on a real scan (overlay2 engine)', () => {
     const info = await getInfo(c);
     const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
     const model = await scanEngine(c, { helper, info }).finally(() => helper.close());
-    const data: EngineData = {
-      phase: 'ready',
-      model,
-      progress: undefined,
-      helper: 'ready',
-      message: undefined,
-      refresh: () => {},
-    };
+    const data = readyData(model);
     const { lastFrame } = render(
       <Explorer data={data} onQuit={() => {}} size={{ columns: 130, rows: 60 }} />,
     );

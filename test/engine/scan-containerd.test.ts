@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
+import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, type EngineName, engineNames, helperContainers, layertop, sh } from '../support/engines.js';
 
 const engines = engineNames().filter((n): n is EngineName => n.startsWith('containerd'));
@@ -33,16 +34,7 @@ describe.each(engines)('layertop scan --json on the %s engine (containerd image 
   });
 
   it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {
-    expect(report.images.length).toBe(df.Images.length);
-    for (const d of df.Images) {
-      const img = report.images.find((i) => i.id === d.Id);
-      expect({ id: d.Id, size: img?.size, shared: img?.sharedSize, unique: img?.uniqueSize }).toEqual({
-        id: d.Id,
-        size: d.Size,
-        shared: d.SharedSize,
-        unique: d.Size - d.SharedSize,
-      });
-    }
+    expectImageSizesEqualDf(report, df);
   });
 
   it("maps the running container's writable, init and image layers to the directories its overlay mount uses", () => {

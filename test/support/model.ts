@@ -2,6 +2,7 @@
 import { chainIds } from '../../source/model/chain-id.js';
 import { buildScanModel, type ScanModel } from '../../source/model/report.js';
 import type { ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
+import type { EngineData } from '../../source/tui/data-context.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
 
@@ -101,4 +102,16 @@ export function sampleModel(): ScanModel {
       },
     ],
   );
+}
+
+/** What the explorer gets once a scan is done. */
+export function readyData(model: ScanModel): EngineData {
+  return {
+    phase: 'ready',
+    model,
+    progress: undefined,
+    helper: 'ready',
+    message: undefined,
+    refresh: () => {},
+  };
 }

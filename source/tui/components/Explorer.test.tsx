@@ -1,21 +1,12 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { makeModel, sampleModel } from '../../../test/support/model.js';
+import { makeModel, readyData, sampleModel } from '../../../test/support/model.js';
 import type { EngineData } from '../data-context.js';
 import { Explorer } from './Explorer.js';
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
-function data(model = sampleModel()): EngineData {
-  return {
-    phase: 'ready',
-    model,
-    progress: undefined,
-    helper: 'ready',
-    message: undefined,
-    refresh: () => {},
-  };
-}
+const data = (model = sampleModel()): EngineData => readyData(model);
 
 function screen(model = sampleModel(), size = { columns: 140, rows: 30 }) {
   let quit = 0;
