@@ -112,7 +112,9 @@ case "$cmd" in
     for n in "${names[@]}"; do start_one "$n"; done ;;
   stop)
     [ -d "$dir" ] || exit 0
-    for e in "$dir"/*/; do [ -f "$e/layertop-test-engine" ] && stop_one "${e%/}"; done
+    # Side by side: each dockerd may wait for its containers to stop.
+    for e in "$dir"/*/; do [ -f "$e/layertop-test-engine" ] && stop_one "${e%/}" & done
+    wait
     rmdir "$dir" 2>/dev/null || true ;;
   stop-one)
     n=${1:?engine name}
