@@ -68,6 +68,8 @@ export interface FileStat {
   size: number;
   blocks: number;
   mode: number;
+  /** Last status change, seconds since the epoch (with its fraction where the tool gives it). */
+  ctime: string;
 }
 
 /** Parses the `stat` op: per path "+" or "-", "=", then one stat line per "+". */
@@ -79,9 +81,9 @@ export function parseStat(buf: Buffer, count: number): (FileStat | undefined)[] 
   let k = 0;
   return flags.map((ok) => {
     if (!ok) return undefined;
-    const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0'] = (stats[k++] ?? '').split(
-      ' ',
-    );
+    const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0', ctime = ''] = (
+      stats[k++] ?? ''
+    ).split(' ');
     return {
       dev,
       ino,
@@ -89,6 +91,7 @@ export function parseStat(buf: Buffer, count: number): (FileStat | undefined)[] 
       size: Number(size),
       blocks: Number(blocks),
       mode: Number.parseInt(mode, 16),
+      ctime,
     };
   });
 }

@@ -75,14 +75,14 @@ case "$op" in
     xargs -0 -r stat -c %s < "$W"
     rm -f "$W" ;;
   stat)
-    # Per path "+" or "-", then one "<dev> <ino> <nlink> <size> <blocks> <mode>" line per "+".
+    # Per path "+" or "-", then one "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>" line per "+".
     cd "$R/" || exit 3
     W=$(mktemp); : > "$W"
     for p in "$@"; do
       if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
     done
     echo =
-    xargs -0 -r stat -c "%d $F" < "$W"
+    xargs -0 -r stat -c "%d $F %Z" < "$W"
     rm -f "$W" ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
   du) for d in "$@"; do (cd "$R$d" && du -s .) | cut -f1; done ;;

@@ -6,8 +6,9 @@ export interface MeasureTarget {
   dir: string;
   /** Content subdirectory (diff for overlay2, fs for containerd snapshots); absent: whole dir. */
   sub?: 'diff' | 'fs' | undefined;
-  /** Set for immutable image layers: their sizes are cached under this chainID. */
-  chainId?: string | undefined;
+  /** Set for immutable directories (image layers, committed snapshots): their sizes are cached
+   *  under this key (a chainID, or a containerd snapshot key). */
+  cacheKey?: string | undefined;
 }
 
 export interface MeasureProgress {
@@ -34,7 +35,9 @@ export async function measureDirs(
   const todo: MeasureTarget[] = [];
   let bytes = 0;
   for (const t of targets) {
-    const hit = t.chainId ? options.cache?.get(SizeCache.key(options.engineId, t.chainId, t.dir)) : undefined;
+    const hit = t.cacheKey
+      ? options.cache?.get(SizeCache.key(options.engineId, t.cacheKey, t.dir))
+      : undefined;
     if (hit) {
       out.set(t.dir, { contentDiskBytes: 0, ...hit, entries: 0, missing: false, partial: false });
       bytes += hit.diskBytes;
@@ -77,8 +80,8 @@ export async function measureDirs(
         };
         out.set(t.dir, m);
         bytes += m.diskBytes;
-        if (t.chainId && !m.missing && !m.partial) {
-          options.cache?.set(SizeCache.key(options.engineId, t.chainId, t.dir), {
+        if (t.cacheKey && !m.missing && !m.partial) {
+          options.cache?.set(SizeCache.key(options.engineId, t.cacheKey, t.dir), {
             apparentBytes: m.apparentBytes,
             diskBytes: m.diskBytes,
             contentDiskBytes: m.contentDiskBytes,

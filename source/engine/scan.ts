@@ -186,7 +186,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   });
 
   const targets: MeasureTarget[] = [];
-  for (const [chainId, l] of layout.layers) targets.push({ dir: l.path, sub: layout.contentSub, chainId });
+  for (const [chainId, l] of layout.layers)
+    targets.push({ dir: l.path, sub: layout.contentSub, cacheKey: chainId });
   for (const c of inputs.containers) {
     const paths = layout.containers.get(c.id);
     if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
@@ -194,7 +195,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     targets.push({ dir: `${info.DockerRootDir}/containers/${c.id}` });
   }
   for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
-  for (const d of layout.buildCacheDirs) targets.push({ dir: d });
+  for (const d of layout.buildCacheDirs) targets.push({ dir: d, cacheKey: layout.immutableDirs?.get(d) });
   targets.push(...layout.extraTargets);
 
   const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;

@@ -2,7 +2,7 @@ import type { ImageInput } from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { snapshotMap } from './containerd-meta.js';
-import { parseRead, TornReadError } from './helper-read.js';
+import { parseRead, parseStat, TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import type { StorageLayout } from './storage-layout.js';
 
@@ -44,14 +44,30 @@ export async function containerdRoot(helper: HelperSession, info: ApiInfo): Prom
   return '/var/lib/containerd';
 }
 
+/** The last copy of each metadata file read in this process, with the stat it was read at. */
+const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: BoltDb }>>();
+
+/** Size, inode and change time of a file: when they are unchanged, so is the file. */
+async function stamp(helper: HelperSession, path: string): Promise<string | undefined> {
+  const [st] = parseStat(await helper.run('stat', [path]), 1);
+  return st ? `${st.dev}:${st.ino}:${st.size}:${st.ctime}` : undefined;
+}
+
 /** Copies a bbolt file through the helper and parses it; a torn copy is read again. */
 export async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
+  const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
+  boltMemo.set(helper, memo);
+  const before = await stamp(helper, path).catch(() => undefined);
+  const hit = memo.get(path);
+  if (before && hit?.stamp === before) return hit.db;
   let last: Error | undefined;
   for (let i = 0; i < attempts; i++) {
     try {
       const [buf] = parseRead(await helper.run('read', [path]), 1);
       if (!buf) throw new BoltFormatError(`cannot read ${path}`);
-      return new BoltDb(buf);
+      const db = new BoltDb(buf);
+      if (before) memo.set(path, { stamp: before, db });
+      return db;
     } catch (err) {
       if (!(err instanceof BoltFormatError || err instanceof TornReadError)) throw err;
       last = err;
@@ -179,6 +195,10 @@ export async function containerdLayout(
   const buildCacheDirs = [...new Set([...map.values()].map((s) => s.id))]
     .filter((id) => !used.has(id))
     .map(path);
+  // Committed snapshots never change, and containerd never reuses a snapshot id: cacheable.
+  const immutableDirs = new Map<string, string>();
+  for (const s of map.values())
+    if (s.kind === 3 && !used.has(s.id)) immutableDirs.set(path(s.id), `snapshot:${s.key}`);
   const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
   const blobs = await imageBlobs(helper, blobDir, images);
   return {
@@ -188,6 +208,7 @@ export async function containerdLayout(
     layers,
     containers,
     buildCacheDirs,
+    immutableDirs,
     contentSub: 'fs',
     imageConfigPath: (id) => {
       const digest = blobs.get(id)?.configDigest ?? id;

@@ -10,6 +10,8 @@ export interface StorageLayout {
   containers: Map<string, { path?: string | undefined; initPath?: string | undefined }>;
   /** Directories that only build cache (or nothing) holds: they go with `docker builder prune`. */
   buildCacheDirs: string[];
+  /** Build-cache directories known to be immutable (committed snapshots), with a cache key. */
+  immutableDirs?: Map<string, string>;
   /** Sub directory holding a layer's files: diff (overlay2) or fs (containerd snapshots). */
   contentSub: 'diff' | 'fs';
   /** image ID → where its config JSON lives on the host. */
