@@ -2,6 +2,8 @@
 // 50 layers, so the ratio shows how it scales), and launch → first frame in a real terminal
 // (baseline: `docker image ls` on the same engine).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { makeModel } from '../test/support/model.js';
@@ -51,11 +53,13 @@ for (const host of hosts) {
   execFileSync(docker, ['image', 'ls'], { env: { ...process.env, DOCKER_HOST: host } });
   const cli = performance.now() - t0;
   const session = `lt-bench-${process.pid}`;
+  const timing = join(tmpdir(), `lt-bench-timing-${process.pid}.txt`);
+  rmSync(timing, { force: true });
   spawnSync('tmux', ['kill-session', '-t', session]);
   const t1 = performance.now();
   spawnSync('tmux', [
     'new-session', '-d', '-s', session, '-x', '120', '-y', '30',
-    `env DOCKER_HOST=${host} ${process.execPath} ${join(root, 'bin', 'layertop.js')}; sleep 30`,
+    `env DOCKER_HOST=${host} LAYERTOP_TIMING_FILE=${timing} ${process.execPath} ${join(root, 'bin', 'layertop.js')}; sleep 30`,
   ]);
   let firstFrame = Number.NaN;
   let tree = Number.NaN;
@@ -68,8 +72,18 @@ for (const host of hosts) {
   spawnSync('tmux', ['send-keys', '-t', session, 'q']);
   await new Promise((r) => setTimeout(r, 1500));
   spawnSync('tmux', ['kill-session', '-t', session]);
+  // Milestones from inside the process (ms since it started), free of tmux's own polling delay.
+  const inside = Object.fromEntries(
+    (existsSync(timing) ? readFileSync(timing, 'utf8') : '')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string]),
+  );
   console.log(`\nexplorer launch on ${host}`);
+  console.log(`  from inside the process: first frame ${inside['first-frame']} ms, tree ${inside.tree} ms, measured ${inside.measured} ms`);
   console.log(`  docker image ls (baseline): ${cli.toFixed(0)} ms`);
-  console.log(`  first frame:                ${firstFrame.toFixed(0)} ms   (ratio ${(firstFrame / cli).toFixed(2)})`);
-  console.log(`  layer tree from the API:    ${tree.toFixed(0)} ms   (goal <= 300 ms: ${tree <= 300 ? 'met' : 'NOT met'}; ratio ${(tree / cli).toFixed(2)})`);
+  const treeInside = Number(inside.tree);
+  console.log(`  first frame seen in tmux:   ${firstFrame.toFixed(0)} ms   (ratio ${(firstFrame / cli).toFixed(2)})`);
+  console.log(`  layer tree seen in tmux:    ${tree.toFixed(0)} ms   (ratio ${(tree / cli).toFixed(2)})`);
+  console.log(`  layer tree, in process:     ${treeInside.toFixed(0)} ms   (goal <= 300 ms: ${treeInside <= 300 ? 'met' : 'NOT met'}; ratio ${(treeInside / cli).toFixed(2)})`);
 }
