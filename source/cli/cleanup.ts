@@ -18,9 +18,15 @@ export async function runCleanup(): Promise<void> {
   await Promise.allSettled(all.map((t) => t()));
 }
 
-/** Runs the cleanup, then exits with `code`. A second signal exits at once. */
-export async function exitWith(code: number): Promise<never> {
-  if (exiting) process.exit(code);
+/**
+ * Runs the cleanup, then exits with `code`. The first exit wins: a later normal return does not
+ * replace the code of a crash already being handled; a second signal exits at once.
+ */
+export async function exitWith(code: number, fromSignal = false): Promise<never> {
+  if (exiting) {
+    if (fromSignal) process.exit(code);
+    return new Promise<never>(() => {});
+  }
   exiting = true;
   const timer = setTimeout(() => process.exit(code), 5_000);
   timer.unref();
@@ -37,9 +43,12 @@ export function installExitHandlers(): void {
     ['SIGTERM', 143],
     ['SIGHUP', 129],
   ];
-  for (const [sig, code] of bySignal) process.on(sig, () => void exitWith(code));
+  for (const [sig, code] of bySignal) process.on(sig, () => void exitWith(code, true));
   const fatal = (err: unknown) => {
-    process.stderr.write(`layertop: ${(err as Error)?.stack ?? String(err)}\n`);
+    const text = process.env.LAYERTOP_DEBUG
+      ? ((err as Error)?.stack ?? String(err))
+      : `internal error: ${((err as Error)?.message ?? String(err)).split('\n')[0]} (LAYERTOP_DEBUG=1 shows where)`;
+    process.stderr.write(`layertop: ${text}\n`);
     void exitWith(1);
   };
   process.on('uncaughtException', fatal);

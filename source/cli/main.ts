@@ -24,6 +24,12 @@ async function scanCommand(args: CliArgs): Promise<number> {
     : await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
   const cache = new SizeCache(args.noCache ? undefined : SizeCache.defaultFile());
   try {
+    // Test hook: an uncaught error while the helper runs, to prove that path removes it too.
+    if (process.env.LAYERTOP_TEST_CRASH === 'during-scan') {
+      setTimeout(() => {
+        throw new Error('deliberate crash (LAYERTOP_TEST_CRASH)');
+      }, 0);
+    }
     const model = await scanEngine(client, { helper, cache, info, onProgress: progressLine });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.stdout.write(

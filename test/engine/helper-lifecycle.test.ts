@@ -39,6 +39,18 @@ describe('the helper session', () => {
     expect(await waitFor(async () => (await helperContainers('overlay2')).length === 0, 15_000)).toBe(true);
   });
 
+  it('is removed when layertop dies of an uncaught error mid-scan (exit 1, one line)', async () => {
+    const r = await layertop(['scan', '--json', '--no-cache'], {
+      engine: 'overlay2',
+      env: { ...freshCache(), LAYERTOP_TEST_CRASH: 'during-scan' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'layertop: internal error: deliberate crash (LAYERTOP_TEST_CRASH) (LAYERTOP_DEBUG=1 shows where)\n',
+    );
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
   it('removes at start a helper whose layertop process is gone', async () => {
     const stale = (
       await docker('overlay2', [
