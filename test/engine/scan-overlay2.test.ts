@@ -77,6 +77,13 @@ describe('layertop scan --json on the overlay2 engine', () => {
     expect(report.containers.map((c) => c.name)).not.toContain(expect.stringMatching(/helper/));
   });
 
+  it('prints the scan table and exits 0 when started without a TTY and without a command', async () => {
+    const r = await layertop([], { engine: 'overlay2' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Engine unix:\/\/.*storage overlay2/);
+    expect(r.stdout).toContain('Images space usage:');
+  });
+
   it('leaves no helper container behind', async () => {
     expect(await helperContainers('overlay2')).toEqual([]);
   });
