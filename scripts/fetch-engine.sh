@@ -26,7 +26,8 @@ LIST
 opts=(-o Dir::Etc::sourcelist="$cache/sources.list" -o Dir::Etc::sourceparts=- \
       -o Dir::State::Lists="$cache/lists" -o Dir::Cache::archives="$cache/archives" \
       -o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1)
-apt-get "${opts[@]}" -qq update
+# The mirror sometimes stalls: a few tries before giving up.
+for try in 1 2 3; do apt-get "${opts[@]}" -qq update && break; [ "$try" = 3 ] && exit 1; sleep $((try * 5)); done
 cd "$cache/debs"
 rm -f ./*.deb
 apt-get "${opts[@]}" -qq download \

@@ -25,8 +25,13 @@ bootstrap_assets() {
     local t; t=$(mktemp -d)
     local mirror
     mirror=$(grep -rhoE 'https?://[^ ]+/debian/?$' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null | grep -v security | head -n1 || true)
-    debootstrap --variant=minbase bookworm "$t/r" "${mirror:-http://deb.debian.org/debian}" >"$cache/debootstrap.log" 2>&1 \
-      || { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
+    local try
+    for try in 1 2 3; do
+      rm -rf "$t/r"
+      debootstrap --variant=minbase bookworm "$t/r" "${mirror:-http://deb.debian.org/debian}" >"$cache/debootstrap.log" 2>&1 && break
+      [ "$try" = 3 ] && { tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
+      sleep $((try * 5))
+    done
     tar -C "$t/r" -cf "$cache/debian-minbase.tar.tmp" . && mv "$cache/debian-minbase.tar.tmp" "$cache/debian-minbase.tar"
     rm -rf "$t"
   fi
