@@ -32,12 +32,10 @@ for (const host of hosts) {
   const info = await getInfo(client);
   const helper = await HelperSession.start(client, { dataRoot: info.DockerRootDir, lanes: Number(process.env.LAYERTOP_LANES ?? 2) });
   try {
-    // The directories a scan walks, found by one scan; the baseline is bare `du -s` over exactly those.
+    // The directories a scan walks (layers, containers, volumes, build cache), found by one scan;
+    // the baseline is bare `du -s` over exactly those.
     const probe = await scanEngine(client, { helper, info });
-    const dirs = [
-      ...probe.report.layers.map((l) => l.path),
-      ...probe.inputs.containers.flatMap((c) => [c.path, c.initPath]),
-    ].filter((d): d is string => typeof d === 'string');
+    const dirs = probe.inputs.measuredDirs ?? [];
     const cold: number[] = [];
     const du: number[] = [];
     const warm: number[] = [];

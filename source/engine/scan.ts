@@ -205,6 +205,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     onProgress: options.onProgress,
   });
   options.cache?.save();
+  inputs.measuredDirs = targets.map((t) => t.dir);
   const disk = (dir: string | undefined): number | undefined =>
     dir ? measured.get(dir)?.diskBytes : undefined;
   const get = (dir: string): DirMeasure | undefined => measured.get(dir);

@@ -20,6 +20,8 @@ export interface ScanInputs {
   buildCache: BuildCacheInput;
   /** Disk bytes of the whole data root (and containerd's root where it is separate), when measured. */
   dataRootDiskBytes?: number | undefined;
+  /** Every directory the helper walked (or found in the size cache) for this scan. */
+  measuredDirs?: string[] | undefined;
 }
 
 export interface ImageReport extends ImageSizes {
