@@ -82,6 +82,12 @@ alive() { # a zombie (nothing reaps orphans here) counts as dead
 
 stop_one() {
   local e=$1
+  # Bridge networks the engine created outlive it as br-<id> interfaces: note them first.
+  local bridges=""
+  if [ -S "$e/docker.sock" ]; then
+    bridges=$(DOCKER_HOST="unix://$e/docker.sock" timeout 10 docker network ls -q --no-trunc --filter driver=bridge 2>/dev/null \
+      | cut -c1-12 | sed 's/^/br-/' || true)
+  fi
   for pf in "$e/docker.pid" "$e/containerd.pid"; do
     [ -f "$pf" ] || continue
     local pid; pid=$(cat "$pf")
@@ -98,6 +104,7 @@ stop_one() {
   awk -v p="$e/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
+  for b in $bridges; do ip link delete "$b" 2>/dev/null || true; done
   rm -rf "$e"
 }
 

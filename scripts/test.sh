@@ -30,7 +30,21 @@ own_dir=""
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-test.$$; own_dir=1; fi
 export LAYERTOP_CACHE_DIR="$LAYERTOP_ENGINES_DIR/size-cache"
 # The per-run directory holds only the engines and the size cache: all of it goes.
-cleanup() { bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; }
+# Afterwards nothing of the engines may remain: no process, no mount, no bridge interface.
+cleanup() {
+  local status=$?
+  bash "$here/scripts/engines.sh" stop || true
+  local left=""
+  pgrep -f -- "$LAYERTOP_ENGINES_DIR/" >/dev/null && left+=" processes"
+  grep -q -- "$LAYERTOP_ENGINES_DIR/" /proc/self/mounts && left+=" mounts"
+  [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"
+  if [ -n "$left" ]; then
+    echo "test: FAIL: the engines left$left behind" >&2
+    exit 1
+  fi
+  echo "test: engines stopped; no process or mount of theirs left"
+  exit "$status"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
