@@ -45,34 +45,26 @@ export const BINDINGS: Binding[] = [
   { action: 'quit', keys: ['q', 'Ctrl-c'], help: 'quit' },
 ];
 
+/** Named keys as Ink reports them; any other name is the character itself (or Ctrl-<char>). */
+const NAMED: Record<string, (key: Key, input: string) => boolean> = {
+  '↑': (k) => k.upArrow,
+  '↓': (k) => k.downArrow,
+  '←': (k) => k.leftArrow,
+  '→': (k) => k.rightArrow,
+  PgUp: (k) => k.pageUp,
+  PgDn: (k) => k.pageDown,
+  Home: (k) => k.home,
+  End: (k) => k.end,
+  Enter: (k) => k.return,
+  Tab: (k) => k.tab,
+  Space: (_k, input) => input === ' ',
+};
+
 function pressed(name: string, input: string, key: Key): boolean {
-  switch (name) {
-    case '↑':
-      return key.upArrow;
-    case '↓':
-      return key.downArrow;
-    case '←':
-      return key.leftArrow;
-    case '→':
-      return key.rightArrow;
-    case 'PgUp':
-      return key.pageUp;
-    case 'PgDn':
-      return key.pageDown;
-    case 'Home':
-      return key.home;
-    case 'End':
-      return key.end;
-    case 'Enter':
-      return key.return;
-    case 'Tab':
-      return key.tab;
-    case 'Space':
-      return input === ' ';
-    default:
-      if (name.startsWith('Ctrl-')) return key.ctrl && input === name.slice(5);
-      return !key.ctrl && !key.meta && input === name;
-  }
+  const named = NAMED[name];
+  if (named) return named(key, input);
+  if (name.startsWith('Ctrl-')) return key.ctrl && input === name.slice(5);
+  return !key.ctrl && !key.meta && input === name;
 }
 
 export function actionFor(input: string, key: Key): Action | undefined {
