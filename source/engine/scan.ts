@@ -159,15 +159,18 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       const seen = new Set<string>();
       let bytes = 0;
       let disk = 0;
+      const blobs: { digest: string; diskBytes: number }[] = [];
       for (const b of cl.blobs.get(img.id)?.blobs ?? []) {
         const st = byDigest.get(b.digest);
         if (!st || seen.has(b.digest)) continue;
         seen.add(b.digest);
         bytes += st.size;
         disk += st.blocks * 512;
+        blobs.push({ digest: b.digest, diskBytes: st.blocks * 512 });
       }
       img.contentBytes = bytes;
       img.contentDiskBytes = disk;
+      img.blobs = blobs;
     }
   }
 

@@ -1,3 +1,4 @@
+import { freedBlobBytes } from './prune-plan.js';
 import type { ScanModel } from './report.js';
 
 export interface RemovalSet {
@@ -25,6 +26,5 @@ export function freedIfRemoved(model: ScanModel, removal: RemovalSet): number {
   for (const node of model.graph.layers.values()) {
     if (node.images.length > 0 && node.images.every((id) => removable.has(id))) bytes += node.diskBytes ?? 0;
   }
-  for (const img of model.inputs.images) if (removable.has(img.id)) bytes += img.contentDiskBytes ?? 0;
-  return bytes;
+  return bytes + freedBlobBytes(model.inputs.images, removable);
 }

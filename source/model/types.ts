@@ -16,6 +16,8 @@ export interface ImageInput {
   /** Bytes the image holds outside its layers (containerd store: compressed blobs). */
   contentBytes?: number;
   contentDiskBytes?: number;
+  /** The content-store blobs behind contentDiskBytes, so blobs shared by images count once. */
+  blobs?: { digest: string; diskBytes: number }[];
   labels?: Record<string, string>;
 }
 
