@@ -108,6 +108,16 @@ describe('Explorer: search, help, views', () => {
     expect(f[a + 4]).toContain('RUN build a');
   });
 
+  it("sorts siblings by time with s: the newest image's base first", async () => {
+    const { lastFrame, stdin } = screen();
+    const firstRow = () => lines(lastFrame()).find((l) => /^[▾▸ ] \S{12} /.test(l));
+    expect(firstRow()).toContain('ADD rootfs.tar /'); // by disk size: the big shared base
+    stdin.write('s');
+    await tick();
+    expect(firstRow()).toContain('ADD lone /'); // by time: tools/lone:1 is the newest image
+    expect(lastFrame()).toContain('s sort: time');
+  });
+
   it('quits with q', async () => {
     const s = screen();
     s.stdin.write('q');

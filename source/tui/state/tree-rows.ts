@@ -28,12 +28,9 @@ function subtreeDisk(model: ScanModel, chainId: string, memo: Map<string, number
   return sum;
 }
 
-function newest(model: ScanModel, node: LayerNode): number {
+function newest(created: ReadonlyMap<string, number>, node: LayerNode): number {
   let t = 0;
-  for (const id of node.images) {
-    const img = model.inputs.images.find((i) => i.id === id);
-    if (img && img.created > t) t = img.created;
-  }
+  for (const id of node.images) t = Math.max(t, created.get(id) ?? 0);
   return t;
 }
 
@@ -52,13 +49,17 @@ export function buildRows(
   const rows: Row[] = [];
   const memo = new Map<string, number>();
   const imageById = new Map(model.inputs.images.map((i) => [i.id, i]));
-  const containersOf = (imageId: string) => model.inputs.containers.filter((c) => c.imageId === imageId);
+  const created = new Map(model.inputs.images.map((i) => [i.id, i.created]));
+  const diskOf = new Map(model.report.images.map((i) => [i.id, i.diskBytes]));
+  const byImage = new Map<string, typeof model.inputs.containers>();
+  for (const c of model.inputs.containers) byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), c]);
+  const containersOf = (imageId: string) => byImage.get(imageId) ?? [];
   const order = (ids: string[]): string[] => {
     const nodes = ids.map((id) => model.graph.layers.get(id)).filter((n): n is LayerNode => n !== undefined);
     nodes.sort((a, b) =>
       sort === 'size'
         ? subtreeDisk(model, b.chainId, memo) - subtreeDisk(model, a.chainId, memo)
-        : newest(model, b) - newest(model, a),
+        : newest(created, b) - newest(created, a),
     );
     return nodes.map((n) => n.chainId);
   };
@@ -85,9 +86,7 @@ export function buildRows(
   if (view === 'images') {
     const images = [...model.inputs.images].sort((a, b) => {
       if (sort === 'time') return b.created - a.created;
-      const sa = model.report.images.find((s) => s.id === a.id)?.diskBytes ?? 0;
-      const sb = model.report.images.find((s) => s.id === b.id)?.diskBytes ?? 0;
-      return sb - sa;
+      return (diskOf.get(b.id) ?? 0) - (diskOf.get(a.id) ?? 0);
     });
     for (const img of images) {
       const key = `image:${img.id}`;
