@@ -18,11 +18,18 @@ interface Target {
   kind: string;
 }
 
+const expandedRows = new WeakMap<ScanModel, Row[]>();
+
 /** Fuzzy search over image repository:tag, image ids, layer ids and build commands. */
 export function search(model: ScanModel, query: string, limit = 50): SearchHit[] {
   if (!query.trim()) return [];
   // Search the fully expanded tree so every row can be found; reveal() expands the path to it.
-  const rows = buildRows(model, new Set(), 'tree', 'size');
+  // Built once per model, not at every keystroke.
+  let rows = expandedRows.get(model);
+  if (!rows) {
+    rows = buildRows(model, new Set(), 'tree', 'size');
+    expandedRows.set(model, rows);
+  }
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const targets: Target[] = [];
   for (const img of model.inputs.images) {
