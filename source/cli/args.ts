@@ -1,8 +1,18 @@
 import { parseArgs } from 'node:util';
 
 export interface CliArgs {
-  command: 'tui' | 'scan' | 'help' | 'version';
+  command: 'tui' | 'scan' | 'prune' | 'help' | 'version';
   json: boolean;
+  /** prune: print the plan only. */
+  dryRun: boolean;
+  /** prune: run without asking (for scripts). */
+  yes: boolean;
+  /** prune -a: every unused image, not only dangling ones. */
+  all: boolean;
+  /** prune --volumes: unused anonymous volumes too. */
+  volumes: boolean;
+  /** prune --filter, as Docker takes them (until=, label=, label!=). */
+  filters: string[];
   host: string | undefined;
   context: string | undefined;
   helperImage: string | undefined;
@@ -21,6 +31,12 @@ Usage:
   layertop [options]            open the explorer (a terminal UI); without a TTY, print the scan
   layertop scan [--json]        print every image, layer, container, volume and the build cache
                                 with Docker's sizes and the bytes they really take on disk
+  layertop prune --dry-run [-a] [--volumes] [--filter F]... [--json]
+                                what \`docker system prune\` would remove and the disk bytes that
+                                would really come back (Docker's estimate beside it)
+  layertop prune --yes [...]    remove exactly that, then report predicted / Docker-reported /
+                                measured freed bytes; without --yes it asks on a TTY, and
+                                without a TTY it deletes nothing and exits 3
 
 Options:
   -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI
@@ -29,7 +45,12 @@ Options:
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
       --no-helper               do not start the helper: the engine's own figures only
       --no-cache                measure every layer again (ignore the size cache)
-      --json                    machine-readable output (scan)
+      --json                    machine-readable output (scan, prune)
+  -a, --all                     prune: every unused image, not only dangling ones
+      --volumes                 prune: unused anonymous volumes too
+      --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V]
+      --dry-run                 prune: print the plan, delete nothing
+  -y, --yes                     prune: do not ask
   -h, --help                    this help
   -v, --version                 print the version
 
@@ -52,6 +73,11 @@ export function parseCli(argv: string[]): CliArgs {
         'no-helper': { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         json: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        all: { type: 'boolean', short: 'a' },
+        volumes: { type: 'boolean' },
+        filter: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -59,13 +85,14 @@ export function parseCli(argv: string[]): CliArgs {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [cmd, ...rest] = parsed.positionals;
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let command: CliArgs['command'] = 'tui';
   if (v.help) command = 'help';
   else if (v.version) command = 'version';
   else if (cmd === 'scan') command = 'scan';
+  else if (cmd === 'prune') command = 'prune';
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
@@ -73,9 +100,19 @@ export function parseCli(argv: string[]): CliArgs {
     if (!Number.isInteger(targetPid) || targetPid < 1)
       throw new UsageError('--target-pid takes a process ID');
   }
+  const pruneOnly = ['dry-run', 'yes', 'all', 'volumes', 'filter'].filter((k) => v[k] !== undefined);
+  if (command !== 'prune' && command !== 'help' && pruneOnly.length)
+    throw new UsageError(`--${pruneOnly[0]} belongs to the prune command`);
+  if (v['dry-run'] === true && v.yes === true)
+    throw new UsageError('--dry-run and --yes contradict each other');
   return {
     command,
     json: v.json === true,
+    dryRun: v['dry-run'] === true,
+    yes: v.yes === true,
+    all: v.all === true,
+    volumes: v.volumes === true,
+    filters: Array.isArray(v.filter) ? v.filter : [],
     host: typeof v.host === 'string' ? v.host : undefined,
     context: typeof v.context === 'string' ? v.context : undefined,
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,

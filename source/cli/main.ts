@@ -52,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'scan':
       return scanCommand(args);
+    case 'prune': {
+      const { pruneCommand } = await import('./prune-command.js');
+      return pruneCommand(args);
+    }
     case 'tui': {
       if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
       // Connect while the UI code loads: the tree from the API appears that much sooner.

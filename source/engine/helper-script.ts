@@ -86,7 +86,7 @@ case "$op" in
     xargs -0 -r stat -c "%d $F %Z" < "$W"
     rm -f "$W" ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
-  du) for d in "$@"; do (cd "$R$d" && du -s .) | cut -f1; done ;;
+  du) for d in "$@"; do (cd "$R$d" 2>/dev/null && du -sxk . | cut -f1) || echo -; done ;;
   *) echo "unknown op $op" >&2; exit 2 ;;
 esac
 `;

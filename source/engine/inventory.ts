@@ -18,6 +18,8 @@ export interface Inventory {
   containers: ApiDfContainer[];
   volumes: ApiDfVolume[];
   networks: ApiNetwork[];
+  /** layertop's own helper containers: not listed, but their layers and images are in use. */
+  helpers: { id: string; imageId: string }[];
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
@@ -77,6 +79,9 @@ export async function readInventory(client: EngineClient, info?: ApiInfo): Promi
       inspects,
       // layertop's own helper is not part of the user's engine state.
       containers: (df.Containers ?? []).filter((c) => !c.Labels?.['io.layertop.helper']),
+      helpers: (df.Containers ?? [])
+        .filter((c) => c.Labels?.['io.layertop.helper'])
+        .map((c) => ({ id: c.Id, imageId: c.ImageID })),
       volumes: df.Volumes ?? [],
       networks,
     };

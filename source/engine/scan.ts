@@ -84,9 +84,12 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
     ...(v.CreatedAt ? { created: Date.parse(v.CreatedAt) / 1000 } : {}),
   }));
   const bc = inv.df.BuildCache ?? [];
+  const reservedImages: Record<string, string> = {};
+  for (const h of inv.helpers) reservedImages[h.imageId] = "used by layertop's helper (running)";
   const layerFacts = new Map<string, LayerFacts>();
   return {
     engine: engineFacts(client, inv.info),
+    reservedImages,
     images,
     layerFacts,
     containers,
@@ -134,7 +137,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const kind = storageKind(info);
   const allChains = new Set<string>();
   for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
-  const containerIds = inputs.containers.map((c) => c.id);
+  // The helper's own layers are in use too: they must not look like build cache.
+  const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
   let layout: StorageLayout;
   if (kind === 'overlay2') {
     layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds);
@@ -159,14 +163,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       const seen = new Set<string>();
       let bytes = 0;
       let disk = 0;
-      const blobs: { digest: string; diskBytes: number }[] = [];
+      const blobs: { digest: string; size: number; diskBytes: number }[] = [];
       for (const b of cl.blobs.get(img.id)?.blobs ?? []) {
         const st = byDigest.get(b.digest);
         if (!st || seen.has(b.digest)) continue;
         seen.add(b.digest);
         bytes += st.size;
         disk += st.blocks * 512;
-        blobs.push({ digest: b.digest, diskBytes: st.blocks * 512 });
+        blobs.push({ digest: b.digest, size: st.size, diskBytes: st.blocks * 512 });
       }
       img.contentBytes = bytes;
       img.contentDiskBytes = disk;
@@ -200,6 +204,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
   for (const d of layout.buildCacheDirs) targets.push({ dir: d, cacheKey: layout.immutableDirs?.get(d) });
   targets.push(...layout.extraTargets);
+  const meta = layout.meta;
+  if (meta) {
+    // Layer metadata (tar-split, diff, size files) never changes once written: cacheable.
+    for (const chainId of layout.layers.keys())
+      targets.push({ dir: meta.layerDir(chainId), cacheKey: `layerdb:${chainId}` });
+    for (const img of inputs.images) targets.push({ dir: meta.imageDir(img.id) });
+    for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id) });
+  }
 
   const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
   const measured = await measureDirs(helper, targets, {
@@ -209,6 +221,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   });
   options.cache?.save();
   inputs.measuredDirs = targets.map((t) => t.dir);
+  if (meta) {
+    const files = inputs.images.map((img) => meta.imageFile(img.id));
+    const stats = parseStat(await helper.run('stat', files), files.length);
+    inputs.images.forEach((img, i) => {
+      const st = stats[i];
+      img.metaDiskBytes = (st ? st.blocks * 512 : 0) + (measured.get(meta.imageDir(img.id))?.diskBytes ?? 0);
+    });
+  }
   const disk = (dir: string | undefined): number | undefined =>
     dir ? measured.get(dir)?.diskBytes : undefined;
   const get = (dir: string): DirMeasure | undefined => measured.get(dir);
@@ -229,6 +249,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       path: l.path,
       ...(measured ? { measuredSize: measured.apparentBytes, diskBytes: measured.diskBytes } : {}),
       ...(l.size !== undefined ? { engineSize: l.size } : {}),
+      ...(meta ? { metaDiskBytes: disk(meta.layerDir(chainId)) ?? 0 } : {}),
     });
   }
   for (const c of inputs.containers) {
@@ -236,11 +257,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     c.path = paths?.path;
     c.initPath = paths?.initPath;
     c.diskBytes = (disk(paths?.path) ?? 0) + (disk(paths?.initPath) ?? 0);
-    c.metaDiskBytes = disk(`${info.DockerRootDir}/containers/${c.id}`) ?? 0;
+    c.metaDiskBytes =
+      (disk(`${info.DockerRootDir}/containers/${c.id}`) ?? 0) +
+      (meta ? (disk(meta.containerDir(c.id)) ?? 0) : 0);
   }
   for (const v of inputs.volumes) v.diskBytes = disk(`${info.DockerRootDir}/volumes/${v.name}`) ?? 0;
-  inputs.buildCache.diskBytes =
-    layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0) +
-    layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
+  const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
+  inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
+  inputs.buildCache.freedDiskBytes = cacheDirs;
   return buildScanModel(inputs);
 }

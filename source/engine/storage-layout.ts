@@ -16,6 +16,16 @@ export interface StorageLayout {
   contentSub: 'diff' | 'fs';
   /** image ID → where its config JSON lives on the host. */
   imageConfigPath: (imageId: string) => string;
+  /**
+   * Metadata that goes with a layer, an image or a container when it is removed (overlay2's layer
+   * and image stores). The containerd store keeps its metadata in bolt files, which never shrink.
+   */
+  meta?: {
+    layerDir: (chainId: string) => string;
+    imageDir: (imageId: string) => string;
+    imageFile: (imageId: string) => string;
+    containerDir: (containerId: string) => string;
+  };
   /** Extra targets to measure (build cache metadata, content blobs) with what they belong to. */
   extraTargets: MeasureTarget[];
 }

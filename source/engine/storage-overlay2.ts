@@ -62,6 +62,12 @@ export async function overlay2Layout(
     buildCacheDirs,
     contentSub: 'diff',
     imageConfigPath: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
+    meta: {
+      layerDir: (chainId) => `${layerdb}/sha256/${hex(chainId)}`,
+      imageDir: (id) => `${dataRoot}/image/overlay2/imagedb/metadata/sha256/${hex(id)}`,
+      imageFile: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
+      containerDir: (id) => `${layerdb}/mounts/${id}`,
+    },
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
   };
 }

@@ -1,8 +1,9 @@
-// What `docker system prune -a [--volumes] [--filter ...]` would remove, in Docker's own order and
-// rules, and the disk bytes that would really come back. Pure: it works on a scan model.
-// (Groundwork for the cleanup assistant: the engine calls, the preview and the run come next.)
+// What `docker system prune [-a] [--volumes] [--filter ...]` would remove, in Docker's own order and
+// rules, or what removing a marked selection would remove; and the disk bytes that would really come
+// back (removal.ts). Pure: it works on a scan model.
+import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
-import type { ContainerInput, ImageInput, NetworkInput, VolumeInput } from './types.js';
+import type { ImageInput } from './types.js';
 
 export interface PruneFilters {
   /** Only objects created before this time (seconds since the epoch). */
@@ -21,20 +22,45 @@ export interface PruneOptions {
   filters?: PruneFilters;
 }
 
+export type ItemKind = 'container' | 'network' | 'volume' | 'image' | 'build-cache';
+
+export interface PlanItem {
+  kind: ItemKind;
+  /** Container/network/image ID, volume name; "build-cache" for the build cache. */
+  id: string;
+  name: string;
+  /** Disk bytes that come back with this item alone (shared bytes are in sharedImageBytes). */
+  diskBytes: number;
+  /** Docker's own figure for the item (SizeRw, unique size, volume size, cache size). */
+  dockerBytes: number;
+  /** Images: the references to remove in order (each tag, or the ID when untagged). */
+  refs?: string[];
+  state?: string;
+}
+
+export interface KeptItem {
+  kind: ItemKind;
+  id: string;
+  name: string;
+  reason: string;
+}
+
 export interface PrunePlan {
-  containers: ContainerInput[];
-  networks: NetworkInput[];
-  volumes: VolumeInput[];
-  images: ImageInput[];
-  buildCache: boolean;
-  /** Images kept, and why. */
-  kept: { image: ImageInput; reason: string }[];
+  source: 'prune' | 'selection';
+  containers: PlanItem[];
+  networks: PlanItem[];
+  volumes: PlanItem[];
+  images: PlanItem[];
+  buildCache: PlanItem | null;
+  /** Bytes that come back only because several of the removed images go together. */
+  sharedImageBytes: number;
+  kept: KeptItem[];
   predictedFreedBytes: number;
   /** Docker's own figures for the same removals (apparent bytes), for comparison. */
   dockerEstimateBytes: number;
 }
 
-/** Containers Docker never prunes. */
+/** Containers Docker never prunes (and layertop never removes: it does not force). */
 const ALIVE = new Set(['running', 'paused', 'restarting']);
 
 function labelMatches(labels: Record<string, string> | undefined, expr: string): boolean {
@@ -58,87 +84,270 @@ export function passesFilters(
   return true;
 }
 
-/** Disk bytes of content-store blobs that only the removed images reference (each blob once). */
-export function freedBlobBytes(images: readonly ImageInput[], removed: ReadonlySet<string>): number {
-  const keptBlobs = new Set<string>();
-  for (const img of images)
-    if (!removed.has(img.id)) for (const b of img.blobs ?? []) keptBlobs.add(b.digest);
-  const counted = new Set<string>();
-  let bytes = 0;
-  for (const img of images) {
-    if (!removed.has(img.id)) continue;
-    if (!img.blobs) {
-      bytes += img.contentDiskBytes ?? 0;
-      continue;
-    }
-    for (const b of img.blobs) {
-      if (keptBlobs.has(b.digest) || counted.has(b.digest)) continue;
-      counted.add(b.digest);
-      bytes += b.diskBytes;
-    }
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/** Docker's `until` values: a Go duration before now ("24h", "1h30m"), Unix seconds, or a date. */
+export function parseUntil(value: string, nowSeconds: number): number {
+  if (GO_DURATION.test(value)) {
+    let secs = 0;
+    for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+      secs += Number(m[1]) * (UNIT_SECONDS[m[2] as string] ?? 0);
+    return nowSeconds - secs;
   }
-  return bytes;
+  if (/^\d+(?:\.\d+)?$/.test(value)) return Number(value);
+  const t = Date.parse(value);
+  if (Number.isNaN(t))
+    throw new Error(`invalid until filter "${value}" (use a duration like 24h, a Unix time or a date)`);
+  return t / 1000;
 }
 
-export function planPrune(model: ScanModel, options: PruneOptions): PrunePlan {
-  const { inputs } = model;
-  const f = options.filters;
-  // 1. Stopped containers (Docker's order: containers first, so their images become unused).
-  const containers = inputs.containers.filter((c) => !ALIVE.has(c.state) && passesFilters(c, f));
-  const removedContainers = new Set(containers.map((c) => c.id));
-  const remaining = inputs.containers.filter((c) => !removedContainers.has(c.id));
-  // 2. Networks no remaining container uses; the built-in ones never.
-  const networks = inputs.networks.filter((n) => !n.builtin && n.containers === 0 && passesFilters(n, f));
-  // 3. Volumes only with --volumes, anonymous only, unused by remaining containers.
-  const usedVolumes = new Set(remaining.flatMap((c) => c.volumes));
-  const volumes = options.volumes
-    ? inputs.volumes.filter((v) => v.anonymous && !usedVolumes.has(v.name) && passesFilters(v, f))
-    : [];
-  // 4. Images no remaining container uses (with -a); without -a only dangling ones.
-  const inUse = new Set(remaining.map((c) => c.imageId));
-  const kept: PrunePlan['kept'] = [];
-  const images: ImageInput[] = [];
-  for (const img of inputs.images) {
-    if (inUse.has(img.id)) {
-      const users = remaining.filter((c) => c.imageId === img.id).map((c) => `${c.name} (${c.state})`);
-      kept.push({ image: img, reason: `used by ${users.join(', ')}` });
-    } else if (!options.all && img.tags.length > 0) kept.push({ image: img, reason: 'tagged (no -a)' });
-    else if (!passesFilters(img, f)) kept.push({ image: img, reason: 'excluded by a filter' });
-    else images.push(img);
+/** `--filter` arguments as Docker takes them: until=..., label=..., label!=... */
+export function parseFilters(args: readonly string[], nowSeconds: number): PruneFilters {
+  const f: PruneFilters = {};
+  for (const a of args) {
+    const m = /^(until|label!|label)=(.*)$/s.exec(a);
+    if (!m) throw new Error(`invalid filter "${a}" (prune takes until=..., label=... and label!=...)`);
+    const [, key, value] = m as unknown as [string, string, string];
+    if (key === 'until') {
+      if (f.until !== undefined) throw new Error('more than one until filter specified');
+      f.until = parseUntil(value, nowSeconds);
+    } else if (key === 'label') f.label = [...(f.label ?? []), value];
+    else f.notLabel = [...(f.notLabel ?? []), value];
   }
-  const removedImages = new Set(images.map((i) => i.id));
-  // 5. Build cache: all of it. Docker ignores label filters for build cache; until still applies,
-  // which layertop cannot check per record yet, so an until filter keeps the build cache out.
-  const buildCache = f?.until === undefined;
+  return f;
+}
 
-  let bytes = 0;
-  let docker = 0;
-  for (const c of containers) {
-    bytes += (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0);
-    docker += c.sizeRw ?? 0;
-  }
-  for (const node of model.graph.layers.values()) {
-    if (node.images.length > 0 && node.images.every((id) => removedImages.has(id)))
-      bytes += node.diskBytes ?? 0;
-  }
-  bytes += freedBlobBytes(inputs.images, removedImages);
-  for (const img of images) docker += (img.engineSize ?? 0) - (img.engineSharedSize ?? 0);
-  for (const v of volumes) {
-    bytes += v.diskBytes ?? 0;
-    docker += v.size;
-  }
-  if (buildCache) {
-    bytes += inputs.buildCache.diskBytes ?? 0;
-    docker += inputs.buildCache.size;
-  }
+export function imageName(img: ImageInput): string {
+  return img.tags.length ? img.tags.join(', ') : `<none> ${img.id.replace(/^sha256:/, '').slice(0, 12)}`;
+}
+
+/** What to ask the engine to remove for an image: each tag (the last one removes it), else its ID. */
+export function imageRefs(img: ImageInput): string[] {
+  return img.tags.length ? [...img.tags] : [img.id];
+}
+
+interface Chosen {
+  containers: Set<string>;
+  networks: Set<string>;
+  volumes: Set<string>;
+  images: Set<string>;
+  buildCache: boolean;
+}
+
+function assemble(
+  model: ScanModel,
+  source: PrunePlan['source'],
+  chosen: Chosen,
+  kept: KeptItem[],
+): PrunePlan {
+  const { inputs } = model;
+  const freed = freedBytes(model, chosen);
+  const containers: PlanItem[] = inputs.containers
+    .filter((c) => chosen.containers.has(c.id))
+    .map((c) => ({
+      kind: 'container',
+      id: c.id,
+      name: c.name,
+      state: c.state,
+      diskBytes: freed.containers.get(c.id) ?? 0,
+      dockerBytes: c.sizeRw ?? 0,
+    }));
+  const networks: PlanItem[] = inputs.networks
+    .filter((n) => chosen.networks.has(n.id))
+    .map((n) => ({ kind: 'network', id: n.id, name: n.name, diskBytes: 0, dockerBytes: 0 }));
+  const volumes: PlanItem[] = inputs.volumes
+    .filter((v) => chosen.volumes.has(v.name))
+    .map((v) => ({
+      kind: 'volume',
+      id: v.name,
+      name: v.name,
+      diskBytes: freed.volumes.get(v.name) ?? 0,
+      dockerBytes: v.size,
+    }));
+  // Children before parents (more layers first), so no removal waits on a dependent image.
+  const images: PlanItem[] = inputs.images
+    .filter((i) => chosen.images.has(i.id))
+    .sort((a, b) => b.diffIds.length - a.diffIds.length)
+    .map((i) => ({
+      kind: 'image',
+      id: i.id,
+      name: imageName(i),
+      refs: imageRefs(i),
+      diskBytes: freed.images.get(i.id) ?? 0,
+      dockerBytes: Math.max(0, (i.engineSize ?? 0) - (i.engineSharedSize ?? 0)),
+    }));
+  const buildCache: PlanItem | null = chosen.buildCache
+    ? {
+        kind: 'build-cache',
+        id: 'build-cache',
+        name: `build cache (${inputs.buildCache.records} records)`,
+        diskBytes: freed.buildCache,
+        dockerBytes: inputs.buildCache.size,
+      }
+    : null;
+  const all = [...containers, ...networks, ...volumes, ...images, ...(buildCache ? [buildCache] : [])];
   return {
+    source,
     containers,
     networks,
     volumes,
     images,
     buildCache,
+    sharedImageBytes: freed.sharedByRemovedImages,
     kept,
-    predictedFreedBytes: bytes,
-    dockerEstimateBytes: docker,
+    predictedFreedBytes: freed.total,
+    dockerEstimateBytes: all.reduce((a, i) => a + i.dockerBytes, 0),
   };
+}
+
+function usersOf(model: ScanModel, imageId: string, remaining: ReadonlySet<string>): string | undefined {
+  const users = model.inputs.containers
+    .filter((c) => c.imageId === imageId && remaining.has(c.id))
+    .map((c) => `${c.name} (${c.state})`);
+  if (users.length) return `used by ${users.join(', ')}`;
+  return model.inputs.reservedImages?.[imageId];
+}
+
+/**
+ * `docker system prune`: stopped containers, then unused networks, then (with --volumes) unused
+ * anonymous volumes, then images no remaining container uses (only dangling ones without -a), then
+ * all build cache. Docker's own prune also strips the extra tags of an image a container still
+ * uses (it deletes tag by tag and stops at the conflict); layertop keeps such images whole.
+ */
+export function planPrune(model: ScanModel, options: PruneOptions): PrunePlan {
+  const { inputs } = model;
+  const f = options.filters;
+  const kept: KeptItem[] = [];
+  const containers = new Set<string>();
+  for (const c of inputs.containers) {
+    if (ALIVE.has(c.state)) continue;
+    if (passesFilters(c, f)) containers.add(c.id);
+    else kept.push({ kind: 'container', id: c.id, name: c.name, reason: 'excluded by a filter' });
+  }
+  const remaining = new Set(inputs.containers.filter((c) => !containers.has(c.id)).map((c) => c.id));
+  const networks = new Set(
+    inputs.networks.filter((n) => !n.builtin && n.containers === 0 && passesFilters(n, f)).map((n) => n.id),
+  );
+  const usedVolumes = new Set(inputs.containers.filter((c) => remaining.has(c.id)).flatMap((c) => c.volumes));
+  const volumes = new Set(
+    options.volumes
+      ? inputs.volumes
+          .filter((v) => v.anonymous && !usedVolumes.has(v.name) && passesFilters(v, f))
+          .map((v) => v.name)
+      : [],
+  );
+  const held = imagesHeldByContainers(model, containers);
+  const images = new Set<string>();
+  for (const img of inputs.images) {
+    const name = imageName(img);
+    if (held.has(img.id))
+      kept.push({ kind: 'image', id: img.id, name, reason: usersOf(model, img.id, remaining) ?? 'in use' });
+    else if (!options.all && img.tags.length > 0)
+      kept.push({ kind: 'image', id: img.id, name, reason: 'tagged (only dangling images without -a)' });
+    else if (!passesFilters(img, f))
+      kept.push({ kind: 'image', id: img.id, name, reason: 'excluded by a filter' });
+    else images.add(img.id);
+  }
+  // Docker ignores label filters for build cache; `until` applies per record, which layertop
+  // cannot size per record, so with an until filter the build cache is left alone (and said so).
+  const buildCache = f?.until === undefined && inputs.buildCache.records > 0;
+  if (f?.until !== undefined && inputs.buildCache.records > 0)
+    kept.push({
+      kind: 'build-cache',
+      id: 'build-cache',
+      name: 'build cache',
+      reason: 'an until filter is set',
+    });
+  return assemble(model, 'prune', { containers, networks, volumes, images, buildCache }, kept);
+}
+
+export interface Selection {
+  containers: ReadonlySet<string>;
+  images: ReadonlySet<string>;
+  volumes: ReadonlySet<string>;
+  buildCache: boolean;
+}
+
+export const EMPTY_SELECTION: Selection = {
+  containers: new Set(),
+  images: new Set(),
+  volumes: new Set(),
+  buildCache: false,
+};
+
+/**
+ * Removing a marked set: the same rules as prune, without forcing anything. A running container is
+ * kept (stop it first); an image a container outside the set uses is kept; a volume a container
+ * outside the set uses is kept.
+ */
+export function planSelection(model: ScanModel, marks: Selection): PrunePlan {
+  const { inputs } = model;
+  const kept: KeptItem[] = [];
+  const containers = new Set<string>();
+  for (const c of inputs.containers) {
+    if (!marks.containers.has(c.id)) continue;
+    if (ALIVE.has(c.state))
+      kept.push({ kind: 'container', id: c.id, name: c.name, reason: `${c.state}: stop it first` });
+    else containers.add(c.id);
+  }
+  const remaining = new Set(inputs.containers.filter((c) => !containers.has(c.id)).map((c) => c.id));
+  const held = imagesHeldByContainers(model, containers);
+  const images = new Set<string>();
+  for (const img of inputs.images) {
+    if (!marks.images.has(img.id)) continue;
+    if (held.has(img.id))
+      kept.push({
+        kind: 'image',
+        id: img.id,
+        name: imageName(img),
+        reason: usersOf(model, img.id, remaining) ?? 'in use',
+      });
+    else images.add(img.id);
+  }
+  const usedVolumes = new Map<string, string[]>();
+  for (const c of inputs.containers)
+    if (remaining.has(c.id))
+      for (const v of c.volumes) usedVolumes.set(v, [...(usedVolumes.get(v) ?? []), c.name]);
+  const volumes = new Set<string>();
+  for (const v of inputs.volumes) {
+    if (!marks.volumes.has(v.name)) continue;
+    const users = usedVolumes.get(v.name);
+    if (users) kept.push({ kind: 'volume', id: v.name, name: v.name, reason: `used by ${users.join(', ')}` });
+    else volumes.add(v.name);
+  }
+  return assemble(
+    model,
+    'selection',
+    { containers, networks: new Set(), volumes, images, buildCache: marks.buildCache },
+    kept,
+  );
+}
+
+export function planItems(plan: PrunePlan): PlanItem[] {
+  return [
+    ...plan.containers,
+    ...plan.networks,
+    ...plan.volumes,
+    ...plan.images,
+    ...(plan.buildCache ? [plan.buildCache] : []),
+  ];
+}
+
+export interface PlanChange {
+  added: PlanItem[];
+  dropped: PlanItem[];
+  /** predicted bytes after minus before */
+  bytesDelta: number;
+}
+
+/** What differs between the plan the user saw and the plan just before running it. */
+export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null {
+  const key = (i: PlanItem) => `${i.kind}:${i.id}:${(i.refs ?? []).join(',')}`;
+  const before = new Map(planItems(seen).map((i) => [key(i), i]));
+  const after = new Map(planItems(now).map((i) => [key(i), i]));
+  const added = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);
+  const dropped = [...before].filter(([k]) => !after.has(k)).map(([, i]) => i);
+  if (!added.length && !dropped.length) return null;
+  return { added, dropped, bytesDelta: now.predictedFreedBytes - seen.predictedFreedBytes };
 }

@@ -17,7 +17,9 @@ export interface ImageInput {
   contentBytes?: number;
   contentDiskBytes?: number;
   /** The content-store blobs behind contentDiskBytes, so blobs shared by images count once. */
-  blobs?: { digest: string; diskBytes: number }[];
+  blobs?: { digest: string; size?: number; diskBytes: number }[];
+  /** Disk bytes of the image's own metadata outside layers and blobs (overlay2: imagedb files). */
+  metaDiskBytes?: number;
   labels?: Record<string, string>;
 }
 
@@ -35,6 +37,8 @@ export interface LayerFacts {
   measuredSize?: number;
   /** Allocated bytes on disk of the whole layer directory (blocks, hard links once). */
   diskBytes?: number;
+  /** Disk bytes of the layer's metadata that goes with it (overlay2: layerdb/sha256/<chainID>). */
+  metaDiskBytes?: number;
 }
 
 export interface ContainerInput {
@@ -51,7 +55,7 @@ export interface ContainerInput {
   path?: string;
   initPath?: string;
   diskBytes?: number;
-  /** Bytes of the container's own metadata dir (logs, config): containers/<id>. */
+  /** Bytes of the container's own metadata (logs, config: containers/<id>; overlay2: layerdb/mounts/<id>). */
   metaDiskBytes?: number;
   volumes: string[];
 }
@@ -80,6 +84,11 @@ export interface BuildCacheInput {
   records: number;
   size: number;
   diskBytes?: number;
+  /**
+   * What `docker builder prune -a` gives back: the cache's snapshot directories. BuildKit's own
+   * bolt databases and content store stay (measured: they do not shrink), so they are not counted.
+   */
+  freedDiskBytes?: number;
 }
 
 export type StorageKind = 'overlay2' | 'containerd';

@@ -1,0 +1,91 @@
+// The disk bytes that come back when a set of containers, images, volumes and the build cache is
+// removed, attributed to the items that free them. Every figure in the prune preview, the marked-set
+// total and "freed if removed" in the details pane is computed here. Pure.
+import type { ScanModel } from './report.js';
+
+export interface Removal {
+  containers: ReadonlySet<string>;
+  images: ReadonlySet<string>;
+  volumes: ReadonlySet<string>;
+  buildCache: boolean;
+}
+
+export interface FreedBytes {
+  total: number;
+  /** container ID → writable + init layer + its metadata (logs, config). */
+  containers: Map<string, number>;
+  /** image ID → layers, blobs and metadata that only this image holds. */
+  images: Map<string, number>;
+  /** Layers and blobs that come back only because several removed images go together. */
+  sharedByRemovedImages: number;
+  volumes: Map<string, number>;
+  buildCache: number;
+}
+
+/** Images that cannot go because a container that stays uses them (Docker refuses without force). */
+export function imagesHeldByContainers(
+  model: ScanModel,
+  removedContainers: ReadonlySet<string>,
+): Set<string> {
+  const held = new Set<string>();
+  for (const c of model.inputs.containers) if (!removedContainers.has(c.id)) held.add(c.imageId);
+  for (const id of Object.keys(model.inputs.reservedImages ?? {})) held.add(id);
+  return held;
+}
+
+/**
+ * A layer comes back only when every image that uses it goes (a surviving container always keeps
+ * its image, so it keeps the layers too); a content blob only when no surviving image lists it.
+ * Each layer and blob is counted once.
+ */
+export function freedBytes(model: ScanModel, removal: Removal): FreedBytes {
+  const { inputs, graph } = model;
+  const held = imagesHeldByContainers(model, removal.containers);
+  const images = new Set([...removal.images].filter((id) => !held.has(id)));
+  const out: FreedBytes = {
+    total: 0,
+    containers: new Map(),
+    images: new Map(),
+    sharedByRemovedImages: 0,
+    volumes: new Map(),
+    buildCache: 0,
+  };
+  for (const c of inputs.containers) {
+    if (!removal.containers.has(c.id)) continue;
+    out.containers.set(c.id, (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0));
+  }
+  const addImage = (id: string, bytes: number) => out.images.set(id, (out.images.get(id) ?? 0) + bytes);
+  for (const img of inputs.images) if (images.has(img.id)) addImage(img.id, img.metaDiskBytes ?? 0);
+  for (const node of graph.layers.values()) {
+    if (node.images.length === 0 || !node.images.every((id) => images.has(id))) continue;
+    const bytes = (node.diskBytes ?? 0) + (inputs.layerFacts.get(node.chainId)?.metaDiskBytes ?? 0);
+    if (node.images.length === 1) addImage(node.images[0] as string, bytes);
+    else out.sharedByRemovedImages += bytes;
+  }
+  // Content-store blobs (containerd store): freed when no surviving image lists them.
+  const keptBlobs = new Set<string>();
+  const blobOwners = new Map<string, { diskBytes: number; owners: string[] }>();
+  for (const img of inputs.images) {
+    for (const b of img.blobs ?? []) {
+      if (!images.has(img.id)) keptBlobs.add(b.digest);
+      else {
+        const e = blobOwners.get(b.digest) ?? { diskBytes: b.diskBytes, owners: [] };
+        if (!e.owners.includes(img.id)) e.owners.push(img.id);
+        blobOwners.set(b.digest, e);
+      }
+    }
+    if (!img.blobs && images.has(img.id)) addImage(img.id, img.contentDiskBytes ?? 0);
+  }
+  for (const [digest, e] of blobOwners) {
+    if (keptBlobs.has(digest)) continue;
+    if (e.owners.length === 1) addImage(e.owners[0] as string, e.diskBytes);
+    else out.sharedByRemovedImages += e.diskBytes;
+  }
+  for (const v of inputs.volumes) if (removal.volumes.has(v.name)) out.volumes.set(v.name, v.diskBytes ?? 0);
+  if (removal.buildCache)
+    out.buildCache = inputs.buildCache.freedDiskBytes ?? inputs.buildCache.diskBytes ?? 0;
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  out.total =
+    sum(out.containers) + sum(out.images) + out.sharedByRemovedImages + sum(out.volumes) + out.buildCache;
+  return out;
+}
