@@ -19,8 +19,8 @@ need_root() {
 
 config_for() {
   case "$1" in
-    overlay2|victim) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
-    containerd|containerd-ext) echo '{"features":{"containerd-snapshotter":true}}' ;;
+    overlay2|victim|prune-overlay2) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
+    containerd|containerd-ext|prune-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
     *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext, victim)" >&2; exit 2 ;;
   esac
 }

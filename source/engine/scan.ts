@@ -192,6 +192,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     }
   });
 
+  inputs.buildCacheLayers = layout.buildCacheLayers;
   const targets: MeasureTarget[] = [];
   for (const [chainId, l] of layout.layers)
     targets.push({ dir: l.path, sub: layout.contentSub, cacheKey: chainId });

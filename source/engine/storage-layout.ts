@@ -26,6 +26,11 @@ export interface StorageLayout {
     imageFile: (imageId: string) => string;
     containerDir: (containerId: string) => string;
   };
+  /**
+   * Layers (chainIDs) BuildKit's cache holds a reference to: removing their images does not free
+   * them while the build cache stays (overlay2: buildkit/snapshots.db).
+   */
+  buildCacheLayers?: Set<string>;
   /** Extra targets to measure (build cache metadata, content blobs) with what they belong to. */
   extraTargets: MeasureTarget[];
 }

@@ -1,4 +1,5 @@
-import { parseList, parseRead } from './helper-read.js';
+import { BoltFormatError } from './bbolt.js';
+import { parseList, parseRead, parseStat } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import type { StorageLayout } from './storage-layout.js';
 
@@ -22,9 +23,10 @@ export async function overlay2Layout(
     files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
   for (const id of containerIds)
     files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
-  const [readOut, listOut] = await Promise.all([
+  const [readOut, listOut, buildCacheLayers] = await Promise.all([
     files.length ? helper.run('read', files) : Promise.resolve(Buffer.alloc(0)),
     helper.run('list', [`${dataRoot}/overlay2`]),
+    buildKitLayers(helper, dataRoot),
   ]);
   const contents = parseRead(readOut, files.length).map((b) => b?.toString('utf8').trim());
   const layers: StorageLayout['layers'] = new Map();
@@ -69,5 +71,32 @@ export async function overlay2Layout(
       containerDir: (id) => `${layerdb}/mounts/${id}`,
     },
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
+    buildCacheLayers,
   };
+}
+
+/**
+ * The layers BuildKit's cache holds in the layer store: its snapshots.db keeps, per snapshot, the
+ * chainID it took a reference on. Measured here: removing an image whose layers the build cache
+ * holds frees nothing of them until the build cache goes too. No BuildKit state: an empty set.
+ */
+async function buildKitLayers(helper: HelperSession, dataRoot: string): Promise<Set<string>> {
+  const held = new Set<string>();
+  const path = `${dataRoot}/buildkit/snapshots.db`;
+  const [st] = parseStat(await helper.run('stat', [path]), 1);
+  if (!st) return held;
+  const { readBolt } = await import('./storage-containerd.js');
+  let db: Awaited<ReturnType<typeof readBolt>>;
+  try {
+    db = await readBolt(helper, path);
+  } catch (err) {
+    if (err instanceof BoltFormatError) return held;
+    throw err;
+  }
+  for (const [, v] of db.root.entries()) {
+    if (!('bucket' in v)) continue;
+    const chain = v.bucket.value('chainid')?.toString('utf8');
+    if (chain) held.add(chain);
+  }
+  return held;
 }

@@ -35,7 +35,8 @@ export function imagesHeldByContainers(
 
 /**
  * A layer comes back only when every image that uses it goes (a surviving container always keeps
- * its image, so it keeps the layers too); a content blob only when no surviving image lists it.
+ * its image, so it keeps the layers too) and the build cache does not hold it (or goes as well);
+ * a content blob only when no surviving image lists it.
  * Each layer and blob is counted once.
  */
 export function freedBytes(model: ScanModel, removal: Removal): FreedBytes {
@@ -56,8 +57,10 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes {
   }
   const addImage = (id: string, bytes: number) => out.images.set(id, (out.images.get(id) ?? 0) + bytes);
   for (const img of inputs.images) if (images.has(img.id)) addImage(img.id, img.metaDiskBytes ?? 0);
+  const cacheHeld = removal.buildCache ? undefined : inputs.buildCacheLayers;
   for (const node of graph.layers.values()) {
     if (node.images.length === 0 || !node.images.every((id) => images.has(id))) continue;
+    if (cacheHeld?.has(node.chainId)) continue;
     const bytes = (node.diskBytes ?? 0) + (inputs.layerFacts.get(node.chainId)?.metaDiskBytes ?? 0);
     if (node.images.length === 1) addImage(node.images[0] as string, bytes);
     else out.sharedByRemovedImages += bytes;

@@ -20,6 +20,8 @@ export interface ScanInputs {
   buildCache: BuildCacheInput;
   /** Disk bytes of the whole data root (and containerd's root where it is separate), when measured. */
   dataRootDiskBytes?: number | undefined;
+  /** Layers (chainIDs) the build cache holds: they come back only when the build cache goes too. */
+  buildCacheLayers?: Set<string> | undefined;
   /** Images in use by containers layertop does not list (its own helper), with the reason. */
   reservedImages?: Record<string, string> | undefined;
   /** Every directory the helper walked (or found in the size cache) for this scan. */

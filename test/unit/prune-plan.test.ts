@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { freedIfRemoved } from '../../source/model/freed.js';
-import { planPrune } from '../../source/model/prune-plan.js';
+import {
+  parseFilters,
+  parseUntil,
+  planChanges,
+  planPrune,
+  planSelection,
+} from '../../source/model/prune-plan.js';
 import { base, common, makeModel } from '../support/model.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
@@ -58,10 +64,12 @@ describe('prune plan (docker system prune -a)', () => {
     const p = planPrune(model(), { all: true, volumes: false });
     expect(p.containers.map((c) => c.name)).toEqual(['job']);
     expect(p.images.map((i) => i.id)).toEqual([d('bbb1'), d('ddd1')]);
-    expect(p.kept.map((k) => [k.image.id, k.reason])).toEqual([[d('aaa1'), 'used by web (running)']]);
+    expect(p.kept.map((k) => [k.id, k.reason])).toEqual([[d('aaa1'), 'used by web (running)']]);
     expect(p.networks.map((n) => n.name)).toEqual(['unused']);
     expect(p.volumes).toEqual([]);
-    expect(p.buildCache).toBe(true);
+    expect(p.buildCache?.diskBytes).toBe(50_000);
+    // Images are removed tag by tag; an untagged one by its ID.
+    expect(p.images.map((i) => i.refs)).toEqual([['shop/app-b:latest'], [d('ddd1')]]);
   });
 
   it('predicts the disk bytes that come back: unique layers only, the container with its logs, build cache', () => {
@@ -82,10 +90,11 @@ describe('prune plan (docker system prune -a)', () => {
     for (const c of m.inputs.containers) c.labels = { team: 'x' };
     const p = planPrune(m, { all: true, volumes: false, filters: { notLabel: ['team=x'] } });
     expect(p.containers).toEqual([]);
-    expect(p.buildCache).toBe(true);
+    expect(p.buildCache).not.toBeNull();
     const q = planPrune(m, { all: true, volumes: false, filters: { until: 0 } });
     expect(q.images).toEqual([]);
-    expect(q.buildCache).toBe(false);
+    expect(q.buildCache).toBeNull();
+    expect(q.kept.find((k) => k.kind === 'build-cache')?.reason).toBe('an until filter is set');
   });
 
   it('counts a content-store blob shared by two images once, and only when both go', () => {
@@ -106,5 +115,115 @@ describe('prune plan (docker system prune -a)', () => {
     );
     // An image a surviving container uses cannot go (Docker refuses without force).
     expect(freedIfRemoved(m, { images: [b.id], containers: [] })).toBe(0);
+  });
+
+  it('attributes each freed byte once: to the one image that holds it, or to the shared line', () => {
+    const m = model();
+    const p = planPrune(m, { all: true, volumes: true });
+    const byName = Object.fromEntries(p.images.map((i) => [i.name, i.diskBytes]));
+    expect(byName).toEqual({ 'shop/app-b:latest': 8192, '<none> ddd100000000': 12288 });
+    expect(p.containers.map((c) => c.diskBytes)).toEqual([2300]);
+    expect(p.volumes.map((v) => [v.name, v.diskBytes])).toEqual([['f'.repeat(64), 8192]]);
+    const sum =
+      [...p.containers, ...p.images, ...p.volumes].reduce((a, i) => a + i.diskBytes, 0) +
+      (p.buildCache?.diskBytes ?? 0) +
+      p.sharedImageBytes;
+    expect(sum).toBe(p.predictedFreedBytes);
+    // Removing both app images but keeping web's container keeps everything of app-a.
+    const all = planSelection(m, {
+      containers: new Set(),
+      images: new Set([d('bbb1'), d('ddd1')]),
+      volumes: new Set(),
+      buildCache: false,
+    });
+    expect(all.sharedImageBytes).toBe(0);
+  });
+
+  it("counts layer and image metadata with what it belongs to, and keeps the helper's image", () => {
+    const m = model();
+    const b = m.inputs.images[1];
+    if (!b) throw new Error('fixture');
+    b.metaDiskBytes = 4096;
+    const top = m.graph.imageChains.get(b.id)?.at(-1) as string;
+    const fact = m.inputs.layerFacts.get(top);
+    if (fact) fact.metaDiskBytes = 20_480;
+    m.inputs.reservedImages = { [d('ddd1')]: "used by layertop's helper (running)" };
+    const p = planPrune(m, { all: true, volumes: false });
+    expect(p.images.map((i) => [i.name, i.diskBytes])).toEqual([['shop/app-b:latest', 8192 + 4096 + 20_480]]);
+    expect(p.kept.find((k) => k.id === d('ddd1'))?.reason).toBe("used by layertop's helper (running)");
+  });
+
+  it('a marked selection never takes a running container, nor an image or volume something else still uses', () => {
+    const m = model();
+    const web = m.inputs.containers.find((c) => c.name === 'web');
+    if (web) web.volumes = ['named'];
+    const p = planSelection(m, {
+      containers: new Set([web?.id as string]),
+      images: new Set([d('aaa1'), d('ddd1')]),
+      volumes: new Set(['named']),
+      buildCache: true,
+    });
+    expect(p.containers).toEqual([]);
+    expect(p.images.map((i) => i.id)).toEqual([d('ddd1')]);
+    expect(p.volumes).toEqual([]);
+    expect(p.kept.map((k) => [k.kind, k.reason])).toEqual([
+      ['container', 'running: stop it first'],
+      ['image', 'used by web (running)'],
+      ['volume', 'used by web'],
+    ]);
+    expect(p.predictedFreedBytes).toBe(12288 + 50_000);
+  });
+
+  it('shows what changed between the preview and the run', () => {
+    const m = model();
+    const seen = planPrune(m, { all: true, volumes: false });
+    expect(planChanges(seen, planPrune(m, { all: true, volumes: false }))).toBeNull();
+    // A container started on the dangling image after the preview keeps that image; a created
+    // (never started) one would be pruned itself, and the image with it, as Docker does.
+    m.inputs.containers.push({
+      id: 'new'.padEnd(64, '0'),
+      name: 'late',
+      imageId: d('ddd1'),
+      image: '',
+      state: 'running',
+      created: 0,
+      volumes: [],
+    });
+    const now = planPrune(m, { all: true, volumes: false });
+    const change = planChanges(seen, now);
+    expect(change?.added).toEqual([]);
+    expect(now.kept.find((k) => k.id === d('ddd1'))?.reason).toBe('used by late (running)');
+    expect(change?.dropped.map((i) => i.id)).toEqual([d('ddd1')]);
+    expect(change?.bytesDelta).toBe(-12288);
+  });
+
+  it("parses Docker's filters: durations, Unix times, dates, labels", () => {
+    expect(parseUntil('24h', 100_000)).toBe(100_000 - 86_400);
+    expect(parseUntil('1h30m', 10_000)).toBe(10_000 - 5400);
+    expect(parseUntil('1700000000', 0)).toBe(1_700_000_000);
+    expect(parseUntil('2024-01-02T00:00:00Z', 0)).toBe(1_704_153_600);
+    expect(parseFilters(['label=a=b', 'label!=keep', 'until=10m'], 1000)).toEqual({
+      label: ['a=b'],
+      notLabel: ['keep'],
+      until: 400,
+    });
+    expect(() => parseFilters(['dangling=true'], 0)).toThrow(/invalid filter/);
+    expect(() => parseFilters(['until=1h', 'until=2h'], 0)).toThrow(/more than one until/);
+    expect(() => parseUntil('yesterday-ish', 0)).toThrow(/invalid until/);
+  });
+
+  it('a layer the build cache holds comes back only when the build cache goes too', () => {
+    const m = model();
+    const b = m.inputs.images[1];
+    if (!b) throw new Error('fixture');
+    const top = m.graph.imageChains.get(b.id)?.at(-1) as string;
+    m.inputs.buildCacheLayers = new Set([top]);
+    const marks = {
+      containers: new Set(['old'.padEnd(64, '0')]),
+      images: new Set([b.id]),
+      volumes: new Set<string>(),
+    };
+    expect(planSelection(m, { ...marks, buildCache: false }).predictedFreedBytes).toBe(2300);
+    expect(planSelection(m, { ...marks, buildCache: true }).predictedFreedBytes).toBe(2300 + 8192 + 50_000);
   });
 });

@@ -1,0 +1,60 @@
+// A throwaway engine made fresh for one test: stopped and wiped if it exists, started, fixtures
+// built. Prune tests delete things, so each gets its own engine, never the shared ones.
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ENGINE_BIN, engineHost, ROOT } from './engines.js';
+
+const run = promisify(execFile);
+
+export interface FreshEngine {
+  name: string;
+  host: string;
+  dataRoot: string;
+  env: NodeJS.ProcessEnv;
+  docker: (args: string[]) => Promise<string>;
+  /** `du -sx -B1` of the data root on the host (the running containers' merged mounts excluded). */
+  du: () => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+export async function freshEngine(kind: 'overlay2' | 'containerd'): Promise<FreshEngine> {
+  const enginesDir = dirname(dirname(engineHost('overlay2').replace(/^unix:\/\//, '')));
+  const name = `prune-${kind}`;
+  const dir = join(enginesDir, name);
+  const host = `unix://${dir}/docker.sock`;
+  const env = {
+    ...process.env,
+    LAYERTOP_ENGINES_DIR: enginesDir,
+    DOCKER_HOST: host,
+    DOCKER_CONFIG: join(dir, 'config'),
+  };
+  const engines = (args: string[]) => run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], { env });
+  await engines(['stop-one', name]).catch(() => undefined);
+  await engines(['start', name]);
+  await run('bash', [join(ROOT, 'scripts', 'fixtures.sh')], { env, maxBuffer: 16 * 1024 * 1024 });
+  const dataRoot = join(dir, 'data');
+  return {
+    name,
+    host,
+    dataRoot,
+    env,
+    docker: async (args) =>
+      (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+    du: async () => Number((await run('du', ['-sx', '-B1', dataRoot])).stdout.split('\t')[0]),
+    stop: async () => {
+      await engines(['stop-one', name]).catch(() => undefined);
+    },
+  };
+}
+
+/** Every object of the engine by kind, as IDs (volumes by name), to compare before and after. */
+export async function objects(e: FreshEngine): Promise<Record<string, string[]>> {
+  const list = async (args: string[]) => (await e.docker(args)).split('\n').filter(Boolean).sort();
+  return {
+    container: await list(['ps', '-aq', '--no-trunc']),
+    image: [...new Set(await list(['images', '-aq', '--no-trunc']))],
+    volume: await list(['volume', 'ls', '-q']),
+    network: await list(['network', 'ls', '-q', '--no-trunc']),
+  };
+}
