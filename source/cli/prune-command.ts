@@ -1,7 +1,4 @@
 // `layertop prune`: the plan, the confirmation, the run and the report, without a TUI.
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { ApiInfo } from '../engine/api-types.js';
 import type { EngineClient } from '../engine/docker-client.js';
@@ -10,50 +7,17 @@ import { runPlan } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
 import { connect, startHelper } from '../engine/session.js';
 import { SizeCache } from '../engine/size-cache.js';
-import {
-  type PruneOptions,
-  type PrunePlan,
-  parseFilters,
-  planChanges,
-  planPrune,
-} from '../model/prune-plan.js';
+import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import type { ScanModel } from '../model/report.js';
-import { type CliArgs, UsageError } from './args.js';
+import type { CliArgs } from './args.js';
 import { onCleanup } from './cleanup.js';
+import { pruneOptions } from './prune-options.js';
 import { changesText, planJson, planText, reportText } from './prune-text.js';
 
 /** Exit code when nothing was deleted because nobody confirmed (no TTY and no --yes, or "no"). */
 export const EXIT_NOT_CONFIRMED = 3;
 /** Exit code when some items could not be removed (each one is reported). */
 export const EXIT_SOME_FAILED = 4;
-
-/** The docker CLI's `pruneFilters` from its config file: they apply to every prune, as in Docker. */
-export function configPruneFilters(env: NodeJS.ProcessEnv = process.env): string[] {
-  const file = join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
-  try {
-    const cfg = JSON.parse(readFileSync(file, 'utf8')) as { pruneFilters?: unknown };
-    return Array.isArray(cfg.pruneFilters)
-      ? cfg.pruneFilters.filter((f): f is string => typeof f === 'string')
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-export function pruneOptions(
-  args: Pick<CliArgs, 'all' | 'volumes' | 'filters'>,
-  now = Date.now() / 1000,
-): PruneOptions {
-  try {
-    return {
-      all: args.all,
-      volumes: args.volumes,
-      filters: parseFilters([...configPruneFilters(), ...args.filters], now),
-    };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 async function ask(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });

@@ -11,6 +11,10 @@ export type Action =
   | 'expand'
   | 'collapse'
   | 'toggle'
+  | 'mark'
+  | 'removeMarked'
+  | 'clearMarks'
+  | 'prune'
   | 'focusNext'
   | 'search'
   | 'sort'
@@ -35,7 +39,11 @@ export const BINDINGS: Binding[] = [
   { action: 'end', keys: ['End', 'G'], help: 'last row' },
   { action: 'expand', keys: ['→', 'l'], help: 'expand' },
   { action: 'collapse', keys: ['←', 'h'], help: 'collapse, or go to the parent' },
-  { action: 'toggle', keys: ['Enter', 'Space'], help: 'expand / collapse' },
+  { action: 'toggle', keys: ['Enter'], help: 'expand / collapse' },
+  { action: 'mark', keys: ['Space'], help: 'mark an image, container, volume or the build cache' },
+  { action: 'removeMarked', keys: ['d'], help: 'remove the marked items (preview, confirm, report)' },
+  { action: 'clearMarks', keys: ['u'], help: 'unmark everything' },
+  { action: 'prune', keys: ['p'], help: 'cleanup: exact preview of docker system prune -a' },
   { action: 'focusNext', keys: ['Tab'], help: 'switch between tree and details' },
   { action: 'search', keys: ['/'], help: 'fuzzy search: images, tags, ids, build commands' },
   { action: 'sort', keys: ['s'], help: 'sort by disk size / by time' },

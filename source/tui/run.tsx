@@ -2,6 +2,7 @@ import { render } from 'ink';
 import { useMemo } from 'react';
 import type { CliArgs } from '../cli/args.js';
 import { onCleanup } from '../cli/cleanup.js';
+import { pruneOptions } from '../cli/prune-options.js';
 import { mark } from '../cli/timing.js';
 import type { connect } from '../engine/session.js';
 import { Explorer } from './components/Explorer.js';
@@ -23,11 +24,18 @@ function LiveExplorer(props: { args: CliArgs; onQuit: () => void; early?: Promis
     [],
   );
   const data = useEngineData(props.args, hooks, props.early);
+  const pruneFilters = useMemo(() => {
+    try {
+      return pruneOptions({ all: true, volumes: false, filters: props.args.filters }).filters;
+    } catch {
+      return undefined; // an unreadable filter in the docker config: the preview shows no filter
+    }
+  }, [props.args.filters]);
   if (data.model) markOnce('tree');
   if (data.phase === 'ready') markOnce('measured');
   return (
     <EngineDataContext.Provider value={data}>
-      <Explorer data={data} onQuit={props.onQuit} />
+      <Explorer data={data} onQuit={props.onQuit} pruneFilters={pruneFilters} />
     </EngineDataContext.Provider>
   );
 }

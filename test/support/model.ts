@@ -104,8 +104,14 @@ export function sampleModel(): ScanModel {
   );
 }
 
-/** What the explorer gets once a scan is done. */
-export function readyData(model: ScanModel): EngineData {
+/**
+ * What the explorer gets once a scan is done. The engine calls of the cleanup flow are given by the
+ * test (component tests only: the real ones run against test engines in the tmux test).
+ */
+export function readyData(
+  model: ScanModel,
+  engine: Partial<Pick<EngineData, 'rescanNow' | 'runPlan'>> = {},
+): EngineData {
   return {
     phase: 'ready',
     model,
@@ -113,5 +119,7 @@ export function readyData(model: ScanModel): EngineData {
     helper: 'ready',
     message: undefined,
     refresh: () => {},
+    rescanNow: engine.rescanNow ?? (() => Promise.resolve(model)),
+    runPlan: engine.runPlan ?? (() => Promise.reject(new Error('no engine in this test'))),
   };
 }

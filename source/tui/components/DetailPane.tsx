@@ -91,6 +91,33 @@ export function DetailPane(props: {
       );
     }
   }
+  if (row?.kind === 'volume') {
+    const v = model.inputs.volumes.find((x) => x.name === row.volume);
+    if (v) {
+      const users = model.inputs.containers
+        .filter((c) => c.volumes.includes(v.name))
+        .map((c) => escapeText(c.name));
+      lines.push(
+        ['volume', escapeText(v.name)],
+        [
+          'kind',
+          v.anonymous ? 'anonymous (prune --volumes takes it when unused)' : 'named (prune never takes it)',
+        ],
+        ['used by', users.length ? users.join(', ') : 'no container'],
+        ['size', `${size(v.size)} (Docker)`],
+        ['disk', size(v.diskBytes)],
+      );
+    }
+  }
+  if (row?.kind === 'build-cache') {
+    const b = model.inputs.buildCache;
+    lines.push(
+      ['build cache', `${b.records} records`],
+      ['size', `${size(b.size)} (Docker, not shared with images)`],
+      ['disk', `${size(b.diskBytes)} incl. BuildKit's databases`],
+      ['if removed', `${size(b.freedDiskBytes ?? b.diskBytes)} freed`],
+    );
+  }
   return (
     <Box flexDirection="column" width={width} height={height} paddingLeft={1}>
       <Text bold color={theme.color('accent')}>

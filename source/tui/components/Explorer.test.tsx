@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { makeModel, readyData, sampleModel } from '../../../test/support/model.js';
 import type { EngineData } from '../data-context.js';
+import { BINDINGS } from '../key-bindings.js';
 import { Explorer } from './Explorer.js';
 
 const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
@@ -91,7 +92,8 @@ describe('Explorer: search, help, views', () => {
     stdin.write('?');
     await tick();
     const f = lastFrame() ?? '';
-    for (const k of ['↑ / k', '↓ / j', '/', 'Enter / Space', 'Tab', 'q / Ctrl-c']) expect(f).toContain(k);
+    for (const b of BINDINGS) expect(f).toContain(b.keys.join(' / '));
+    expect(f).toMatch(/Space\s+mark an image/);
     stdin.write('\u001b');
     await tick(60);
     expect(lastFrame()).toContain('ADD rootfs.tar /');

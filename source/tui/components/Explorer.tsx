@@ -1,14 +1,20 @@
 import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
 import { useMemo, useReducer, useRef } from 'react';
+import { type PrunePlan, planPrune, planSelection } from '../../model/prune-plan.js';
+import type { ScanModel } from '../../model/report.js';
 import type { EngineData } from '../data-context.js';
+import { size } from '../format.js';
+import { usePruneFlow } from '../hooks/use-prune-flow.js';
 import { actionFor } from '../key-bindings.js';
-import { explorerReducer, initialState } from '../state/explorer-state.js';
+import { explorerReducer, initialState, selectionOf } from '../state/explorer-state.js';
+import { openPrune, type PruneFlow } from '../state/prune-flow.js';
 import { search } from '../state/search.js';
 import { buildRows } from '../state/tree-rows.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane } from './DetailPane.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LayerTree, windowStart } from './LayerTree.js';
+import { PrunePanel, pruneBodyHeight, pruneLines } from './PrunePanel.js';
 import { SearchPanel } from './SearchPanel.js';
 import { StatusBar } from './StatusBar.js';
 
@@ -17,16 +23,18 @@ export interface ExplorerProps {
   onQuit: () => void;
   /** Fixed size for tests; otherwise the terminal's, following resizes. */
   size?: { columns: number; rows: number };
+  /** Filters every prune plan applies (the docker config's pruneFilters). */
+  pruneFilters?: import('../../model/prune-plan.js').PruneFilters | undefined;
 }
 
 /**
  * The explorer screen. It owns the UI state (one reducer) and the one keypress handler, which routes
  * by priority: help overlay, then search, then the tree.
  */
-export function Explorer({ data, onQuit, size }: ExplorerProps) {
+export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: ExplorerProps) {
   const term = useWindowSize();
-  const columns = size?.columns ?? term.columns ?? 80;
-  const rowsTotal = size?.rows ?? term.rows ?? 24;
+  const columns = fixedSize?.columns ?? term.columns ?? 80;
+  const rowsTotal = fixedSize?.rows ?? term.rows ?? 24;
   const theme = useMemo(() => makeTheme(), []);
   const [state, dispatch] = useReducer(explorerReducer, initialState);
   const model = data.model;
@@ -38,6 +46,16 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
     () => (model && state.overlay === 'search' ? search(model, state.query) : []),
     [model, state.overlay, state.query],
   );
+  const selection = useMemo(() => selectionOf(state.marks), [state.marks]);
+  const marked = useMemo(
+    () => (model && state.marks.size ? planSelection(model, selection) : undefined),
+    [model, selection, state.marks.size],
+  );
+  const makePlan = (m: ScanModel, f: PruneFlow): PrunePlan =>
+    f.source === 'prune'
+      ? planPrune(m, { all: f.all, volumes: f.volumes, filters: pruneFilters })
+      : planSelection(m, selection);
+  const [flow, flowDispatch] = usePruneFlow(data, makePlan);
   const found = rows.findIndex((r) => r.key === state.cursor);
   const cursor = Math.max(0, found);
   const bodyHeight = Math.max(3, rowsTotal - 3);
@@ -54,6 +72,7 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
   useInput((input, key) => {
     if (
       state.overlay !== 'search' &&
+      !(flow && (flow.phase === 'confirm' || flow.phase === 'changed')) &&
       input.length > 1 &&
       !key.ctrl &&
       !key.meta &&
@@ -65,7 +84,59 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
     handleKey(input, key);
   });
 
+  function handlePruneKey(f: PruneFlow, input: string, key: Key): void {
+    if (key.ctrl && input === 'c') {
+      onQuit();
+      return;
+    }
+    const max = Math.max(0, pruneLines(f).length - pruneBodyHeight(bodyHeight));
+    switch (f.phase) {
+      case 'preview':
+        if (key.escape || input === 'q') flowDispatch({ type: 'close' });
+        else if (key.upArrow || input === 'k') flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (key.downArrow || input === 'j') flowDispatch({ type: 'scroll', delta: 1, max });
+        else if (key.pageUp) flowDispatch({ type: 'scroll', delta: -page, max });
+        else if (key.pageDown) flowDispatch({ type: 'scroll', delta: page, max });
+        else if (input === '?') flowDispatch({ type: 'explain' });
+        else if (input === 'D') flowDispatch({ type: 'confirm' });
+        else if (model && f.source === 'prune' && (input === 'a' || input === 'V')) {
+          const all = input === 'a' ? !f.all : f.all;
+          const volumes = input === 'V' ? !f.volumes : f.volumes;
+          flowDispatch({
+            type: 'plan',
+            plan: planPrune(model, { all, volumes, filters: pruneFilters }),
+            all,
+            volumes,
+          });
+        }
+        return;
+      case 'confirm':
+      case 'changed':
+        if (key.escape) flowDispatch({ type: 'back' });
+        else if (key.return) flowDispatch({ type: 'submit' });
+        else if (key.backspace || key.delete) flowDispatch({ type: 'typed', text: f.typed.slice(0, -1) });
+        else if (key.upArrow) flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (key.downArrow) flowDispatch({ type: 'scroll', delta: 1, max });
+        else if (input && !key.ctrl && !key.meta) flowDispatch({ type: 'typed', text: f.typed + input });
+        return;
+      case 'report':
+      case 'failed':
+        if (key.escape || key.return || input === 'q') {
+          if (f.phase === 'report' && f.source === 'selection') dispatch({ type: 'clearMarks' });
+          flowDispatch({ type: 'close' });
+        } else if (key.upArrow || input === 'k') flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (key.downArrow || input === 'j') flowDispatch({ type: 'scroll', delta: 1, max });
+        return;
+      default:
+        return; // checking, running: the keys wait
+    }
+  }
+
   function handleKey(input: string, key: Key): void {
+    if (flow) {
+      handlePruneKey(flow, input, key);
+      return;
+    }
     if (state.overlay === 'help') {
       if (key.escape || input === '?' || input === 'q') dispatch({ type: 'overlay', overlay: 'none' });
       return;
@@ -124,12 +195,30 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
       case 'refresh':
         data.refresh();
         return;
+      case 'mark':
+        dispatch({ type: 'mark', rows });
+        return;
+      case 'clearMarks':
+        dispatch({ type: 'clearMarks' });
+        return;
+      case 'prune':
+        if (model)
+          flowDispatch({
+            type: 'open',
+            flow: openPrune(planPrune(model, { all: true, volumes: false, filters: pruneFilters })),
+          });
+        return;
+      case 'removeMarked':
+        if (model && marked) flowDispatch({ type: 'open', flow: openPrune(marked) });
+        return;
       default:
         return;
     }
   }
 
-  const footer = `? help  / search  v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}  s sort: ${state.sort}  r refresh  q quit`;
+  const footer = marked
+    ? `${state.marks.size} marked: frees ${size(marked.predictedFreedBytes)} on disk  d remove them  u unmark  Space mark`
+    : `? help  / search  p cleanup  Space mark  v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}  s sort: ${state.sort}  r refresh  q quit`;
   let body: React.ReactNode;
   if (!model) {
     body = (
@@ -137,6 +226,8 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
         {data.phase === 'error' ? (data.message ?? 'error') : 'Connecting to the Docker engine…'}
       </Text>
     );
+  } else if (flow) {
+    body = <PrunePanel flow={flow} width={columns} height={bodyHeight} theme={theme} />;
   } else if (state.overlay === 'help') {
     body = <HelpOverlay theme={theme} height={bodyHeight} />;
   } else if (state.overlay === 'search') {
@@ -160,6 +251,7 @@ export function Explorer({ data, onQuit, size }: ExplorerProps) {
         width={treeWidth}
         theme={theme}
         focused={state.focus === 'tree'}
+        marks={state.marks}
       />
     );
     const detail = (

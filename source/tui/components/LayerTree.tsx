@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ScanModel } from '../../model/report.js';
+import { markKey } from '../state/explorer-state.js';
 import type { Row } from '../state/tree-rows.js';
 import type { Theme } from '../theme.js';
 import { SIZE_COL, TreeRow } from './TreeRow.js';
@@ -23,6 +24,7 @@ export function LayerTree(props: {
   width: number;
   theme: Theme;
   focused: boolean;
+  marks?: ReadonlySet<string>;
 }) {
   const { model, rows, cursor, start, height, width, theme } = props;
   const visible = rows.slice(start, start + Math.max(1, height - 1));
@@ -39,6 +41,7 @@ export function LayerTree(props: {
           row={row}
           width={width}
           selected={start + i === cursor}
+          marked={props.marks?.has(markKey(row) ?? '') ?? false}
           theme={theme}
         />
       ))}

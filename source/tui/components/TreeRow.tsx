@@ -49,6 +49,32 @@ export function rowText(model: ScanModel, row: Row): RowText {
       shared: false,
     };
   }
+  if (row.kind === 'volume') {
+    const v = model.inputs.volumes.find((x) => x.name === row.volume);
+    return {
+      marker,
+      id: 'volume'.padEnd(12),
+      label: `⛁ ${escapeText(row.volume ?? '?')}${v?.anonymous ? ' (anonymous)' : ''}${v?.refCount ? ` used by ${v.refCount}` : ''}`,
+      size: size(v?.size),
+      disk: size(v?.diskBytes),
+      share: '',
+      kind: 'volume',
+      shared: false,
+    };
+  }
+  if (row.kind === 'build-cache') {
+    const b = model.inputs.buildCache;
+    return {
+      marker,
+      id: 'build cache'.padEnd(12),
+      label: `⚙ ${b.records} records`,
+      size: size(b.size),
+      disk: size(b.diskBytes),
+      share: '',
+      kind: 'build-cache',
+      shared: false,
+    };
+  }
   const c = model.report.containers.find((x) => x.id === row.containerId);
   return {
     marker,
@@ -67,19 +93,23 @@ export function TreeRow(props: {
   row: Row;
   width: number;
   selected: boolean;
+  /** Marked for removal (Space). */
+  marked?: boolean;
   theme: Theme;
 }) {
   const { model, row, width, selected, theme } = props;
   const t = rowText(model, row);
   const indent = '  '.repeat(Math.min(row.depth, 12));
   const fixed = indent.length + 2 + 12 + 1 + 1 + SIZE_COL * 2 + 6;
+  const marker = props.marked ? '✗' : t.marker;
   const label = fitCells(t.label, Math.max(4, width - fixed));
   const color =
     t.kind === 'image' ? theme.color('image') : t.kind === 'container' ? theme.color('container') : undefined;
   return (
     <Text inverse={selected} wrap="truncate">
       {indent}
-      {t.marker} <Text color={theme.color('dim')}>{t.id}</Text> <Text color={color}>{label}</Text>
+      <Text color={props.marked ? theme.color('danger') : undefined}>{marker}</Text>{' '}
+      <Text color={theme.color('dim')}>{t.id}</Text> <Text color={color}>{label}</Text>
       {t.size.padStart(SIZE_COL)}
       {t.disk.padStart(SIZE_COL)}{' '}
       <Text color={t.shared ? theme.color('shared') : theme.color('unique')}>{t.share.padEnd(5)}</Text>

@@ -4,9 +4,12 @@ import { mark } from '../../cli/timing.js';
 import type { ApiInfo } from '../../engine/api-types.js';
 import type { EngineClient } from '../../engine/docker-client.js';
 import type { HelperSession } from '../../engine/helper-session.js';
+import { runPlan } from '../../engine/prune-run.js';
 import { scanEngine, scanFromApi } from '../../engine/scan.js';
 import { connect, startHelper } from '../../engine/session.js';
 import { SizeCache } from '../../engine/size-cache.js';
+import type { PrunePlan } from '../../model/prune-plan.js';
+import type { ScanModel } from '../../model/report.js';
 import type { EngineData } from '../data-context.js';
 
 export interface LoaderHooks {
@@ -24,7 +27,7 @@ export function useEngineData(
   hooks: LoaderHooks,
   early?: ReturnType<typeof connect> | undefined,
 ): EngineData {
-  const [data, setData] = useState<Omit<EngineData, 'refresh'>>({
+  const [data, setData] = useState<Omit<EngineData, 'refresh' | 'rescanNow' | 'runPlan'>>({
     phase: 'connecting',
     model: undefined,
     progress: undefined,
@@ -128,5 +131,19 @@ export function useEngineData(
     };
   }, [args, rescan, early]);
 
-  return { ...data, refresh: () => void rescan() };
+  const rescanNow = useCallback(async (): Promise<ScanModel> => {
+    const c = ctx.current;
+    if (!c.client || !c.info) throw new Error('not connected to an engine');
+    const model = await scanEngine(c.client, { helper: c.helper, cache: c.cache, info: c.info });
+    if (c.alive) setData((d) => ({ ...d, model }));
+    return model;
+  }, []);
+
+  const run = useCallback<EngineData['runPlan']>(async (model: ScanModel, plan: PrunePlan, onProgress) => {
+    const c = ctx.current;
+    if (!c.client || !c.info) throw new Error('not connected to an engine');
+    return runPlan({ client: c.client, info: c.info, helper: c.helper, model }, plan, onProgress);
+  }, []);
+
+  return { ...data, refresh: () => void rescan(), rescanNow, runPlan: run };
 }

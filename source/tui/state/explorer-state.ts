@@ -1,3 +1,4 @@
+import type { Selection } from '../../model/prune-plan.js';
 import type { Row, SortMode, ViewMode } from './tree-rows.js';
 
 /** The explorer's UI state: one owner (the reducer), exposed to components through a context. */
@@ -10,6 +11,8 @@ export interface ExplorerState {
   overlay: 'none' | 'help' | 'search';
   query: string;
   searchIndex: number;
+  /** Row keys marked for removal: image:<id>, container:<id>, volume:<name>, build-cache. */
+  marks: ReadonlySet<string>;
 }
 
 export const initialState: ExplorerState = {
@@ -21,7 +24,28 @@ export const initialState: ExplorerState = {
   overlay: 'none',
   query: '',
   searchIndex: 0,
+  marks: new Set(),
 };
+
+/** The keys a mark is kept under: the same image marked in either view is one mark. */
+export function markKey(row: Row): string | undefined {
+  if (row.kind === 'image' && row.imageId) return `image:${row.imageId}`;
+  if (row.kind === 'container' && row.containerId) return `container:${row.containerId}`;
+  if (row.kind === 'volume' && row.volume) return `volume:${row.volume}`;
+  if (row.kind === 'build-cache') return 'build-cache';
+  return undefined;
+}
+
+export function selectionOf(marks: ReadonlySet<string>): Selection {
+  const pick = (prefix: string) =>
+    new Set([...marks].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
+  return {
+    images: pick('image:'),
+    containers: pick('container:'),
+    volumes: pick('volume:'),
+    buildCache: marks.has('build-cache'),
+  };
+}
 
 export type ExplorerEvent =
   | { type: 'move'; delta: number; rows: Row[] }
@@ -35,7 +59,9 @@ export type ExplorerEvent =
   | { type: 'overlay'; overlay: ExplorerState['overlay'] }
   | { type: 'query'; query: string }
   | { type: 'searchMove'; delta: number; count: number }
-  | { type: 'reveal'; row: Row };
+  | { type: 'reveal'; row: Row }
+  | { type: 'mark'; rows: Row[] }
+  | { type: 'clearMarks' };
 
 function indexOf(rows: Row[], key: string | undefined): number {
   const i = rows.findIndex((r) => r.key === key);
@@ -99,6 +125,20 @@ export function explorerReducer(state: ExplorerState, event: ExplorerEvent): Exp
         ...state,
         searchIndex: Math.max(0, Math.min(Math.max(0, event.count - 1), state.searchIndex + event.delta)),
       };
+    case 'mark': {
+      // Space on a layer row expands or collapses it, as Enter does: a layer alone is not removable.
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      if (!row) return state;
+      const key = markKey(row);
+      if (!key) return explorerReducer(state, { type: 'toggle', rows: event.rows });
+      const marks = new Set(state.marks);
+      if (marks.has(key)) marks.delete(key);
+      else marks.add(key);
+      // Mark and move on, as in a file manager.
+      return explorerReducer({ ...state, marks }, { type: 'move', delta: 1, rows: event.rows });
+    }
+    case 'clearMarks':
+      return { ...state, marks: new Set() };
     case 'reveal': {
       // Land on a search hit: expand every row above it, leave search.
       const collapsed = new Set(state.collapsed);

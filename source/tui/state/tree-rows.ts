@@ -7,13 +7,14 @@ export type SortMode = 'size' | 'time';
 export interface Row {
   /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
   key: string;
-  kind: 'layer' | 'image' | 'container';
+  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache';
   depth: number;
   expandable: boolean;
   expanded: boolean;
   chainId?: string;
   imageId?: string;
   containerId?: string;
+  volume?: string;
   /** Keys of the rows above it in the tree, for expanding the path to a search hit. */
   ancestors: string[];
 }
@@ -119,6 +120,7 @@ export function buildRows(
         });
       }
     }
+    pushRest(model, rows);
     return rows;
   }
 
@@ -137,5 +139,30 @@ export function buildRows(
     for (const child of order(node.children)) walk(child, childDepth, path);
   };
   for (const root of order(model.graph.roots)) walk(root, 0, []);
+  pushRest(model, rows);
   return rows;
+}
+
+/** Volumes and the build cache close the list: they can be marked for removal like the rest. */
+function pushRest(model: ScanModel, rows: Row[]): void {
+  const volumes = [...model.inputs.volumes].sort((a, b) => (b.diskBytes ?? b.size) - (a.diskBytes ?? a.size));
+  for (const v of volumes)
+    rows.push({
+      key: `volume:${v.name}`,
+      kind: 'volume',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      volume: v.name,
+      ancestors: [],
+    });
+  if (model.inputs.buildCache.records > 0)
+    rows.push({
+      key: 'build-cache',
+      kind: 'build-cache',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      ancestors: [],
+    });
 }
