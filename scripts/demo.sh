@@ -10,6 +10,7 @@ export PATH="$here/node_modules/.bin:$PATH"
 engine=${1:-overlay2}
 # Only a directory this script made is removed whole at the end; a given one is left in place.
 own_dir=""
+export LAYERTOP_TEST_MODE=1   # deleting code may touch only the engines started here
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-demo.$$; own_dir=1; fi
 trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"' EXIT
 bash scripts/engines.sh start "$engine"

@@ -7,6 +7,12 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 export PATH="$here/node_modules/.bin:$PATH"   # Node 24 from the `node` devDependency
 echo "test: node $(node --version)"
+# Deleting code refuses any engine but the test engines while this is set (see deletion-guard.ts).
+export LAYERTOP_TEST_MODE=1
+# Every temporary file of the run (tests' own temp dirs included) lives here and goes at the end.
+run_tmp=$(mktemp -d /tmp/layertop-test-tmp.XXXXXX)
+export TMPDIR="$run_tmp"
+trap 'rm -rf "$run_tmp"' EXIT
 
 biome check .
 tsc --noEmit -p .
@@ -22,7 +28,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "# test: NOT ROOT: the engine tests are SKIPPED. Only unit tests ran.           #"
   echo "# Run as root (or sudo npm test) to run the suite against real engines.        #"
   echo "################################################################################"
-  exec vitest run --project unit
+  vitest run --project unit
+  exit
 fi
 
 # Only a directory this script made is removed whole at the end; a given one is left in place.
@@ -38,6 +45,7 @@ cleanup() {
   pgrep -f -- "$LAYERTOP_ENGINES_DIR/" >/dev/null && left+=" processes"
   grep -q -- "$LAYERTOP_ENGINES_DIR/" /proc/self/mounts && left+=" mounts"
   [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"
+  rm -rf "$run_tmp"
   if [ -n "$left" ]; then
     echo "test: FAIL: the engines left$left behind" >&2
     exit 1
