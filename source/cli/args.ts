@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 
 export interface CliArgs {
-  command: 'tui' | 'scan' | 'prune' | 'help' | 'version';
+  command: 'tui' | 'scan' | 'prune' | 'files' | 'help' | 'version';
+  /** files: the image or container, and which layer (index from 0 at the bottom, or chain ID). */
+  target: string | undefined;
+  layer: string | undefined;
+  merged: boolean;
   json: boolean;
   /** prune: print the plan only. */
   dryRun: boolean;
@@ -34,6 +38,9 @@ Usage:
   layertop prune --dry-run [-a] [--volumes] [--filter F]... [--json]
                                 what \`docker system prune\` would remove and the disk bytes that
                                 would really come back (Docker's estimate beside it)
+  layertop files IMAGE|CONTAINER [--layer N|CHAINID] [--merged] [--json]
+                                a layer's own files (added, modified, deleted, opaque) or the
+                                merged view at that layer (default: the top layer)
   layertop prune --yes [...]    remove exactly that, then report predicted / Docker-reported /
                                 measured freed bytes; without --yes it asks on a TTY, and
                                 without a TTY it deletes nothing and exits 3
@@ -45,7 +52,9 @@ Options:
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
       --no-helper               do not start the helper: the engine's own figures only
       --no-cache                measure every layer again (ignore the size cache)
-      --json                    machine-readable output (scan, prune)
+      --json                    machine-readable output (scan, prune, files)
+      --layer N|CHAINID         files: which layer (0 = bottom; negative counts from the top)
+      --merged                  files: the merged view (the union of layers 0..N)
   -a, --all                     prune: every unused image, not only dangling ones
       --volumes                 prune: unused anonymous volumes too
       --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V]
@@ -78,6 +87,8 @@ export function parseCli(argv: string[]): CliArgs {
         all: { type: 'boolean', short: 'a' },
         volumes: { type: 'boolean' },
         filter: { type: 'string', multiple: true },
+        layer: { type: 'string' },
+        merged: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -87,12 +98,16 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [cmd, ...rest] = parsed.positionals;
+  const target = cmd === 'files' ? rest.shift() : undefined;
+  if (cmd === 'files' && target === undefined && !v.help)
+    throw new UsageError('files needs an image or a container');
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let command: CliArgs['command'] = 'tui';
   if (v.help) command = 'help';
   else if (v.version) command = 'version';
   else if (cmd === 'scan') command = 'scan';
   else if (cmd === 'prune') command = 'prune';
+  else if (cmd === 'files') command = 'files';
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
@@ -101,6 +116,9 @@ export function parseCli(argv: string[]): CliArgs {
       throw new UsageError('--target-pid takes a process ID');
   }
   const pruneOnly = ['dry-run', 'yes', 'all', 'volumes', 'filter'].filter((k) => v[k] !== undefined);
+  const filesOnly = ['layer', 'merged'].filter((k) => v[k] !== undefined);
+  if (command !== 'files' && command !== 'help' && filesOnly.length)
+    throw new UsageError(`--${filesOnly[0]} belongs to the files command`);
   if (command !== 'prune' && command !== 'help' && pruneOnly.length)
     throw new UsageError(`--${pruneOnly[0]} belongs to the prune command`);
   if (v['dry-run'] === true && v.yes === true)
@@ -113,6 +131,9 @@ export function parseCli(argv: string[]): CliArgs {
     all: v.all === true,
     volumes: v.volumes === true,
     filters: Array.isArray(v.filter) ? v.filter : [],
+    target,
+    layer: typeof v.layer === 'string' ? v.layer : undefined,
+    merged: v.merged === true,
     host: typeof v.host === 'string' ? v.host : undefined,
     context: typeof v.context === 'string' ? v.context : undefined,
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,

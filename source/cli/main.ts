@@ -52,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'scan':
       return scanCommand(args);
+    case 'files': {
+      const { filesCommand } = await import('./files-command.js');
+      return filesCommand(args);
+    }
     case 'prune': {
       const { pruneCommand } = await import('./prune-command.js');
       return pruneCommand(args);

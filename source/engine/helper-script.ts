@@ -87,6 +87,41 @@ case "$op" in
     rm -f "$W" ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
   du) for d in "$@"; do (cd "$R$d" 2>/dev/null && du -sxk . | cut -f1) || echo -; done ;;
+  names)
+    # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
+    cd "$R$1" 2>/dev/null || exit 3
+    find . -mindepth 1 -print0 ;;
+  lstat)
+    # Per path "+" or "-" (a dangling symlink exists too), then "=", then per "+" one line:
+    # "<dev> <ino> <nlink> <size> <blocks> <raw mode hex> <rdev major hex> <rdev minor hex>".
+    cd "$R/" || exit 3
+    W=$LT_TMP/l; : > "$W"
+    for p in "$@"; do
+      if [ -e ".$p" ] || [ -L ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
+    done
+    echo =
+    xargs -0 -r stat -c '%d %i %h %s %b %f %t %T' < "$W" ;;
+  readlinks)
+    # Each symlink's target followed by a newline and a NUL (a target never holds a NUL).
+    cd "$R/" || exit 3
+    for p in "$@"; do readlink ".$p"; printf '\000'; done ;;
+  head:*)
+    # The first N bytes of one file, never more: previews never read a whole huge file.
+    n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; exit 2 ;; esac
+    cd "$R/" || exit 3
+    [ -f ".$1" ] || exit 4
+    head -c "$n" ".$1" ;;
+  probe:*)
+    # Opaque directories without getfattr (busybox has none): mount the layer's directory over a
+    # scratch tree holding a marker in each candidate directory; where the kernel hides the marker,
+    # the directory is opaque (trusted.overlay.opaque). Prints 1 (opaque) or 0 per candidate.
+    d=$(echo "$op" | cut -d: -f2 | base64 -d)
+    P=$LT_TMP/probe; M=$LT_TMP/mnt
+    rm -rf "$P"; mkdir -p "$P" "$M"
+    for c in "$@"; do mkdir -p "$P/$c" && : > "$P/$c/.layertop-probe"; done
+    mount -t overlay overlay -o "ro,lowerdir=$R$d:$P" "$M" || { rm -rf "$P"; exit 4; }
+    for c in "$@"; do if [ -e "$M/$c/.layertop-probe" ]; then echo 0; else echo 1; fi; done
+    umount "$M"; rm -rf "$P" ;;
   *) echo "unknown op $op" >&2; exit 2 ;;
 esac
 `;

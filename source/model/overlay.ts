@@ -117,3 +117,37 @@ export function wastedBytes(layers: readonly (readonly LayerEntry[])[]): Wasted 
   });
   return { perLayer, total: perLayer.reduce((a, b) => a + b, 0) };
 }
+
+/** Layer k's own entries with their status against the merged view of the layers below it. */
+export function layerDiff(layers: readonly (readonly LayerEntry[])[], k: number): LayerDiffEntry[] {
+  const merged = mergeLayers(layers, k - 1);
+  return applyLayer(merged, layers[k] ?? [], k).sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1));
+}
+
+/** The merged view at layer k as a sorted list: each entry with the layer it comes from. */
+export function mergedList(
+  layers: readonly (readonly LayerEntry[])[],
+  k: number,
+): (MergedEntry & { path: string })[] {
+  return [...mergeLayers(layers, k)]
+    .map(([path, m]) => ({ path, ...m }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Directories of `upper` that are directories in `merged` too, with something below them: only
+ * there does it matter whether the directory is opaque, so only those are asked about.
+ */
+export function opaqueCandidates(
+  merged: ReadonlyMap<string, MergedEntry>,
+  upper: readonly LayerEntry[],
+): string[] {
+  const withChildren = new Set<string>();
+  for (const path of merged.keys()) {
+    const slash = path.lastIndexOf('/');
+    if (slash > 0) withChildren.add(path.slice(0, slash));
+  }
+  return upper
+    .filter((e) => e.type === 'dir' && merged.get(e.path)?.entry.type === 'dir' && withChildren.has(e.path))
+    .map((e) => e.path);
+}

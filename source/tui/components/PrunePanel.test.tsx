@@ -7,6 +7,14 @@ import type { ScanModel } from '../../model/report.js';
 import { Explorer } from './Explorer.js';
 
 const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+/** Waits for an asynchronous step of the flow (re-scan, run) without guessing how long it takes. */
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the screen');
+    await tick(20);
+  }
+}
 
 /** The sample engine plus a stopped job on app-b and build cache: things prune takes. */
 function engine(extra: Parameters<typeof makeModel>[1] = []): ScanModel {
@@ -118,7 +126,7 @@ describe('the cleanup assistant (p)', () => {
     stdin.write('s');
     await tick();
     stdin.write('\r');
-    await tick(120);
+    await until(() => (lastFrame() ?? '').includes('Cleanup done'));
     expect(runs).toHaveLength(1);
     expect(runs[0]?.images.map((i) => i.name)).toEqual(['shop/app-b:latest', 'tools/lone:1']);
     const f = lastFrame() ?? '';
@@ -144,7 +152,7 @@ describe('the cleanup assistant (p)', () => {
     stdin.write('yes');
     await tick();
     stdin.write('\r');
-    await tick(120);
+    await until(() => (lastFrame() ?? '').includes('The engine changed since the preview'));
     expect(runs).toHaveLength(0);
     const f = lastFrame() ?? '';
     expect(f).toContain('The engine changed since the preview:');
@@ -153,7 +161,7 @@ describe('the cleanup assistant (p)', () => {
     stdin.write('yes');
     await tick();
     stdin.write('\r');
-    await tick(120);
+    await until(() => (lastFrame() ?? '').includes('Cleanup done'));
     expect(runs.map((p) => p.images.map((i) => i.name))).toEqual([['shop/app-b:latest']]);
   });
 });

@@ -1,0 +1,115 @@
+// `layertop files`: one layer's diff, or the merged view at that layer, as text or JSON.
+import { listLayers, resolveFilesTarget } from '../engine/files.js';
+import { HelperError } from '../engine/helper-session.js';
+import { connect, startHelper } from '../engine/session.js';
+import { escapeBytes } from '../model/escape.js';
+import { filePathJson } from '../model/file-path.js';
+import { layerDiff, mergedList, wastedBytes } from '../model/overlay.js';
+import { type CliArgs, UsageError } from './args.js';
+import { onCleanup } from './cleanup.js';
+import { dockerSize } from './format.js';
+
+const LETTER = { added: 'A', modified: 'M', deleted: 'D', opaque: 'O' } as const;
+
+/** Shown escaped: a name's bytes never reach the terminal raw. */
+const shown = (path: string) => escapeBytes(Buffer.from(path, 'latin1'));
+
+export function layerIndex(spec: string | undefined, ids: readonly string[]): number {
+  if (spec === undefined) return ids.length - 1;
+  if (/^-?\d+$/.test(spec)) {
+    const n = Number(spec);
+    const i = n < 0 ? ids.length + n : n;
+    if (i < 0 || i >= ids.length)
+      throw new UsageError(`--layer ${spec}: there are ${ids.length} layers (0..${ids.length - 1})`);
+    return i;
+  }
+  const hits = ids
+    .map((id, i) => [id.replace(/^sha256:/, ''), i] as const)
+    .filter(([id]) => id.startsWith(spec.replace(/^sha256:/, '')));
+  if (hits.length !== 1)
+    throw new UsageError(`--layer ${spec}: ${hits.length ? 'ambiguous' : 'no such layer'}`);
+  return hits[0]?.[1] ?? 0;
+}
+
+export async function filesCommand(args: CliArgs): Promise<number> {
+  if (args.noHelper) throw new UsageError('files reads the layers through the helper: drop --no-helper');
+  const { client, info } = await connect(args);
+  const helper = await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
+  try {
+    const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
+    const ids = target.layers.map((l) => l.id);
+    const k = layerIndex(args.layer, ids);
+    const { layers, opaqueKnown } = await listLayers(
+      helper,
+      target,
+      args.merged ? k : target.layers.length - 1,
+    );
+    const wasted = wastedBytes(layers);
+    const layer = target.layers[k];
+    const head = {
+      target: { kind: target.kind, id: target.id, name: target.name },
+      layer: {
+        index: k,
+        id: layer?.id,
+        createdBy: layer?.label ?? null,
+        wastedBytes: wasted.perLayer[k] ?? 0,
+      },
+      wastedBytes: wasted.total,
+      view: args.merged ? 'merged' : 'diff',
+      opaqueKnown,
+    };
+    if (!opaqueKnown)
+      process.stderr.write(
+        'layertop: the engine refused the opaque-directory probe: opaque directories are not known\n',
+      );
+    if (args.merged) {
+      const rows = mergedList(layers, k);
+      if (args.json) {
+        const entries = rows.map((r) => ({
+          ...filePathJson(r.path),
+          type: r.entry.type,
+          size: r.entry.size,
+          linkTarget: r.entry.linkTarget ?? null,
+          mode: r.entry.mode ?? null,
+          layer: ids[r.layer] ?? null,
+        }));
+        process.stdout.write(`${JSON.stringify({ ...head, entries })}\n`);
+      } else {
+        process.stdout.write(`${target.name}: merged view at layer ${k} (${rows.length} entries)\n`);
+        for (const r of rows)
+          process.stdout.write(
+            `${String(r.layer).padStart(3)} ${r.entry.type.padEnd(8)} ${dockerSize(r.entry.size).padStart(8)}  /${shown(r.path)}${r.entry.linkTarget !== undefined ? ` -> ${shown(r.entry.linkTarget)}` : ''}\n`,
+          );
+      }
+      return 0;
+    }
+    const diff = layerDiff(layers, k);
+    if (args.json) {
+      const entries = diff.map((d) => ({
+        ...filePathJson(d.entry.path),
+        type: d.entry.type,
+        size: d.entry.size,
+        linkTarget: d.entry.linkTarget ?? null,
+        mode: d.entry.mode ?? null,
+        layer: ids[k] ?? null,
+        status: d.status,
+      }));
+      process.stdout.write(`${JSON.stringify({ ...head, entries })}\n`);
+      return 0;
+    }
+    process.stdout.write(
+      `${target.name}: layer ${k} of ${ids.length} ${shown(layer?.label ?? '')}\n` +
+        `${diff.length} entries; wasted here ${dockerSize(head.layer.wastedBytes)} (image: ${dockerSize(wasted.total)})\n`,
+    );
+    for (const d of diff)
+      process.stdout.write(
+        `${LETTER[d.status]} ${d.entry.type.padEnd(8)} ${dockerSize(d.entry.size).padStart(8)}  /${shown(d.entry.path)}${d.entry.linkTarget !== undefined ? ` -> ${shown(d.entry.linkTarget)}` : ''}\n`,
+      );
+    return 0;
+  } catch (err) {
+    if (err instanceof HelperError) throw err;
+    throw err;
+  } finally {
+    await helper.close();
+  }
+}

@@ -1,0 +1,127 @@
+// The files of an image or a container, layer by layer, through the helper: which directories
+// hold them (the storage backend's layout), every entry of each, and which directories are opaque.
+import { chainIds } from '../model/chain-id.js';
+import { applyLayer, type MergedEntry, opaqueCandidates } from '../model/overlay.js';
+import type { ApiImageInspect, ApiInfo } from './api-types.js';
+import type { EngineClient } from './docker-client.js';
+import { EngineError } from './engine-error.js';
+import type { HelperSession } from './helper-session.js';
+import { type ListedEntry, listLayerDir, probeOpaque } from './layer-list.js';
+import { storageKind } from './scan.js';
+import type { StorageLayout } from './storage-layout.js';
+import { overlay2Layout } from './storage-overlay2.js';
+
+export interface FilesLayer {
+  /** chainID for image layers; "init" and "rw" for a container's own layers. */
+  id: string;
+  label: string;
+  /** The directory holding the layer's files on the engine host. */
+  dir: string;
+}
+
+export interface FilesTarget {
+  kind: 'image' | 'container';
+  id: string;
+  name: string;
+  layers: FilesLayer[];
+  /** A running container's live merged view, where the backend mounts one (overlay2). */
+  mergedDir?: string | undefined;
+}
+
+async function imageOf(client: EngineClient, ref: string): Promise<ApiImageInspect | undefined> {
+  try {
+    return (await client.docker.getImage(ref).inspect()) as ApiImageInspect;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolves an image (tag, ID, ID prefix) or a container (name, ID, ID prefix) to its layer directories. */
+export async function resolveFilesTarget(
+  client: EngineClient,
+  helper: HelperSession,
+  info: ApiInfo,
+  ref: string,
+): Promise<FilesTarget> {
+  let container: { Id: string; Name: string; Image: string; State?: { Running?: boolean } } | undefined;
+  let image = await imageOf(client, ref);
+  if (!image) {
+    try {
+      container = (await client.docker.getContainer(ref).inspect()) as typeof container;
+    } catch {
+      throw new EngineError(`no image or container "${ref}" on this engine`);
+    }
+    image = await imageOf(client, container?.Image ?? '');
+  }
+  const diffIds = image?.RootFS?.Layers ?? [];
+  const chains = chainIds(diffIds);
+  const history = (await client.docker
+    .getImage(image?.Id ?? '')
+    .history()
+    .catch(() => [])) as { CreatedBy?: string; Size?: number }[];
+  const { layerCommandsFromApiHistory } = await import('../model/history.js');
+  const commands = layerCommandsFromApiHistory(history, diffIds.length);
+  const ids = container ? [container.Id] : [];
+  let layout: StorageLayout;
+  if (storageKind(info) === 'overlay2')
+    layout = await overlay2Layout(helper, info.DockerRootDir, chains, ids);
+  else {
+    const { containerdLayout } = await import('./storage-containerd.js');
+    layout = await containerdLayout(helper, info, chains, ids, []);
+  }
+  const content = (dir: string) => `${dir}/${layout.contentSub}`;
+  const layers: FilesLayer[] = chains.map((c, i) => {
+    const l = layout.layers.get(c);
+    if (!l) throw new EngineError(`layer ${c} of ${ref} has no directory on this engine`);
+    return { id: c, label: commands[i] ?? '', dir: content(l.path) };
+  });
+  if (!container) return { kind: 'image', id: image?.Id ?? ref, name: ref, layers };
+  const paths = layout.containers.get(container.Id);
+  if (paths?.initPath)
+    layers.push({ id: 'init', label: "the container's init layer", dir: content(paths.initPath) });
+  if (paths?.path)
+    layers.push({ id: 'rw', label: "the container's writable layer", dir: content(paths.path) });
+  return {
+    kind: 'container',
+    id: container.Id,
+    name: container.Name.replace(/^\//, ''),
+    layers,
+    mergedDir:
+      container.State?.Running && paths?.path && layout.kind === 'overlay2'
+        ? `${paths.path}/merged`
+        : undefined,
+  };
+}
+
+export interface ListedLayers {
+  layers: ListedEntry[][];
+  /** False where the engine refused the opaque-directory probe: opacity unknown. */
+  opaqueKnown: boolean;
+}
+
+/**
+ * Lists layers 0..upTo bottom to top; before each layer is applied, asks which of its directories
+ * are opaque (only those that have something below them).
+ */
+export async function listLayers(
+  helper: HelperSession,
+  target: FilesTarget,
+  upTo = target.layers.length - 1,
+  onLayer?: (index: number, entries: ListedEntry[]) => void,
+): Promise<ListedLayers> {
+  const layers = await Promise.all(target.layers.slice(0, upTo + 1).map((l) => listLayerDir(helper, l.dir)));
+  const merged = new Map<string, MergedEntry>();
+  let opaqueKnown = true;
+  for (let k = 0; k < layers.length; k++) {
+    const entries = layers[k] ?? [];
+    if (k > 0) {
+      const candidates = opaqueCandidates(merged, entries);
+      const opaque = await probeOpaque(helper, target.layers[k]?.dir ?? '', candidates);
+      if (!opaque) opaqueKnown = false;
+      for (const e of entries) if (opaque?.has(e.path)) e.opaque = true;
+    }
+    applyLayer(merged, entries, k);
+    onLayer?.(k, entries);
+  }
+  return { layers, opaqueKnown };
+}
