@@ -70,8 +70,18 @@ NO_COLOR, LAYERTOP_CACHE_DIR.
 export function parseCli(argv: string[]): CliArgs {
   let parsed: ReturnType<typeof parseArgs>;
   try {
+    // `--layer -2` (from the top) reads as a value, not as an option.
+    const args: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i] as string;
+      const next = argv[i + 1];
+      if (a === '--layer' && next !== undefined && /^-\d+$/.test(next)) {
+        args.push(`--layer=${next}`);
+        i++;
+      } else args.push(a);
+    }
     parsed = parseArgs({
-      args: argv,
+      args,
       allowPositionals: true,
       strict: true,
       options: {

@@ -73,7 +73,7 @@ export function encodeRequest(
   pid: number,
   args: readonly (string | Buffer)[],
 ): string {
-  if (!/^[a-z:]+$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
+  if (!/^[a-z]+(:[A-Za-z0-9+/=]+)?$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
   // Paths are bytes: a Buffer argument goes through unchanged (names that are not valid UTF-8).
   const parts = args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'utf8') : a));
   for (const p of parts) {

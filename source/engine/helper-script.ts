@@ -91,20 +91,20 @@ case "$op" in
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || exit 3
     find . -mindepth 1 -print0 ;;
-  lstat)
-    # Per path "+" or "-" (a dangling symlink exists too), then "=", then per "+" one line:
-    # "<dev> <ino> <nlink> <size> <blocks> <raw mode hex> <rdev major hex> <rdev minor hex>".
-    cd "$R/" || exit 3
-    W=$LT_TMP/l; : > "$W"
-    for p in "$@"; do
-      if [ -e ".$p" ] || [ -L ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
-    done
-    echo =
-    xargs -0 -r stat -c '%d %i %h %s %b %f %t %T' < "$W" ;;
-  readlinks)
-    # Each symlink's target followed by a newline and a NUL (a target never holds a NUL).
-    cd "$R/" || exit 3
-    for p in "$@"; do readlink ".$p"; printf '\000'; done ;;
+  tree)
+    # Everything below one directory in three sections, for the reader to cut exactly: the names
+    # ("./rel" + NUL each, then an empty one); one stat line per entry in the same walk order,
+    # "<dev> <ino> <nlink> <size> <blocks> <mode hex> <rdev major hex> <rdev minor hex> ./rel",
+    # then a NUL; then each symlink's "%N" ('NAME' -> 'TARGET' from busybox, NAME -> TARGET from
+    # GNU with literal quoting). The reader knows each name and each target's length (the link's
+    # size), so no byte of a name can confuse it; two walks that disagree (the directory changed
+    # meanwhile) are read again.
+    cd "$R$1" 2>/dev/null || exit 3
+    find . -mindepth 1 -print0
+    printf '\000'
+    find . -mindepth 1 -exec stat -c '%d %i %h %s %b %f %t %T %n' {} +
+    printf '\000'
+    QUOTING_STYLE=literal find . -mindepth 1 -type l -exec stat -c '%N' {} + ;;
   head:*)
     # The first N bytes of one file, never more: previews never read a whole huge file.
     n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; exit 2 ;; esac
@@ -112,16 +112,32 @@ case "$op" in
     [ -f ".$1" ] || exit 4
     head -c "$n" ".$1" ;;
   probe:*)
-    # Opaque directories without getfattr (busybox has none): mount the layer's directory over a
-    # scratch tree holding a marker in each candidate directory; where the kernel hides the marker,
-    # the directory is opaque (trusted.overlay.opaque). Prints 1 (opaque) or 0 per candidate.
+    # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
+    # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,
+    # that directory is opaque (trusted.overlay.opaque). overlayfs takes lower directories only
+    # from its own mount namespace, so this runs in a private copy of the engine's (nsenter, then
+    # unshare with private propagation: nothing is mounted on the host, all goes with the copy),
+    # with the helper's own busybox (reached through /proc/<helper pid>/root). Prints 1 (opaque)
+    # or 0 per candidate.
     d=$(echo "$op" | cut -d: -f2 | base64 -d)
-    P=$LT_TMP/probe; M=$LT_TMP/mnt
-    rm -rf "$P"; mkdir -p "$P" "$M"
-    for c in "$@"; do mkdir -p "$P/$c" && : > "$P/$c/.layertop-probe"; done
-    mount -t overlay overlay -o "ro,lowerdir=$R$d:$P" "$M" || { rm -rf "$P"; exit 4; }
-    for c in "$@"; do if [ -e "$M/$c/.layertop-probe" ]; then echo 0; else echo 1; fi; done
-    umount "$M"; rm -rf "$P" ;;
+    B=/proc/$$/root/bin/busybox
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
+      d=$1; shift
+      S=
+      for s in /mnt /media /srv /opt /tmp /run; do
+        case "$d/" in "$s"/*) continue ;; esac
+        [ -d "$s" ] && { S=$s; break; }
+      done
+      [ -n "$S" ] || exit 4
+      mount -t tmpfs layertop-probe "$S" || exit 4
+      mkdir -p "$S/p" "$S/m"
+      cd "$S/p" && mkdir -p -- "$@" || exit 4
+      for c in "$@"; do : > "$c/.layertop-probe"; done
+      cd /
+      mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p" "$S/m" || exit 4
+      for c in "$@"; do if [ -e "$S/m/$c/.layertop-probe" ]; then echo 0; else echo 1; fi; done
+    ' sh "$d" "$@" ;;
   *) echo "unknown op $op" >&2; exit 2 ;;
 esac
 `;
@@ -139,7 +155,7 @@ while IFS=' ' read -r id op tmo pid b64; do
   case "$tmo" in ''|*[!0-9]*) tmo=60 ;; esac
   if [ "$pid" = 0 ]; then R=; else R=/proc/$pid/root; fi
   if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
-  R="$R" timeout "$tmo" xargs -0 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
+  R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
   st=$?
   printf 'LT1 %s %s %s %s\n' "$id" "$st" $(stat -c %s "$T/out" "$T/err")
   cat "$T/out" "$T/err"

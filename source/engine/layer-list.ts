@@ -5,9 +5,6 @@ import type { EntryType, LayerEntry } from '../model/overlay.js';
 import { TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 
-/** Names per lstat request: big enough to keep process start-ups rare, small enough to stream. */
-const BATCH = 8000;
-
 const S_IFMT = 0o170000;
 // File types by the S_IFMT bits of st_mode (a Map: numeric object keys get rewritten by tools).
 const TYPES = new Map<number, EntryType>([
@@ -44,43 +41,42 @@ export interface RawStat {
   rdevMinor: number;
 }
 
-/** Parses the `lstat` op: per path "+" or "-", "=", then one line per "+". */
-export function parseLstat(buf: Buffer, count: number): (RawStat | undefined)[] {
-  const lines = buf.toString('latin1').split('\n');
-  if (lines[count] !== '=') throw new TornReadError('helper lstat: malformed reply');
-  const stats = lines.slice(count + 1).filter((l) => l !== '');
-  const present = lines.slice(0, count).filter((l) => l === '+').length;
-  // A file that vanished between the test and the stat: the lines no longer line up.
-  if (stats.length !== present) throw new TornReadError('helper lstat: an entry changed while listed');
-  let k = 0;
-  return lines.slice(0, count).map((flag) => {
-    if (flag !== '+') return undefined;
-    const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', mode = '0', maj = '0', min = '0'] = (
-      stats[k++] ?? ''
-    ).split(' ');
-    return {
-      dev,
-      ino: Number(ino),
-      nlink: Number(nlink),
-      size: Number(size),
-      blocks: Number(blocks),
-      mode: Number.parseInt(mode, 16),
-      rdevMajor: Number.parseInt(maj, 16),
-      rdevMinor: Number.parseInt(min, 16),
-    };
-  });
+function parseStatLine(line: string): RawStat {
+  const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', mode = '0', maj = '0', min = '0'] =
+    line.split(' ');
+  return {
+    dev,
+    ino: Number(ino),
+    nlink: Number(nlink),
+    size: Number(size),
+    blocks: Number(blocks),
+    mode: Number.parseInt(mode, 16),
+    rdevMajor: Number.parseInt(maj, 16),
+    rdevMinor: Number.parseInt(min, 16),
+  };
 }
 
-/** Splits the `readlinks` op's output: each target ends with "\n\0". */
-export function parseLinks(buf: Buffer, count: number): string[] {
+/**
+ * Reads the `readlinks` op's output: per link "'NAME' -> 'TARGET'\n" (busybox) or
+ * "NAME -> TARGET\n" (GNU, literal quoting), in the order asked. NAME is the argument as sent and
+ * TARGET's length is the link's size, so the bytes are cut exactly, whatever they hold.
+ */
+export function parseLinks(buf: Buffer, links: readonly { arg: string; size: number }[]): string[] {
+  const text = buf.toString('latin1');
   const out: string[] = [];
-  let start = 0;
-  for (let i = 0; i < buf.length && out.length < count; i++) {
-    if (buf[i] !== 0) continue;
-    let end = i;
-    if (end > start && buf[end - 1] === 0x0a) end--;
-    out.push(buf.toString('latin1', start, end));
-    start = i + 1;
+  let pos = 0;
+  for (const { arg, size } of links) {
+    const quoted = `'${arg}' -> '`;
+    const plain = `${arg} -> `;
+    if (text.startsWith(quoted, pos)) {
+      pos += quoted.length;
+      out.push(text.slice(pos, pos + size));
+      pos += size + 2; // "'\n"
+    } else if (text.startsWith(plain, pos)) {
+      pos += plain.length;
+      out.push(text.slice(pos, pos + size));
+      pos += size + 1;
+    } else throw new TornReadError('helper readlinks: malformed reply');
   }
   return out;
 }
@@ -103,60 +99,64 @@ export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: numbe
 
 export type ListedEntry = LayerEntry & { blocks?: number };
 
-export interface ListOptions {
-  /** Called with each batch as it is stat'ed: the first rows can show before the rest. */
-  onBatch?: (entries: ListedEntry[], done: number, total: number) => void;
+/** Parses the `tree` op (see helper-script.ts): exact names, their stats, symlink targets. */
+export function parseTree(buf: Buffer): ListedEntry[] {
+  const text = buf.toString('latin1');
+  let pos = 0;
+  const names: string[] = [];
+  for (;;) {
+    const nul = text.indexOf('\0', pos);
+    if (nul < 0) throw new TornReadError('helper tree: malformed reply');
+    const name = text.slice(pos, nul);
+    pos = nul + 1;
+    if (name === '') break;
+    names.push(name);
+  }
+  const entries: ListedEntry[] = [];
+  for (const name of names) {
+    let end = pos;
+    for (let k = 0; k < 8; k++) {
+      end = text.indexOf(' ', end) + 1;
+      if (end === 0) throw new TornReadError('helper tree: malformed reply');
+    }
+    const tail = `${name}\n`;
+    if (!text.startsWith(tail, end))
+      throw new TornReadError('helper tree: the directory changed while listed');
+    const st = parseStatLine(text.slice(pos, end - 1));
+    entries.push(entryOf(name.replace(/^\.\//, ''), st));
+    pos = end + tail.length;
+  }
+  if (text[pos] !== '\0') throw new TornReadError('helper tree: the directory changed while listed');
+  pos++;
+  const links = entries.filter((e) => e.type === 'symlink');
+  const targets = parseLinks(
+    Buffer.from(text.slice(pos), 'latin1'),
+    links.map((e) => ({ arg: `./${e.path}`, size: e.size })),
+  );
+  links.forEach((e, i) => {
+    e.linkTarget = targets[i] ?? '';
+  });
+  return entries;
+}
+
+/** Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). */
+export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return parseTree(await helper.run('tree', [dir], 600_000));
+    } catch (err) {
+      // A writable layer can change between the walks: read it again, a few times at most.
+      if (!(err instanceof TornReadError) || attempt >= 2) throw err;
+    }
+  }
+}
+
+/** Names only (fast): what can show before the sizes are in. */
+export async function listNames(helper: HelperSession, dir: string): Promise<string[]> {
+  return parseNames(await helper.run('names', [dir], 600_000));
 }
 
 const asArg = (s: string) => Buffer.from(s, 'latin1');
-
-/** Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). */
-export async function listLayerDir(
-  helper: HelperSession,
-  dir: string,
-  options: ListOptions = {},
-): Promise<ListedEntry[]> {
-  const names = parseNames(await helper.run('names', [dir], 600_000));
-  const out: ListedEntry[] = [];
-  const batches: string[][] = [];
-  for (let i = 0; i < names.length; i += BATCH) batches.push(names.slice(i, i + BATCH));
-  // Batches run on the helper's lanes side by side; each is reported as soon as it is in.
-  const results = await Promise.all(
-    batches.map(async (batch) => {
-      const args = batch.map((n) => asArg(`${dir}/${n}`));
-      let stats: (RawStat | undefined)[] | undefined;
-      for (let attempt = 0; !stats; attempt++) {
-        try {
-          stats = parseLstat(await helper.run('lstat', args, 600_000), batch.length);
-        } catch (err) {
-          if (!(err instanceof TornReadError) || attempt >= 2) throw err;
-        }
-      }
-      const entries: ListedEntry[] = [];
-      batch.forEach((name, i) => {
-        const st = stats?.[i];
-        if (st) entries.push(entryOf(name, st));
-      });
-      const links = entries.filter((e) => e.type === 'symlink');
-      if (links.length) {
-        const targets = parseLinks(
-          await helper.run(
-            'readlinks',
-            links.map((e) => asArg(`${dir}/${e.path}`)),
-          ),
-          links.length,
-        );
-        links.forEach((e, i) => {
-          e.linkTarget = targets[i] ?? '';
-        });
-      }
-      options.onBatch?.(entries, 0, names.length);
-      return entries;
-    }),
-  );
-  for (const r of results) out.push(...r);
-  return out;
-}
 
 /**
  * Which of the given directories of a layer are opaque (they hide everything below them). Only

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entryOf, parseLinks, parseLstat, parseNames } from '../../source/engine/layer-list.js';
+import { parseLinks, parseNames, parseTree } from '../../source/engine/layer-list.js';
 import { filePathJson } from '../../source/model/file-path.js';
 
 describe('the helper listing parsers', () => {
@@ -14,27 +14,45 @@ describe('the helper listing parsers', () => {
     expect(Buffer.from(names[3] as string, 'latin1')).toEqual(Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe]));
   });
 
-  it('aligns stats with names, knows whiteouts, and refuses a reply whose lines do not line up', () => {
-    const out = Buffer.from(
-      '+\n-\n+\n+\n=\n2049 11 1 5 8 81a4 0 0\n2049 12 1 0 0 2190 0 0\n2049 13 2 4096 8 41ed 0 0\n',
+  it('cuts the tree listing exactly: hostile names, whiteouts, devices, symlink targets', () => {
+    const names = ['./d', './d/new\nline', './d/wh', './d/null', "./d/ln -> x'"];
+    const reply = Buffer.from(
+      `${names.join('\0')}\0\0` +
+        `2049 13 2 4096 8 41ed 0 0 ./d\n` +
+        `2049 11 1 5 8 81a4 0 0 ./d/new\nline\n` +
+        `2049 12 1 0 0 2190 0 0 ./d/wh\n` +
+        `2049 14 1 0 0 21b6 1 3 ./d/null\n` +
+        `2049 15 1 5 0 a1ff 0 0 ./d/ln -> x'\n` +
+        `\0'./d/ln -> x'' -> 'a\nb'c'\n`,
+      'latin1',
     );
-    const stats = parseLstat(out, 4);
-    expect(stats[1]).toBeUndefined();
-    expect(entryOf('f', stats[0] as never)).toMatchObject({ type: 'file', size: 5, mode: 0o644, blocks: 8 });
-    expect(entryOf('w', stats[2] as never).type).toBe('whiteout');
-    expect(entryOf('d', stats[3] as never)).toMatchObject({ type: 'dir', size: 0, mode: 0o755 });
-    const device = parseLstat(Buffer.from('+\n=\n2049 14 1 0 0 21b6 1 3\n'), 1);
-    expect(entryOf('null', device[0] as never).type).toBe('char');
-    expect(() => parseLstat(Buffer.from('+\n+\n=\n2049 11 1 5 8 81a4 0 0\n'), 2)).toThrow(
-      /changed while listed/,
-    );
+    const e = parseTree(reply);
+    expect(e.map((x) => [x.path, x.type, x.size])).toEqual([
+      ['d', 'dir', 0],
+      ['d/new\nline', 'file', 5],
+      ['d/wh', 'whiteout', 0],
+      ['d/null', 'char', 0],
+      ["d/ln -> x'", 'symlink', 6],
+    ]);
+    expect(e[4]?.linkTarget).toBe("a\nb'c");
+    expect(e[1]).toMatchObject({ ino: 11, mode: 0o644, blocks: 8 });
+    // The second walk saw something else (the directory changed): refused, to be read again.
+    const torn = Buffer.from('./a\0\0' + '2049 11 1 5 8 81a4 0 0 ./b\n\0', 'latin1');
+    expect(() => parseTree(torn)).toThrow(/changed while listed/);
   });
 
-  it('reads symlink targets ending in newline+NUL, a newline inside a target included', () => {
-    expect(parseLinks(Buffer.from('target.bin\n\0/etc/host\nname\n\0'), 2)).toEqual([
-      'target.bin',
-      '/etc/host\nname',
-    ]);
+  it("cuts symlink targets by the link's size: quotes, arrows and newlines inside cannot confuse it", () => {
+    const links = [
+      { arg: './d/rel', size: 10 },
+      { arg: "./d/we'ird -> x\n", size: 14 },
+    ];
+    const busybox = Buffer.from(
+      "'./d/rel' -> 'target.bin'\n'./d/we'ird -> x\n' -> '/etc/ho' -> \nx'\n",
+      'latin1',
+    );
+    expect(parseLinks(busybox, links)).toEqual(['target.bin', "/etc/ho' -> \nx"]);
+    const gnu = Buffer.from("./d/rel -> target.bin\n./d/we'ird -> x\n -> /etc/ho' -> \nx\n", 'latin1');
+    expect(parseLinks(gnu, links)).toEqual(['target.bin', "/etc/ho' -> \nx"]);
   });
 
   it('writes JSON paths losslessly: text when UTF-8, plus base64 bytes when not', () => {
