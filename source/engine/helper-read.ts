@@ -4,8 +4,9 @@ export class TornReadError extends Error {
 }
 
 /**
- * Parses the `read` op: per path "+" or "-", "=", the sizes of the readable ones, "=", their bytes
- * back to back, "=", the sizes again. Unreadable paths give undefined.
+ * Parses the `read` op: per run of the op (xargs splits long lists), the number of paths; per
+ * path "+" or "-"; "="; the sizes of the readable ones; "="; their bytes back to back; "="; the
+ * sizes again. Unreadable paths give undefined.
  */
 export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
   let pos = 0;
@@ -16,28 +17,32 @@ export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
     pos = nl + 1;
     return s;
   };
-  const flags: boolean[] = [];
-  for (let i = 0; i < count; i++) flags.push(line() === '+');
-  if (line() !== '=') throw new TornReadError('helper read: malformed reply');
-  const readable = flags.filter(Boolean).length;
-  const sizes: number[] = [];
-  for (let i = 0; i < readable; i++) sizes.push(Number(line()));
-  if (line() !== '=') throw new TornReadError('helper read: a file vanished while it was read');
   const out: (Buffer | undefined)[] = [];
-  let k = 0;
-  for (const ok of flags) {
-    if (!ok) {
-      out.push(undefined);
-      continue;
+  while (out.length < count) {
+    const n = Number(line());
+    if (!Number.isInteger(n) || n <= 0) throw new TornReadError('helper read: malformed reply');
+    const flags: boolean[] = [];
+    for (let i = 0; i < n; i++) flags.push(line() === '+');
+    if (line() !== '=') throw new TornReadError('helper read: malformed reply');
+    const readable = flags.filter(Boolean).length;
+    const sizes: number[] = [];
+    for (let i = 0; i < readable; i++) sizes.push(Number(line()));
+    if (line() !== '=') throw new TornReadError('helper read: a file vanished while it was read');
+    let k = 0;
+    for (const ok of flags) {
+      if (!ok) {
+        out.push(undefined);
+        continue;
+      }
+      const size = sizes[k++] ?? 0;
+      out.push(Buffer.from(buf.subarray(pos, pos + size)));
+      pos += size;
     }
-    const size = sizes[k++] ?? 0;
-    out.push(Buffer.from(buf.subarray(pos, pos + size)));
-    pos += size;
-  }
-  if (line() !== '=') throw new TornReadError('helper read: a file changed size while it was read');
-  for (let i = 0; i < readable; i++) {
-    if (Number(line()) !== sizes[i])
-      throw new TornReadError('helper read: a file changed size while it was read');
+    if (line() !== '=') throw new TornReadError('helper read: a file changed size while it was read');
+    for (let i = 0; i < readable; i++) {
+      if (Number(line()) !== sizes[i])
+        throw new TornReadError('helper read: a file changed size while it was read');
+    }
   }
   return out;
 }
@@ -72,26 +77,36 @@ export interface FileStat {
   ctime: string;
 }
 
-/** Parses the `stat` op: per path "+" or "-", "=", then one stat line per "+". */
+/** Parses the `stat` op: per run, the number of paths; per path "+" or "-"; "="; one line per "+". */
 export function parseStat(buf: Buffer, count: number): (FileStat | undefined)[] {
   const lines = buf.toString('latin1').split('\n');
-  const flags = lines.slice(0, count).map((l) => l === '+');
-  if (lines[count] !== '=') throw new TornReadError('helper stat: malformed reply');
-  const stats = lines.slice(count + 1);
-  let k = 0;
-  return flags.map((ok) => {
-    if (!ok) return undefined;
-    const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0', ctime = ''] = (
-      stats[k++] ?? ''
-    ).split(' ');
-    return {
-      dev,
-      ino,
-      nlink: Number(nlink),
-      size: Number(size),
-      blocks: Number(blocks),
-      mode: Number.parseInt(mode, 16),
-      ctime,
-    };
-  });
+  const out: (FileStat | undefined)[] = [];
+  let pos = 0;
+  while (out.length < count) {
+    const n = Number(lines[pos++]);
+    if (!Number.isInteger(n) || n <= 0) throw new TornReadError('helper stat: malformed reply');
+    const flags = lines.slice(pos, pos + n).map((l) => l === '+');
+    pos += n;
+    if (lines[pos++] !== '=') throw new TornReadError('helper stat: malformed reply');
+    for (const ok of flags) {
+      if (!ok) {
+        out.push(undefined);
+        continue;
+      }
+      const fields = (lines[pos++] ?? '').split(' ');
+      // A file that vanished between the test and the stat leaves the lines out of step.
+      if (fields.length < 7) throw new TornReadError('helper stat: a file changed while it was read');
+      const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0', ctime = ''] = fields;
+      out.push({
+        dev,
+        ino,
+        nlink: Number(nlink),
+        size: Number(size),
+        blocks: Number(blocks),
+        mode: Number.parseInt(mode, 16),
+        ctime,
+      });
+    }
+  }
+  return out;
 }

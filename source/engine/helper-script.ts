@@ -61,30 +61,34 @@ case "$op" in
     [ -s "$W/e" ] && echo '!'
     : ;;
   read)
-    # Three processes for any number of files: per file "+" or "-", then the sizes, the bytes, and
-    # the sizes again; the reader refuses a reply whose two size lists differ (a file that changed).
+    # Per run of the op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
+    # the sizes of the readable ones; "="; their bytes back to back; "="; the sizes again. The
+    # reader refuses a run whose two size lists differ (a file that changed while it was read).
     cd "$R/" || exit 3
-    W=$(mktemp); : > "$W"
+    n=$#; echo "$n"
     for p in "$@"; do
-      if [ -f ".$p" ] && [ -r ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
+      if [ -f ".$p" ] && [ -r ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
     done
+    shift "$n"
     echo =
-    xargs -0 -r stat -c %s < "$W"
+    [ $# -gt 0 ] && stat -c %s "$@"
     echo =
-    xargs -0 -r cat < "$W"
+    [ $# -gt 0 ] && cat "$@"
     echo =
-    xargs -0 -r stat -c %s < "$W"
-    rm -f "$W" ;;
+    [ $# -gt 0 ] && stat -c %s "$@"
+    : ;;
   stat)
-    # Per path "+" or "-", then one "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>" line per "+".
+    # Per run: the number of paths; per path "+" or "-"; "="; per "+" one line
+    # "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>".
     cd "$R/" || exit 3
-    W=$(mktemp); : > "$W"
+    n=$#; echo "$n"
     for p in "$@"; do
-      if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$W"; else echo -; fi
+      if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
     done
+    shift "$n"
     echo =
-    xargs -0 -r stat -c "%d $F %Z" < "$W"
-    rm -f "$W" ;;
+    [ $# -gt 0 ] && stat -c "%d $F %Z" "$@"
+    : ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
   du) for d in "$@"; do (cd "$R$d" 2>/dev/null && du -sxk . | cut -f1) || echo -; done ;;
   names)
@@ -155,7 +159,7 @@ while IFS=' ' read -r id op tmo pid b64; do
   case "$tmo" in ''|*[!0-9]*) tmo=60 ;; esac
   if [ "$pid" = 0 ]; then R=; else R=/proc/$pid/root; fi
   if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
-  R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
+  R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -n 512 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
   st=$?
   printf 'LT1 %s %s %s %s\n' "$id" "$st" $(stat -c %s "$T/out" "$T/err")
   cat "$T/out" "$T/err"

@@ -74,7 +74,7 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
   it('reads a torn copy again through the helper until it is consistent', async () => {
     const { meta } = await copies();
     const frame = (b: Buffer) =>
-      Buffer.concat([Buffer.from(`+\n=\n${b.length}\n=\n`), b, Buffer.from(`=\n${b.length}\n`)]);
+      Buffer.concat([Buffer.from(`1\n+\n=\n${b.length}\n=\n`), b, Buffer.from(`=\n${b.length}\n`)]);
     let calls = 0;
     const helper = {
       run: async () => {

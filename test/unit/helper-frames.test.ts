@@ -5,7 +5,7 @@ import {
   type HelperReply,
   ReplyParser,
 } from '../../source/engine/helper-frames.js';
-import { parseList, parseRead } from '../../source/engine/helper-read.js';
+import { parseList, parseRead, parseStat } from '../../source/engine/helper-read.js';
 
 function muxed(type: number, payload: string | Buffer): Buffer {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
@@ -60,9 +60,14 @@ describe('helper stream framing', () => {
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {
-    const r = parseRead(Buffer.from('+\n-\n+\n=\n4\n0\n=\na\nbc=\n4\n0\n', 'latin1'), 3);
+    const r = parseRead(Buffer.from('3\n+\n-\n+\n=\n4\n0\n=\na\nbc=\n4\n0\n', 'latin1'), 3);
     expect(r.map((b) => b?.toString())).toEqual(['a\nbc', undefined, '']);
-    expect(() => parseRead(Buffer.from('+\n=\n4\n=\nabcd=\n5\n'), 1)).toThrow(/changed size/);
+    expect(() => parseRead(Buffer.from('1\n+\n=\n4\n=\nabcd=\n5\n'), 1)).toThrow(/changed size/);
+    // A long list comes back in several runs of the op, each with its own count.
+    const two = parseRead(Buffer.from('1\n+\n=\n2\n=\nhi=\n2\n2\n-\n+\n=\n1\n=\nx=\n1\n'), 3);
+    expect(two.map((b) => b?.toString())).toEqual(['hi', undefined, 'x']);
+    expect(parseStat(Buffer.from('1\n+\n=\n1 2 1 5 8 81a4 9\n1\n-\n=\n'), 2)[0]?.size).toBe(5);
+    expect(() => parseStat(Buffer.from('2\n+\n+\n=\n1 2 1 5 8 81a4 9\n'), 2)).toThrow(/changed/);
     const l = parseList(Buffer.from('./a\0./b\n c\0\0\0\0\0', 'latin1'));
     expect(l.map((x) => x.map((b) => b.toString()))).toEqual([['./a', './b\n c'], []]);
   });
