@@ -4,7 +4,7 @@ import { HelperError } from '../engine/helper-session.js';
 import { connect, startHelper } from '../engine/session.js';
 import { escapeBytes } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
-import { layerDiff, mergedList, wastedBytes } from '../model/overlay.js';
+import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
 import { type CliArgs, UsageError } from './args.js';
 import { onCleanup } from './cleanup.js';
 import { dockerSize } from './format.js';
@@ -39,7 +39,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
     const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
     const ids = target.layers.map((l) => l.id);
     const k = layerIndex(args.layer, ids);
-    const { layers, opaqueKnown } = await listLayers(
+    const { layers, merged, opaqueKnown } = await listLayers(
       helper,
       target,
       args.merged ? k : target.layers.length - 1,
@@ -63,7 +63,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         'layertop: the engine refused the opaque-directory probe: opaque directories are not known\n',
       );
     if (args.merged) {
-      const rows = mergedList(layers, k);
+      const rows = sortedView(merged);
       if (args.json) {
         const entries = rows.map((r) => ({
           ...filePathJson(r.path),

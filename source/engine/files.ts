@@ -95,6 +95,8 @@ export async function resolveFilesTarget(
 
 export interface ListedLayers {
   layers: ListedEntry[][];
+  /** The merged view of every listed layer (0..upTo). */
+  merged: Map<string, MergedEntry>;
   /** False where the engine refused the opaque-directory probe: opacity unknown. */
   opaqueKnown: boolean;
 }
@@ -123,5 +125,5 @@ export async function listLayers(
     applyLayer(merged, entries, k);
     onLayer?.(k, entries);
   }
-  return { layers, opaqueKnown };
+  return { layers, merged, opaqueKnown };
 }

@@ -95,20 +95,15 @@ case "$op" in
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || exit 3
     find . -mindepth 1 -print0 ;;
-  tree)
-    # Everything below one directory in three sections, for the reader to cut exactly: the names
-    # ("./rel" + NUL each, then an empty one); one stat line per entry in the same walk order,
-    # "<dev> <ino> <nlink> <size> <blocks> <mode hex> <rdev major hex> <rdev minor hex> ./rel",
-    # then a NUL; then each symlink's "%N" ('NAME' -> 'TARGET' from busybox, NAME -> TARGET from
-    # GNU with literal quoting). The reader knows each name and each target's length (the link's
-    # size), so no byte of a name can confuse it; two walks that disagree (the directory changed
-    # meanwhile) are read again.
+  stats)
+    # Every entry below one directory, in the same walk order as "names": one line each,
+    # "<dev> <ino> <nlink> <size> <blocks> <mode hex> <rdev major hex> <rdev minor hex> %N",
+    # where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or NAME or NAME -> TARGET (GNU with
+    # literal quoting). The reader knows each NAME (from "names") and each TARGET's length (a
+    # link's size), so no byte of a name can confuse it; two walks that disagree (the directory
+    # changed in between) are read again.
     cd "$R$1" 2>/dev/null || exit 3
-    find . -mindepth 1 -print0
-    printf '\000'
-    find . -mindepth 1 -exec stat -c '%d %i %h %s %b %f %t %T %n' {} +
-    printf '\000'
-    QUOTING_STYLE=literal find . -mindepth 1 -type l -exec stat -c '%N' {} + ;;
+    QUOTING_STYLE=literal find . -mindepth 1 -exec stat -c '%d %i %h %s %b %f %t %T %N' {} + ;;
   head:*)
     # The first N bytes of one file, never more: previews never read a whole huge file.
     n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; exit 2 ;; esac

@@ -99,43 +99,47 @@ export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: numbe
 
 export type ListedEntry = LayerEntry & { blocks?: number };
 
-/** Parses the `tree` op (see helper-script.ts): exact names, their stats, symlink targets. */
-export function parseTree(buf: Buffer): ListedEntry[] {
-  const text = buf.toString('latin1');
-  let pos = 0;
+/**
+ * Joins the `names` and `stats` ops' replies (see helper-script.ts): exact names, their stats,
+ * symlink targets. Names are "./rel" as the walk printed them.
+ */
+export function parseTree(namesBuf: Buffer, statsBuf: Buffer): ListedEntry[] {
   const names: string[] = [];
-  for (;;) {
-    const nul = text.indexOf('\0', pos);
-    if (nul < 0) throw new TornReadError('helper tree: malformed reply');
-    const name = text.slice(pos, nul);
-    pos = nul + 1;
-    if (name === '') break;
-    names.push(name);
+  const all = namesBuf.toString('latin1');
+  let start = 0;
+  for (let nul = all.indexOf('\0'); nul >= 0; nul = all.indexOf('\0', start)) {
+    names.push(all.slice(start, nul));
+    start = nul + 1;
   }
-  const entries: ListedEntry[] = [];
-  for (const name of names) {
+  const text = statsBuf.toString('latin1');
+  let pos = 0;
+  const torn = () => new TornReadError('helper tree: the directory changed while listed');
+  const entries: ListedEntry[] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     let end = pos;
     for (let k = 0; k < 8; k++) {
       end = text.indexOf(' ', end) + 1;
-      if (end === 0) throw new TornReadError('helper tree: malformed reply');
+      if (end === 0) throw torn();
     }
-    const tail = `${name}\n`;
-    if (!text.startsWith(tail, end))
-      throw new TornReadError('helper tree: the directory changed while listed');
-    const st = parseStatLine(text.slice(pos, end - 1));
-    entries.push(entryOf(name.replace(/^\.\//, ''), st));
-    pos = end + tail.length;
+    const entry = entryOf(name.slice(2), parseStatLine(text.slice(pos, end - 1)));
+    // busybox quotes ('./x'), GNU with literal quoting does not (./x): names always start "./".
+    const q = text.charCodeAt(end) === 0x27 ? "'" : '';
+    const head = `${q}${name}${q}`;
+    if (!text.startsWith(head, end)) throw torn();
+    pos = end + head.length;
+    if (entry.type === 'symlink') {
+      const arrow = ` -> ${q}`;
+      if (!text.startsWith(arrow, pos)) throw torn();
+      pos += arrow.length;
+      entry.linkTarget = text.slice(pos, pos + entry.size);
+      pos += entry.size + q.length;
+    }
+    if (text.charCodeAt(pos) !== 0x0a) throw torn();
+    pos++;
+    entries[i] = entry;
   }
-  if (text[pos] !== '\0') throw new TornReadError('helper tree: the directory changed while listed');
-  pos++;
-  const links = entries.filter((e) => e.type === 'symlink');
-  const targets = parseLinks(
-    Buffer.from(text.slice(pos), 'latin1'),
-    links.map((e) => ({ arg: `./${e.path}`, size: e.size })),
-  );
-  links.forEach((e, i) => {
-    e.linkTarget = targets[i] ?? '';
-  });
+  if (pos !== text.length) throw torn();
   return entries;
 }
 
@@ -143,7 +147,12 @@ export function parseTree(buf: Buffer): ListedEntry[] {
 export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return parseTree(await helper.run('tree', [dir], 600_000));
+      // The two walks run side by side on the helper's lanes.
+      const [names, stats] = await Promise.all([
+        helper.run('names', [dir], 600_000),
+        helper.run('stats', [dir], 600_000),
+      ]);
+      return parseTree(names, stats);
     } catch (err) {
       // A writable layer can change between the walks: read it again, a few times at most.
       if (!(err instanceof TornReadError) || attempt >= 2) throw err;

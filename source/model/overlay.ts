@@ -34,13 +34,18 @@ export interface LayerDiffEntry {
   status: DiffStatus;
 }
 
-const depth = (p: string) => (p === '' ? 0 : p.split('/').length);
+function depth(p: string): number {
+  let n = p === '' ? 0 : 1;
+  for (let i = 0; i < p.length; i++) if (p.charCodeAt(i) === 0x2f) n++;
+  return n;
+}
 
 /** Parents before children, so that an opaque directory or a whiteout acts before what its layer adds. */
 function ordered(entries: readonly LayerEntry[]): LayerEntry[] {
-  return [...entries].sort(
-    (a, b) => depth(a.path) - depth(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0),
-  );
+  // Depth once per entry, not once per comparison: layers hold tens of thousands of entries.
+  const keyed = entries.map((e) => ({ e, d: depth(e.path) }));
+  keyed.sort((a, b) => a.d - b.d || (a.e.path < b.e.path ? -1 : a.e.path > b.e.path ? 1 : 0));
+  return keyed.map((k) => k.e);
 }
 
 function removeBelow(merged: Map<string, MergedEntry>, path: string): void {
@@ -129,7 +134,12 @@ export function mergedList(
   layers: readonly (readonly LayerEntry[])[],
   k: number,
 ): (MergedEntry & { path: string })[] {
-  return [...mergeLayers(layers, k)]
+  return sortedView(mergeLayers(layers, k));
+}
+
+/** A merged view (as applyLayer builds it) as a list sorted by path. */
+export function sortedView(merged: ReadonlyMap<string, MergedEntry>): (MergedEntry & { path: string })[] {
+  return [...merged]
     .map(([path, m]) => ({ path, ...m }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -16,17 +16,27 @@ describe('the helper listing parsers', () => {
 
   it('cuts the tree listing exactly: hostile names, whiteouts, devices, symlink targets', () => {
     const names = ['./d', './d/new\nline', './d/wh', './d/null', "./d/ln -> x'"];
+    const stats = [
+      '2049 13 2 4096 8 41ed 0 0',
+      '2049 11 1 5 8 81a4 0 0',
+      '2049 12 1 0 0 2190 0 0',
+      '2049 14 1 0 0 21b6 1 3',
+      '2049 15 1 5 0 a1ff 0 0',
+    ];
+    const target = "a\nb'c";
+    // busybox: 'NAME' and 'NAME' -> 'TARGET'
+    const nameList = Buffer.from(`${names.join('\0')}\0`, 'latin1');
     const reply = Buffer.from(
-      `${names.join('\0')}\0\0` +
-        `2049 13 2 4096 8 41ed 0 0 ./d\n` +
-        `2049 11 1 5 8 81a4 0 0 ./d/new\nline\n` +
-        `2049 12 1 0 0 2190 0 0 ./d/wh\n` +
-        `2049 14 1 0 0 21b6 1 3 ./d/null\n` +
-        `2049 15 1 5 0 a1ff 0 0 ./d/ln -> x'\n` +
-        `\0'./d/ln -> x'' -> 'a\nb'c'\n`,
+      names.map((n, i) => `${stats[i]} '${n}'${i === 4 ? ` -> '${target}'` : ''}\n`).join(''),
       'latin1',
     );
-    const e = parseTree(reply);
+    // GNU with literal quoting: NAME and NAME -> TARGET
+    const gnu = Buffer.from(
+      names.map((n, i) => `${stats[i]} ${n}${i === 4 ? ` -> ${target}` : ''}\n`).join(''),
+      'latin1',
+    );
+    expect(parseTree(nameList, gnu)).toEqual(parseTree(nameList, reply));
+    const e = parseTree(nameList, reply);
     expect(e.map((x) => [x.path, x.type, x.size])).toEqual([
       ['d', 'dir', 0],
       ['d/new\nline', 'file', 5],
@@ -37,8 +47,8 @@ describe('the helper listing parsers', () => {
     expect(e[4]?.linkTarget).toBe("a\nb'c");
     expect(e[1]).toMatchObject({ ino: 11, mode: 0o644, blocks: 8 });
     // The second walk saw something else (the directory changed): refused, to be read again.
-    const torn = Buffer.from('./a\0\0' + '2049 11 1 5 8 81a4 0 0 ./b\n\0', 'latin1');
-    expect(() => parseTree(torn)).toThrow(/changed while listed/);
+    const torn = Buffer.from("2049 11 1 5 8 81a4 0 0 './b'\n", 'latin1');
+    expect(() => parseTree(Buffer.from('./a\0'), torn)).toThrow(/changed while listed/);
   });
 
   it("cuts symlink targets by the link's size: quotes, arrows and newlines inside cannot confuse it", () => {
