@@ -15,6 +15,7 @@ export type Action =
   | 'removeMarked'
   | 'clearMarks'
   | 'prune'
+  | 'files'
   | 'focusNext'
   | 'search'
   | 'sort'
@@ -44,6 +45,7 @@ export const BINDINGS: Binding[] = [
   { action: 'removeMarked', keys: ['d'], help: 'remove the marked items (preview, confirm, report)' },
   { action: 'clearMarks', keys: ['u'], help: 'unmark everything' },
   { action: 'prune', keys: ['p'], help: 'cleanup: exact preview of docker system prune -a' },
+  { action: 'files', keys: ['f'], help: "files: the layer's diff (A/M/D/O) or merged view (m)" },
   { action: 'focusNext', keys: ['Tab'], help: 'switch between tree and details' },
   { action: 'search', keys: ['/'], help: 'fuzzy search: images, tags, ids, build commands' },
   { action: 'sort', keys: ['s'], help: 'sort by disk size / by time' },

@@ -110,7 +110,9 @@ export function sampleModel(): ScanModel {
  */
 export function readyData(
   model: ScanModel,
-  engine: Partial<Pick<EngineData, 'rescanNow' | 'runPlan'>> = {},
+  engine: Partial<
+    Pick<EngineData, 'rescanNow' | 'runPlan' | 'filesTarget' | 'listNames' | 'listFiles' | 'readHead'>
+  > = {},
 ): EngineData {
   return {
     phase: 'ready',
@@ -121,5 +123,9 @@ export function readyData(
     refresh: () => {},
     rescanNow: engine.rescanNow ?? (() => Promise.resolve(model)),
     runPlan: engine.runPlan ?? (() => Promise.reject(new Error('no engine in this test'))),
+    filesTarget: engine.filesTarget ?? (() => Promise.reject(new Error('no engine in this test'))),
+    listNames: engine.listNames ?? (() => Promise.resolve([])),
+    listFiles: engine.listFiles ?? (() => Promise.reject(new Error('no engine in this test'))),
+    readHead: engine.readHead ?? (() => Promise.resolve(undefined)),
   };
 }

@@ -4,14 +4,17 @@ import { type PrunePlan, planPrune, planSelection } from '../../model/prune-plan
 import type { ScanModel } from '../../model/report.js';
 import type { EngineData } from '../data-context.js';
 import { size } from '../format.js';
+import { loadPreview, useFilesView } from '../hooks/use-files-view.js';
 import { usePruneFlow } from '../hooks/use-prune-flow.js';
 import { actionFor } from '../key-bindings.js';
 import { explorerReducer, initialState, selectionOf } from '../state/explorer-state.js';
+import { openFiles } from '../state/files-view.js';
 import { openPrune, type PruneFlow } from '../state/prune-flow.js';
 import { search } from '../state/search.js';
 import { buildRows } from '../state/tree-rows.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane } from './DetailPane.js';
+import { FilesPanel, filesKey, filesModel, searchFiles } from './FilesPanel.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LayerTree, windowStart } from './LayerTree.js';
 import { PrunePanel, pruneBodyHeight, pruneLines } from './PrunePanel.js';
@@ -56,6 +59,13 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
       ? planPrune(m, { all: f.all, volumes: f.volumes, filters: pruneFilters })
       : planSelection(m, selection);
   const [flow, flowDispatch] = usePruneFlow(data, makePlan);
+  const [files, filesDispatch] = useFilesView(data);
+  const fm = useMemo(() => (files ? filesModel(files) : undefined), [files]);
+  const fileHits = useMemo(
+    () => (files?.searching && fm ? searchFiles(fm.items, files.query) : []),
+    [files?.searching, files?.query, fm],
+  );
+  const filesStartRef = useRef(0);
   const found = rows.findIndex((r) => r.key === state.cursor);
   const cursor = Math.max(0, found);
   const bodyHeight = Math.max(3, rowsTotal - 3);
@@ -73,6 +83,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     if (
       state.overlay !== 'search' &&
       !(flow && (flow.phase === 'confirm' || flow.phase === 'changed')) &&
+      !files?.searching &&
       input.length > 1 &&
       !key.ctrl &&
       !key.meta &&
@@ -132,9 +143,55 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     }
   }
 
+  /** Opens the files pane for the row under the cursor: a layer (of an image using it), an image's top layer, a container. */
+  function openFilesFor(): void {
+    const row = rows[cursor];
+    if (!model || !row) return;
+    const tagsOf = (id: string) => {
+      const img = model.inputs.images.find((i) => i.id === id);
+      return img?.tags.length ? img.tags.join(', ') : id.replace(/^sha256:/, '').slice(0, 12);
+    };
+    if (row.kind === 'container' && row.containerId) {
+      const c = model.inputs.containers.find((x) => x.id === row.containerId);
+      filesDispatch({ type: 'open', view: openFiles(row.containerId, c?.name ?? row.containerId) });
+    } else if (row.kind === 'image' && row.imageId) {
+      filesDispatch({ type: 'open', view: openFiles(row.imageId, tagsOf(row.imageId)) });
+    } else if (row.kind === 'layer' && row.chainId) {
+      // A layer is the same in every image that has it: list it through one of them.
+      const node = model.graph.layers.get(row.chainId);
+      const image = row.imageId ?? node?.images[0];
+      if (node && image) filesDispatch({ type: 'open', view: openFiles(image, tagsOf(image), node.depth) });
+    }
+  }
+
   function handleKey(input: string, key: Key): void {
     if (flow) {
       handlePruneKey(flow, input, key);
+      return;
+    }
+    if (files && fm) {
+      if (key.ctrl && input === 'c') {
+        onQuit();
+        return;
+      }
+      filesKey(files, fm, fileHits, input, key, filesDispatch, page, (item) => {
+        void loadPreview(data, files, item).then(
+          (lines) =>
+            filesDispatch({
+              type: 'preview',
+              preview: { path: item.path, title: `/${item.path} (${item.type}, ${item.size} bytes)`, lines },
+            }),
+          (err: unknown) =>
+            filesDispatch({
+              type: 'preview',
+              preview: {
+                path: item.path,
+                title: 'preview',
+                lines: [{ kind: ' ', text: (err as Error).message }],
+              },
+            }),
+        );
+      });
       return;
     }
     if (state.overlay === 'help') {
@@ -208,6 +265,9 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
             flow: openPrune(planPrune(model, { all: true, volumes: false, filters: pruneFilters })),
           });
         return;
+      case 'files':
+        openFilesFor();
+        return;
       case 'removeMarked':
         if (model && marked) flowDispatch({ type: 'open', flow: openPrune(marked) });
         return;
@@ -218,7 +278,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
 
   const footer = marked
     ? `${state.marks.size} marked: frees ${size(marked.predictedFreedBytes)} on disk  d remove them  u unmark  Space mark`
-    : `? help  / search  p cleanup  Space mark  v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}  s sort: ${state.sort}  r refresh  q quit`;
+    : `? help  / search  f files  p cleanup  Space mark  v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}  s sort: ${state.sort}  r refresh  q quit`;
   let body: React.ReactNode;
   if (!model) {
     body = (
@@ -228,6 +288,24 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     );
   } else if (flow) {
     body = <PrunePanel flow={flow} width={columns} height={bodyHeight} theme={theme} />;
+  } else if (files && fm) {
+    const fcursor = Math.max(
+      0,
+      fm.rows.findIndex((r) => r.node.path === files.cursor),
+    );
+    const fstart = windowStart(fcursor, fm.rows.length, Math.max(1, bodyHeight - 5), filesStartRef.current);
+    filesStartRef.current = fstart;
+    body = (
+      <FilesPanel
+        view={files}
+        fm={fm}
+        hits={fileHits}
+        width={columns}
+        height={bodyHeight}
+        theme={theme}
+        start={fstart}
+      />
+    );
   } else if (state.overlay === 'help') {
     body = <HelpOverlay theme={theme} height={bodyHeight} />;
   } else if (state.overlay === 'search') {

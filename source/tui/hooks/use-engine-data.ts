@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { CliArgs } from '../../cli/args.js';
 import { mark } from '../../cli/timing.js';
 import type { ApiInfo } from '../../engine/api-types.js';
 import type { EngineClient } from '../../engine/docker-client.js';
+import { type FilesTarget, listLayers, resolveFilesTarget } from '../../engine/files.js';
 import type { HelperSession } from '../../engine/helper-session.js';
+import { listNames } from '../../engine/layer-list.js';
 import { runPlan } from '../../engine/prune-run.js';
 import { scanEngine, scanFromApi } from '../../engine/scan.js';
 import { connect, startHelper } from '../../engine/session.js';
@@ -27,7 +29,12 @@ export function useEngineData(
   hooks: LoaderHooks,
   early?: ReturnType<typeof connect> | undefined,
 ): EngineData {
-  const [data, setData] = useState<Omit<EngineData, 'refresh' | 'rescanNow' | 'runPlan'>>({
+  const [data, setData] = useState<
+    Omit<
+      EngineData,
+      'refresh' | 'rescanNow' | 'runPlan' | 'filesTarget' | 'listNames' | 'listFiles' | 'readHead'
+    >
+  >({
     phase: 'connecting',
     model: undefined,
     progress: undefined,
@@ -145,5 +152,26 @@ export function useEngineData(
     return runPlan({ client: c.client, info: c.info, helper: c.helper, model }, plan, onProgress);
   }, []);
 
-  return { ...data, refresh: () => void rescan(), rescanNow, runPlan: run };
+  const files = useMemo(() => {
+    const need = () => {
+      const c = ctx.current;
+      if (!c.client || !c.info) throw new Error('not connected to an engine');
+      if (!c.helper) throw new Error('the file lists need the helper (it is not running)');
+      return { client: c.client, info: c.info, helper: c.helper };
+    };
+    return {
+      filesTarget: async (ref: string) => {
+        const { client, info, helper } = need();
+        return resolveFilesTarget(client, helper, info, ref);
+      },
+      listNames: async (dir: string) => listNames(need().helper, dir),
+      listFiles: async (target: FilesTarget, upTo: number) => listLayers(need().helper, target, upTo),
+      readHead: async (path: string, bytes: number) => {
+        const r = await need().helper.request(`head:${bytes}`, [Buffer.from(path, 'latin1')]);
+        return r.status === 0 ? r.stdout : undefined;
+      },
+    };
+  }, []);
+
+  return { ...data, refresh: () => void rescan(), rescanNow, runPlan: run, ...files };
 }

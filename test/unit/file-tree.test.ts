@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { hexDump, isText, textLines, unifiedDiff } from '../../source/model/file-content.js';
+import { ancestorsOf, buildFileTree, type FileItem, fileRows } from '../../source/model/file-tree.js';
+
+const items: FileItem[] = [
+  { path: 'etc', type: 'dir', size: 0, status: 'modified', layer: 1 },
+  { path: 'etc/a.conf', type: 'file', size: 100, status: 'added', layer: 1 },
+  { path: 'etc/old', type: 'whiteout', size: 0, status: 'deleted', layer: 1 },
+  { path: 'big', type: 'dir', size: 0, status: 'added', layer: 1 },
+  { path: 'big/x.bin', type: 'file', size: 5000, status: 'added', layer: 1 },
+  { path: 'big/y.bin', type: 'file', size: 7000, status: 'modified', layer: 1 },
+  { path: 'z', type: 'symlink', size: 3, linkTarget: 'etc', status: 'added', layer: 1 },
+];
+
+describe('the file tree', () => {
+  it('sums each directory, lists expanded directories only, sorts by name or size', () => {
+    const root = buildFileTree(items);
+    expect(root.total).toBe(100 + 5000 + 7000 + 3);
+    expect(root.children.get('big')?.total).toBe(12000);
+    const names = (rows: ReturnType<typeof fileRows>) =>
+      rows.map((r) => `${'  '.repeat(r.depth)}${r.node.name}`);
+    expect(names(fileRows(root, new Set(), 'name', 'all'))).toEqual(['big', 'etc', 'z']);
+    expect(names(fileRows(root, new Set(['big']), 'size', 'all'))).toEqual([
+      'big',
+      '  y.bin',
+      '  x.bin',
+      'etc',
+      'z',
+    ]);
+  });
+
+  it('filters by status, keeping the directories on the way to a match', () => {
+    const root = buildFileTree(items);
+    const rows = fileRows(root, new Set(['etc', 'big']), 'name', 'deleted');
+    expect(rows.map((r) => r.node.path)).toEqual(['etc', 'etc/old']);
+    expect(ancestorsOf('a/b/c')).toEqual(['a', 'a/b']);
+  });
+});
+
+describe('file content', () => {
+  it('shows text escaped line by line, binary as a hex dump', () => {
+    expect(textLines(Buffer.from('one\ntwo \x1b[31mred\n'))).toEqual(['one', 'two \\e[31mred']);
+    expect(isText(Buffer.from('plain text\n'))).toBe(true);
+    expect(isText(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1]))).toBe(false);
+    expect(hexDump(Buffer.from('ABC\x00'))).toEqual(['00000000  41 42 43 00' + ' '.repeat(36) + '  ABC.']);
+  });
+
+  it('makes a unified diff with context', () => {
+    const a = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const b = ['1', '2', '3', '4', 'five', '6', '7', '8', '9', '10'];
+    expect(unifiedDiff(a, b, 1)).toEqual([
+      { kind: '@', text: '@@ -4,3 +4,3 @@' },
+      { kind: ' ', text: '4' },
+      { kind: '-', text: '5' },
+      { kind: '+', text: 'five' },
+      { kind: ' ', text: '6' },
+      { kind: '@', text: '@@ -9,1 +9,2 @@' },
+      { kind: ' ', text: '9' },
+      { kind: '+', text: '10' },
+    ]);
+    expect(unifiedDiff(a, a)).toEqual([]);
+  });
+});
