@@ -1,6 +1,7 @@
 // `layertop files`: one layer's diff, or the merged view at that layer, as text or JSON.
 import { listLayers, resolveFilesTarget } from '../engine/files.js';
 import { HelperError } from '../engine/helper-session.js';
+import { listLayerDir } from '../engine/layer-list.js';
 import { connect, startHelper } from '../engine/session.js';
 import { escapeBytes } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
@@ -63,7 +64,17 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         'layertop: the engine refused the opaque-directory probe: opaque directories are not known\n',
       );
     if (args.merged) {
-      const rows = sortedView(merged);
+      let rows = sortedView(merged);
+      let live = false;
+      if (target.mergedDir && k === target.layers.length - 1) {
+        // A running container: its live view as the kernel shows it (the overlay mount), each
+        // entry attributed to the layer layertop's own union says it comes from.
+        const entries = await listLayerDir(helper, target.mergedDir);
+        rows = entries
+          .map((e) => ({ path: e.path, entry: e, layer: merged.get(e.path)?.layer ?? k }))
+          .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+        live = true;
+      }
       if (args.json) {
         const entries = rows.map((r) => ({
           ...filePathJson(r.path),
@@ -73,9 +84,11 @@ export async function filesCommand(args: CliArgs): Promise<number> {
           mode: r.entry.mode ?? null,
           layer: ids[r.layer] ?? null,
         }));
-        process.stdout.write(`${JSON.stringify({ ...head, entries })}\n`);
+        process.stdout.write(`${JSON.stringify({ ...head, live, entries })}\n`);
       } else {
-        process.stdout.write(`${target.name}: merged view at layer ${k} (${rows.length} entries)\n`);
+        process.stdout.write(
+          `${shown(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${rows.length} entries)\n`,
+        );
         for (const r of rows)
           process.stdout.write(
             `${String(r.layer).padStart(3)} ${r.entry.type.padEnd(8)} ${dockerSize(r.entry.size).padStart(8)}  /${shown(r.path)}${r.entry.linkTarget !== undefined ? ` -> ${shown(r.entry.linkTarget)}` : ''}\n`,

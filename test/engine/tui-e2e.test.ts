@@ -59,6 +59,38 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
     const raw = await term.screen(true);
     expect(raw).not.toContain('\u001b]0;pwned');
 
+    // The files pane on the 50,000-file layer: rows, then the merged view, then back.
+    await term.keys('/');
+    await term.type('ltmany');
+    await term.keys('Enter');
+    await term.waitForText(/tags\s+layertop-test\/many:latest/);
+    await term.keys('f');
+    s = await term.waitForText(/\d{5} entries · .*wasted here/, 30_000);
+    expect(s).toMatch(/A\s+▸ many\/\s+50 kB/);
+    await term.keys('m');
+    s = await term.waitForText(/· merged /);
+    expect(s).toMatch(/L0\s+▸ usr\//);
+    await term.keys('Escape');
+    await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+
+    // Hostile file names in the files pane: escaped, no raw byte of them on the terminal.
+    await term.keys('/');
+    await term.type('lthostile');
+    await term.keys('Enter');
+    await term.waitForText(/tags\s+layertop-test\/hostile:latest/);
+    await term.keys('f');
+    await term.waitForText(/· layer 2\/2 · diff/, 30_000);
+    await term.keys('[');
+    await term.waitForText(/· layer 1\/2 · diff.*\n.*entries/, 30_000);
+    await term.keys('l');
+    s = await term.waitForText(/new\\nline/);
+    expect(s).toContain('esc\\e[31mred\\e]0;title\\x07');
+    expect(s).toContain('bad\\xff\\xfeutf8');
+    expect(await term.screen(true)).not.toContain('\u001b]0;title');
+    expect(await term.display('#{pane_title}')).not.toContain('title');
+    await term.keys('Escape');
+    await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+
     // Help overlay drawn from the key table.
     await term.keys('?');
     s = await term.waitForText(/fuzzy search: images, tags, ids, build commands/);
