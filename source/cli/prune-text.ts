@@ -2,7 +2,7 @@
 
 import type { RunReport } from '../engine/prune-run.js';
 import { escapeText } from '../model/escape.js';
-import type { PlanChange, PlanItem, PrunePlan } from '../model/prune-plan.js';
+import { type PlanChange, type PlanItem, type PrunePlan, planIsEmpty } from '../model/prune-plan.js';
 import { dockerSize, table } from './format.js';
 
 const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
@@ -28,14 +28,7 @@ export function planText(plan: PrunePlan): string {
   if (plan.sharedImageBytes > 0)
     out.push(`Layers shared only by the images above: ${dockerSize(plan.sharedImageBytes)} on disk`, '');
   if (plan.buildCache) out.push(...group('Build cache', [plan.buildCache], false));
-  if (
-    !plan.containers.length &&
-    !plan.networks.length &&
-    !plan.volumes.length &&
-    !plan.images.length &&
-    !plan.buildCache
-  )
-    out.push('Nothing to remove.', '');
+  if (planIsEmpty(plan)) out.push('Nothing to remove.', '');
   if (plan.kept.length) {
     out.push(`Kept (${plan.kept.length}):`);
     for (const k of plan.kept) out.push(`  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`);

@@ -324,6 +324,11 @@ export function planSelection(model: ScanModel, marks: Selection): PrunePlan {
   );
 }
 
+/** True when the plan removes nothing. */
+export function planIsEmpty(plan: PrunePlan): boolean {
+  return planItems(plan).length === 0;
+}
+
 export function planItems(plan: PrunePlan): PlanItem[] {
   return [
     ...plan.containers,

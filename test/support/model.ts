@@ -71,37 +71,38 @@ export function makeModel(
 export const base: LayerSpec = { id: 'ba5e', size: 100_000_000, disk: 110_000_000, cmd: 'ADD rootfs.tar /' };
 export const common: LayerSpec = { id: 'c0', size: 2_000_000, disk: 2_100_000, cmd: 'RUN make common' };
 
-/** Two apps on a shared base and common layer, one lone image, a container on app-a. */
+/** Two apps on a shared base and common layer, and one lone image. */
+export const SAMPLE_IMAGES: Parameters<typeof makeModel>[0] = [
+  {
+    id: 'aaa1',
+    tags: ['shop/app-a:latest', 'shop/app-a:v2'],
+    layers: [base, common, { id: 'a1', size: 1_000_000, disk: 1_050_000, cmd: 'RUN build a' }],
+  },
+  {
+    id: 'bbb1',
+    tags: ['shop/app-b:latest'],
+    layers: [base, common, { id: 'b1', size: 500_000, disk: 520_000, cmd: 'RUN build b' }],
+  },
+  {
+    id: 'ccc1',
+    tags: ['tools/lone:1'],
+    layers: [{ id: 'l0', size: 7_000, disk: 8_192, cmd: 'ADD lone /' }],
+  },
+];
+
+/** The web container on app-a. */
+export const WEB: Partial<ContainerInput> = {
+  name: 'web',
+  imageId: 'aaa1',
+  image: 'shop/app-a:latest',
+  state: 'running',
+  sizeRw: 3_000_000,
+  diskBytes: 3_100_000,
+};
+
+/** The sample images with the web container on app-a. */
 export function sampleModel(): ScanModel {
-  return makeModel(
-    [
-      {
-        id: 'aaa1',
-        tags: ['shop/app-a:latest', 'shop/app-a:v2'],
-        layers: [base, common, { id: 'a1', size: 1_000_000, disk: 1_050_000, cmd: 'RUN build a' }],
-      },
-      {
-        id: 'bbb1',
-        tags: ['shop/app-b:latest'],
-        layers: [base, common, { id: 'b1', size: 500_000, disk: 520_000, cmd: 'RUN build b' }],
-      },
-      {
-        id: 'ccc1',
-        tags: ['tools/lone:1'],
-        layers: [{ id: 'l0', size: 7_000, disk: 8_192, cmd: 'ADD lone /' }],
-      },
-    ],
-    [
-      {
-        name: 'web',
-        imageId: 'aaa1',
-        image: 'shop/app-a:latest',
-        state: 'running',
-        sizeRw: 3_000_000,
-        diskBytes: 3_100_000,
-      },
-    ],
-  );
+  return makeModel(SAMPLE_IMAGES, [WEB]);
 }
 
 /**

@@ -42,7 +42,7 @@ describe('file content', () => {
     expect(textLines(Buffer.from('one\ntwo \x1b[31mred\n'))).toEqual(['one', 'two \\e[31mred']);
     expect(isText(Buffer.from('plain text\n'))).toBe(true);
     expect(isText(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1]))).toBe(false);
-    expect(hexDump(Buffer.from('ABC\x00'))).toEqual(['00000000  41 42 43 00' + ' '.repeat(36) + '  ABC.']);
+    expect(hexDump(Buffer.from('ABC\x00'))).toEqual([`00000000  41 42 43 00${' '.repeat(36)}  ABC.`]);
   });
 
   it('makes a unified diff with context', () => {

@@ -56,7 +56,7 @@ const files: Record<string, string> = {
 function listed(upTo: number): ListedLayers {
   const merged = new Map<string, MergedEntry>();
   const ls = layers.slice(0, upTo + 1);
-  ls.forEach((l, k) => applyLayer(merged, l, k));
+  for (const [k, l] of ls.entries()) applyLayer(merged, l, k);
   return { layers: ls, merged, opaqueKnown: true };
 }
 
@@ -77,17 +77,23 @@ function app() {
   return render(<Explorer data={data} onQuit={() => {}} size={{ columns: 120, rows: 30 }} />);
 }
 
+/** Lands on app-a by search and opens its files: the top layer's diff. */
+async function openPane() {
+  const r = app();
+  r.stdin.write('/');
+  await tick();
+  r.stdin.write('appa');
+  await tick();
+  r.stdin.write('\r');
+  await tick();
+  r.stdin.write('f');
+  await until(() => (r.lastFrame() ?? '').includes('7 entries'));
+  return r;
+}
+
 describe('the files pane (f)', () => {
   it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
-    const { lastFrame, stdin } = app();
-    stdin.write('/');
-    await tick();
-    stdin.write('appa');
-    await tick();
-    stdin.write('\r');
-    await tick();
-    stdin.write('f');
-    await until(() => (lastFrame() ?? '').includes('7 entries'));
+    const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';
     expect(s).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2/2 · diff RUN step 2');
     // app/big.bin (300 kB) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
@@ -110,15 +116,7 @@ describe('the files pane (f)', () => {
   });
 
   it('toggles the merged view (m): every path with the layer it comes from; escapes hostile names', async () => {
-    const { lastFrame, stdin } = app();
-    stdin.write('/');
-    await tick();
-    stdin.write('appa');
-    await tick();
-    stdin.write('\r');
-    await tick();
-    stdin.write('f');
-    await until(() => (lastFrame() ?? '').includes('7 entries'));
+    const { lastFrame, stdin } = await openPane();
     stdin.write('m');
     await tick();
     const s = lastFrame() ?? '';
@@ -130,15 +128,7 @@ describe('the files pane (f)', () => {
   });
 
   it('previews a modified text file as a unified diff against the version below', async () => {
-    const { lastFrame, stdin } = app();
-    stdin.write('/');
-    await tick();
-    stdin.write('appa');
-    await tick();
-    stdin.write('\r');
-    await tick();
-    stdin.write('f');
-    await until(() => (lastFrame() ?? '').includes('7 entries'));
+    const { lastFrame, stdin } = await openPane();
     stdin.write('s'); // sort by name: app, etc, opt
     await tick();
     stdin.write('j'); // etc

@@ -113,7 +113,7 @@ export function filesKey(
     dispatch({ type: 'toggleDir', path: row.node.path, open: true });
   else if (key.leftArrow || input === 'h') {
     if (row?.expanded) dispatch({ type: 'toggleDir', path: row.node.path, open: false });
-    else if (row && row.node.path.includes('/'))
+    else if (row?.node.path.includes('/'))
       dispatch({ type: 'cursor', path: row.node.path.slice(0, row.node.path.lastIndexOf('/')) });
   } else if (key.return && row) {
     if (row.expandable) dispatch({ type: 'toggleDir', path: row.node.path });

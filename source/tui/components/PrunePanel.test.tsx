@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { base, common, makeModel, readyData } from '../../../test/support/model.js';
+import { makeModel, readyData, SAMPLE_IMAGES, WEB } from '../../../test/support/model.js';
 import type { RunReport } from '../../engine/prune-run.js';
 import type { PrunePlan } from '../../model/prune-plan.js';
 import type { ScanModel } from '../../model/report.js';
@@ -18,46 +18,20 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 
 /** The sample engine plus a stopped job on app-b and build cache: things prune takes. */
 function engine(extra: Parameters<typeof makeModel>[1] = []): ScanModel {
-  const m = makeModel(
-    [
-      {
-        id: 'aaa1',
-        tags: ['shop/app-a:latest', 'shop/app-a:v2'],
-        layers: [base, common, { id: 'a1', size: 1_000_000, disk: 1_050_000, cmd: 'RUN build a' }],
-      },
-      {
-        id: 'bbb1',
-        tags: ['shop/app-b:latest'],
-        layers: [base, common, { id: 'b1', size: 500_000, disk: 520_000, cmd: 'RUN build b' }],
-      },
-      {
-        id: 'ccc1',
-        tags: ['tools/lone:1'],
-        layers: [{ id: 'l0', size: 7_000, disk: 8_192, cmd: 'ADD lone /' }],
-      },
-    ],
-    [
-      {
-        name: 'web',
-        imageId: 'aaa1',
-        image: 'shop/app-a:latest',
-        state: 'running',
-        sizeRw: 3_000_000,
-        diskBytes: 3_100_000,
-      },
-      {
-        id: 'job'.padEnd(64, '0'),
-        name: 'job',
-        imageId: 'bbb1',
-        image: 'shop/app-b:latest',
-        state: 'exited',
-        sizeRw: 1_000_000,
-        diskBytes: 1_200_000,
-        metaDiskBytes: 50_000,
-      },
-      ...extra,
-    ],
-  );
+  const m = makeModel(SAMPLE_IMAGES, [
+    WEB,
+    {
+      id: 'job'.padEnd(64, '0'),
+      name: 'job',
+      imageId: 'bbb1',
+      image: 'shop/app-b:latest',
+      state: 'exited',
+      sizeRw: 1_000_000,
+      diskBytes: 1_200_000,
+      metaDiskBytes: 50_000,
+    },
+    ...extra,
+  ]);
   m.inputs.buildCache = { records: 4, size: 10_000, diskBytes: 400_000, freedDiskBytes: 300_000 };
   return m;
 }

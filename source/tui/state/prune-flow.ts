@@ -2,7 +2,7 @@
 // confirm again) → run → report. One reducer owns it; the plans, the run and the report come in
 // as events from the engine side, so this file stays pure.
 import type { RunReport } from '../../engine/prune-run.js';
-import type { PlanChange, PrunePlan } from '../../model/prune-plan.js';
+import { type PlanChange, type PrunePlan, planIsEmpty } from '../../model/prune-plan.js';
 
 export type PrunePhase = 'preview' | 'confirm' | 'checking' | 'changed' | 'running' | 'report' | 'failed';
 
@@ -81,12 +81,4 @@ export function pruneReducer(s: PruneFlow, e: PruneEvent): PruneFlow {
   }
 }
 
-export function isEmpty(plan: PrunePlan): boolean {
-  return (
-    !plan.containers.length &&
-    !plan.networks.length &&
-    !plan.volumes.length &&
-    !plan.images.length &&
-    !plan.buildCache
-  );
-}
+export const isEmpty = planIsEmpty;
