@@ -28,7 +28,10 @@ async function timeIt(fn: () => Promise<unknown>): Promise<number> {
 for (const host of hosts) {
   const client = await connectEngine(resolveEndpoint({ host }));
   const info = await getInfo(client);
-  const helper = await HelperSession.start(client, { dataRoot: info.DockerRootDir });
+  const helper = await HelperSession.start(client, {
+    dataRoot: info.DockerRootDir,
+    ...(process.env.LAYERTOP_LANES ? { lanes: Number(process.env.LAYERTOP_LANES) } : {}),
+  });
   try {
     const target = await resolveFilesTarget(client, helper, info, IMAGE);
     const top = target.layers.at(-1)?.dir as string;

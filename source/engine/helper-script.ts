@@ -95,15 +95,18 @@ case "$op" in
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || exit 3
     find . -mindepth 1 -print0 ;;
-  stats)
-    # Every entry below one directory, in the same walk order as "names": one line each,
-    # "<dev> <ino> <nlink> <size> <blocks> <mode hex> <rdev major hex> <rdev minor hex> %N",
-    # where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or NAME or NAME -> TARGET (GNU with
-    # literal quoting). The reader knows each NAME (from "names") and each TARGET's length (a
-    # link's size), so no byte of a name can confuse it; two walks that disagree (the directory
-    # changed in between) are read again.
+  tree)
+    # Everything below one directory from ONE walk: the names ("./rel" + NUL each), an empty name,
+    # then per entry in the same order "<dev> <ino> <nlink> <size> <blocks> <mode hex>
+    # <rdev major hex> <rdev minor hex> %N", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
+    # NAME or NAME -> TARGET (GNU with literal quoting). The reader knows each NAME and each
+    # TARGET's length (a link's size), so no byte of a name can confuse it; an entry that vanished
+    # between the walk and its stat leaves the two out of step, and the reader asks again.
     cd "$R$1" 2>/dev/null || exit 3
-    QUOTING_STYLE=literal find . -mindepth 1 -exec stat -c '%d %i %h %s %b %f %t %T %N' {} + ;;
+    W=$LT_TMP
+    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %N' > "$W/stats"
+    cat "$W/names"; printf '\000'; cat "$W/stats"
+    rm -f "$W/names" "$W/stats" ;;
   head:*)
     # The first N bytes of one file, never more: previews never read a whole huge file.
     n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; exit 2 ;; esac

@@ -56,31 +56,6 @@ function parseStatLine(line: string): RawStat {
   };
 }
 
-/**
- * Reads the `readlinks` op's output: per link "'NAME' -> 'TARGET'\n" (busybox) or
- * "NAME -> TARGET\n" (GNU, literal quoting), in the order asked. NAME is the argument as sent and
- * TARGET's length is the link's size, so the bytes are cut exactly, whatever they hold.
- */
-export function parseLinks(buf: Buffer, links: readonly { arg: string; size: number }[]): string[] {
-  const text = buf.toString('latin1');
-  const out: string[] = [];
-  let pos = 0;
-  for (const { arg, size } of links) {
-    const quoted = `'${arg}' -> '`;
-    const plain = `${arg} -> `;
-    if (text.startsWith(quoted, pos)) {
-      pos += quoted.length;
-      out.push(text.slice(pos, pos + size));
-      pos += size + 2; // "'\n"
-    } else if (text.startsWith(plain, pos)) {
-      pos += plain.length;
-      out.push(text.slice(pos, pos + size));
-      pos += size + 1;
-    } else throw new TornReadError('helper readlinks: malformed reply');
-  }
-  return out;
-}
-
 export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: number; dev: string } {
   let type = TYPES.get(st.mode & S_IFMT) ?? 'file';
   // overlayfs whiteout: a character device 0/0.
@@ -100,19 +75,23 @@ export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: numbe
 export type ListedEntry = LayerEntry & { blocks?: number };
 
 /**
- * Joins the `names` and `stats` ops' replies (see helper-script.ts): exact names, their stats,
- * symlink targets. Names are "./rel" as the walk printed them.
+ * Parses the `tree` op's reply (see helper-script.ts): the names ("./rel", NUL-terminated, then an
+ * empty one), then a stat line per name: exact names, their stats, symlink targets.
  */
-export function parseTree(namesBuf: Buffer, statsBuf: Buffer): ListedEntry[] {
+export function parseTree(buf: Buffer): ListedEntry[] {
+  const text = buf.toString('latin1');
   const names: string[] = [];
-  const all = namesBuf.toString('latin1');
-  let start = 0;
-  for (let nul = all.indexOf('\0'); nul >= 0; nul = all.indexOf('\0', start)) {
-    names.push(all.slice(start, nul));
-    start = nul + 1;
-  }
-  const text = statsBuf.toString('latin1');
   let pos = 0;
+  for (;;) {
+    const nul = text.indexOf('\0', pos);
+    if (nul < 0) throw new TornReadError('helper tree: malformed reply');
+    if (nul === pos) {
+      pos++;
+      break;
+    }
+    names.push(text.slice(pos, nul));
+    pos = nul + 1;
+  }
   const torn = () => new TornReadError('helper tree: the directory changed while listed');
   const entries: ListedEntry[] = new Array(names.length);
   for (let i = 0; i < names.length; i++) {
@@ -147,12 +126,7 @@ export function parseTree(namesBuf: Buffer, statsBuf: Buffer): ListedEntry[] {
 export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
   for (let attempt = 0; ; attempt++) {
     try {
-      // The two walks run side by side on the helper's lanes.
-      const [names, stats] = await Promise.all([
-        helper.run('names', [dir], 600_000),
-        helper.run('stats', [dir], 600_000),
-      ]);
-      return parseTree(names, stats);
+      return parseTree(await helper.run('tree', [dir], 600_000));
     } catch (err) {
       // A writable layer can change between the walks: read it again, a few times at most.
       if (!(err instanceof TornReadError) || attempt >= 2) throw err;

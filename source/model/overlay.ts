@@ -40,8 +40,21 @@ function depth(p: string): number {
   return n;
 }
 
+/** True when every entry's parent directory comes before it (a walk's own order, as find prints it). */
+function parentFirst(entries: readonly LayerEntry[]): boolean {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const slash = e.path.lastIndexOf('/');
+    if (slash > 0 && !seen.has(e.path.slice(0, slash))) return false;
+    seen.add(e.path);
+  }
+  return true;
+}
+
 /** Parents before children, so that an opaque directory or a whiteout acts before what its layer adds. */
-function ordered(entries: readonly LayerEntry[]): LayerEntry[] {
+function ordered(entries: readonly LayerEntry[]): readonly LayerEntry[] {
+  // A directory walk already lists parents first: no need to sort tens of thousands of names.
+  if (parentFirst(entries)) return entries;
   // Depth once per entry, not once per comparison: layers hold tens of thousands of entries.
   const keyed = entries.map((e) => ({ e, d: depth(e.path) }));
   keyed.sort((a, b) => a.d - b.d || (a.e.path < b.e.path ? -1 : a.e.path > b.e.path ? 1 : 0));
