@@ -29,6 +29,8 @@ export function DetailPane(props: {
   width: number;
   height: number;
   theme: Theme;
+  /** Wasted bytes per layer (chain ID), known once an image's files were listed (the files pane). */
+  wasted?: ReadonlyMap<string, { bytes: number; image: string }> | undefined;
 }) {
   const { model, row, theme, width, height } = props;
   const lines: [string, string][] = [];
@@ -48,6 +50,13 @@ export function DetailPane(props: {
         ['images', users.join('; ') || '-'],
         ['containers', containers.map((c) => escapeText(c.name)).join(', ') || '-'],
       );
+      const w = props.wasted?.get(n.chainId);
+      lines.push([
+        'wasted',
+        w
+          ? `${size(w.bytes)} (files later layers of ${escapeText(w.image)} replace or delete)`
+          : 'press f to list the files and count it',
+      ]);
       if (row.imageId) {
         lines.push([
           'if removed',

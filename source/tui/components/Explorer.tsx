@@ -1,5 +1,6 @@
 import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
-import { useMemo, useReducer, useRef } from 'react';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { wastedBytes } from '../../model/overlay.js';
 import { type PrunePlan, planPrune, planSelection } from '../../model/prune-plan.js';
 import type { ScanModel } from '../../model/report.js';
 import type { EngineData } from '../data-context.js';
@@ -66,6 +67,19 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     [files?.searching, files?.query, fm],
   );
   const filesStartRef = useRef(0);
+  // Wasted bytes per layer, learnt from every image listed to its top in the files pane.
+  const [wasted, setWasted] = useState<ReadonlyMap<string, { bytes: number; image: string }>>(new Map());
+  useEffect(() => {
+    const t = files?.target;
+    const listed = files?.listed;
+    if (!t || !listed || t.kind !== 'image' || listed.layers.length !== t.layers.length) return;
+    const per = wastedBytes(listed.layers).perLayer;
+    setWasted((old) => {
+      const next = new Map(old);
+      t.layers.forEach((l, i) => next.set(l.id, { bytes: per[i] ?? 0, image: files?.label ?? t.name }));
+      return next;
+    });
+  }, [files?.target, files?.listed, files?.label]);
   const found = rows.findIndex((r) => r.key === state.cursor);
   const cursor = Math.max(0, found);
   const bodyHeight = Math.max(3, rowsTotal - 3);
@@ -339,6 +353,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
         width={wide ? columns - treeWidth : columns}
         height={wide ? bodyHeight : bodyHeight - treeHeight}
         theme={theme}
+        wasted={wasted}
       />
     );
     body = (

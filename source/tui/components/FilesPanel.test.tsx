@@ -60,26 +60,28 @@ function listed(upTo: number): ListedLayers {
   return { layers: ls, merged, opaqueKnown: true };
 }
 
+// app-a's own chain: the explorer knows its layers by these IDs.
+const chain = sampleModel().graph.imageChains.get(`sha256:${'aaa1'.padEnd(64, '0')}`) ?? [];
 const target: FilesTarget = {
   kind: 'image',
   id: 'sha256:aaa1',
   name: 'shop/app-a:latest',
-  layers: [0, 1, 2].map((i) => ({ id: `sha256:l${i}`, label: `RUN step ${i}`, dir: `/l${i}` })),
+  layers: [0, 1, 2].map((i) => ({ id: chain[i] ?? `l${i}`, label: `RUN step ${i}`, dir: `/l${i}` })),
 };
 
-function app() {
+function app(size = { columns: 120, rows: 30 }) {
   const data = readyData(sampleModel(), {
     filesTarget: async () => target,
     listNames: async () => layers[2]?.map((e) => `./${e.path}`) ?? [],
     listFiles: async (_t, upTo) => listed(upTo),
     readHead: async (path) => (files[path] !== undefined ? Buffer.from(files[path] as string) : undefined),
   });
-  return render(<Explorer data={data} onQuit={() => {}} size={{ columns: 120, rows: 30 }} />);
+  return render(<Explorer data={data} onQuit={() => {}} size={size} />);
 }
 
 /** Lands on app-a by search and opens its files: the top layer's diff. */
-async function openPane() {
-  const r = app();
+async function openPane(size?: { columns: number; rows: number }) {
+  const r = app(size);
   r.stdin.write('/');
   await tick();
   r.stdin.write('appa');
@@ -144,5 +146,16 @@ describe('the files pane (f)', () => {
     expect(s).toMatch(/-port = 80\s/);
     expect(s).toMatch(/\+port = 8080/);
     expect(s).toMatch(/ host = a/);
+  });
+
+  it("shows each layer's wasted bytes in the explorer's details once the image was listed", async () => {
+    const { lastFrame, stdin } = await openPane({ columns: 160, rows: 30 });
+    stdin.write('\u001b');
+    await until(() => (lastFrame() ?? '').includes('LAYER'));
+    // The cursor is on app-a's row; the base layer is the first row.
+    stdin.write('g');
+    await tick();
+    // The base's app.conf (12 B) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
+    expect(lastFrame()).toMatch(/wasted\s+21 B \(files later layers of shop\/app-a:latest/);
   });
 });
