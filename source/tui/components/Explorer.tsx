@@ -76,7 +76,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     const per = wastedBytes(listed.layers).perLayer;
     setWasted((old) => {
       const next = new Map(old);
-      t.layers.forEach((l, i) => next.set(l.id, { bytes: per[i] ?? 0, image: files?.label ?? t.name }));
+      for (const [i, l] of t.layers.entries())
+        next.set(l.id, { bytes: per[i] ?? 0, image: files?.label ?? t.name });
       return next;
     });
   }, [files?.target, files?.listed, files?.label]);
