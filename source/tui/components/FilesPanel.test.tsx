@@ -1,18 +1,10 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { readyData, sampleModel } from '../../../test/support/model.js';
+import { tick, until } from '../../../test/support/wait.js';
 import type { FilesTarget, ListedLayers } from '../../engine/files.js';
 import { applyLayer, type LayerEntry, type MergedEntry } from '../../model/overlay.js';
 import { Explorer } from './Explorer.js';
-
-const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the screen');
-    await tick(20);
-  }
-}
 
 const f = (path: string, size: number, extra: Partial<LayerEntry> = {}): LayerEntry => ({
   path,

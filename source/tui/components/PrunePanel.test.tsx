@@ -1,20 +1,11 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { makeModel, readyData, SAMPLE_IMAGES, WEB } from '../../../test/support/model.js';
+import { tick, until } from '../../../test/support/wait.js';
 import type { RunReport } from '../../engine/prune-run.js';
 import type { PrunePlan } from '../../model/prune-plan.js';
 import type { ScanModel } from '../../model/report.js';
 import { Explorer } from './Explorer.js';
-
-const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
-/** Waits for an asynchronous step of the flow (re-scan, run) without guessing how long it takes. */
-async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for the screen');
-    await tick(20);
-  }
-}
 
 /** The sample engine plus a stopped job on app-b and build cache: things prune takes. */
 function engine(extra: Parameters<typeof makeModel>[1] = []): ScanModel {
