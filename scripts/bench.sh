@@ -8,9 +8,12 @@ export PATH="$here/node_modules/.bin:$PATH"
 # Only a directory this script made is removed whole at the end; a given one is left in place.
 own_dir=""
 export LAYERTOP_TEST_MODE=1   # deleting code may touch only the engines started here
+# Every temporary file of the run (the benchmarks' size caches included) lives here and goes at the end.
+run_tmp=$(mktemp -d /tmp/layertop-bench-tmp.XXXXXX)
+export TMPDIR="$run_tmp"
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-bench.$$; own_dir=1; fi
 engines=(overlay2 containerd)
-trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"' EXIT
+trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; rm -rf "$run_tmp"' EXIT
 bash scripts/engines.sh start "${engines[@]}"
 bash scripts/fixtures.sh assets >/dev/null
 for n in "${engines[@]}"; do
