@@ -48,9 +48,39 @@ export interface FilesModel {
   stack: number;
 }
 
+interface Built {
+  items: FileItem[];
+  wasted: number;
+  stack: number;
+  root: FileNode;
+}
+
+/**
+ * The union, the diff and the directory tree depend only on the listing, the mode and the layer:
+ * kept per listing, so that moving the cursor through 50,000 entries recomputes none of them.
+ */
+const built = new WeakMap<object, Map<string, Built>>();
+const namesKey = {};
+
+function buildOnce(view: FilesView): Built {
+  const owner: object = view.listed ?? view.names ?? namesKey;
+  const key = `${view.mode}:${view.layer ?? ''}`;
+  let byKey = built.get(owner);
+  if (!byKey) {
+    byKey = new Map();
+    built.set(owner, byKey);
+  }
+  let b = byKey.get(key);
+  if (!b) {
+    const v = viewItems(view);
+    b = { ...v, root: buildFileTree(v.items) };
+    byKey.set(key, b);
+  }
+  return b;
+}
+
 export function filesModel(view: FilesView): FilesModel {
-  const { items, wasted, stack } = viewItems(view);
-  const root = buildFileTree(items);
+  const { items, wasted, stack, root } = buildOnce(view);
   return { root, rows: fileRows(root, view.expanded, view.sort, view.filter), items, wasted, stack };
 }
 
