@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EndpointError, resolveEndpoint } from '../../source/engine/endpoint.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 function configWithContext(name: string, host: string, current?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'lt-ctx-'));
+  made.push(dir);
   const digest = createHash('sha256').update(name).digest('hex');
   mkdirSync(join(dir, 'contexts', 'meta', digest), { recursive: true });
   writeFileSync(
