@@ -23,6 +23,8 @@ export interface CliArgs {
   targetPid: number | undefined;
   noHelper: boolean;
   noCache: boolean;
+  /** Walk with the helper's own tools, never the engine host's find. */
+  noHostTools: boolean;
 }
 
 export class UsageError extends Error {
@@ -52,6 +54,8 @@ Options:
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
       --no-helper               do not start the helper: the engine's own figures only
       --no-cache                measure every layer again (ignore the size cache)
+      --no-host-tools           walk layers with the helper's busybox only, not the engine
+                                host's GNU find (slower; the figures are the same)
       --json                    machine-readable output (scan, prune, files)
       --layer N|CHAINID         files: which layer (0 = bottom; negative counts from the top)
       --merged                  files: the merged view (the union of layers 0..N)
@@ -91,6 +95,7 @@ export function parseCli(argv: string[]): CliArgs {
         'target-pid': { type: 'string' },
         'no-helper': { type: 'boolean' },
         'no-cache': { type: 'boolean' },
+        'no-host-tools': { type: 'boolean' },
         json: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         yes: { type: 'boolean', short: 'y' },
@@ -150,5 +155,6 @@ export function parseCli(argv: string[]): CliArgs {
     targetPid,
     noHelper: v['no-helper'] === true,
     noCache: v['no-cache'] === true,
+    noHostTools: v['no-host-tools'] === true,
   };
 }

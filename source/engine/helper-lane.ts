@@ -22,6 +22,8 @@ export class HelperLane {
   private readyReject!: (e: Error) => void;
   readonly ready: Promise<void>;
   alive = true;
+  /** The loop said it is ready: requests may go. */
+  isReady = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -55,6 +57,7 @@ export class HelperLane {
 
   private onReply(reply: HelperReply): void {
     if (reply.id === 0) {
+      this.isReady = true;
       this.readyResolve();
       return;
     }

@@ -13,6 +13,13 @@
 export const HELPER_OPS = String.raw`
 op=$1; shift
 F='%i %h %s %b %f'
+# The engine host's own find, by full path (busybox would run its own applet for a bare name).
+hostfind() {
+  for f in /usr/bin/find /bin/find /usr/local/bin/find; do
+    if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
+  done
+  echo "no find on the engine host" >&2; return 127
+}
 case "$op" in
   ping) echo pong ;;
   procs)
@@ -90,7 +97,68 @@ case "$op" in
     [ $# -gt 0 ] && stat -c "%d $F %Z" "$@"
     : ;;
   list) for d in "$@"; do (cd "$R$d" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -print0); printf '\000\000'; done ;;
-  du) for d in "$@"; do (cd "$R$d" 2>/dev/null && du -sxk . | cut -f1) || echo -; done ;;
+  du)
+    # One du per directory (each its own total, hard links once within it), nothing else forked:
+    # the bench's baseline is this bare loop, so it must not carry overhead of its own.
+    for d in "$@"; do if cd "$R$d" 2>/dev/null; then du -sxk .; else echo -; fi; done ;;
+  gprobe)
+    # Does the engine host's own find have GNU -printf? Then one host process walks a tree and
+    # prints every figure (one lstat per entry), instead of busybox find + stat (two per entry).
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    hostfind / -maxdepth 0 -printf '%d %D %i %n %s %b %y %m\000%P\000%l\000' ;;
+  gmeasure|gmeasure:*)
+    # The measure op on the host's GNU find. Arguments: directories with the content subdirectory
+    # named by the op, then "--", then paths measured whole (directories or files). Per argument
+    # "S <content +|?> <top +|?>" or "W +|?"; "=G"; then ONE walk over every present root, a line
+    # "<depth> <size> <blocks> <type>" per entry, short because a big layer has many: only a
+    # non-directory with more than one link adds " <dev>:<ino>" (to count it once); a directory
+    # named like the content subdirectory adds " C" (the reader honours it at depth 1 of an S root
+    # only, where it is that subdirectory). Depth 0 starts the next root. No names travel.
+    case "$op" in gmeasure) sub= ;; gmeasure:diff) sub=diff ;; gmeasure:fs) sub=fs ;; *) echo "bad sub" >&2; exit 2 ;; esac
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    n=$#; k=S; [ -n "$sub" ] || k=W
+    for d in "$@"; do
+      if [ "$d" = -- ]; then k=W; continue; fi
+      case "$d" in /*) ;; *) echo "not absolute" >&2; exit 2 ;; esac
+      if [ $k = W ]; then
+        if [ -e "$R$d" ]; then echo "W +"; set -- "$@" "$d"; else echo "W ?"; fi
+      else
+        if [ -d "$R$d/$sub" ]; then c=+; else c=?; fi
+        if [ -d "$R$d" ]; then echo "S $c +"; set -- "$@" "$d"; else echo "S $c ?"; fi
+      fi
+    done
+    shift "$n"
+    echo '=G'
+    [ $# -gt 0 ] || exit 0
+    : > "$LT_TMP/e"
+    F='%d %s %b %y'
+    if [ -n "$sub" ]; then
+      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$F C\n" \) -o \( -type d -o -links 1 \) -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+    else
+      hostfind "$@" -xdev \( -type d -o -links 1 \) -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+    fi
+    [ -s "$LT_TMP/e" ] && echo '!'
+    : ;;
+  gtree)
+    # The tree op on the host's GNU find, one walk, one process: per entry
+    # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter>" NUL name NUL link-target NUL.
+    # NUL cannot occur in a name or a target, so every field is cut exactly. Device numbers are not
+    # printable by find: the reader asks for those of device entries (whiteouts) with the rdev op.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    case "$1" in /*) ;; *) exit 2 ;; esac
+    [ -d "$R$1" ] || exit 3
+    hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y\000%P\000%l\000' ;;
+  rdev)
+    # Per run: the number of paths; per path "+" or "-"; "="; per "+" "<major hex> <minor hex>".
+    cd "$R/" || exit 3
+    n=$#; echo "$n"
+    for p in "$@"; do
+      if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
+    done
+    shift "$n"
+    echo =
+    [ $# -gt 0 ] && stat -c '%t %T' "$@"
+    : ;;
   names)
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || exit 3

@@ -20,6 +20,8 @@ export interface HelperOptions {
   dataRoot?: string;
   /** Test hook: skip the --privileged attempt. */
   noPrivileged?: boolean;
+  /** Use the engine host's GNU find where it has one (default); false: the helper's busybox only. */
+  hostTools?: boolean;
   /** Parallel request streams (execs into the helper); default: one per CPU core, 2 to 4. */
   lanes?: number;
   onLog?: (line: string) => void;
@@ -44,6 +46,8 @@ export class HelperSession {
   mode: 'privileged' | 'capabilities' = 'privileged';
   /** dockerd and containerd processes the helper saw on the engine host, with their arguments. */
   processes: { pid: number; comm: string; args: string[] }[] = [];
+  /** The engine host's find has GNU -printf: walks take one host process and one lstat per entry. */
+  hostFind = false;
   private lanes: HelperLane[] = [];
   private container: Dockerode.Container | undefined;
   private closing: Promise<void> | undefined;
@@ -62,7 +66,10 @@ export class HelperSession {
     options.onSession?.(session);
     try {
       await session.launch();
-      await Promise.all([session.locateEngineNamespace(), session.addLanes()]);
+      await Promise.all([
+        session.locateEngineNamespace().then(() => session.probeHostFind()),
+        session.addLanes(),
+      ]);
     } catch (err) {
       await session.close();
       throw err;
@@ -198,6 +205,7 @@ export class HelperSession {
           });
           const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
           await this.waitReady(this.newLane(stream));
+          this.dispatch();
         } catch (err) {
           // One lane is enough to work; more only make it faster.
           this.options.onLog?.(`helper: extra lane unavailable (${(err as Error).message})`);
@@ -215,6 +223,8 @@ export class HelperSession {
       for (const l of [...this.lanes])
         l.lose(new HelperError('the helper session was lost (did the engine stop or restart?)'));
     }
+    // Waiting requests go to the lanes left, or fail with the reason.
+    queueMicrotask(() => this.dispatch());
   }
 
   private mainLane: HelperLane | undefined;
@@ -224,19 +234,53 @@ export class HelperSession {
     return Math.max(1, this.lanes.length);
   }
 
-  /** Sends one request on the least busy lane; resolves with its reply whatever the exit status. */
+  /**
+   * Sends one request; resolves with its reply whatever the exit status. Requests wait in one
+   * queue and go to whichever lane is idle first, so a quick request never sits behind a long
+   * walk while another lane has nothing to do (and its timeout starts when it starts).
+   */
   request(
     op: string,
     args: readonly (string | Buffer)[] = [],
     timeoutMs = 120_000,
     pid = this.hostPid,
   ): Promise<HelperReply> {
-    const lane = [...this.lanes].sort((a, b) => a.load - b.load)[0];
-    if (this.state !== 'ready' || !lane) {
-      const why = this.state === 'lost' ? 'lost (did the engine stop or restart?)' : this.state;
-      return Promise.reject(new HelperError(`the helper session is ${why}`));
+    if (this.state !== 'ready' || !this.lanes.length) return Promise.reject(this.unavailable());
+    return new Promise<HelperReply>((resolve, reject) => {
+      this.queue.push({ op, args, timeoutMs, pid, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private queue: {
+    op: string;
+    args: readonly (string | Buffer)[];
+    timeoutMs: number;
+    pid: number;
+    resolve: (r: HelperReply) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+
+  private unavailable(): HelperError {
+    const why = this.state === 'lost' ? 'lost (did the engine stop or restart?)' : this.state;
+    return new HelperError(`the helper session is ${why}`);
+  }
+
+  private dispatch(): void {
+    if (this.state !== 'ready' || !this.lanes.length) {
+      for (const job of this.queue.splice(0)) job.reject(this.unavailable());
+      return;
     }
-    return lane.request(op, args, timeoutMs, pid);
+    for (const lane of this.lanes) {
+      if (!this.queue.length) return;
+      if (lane.load > 0 || !lane.alive || !lane.isReady) continue;
+      const job = this.queue.shift();
+      if (!job) return;
+      lane
+        .request(job.op, job.args, job.timeoutMs, job.pid)
+        .then(job.resolve, job.reject)
+        .finally(() => this.dispatch());
+    }
   }
 
   /** Like request(), but a non-zero exit status becomes an error carrying the helper's stderr. */
@@ -287,6 +331,14 @@ export class HelperSession {
     );
   }
 
+  /** Probed once: GNU find on the engine host (Debian, most Linux servers); busybox hosts say no. */
+  private async probeHostFind(): Promise<void> {
+    if (this.options.hostTools === false || !this.hostPid) return;
+    const r = await this.request('gprobe', [], 20_000);
+    this.hostFind = r.status === 0 && /^0 \d+ \d+ \d+ \d+ \d+ d \d+\0\0\0$/.test(r.stdout.toString('latin1'));
+    this.options.onLog?.(`helper: host find ${this.hostFind ? 'has' : 'lacks'} -printf`);
+  }
+
   private async checkRoot(): Promise<void> {
     const dataRoot = this.options.dataRoot;
     if (!dataRoot) return;
@@ -297,6 +349,7 @@ export class HelperSession {
   private async removeContainer(): Promise<void> {
     const c = this.container;
     this.container = undefined;
+    for (const job of this.queue.splice(0)) job.reject(new HelperError('the helper session was closed'));
     for (const l of this.lanes) l.close();
     this.lanes = [];
     this.mainLane = undefined;

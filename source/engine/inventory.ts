@@ -52,7 +52,12 @@ export async function getInfo(client: EngineClient): Promise<ApiInfo> {
  * Everything the engine's API says about images, containers, volumes, networks and build cache.
  * /system/df is the list Docker itself sizes, so layertop sizes the same set.
  */
-export async function readInventory(client: EngineClient, info?: ApiInfo): Promise<Inventory> {
+export async function readInventory(
+  client: EngineClient,
+  info?: ApiInfo,
+  /** An image's layer list when already known (an image ID names its config: it never changes). */
+  knownLayers?: (imageId: string) => string[] | undefined,
+): Promise<Inventory> {
   const { docker } = client;
   try {
     const [inf, df, networks] = await Promise.all([
@@ -61,7 +66,9 @@ export async function readInventory(client: EngineClient, info?: ApiInfo): Promi
       docker.listNetworks() as Promise<ApiNetwork[]>,
     ]);
     const images = (df.Images ?? []).map((img) => ({ ...img, Containers: img.Containers }));
-    const inspected = await mapLimit(images, 8, async (img) => {
+    const inspected = await mapLimit(images, 8, async (img): Promise<ApiImageInspect | undefined> => {
+      const layers = knownLayers?.(img.Id);
+      if (layers) return { Id: img.Id, RootFS: { Type: 'layers', Layers: layers } };
       try {
         return (await docker.getImage(img.Id).inspect()) as ApiImageInspect;
       } catch (err) {

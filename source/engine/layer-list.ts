@@ -122,10 +122,104 @@ export function parseTree(buf: Buffer): ListedEntry[] {
   return entries;
 }
 
+// GNU find's type letters (%y).
+const LETTERS = new Map<string, number>([
+  ['f', 0o100000],
+  ['d', 0o040000],
+  ['l', 0o120000],
+  ['c', 0o020000],
+  ['b', 0o060000],
+  ['p', 0o010000],
+  ['s', 0o140000],
+]);
+
+/**
+ * Parses the `gtree` op's reply (the host's GNU find, see helper-script.ts): per entry
+ * "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type>" NUL name NUL target NUL. Device
+ * entries come back with rdev unknown (-1): the caller asks for those.
+ */
+export function parseGnuTree(buf: Buffer): ListedEntry[] {
+  const text = buf.toString('latin1');
+  const out: ListedEntry[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const a = text.indexOf('\0', pos);
+    const b = a < 0 ? -1 : text.indexOf('\0', a + 1);
+    const c = b < 0 ? -1 : text.indexOf('\0', b + 1);
+    if (c < 0) throw new TornReadError('helper tree: malformed reply');
+    const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', perm = '0', letter = ''] = text
+      .slice(pos, a)
+      .split(' ');
+    const typeBits = LETTERS.get(letter);
+    if (typeBits === undefined) throw new TornReadError('helper tree: malformed reply');
+    const entry = entryOf(text.slice(a + 1, b), {
+      dev,
+      ino: Number(ino),
+      nlink: Number(nlink),
+      size: Number(size),
+      blocks: Number(blocks),
+      mode: typeBits | Number.parseInt(perm, 8),
+      rdevMajor: -1,
+      rdevMinor: -1,
+    });
+    if (entry.type === 'symlink') entry.linkTarget = text.slice(b + 1, c);
+    out.push(entry);
+    pos = c + 1;
+  }
+  return out;
+}
+
+/** Parses the `rdev` op's reply: "<major hex> <minor hex>" per path, undefined where it is gone. */
+export function parseRdev(buf: Buffer, count: number): ([number, number] | undefined)[] {
+  const out: ([number, number] | undefined)[] = [];
+  const lines = buf.toString('latin1').split('\n');
+  let i = 0;
+  while (out.length < count && i < lines.length) {
+    const n = Number(lines[i++]);
+    if (!Number.isInteger(n) || n <= 0) break;
+    const flags = lines.slice(i, i + n);
+    i += n;
+    if (lines[i++] !== '=') throw new TornReadError('helper rdev: malformed reply');
+    for (const f of flags) {
+      if (f !== '+') {
+        out.push(undefined);
+        continue;
+      }
+      const [maj = '', min = ''] = (lines[i++] ?? '').split(' ');
+      const pair: [number, number] = [Number.parseInt(maj, 16), Number.parseInt(min, 16)];
+      if (!pair.every(Number.isInteger)) throw new TornReadError('helper rdev: malformed reply');
+      out.push(pair);
+    }
+  }
+  if (out.length !== count) throw new TornReadError('helper rdev: the directory changed while listed');
+  return out;
+}
+
+async function listWithHostFind(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
+  const r = await helper.request('gtree', [dir], 600_000);
+  // find reports entries that vanish mid-walk (a running container's layer): read it again.
+  if (r.status !== 0)
+    throw new TornReadError(`helper tree: ${r.stderr.toString('utf8').trim().split('\n')[0]}`);
+  const entries = parseGnuTree(r.stdout);
+  const devices = entries.filter((e) => e.type === 'char' || e.type === 'block');
+  if (devices.length) {
+    const paths = devices.map((e) => Buffer.from(`${dir}/${e.path}`, 'latin1'));
+    const rdevs = parseRdev(await helper.run('rdev', paths), paths.length);
+    devices.forEach((e, i) => {
+      const rd = rdevs[i];
+      if (!rd) throw new TornReadError('helper tree: the directory changed while listed');
+      // overlayfs whiteout: a character device 0/0.
+      if (e.type === 'char' && rd[0] === 0 && rd[1] === 0) e.type = 'whiteout';
+    });
+  }
+  return entries;
+}
+
 /** Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). */
 export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
   for (let attempt = 0; ; attempt++) {
     try {
+      if (helper.hostFind) return await listWithHostFind(helper, dir);
       return parseTree(await helper.run('tree', [dir], 600_000));
     } catch (err) {
       // A writable layer can change between the walks: read it again, a few times at most.

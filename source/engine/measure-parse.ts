@@ -107,3 +107,104 @@ export function parseMeasure(output: string, count: number, split: boolean): Dir
   if (split) for (const a of accs) if (a.m.entries === 0 && !a.m.missing) a.m.missing = true;
   return accs.map((a) => a.m);
 }
+
+/**
+ * Parses the `gmeasure` output (the host's GNU find, see helper-script.ts): per requested path
+ * "S <content> <top>" (a layer directory with a content subdirectory) or "W <present>" (measured
+ * whole), "=G", then one line per entry "<depth> <size> <blocks> <type>[ <dev>:<ino>| C]".
+ * Depth 0 starts the next present root; in an S root the depth-1 directory flagged C is the
+ * content subdirectory, and everything below it until the next entry of depth <= 1 is content.
+ * A W root is content through and through (Docker bytes and disk bytes). A big layer has tens of
+ * thousands of lines: they are read by char codes, without splitting.
+ */
+export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
+  const ms: DirMeasure[] = Array.from({ length: count }, () => ({
+    apparentBytes: 0,
+    diskBytes: 0,
+    contentDiskBytes: 0,
+    entries: 0,
+    missing: false,
+    partial: false,
+  }));
+  const split: boolean[] = [];
+  const walked: number[] = [];
+  let pos = 0;
+  for (;;) {
+    const nl = output.indexOf('\n', pos);
+    const line = output.slice(pos, nl < 0 ? output.length : nl);
+    pos = nl < 0 ? output.length : nl + 1;
+    if (line === '=G' || nl < 0) break;
+    const [kind, a, b] = line.split(' ');
+    if (kind !== 'S' && kind !== 'W') continue;
+    const i = split.length;
+    split.push(kind === 'S');
+    if (a !== '+' && ms[i]) ms[i].missing = true;
+    if ((kind === 'S' ? b : a) === '+') walked.push(i);
+  }
+  let current = -1;
+  let m: DirMeasure | undefined;
+  let isSplit = false;
+  let inContent = false;
+  let seenDisk = new Set<string>();
+  let seenApparent = new Set<string>();
+  const len = output.length;
+  // Reads a decimal number at pos; -1 when there is none.
+  const num = (): number => {
+    let n = 0;
+    const start = pos;
+    for (let c = output.charCodeAt(pos); c >= 48 && c <= 57; c = output.charCodeAt(++pos))
+      n = n * 10 + (c - 48);
+    return pos > start ? n : -1;
+  };
+  while (pos < len) {
+    if (output.charCodeAt(pos) === 0x21 /* ! */) {
+      for (const x of ms) x.partial = true;
+      pos = output.indexOf('\n', pos) + 1 || len;
+      continue;
+    }
+    const depth = num();
+    const ok1 = output.charCodeAt(pos++) === 0x20;
+    const size = num();
+    const ok2 = output.charCodeAt(pos++) === 0x20;
+    const blocks = num();
+    const ok3 = output.charCodeAt(pos++) === 0x20;
+    const type = output.charCodeAt(pos++);
+    let end = output.indexOf('\n', pos);
+    if (end < 0) end = len;
+    const rest = output.slice(pos, end);
+    pos = end + 1;
+    if (depth === 0) {
+      current++;
+      const i = walked[current] ?? -1;
+      m = ms[i];
+      isSplit = split[i] ?? false;
+      inContent = !isSplit;
+      seenDisk = new Set();
+      seenApparent = new Set();
+    }
+    if (!m) continue;
+    if (depth < 0 || size < 0 || blocks < 0 || !ok1 || !ok2 || !ok3) {
+      m.partial = true;
+      continue;
+    }
+    const isDir = type === 0x64; /* d */
+    if (depth === 1 && isSplit) inContent = isDir && rest === ' C';
+    m.entries++;
+    // Only names with more than one link carry an identity: the sets stay small on big layers.
+    const key = !isDir && rest.startsWith(' ') && rest !== ' C' ? rest.slice(1) : '';
+    if (!key || !seenDisk.has(key)) {
+      if (key) seenDisk.add(key);
+      m.diskBytes += blocks * 512;
+      if (inContent) m.contentDiskBytes += blocks * 512;
+    }
+    if (inContent && !isDir && (!key || !seenApparent.has(key))) {
+      if (key) seenApparent.add(key);
+      m.apparentBytes += size;
+    }
+  }
+  // A top directory whose content subdirectory is missing is not a layer directory at all.
+  ms.forEach((x, i) => {
+    if (split[i] && x.entries === 0) x.missing = true;
+  });
+  return ms;
+}

@@ -1,5 +1,5 @@
 import type { HelperSession } from './helper-session.js';
-import { type DirMeasure, parseMeasure } from './measure-parse.js';
+import { type DirMeasure, parseGnuMeasure, parseMeasure } from './measure-parse.js';
 import { SizeCache } from './size-cache.js';
 
 export interface MeasureTarget {
@@ -9,6 +9,8 @@ export interface MeasureTarget {
   /** Set for immutable directories (image layers, committed snapshots): their sizes are cached
    *  under this key (a chainID, or a containerd snapshot key). */
   cacheKey?: string | undefined;
+  /** Expected walk work (about one per entry), to spread big walks over the helper's lanes. */
+  estimate?: number | undefined;
 }
 
 export interface MeasureProgress {
@@ -45,30 +47,17 @@ export async function measureDirs(
   }
   const total = targets.length;
   options.onProgress?.({ done: out.size, total, bytes });
-  const groups = new Map<string, MeasureTarget[]>();
-  for (const t of todo) {
-    const op = t.sub ? `measure:${t.sub}` : 'measure';
-    const list = groups.get(op) ?? [];
-    list.push(t);
-    groups.set(op, list);
-  }
-  // Batches go to a pool of workers, one per helper lane, so that walks use every core.
-  const batches: { op: string; list: MeasureTarget[] }[] = [];
-  const lanes = helper.parallelism;
-  for (const [op, list] of groups) {
-    const per = options.batchSize ?? Math.max(1, Math.min(32, Math.ceil(list.length / (lanes * 2))));
-    for (let i = 0; i < list.length; i += per) batches.push({ op, list: list.slice(i, i + per) });
-  }
+  const batches = helper.hostFind
+    ? hostFindBatches(todo, helper.parallelism, options.batchSize)
+    : busyboxBatches(todo, helper.parallelism, options.batchSize);
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
-      const { op, list: chunk } = batches[next++] as { op: string; list: MeasureTarget[] };
-      const stdout = await helper.run(
-        op,
-        chunk.map((t) => t.dir),
-        600_000,
-      );
-      const parsed = parseMeasure(stdout.toString('latin1'), chunk.length, op !== 'measure');
+      const { op, list: chunk, args } = batches[next++] as Batch;
+      const text = (await helper.run(op, args, 600_000)).toString('latin1');
+      const parsed = op.startsWith('gmeasure')
+        ? parseGnuMeasure(text, chunk.length)
+        : parseMeasure(text, chunk.length, op.includes(':'));
       chunk.forEach((t, j) => {
         const m = parsed[j] ?? {
           apparentBytes: 0,
@@ -91,6 +80,79 @@ export async function measureDirs(
       options.onProgress?.({ done: out.size, total, bytes });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(lanes, batches.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(helper.parallelism, batches.length) }, worker));
   return out;
+}
+
+interface Batch {
+  op: string;
+  list: MeasureTarget[];
+  args: string[];
+  cost: number;
+}
+
+const UNKNOWN_WORK = 100;
+const work = (t: MeasureTarget) => (t.estimate ?? UNKNOWN_WORK) + 20;
+
+/**
+ * Longest first, each into the lightest of a few batches (lanes × 2, pulled by the lanes as they
+ * free up): one huge layer does not hold back a lane that also queues many small walks.
+ */
+function spread(todo: readonly MeasureTarget[], bins: number): MeasureTarget[][] {
+  const out = Array.from({ length: Math.max(1, Math.min(bins, todo.length)) }, () => ({
+    list: [] as MeasureTarget[],
+    cost: 0,
+  }));
+  for (const t of [...todo].sort((a, b) => work(b) - work(a))) {
+    const bin = out.reduce((x, y) => (y.cost < x.cost ? y : x));
+    bin.list.push(t);
+    bin.cost += work(t);
+  }
+  return out
+    .filter((b) => b.list.length)
+    .sort((a, b) => b.cost - a.cost)
+    .map((b) => b.list);
+}
+
+/** Host GNU find: one process per batch whatever it holds, so batches mix layers and whole paths. */
+function hostFindBatches(todo: readonly MeasureTarget[], lanes: number, batchSize?: number): Batch[] {
+  const bins = batchSize ? Math.ceil(todo.length / batchSize) : lanes * 2;
+  const out: Batch[] = [];
+  for (const bin of spread(todo, bins)) {
+    const subs = [...new Set(bin.filter((t) => t.sub).map((t) => t.sub as string))];
+    const whole = bin.filter((t) => !t.sub);
+    if (!subs.length) subs.push('');
+    subs.forEach((sub, i) => {
+      const split = bin.filter((t) => t.sub === sub && sub);
+      const list = i === 0 ? [...split, ...whole] : split;
+      const args = [
+        ...split.map((t) => t.dir),
+        ...(i === 0 && whole.length ? ['--', ...whole.map((t) => t.dir)] : []),
+      ];
+      if (list.length)
+        out.push({
+          op: sub ? `gmeasure:${sub}` : 'gmeasure',
+          list,
+          args,
+          cost: list.reduce((a, t) => a + work(t), 0),
+        });
+    });
+  }
+  return out;
+}
+
+/** busybox find + stat: one op per content subdirectory kind, as before. */
+function busyboxBatches(todo: readonly MeasureTarget[], lanes: number, batchSize?: number): Batch[] {
+  const groups = new Map<string, MeasureTarget[]>();
+  for (const t of todo) {
+    const op = t.sub ? `measure:${t.sub}` : 'measure';
+    groups.set(op, [...(groups.get(op) ?? []), t]);
+  }
+  const out: Batch[] = [];
+  for (const [op, list] of groups) {
+    const bins = batchSize ? Math.ceil(list.length / batchSize) : lanes * 2;
+    for (const bin of spread(list, bins))
+      out.push({ op, list: bin, args: bin.map((t) => t.dir), cost: bin.reduce((a, t) => a + work(t), 0) });
+  }
+  return out.sort((a, b) => b.cost - a.cost);
 }

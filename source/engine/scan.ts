@@ -22,7 +22,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure
 import type { DirMeasure } from './measure-parse.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
-import { overlay2Layout } from './storage-overlay2.js';
+import { overlay2Layout, overlay2Prefetch } from './storage-overlay2.js';
 
 export function storageKind(info: ApiInfo): StorageKind {
   const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
@@ -126,22 +126,44 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
   return buildScanModel(inputs);
 }
 
-/** The full scan: API inventory, storage layout through the helper, and measured sizes. */
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isCommands = (v: unknown): v is (string | null)[] =>
+  Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/**
+ * The full scan: API inventory, storage layout through the helper, and measured sizes.
+ *
+ * With a size cache, everything that cannot change is remembered across runs: image layers'
+ * sizes, an image's layer list, build commands and config file size (an image ID is its config's
+ * digest), a layer's directory. A warm scan then asks the engine's API what exists now and walks
+ * only what can change (writable layers, container and volume directories, metadata).
+ */
 export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
   const info = options.info ?? (await getInfo(client));
-  const inv = await readInventory(client, info);
-  const inputs = baseInputs(client, inv);
   const helper = options.helper;
+  const cache = helper ? options.cache : undefined;
+  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
+  const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
+  const kind = storageKind(info);
+  // Reads that need nothing from the API start at once, beside it.
+  const prefetch = helper && kind === 'overlay2' ? overlay2Prefetch(helper, info.DockerRootDir) : undefined;
+  const inv = await readInventory(client, info, (id) => cache?.fact(factKey('layers', id), isStrings));
+  for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
+  const inputs = baseInputs(client, inv);
   if (!helper) return buildScanModel(inputs);
 
-  const kind = storageKind(info);
   const allChains = new Set<string>();
   for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
   let layout: StorageLayout;
   if (kind === 'overlay2') {
-    layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds);
+    layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds, {
+      prefetch,
+      cache,
+      engineId,
+    });
   } else {
     const { containerdLayout } = await import('./storage-containerd.js');
     const cl = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images);
@@ -178,24 +200,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     }
   }
 
-  // Build commands from the image configs (exact), read through the helper in one request.
-  const configPaths = inputs.images.map((i) => layout.imageConfigPath(i.id));
-  const configs = parseRead(await helper.run('read', configPaths), configPaths.length);
-  inputs.images.forEach((img, i) => {
-    const raw = configs[i];
-    if (!raw) return;
-    try {
-      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
-      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
-    } catch {
-      // unreadable config: leave the commands unknown
-    }
-  });
-
   inputs.buildCacheLayers = layout.buildCacheLayers;
   const targets: MeasureTarget[] = [];
   for (const [chainId, l] of layout.layers)
-    targets.push({ dir: l.path, sub: layout.contentSub, cacheKey: chainId });
+    targets.push({ dir: l.path, sub: layout.contentSub, cacheKey: chainId, estimate: l.work });
   for (const c of inputs.containers) {
     const paths = layout.containers.get(c.id);
     if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
@@ -214,20 +222,19 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id) });
   }
 
-  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
-  const measured = await measureDirs(helper, targets, {
-    cache: options.cache,
-    engineId,
-    onProgress: options.onProgress,
-  });
-  options.cache?.save();
+  // The walks, the build commands and the image config files' sizes go side by side.
+  const [measured, , configBytes] = await Promise.all([
+    measureDirs(helper, targets, { cache, engineId, onProgress: options.onProgress }),
+    readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id)),
+    meta
+      ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))
+      : undefined,
+  ]);
+  cache?.save();
   inputs.measuredDirs = targets.map((t) => t.dir);
   if (meta) {
-    const files = inputs.images.map((img) => meta.imageFile(img.id));
-    const stats = parseStat(await helper.run('stat', files), files.length);
     inputs.images.forEach((img, i) => {
-      const st = stats[i];
-      img.metaDiskBytes = (st ? st.blocks * 512 : 0) + (measured.get(meta.imageDir(img.id))?.diskBytes ?? 0);
+      img.metaDiskBytes = (configBytes?.[i] ?? 0) + (measured.get(meta.imageDir(img.id))?.diskBytes ?? 0);
     });
   }
   const disk = (dir: string | undefined): number | undefined =>
@@ -267,4 +274,66 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
   inputs.buildCache.freedDiskBytes = cacheDirs;
   return buildScanModel(inputs);
+}
+
+/** Build commands from the image configs (exact), read through the helper in one request. */
+async function readCommands(
+  helper: HelperSession,
+  images: ImageInput[],
+  layout: StorageLayout,
+  cache: SizeCache | undefined,
+  key: (imageId: string) => string,
+): Promise<void> {
+  const todo: ImageInput[] = [];
+  for (const img of images) {
+    const known = cache?.fact(key(img.id), isCommands);
+    if (known && known.length === img.diffIds.length) img.layerCommands = known.map((c) => c ?? undefined);
+    else todo.push(img);
+  }
+  if (!todo.length) return;
+  const paths = todo.map((i) => layout.imageConfigPath(i.id));
+  const configs = parseRead(await helper.run('read', paths), paths.length);
+  todo.forEach((img, i) => {
+    const raw = configs[i];
+    if (!raw) return;
+    try {
+      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
+      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
+      cache?.setFact(
+        key(img.id),
+        img.layerCommands.map((c) => c ?? null),
+      );
+    } catch {
+      // unreadable config: leave the commands unknown
+    }
+  });
+}
+
+/** Disk bytes of each image's config file in the image store (immutable: remembered). */
+async function configFileBytes(
+  helper: HelperSession,
+  images: ImageInput[],
+  file: (imageId: string) => string,
+  cache: SizeCache | undefined,
+  key: (imageId: string) => string,
+): Promise<number[]> {
+  const out = images.map((img) => cache?.fact(key(img.id), isNumber));
+  const todo = images.filter((_, i) => out[i] === undefined);
+  if (todo.length) {
+    const stats = parseStat(
+      await helper.run(
+        'stat',
+        todo.map((img) => file(img.id)),
+      ),
+      todo.length,
+    );
+    todo.forEach((img, k) => {
+      const st = stats[k];
+      if (!st) return;
+      const bytes = st.blocks * 512;
+      out[images.indexOf(img)] = bytes;
+      cache?.setFact(key(img.id), bytes);
+    });
+  }
+  return out.map((b) => b ?? 0);
 }

@@ -10,6 +10,7 @@ export interface SessionOptions {
   helperImage?: string | undefined;
   targetPid?: number | undefined;
   noHelper?: boolean | undefined;
+  noHostTools?: boolean | undefined;
   onLog?: ((line: string) => void) | undefined;
   onSession?: ((session: HelperSession) => void) | undefined;
 }
@@ -42,6 +43,7 @@ export async function startHelper(
     ...(options.helperImage ? { image: options.helperImage } : {}),
     ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
     dataRoot: info.DockerRootDir,
+    ...(options.noHostTools ? { hostTools: false } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onSession ? { onSession: options.onSession } : {}),
   });

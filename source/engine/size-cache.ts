@@ -16,6 +16,8 @@ export interface CachedSize {
  */
 export class SizeCache {
   private entries: Record<string, CachedSize> = {};
+  /** Other immutable facts (an image's layer list and build commands, a layer's directory). */
+  private facts: Record<string, unknown> = {};
   private dirty = false;
 
   constructor(readonly file: string | undefined) {
@@ -24,8 +26,10 @@ export class SizeCache {
       const data = JSON.parse(readFileSync(file, 'utf8')) as {
         version?: number;
         entries?: Record<string, CachedSize>;
+        facts?: Record<string, unknown>;
       };
       if (data.version === 1 && data.entries) this.entries = data.entries;
+      if (data.version === 1 && data.facts) this.facts = data.facts;
     } catch {
       // no cache yet, or unreadable: start empty
     }
@@ -51,12 +55,24 @@ export class SizeCache {
     this.dirty = true;
   }
 
+  /** A fact remembered under `key`, if `valid` accepts its shape (a file from another version may not). */
+  fact<T>(key: string, valid: (v: unknown) => v is T): T | undefined {
+    const v = this.facts[key];
+    return v !== undefined && valid(v) ? v : undefined;
+  }
+
+  setFact(key: string, value: unknown): void {
+    if (JSON.stringify(this.facts[key]) === JSON.stringify(value)) return;
+    this.facts[key] = value;
+    this.dirty = true;
+  }
+
   save(): void {
     if (!this.file || !this.dirty) return;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries }));
+      writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries, facts: this.facts }));
       renameSync(tmp, this.file);
       this.dirty = false;
     } catch {

@@ -57,7 +57,14 @@ async function stamp(helper: HelperSession, path: string): Promise<string | unde
 export async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
   const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
   boltMemo.set(helper, memo);
-  const before = await stamp(helper, path).catch(() => undefined);
+  let before: string | undefined;
+  try {
+    before = await stamp(helper, path);
+    // No such file (no BuildKit state yet, say): nothing to wait for.
+    if (before === undefined) throw new BoltFormatError(`${path} does not exist`);
+  } catch (err) {
+    if (!(err instanceof TornReadError)) throw err;
+  }
   const hit = memo.get(path);
   if (before && hit?.stamp === before) return hit.db;
   let last: Error | undefined;

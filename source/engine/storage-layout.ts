@@ -5,7 +5,7 @@ export interface StorageLayout {
   kind: 'overlay2' | 'containerd';
   dataRoot: string;
   /** chainID → layer directory and the engine's own byte count for it. */
-  layers: Map<string, { path: string; size: number | undefined }>;
+  layers: Map<string, { path: string; size: number | undefined; work?: number }>;
   /** container ID → writable and init layer directories. */
   containers: Map<string, { path?: string | undefined; initPath?: string | undefined }>;
   /** Directories that only build cache (or nothing) holds: they go with `docker builder prune`. */

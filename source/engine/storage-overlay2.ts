@@ -1,59 +1,139 @@
 import { BoltFormatError } from './bbolt.js';
 import { parseList, parseRead, parseStat } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
+import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = (id: string) => id.replace(/^sha256:/, '');
+
+/** What the overlay2 layout reads that does not depend on the API inventory: started first. */
+export interface Overlay2Prefetch {
+  listing: Promise<Buffer>;
+  buildCacheLayers: Promise<Set<string>>;
+}
+
+export function overlay2Prefetch(helper: HelperSession, dataRoot: string): Overlay2Prefetch {
+  const listing = helper.run('list', [`${dataRoot}/overlay2`]);
+  const buildCacheLayers = buildKitLayers(helper, dataRoot);
+  // Awaited later; a failure surfaces there, not as an unhandled rejection.
+  listing.catch(() => {});
+  buildCacheLayers.catch(() => {});
+  return { listing, buildCacheLayers };
+}
+
+interface LayerFact {
+  cacheId: string;
+  size: number | null;
+  work: number | null;
+}
+const isLayerFact = (v: unknown): v is LayerFact =>
+  typeof v === 'object' && v !== null && typeof (v as LayerFact).cacheId === 'string';
+interface MountFact {
+  mount: string | null;
+  init: string | null;
+}
+const isMountFact = (v: unknown): v is MountFact => typeof v === 'object' && v !== null && 'mount' in v;
+
+// A layer's tar-split (its tar headers) grows with its entries: about this many bytes per entry.
+const TAR_SPLIT_BYTES_PER_ENTRY = 20;
 
 /**
  * The overlay2 graph driver: the layer store in DockerRootDir/image/overlay2/layerdb maps each
  * chainID to a cache-id, the directory name under DockerRootDir/overlay2; containers' writable and
  * init layers are under layerdb/mounts/<id>. Anything else under overlay2/ (BuildKit's snapshots,
  * leftovers) is held by no image or container.
+ *
+ * A chainID's cache-id and a container's mount-ids never change while they exist; remembered
+ * (with `cache`), they are trusted only while their directory is still listed under overlay2/
+ * (a layer removed and pulled again gets a new directory, so a stale answer cannot survive).
  */
 export async function overlay2Layout(
   helper: HelperSession,
   dataRoot: string,
   chainIds: readonly string[],
   containerIds: readonly string[],
+  options: { prefetch?: Overlay2Prefetch; cache?: SizeCache | undefined; engineId?: string } = {},
 ): Promise<StorageLayout> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
+  const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
+  const entries = parseList(await prefetch.listing)[0] ?? [];
+  // Entries come as "./<name>", relative to the listed directory.
+  const names = entries.map((e) => e.toString('utf8').replace(/^\.\//, ''));
+  const listed = new Set(names);
+  const { cache, engineId = '' } = options;
+  const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
+  const mountKey = (id: string) => `${engineId}|overlay2-mounts|${id}`;
+
+  const known = new Map<string, LayerFact>();
+  for (const c of chainIds) {
+    const f = cache?.fact(layerKey(c), isLayerFact);
+    if (f && listed.has(f.cacheId)) known.set(c, f);
+  }
+  const knownMounts = new Map<string, MountFact>();
+  for (const id of containerIds) {
+    const f = cache?.fact(mountKey(id), isMountFact);
+    if (f && [f.mount, f.init].every((d) => d === null || listed.has(d))) knownMounts.set(id, f);
+  }
+  const newChains = chainIds.filter((c) => !known.has(c));
+  const newContainers = containerIds.filter((id) => !knownMounts.has(id));
   const files: string[] = [];
-  for (const c of chainIds)
+  for (const c of newChains)
     files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
-  for (const id of containerIds)
+  for (const id of newContainers)
     files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
-  const [readOut, listOut, buildCacheLayers] = await Promise.all([
+  const tarSplits = newChains.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`);
+  const [readOut, splitOut] = await Promise.all([
     files.length ? helper.run('read', files) : Promise.resolve(Buffer.alloc(0)),
-    helper.run('list', [`${dataRoot}/overlay2`]),
-    buildKitLayers(helper, dataRoot),
+    tarSplits.length ? helper.run('stat', tarSplits) : Promise.resolve(Buffer.alloc(0)),
   ]);
   const contents = parseRead(readOut, files.length).map((b) => b?.toString('utf8').trim());
-  const layers: StorageLayout['layers'] = new Map();
-  const used = new Set<string>(['l']);
-  chainIds.forEach((c, i) => {
+  const splitStats = tarSplits.length ? parseStat(splitOut, tarSplits.length) : [];
+  newChains.forEach((c, i) => {
     const cacheId = contents[2 * i];
     const size = contents[2 * i + 1];
     if (!cacheId) return;
-    used.add(cacheId);
-    layers.set(c, { path: `${dataRoot}/overlay2/${cacheId}`, size: size ? Number(size) : undefined });
+    const st = splitStats[i];
+    const fact: LayerFact = {
+      cacheId,
+      size: size ? Number(size) : null,
+      work: st ? Math.ceil(st.size / TAR_SPLIT_BYTES_PER_ENTRY) : null,
+    };
+    known.set(c, fact);
+    cache?.setFact(layerKey(c), fact);
   });
-  const containers: StorageLayout['containers'] = new Map();
-  const base = 2 * chainIds.length;
-  containerIds.forEach((id, i) => {
-    const mount = contents[base + 2 * i];
-    const init = contents[base + 2 * i + 1];
-    if (mount) used.add(mount);
-    if (init) used.add(init);
-    containers.set(id, {
-      path: mount ? `${dataRoot}/overlay2/${mount}` : undefined,
-      initPath: init ? `${dataRoot}/overlay2/${init}` : undefined,
+  const base = 2 * newChains.length;
+  newContainers.forEach((id, i) => {
+    const fact: MountFact = {
+      mount: contents[base + 2 * i] || null,
+      init: contents[base + 2 * i + 1] || null,
+    };
+    knownMounts.set(id, fact);
+    if (fact.mount) cache?.setFact(mountKey(id), fact);
+  });
+
+  const layers: StorageLayout['layers'] = new Map();
+  const used = new Set<string>(['l']);
+  for (const c of chainIds) {
+    const f = known.get(c);
+    if (!f) continue;
+    used.add(f.cacheId);
+    layers.set(c, {
+      path: `${dataRoot}/overlay2/${f.cacheId}`,
+      size: f.size ?? undefined,
+      ...(f.work !== null ? { work: f.work } : {}),
     });
-  });
-  const entries = parseList(listOut)[0] ?? [];
-  // Entries come as "./<name>", relative to the listed directory.
-  const buildCacheDirs = entries
-    .map((e) => e.toString('utf8').replace(/^\.\//, ''))
+  }
+  const containers: StorageLayout['containers'] = new Map();
+  for (const id of containerIds) {
+    const f = knownMounts.get(id);
+    if (f?.mount) used.add(f.mount);
+    if (f?.init) used.add(f.init);
+    containers.set(id, {
+      path: f?.mount ? `${dataRoot}/overlay2/${f.mount}` : undefined,
+      initPath: f?.init ? `${dataRoot}/overlay2/${f.init}` : undefined,
+    });
+  }
+  const buildCacheDirs = names
     .filter((name) => !used.has(name))
     .map((name) => `${dataRoot}/overlay2/${name}`);
   return {
@@ -71,7 +151,7 @@ export async function overlay2Layout(
       containerDir: (id) => `${layerdb}/mounts/${id}`,
     },
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
-    buildCacheLayers,
+    buildCacheLayers: await prefetch.buildCacheLayers,
   };
 }
 
@@ -83,8 +163,6 @@ export async function overlay2Layout(
 async function buildKitLayers(helper: HelperSession, dataRoot: string): Promise<Set<string>> {
   const held = new Set<string>();
   const path = `${dataRoot}/buildkit/snapshots.db`;
-  const [st] = parseStat(await helper.run('stat', [path]), 1);
-  if (!st) return held;
   const { readBolt } = await import('./storage-containerd.js');
   let db: Awaited<ReturnType<typeof readBolt>>;
   try {

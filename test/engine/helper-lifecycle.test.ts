@@ -96,21 +96,29 @@ describe('the helper session', () => {
     expect(await helperContainers('overlay2')).toEqual([]);
   });
 
-  it('gives the same measurements with a helper image whose tools are GNU (Debian) as with busybox', async () => {
+  it("gives the same measurements walking with the host's GNU find, the helper's busybox, and a GNU helper image", async () => {
     const env = freshCache();
-    const a = await layertop(['scan', '--json', '--no-cache'], { engine: 'overlay2', env });
-    const b = await layertop(
-      ['scan', '--json', '--no-cache', '--helper-image', 'layertop-test/debian:bookworm'],
-      {
-        engine: 'overlay2',
-        env,
-      },
-    );
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const pick = (s: string) =>
-      (JSON.parse(s) as ScanReport).layers.map((l) => [l.chainId, l.measuredSize, l.diskBytes]).sort();
-    expect(pick(b.stdout)).toEqual(pick(a.stdout));
-    expect(pick(a.stdout).every(([, m]) => typeof m === 'number')).toBe(true);
+    const scan = (extra: string[]) =>
+      layertop(['scan', '--json', '--no-cache', ...extra], { engine: 'overlay2', env });
+    const runs = [
+      await scan([]),
+      await scan(['--no-host-tools']),
+      await scan(['--no-host-tools', '--helper-image', 'layertop-test/debian:bookworm']),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0]);
+    const pick = (s: string) => {
+      const r = JSON.parse(s) as ScanReport;
+      return {
+        layers: r.layers.map((l) => [l.chainId, l.measuredSize, l.diskBytes]).sort(),
+        containers: r.containers.map((c) => [c.name, c.diskBytes]).sort(),
+        volumes: r.volumes.map((v) => [v.name, v.diskBytes]).sort(),
+        images: r.images.map((i) => [i.id, i.diskBytes, i.uniqueDiskBytes]).sort(),
+      };
+    };
+    const [host, busybox, gnuImage] = runs.map((r) => pick(r.stdout));
+    expect(busybox).toEqual(host);
+    expect(gnuImage).toEqual(host);
+    expect(host?.layers.every(([, m, d]) => typeof m === 'number' && typeof d === 'number')).toBe(true);
   });
 });
 

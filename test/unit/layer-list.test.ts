@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNames, parseTree } from '../../source/engine/layer-list.js';
+import { parseGnuTree, parseNames, parseRdev, parseTree } from '../../source/engine/layer-list.js';
 import { filePathJson } from '../../source/model/file-path.js';
 
 describe('the helper listing parsers', () => {
@@ -59,5 +59,42 @@ describe('the helper listing parsers', () => {
     expect(Buffer.from(bad.pathBase64 as string, 'base64')).toEqual(
       Buffer.from('/bad\xff\xfeutf8', 'latin1'),
     );
+  });
+});
+
+describe('the host find listing parser', () => {
+  it('cuts records at NULs: hostile names and targets exact, types and modes from letters', () => {
+    const bad = Buffer.from([0x62, 0xff, 0x0a, 0x1b]); // "b", invalid UTF-8, newline, ESC
+    const reply = Buffer.concat([
+      Buffer.from('2049 13 2 4096 8 755 d\0d\0\0'),
+      Buffer.from('2049 14 1 5 8 4755 f\0d/'),
+      bad,
+      Buffer.from('\0\0'),
+      Buffer.from("2049 15 1 5 0 777 l\0d/ln -> x'\0a\nb'c\0"),
+      Buffer.from('2049 16 1 0 0 0 c\0d/wh\0\0'),
+    ]);
+    const e = parseGnuTree(reply);
+    expect(e.map((x) => [x.path, x.type, x.size, x.mode])).toEqual([
+      ['d', 'dir', 0, 0o755],
+      [`d/${bad.toString('latin1')}`, 'file', 5, 0o4755],
+      ["d/ln -> x'", 'symlink', 5, 0o777],
+      ['d/wh', 'char', 0, 0],
+    ]);
+    expect(e[2]?.linkTarget).toBe("a\nb'c");
+    expect(Buffer.from(e[1]?.path ?? '', 'latin1').subarray(2)).toEqual(bad);
+  });
+
+  it('refuses a record cut short', () => {
+    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 d\0d\0'))).toThrow(/malformed/);
+    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 q\0d\0\0'))).toThrow(/malformed/);
+  });
+
+  it('reads device numbers per run, gone paths as undefined, and refuses a short reply', () => {
+    expect(parseRdev(Buffer.from('3\n+\n-\n+\n=\n0 0\n1 3\n'), 3)).toEqual([[0, 0], undefined, [1, 3]]);
+    expect(parseRdev(Buffer.from('1\n+\n=\n0 0\n1\n+\n=\nff 1\n'), 2)).toEqual([
+      [0, 0],
+      [255, 1],
+    ]);
+    expect(() => parseRdev(Buffer.from('2\n+\n+\n=\n0 0\n'), 2)).toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMeasure } from '../../source/engine/measure-parse.js';
+import { parseGnuMeasure, parseMeasure } from '../../source/engine/measure-parse.js';
 
 describe('parseMeasure', () => {
   it('counts Docker bytes over the content subdirectory, disk bytes over the whole layer directory', () => {
@@ -56,5 +56,49 @@ describe('parseMeasure', () => {
     const r = parseMeasure('C +\n=C\nC 1 1\n1 1 2 4096 8 41ed\n1 2 x\n!\n', 1, false);
     expect(r[0]?.partial).toBe(true);
     expect(r[0]?.diskBytes).toBe(4096);
+  });
+});
+
+describe("parseGnuMeasure (the host's GNU find)", () => {
+  it('splits one walk into layers and whole paths, content at depth 1 only, hard links once', () => {
+    const out = [
+      'S + +', // a layer: diff/ present, top present
+      'S ? ?', // a layer that is gone
+      'W +', // a container directory, measured whole
+      'W ?', // a volume that is gone
+      'S ? +', // a top without its content subdirectory: not a layer
+      '=G',
+      '0 4096 8 d', // layer top
+      '1 26 8 f', // link: disk only
+      '1 4096 8 d C', // diff/
+      '2 5000 16 f 8:21', // a file with two names ...
+      '3 4096 8 d C', // a directory named diff deeper down: plain content
+      '4 5000 16 f 8:21', // ... seen again through its second name
+      '4 10 0 l', // a symlink: 10 bytes of target, no blocks
+      '1 4096 8 d', // work/: back in the top, disk only
+      '2 7 8 f', // a file under work/: disk only
+      '0 4096 8 d', // the container directory
+      '1 300 8 f',
+      '0 4096 8 d', // the top without content
+      '1 3 8 f',
+    ].join('\n');
+    const [layer, gone, whole, goneVolume, notLayer] = parseGnuMeasure(out, 5);
+    expect(layer).toEqual({
+      apparentBytes: 5010,
+      diskBytes: (8 + 8 + 8 + 16 + 8 + 8 + 8) * 512,
+      contentDiskBytes: (8 + 16 + 8) * 512,
+      entries: 9,
+      missing: false,
+      partial: false,
+    });
+    expect(gone?.missing).toBe(true);
+    expect(whole).toMatchObject({ apparentBytes: 300, diskBytes: 16 * 512, contentDiskBytes: 16 * 512 });
+    expect(goneVolume?.missing).toBe(true);
+    expect(notLayer?.missing).toBe(true);
+  });
+
+  it('marks the batch partial on an error or a line it cannot read', () => {
+    const r = parseGnuMeasure('W +\n=G\n0 4096 8 d\n1 x 8 f\n!\n', 1);
+    expect(r[0]).toMatchObject({ partial: true, diskBytes: 4096, entries: 1 });
   });
 });

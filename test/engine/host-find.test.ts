@@ -1,0 +1,65 @@
+// Two ways to walk the engine's storage, one set of figures: the engine host's GNU find (one
+// process, one lstat per entry) and the helper's own busybox find + stat (the fallback for hosts
+// without GNU find, such as Docker Desktop's VM). Every measurement and every layer listing of
+// both test engines must come out identical, byte for byte.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HelperSession } from '../../source/engine/helper-session.js';
+import { getInfo } from '../../source/engine/inventory.js';
+import { listLayerDir } from '../../source/engine/layer-list.js';
+import { type MeasureTarget, measureDirs } from '../../source/engine/measure.js';
+import { scanEngine } from '../../source/engine/scan.js';
+import { client, type EngineName } from '../support/engines.js';
+
+describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine', (engine) => {
+  let host: HelperSession;
+  let busybox: HelperSession;
+  let targets: MeasureTarget[];
+  let layerDirs: string[];
+
+  beforeAll(async () => {
+    const c = await client(engine);
+    const info = await getInfo(c);
+    host = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
+    busybox = await HelperSession.start(c, { dataRoot: info.DockerRootDir, hostTools: false });
+    const model = await scanEngine(c, { helper: busybox, info });
+    const sub = engine === 'overlay2' ? 'diff' : 'fs';
+    layerDirs = model.report.layers.map((l) => l.path).filter((p): p is string => !!p);
+    targets = [
+      ...layerDirs.map((dir) => ({ dir, sub }) as const),
+      ...(model.inputs.measuredDirs ?? []).filter((d) => !layerDirs.includes(d)).map((dir) => ({ dir })),
+      { dir: `${info.DockerRootDir}/no-such-dir` },
+      { dir: `${info.DockerRootDir}/no-such-layer`, sub },
+    ];
+  }, 120_000);
+  afterAll(async () => {
+    await host?.close();
+    await busybox?.close();
+  });
+
+  it('uses the host find on this Debian host, and busybox when told not to', () => {
+    expect([host.hostFind, busybox.hostFind]).toEqual([true, false]);
+  });
+
+  it('measures every directory of a scan identically', async () => {
+    const a = await measureDirs(host, targets, { engineId: 'x' });
+    const b = await measureDirs(busybox, targets, { engineId: 'x' });
+    const rows = (m: typeof a) => targets.map((t) => [t.dir, m.get(t.dir)]);
+    expect(rows(a)).toEqual(rows(b));
+    expect(a.get(`${targets.at(-1)?.dir}`)?.missing).toBe(true);
+    expect(targets.length).toBeGreaterThan(30);
+  }, 120_000);
+
+  it('lists every layer identically: names, types, sizes, modes, links, whiteouts', async () => {
+    const sub = engine === 'overlay2' ? 'diff' : 'fs';
+    let whiteouts = 0;
+    for (const d of layerDirs) {
+      const key = (e: Awaited<ReturnType<typeof listLayerDir>>[number]) =>
+        JSON.stringify([e.path, e.type, e.size, e.ino, e.nlink, e.mode, e.blocks, e.linkTarget ?? null]);
+      const a = (await listLayerDir(host, `${d}/${sub}`)).map(key).sort();
+      const b = (await listLayerDir(busybox, `${d}/${sub}`)).map(key).sort();
+      expect({ layer: d, entries: a }).toEqual({ layer: d, entries: b });
+      whiteouts += a.filter((k) => k.includes('"whiteout"')).length;
+    }
+    expect(whiteouts).toBeGreaterThan(0);
+  }, 300_000);
+});
