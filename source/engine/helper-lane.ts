@@ -9,6 +9,8 @@ interface Pending {
   resolve: (r: HelperReply) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
+  /** Timed out: the caller has its error, but the loop is still busy with it until it replies. */
+  late?: boolean;
 }
 
 /**
@@ -24,6 +26,8 @@ export class HelperLane {
   alive = true;
   /** The loop said it is ready: requests may go. */
   isReady = false;
+  /** The loop's shell reads raw NUL-terminated arguments (busybox ash; not dash). */
+  rawArgs = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -58,14 +62,16 @@ export class HelperLane {
   private onReply(reply: HelperReply): void {
     if (reply.id === 0) {
       this.isReady = true;
+      this.rawArgs = reply.stdout.toString('latin1') === 'ready raw';
       this.readyResolve();
       return;
     }
     const p = this.pending.get(reply.id);
-    if (!p) return; // a reply that arrives after its timeout
+    if (!p) return;
     this.pending.delete(reply.id);
     clearTimeout(p.timer);
-    p.resolve(reply);
+    // A reply after its timeout only frees the lane.
+    if (!p.late) p.resolve(reply);
   }
 
   lose(err: Error): void {
@@ -74,7 +80,7 @@ export class HelperLane {
     this.readyReject(err);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(err);
+      if (!p.late) p.reject(err);
     }
     this.pending.clear();
     this.onLost(this);
@@ -88,10 +94,11 @@ export class HelperLane {
   ): Promise<HelperReply> {
     if (!this.alive) return Promise.reject(new HelperError('the helper session was lost'));
     const id = this.nextId++;
-    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args);
+    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args, this.rawArgs);
     return new Promise<HelperReply>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        const p = this.pending.get(id);
+        if (p) p.late = true;
         reject(new HelperError(`helper request "${op}" timed out after ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs + 2_000);
       this.pending.set(id, { resolve, reject, timer });

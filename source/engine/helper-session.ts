@@ -247,7 +247,18 @@ export class HelperSession {
   ): Promise<HelperReply> {
     if (this.state !== 'ready' || !this.lanes.length) return Promise.reject(this.unavailable());
     return new Promise<HelperReply>((resolve, reject) => {
-      this.queue.push({ op, args, timeoutMs, pid, resolve, reject });
+      // A request that cannot even start in time (every lane still busy with a late one) fails.
+      const timer = setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        reject(
+          new HelperError(`helper request "${op}" could not start within ${Math.round(timeoutMs / 1000)} s`),
+        );
+      }, timeoutMs);
+      timer.unref();
+      const job = { op, args, timeoutMs, pid, resolve, reject, timer };
+      this.queue.push(job);
       this.dispatch();
     });
   }
@@ -259,6 +270,7 @@ export class HelperSession {
     pid: number;
     resolve: (r: HelperReply) => void;
     reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
   }[] = [];
 
   private unavailable(): HelperError {
@@ -268,7 +280,10 @@ export class HelperSession {
 
   private dispatch(): void {
     if (this.state !== 'ready' || !this.lanes.length) {
-      for (const job of this.queue.splice(0)) job.reject(this.unavailable());
+      for (const job of this.queue.splice(0)) {
+        clearTimeout(job.timer);
+        job.reject(this.unavailable());
+      }
       return;
     }
     for (const lane of this.lanes) {
@@ -276,6 +291,7 @@ export class HelperSession {
       if (lane.load > 0 || !lane.alive || !lane.isReady) continue;
       const job = this.queue.shift();
       if (!job) return;
+      clearTimeout(job.timer);
       lane
         .request(job.op, job.args, job.timeoutMs, job.pid)
         .then(job.resolve, job.reject)
@@ -349,7 +365,10 @@ export class HelperSession {
   private async removeContainer(): Promise<void> {
     const c = this.container;
     this.container = undefined;
-    for (const job of this.queue.splice(0)) job.reject(new HelperError('the helper session was closed'));
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.reject(new HelperError('the helper session was closed'));
+    }
     for (const l of this.lanes) l.close();
     this.lanes = [];
     this.mainLane = undefined;

@@ -91,7 +91,8 @@ interface Batch {
   cost: number;
 }
 
-const UNKNOWN_WORK = 100;
+// A directory the engine gives no figure for (a container's, a volume): usually a few entries.
+const UNKNOWN_WORK = 20;
 const work = (t: MeasureTarget) => (t.estimate ?? UNKNOWN_WORK) + 20;
 
 /**
@@ -116,7 +117,9 @@ function spread(todo: readonly MeasureTarget[], bins: number): MeasureTarget[][]
 
 /** Host GNU find: one process per batch whatever it holds, so batches mix layers and whole paths. */
 function hostFindBatches(todo: readonly MeasureTarget[], lanes: number, batchSize?: number): Batch[] {
-  const bins = batchSize ? Math.ceil(todo.length / batchSize) : lanes * 2;
+  // Small sets (a warm scan's writable layers and metadata) in one process; big ones spread.
+  const total = todo.reduce((a, t) => a + work(t), 0);
+  const bins = batchSize ? Math.ceil(todo.length / batchSize) : Math.min(lanes * 2, Math.ceil(total / 5_000));
   const out: Batch[] = [];
   for (const bin of spread(todo, bins)) {
     const subs = [...new Set(bin.filter((t) => t.sub).map((t) => t.sub as string))];

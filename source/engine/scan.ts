@@ -22,7 +22,13 @@ import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure
 import type { DirMeasure } from './measure-parse.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
-import { overlay2Layout, overlay2Prefetch } from './storage-overlay2.js';
+import {
+  overlay2Layout,
+  overlay2Meta,
+  overlay2Prefetch,
+  rememberedMounts,
+  rememberedUnreferenced,
+} from './storage-overlay2.js';
 
 export function storageKind(info: ApiInfo): StorageKind {
   const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
@@ -147,7 +153,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
   const kind = storageKind(info);
   // Reads that need nothing from the API start at once, beside it.
-  const prefetch = helper && kind === 'overlay2' ? overlay2Prefetch(helper, info.DockerRootDir) : undefined;
+  const prefetch =
+    helper && kind === 'overlay2' ? overlay2Prefetch(helper, info.DockerRootDir, cache, engineId) : undefined;
   const inv = await readInventory(client, info, (id) => cache?.fact(factKey('layers', id), isStrings));
   for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
@@ -157,6 +164,35 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
+  // Walks that need nothing but the API's answer start now, beside the layout's reads.
+  const root = info.DockerRootDir;
+  const early: MeasureTarget[] = [
+    ...inputs.containers.map((c) => ({ dir: `${root}/containers/${c.id}` })),
+    ...inputs.volumes.map((v) => ({ dir: `${root}/volumes/${v.name}` })),
+    { dir: `${root}/buildkit` },
+  ];
+  if (kind === 'overlay2') {
+    const meta = overlay2Meta(root);
+    const ids = inputs.containers.map((c) => c.id);
+    early.push(
+      ...rememberedMounts(cache, engineId, root, ids).map((dir) => ({ dir, sub: 'diff' as const })),
+      ...rememberedUnreferenced(cache, engineId, root).map((dir) => ({ dir })),
+      ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
+      ...ids.map((id) => ({ dir: meta.containerDir(id) })),
+    );
+  }
+  const progress = {
+    early: { done: 0, total: early.length, bytes: 0 },
+    late: { done: 0, total: 0, bytes: 0 },
+  };
+  const report = (part: 'early' | 'late', p: MeasureProgress) => {
+    progress[part] = p;
+    const { early: a, late: b } = progress;
+    options.onProgress?.({ done: a.done + b.done, total: a.total + b.total, bytes: a.bytes + b.bytes });
+  };
+  const earlyRun = measureDirs(helper, early, { cache, engineId, onProgress: (p) => report('early', p) });
+  earlyRun.catch(() => {}); // awaited below; a failure surfaces there
+
   let layout: StorageLayout;
   if (kind === 'overlay2') {
     layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds, {
@@ -222,15 +258,19 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id) });
   }
 
-  // The walks, the build commands and the image config files' sizes go side by side.
-  const [measured, , configBytes] = await Promise.all([
-    measureDirs(helper, targets, { cache, engineId, onProgress: options.onProgress }),
+  // The rest of the walks, the build commands and the image config files' sizes go side by side.
+  const earlyDirs = new Set(early.map((t) => t.dir));
+  const late = targets.filter((t) => !earlyDirs.has(t.dir));
+  const [earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
+    earlyRun,
+    measureDirs(helper, late, { cache, engineId, onProgress: (p) => report('late', p) }),
     readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id)),
     meta
       ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))
       : undefined,
   ]);
   cache?.save();
+  const measured = new Map([...earlyMeasured, ...lateMeasured]);
   inputs.measuredDirs = targets.map((t) => t.dir);
   if (meta) {
     inputs.images.forEach((img, i) => {

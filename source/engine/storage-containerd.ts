@@ -54,12 +54,18 @@ async function stamp(helper: HelperSession, path: string): Promise<string | unde
 }
 
 /** Copies a bbolt file through the helper and parses it; a torn copy is read again. */
-export async function readBolt(helper: HelperSession, path: string, attempts = 5): Promise<BoltDb> {
+export async function readBolt(
+  helper: HelperSession,
+  path: string,
+  attempts = 5,
+  /** The file's stamp when the caller just took it. */
+  known?: string,
+): Promise<BoltDb> {
   const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
   boltMemo.set(helper, memo);
-  let before: string | undefined;
+  let before: string | undefined = known;
   try {
-    before = await stamp(helper, path);
+    before ??= await stamp(helper, path);
     // No such file (no BuildKit state yet, say): nothing to wait for.
     if (before === undefined) throw new BoltFormatError(`${path} does not exist`);
   } catch (err) {

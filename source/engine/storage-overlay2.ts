@@ -6,15 +6,67 @@ import type { StorageLayout } from './storage-layout.js';
 
 const hex = (id: string) => id.replace(/^sha256:/, '');
 
+/** Where the layer and image stores keep the metadata of a layer, an image, a container. */
+export function overlay2Meta(dataRoot: string): NonNullable<StorageLayout['meta']> {
+  const layerdb = `${dataRoot}/image/overlay2/layerdb`;
+  return {
+    layerDir: (chainId) => `${layerdb}/sha256/${hex(chainId)}`,
+    imageDir: (id) => `${dataRoot}/image/overlay2/imagedb/metadata/sha256/${hex(id)}`,
+    imageFile: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
+    containerDir: (id) => `${layerdb}/mounts/${id}`,
+  };
+}
+
+/**
+ * Containers' writable and init layer directories as remembered from an earlier run, unchecked:
+ * only to start walking them early. The layout checks them against the listing; a walk of a
+ * directory that turned out stale is simply not used.
+ */
+export function rememberedMounts(
+  cache: SizeCache | undefined,
+  engineId: string,
+  dataRoot: string,
+  containerIds: readonly string[],
+): string[] {
+  const out: string[] = [];
+  for (const id of containerIds) {
+    const f = cache?.fact(`${engineId}|overlay2-mounts|${id}`, isMountFact);
+    for (const d of [f?.mount, f?.init]) if (d) out.push(`${dataRoot}/overlay2/${d}`);
+  }
+  return out;
+}
+
+/** The directories under overlay2/ that nothing referenced at the last scan (build cache, leftovers). */
+export function rememberedUnreferenced(
+  cache: SizeCache | undefined,
+  engineId: string,
+  dataRoot: string,
+): string[] {
+  const names = cache?.fact(`${engineId}|overlay2-unreferenced`, isNames) ?? [];
+  return names.map((n) => `${dataRoot}/overlay2/${n}`);
+}
+const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
 /** What the overlay2 layout reads that does not depend on the API inventory: started first. */
 export interface Overlay2Prefetch {
   listing: Promise<Buffer>;
   buildCacheLayers: Promise<Set<string>>;
 }
 
-export function overlay2Prefetch(helper: HelperSession, dataRoot: string): Overlay2Prefetch {
-  const listing = helper.run('list', [`${dataRoot}/overlay2`]);
-  const buildCacheLayers = buildKitLayers(helper, dataRoot);
+export function overlay2Prefetch(
+  helper: HelperSession,
+  dataRoot: string,
+  cache?: SizeCache | undefined,
+  engineId = '',
+): Overlay2Prefetch {
+  // The directory listing and BuildKit's snapshots.db stamp in one request.
+  const both = helper.run('liststat', [`${dataRoot}/overlay2`, `${dataRoot}/buildkit/snapshots.db`]);
+  const listing = both.then((b) => b.subarray(b.indexOf(0x0a) + 1));
+  const stampLine = both.then((b) => {
+    const [dev, ino, size, ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
+    return ctime ? `${dev}:${ino}:${size}:${ctime}` : undefined;
+  });
+  const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
   // Awaited later; a failure surfaces there, not as an unhandled rejection.
   listing.catch(() => {});
   buildCacheLayers.catch(() => {});
@@ -133,9 +185,9 @@ export async function overlay2Layout(
       initPath: f?.init ? `${dataRoot}/overlay2/${f.init}` : undefined,
     });
   }
-  const buildCacheDirs = names
-    .filter((name) => !used.has(name))
-    .map((name) => `${dataRoot}/overlay2/${name}`);
+  const unreferenced = names.filter((name) => !used.has(name));
+  cache?.setFact(`${engineId}|overlay2-unreferenced`, unreferenced);
+  const buildCacheDirs = unreferenced.map((name) => `${dataRoot}/overlay2/${name}`);
   return {
     kind: 'overlay2',
     dataRoot,
@@ -144,12 +196,7 @@ export async function overlay2Layout(
     buildCacheDirs,
     contentSub: 'diff',
     imageConfigPath: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
-    meta: {
-      layerDir: (chainId) => `${layerdb}/sha256/${hex(chainId)}`,
-      imageDir: (id) => `${dataRoot}/image/overlay2/imagedb/metadata/sha256/${hex(id)}`,
-      imageFile: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
-      containerDir: (id) => `${layerdb}/mounts/${id}`,
-    },
+    meta: overlay2Meta(dataRoot),
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
     buildCacheLayers: await prefetch.buildCacheLayers,
   };
@@ -160,13 +207,25 @@ export async function overlay2Layout(
  * chainID it took a reference on. Measured here: removing an image whose layers the build cache
  * holds frees nothing of them until the build cache goes too. No BuildKit state: an empty set.
  */
-async function buildKitLayers(helper: HelperSession, dataRoot: string): Promise<Set<string>> {
+async function buildKitLayers(
+  helper: HelperSession,
+  dataRoot: string,
+  cache: SizeCache | undefined,
+  key: string,
+  /** The file's stamp (same inode, size and change time: same content), undefined if absent. */
+  stampOf: Promise<string | undefined>,
+): Promise<Set<string>> {
   const held = new Set<string>();
   const path = `${dataRoot}/buildkit/snapshots.db`;
   const { readBolt } = await import('./storage-containerd.js');
+  const st = await stampOf;
+  if (st === undefined) return held;
+  // The same file (same inode, size and change time) holds the same references: remembered.
+  const known = cache?.fact(key, isHeldFact);
+  if (known?.stamp === st) return new Set(known.chains);
   let db: Awaited<ReturnType<typeof readBolt>>;
   try {
-    db = await readBolt(helper, path);
+    db = await readBolt(helper, path, 5, st);
   } catch (err) {
     if (err instanceof BoltFormatError) return held;
     throw err;
@@ -176,5 +235,16 @@ async function buildKitLayers(helper: HelperSession, dataRoot: string): Promise<
     const chain = v.bucket.value('chainid')?.toString('utf8');
     if (chain) held.add(chain);
   }
+  cache?.setFact(key, { stamp: st, chains: [...held] });
   return held;
 }
+
+interface HeldFact {
+  stamp: string;
+  chains: string[];
+}
+const isHeldFact = (v: unknown): v is HeldFact =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as HeldFact).stamp === 'string' &&
+  Array.isArray((v as HeldFact).chains);

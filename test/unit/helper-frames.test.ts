@@ -48,13 +48,28 @@ describe('helper stream framing', () => {
     expect(replies[0]?.stderr.toString()).toBe('err!');
   });
 
-  it('sends arguments as base64 data, never as shell text', () => {
-    const line = encodeRequest(5, 'measure:diff', 30, 1234, ['/a b/$(reboot)', Buffer.from([0x66, 0xff])]);
-    const [id, op, tmo, pid, b64, ...rest] = line.trimEnd().split(' ');
-    expect([id, op, tmo, pid, rest.length]).toEqual(['5', 'measure:diff', '30', '1234', 0]);
-    expect(Buffer.from(b64 ?? '', 'base64')).toEqual(
-      Buffer.concat([Buffer.from('/a b/$(reboot)\0'), Buffer.from([0x66, 0xff, 0])]),
-    );
+  it('sends arguments as data, never as shell text: raw after the line when small, base64 when big', () => {
+    const args = ['/a b/$(reboot)\nx', Buffer.from([0x66, 0xff])];
+    const list = Buffer.concat([Buffer.from('/a b/$(reboot)\nx\0'), Buffer.from([0x66, 0xff, 0])]);
+    const small = encodeRequest(5, 'measure:diff', 30, 1234, args);
+    const nl = small.indexOf(0x0a);
+    expect(small.subarray(0, nl).toString()).toBe('5 measure:diff 30 1234 + 2');
+    expect(small.subarray(nl + 1)).toEqual(list);
+    const many = Array.from({ length: 200 }, (_, i) => `/var/lib/docker/overlay2/${'x'.repeat(60)}${i}`);
+    const big = encodeRequest(6, 'stat', 30, 1234, many);
+    const [id, op, tmo, pid, b64, count, ...rest] = big.toString().trimEnd().split(' ');
+    expect([id, op, tmo, pid, count, rest.length]).toEqual(['6', 'stat', '30', '1234', '0', 0]);
+    expect(big.at(-1)).toBe(0x0a);
+    expect(
+      Buffer.from(b64 ?? '', 'base64')
+        .toString()
+        .split('\0')
+        .slice(0, -1),
+    ).toEqual(many);
+    expect(encodeRequest(7, 'ping', 1, 0, []).toString()).toBe('7 ping 1 0 + 0\n');
+    // A loop whose shell cannot read raw arguments (dash) always gets base64.
+    expect(encodeRequest(8, 'stat', 1, 0, ['/x'], false).toString()).toBe(`8 stat 1 0 ${btoa('/x\0')} 0\n`);
+    expect(encodeRequest(9, 'ping', 1, 0, [], false).toString()).toBe('9 ping 1 0 - 0\n');
     expect(() => encodeRequest(1, 'rm -rf', 1, 0, [])).toThrow(/bad op/);
     expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'])).toThrow(/NUL/);
   });
