@@ -13,6 +13,8 @@ export interface SnapshotInfo {
   kind: number;
   /** containerd's recorded usage for committed snapshots (blocks of fs/), when present. */
   size: number | undefined;
+  /** containerd's recorded inode count for committed snapshots: how much walking it takes. */
+  inodes?: number | undefined;
 }
 
 export function snapshotMap(
@@ -25,16 +27,21 @@ export function snapshotMap(
   const keys = meta.root.bucket('v1')?.bucket(namespace)?.bucket('snapshots')?.bucket(snapshotter);
   const backend = snapshotterDb.root.bucket('v1')?.bucket('snapshots');
   if (!keys || !backend) return out;
-  const byName = new Map<string, { id: number; kind: number; size: number | undefined }>();
+  const byName = new Map<
+    string,
+    { id: number; kind: number; size: number | undefined; inodes: number | undefined }
+  >();
   for (const [name, v] of backend.entries()) {
     if (!('bucket' in v)) continue;
     const id = v.bucket.value('id');
     if (!id) continue;
     const size = v.bucket.value('size');
+    const inodes = v.bucket.value('inodes');
     byName.set(name.toString('utf8'), {
       id: uvarint(id),
       kind: v.bucket.value('kind')?.[0] ?? 0,
       size: size ? varint(size) : undefined,
+      inodes: inodes ? varint(inodes) : undefined,
     });
   }
   for (const [key, v] of keys.entries()) {

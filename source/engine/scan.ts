@@ -202,7 +202,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     });
   } else {
     const { containerdLayout } = await import('./storage-containerd.js');
-    const cl = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images);
+    const cl = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images, {
+      cache,
+      engineId,
+    });
     layout = cl;
     // Content-store blobs (compressed layers, configs, manifests) are the image's too, and prune
     // frees them: measure each distinct blob once, attribute it to every image that lists it.

@@ -4,6 +4,7 @@ import { BoltDb, BoltFormatError } from './bbolt.js';
 import { snapshotMap } from './containerd-meta.js';
 import { parseRead, parseStat, TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
+import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = (id: string) => id.replace(/^sha256:/, '');
@@ -103,13 +104,28 @@ export interface ImageBlobs {
   configDigest: string | undefined;
 }
 
-/** Walks an image's index and manifests in the content store, through the helper. */
+const isImageBlobs = (v: unknown): v is ImageBlobs =>
+  typeof v === 'object' && v !== null && Array.isArray((v as ImageBlobs).blobs);
+
+/**
+ * Walks an image's index and manifests in the content store, through the helper. An image ID
+ * names its index or manifest, whose content never changes: with a cache, an image whose every
+ * manifest was found is remembered and not read again.
+ */
 async function imageBlobs(
   helper: HelperSession,
   blobDir: string,
-  images: readonly ImageInput[],
+  allImages: readonly ImageInput[],
+  cache?: { store: SizeCache | undefined; key: (imageId: string) => string },
 ): Promise<Map<string, ImageBlobs>> {
   const out = new Map<string, ImageBlobs>();
+  const images: ImageInput[] = [];
+  for (const img of allImages) {
+    const hit = cache?.store?.fact(cache.key(img.id), isImageBlobs);
+    if (hit) out.set(img.id, hit);
+    else images.push(img);
+  }
+  const incomplete = new Set<string>();
   const read = async (digests: string[]) =>
     digests.length
       ? parseRead(
@@ -154,7 +170,11 @@ async function imageBlobs(
   pendingManifests.forEach(({ image, desc }, i) => {
     const raw = manifests[i];
     const entry = out.get(image);
-    if (!raw || !entry) return; // a manifest for another platform that was never fetched
+    if (!raw || !entry) {
+      // A manifest for another platform that was never fetched (a later pull may add it).
+      incomplete.add(image);
+      return;
+    }
     entry.blobs.push(desc);
     try {
       const doc = JSON.parse(raw.toString('utf8')) as { config?: Descriptor; layers?: Descriptor[] };
@@ -165,6 +185,11 @@ async function imageBlobs(
       // ignore
     }
   });
+  for (const img of images) {
+    const entry = out.get(img.id);
+    if (entry && tops[images.indexOf(img)] && !incomplete.has(img.id))
+      cache?.store?.setFact(cache.key(img.id), entry);
+  }
   return out;
 }
 
@@ -179,6 +204,7 @@ export async function containerdLayout(
   chainIds: readonly string[],
   containerIds: readonly string[],
   images: readonly ImageInput[],
+  options: { cache?: SizeCache | undefined; engineId?: string } = {},
 ): Promise<StorageLayout & { blobs: Map<string, ImageBlobs>; blobDir: string; containerdRoot: string }> {
   const root = await containerdRoot(helper, info);
   const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
@@ -194,7 +220,7 @@ export async function containerdLayout(
     const s = map.get(c);
     if (!s) continue;
     used.add(s.id);
-    layers.set(c, { path: path(s.id), size: s.size });
+    layers.set(c, { path: path(s.id), size: s.size, ...(s.inodes !== undefined ? { work: s.inodes } : {}) });
   }
   const containers: StorageLayout['containers'] = new Map();
   for (const id of containerIds) {
@@ -213,7 +239,10 @@ export async function containerdLayout(
   for (const s of map.values())
     if (s.kind === 3 && !used.has(s.id)) immutableDirs.set(path(s.id), `snapshot:${s.key}`);
   const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
-  const blobs = await imageBlobs(helper, blobDir, images);
+  const blobs = await imageBlobs(helper, blobDir, images, {
+    store: options.cache,
+    key: (id) => `${options.engineId ?? ''}|containerd-blobs|${id}`,
+  });
   return {
     kind: 'containerd',
     dataRoot: info.DockerRootDir,

@@ -36,7 +36,9 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
         const fs = join(root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots', String(s?.id), 'fs');
         expect(existsSync(fs)).toBe(true);
         const du = Number((await sh('du', ['-s', '-B1', fs])).split('\t')[0]);
-        expect({ chain, size: s?.size }).toEqual({ chain, size: du });
+        // ... and its inode count (the walk's work estimate) is the entries of fs/, hard links once.
+        const inodes = new Set((await sh('find', [fs, '-printf', '%i\\n'])).split('\n').filter(Boolean)).size;
+        expect({ chain, size: s?.size, inodes: s?.inodes }).toEqual({ chain, size: du, inodes });
         checked++;
       }
     }
