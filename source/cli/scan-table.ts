@@ -96,6 +96,19 @@ export function scanTable(report: ScanReport): string {
       ],
     ),
     '',
+    ...leftoverLines(report),
     `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${dockerSize(t.layersDiskBytes)} on disk)`,
   ].join('\n');
+}
+
+/** Disk that neither Docker's listings nor any prune account for (shown only when there is some). */
+function leftoverLines(report: ScanReport): string[] {
+  const l = report.leftovers;
+  if (!l.directories.length) return [];
+  return [
+    `Leftovers: ${dockerSize(l.diskBytes)} on disk in ${l.directories.length} directories of containers the engine`,
+    'no longer lists (no prune frees them; see layertop scan --json for the paths):',
+    ...l.directories.map((d) => `  ${escapeText(d)}`),
+    '',
+  ];
 }

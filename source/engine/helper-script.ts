@@ -109,15 +109,18 @@ case "$op" in
       printf '\000\000'
     done ;;
   liststat)
-    # One request for two small things: the stamp of one file ("<dev> <ino> <size> <ctime>" or
-    # "-", one line), then the entries of one directory as the list op gives them.
-    if [ -e "$R$2" ]; then stat -c '%d %i %s %Z' "$R$2"; else echo -; fi
-    if cd "$R$1" 2>/dev/null; then
-      for e in * .[!.]* ..?*; do
-        if [ -e "$e" ] || [ -L "$e" ]; then printf '%s\000' "./$e"; fi
-      done
-    fi
-    printf '\000\000' ;;
+    # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime>" or "-",
+    # one line), then the entries of each directory named after it, as the list op gives them.
+    f=$1; shift
+    if [ -e "$R$f" ]; then stat -c '%d %i %s %Z' "$R$f"; else echo -; fi
+    for d in "$@"; do
+      if cd "$R$d" 2>/dev/null; then
+        for e in * .[!.]* ..?*; do
+          if [ -e "$e" ] || [ -L "$e" ]; then printf '%s\000' "./$e"; fi
+        done
+      fi
+      printf '\000\000'
+    done ;;
   du)
     # One du per directory (each its own total, hard links once within it), nothing else forked:
     # the bench's baseline is this bare loop, so it must not carry overhead of its own.
@@ -131,10 +134,12 @@ case "$op" in
     # The measure op on the host's GNU find. Arguments: directories with the content subdirectory
     # named by the op, then "--", then paths measured whole (directories or files). Per argument
     # "S <content +|?> <top +|?>" or "W +|?"; "=G"; then ONE walk over every present root, a line
-    # "<depth> <size> <blocks> <type>" per entry, short because a big layer has many: only a
-    # non-directory with more than one link adds " <dev>:<ino>" (to count it once); a directory
-    # named like the content subdirectory adds " C" (the reader honours it at depth 1 of an S root
-    # only, where it is that subdirectory). Depth 0 starts the next root. No names travel.
+    # "<depth> <size> <blocks> <type>" per entry, short because a big layer has many: a
+    # non-directory with more than one link adds " <dev>:<ino>" (to count it once); a directory adds
+    # " <dev>" (one on another file system is a mount point: -xdev lists it without entering, du -x
+    # does not count it, nor does the reader), and " C <dev>" when named like the content
+    # subdirectory (honoured at depth 1 of an S root only, where it is that subdirectory). Depth 0
+    # starts the next root. No names travel.
     case "$op" in gmeasure) sub= ;; gmeasure:diff) sub=diff ;; gmeasure:fs) sub=fs ;; *) echo "bad sub" >&2; exit 2 ;; esac
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
     n=$#; k=S; [ -n "$sub" ] || k=W
@@ -154,12 +159,19 @@ case "$op" in
     : > "$LT_TMP/e"
     F='%d %s %b %y'
     if [ -n "$sub" ]; then
-      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$F C\n" \) -o \( -type d -o -links 1 \) -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$F C %D\n" \) -o -type d -printf "$F %D\n" \
+        -o -links 1 -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
     else
-      hostfind "$@" -xdev \( -type d -o -links 1 \) -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev -type d -printf "$F %D\n" -o -links 1 -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
     fi
     [ -s "$LT_TMP/e" ] && echo '!'
     : ;;
+  gnames)
+    # The names op on the host's GNU find: one process, no stat of anything.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    case "$1" in /*) ;; *) exit 2 ;; esac
+    [ -d "$R$1" ] || exit 3
+    hostfind "$1" -mindepth 1 -printf './%P\000' ;;
   gtree)
     # The tree op on the host's GNU find, one walk, one process: per entry
     # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter>" NUL name NUL link-target NUL.
@@ -266,6 +278,9 @@ while IFS=' ' read -r id op tmo pid b64 cnt; do
   st=$?
   printf 'LT1 %s %s %s %s\n' "$id" "$st" $(stat -c %s "$T/out" "$T/err")
   cat "$T/out" "$T/err"
+  # Emptied at once: the helper's own writable layer is on the disk layertop measures (a prune's
+  # before and after), and a big reply left here would count as freed when the next one is small.
+  : > "$T/out"; : > "$T/err"
 done
 rm -rf "$T"
 `;

@@ -230,7 +230,7 @@ export async function listLayerDir(helper: HelperSession, dir: string): Promise<
 
 /** Names only (fast): what can show before the sizes are in. */
 export async function listNames(helper: HelperSession, dir: string): Promise<string[]> {
-  return parseNames(await helper.run('names', [dir], 600_000));
+  return parseNames(await helper.run(helper.hostFind ? 'gnames' : 'names', [dir], 600_000));
 }
 
 const asArg = (s: string) => Buffer.from(s, 'latin1');

@@ -82,6 +82,8 @@ export function parseMeasure(output: string, count: number, split: boolean): Dir
     if (isDir && rootList[current + 1] === `${dev} ${ino}`) current++;
     const acc = accs[owners[current] ?? -1];
     if (!acc) continue;
+    // A mount point (a running container's merged view): not this file system's, as for du -x.
+    if (isDir && dev !== rootList[current]?.split(' ')[0]) continue;
     const size = Number(sizeS);
     const blocks = Number(blocksS);
     const nlink = Number(nlinkS);
@@ -145,6 +147,7 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
   let m: DirMeasure | undefined;
   let isSplit = false;
   let inContent = false;
+  let rootDev = '';
   let seenDisk = new Set<string>();
   let seenApparent = new Set<string>();
   const len = output.length;
@@ -173,6 +176,10 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
     if (end < 0) end = len;
     const rest = output.slice(pos, end);
     pos = end + 1;
+    const isDir = type === 0x64; /* d */
+    // A directory's line ends in its device (after " C" for a content subdirectory).
+    const flagged = isDir && rest.startsWith(' C ');
+    const dirDev = isDir ? rest.slice(flagged ? 3 : 1) : '';
     if (depth === 0) {
       current++;
       const i = walked[current] ?? -1;
@@ -181,17 +188,19 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
       inContent = !isSplit;
       seenDisk = new Set();
       seenApparent = new Set();
+      rootDev = dirDev;
     }
     if (!m) continue;
     if (depth < 0 || size < 0 || blocks < 0 || !ok1 || !ok2 || !ok3) {
       m.partial = true;
       continue;
     }
-    const isDir = type === 0x64; /* d */
-    if (depth === 1 && isSplit) inContent = isDir && rest === ' C';
+    if (depth === 1 && isSplit) inContent = flagged;
+    // A mount point (a running container's merged view): not this file system's, as for du -x.
+    if (isDir && depth > 0 && dirDev !== rootDev) continue;
     m.entries++;
     // Only names with more than one link carry an identity: the sets stay small on big layers.
-    const key = !isDir && rest.startsWith(' ') && rest !== ' C' ? rest.slice(1) : '';
+    const key = !isDir && rest.startsWith(' ') ? rest.slice(1) : '';
     if (!key || !seenDisk.has(key)) {
       if (key) seenDisk.add(key);
       m.diskBytes += blocks * 512;

@@ -53,7 +53,11 @@ export async function dataRoots(helper: HelperSession, info: ApiInfo): Promise<s
 export async function measureRoots(helper: HelperSession, roots: readonly string[]): Promise<number> {
   const out = (await helper.run('du', roots, 600_000)).toString('utf8').trim().split('\n');
   let kib = 0;
-  for (const line of out) if (/^\d+$/.test(line)) kib += Number(line);
+  for (const line of out) {
+    // `du -sxk .` prints "<KiB>\t."; a directory it could not enter prints "-".
+    const m = /^(\d+)\t/.exec(line);
+    if (m) kib += Number(m[1]);
+  }
   return kib * 1024;
 }
 

@@ -22,13 +22,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure
 import type { DirMeasure } from './measure-parse.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
-import {
-  overlay2Layout,
-  overlay2Meta,
-  overlay2Prefetch,
-  rememberedMounts,
-  rememberedUnreferenced,
-} from './storage-overlay2.js';
+import { overlay2Layout, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
 
 export function storageKind(info: ApiInfo): StorageKind {
   const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
@@ -136,6 +130,15 @@ const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x)
 const isCommands = (v: unknown): v is (string | null)[] =>
   Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
 const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isTargets = (v: unknown): v is MeasureTarget[] =>
+  Array.isArray(v) &&
+  v.every(
+    (t) =>
+      typeof t === 'object' &&
+      t !== null &&
+      typeof (t as MeasureTarget).dir === 'string' &&
+      [undefined, 'diff', 'fs'].includes((t as MeasureTarget).sub),
+  );
 
 /**
  * The full scan: API inventory, storage layout through the helper, and measured sizes.
@@ -155,6 +158,30 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // Reads that need nothing from the API start at once, beside it.
   const prefetch =
     helper && kind === 'overlay2' ? overlay2Prefetch(helper, info.DockerRootDir, cache, engineId) : undefined;
+  // The walks of things that can change (writable layers, container and volume directories,
+  // metadata), as the last scan listed them, start now too: in the steady state a warm scan is one
+  // walk beside the API calls. What the API then adds is walked after; what it no longer has is
+  // walked for nothing and not used.
+  const predicted = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
+  const progress = {
+    predicted: { done: 0, total: predicted.length, bytes: 0 },
+    early: { done: 0, total: 0, bytes: 0 },
+    late: { done: 0, total: 0, bytes: 0 },
+  };
+  const report = (part: keyof typeof progress, p: MeasureProgress) => {
+    progress[part] = p;
+    const all = Object.values(progress);
+    options.onProgress?.({
+      done: all.reduce((a, x) => a + x.done, 0),
+      total: all.reduce((a, x) => a + x.total, 0),
+      bytes: all.reduce((a, x) => a + x.bytes, 0),
+    });
+  };
+  const predictedRun =
+    helper && predicted.length
+      ? measureDirs(helper, predicted, { cache, engineId, onProgress: (p) => report('predicted', p) })
+      : Promise.resolve(new Map<string, DirMeasure>());
+  predictedRun.catch(() => {}); // awaited below; a failure surfaces there
   const inv = await readInventory(client, info, (id) => cache?.fact(factKey('layers', id), isStrings));
   for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
@@ -175,22 +202,18 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     const meta = overlay2Meta(root);
     const ids = inputs.containers.map((c) => c.id);
     early.push(
-      ...rememberedMounts(cache, engineId, root, ids).map((dir) => ({ dir, sub: 'diff' as const })),
-      ...rememberedUnreferenced(cache, engineId, root).map((dir) => ({ dir })),
       ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
       ...ids.map((id) => ({ dir: meta.containerDir(id) })),
     );
   }
-  const progress = {
-    early: { done: 0, total: early.length, bytes: 0 },
-    late: { done: 0, total: 0, bytes: 0 },
-  };
-  const report = (part: 'early' | 'late', p: MeasureProgress) => {
-    progress[part] = p;
-    const { early: a, late: b } = progress;
-    options.onProgress?.({ done: a.done + b.done, total: a.total + b.total, bytes: a.bytes + b.bytes });
-  };
-  const earlyRun = measureDirs(helper, early, { cache, engineId, onProgress: (p) => report('early', p) });
+  const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
+  const foreseen = new Set(predicted.map(targetKey));
+  const unforeseen = early.filter((t) => !foreseen.has(targetKey(t)));
+  const earlyRun = measureDirs(helper, unforeseen, {
+    cache,
+    engineId,
+    onProgress: (p) => report('early', p),
+  });
   earlyRun.catch(() => {}); // awaited below; a failure surfaces there
 
   let layout: StorageLayout;
@@ -252,6 +275,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
   for (const d of layout.buildCacheDirs) targets.push({ dir: d, cacheKey: layout.immutableDirs?.get(d) });
   targets.push(...layout.extraTargets);
+  for (const d of layout.leftoverDirs ?? []) targets.push({ dir: d });
   const meta = layout.meta;
   if (meta) {
     // Layer metadata (tar-split, diff, size files) never changes once written: cacheable.
@@ -262,9 +286,15 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   }
 
   // The rest of the walks, the build commands and the image config files' sizes go side by side.
-  const earlyDirs = new Set(early.map((t) => t.dir));
-  const late = targets.filter((t) => !earlyDirs.has(t.dir));
-  const [earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
+  const started = new Set([...predicted, ...early].map(targetKey));
+  const late = targets.filter((t) => !started.has(targetKey(t)));
+  // What can change, for the next scan to start walking at once.
+  cache?.setFact(
+    factKey('mutable', 'targets'),
+    targets.filter((t) => !t.cacheKey).map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir })),
+  );
+  const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
+    predictedRun,
     earlyRun,
     measureDirs(helper, late, { cache, engineId, onProgress: (p) => report('late', p) }),
     readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id)),
@@ -273,7 +303,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       : undefined,
   ]);
   cache?.save();
-  const measured = new Map([...earlyMeasured, ...lateMeasured]);
+  const wanted = new Set(targets.map(targetKey));
+  const measured = new Map<string, DirMeasure>();
+  for (const t of predicted) {
+    const m = predictedMeasured.get(t.dir);
+    if (m && wanted.has(targetKey(t))) measured.set(t.dir, m);
+  }
+  for (const [d, m] of [...earlyMeasured, ...lateMeasured]) measured.set(d, m);
   inputs.measuredDirs = targets.map((t) => t.dir);
   if (meta) {
     inputs.images.forEach((img, i) => {
@@ -288,11 +324,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     const m = get(l.path);
     const measured = m && !m.missing ? m : undefined;
     // The engine's own figure for a layer: overlay2's layer store counts apparent bytes; the
-    // containerd store counts the snapshot's blocks (its usage), which layertop measures itself.
+    // containerd store records a snapshot's blocks (its usage) when it commits it. layertop's own
+    // measurements sit beside it (measuredSize, diskBytes); a block can settle after the commit.
     const size =
-      kind === 'containerd'
-        ? (measured?.contentDiskBytes ?? l.size ?? 0)
-        : (l.size ?? measured?.apparentBytes ?? 0);
+      l.size ?? (kind === 'containerd' ? measured?.contentDiskBytes : measured?.apparentBytes) ?? 0;
     inputs.layerFacts.set(chainId, {
       chainId,
       diffId: '',
@@ -316,6 +351,11 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
   inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
   inputs.buildCache.freedDiskBytes = cacheDirs;
+  const leftovers = layout.leftoverDirs ?? [];
+  inputs.leftovers = {
+    directories: leftovers,
+    diskBytes: leftovers.reduce((a, d) => a + (disk(d) ?? 0), 0),
+  };
   return buildScanModel(inputs);
 }
 

@@ -31,6 +31,11 @@ export interface StorageLayout {
    * them while the build cache stays (overlay2: buildkit/snapshots.db).
    */
   buildCacheLayers?: Set<string>;
+  /**
+   * Directories of containers the engine no longer knows (overlay2: left in the layer store's
+   * mounts/ when a removal could not delete them): no prune frees them.
+   */
+  leftoverDirs?: string[];
   /** Extra targets to measure (build cache metadata, content blobs) with what they belong to. */
   extraTargets: MeasureTarget[];
 }

@@ -17,39 +17,10 @@ export function overlay2Meta(dataRoot: string): NonNullable<StorageLayout['meta'
   };
 }
 
-/**
- * Containers' writable and init layer directories as remembered from an earlier run, unchecked:
- * only to start walking them early. The layout checks them against the listing; a walk of a
- * directory that turned out stale is simply not used.
- */
-export function rememberedMounts(
-  cache: SizeCache | undefined,
-  engineId: string,
-  dataRoot: string,
-  containerIds: readonly string[],
-): string[] {
-  const out: string[] = [];
-  for (const id of containerIds) {
-    const f = cache?.fact(`${engineId}|overlay2-mounts|${id}`, isMountFact);
-    for (const d of [f?.mount, f?.init]) if (d) out.push(`${dataRoot}/overlay2/${d}`);
-  }
-  return out;
-}
-
-/** The directories under overlay2/ that nothing referenced at the last scan (build cache, leftovers). */
-export function rememberedUnreferenced(
-  cache: SizeCache | undefined,
-  engineId: string,
-  dataRoot: string,
-): string[] {
-  const names = cache?.fact(`${engineId}|overlay2-unreferenced`, isNames) ?? [];
-  return names.map((n) => `${dataRoot}/overlay2/${n}`);
-}
-const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
 /** What the overlay2 layout reads that does not depend on the API inventory: started first. */
 export interface Overlay2Prefetch {
-  listing: Promise<Buffer>;
+  /** The names under overlay2/ and under the layer store's mounts/ (one per container, or leftover). */
+  listing: Promise<{ dirs: string[]; mounts: string[] }>;
   buildCacheLayers: Promise<Set<string>>;
 }
 
@@ -59,9 +30,18 @@ export function overlay2Prefetch(
   cache?: SizeCache | undefined,
   engineId = '',
 ): Overlay2Prefetch {
-  // The directory listing and BuildKit's snapshots.db stamp in one request.
-  const both = helper.run('liststat', [`${dataRoot}/overlay2`, `${dataRoot}/buildkit/snapshots.db`]);
-  const listing = both.then((b) => b.subarray(b.indexOf(0x0a) + 1));
+  // The directory listings and BuildKit's snapshots.db stamp in one request.
+  const both = helper.run('liststat', [
+    `${dataRoot}/buildkit/snapshots.db`,
+    `${dataRoot}/overlay2`,
+    `${dataRoot}/image/overlay2/layerdb/mounts`,
+  ]);
+  const listing = both.then((b) => {
+    // Entries come as "./<name>", relative to the listed directory.
+    const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
+    const [dirs, mounts] = parseList(b.subarray(b.indexOf(0x0a) + 1));
+    return { dirs: names(dirs), mounts: names(mounts) };
+  });
   const stampLine = both.then((b) => {
     const [dev, ino, size, ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
     return ctime ? `${dev}:${ino}:${size}:${ctime}` : undefined;
@@ -103,15 +83,20 @@ export async function overlay2Layout(
   helper: HelperSession,
   dataRoot: string,
   chainIds: readonly string[],
-  containerIds: readonly string[],
+  engineContainerIds: readonly string[],
   options: { prefetch?: Overlay2Prefetch; cache?: SizeCache | undefined; engineId?: string } = {},
 ): Promise<StorageLayout> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
-  const entries = parseList(await prefetch.listing)[0] ?? [];
-  // Entries come as "./<name>", relative to the listed directory.
-  const names = entries.map((e) => e.toString('utf8').replace(/^\.\//, ''));
+  let containerIds = engineContainerIds;
+  const { dirs: names, mounts } = await prefetch.listing;
   const listed = new Set(names);
+  // A container ID in the layer store's mounts/ that the engine no longer lists: its layers were
+  // left behind (Docker 26's `docker export` leaks the mount, moby#48516, and the removal then
+  // cannot delete them). No prune frees them; they are not build cache.
+  const wanted = new Set(containerIds);
+  const leftoverIds = mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
+  containerIds = [...containerIds, ...leftoverIds];
   const { cache, engineId = '' } = options;
   const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
   const mountKey = (id: string) => `${engineId}|overlay2-mounts|${id}`;
@@ -176,18 +161,25 @@ export async function overlay2Layout(
     });
   }
   const containers: StorageLayout['containers'] = new Map();
+  const leftovers: string[] = [];
+  const leftover = new Set(leftoverIds);
   for (const id of containerIds) {
     const f = knownMounts.get(id);
     if (f?.mount) used.add(f.mount);
     if (f?.init) used.add(f.init);
+    const paths = [f?.mount, f?.init].filter((d): d is string => !!d && listed.has(d));
+    if (leftover.has(id)) {
+      leftovers.push(...paths.map((d) => `${dataRoot}/overlay2/${d}`), `${layerdb}/mounts/${id}`);
+      continue;
+    }
     containers.set(id, {
       path: f?.mount ? `${dataRoot}/overlay2/${f.mount}` : undefined,
       initPath: f?.init ? `${dataRoot}/overlay2/${f.init}` : undefined,
     });
   }
-  const unreferenced = names.filter((name) => !used.has(name));
-  cache?.setFact(`${engineId}|overlay2-unreferenced`, unreferenced);
-  const buildCacheDirs = unreferenced.map((name) => `${dataRoot}/overlay2/${name}`);
+  const buildCacheDirs = names
+    .filter((name) => !used.has(name))
+    .map((name) => `${dataRoot}/overlay2/${name}`);
   return {
     kind: 'overlay2',
     dataRoot,
@@ -198,6 +190,7 @@ export async function overlay2Layout(
     imageConfigPath: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
     meta: overlay2Meta(dataRoot),
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
+    leftoverDirs: leftovers,
     buildCacheLayers: await prefetch.buildCacheLayers,
   };
 }

@@ -10,6 +10,11 @@ import type {
   VolumeInput,
 } from './types.js';
 
+export interface LeftoversInput {
+  directories: string[];
+  diskBytes: number;
+}
+
 export interface ScanInputs {
   engine: EngineFacts;
   images: ImageInput[];
@@ -18,6 +23,11 @@ export interface ScanInputs {
   volumes: VolumeInput[];
   networks: NetworkInput[];
   buildCache: BuildCacheInput;
+  /**
+   * Layer directories of containers the engine no longer lists (a removal that could not delete
+   * them): they hold disk, and no prune gives it back.
+   */
+  leftovers?: LeftoversInput | undefined;
   /** Disk bytes of the whole data root (and containerd's root where it is separate), when measured. */
   dataRootDiskBytes?: number | undefined;
   /** Layers (chainIDs) the build cache holds: they come back only when the build cache goes too. */
@@ -67,6 +77,7 @@ export interface ScanReport {
   layers: LayerReport[];
   containers: ContainerReport[];
   buildCache: BuildCacheInput;
+  leftovers: LeftoversInput;
   volumes: { name: string; size: number; diskBytes: number | null }[];
   networks: { id: string; name: string; driver: string; containers: number }[];
   totals: {
@@ -136,6 +147,7 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
       layers,
       containers,
       buildCache: inputs.buildCache,
+      leftovers: inputs.leftovers ?? { directories: [], diskBytes: 0 },
       volumes: inputs.volumes.map((v) => ({ name: v.name, size: v.size, diskBytes: v.diskBytes ?? null })),
       networks: inputs.networks.map((n) => ({
         id: n.id,

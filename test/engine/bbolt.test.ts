@@ -36,9 +36,13 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
         const fs = join(root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots', String(s?.id), 'fs');
         expect(existsSync(fs)).toBe(true);
         const du = Number((await sh('du', ['-s', '-B1', fs])).split('\t')[0]);
+        // containerd records the usage when it commits the snapshot; ext4 can still settle a
+        // block of the just-written files afterwards (seen: 4,096 B less on the Debian layer in
+        // some fixture builds). layertop's own figure is the measured one; this is containerd's.
         // ... and its inode count (the walk's work estimate) is the entries of fs/, hard links once.
         const inodes = new Set((await sh('find', [fs, '-printf', '%i\\n'])).split('\n').filter(Boolean)).size;
-        expect({ chain, size: s?.size, inodes: s?.inodes }).toEqual({ chain, size: du, inodes });
+        expect({ chain, inodes: s?.inodes }).toEqual({ chain, inodes });
+        expect(Math.abs((s?.size ?? 0) - du), chain).toBeLessThanOrEqual(2 * 4096);
         checked++;
       }
     }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelperSession } from '../../source/engine/helper-session.js';
 import { getInfo } from '../../source/engine/inventory.js';
-import { listLayerDir } from '../../source/engine/layer-list.js';
+import { listLayerDir, listNames } from '../../source/engine/layer-list.js';
 import { type MeasureTarget, measureDirs } from '../../source/engine/measure.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { client, type EngineName } from '../support/engines.js';
@@ -58,6 +58,8 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
       const a = (await listLayerDir(host, `${d}/${sub}`)).map(key).sort();
       const b = (await listLayerDir(busybox, `${d}/${sub}`)).map(key).sort();
       expect({ layer: d, entries: a }).toEqual({ layer: d, entries: b });
+      const names = async (h: HelperSession) => (await listNames(h, `${d}/${sub}`)).sort();
+      expect(await names(host)).toEqual(await names(busybox));
       whiteouts += a.filter((k) => k.includes('"whiteout"')).length;
     }
     expect(whiteouts).toBeGreaterThan(0);

@@ -12,7 +12,7 @@ import { runPlan } from '../../source/engine/prune-run.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import { planItems, planSelection } from '../../source/model/prune-plan.js';
-import { layertop } from '../support/engines.js';
+import { layertop, waitFor } from '../support/engines.js';
 import { type FreshEngine, freshEngine, objects } from '../support/fresh-engine.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lt-prune-'));
@@ -158,6 +158,16 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
         'lt-named',
         'lt-running',
       ]);
+      // The CLI runs above each had a helper; the engine may still be deleting one (AutoRemove
+      // runs after the process exits): its layers going would count as freed. Wait until only ours is left.
+      const othersGone = await waitFor(async () => {
+        const list = (await client.docker.listContainers({
+          all: true,
+          filters: { label: ['io.layertop.helper'] },
+        })) as { Id: string }[];
+        return list.every((c) => c.Id === helper.containerId);
+      });
+      expect(othersGone).toBe(true);
       const before = await objects(e);
       const duBefore = await e.du();
       const report = await runPlan({ client, info, helper, model }, plan);

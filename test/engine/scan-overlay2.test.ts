@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
-import { client, helperContainers, layertop, sh } from '../support/engines.js';
+import { client, docker, helperContainers, layertop, sh } from '../support/engines.js';
 
 let report: ScanReport;
 let df: { Images: { Id: string; Size: number; SharedSize: number }[] };
@@ -95,5 +95,45 @@ describe('layertop scan --json on the overlay2 engine', () => {
       /layertop-test\/app-a\s+latest\s+[0-9a-f]{12}\s+.+\s+202MB\s+201MB\s+1\.049MB\s+1\s/,
     );
     expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
+
+describe('layers a removal left behind', () => {
+  it('reports them as leftovers with their disk bytes, never as build cache that a prune would free', async () => {
+    // Docker 26's `docker export` leaks the container's overlay mount (moby#48516), so removing the
+    // container cannot delete its layers: they stay on disk, in no listing of the engine.
+    const id = (
+      await docker('overlay2', ['create', '--network=none', 'layertop-test/edge:latest', 'sh'])
+    ).trim();
+    const dataRoot = report.engine.dataRoot;
+    const layerdb = `${dataRoot}/image/overlay2/layerdb/mounts/${id}`;
+    const mount = (await sh('cat', [`${layerdb}/mount-id`])).trim();
+    const tar = join(mkdtempSync(join(tmpdir(), 'lt-export-')), 'c.tar');
+    await docker('overlay2', ['export', '-o', tar, id]);
+    rmSync(tar);
+    await docker('overlay2', ['rm', id]);
+    const dir = `${dataRoot}/overlay2/${mount}`;
+    if ((await sh('sh', ['-c', `test -d ${dir} && echo left || echo gone`])).trim() === 'gone')
+      return expect.unreachable(
+        'this engine removed the exported container cleanly: no leftover to test with',
+      );
+    const r = await layertop(['scan', '--json'], {
+      engine: 'overlay2',
+      env: { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-cache-')) },
+    });
+    expect(r.code).toBe(0);
+    const after = JSON.parse(r.stdout) as ScanReport;
+    expect(after.leftovers.directories).toEqual(expect.arrayContaining([dir, `${dir}-init`, layerdb]));
+    const du = (p: string) => sh('du', ['-sx', '-B1', p]).then((o) => Number(o.split('\t')[0]));
+    let expected = 0;
+    for (const d of after.leftovers.directories) expected += await du(d);
+    expect(after.leftovers.diskBytes).toBe(expected);
+    expect(after.leftovers.diskBytes).toBeGreaterThan(0);
+    // (-x: the leaked mount on merged/ is another file system.)
+    // Not build cache: the cache's "freed by builder prune" figure is what it was before.
+    expect(after.buildCache.freedDiskBytes).toBe(report.buildCache.freedDiskBytes);
+    const table = await layertop(['scan'], { engine: 'overlay2' });
+    expect(table.stdout).toMatch(/Leftovers: .* on disk in \d+ directories of containers the engine/);
+    expect(table.stdout).toContain(dir);
   });
 });

@@ -17,6 +17,7 @@ describe('parseMeasure', () => {
       'T 8 10',
       '8 10 3 4096 8 41ed', // the layer dir itself
       '8 11 1 26 8 81a4', // "link" file: disk only
+      '49 20 1 4096 8 41ed', // merged/, a running container's mount: not counted (du -x)
     ].join('\n');
     const [m] = parseMeasure(out, 1, true);
     expect(m).toEqual({
@@ -68,18 +69,19 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
       'W ?', // a volume that is gone
       'S ? +', // a top without its content subdirectory: not a layer
       '=G',
-      '0 4096 8 d', // layer top
+      '0 4096 8 d 8', // layer top (directories end in their device)
       '1 26 8 f', // link: disk only
-      '1 4096 8 d C', // diff/
+      '1 4096 8 d C 8', // diff/
       '2 5000 16 f 8:21', // a file with two names ...
-      '3 4096 8 d C', // a directory named diff deeper down: plain content
+      '3 4096 8 d C 8', // a directory named diff deeper down: plain content
       '4 5000 16 f 8:21', // ... seen again through its second name
       '4 10 0 l', // a symlink: 10 bytes of target, no blocks
-      '1 4096 8 d', // work/: back in the top, disk only
+      '1 4096 8 d 8', // work/: back in the top, disk only
       '2 7 8 f', // a file under work/: disk only
-      '0 4096 8 d', // the container directory
+      '1 4096 8 d 49', // merged/, a running container's mount: another file system, not counted
+      '0 4096 8 d 8', // the container directory
       '1 300 8 f',
-      '0 4096 8 d', // the top without content
+      '0 4096 8 d 8', // the top without content
       '1 3 8 f',
     ].join('\n');
     const [layer, gone, whole, goneVolume, notLayer] = parseGnuMeasure(out, 5);
@@ -98,7 +100,7 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
   });
 
   it('marks the batch partial on an error or a line it cannot read', () => {
-    const r = parseGnuMeasure('W +\n=G\n0 4096 8 d\n1 x 8 f\n!\n', 1);
+    const r = parseGnuMeasure('W +\n=G\n0 4096 8 d 8\n1 x 8 f\n!\n', 1);
     expect(r[0]).toMatchObject({ partial: true, diskBytes: 4096, entries: 1 });
   });
 });

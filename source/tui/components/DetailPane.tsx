@@ -118,6 +118,15 @@ export function DetailPane(props: {
       );
     }
   }
+  if (row?.kind === 'leftovers') {
+    const l = model.report.leftovers;
+    lines.push(
+      ['leftovers', `${l.directories.length} directories`],
+      ['what', 'layers of containers the engine no longer lists: a removal could not delete them'],
+      ['disk', size(l.diskBytes)],
+      ['if removed', 'no prune removes them; see layertop scan'],
+    );
+  }
   if (row?.kind === 'build-cache') {
     const b = model.inputs.buildCache;
     lines.push(

@@ -62,6 +62,19 @@ export function rowText(model: ScanModel, row: Row): RowText {
       shared: false,
     };
   }
+  if (row.kind === 'leftovers') {
+    const l = model.report.leftovers;
+    return {
+      marker,
+      id: 'leftovers'.padEnd(12),
+      label: `⚠ ${l.directories.length} directories of removed containers (no prune frees them)`,
+      size: '',
+      disk: size(l.diskBytes),
+      share: '',
+      kind: 'leftovers',
+      shared: false,
+    };
+  }
   if (row.kind === 'build-cache') {
     const b = model.inputs.buildCache;
     return {

@@ -7,7 +7,7 @@ export type SortMode = 'size' | 'time';
 export interface Row {
   /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
   key: string;
-  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache';
+  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers';
   depth: number;
   expandable: boolean;
   expanded: boolean;
@@ -160,6 +160,15 @@ function pushRest(model: ScanModel, rows: Row[]): void {
     rows.push({
       key: 'build-cache',
       kind: 'build-cache',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      ancestors: [],
+    });
+  if (model.report.leftovers.directories.length > 0)
+    rows.push({
+      key: 'leftovers',
+      kind: 'leftovers',
       depth: 0,
       expandable: false,
       expanded: false,
