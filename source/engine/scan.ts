@@ -1,9 +1,5 @@
 import { chainIds } from '../model/chain-id.js';
-import {
-  type ConfigHistoryEntry,
-  layerCommandsFromApiHistory,
-  layerCommandsFromConfig,
-} from '../model/history.js';
+import { layerCommandsFromApiHistory } from '../model/history.js';
 import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
 import type {
   ContainerInput,
@@ -15,8 +11,9 @@ import type {
 } from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
 import type { EngineClient } from './docker-client.js';
-import { parseRead, parseStat } from './helper-read.js';
+import { parseStat } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
+import { configFileBytes, readCommands } from './image-facts.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './inventory.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure.js';
 import type { DirMeasure } from './measure-parse.js';
@@ -127,9 +124,6 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-const isCommands = (v: unknown): v is (string | null)[] =>
-  Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
-const isNumber = (v: unknown): v is number => typeof v === 'number';
 const isTargets = (v: unknown): v is MeasureTarget[] =>
   Array.isArray(v) &&
   v.every(
@@ -357,66 +351,4 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     diskBytes: leftovers.reduce((a, d) => a + (disk(d) ?? 0), 0),
   };
   return buildScanModel(inputs);
-}
-
-/** Build commands from the image configs (exact), read through the helper in one request. */
-async function readCommands(
-  helper: HelperSession,
-  images: ImageInput[],
-  layout: StorageLayout,
-  cache: SizeCache | undefined,
-  key: (imageId: string) => string,
-): Promise<void> {
-  const todo: ImageInput[] = [];
-  for (const img of images) {
-    const known = cache?.fact(key(img.id), isCommands);
-    if (known && known.length === img.diffIds.length) img.layerCommands = known.map((c) => c ?? undefined);
-    else todo.push(img);
-  }
-  if (!todo.length) return;
-  const paths = todo.map((i) => layout.imageConfigPath(i.id));
-  const configs = parseRead(await helper.run('read', paths), paths.length);
-  todo.forEach((img, i) => {
-    const raw = configs[i];
-    if (!raw) return;
-    try {
-      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
-      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
-      cache?.setFact(
-        key(img.id),
-        img.layerCommands.map((c) => c ?? null),
-      );
-    } catch {
-      // unreadable config: leave the commands unknown
-    }
-  });
-}
-
-/** Disk bytes of each image's config file in the image store (immutable: remembered). */
-async function configFileBytes(
-  helper: HelperSession,
-  images: ImageInput[],
-  file: (imageId: string) => string,
-  cache: SizeCache | undefined,
-  key: (imageId: string) => string,
-): Promise<number[]> {
-  const out = images.map((img) => cache?.fact(key(img.id), isNumber));
-  const todo = images.filter((_, i) => out[i] === undefined);
-  if (todo.length) {
-    const stats = parseStat(
-      await helper.run(
-        'stat',
-        todo.map((img) => file(img.id)),
-      ),
-      todo.length,
-    );
-    todo.forEach((img, k) => {
-      const st = stats[k];
-      if (!st) return;
-      const bytes = st.blocks * 512;
-      out[images.indexOf(img)] = bytes;
-      cache?.setFact(key(img.id), bytes);
-    });
-  }
-  return out.map((b) => b ?? 0);
 }

@@ -1,0 +1,75 @@
+// Facts of an image that never change (an image ID is its config's or manifest's digest): its
+// build commands and the disk bytes of its config file, read through the helper once and then
+// remembered in the size cache.
+import { type ConfigHistoryEntry, layerCommandsFromConfig } from '../model/history.js';
+import type { ImageInput } from '../model/types.js';
+import { parseRead, parseStat } from './helper-read.js';
+import type { HelperSession } from './helper-session.js';
+import type { SizeCache } from './size-cache.js';
+import type { StorageLayout } from './storage-layout.js';
+
+const isCommands = (v: unknown): v is (string | null)[] =>
+  Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/** Build commands from the image configs (exact), read through the helper in one request. */
+export async function readCommands(
+  helper: HelperSession,
+  images: ImageInput[],
+  layout: StorageLayout,
+  cache: SizeCache | undefined,
+  key: (imageId: string) => string,
+): Promise<void> {
+  const todo: ImageInput[] = [];
+  for (const img of images) {
+    const known = cache?.fact(key(img.id), isCommands);
+    if (known && known.length === img.diffIds.length) img.layerCommands = known.map((c) => c ?? undefined);
+    else todo.push(img);
+  }
+  if (!todo.length) return;
+  const paths = todo.map((i) => layout.imageConfigPath(i.id));
+  const configs = parseRead(await helper.run('read', paths), paths.length);
+  todo.forEach((img, i) => {
+    const raw = configs[i];
+    if (!raw) return;
+    try {
+      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
+      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
+      cache?.setFact(
+        key(img.id),
+        img.layerCommands.map((c) => c ?? null),
+      );
+    } catch {
+      // unreadable config: leave the commands unknown
+    }
+  });
+}
+
+/** Disk bytes of each image's config file in the image store (immutable: remembered). */
+export async function configFileBytes(
+  helper: HelperSession,
+  images: ImageInput[],
+  file: (imageId: string) => string,
+  cache: SizeCache | undefined,
+  key: (imageId: string) => string,
+): Promise<number[]> {
+  const out = images.map((img) => cache?.fact(key(img.id), isNumber));
+  const todo = images.filter((_, i) => out[i] === undefined);
+  if (todo.length) {
+    const stats = parseStat(
+      await helper.run(
+        'stat',
+        todo.map((img) => file(img.id)),
+      ),
+      todo.length,
+    );
+    todo.forEach((img, k) => {
+      const st = stats[k];
+      if (!st) return;
+      const bytes = st.blocks * 512;
+      out[images.indexOf(img)] = bytes;
+      cache?.setFact(key(img.id), bytes);
+    });
+  }
+  return out.map((b) => b ?? 0);
+}
