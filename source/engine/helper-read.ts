@@ -47,7 +47,7 @@ export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
   return out;
 }
 
-/** Parses the `list` op: NUL-separated entries, each directory's list closed by an empty entry. */
+/** Parses the directory lists of the `liststat` op: NUL-separated entries, each directory's list closed by an empty entry. */
 export function parseList(buf: Buffer): Buffer[][] {
   const lists: Buffer[][] = [];
   let current: Buffer[] = [];

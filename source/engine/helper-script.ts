@@ -21,6 +21,20 @@ hostfind() {
   done
   echo "no find on the engine host" >&2; return 127
 }
+# Per run of an op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
+# per "+" path one stat line in the given format.
+statpaths() {
+  fmt=$1; shift
+  cd "$R/" || exit 3
+  n=$#; echo "$n"
+  for p in "$@"; do
+    if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
+  done
+  shift "$n"
+  echo =
+  [ $# -gt 0 ] && stat -c "$fmt" "$@"
+  :
+}
 case "$op" in
   ping) echo pong ;;
   procs)
@@ -86,31 +100,13 @@ case "$op" in
     [ $# -gt 0 ] && stat -c %s "$@"
     : ;;
   stat)
-    # Per run: the number of paths; per path "+" or "-"; "="; per "+" one line
-    # "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>".
-    cd "$R/" || exit 3
-    n=$#; echo "$n"
-    for p in "$@"; do
-      if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
-    done
-    shift "$n"
-    echo =
-    [ $# -gt 0 ] && stat -c "%d $F %Z" "$@"
-    : ;;
-  list)
-    # A directory's entries as "./name" NUL-terminated, then an empty name; builtins only (a glob
-    # reads the directory: no find to start). The three patterns skip only . and ..
-    for d in "$@"; do
-      if cd "$R$d" 2>/dev/null; then
-        for e in * .[!.]* ..?*; do
-          if [ -e "$e" ] || [ -L "$e" ]; then printf '%s\000' "./$e"; fi
-        done
-      fi
-      printf '\000\000'
-    done ;;
+    # Per "+" path: "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>".
+    statpaths "%d $F %Z" "$@" ;;
   liststat)
     # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime>" or "-",
-    # one line), then the entries of each directory named after it, as the list op gives them.
+    # one line), then per directory named after it its entries as "./name" NUL-terminated and an
+    # empty name; builtins only (a glob reads the directory: no find to start). The three
+    # patterns skip only . and ..
     f=$1; shift
     if [ -e "$R$f" ]; then stat -c '%d %i %s %Z' "$R$f"; else echo -; fi
     for d in "$@"; do
@@ -182,16 +178,8 @@ case "$op" in
     [ -d "$R$1" ] || exit 3
     hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y\000%P\000%l\000' ;;
   rdev)
-    # Per run: the number of paths; per path "+" or "-"; "="; per "+" "<major hex> <minor hex>".
-    cd "$R/" || exit 3
-    n=$#; echo "$n"
-    for p in "$@"; do
-      if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
-    done
-    shift "$n"
-    echo =
-    [ $# -gt 0 ] && stat -c '%t %T' "$@"
-    : ;;
+    # Per "+" path: "<major hex> <minor hex>".
+    statpaths '%t %T' "$@" ;;
   names)
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || exit 3
