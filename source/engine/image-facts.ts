@@ -54,21 +54,21 @@ export async function configFileBytes(
   key: (imageId: string) => string,
 ): Promise<number[]> {
   const out = images.map((img) => cache?.fact(key(img.id), isNumber));
-  const todo = images.filter((_, i) => out[i] === undefined);
+  const todo = images.map((_, i) => i).filter((i) => out[i] === undefined);
   if (todo.length) {
     const stats = parseStat(
       await helper.run(
         'stat',
-        todo.map((img) => file(img.id)),
+        todo.map((i) => file((images[i] as ImageInput).id)),
       ),
       todo.length,
     );
-    todo.forEach((img, k) => {
+    todo.forEach((i, k) => {
       const st = stats[k];
       if (!st) return;
       const bytes = st.blocks * 512;
-      out[images.indexOf(img)] = bytes;
-      cache?.setFact(key(img.id), bytes);
+      out[i] = bytes;
+      cache?.setFact(key((images[i] as ImageInput).id), bytes);
     });
   }
   return out.map((b) => b ?? 0);

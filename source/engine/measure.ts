@@ -149,7 +149,9 @@ function busyboxBatches(todo: readonly MeasureTarget[], lanes: number, batchSize
   const groups = new Map<string, MeasureTarget[]>();
   for (const t of todo) {
     const op = t.sub ? `measure:${t.sub}` : 'measure';
-    groups.set(op, [...(groups.get(op) ?? []), t]);
+    const list = groups.get(op);
+    if (list) list.push(t);
+    else groups.set(op, [t]);
   }
   const out: Batch[] = [];
   for (const [op, list] of groups) {

@@ -185,11 +185,10 @@ async function imageBlobs(
       // ignore
     }
   });
-  for (const img of images) {
+  images.forEach((img, i) => {
     const entry = out.get(img.id);
-    if (entry && tops[images.indexOf(img)] && !incomplete.has(img.id))
-      cache?.store?.setFact(cache.key(img.id), entry);
-  }
+    if (entry && tops[i] && !incomplete.has(img.id)) cache?.store?.setFact(cache.key(img.id), entry);
+  });
   return out;
 }
 

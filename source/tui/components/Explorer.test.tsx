@@ -17,6 +17,35 @@ function screen(model = sampleModel(), size = { columns: 140, rows: 30 }) {
 
 const lines = (frame: string | undefined) => (frame ?? '').split('\n');
 
+describe('Explorer: leftovers', () => {
+  it('shows the leftover directories as a row with their disk bytes and details, never markable', async () => {
+    const model = sampleModel();
+    model.report.leftovers = {
+      directories: ['/var/lib/docker/overlay2/aaa', '/var/lib/docker/overlay2/aaa-init'],
+      diskBytes: 1_234_000,
+    };
+    const { lastFrame, stdin } = screen(model, { columns: 220, rows: 30 });
+    const row = lines(lastFrame()).find((l) => l.includes('leftovers'));
+    expect(row).toMatch(
+      /leftovers\s+⚠ 2 directories of removed containers \(no prune frees them\)\s+1\.2 MB/,
+    );
+    stdin.write('G');
+    await tick();
+    expect(lastFrame()).toMatch(/disk\s+1\.2 MB/);
+    expect(lastFrame()).toMatch(/if removed\s+no prune removes them; see layertop scan/);
+    stdin.write(' ');
+    await tick();
+    expect(lastFrame()).not.toMatch(/\d+ marked: frees/);
+  });
+
+  it('shows no leftovers row when there are none', () => {
+    expect(lastFrameOf(sampleModel())).not.toContain('leftovers');
+  });
+});
+
+const lastFrameOf = (model: ReturnType<typeof sampleModel>) =>
+  screen(model, { columns: 220, rows: 30 }).lastFrame();
+
 describe('Explorer: the layer tree', () => {
   it('shows the shared base once with its sharing marker, images where their top layer is, containers under them', () => {
     const { lastFrame } = screen();
