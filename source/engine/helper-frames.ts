@@ -26,19 +26,68 @@ export interface HelperReply {
   stderr: Buffer;
 }
 
-const HEADER = /^LT1 (\d+) (\d+) (\d+) (\d+)$/;
+const SIZED = /^LT1 (\d+) (\d+) (\d+) (\d+)$/;
+const STREAMED = /^LT2 (\d+)$/;
+const TRAILER = /^ (\d+) (\d+)$/;
 
-/** Reassembles `LT1 <id> <status> <out> <err>\n<out bytes><err bytes>` frames. */
+/** A streamed reply's body: chunks kept as they come, searched for the end marker as they come. */
+interface Streamed {
+  id: number;
+  marker: Buffer;
+  chunks: Buffer[];
+  size: number;
+  /** The last marker.length - 1 bytes seen: a marker can straddle two chunks. */
+  tail: Buffer;
+}
+
+/**
+ * Reassembles the helper's replies: `LT2 <id>\n<stdout><nonce> <status> <err bytes>\n<stderr>`,
+ * where the nonce is the request's own (see {@link ReplyParser.expect}), and sized frames
+ * `LT1 <id> <status> <out bytes> <err bytes>\n<out><err>` (the ready line).
+ */
 export class ReplyParser {
   private buf: Buffer = Buffer.alloc(0);
-  private pending: { id: number; status: number; out: number; err: number } | undefined;
+  private pending:
+    | { id: number; status: number; out: number; err: number; stdout?: Buffer | undefined }
+    | undefined;
+  private streamed: Streamed | undefined;
+  /** A streamed body is complete; its trailer line is next. */
+  private body: { id: number; stdout: Buffer } | undefined;
+  private readonly nonces = new Map<number, string>();
 
   constructor(
     private readonly onReply: (reply: HelperReply) => void,
     private readonly onGarbage: (text: string) => void,
   ) {}
 
+  /** The end marker of request `id`'s streamed reply. */
+  expect(id: number, nonce: string): void {
+    this.nonces.set(id, nonce);
+  }
+
+  /** Feeds a streamed body; returns the bytes after its end marker, or undefined while it goes on. */
+  private feed(s: Streamed, data: Buffer): Buffer | undefined {
+    const probe = s.tail.length ? Buffer.concat([s.tail, data]) : data;
+    const at = probe.indexOf(s.marker);
+    if (at < 0) {
+      s.chunks.push(data);
+      s.size += data.length;
+      s.tail = Buffer.from(probe.subarray(Math.max(0, probe.length - (s.marker.length - 1))));
+      return undefined;
+    }
+    const end = s.size - s.tail.length + at;
+    const all = s.chunks.length ? Buffer.concat([...s.chunks, data]) : data;
+    this.streamed = undefined;
+    this.body = { id: s.id, stdout: Buffer.from(all.subarray(0, end)) };
+    return all.subarray(end + s.marker.length);
+  }
+
   push(data: Buffer): void {
+    if (this.streamed) {
+      const rest = this.feed(this.streamed, data);
+      if (!rest) return;
+      data = rest;
+    }
     this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
     for (;;) {
       if (!this.pending) {
@@ -46,17 +95,52 @@ export class ReplyParser {
         if (nl < 0) return;
         const line = this.buf.subarray(0, nl).toString('latin1');
         this.buf = this.buf.subarray(nl + 1);
-        const m = HEADER.exec(line);
-        if (!m) {
+        const body = this.body;
+        if (body) {
+          this.body = undefined;
+          const t = TRAILER.exec(line);
+          if (t)
+            this.pending = {
+              id: body.id,
+              status: Number(t[1]),
+              out: 0,
+              err: Number(t[2]),
+              stdout: body.stdout,
+            };
+          else this.onGarbage(`bad reply trailer ${JSON.stringify(line)}`);
+          continue;
+        }
+        const m = SIZED.exec(line);
+        const s = m ? undefined : STREAMED.exec(line);
+        const nonce = s ? this.nonces.get(Number(s[1])) : undefined;
+        if (m) {
+          this.pending = { id: Number(m[1]), status: Number(m[2]), out: Number(m[3]), err: Number(m[4]) };
+        } else if (s && nonce) {
+          const id = Number(s[1]);
+          this.nonces.delete(id);
+          const st: Streamed = {
+            id,
+            marker: Buffer.from(nonce, 'latin1'),
+            chunks: [],
+            size: 0,
+            tail: Buffer.alloc(0),
+          };
+          this.streamed = st;
+          const rest = this.buf;
+          this.buf = Buffer.alloc(0);
+          const after = this.feed(st, rest);
+          if (!after) return;
+          this.buf = after;
+          continue;
+        } else {
           // Anything else on stdout is the shell complaining before a frame: surface it, keep going.
           this.onGarbage(line);
           continue;
         }
-        this.pending = { id: Number(m[1]), status: Number(m[2]), out: Number(m[3]), err: Number(m[4]) };
       }
       const { id, status, out, err } = this.pending;
       if (this.buf.length < out + err) return;
-      const stdout = Buffer.from(this.buf.subarray(0, out));
+      const stdout = this.pending.stdout ?? Buffer.from(this.buf.subarray(0, out));
       const stderr = Buffer.from(this.buf.subarray(out, out + err));
       this.buf = this.buf.subarray(out + err);
       this.pending = undefined;
@@ -66,16 +150,46 @@ export class ReplyParser {
 }
 
 /** Argument lists up to this size travel raw after the line and run in the loop's own subshell. */
-// The loop reads raw arguments a byte per system call (about 4 µs a byte here), while the
+// The loop reads raw arguments a byte per system call (about 3 µs a byte here), while the
 // base64 path starts three programs (about 15 ms): past 4 KiB base64 is cheaper.
 export const RAW_ARGS_MAX = 4096;
 
+/** Prefixes a raw request may declare (tags 0-7); an argument tagged "=" is literal. */
+export const MAX_PREFIXES = 8;
+
 /**
- * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count>\n`. Small argument lists
- * travel raw after the line, each NUL-terminated (payload "+", count = how many): the loop reads
- * them with `read -d ''` and runs the op in a subshell, with no process to start. Big lists
- * travel as base64 of the NUL-separated list (count 0), which `xargs -0` turns into argv in runs,
- * under `timeout`. Either way no path is ever parsed as shell code.
+ * The shared directories worth declaring once: raw arguments cost the loop a system call per
+ * byte, and a scan's paths repeat long directory names (the data root, imagedb/metadata/sha256/)
+ * before 64-digit IDs. Each path's directory part is a candidate; the ones that save most win.
+ */
+export function prefixTable(parts: readonly Buffer[]): Buffer[] {
+  const seen = new Map<string, { prefix: Buffer; n: number }>();
+  for (const p of parts) {
+    const slash = p.lastIndexOf(0x2f);
+    if (slash < 1) continue;
+    const prefix = p.subarray(0, slash + 1);
+    const key = prefix.toString('latin1');
+    const e = seen.get(key);
+    if (e) e.n++;
+    else seen.set(key, { prefix, n: 1 });
+  }
+  // Declaring costs the prefix once plus its NUL; each use then saves its length.
+  return [...seen.values()]
+    .map((e) => ({ prefix: e.prefix, saved: (e.n - 1) * e.prefix.length - 1 }))
+    .filter((e) => e.saved > 0)
+    .sort((a, b) => b.saved - a.saved)
+    .slice(0, MAX_PREFIXES)
+    .map((e) => e.prefix);
+}
+
+/**
+ * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count> <nonce> [<prefixes>]\n`.
+ * Small argument lists travel raw after the line (payload "+"): the declared prefixes, then each
+ * argument tagged with one byte, "0"-"7" (that prefix + the rest) or "=" (the rest as is), all
+ * NUL-terminated; the loop reads them with `read -d ''` and runs the op in a subshell, with no
+ * process to start. Big lists travel as base64 of the NUL-separated list (count 0), which
+ * `xargs -0` turns into argv in runs, under `timeout`. Either way no path is ever parsed as shell
+ * code.
  */
 export function encodeRequest(
   id: number,
@@ -83,18 +197,32 @@ export function encodeRequest(
   timeoutSec: number,
   pid: number,
   args: readonly (string | Buffer)[],
+  /** Ends the streamed reply (see ReplyParser.expect): random, so no output can fake it. */
+  nonce: string,
   /** The loop can read raw arguments (see HELPER_MAIN); false: always base64. */
   raw = true,
 ): Buffer {
+  if (!/^[A-Za-z0-9]{16,}$/.test(nonce)) throw new Error('helper: bad nonce');
   if (!/^[a-z]+(:[A-Za-z0-9+/=]+)?$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
   // Paths are bytes: a Buffer argument goes through unchanged (names that are not valid UTF-8).
   const parts = args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'utf8') : a));
   for (const p of parts) {
     if (p.includes(0)) throw new Error('helper: a path cannot contain a NUL byte');
   }
-  const list = Buffer.concat(parts.flatMap((p) => [p, Buffer.from([0])]));
+  const nul = Buffer.from([0]);
   const head = `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid}`;
-  if (raw && list.length <= RAW_ARGS_MAX)
-    return Buffer.concat([Buffer.from(`${head} + ${parts.length}\n`), list]);
-  return Buffer.from(`${head} ${list.length ? list.toString('base64') : '-'} 0\n`);
+  if (raw) {
+    const table = prefixTable(parts);
+    const tagged = parts.map((p) => {
+      const slash = p.lastIndexOf(0x2f);
+      const i =
+        slash < 1 ? -1 : table.findIndex((t) => t.length === slash + 1 && p.subarray(0, slash + 1).equals(t));
+      return i < 0 ? [Buffer.from('='), p, nul] : [Buffer.from(String(i)), p.subarray(slash + 1), nul];
+    });
+    const body = Buffer.concat([...table.flatMap((t) => [t, nul]), ...tagged.flat()]);
+    if (body.length <= RAW_ARGS_MAX)
+      return Buffer.concat([Buffer.from(`${head} + ${parts.length} ${nonce} ${table.length}\n`), body]);
+  }
+  const list = Buffer.concat(parts.flatMap((p) => [p, nul]));
+  return Buffer.from(`${head} ${list.length ? list.toString('base64') : '-'} 0 ${nonce}\n`);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from './helper-frames.js';
 
@@ -20,6 +21,7 @@ interface Pending {
 export class HelperLane {
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  private readonly replies: ReplyParser;
   private readyResolve!: () => void;
   private readyReject!: (e: Error) => void;
   readonly ready: Promise<void>;
@@ -43,6 +45,7 @@ export class HelperLane {
       (r) => this.onReply(r),
       (line) => onLog?.(`helper: ${line}`),
     );
+    this.replies = replies;
     const demux = new DockerDemuxer((which, data) => {
       if (which === 'stdout') replies.push(data);
       else onLog?.(`helper stderr: ${data.toString('utf8').trim()}`);
@@ -94,7 +97,9 @@ export class HelperLane {
   ): Promise<HelperReply> {
     if (!this.alive) return Promise.reject(new HelperError('the helper session was lost'));
     const id = this.nextId++;
-    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args, this.rawArgs);
+    const nonce = randomBytes(16).toString('hex');
+    const line = encodeRequest(id, op, timeoutMs / 1000, pid, args, nonce, this.rawArgs);
+    this.replies.expect(id, nonce);
     return new Promise<HelperReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         const p = this.pending.get(id);

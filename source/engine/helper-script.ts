@@ -7,12 +7,12 @@
 // Desktop's VM, Alpine). The ops use only options that GNU and busybox share, so a helper image
 // with GNU tools (--helper-image) works too; the tests run both.
 //
-// Request:       <id> <op> <timeout-seconds> <pid|0> + <count>\n<count NUL-terminated args>
-//           or   <id> <op> <timeout-seconds> <pid|0> <base64 of NUL-separated args|-> 0\n
-// Reply frame:   LT1 <id> <exit status> <stdout bytes> <stderr bytes>\n<stdout><stderr>
+// Request:       <id> <op> <timeout-seconds> <pid|0> + <count> <nonce>\n<count NUL-terminated args>
+//           or   <id> <op> <timeout-seconds> <pid|0> <base64 of NUL-separated args|-> 0 <nonce>\n
+// Reply:         LT2 <id>\n<stdout as the op writes it><nonce> <exit status> <stderr bytes>\n<stderr>
+// (the ready line alone is LT1 <id> <status> <stdout bytes> <stderr bytes>\n<stdout><stderr>)
 
 export const HELPER_OPS = String.raw`
-op=$1; shift
 F='%i %h %s %b %f'
 # The engine host's own find, by full path (busybox would run its own applet for a bare name).
 hostfind() {
@@ -35,6 +35,10 @@ statpaths() {
   [ $# -gt 0 ] && stat -c "$fmt" "$@"
   :
 }
+# The ops: defined once in the loop's shell (a request then costs one fork, no parse), or run as a
+# script by xargs for big argument lists.
+lt_op() {
+op=$1; shift
 case "$op" in
   ping) echo pong ;;
   procs)
@@ -231,7 +235,13 @@ case "$op" in
     ' sh "$d" "$@" ;;
   *) echo "unknown op $op" >&2; exit 2 ;;
 esac
+}
+[ -n "$LT_LOOP" ] || lt_op "$@"
 `;
+
+// Shell text the template below cannot spell itself: "\${" would open a JavaScript substitution.
+const REST = '$' + '{a#?}'; // the argument without its tag byte
+const PREFIX_CASES = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `${i}*) a=$P${i}${REST} ;;`).join(' ');
 
 export const HELPER_MAIN = String.raw`
 export LC_ALL=C
@@ -247,28 +257,49 @@ if printf 'a\000' | { IFS= read -r -d '' x && [ "$x" = a ]; } 2>/dev/null; then
 else
   printf 'LT1 0 0 5 0\nready'
 fi
-while IFS=' ' read -r id op tmo pid b64 cnt; do
+# The ops as functions in this shell (LT_LOOP is not exported: xargs' scripts run the op).
+LT_LOOP=1
+. "$T/ops.sh"
+while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
   case "$pid" in ''|*[!0-9]*) pid=0 ;; esac
   case "$tmo" in ''|*[!0-9]*) tmo=60 ;; esac
   case "$cnt" in ''|*[!0-9]*) cnt=0 ;; esac
+  case "$dn" in [0-8]) ;; *) dn=0 ;; esac
   if [ "$pid" = 0 ]; then R=; else R=/proc/$pid/root; fi
+  # The op writes straight to this stream, ended by the request's nonce (random, never on disk:
+  # no file name or content can fake the end). No reply file to size and copy: every program
+  # started costs milliseconds, more than a small request's work.
+  printf 'LT2 %s\n' "$id"
   if [ "$b64" = + ]; then
     # Small lists: the arguments follow, NUL-terminated; the op runs in a subshell of this loop
     # (no program to start). Its time limit is the caller's: a late reply still comes, and the
     # caller keeps this lane out of use until it does.
+    # First the declared prefixes, then each argument behind its one-byte tag (see encodeRequest).
     set --
-    while [ $# -lt "$cnt" ]; do IFS= read -r -d '' a; set -- "$@" "$a"; done
-    (R="$R"; LT_PID="$pid"; export R LT_PID; set -- "$op" "$@"; . "$T/ops.sh") < /dev/null > "$T/out" 2> "$T/err"
+    while [ $# -lt "$dn" ]; do IFS= read -r -d '' a; set -- "$@" "$a"; done
+    P0=$1 P1=$2 P2=$3 P3=$4 P4=$5 P5=$6 P6=$7 P7=$8
+    set --
+    while [ $# -lt "$cnt" ]; do
+      IFS= read -r -d '' a
+      case "$a" in
+        ${PREFIX_CASES}
+        *) a=${REST} ;;
+      esac
+      set -- "$@" "$a"
+    done
+    (R="$R"; LT_PID="$pid"; export R LT_PID; lt_op "$op" "$@") < /dev/null 2> "$T/err"
+    st=$?
   else
     if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
-    R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -n 512 sh "$T/ops.sh" "$op" < "$T/args" > "$T/out" 2> "$T/err"
+    R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -n 512 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err"
+    st=$?
+    : > "$T/args"
   fi
-  st=$?
-  printf 'LT1 %s %s %s %s\n' "$id" "$st" $(stat -c %s "$T/out" "$T/err")
-  cat "$T/out" "$T/err"
-  # Emptied at once: the helper's own writable layer is on the disk layertop measures (a prune's
-  # before and after), and a big reply left here would count as freed when the next one is small.
-  : > "$T/out"; : > "$T/err"
+  n=0
+  if [ -s "$T/err" ]; then set -- $(wc -c < "$T/err"); n=$1; fi
+  printf '%s %s %s\n' "$nonce" "$st" "$n"
+  # Emptied at once: the helper's own writable layer is on the disk layertop measures.
+  if [ "$n" != 0 ]; then cat "$T/err"; : > "$T/err"; fi
 done
 rm -rf "$T"
 `;

@@ -15,6 +15,8 @@ function muxed(type: number, payload: string | Buffer): Buffer {
   return Buffer.concat([h, body]);
 }
 
+const N = 'f00dfeed0123456789abcdef01234567';
+
 describe('helper stream framing', () => {
   it('demuxes stdout and stderr even when headers arrive split across chunks', () => {
     const got: string[] = [];
@@ -48,17 +50,48 @@ describe('helper stream framing', () => {
     expect(replies[0]?.stderr.toString()).toBe('err!');
   });
 
+  it('ends a streamed reply only at its own nonce, wherever the chunks split it', () => {
+    const other = '0123456789abcdef0123456789abcdef';
+    // The body holds a fake end of another request, a sized header, NULs and a partial nonce.
+    const body = Buffer.from(`a\nLT2 4\n${other} 0 0\nLT1 3 0 1 0\nx${N.slice(0, 20)}\0\xff`, 'latin1');
+    const wire = Buffer.concat([
+      Buffer.from('LT1 0 0 9 0\nready rawLT2 3\n'),
+      body,
+      Buffer.from(`${N} 2 4\nerr!LT2 4\n${other} 0 0\n`),
+    ]);
+    for (const step of [1, 7, wire.length]) {
+      const replies: HelperReply[] = [];
+      const garbage: string[] = [];
+      const p = new ReplyParser(
+        (r) => replies.push(r),
+        (g) => garbage.push(g),
+      );
+      p.expect(3, N);
+      p.expect(4, other);
+      for (let i = 0; i < wire.length; i += step) p.push(wire.subarray(i, i + step));
+      expect(garbage).toEqual([]);
+      expect(replies.map((r) => [r.id, r.status, r.stdout.length, r.stderr.toString()])).toEqual([
+        [0, 0, 9, ''],
+        [3, 2, body.length, 'err!'],
+        [4, 0, 0, ''],
+      ]);
+      expect(replies[1]?.stdout.equals(body)).toBe(true);
+    }
+  });
+
   it('sends arguments as data, never as shell text: raw after the line when small, base64 when big', () => {
     const args = ['/a b/$(reboot)\nx', Buffer.from([0x66, 0xff])];
-    const list = Buffer.concat([Buffer.from('/a b/$(reboot)\nx\0'), Buffer.from([0x66, 0xff, 0])]);
-    const small = encodeRequest(5, 'measure:diff', 30, 1234, args);
+    const small = encodeRequest(5, 'measure:diff', 30, 1234, args, N);
     const nl = small.indexOf(0x0a);
-    expect(small.subarray(0, nl).toString()).toBe('5 measure:diff 30 1234 + 2');
-    expect(small.subarray(nl + 1)).toEqual(list);
+    // No directory repeats: no prefix declared, each argument tagged literal ("=").
+    expect(small.subarray(0, nl).toString()).toBe(`5 measure:diff 30 1234 + 2 ${N} 0`);
+    expect(small.subarray(nl + 1)).toEqual(
+      Buffer.concat([Buffer.from('=/a b/$(reboot)\nx\0'), Buffer.from([0x3d, 0x66, 0xff, 0])]),
+    );
     const many = Array.from({ length: 200 }, (_, i) => `/var/lib/docker/overlay2/${'x'.repeat(60)}${i}`);
-    const big = encodeRequest(6, 'stat', 30, 1234, many);
-    const [id, op, tmo, pid, b64, count, ...rest] = big.toString().trimEnd().split(' ');
-    expect([id, op, tmo, pid, count, rest.length]).toEqual(['6', 'stat', '30', '1234', '0', 0]);
+    const big = encodeRequest(6, 'stat', 30, 1234, many, N);
+    const [id, op, tmo, pid, b64, count, nonce, ...rest] = big.toString().trimEnd().split(' ');
+    expect([id, op, tmo, pid, count, nonce, rest.length]).toEqual(['6', 'stat', '30', '1234', '0', N, 0]);
     expect(big.at(-1)).toBe(0x0a);
     expect(
       Buffer.from(b64 ?? '', 'base64')
@@ -66,12 +99,50 @@ describe('helper stream framing', () => {
         .split('\0')
         .slice(0, -1),
     ).toEqual(many);
-    expect(encodeRequest(7, 'ping', 1, 0, []).toString()).toBe('7 ping 1 0 + 0\n');
+    expect(encodeRequest(7, 'ping', 1, 0, [], N).toString()).toBe(`7 ping 1 0 + 0 ${N} 0\n`);
     // A loop whose shell cannot read raw arguments (dash) always gets base64.
-    expect(encodeRequest(8, 'stat', 1, 0, ['/x'], false).toString()).toBe(`8 stat 1 0 ${btoa('/x\0')} 0\n`);
-    expect(encodeRequest(9, 'ping', 1, 0, [], false).toString()).toBe('9 ping 1 0 - 0\n');
-    expect(() => encodeRequest(1, 'rm -rf', 1, 0, [])).toThrow(/bad op/);
-    expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'])).toThrow(/NUL/);
+    expect(encodeRequest(8, 'stat', 1, 0, ['/x'], N, false).toString()).toBe(
+      `8 stat 1 0 ${btoa('/x\0')} 0 ${N}\n`,
+    );
+    expect(encodeRequest(9, 'ping', 1, 0, [], N, false).toString()).toBe(`9 ping 1 0 - 0 ${N}\n`);
+    expect(() => encodeRequest(1, 'rm -rf', 1, 0, [], N)).toThrow(/bad op/);
+    expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'], N)).toThrow(/NUL/);
+    expect(() => encodeRequest(1, 'ping', 1, 0, [], 'x y')).toThrow(/nonce/);
+  });
+
+  it('declares repeated directories once and tags each argument, as the loop decodes them', () => {
+    const id = (c: string) => c.repeat(64);
+    const root = '/var/lib/docker';
+    const args = [
+      ...['a', 'b', 'c'].map((c) => `${root}/containers/${id(c)}`),
+      ...['d', 'e'].map((c) => `${root}/image/overlay2/imagedb/metadata/sha256/${id(c)}`),
+      `${root}/buildkit`,
+      '--',
+      Buffer.from([0x2f, 0xff, 0x2f, 0x24]),
+    ];
+    const wire = encodeRequest(3, 'gmeasure', 30, 1, args, N);
+    const nl = wire.indexOf(0x0a);
+    expect(wire.subarray(0, nl).toString()).toBe(`3 gmeasure 30 1 + 8 ${N} 2`);
+    const fields = wire
+      .subarray(nl + 1)
+      .toString('latin1')
+      .split('\0')
+      .slice(0, -1);
+    // The longer shared directory saves more: it comes first.
+    expect(fields.slice(0, 2)).toEqual([
+      `${root}/image/overlay2/imagedb/metadata/sha256/`,
+      `${root}/containers/`,
+    ]);
+    expect(fields[2]).toBe(`1${id('a')}`);
+    expect(fields.slice(7)).toEqual([`=${root}/buildkit`, '=--', '=/\xff/$']);
+    // What the loop's case statement does: tag 0-7 is that prefix + the rest, "=" the rest.
+    const decoded = fields.slice(2).map((f) => {
+      const tag = f[0] as string;
+      return tag === '=' ? f.slice(1) : `${fields[Number(tag)]}${f.slice(1)}`;
+    });
+    expect(decoded).toEqual(args.map((a) => (typeof a === 'string' ? a : a.toString('latin1'))));
+    // Fewer bytes for the loop to read one by one.
+    expect(wire.length - nl - 1).toBeLessThan(args.reduce((n, a) => n + a.length + 1, 0) - 90);
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {
