@@ -149,7 +149,7 @@ export class ReplyParser {
   }
 }
 
-/** Argument lists up to this size travel raw after the line and run in the loop's own subshell. */
+/** Argument lists up to this size travel raw after the line; the op runs in the loop's own shell. */
 // The loop reads raw arguments a byte per system call (about 3 µs a byte here), while the
 // base64 path starts three programs (about 15 ms): past 4 KiB base64 is cheaper.
 export const RAW_ARGS_MAX = 4096;
@@ -186,7 +186,7 @@ export function prefixTable(parts: readonly Buffer[]): Buffer[] {
  * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count> <nonce> [<prefixes>]\n`.
  * Small argument lists travel raw after the line (payload "+"): the declared prefixes, then each
  * argument tagged with one byte, "0"-"7" (that prefix + the rest) or "=" (the rest as is), all
- * NUL-terminated; the loop reads them with `read -d ''` and runs the op in a subshell, with no
+ * NUL-terminated; the loop reads them with `read -d ''` and runs the op as a function, with no
  * process to start. Big lists travel as base64 of the NUL-separated list (count 0), which
  * `xargs -0` turns into argv in runs, under `timeout`. Either way no path is ever parsed as shell
  * code.

@@ -14,8 +14,11 @@
 
 export const HELPER_OPS = String.raw`
 F='%i %h %s %b %f'
+NL='
+'
 # The engine host's own find, by full path (busybox would run its own applet for a bare name).
 hostfind() {
+  local f
   for f in /usr/bin/find /bin/find /usr/local/bin/find; do
     if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
   done
@@ -24,8 +27,9 @@ hostfind() {
 # Per run of an op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
 # per "+" path one stat line in the given format.
 statpaths() {
+  local fmt n p
   fmt=$1; shift
-  cd "$R/" || exit 3
+  cd "$R/" || return 3
   n=$#; echo "$n"
   for p in "$@"; do
     if [ -e ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
@@ -35,9 +39,22 @@ statpaths() {
   [ $# -gt 0 ] && stat -c "$fmt" "$@"
   :
 }
-# The ops: defined once in the loop's shell (a request then costs one fork, no parse), or run as a
-# script by xargs for big argument lists.
+# The entries of the working directory as "./name" NUL-terminated, in one write (each write is a
+# frame for the engine to pass on). The three patterns skip only . and ..
+lsnames() {
+  local e
+  set --
+  for e in * .[!.]* ..?*; do
+    if [ -e "$e" ] || [ -L "$e" ]; then set -- "$@" "./$e"; fi
+  done
+  [ $# -eq 0 ] || printf '%s\000' "$@"
+}
+# The ops: defined once and run as a function of the loop's own shell (no process to start, no
+# script to parse: a fork alone costs 2 ms here), or run as a script by xargs for big argument
+# lists. So an op never exits (it returns), keeps its variables local, and may leave the working
+# directory anywhere (the loop goes back to /).
 lt_op() {
+local op sub W d c n k p f e G
 op=$1; shift
 case "$op" in
   ping) echo pong ;;
@@ -57,8 +74,8 @@ case "$op" in
     # existing root's "C <dev> <ino>" and the entries of all content roots in order; the same for
     # the tops (content subdirectory pruned) after "=T". A root's own line marks where it starts.
     sub=; case "$op" in measure:*) sub=$(echo "$op" | cut -d: -f2) ;; esac
-    case "$sub" in *[!a-z]*) echo "bad sub" >&2; exit 2 ;; esac
-    cd "$R/" || exit 3
+    case "$sub" in *[!a-z]*) echo "bad sub" >&2; return 2 ;; esac
+    cd "$R/" || return 3
     # The lane's own scratch directory: no mktemp, no rm, fewer processes per request.
     W=$LT_TMP; : > "$W/c"; : > "$W/t"; : > "$W/e"
     for d in "$@"; do
@@ -78,7 +95,7 @@ case "$op" in
     done
     if [ -n "$sub" ]; then
       echo '=T'
-      cd "$R/" || exit 3
+      cd "$R/" || return 3
       xargs -0 -r stat -c 'T %d %i' < "$W/t"
       for d in "$@"; do
         if cd "$R/.$d" 2>/dev/null; then find . -xdev -path "./$sub" -prune -o -exec stat -c "%d $F" {} + 2>>"$W/e"; fi
@@ -90,7 +107,7 @@ case "$op" in
     # Per run of the op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
     # the sizes of the readable ones; "="; their bytes back to back; "="; the sizes again. The
     # reader refuses a run whose two size lists differ (a file that changed while it was read).
-    cd "$R/" || exit 3
+    cd "$R/" || return 3
     n=$#; echo "$n"
     for p in "$@"; do
       if [ -f ".$p" ] && [ -r ".$p" ]; then echo +; set -- "$@" ".$p"; else echo -; fi
@@ -109,16 +126,12 @@ case "$op" in
   liststat)
     # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime>" or "-",
     # one line), then per directory named after it its entries as "./name" NUL-terminated and an
-    # empty name; builtins only (a glob reads the directory: no find to start). The three
-    # patterns skip only . and ..
+    # empty name; builtins only (a glob reads the directory: no find to start).
+    [ $# -gt 0 ] || return 2
     f=$1; shift
     if [ -e "$R$f" ]; then stat -c '%d %i %s %Z' "$R$f"; else echo -; fi
     for d in "$@"; do
-      if cd "$R$d" 2>/dev/null; then
-        for e in * .[!.]* ..?*; do
-          if [ -e "$e" ] || [ -L "$e" ]; then printf '%s\000' "./$e"; fi
-        done
-      fi
+      if cd "$R$d" 2>/dev/null; then lsnames; fi
       printf '\000\000'
     done ;;
   du)
@@ -128,65 +141,81 @@ case "$op" in
   gprobe)
     # Does the engine host's own find have GNU -printf? Then one host process walks a tree and
     # prints every figure (one lstat per entry), instead of busybox find + stat (two per entry).
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     hostfind / -maxdepth 0 -printf '%d %D %i %n %s %b %y %m\000%P\000%l\000' ;;
   gmeasure|gmeasure:*)
     # The measure op on the host's GNU find. Arguments: directories with the content subdirectory
-    # named by the op, then "--", then paths measured whole (directories or files). Per argument
-    # "S <content +|?> <top +|?>" or "W +|?"; "=G"; then ONE walk over every present root, a line
+    # named by the op, then "--", then paths measured whole (directories or files), then
+    # "--each" and directories whose every entry is measured whole. Per argument
+    # "S <content +|?> <top +|?>" or "W +|?", or "E +|?" and "e <name>" per entry; "=G"; then ONE
+    # walk over every present root (entries of "--each" directories last), a line
     # "<depth> <size> <blocks> <type>" per entry, short because a big layer has many: a
     # non-directory with more than one link adds " <dev>:<ino>" (to count it once); a directory adds
     # " <dev>" (one on another file system is a mount point: -xdev lists it without entering, du -x
     # does not count it, nor does the reader), and " C <dev>" when named like the content
     # subdirectory (honoured at depth 1 of an S root only, where it is that subdirectory). Depth 0
     # starts the next root. No names travel.
-    case "$op" in gmeasure) sub= ;; gmeasure:diff) sub=diff ;; gmeasure:fs) sub=fs ;; *) echo "bad sub" >&2; exit 2 ;; esac
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
-    n=$#; k=S; [ -n "$sub" ] || k=W
+    case "$op" in gmeasure) sub= ;; gmeasure:diff) sub=diff ;; gmeasure:fs) sub=fs ;; *) echo "bad sub" >&2; return 2 ;; esac
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    # The status lines go out in one write: each write is a frame for the engine to pass on.
+    n=$#; k=S; [ -n "$sub" ] || k=W; c=
     for d in "$@"; do
       if [ "$d" = -- ]; then k=W; continue; fi
-      case "$d" in /*) ;; *) echo "not absolute" >&2; exit 2 ;; esac
-      if [ $k = W ]; then
-        if [ -e "$R$d" ]; then echo "W +"; set -- "$@" "$d"; else echo "W ?"; fi
-      else
-        if [ -d "$R$d/$sub" ]; then c=+; else c=?; fi
-        if [ -d "$R$d" ]; then echo "S $c +"; set -- "$@" "$d"; else echo "S $c ?"; fi
-      fi
+      if [ "$d" = --each ]; then k=E; continue; fi
+      case "$d" in /*) ;; *) echo "not absolute" >&2; return 2 ;; esac
+      if [ $k = E ]; then
+        # Every entry of the directory, each measured whole: no argument per entry to read (the
+        # loop reads arguments a byte per system call). Names outside Docker's own alphabet
+        # for IDs and volume names are left out, so a name is always one safe word.
+        if cd "$R$d" 2>/dev/null; then
+          c=$c"E +$NL"
+          for e in *; do
+            case "$e" in *[!A-Za-z0-9_.-]*) continue ;; esac
+            [ -e "$e" ] || continue
+            c=$c"e $e$NL"; set -- "$@" "$d/$e"
+          done
+        else c=$c"E ?$NL"; fi
+      elif [ $k = W ]; then
+        if [ -e "$R$d" ]; then c=$c"W +$NL"; set -- "$@" "$d"; else c=$c"W ?$NL"; fi
+      elif [ -d "$R$d" ]; then
+        if [ -d "$R$d/$sub" ]; then c=$c"S + +$NL"; else c=$c"S ? +$NL"; fi
+        set -- "$@" "$d"
+      else c=$c"S ? ?$NL"; fi
     done
     shift "$n"
-    echo '=G'
-    [ $# -gt 0 ] || exit 0
+    printf '%s=G\n' "$c"
+    [ $# -gt 0 ] || return 0
     : > "$LT_TMP/e"
-    F='%d %s %b %y'
+    G='%d %s %b %y'
     if [ -n "$sub" ]; then
-      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$F C %D\n" \) -o -type d -printf "$F %D\n" \
-        -o -links 1 -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$G C %D\n" \) -o -type d -printf "$G %D\n" \
+        -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
     else
-      hostfind "$@" -xdev -type d -printf "$F %D\n" -o -links 1 -printf "$F\n" -o -printf "$F %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev -type d -printf "$G %D\n" -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
     fi
     [ -s "$LT_TMP/e" ] && echo '!'
     : ;;
   gnames)
     # The names op on the host's GNU find: one process, no stat of anything.
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
-    case "$1" in /*) ;; *) exit 2 ;; esac
-    [ -d "$R$1" ] || exit 3
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    case "$1" in /*) ;; *) return 2 ;; esac
+    [ -d "$R$1" ] || return 3
     hostfind "$1" -mindepth 1 -printf './%P\000' ;;
   gtree)
     # The tree op on the host's GNU find, one walk, one process: per entry
     # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter>" NUL name NUL link-target NUL.
     # NUL cannot occur in a name or a target, so every field is cut exactly. Device numbers are not
     # printable by find: the reader asks for those of device entries (whiteouts) with the rdev op.
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
-    case "$1" in /*) ;; *) exit 2 ;; esac
-    [ -d "$R$1" ] || exit 3
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    case "$1" in /*) ;; *) return 2 ;; esac
+    [ -d "$R$1" ] || return 3
     hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y\000%P\000%l\000' ;;
   rdev)
     # Per "+" path: "<major hex> <minor hex>".
     statpaths '%t %T' "$@" ;;
   names)
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
-    cd "$R$1" 2>/dev/null || exit 3
+    cd "$R$1" 2>/dev/null || return 3
     find . -mindepth 1 -print0 ;;
   tree)
     # Everything below one directory from ONE walk: the names ("./rel" + NUL each), an empty name,
@@ -195,16 +224,16 @@ case "$op" in
     # NAME or NAME -> TARGET (GNU with literal quoting). The reader knows each NAME and each
     # TARGET's length (a link's size), so no byte of a name can confuse it; an entry that vanished
     # between the walk and its stat leaves the two out of step, and the reader asks again.
-    cd "$R$1" 2>/dev/null || exit 3
+    cd "$R$1" 2>/dev/null || return 3
     W=$LT_TMP
     find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %N' > "$W/stats"
     cat "$W/names"; printf '\000'; cat "$W/stats"
     rm -f "$W/names" "$W/stats" ;;
   head:*)
     # The first N bytes of one file, never more: previews never read a whole huge file.
-    n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; exit 2 ;; esac
-    cd "$R/" || exit 3
-    [ -f ".$1" ] || exit 4
+    n=$(echo "$op" | cut -d: -f2); case "$n" in ''|*[!0-9]*) echo "bad size" >&2; return 2 ;; esac
+    cd "$R/" || return 3
+    [ -f ".$1" ] || return 4
     head -c "$n" ".$1" ;;
   probe:*)
     # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
@@ -216,7 +245,7 @@ case "$op" in
     # or 0 per candidate.
     d=$(echo "$op" | cut -d: -f2 | base64 -d)
     B=/proc/$$/root/bin/busybox
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || exit 5
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
       d=$1; shift
       S=
@@ -233,7 +262,7 @@ case "$op" in
       mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p" "$S/m" || exit 4
       for c in "$@"; do if [ -e "$S/m/$c/.layertop-probe" ]; then echo 0; else echo 1; fi; done
     ' sh "$d" "$@" ;;
-  *) echo "unknown op $op" >&2; exit 2 ;;
+  *) echo "unknown op $op" >&2; return 2 ;;
 esac
 }
 [ -n "$LT_LOOP" ] || lt_op "$@"
@@ -271,8 +300,8 @@ while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
   # started costs milliseconds, more than a small request's work.
   printf 'LT2 %s\n' "$id"
   if [ "$b64" = + ]; then
-    # Small lists: the arguments follow, NUL-terminated; the op runs in a subshell of this loop
-    # (no program to start). Its time limit is the caller's: a late reply still comes, and the
+    # Small lists: the arguments follow, NUL-terminated; the op runs as a function of this shell
+    # (no process to start). Its time limit is the caller's: a late reply still comes, and the
     # caller keeps this lane out of use until it does.
     # First the declared prefixes, then each argument behind its one-byte tag (see encodeRequest).
     set --
@@ -287,8 +316,10 @@ while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
       esac
       set -- "$@" "$a"
     done
-    (R="$R"; LT_PID="$pid"; export R LT_PID; lt_op "$op" "$@") < /dev/null 2> "$T/err"
+    LT_PID=$pid; export R LT_PID
+    lt_op "$op" "$@" < /dev/null 2> "$T/err"
     st=$?
+    cd /
   else
     if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
     R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -n 512 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err"

@@ -113,35 +113,66 @@ export function parseMeasure(output: string, count: number, split: boolean): Dir
 /**
  * Parses the `gmeasure` output (the host's GNU find, see helper-script.ts): per requested path
  * "S <content> <top>" (a layer directory with a content subdirectory) or "W <present>" (measured
- * whole), "=G", then one line per entry "<depth> <size> <blocks> <type>[ <dev>:<ino>| C]".
- * Depth 0 starts the next present root; in an S root the depth-1 directory flagged C is the
- * content subdirectory, and everything below it until the next entry of depth <= 1 is content.
- * A W root is content through and through (Docker bytes and disk bytes). A big layer has tens of
- * thousands of lines: they are read by char codes, without splitting.
+ * whole); per directory whose entries are measured each ("--each"), "E <present>" and then
+ * "e <name>" per entry; "=G", then one line per entry "<depth> <size> <blocks> <type>[ <dev>:<ino>| C]".
+ * Depth 0 starts the next present root (S and W roots in order, then each "e" entry); in an S root
+ * the depth-1 directory flagged C is the content subdirectory, and everything below it until the
+ * next entry of depth <= 1 is content. A W root is content through and through (Docker bytes and
+ * disk bytes). A big layer has tens of thousands of lines: they are read by char codes, without
+ * splitting.
  */
 export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
-  const ms: DirMeasure[] = Array.from({ length: count }, () => ({
-    apparentBytes: 0,
-    diskBytes: 0,
-    contentDiskBytes: 0,
-    entries: 0,
-    missing: false,
-    partial: false,
-  }));
+  return parseGnuMeasureEach(output, count).measures;
+}
+
+const emptyMeasure = (): DirMeasure => ({
+  apparentBytes: 0,
+  diskBytes: 0,
+  contentDiskBytes: 0,
+  entries: 0,
+  missing: false,
+  partial: false,
+});
+
+/** {@link parseGnuMeasure}, with the entries of each "--each" directory by name (undefined: absent). */
+export function parseGnuMeasureEach(
+  output: string,
+  count: number,
+): { measures: DirMeasure[]; each: (Map<string, DirMeasure> | undefined)[] } {
+  const ms: DirMeasure[] = Array.from({ length: count }, emptyMeasure);
+  const each: (Map<string, DirMeasure> | undefined)[] = [];
   const split: boolean[] = [];
-  const walked: number[] = [];
+  // The present roots in walk order, and whether each is a layer directory (S).
+  const walked: DirMeasure[] = [];
+  const walkedSplit: boolean[] = [];
   let pos = 0;
   for (;;) {
     const nl = output.indexOf('\n', pos);
     const line = output.slice(pos, nl < 0 ? output.length : nl);
     pos = nl < 0 ? output.length : nl + 1;
     if (line === '=G' || nl < 0) break;
+    if (line.startsWith('e ')) {
+      const m = emptyMeasure();
+      each.at(-1)?.set(line.slice(2), m);
+      walked.push(m);
+      walkedSplit.push(false);
+      continue;
+    }
     const [kind, a, b] = line.split(' ');
+    if (kind === 'E') {
+      each.push(a === '+' ? new Map() : undefined);
+      continue;
+    }
     if (kind !== 'S' && kind !== 'W') continue;
     const i = split.length;
+    const m = ms[i];
     split.push(kind === 'S');
-    if (a !== '+' && ms[i]) ms[i].missing = true;
-    if ((kind === 'S' ? b : a) === '+') walked.push(i);
+    if (!m) continue;
+    if (a !== '+') m.missing = true;
+    if ((kind === 'S' ? b : a) === '+') {
+      walked.push(m);
+      walkedSplit.push(kind === 'S');
+    }
   }
   let current = -1;
   let m: DirMeasure | undefined;
@@ -161,7 +192,7 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
   };
   while (pos < len) {
     if (output.charCodeAt(pos) === 0x21 /* ! */) {
-      for (const x of ms) x.partial = true;
+      for (const x of [...ms, ...walked]) x.partial = true;
       pos = output.indexOf('\n', pos) + 1 || len;
       continue;
     }
@@ -182,9 +213,8 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
     const dirDev = isDir ? rest.slice(flagged ? 3 : 1) : '';
     if (depth === 0) {
       current++;
-      const i = walked[current] ?? -1;
-      m = ms[i];
-      isSplit = split[i] ?? false;
+      m = walked[current];
+      isSplit = walkedSplit[current] ?? false;
       inContent = !isSplit;
       seenDisk = new Set();
       seenApparent = new Set();
@@ -215,5 +245,5 @@ export function parseGnuMeasure(output: string, count: number): DirMeasure[] {
   ms.forEach((x, i) => {
     if (split[i] && x.entries === 0) x.missing = true;
   });
-  return ms;
+  return { measures: ms, each };
 }

@@ -1,5 +1,5 @@
 import type { HelperSession } from './helper-session.js';
-import { type DirMeasure, parseGnuMeasure, parseMeasure } from './measure-parse.js';
+import { type DirMeasure, parseGnuMeasureEach, parseMeasure } from './measure-parse.js';
 import { SizeCache } from './size-cache.js';
 
 export interface MeasureTarget {
@@ -25,7 +25,15 @@ export interface MeasureOptions {
   onProgress?: ((p: MeasureProgress) => void) | undefined;
   /** Directories per helper request: large enough to amortize a round trip, small enough for progress. */
   batchSize?: number;
+  /**
+   * Directories whose entries are all wanted (containers/, volumes/, ...): the host's find then
+   * walks each entry of such a directory by name, with no argument per entry to send.
+   */
+  each?: readonly string[] | undefined;
 }
+
+/** A name the helper lists in an "each" directory: Docker's alphabet for IDs and volume names. */
+const EACH_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /** Measures directories through the helper in batches; cached image layers are not walked again. */
 export async function measureDirs(
@@ -48,16 +56,27 @@ export async function measureDirs(
   const total = targets.length;
   options.onProgress?.({ done: out.size, total, bytes });
   const batches = helper.hostFind
-    ? hostFindBatches(todo, helper.parallelism, options.batchSize)
+    ? hostFindBatches(groupEach(todo, options.each), helper.parallelism, options.batchSize)
     : busyboxBatches(todo, helper.parallelism, options.batchSize);
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
-      const { op, list: chunk, args } = batches[next++] as Batch;
+      const { op, list, args, each } = batches[next++] as Batch;
       const text = (await helper.run(op, args, 600_000)).toString('latin1');
-      const parsed = op.startsWith('gmeasure')
-        ? parseGnuMeasure(text, chunk.length)
-        : parseMeasure(text, chunk.length, op.includes(':'));
+      let parsed: DirMeasure[];
+      let chunk = list;
+      if (op.startsWith('gmeasure')) {
+        const r = parseGnuMeasureEach(text, list.length);
+        parsed = r.measures;
+        // Each member of an "each" directory takes its entry's figures, if it was there.
+        chunk = [...list, ...each.flatMap((e) => e.members)];
+        each.forEach((e, i) => {
+          for (const t of e.members) {
+            const m = r.each[i]?.get(t.dir.slice(e.dir.length + 1));
+            parsed.push(m ?? { ...gone });
+          }
+        });
+      } else parsed = parseMeasure(text, list.length, op.includes(':'));
       chunk.forEach((t, j) => {
         const m = parsed[j] ?? {
           apparentBytes: 0,
@@ -89,7 +108,48 @@ interface Batch {
   list: MeasureTarget[];
   args: string[];
   cost: number;
+  /** "each" directories walked in this batch, with the targets they stand for. */
+  each: EachDir[];
 }
+
+interface EachDir {
+  dir: string;
+  members: MeasureTarget[];
+}
+
+const gone: DirMeasure = {
+  apparentBytes: 0,
+  diskBytes: 0,
+  contentDiskBytes: 0,
+  entries: 0,
+  missing: true,
+  partial: false,
+};
+
+/**
+ * Whole-directory targets that are entries of an "each" directory (at least two of them, named in
+ * Docker's alphabet, not cached) become one stand-in target for that directory.
+ */
+function groupEach(todo: readonly MeasureTarget[], each: readonly string[] = []): MeasureTarget[] {
+  if (!each.length) return [...todo];
+  const groups = new Map<string, MeasureTarget[]>(each.map((d) => [d, []]));
+  const rest: MeasureTarget[] = [];
+  for (const t of todo) {
+    const slash = t.dir.lastIndexOf('/');
+    const group = !t.sub && !t.cacheKey ? groups.get(t.dir.slice(0, slash)) : undefined;
+    if (group && EACH_NAME.test(t.dir.slice(slash + 1))) group.push(t);
+    else rest.push(t);
+  }
+  for (const [dir, members] of groups) {
+    if (members.length >= 2) {
+      const estimate = members.reduce((a, t) => a + work(t), 0);
+      rest.push({ dir, estimate, members } as MeasureTarget & { members: MeasureTarget[] });
+    } else rest.push(...members);
+  }
+  return rest;
+}
+
+const membersOf = (t: MeasureTarget) => (t as MeasureTarget & { members?: MeasureTarget[] }).members;
 
 // A directory the engine gives no figure for (a container's, a volume): usually a few entries.
 const UNKNOWN_WORK = 20;
@@ -123,21 +183,30 @@ function hostFindBatches(todo: readonly MeasureTarget[], lanes: number, batchSiz
   const out: Batch[] = [];
   for (const bin of spread(todo, bins)) {
     const subs = [...new Set(bin.filter((t) => t.sub).map((t) => t.sub as string))];
-    const whole = bin.filter((t) => !t.sub);
+    const whole = bin.filter((t) => !t.sub && !membersOf(t));
+    const each = bin.flatMap((t) => {
+      const members = membersOf(t);
+      return members ? [{ dir: t.dir, members }] : [];
+    });
     if (!subs.length) subs.push('');
     subs.forEach((sub, i) => {
       const split = bin.filter((t) => t.sub === sub && sub);
-      const list = i === 0 ? [...split, ...whole] : split;
+      const first = i === 0;
+      const list = first ? [...split, ...whole] : split;
       const args = [
         ...split.map((t) => t.dir),
-        ...(i === 0 && whole.length ? ['--', ...whole.map((t) => t.dir)] : []),
+        ...(first && whole.length ? ['--', ...whole.map((t) => t.dir)] : []),
+        ...(first && each.length ? ['--each', ...each.map((e) => e.dir)] : []),
       ];
-      if (list.length)
+      if (list.length || (first && each.length))
         out.push({
           op: sub ? `gmeasure:${sub}` : 'gmeasure',
           list,
           args,
-          cost: list.reduce((a, t) => a + work(t), 0),
+          cost:
+            list.reduce((a, t) => a + work(t), 0) +
+            (first ? each.reduce((a, e) => a + e.members.length, 0) : 0),
+          each: first ? each : [],
         });
     });
   }
@@ -157,7 +226,13 @@ function busyboxBatches(todo: readonly MeasureTarget[], lanes: number, batchSize
   for (const [op, list] of groups) {
     const bins = batchSize ? Math.ceil(list.length / batchSize) : lanes * 2;
     for (const bin of spread(list, bins))
-      out.push({ op, list: bin, args: bin.map((t) => t.dir), cost: bin.reduce((a, t) => a + work(t), 0) });
+      out.push({
+        op,
+        list: bin,
+        args: bin.map((t) => t.dir),
+        cost: bin.reduce((a, t) => a + work(t), 0),
+        each: [],
+      });
   }
   return out.sort((a, b) => b.cost - a.cost);
 }

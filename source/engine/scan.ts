@@ -171,9 +171,24 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       bytes: all.reduce((a, x) => a + x.bytes, 0),
     });
   };
+  // Directories whose every entry a scan measures (one per container, volume, image): walked
+  // entry by entry without naming each, where the whole set is wanted (the first walks of a scan).
+  const root = info.DockerRootDir;
+  const eachDirs = [
+    `${root}/containers`,
+    `${root}/volumes`,
+    ...(kind === 'overlay2'
+      ? [`${root}/image/overlay2/imagedb/metadata/sha256`, `${root}/image/overlay2/layerdb/mounts`]
+      : []),
+  ];
   const predictedRun =
     helper && predicted.length
-      ? measureDirs(helper, predicted, { cache, engineId, onProgress: (p) => report('predicted', p) })
+      ? measureDirs(helper, predicted, {
+          cache,
+          engineId,
+          each: eachDirs,
+          onProgress: (p) => report('predicted', p),
+        })
       : Promise.resolve(new Map<string, DirMeasure>());
   predictedRun.catch(() => {}); // awaited below; a failure surfaces there
   const inv = await readInventory(client, info, (id) => cache?.fact(factKey('layers', id), isStrings));
@@ -186,7 +201,6 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
   // Walks that need nothing but the API's answer start now, beside the layout's reads.
-  const root = info.DockerRootDir;
   const early: MeasureTarget[] = [
     ...inputs.containers.map((c) => ({ dir: `${root}/containers/${c.id}` })),
     ...inputs.volumes.map((v) => ({ dir: `${root}/volumes/${v.name}` })),
@@ -206,6 +220,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const earlyRun = measureDirs(helper, unforeseen, {
     cache,
     engineId,
+    // Only when nothing was foreseen: then the whole set is wanted, not just what is new (a
+    // new volume must not walk every other volume again).
+    each: predicted.length ? undefined : eachDirs,
     onProgress: (p) => report('early', p),
   });
   earlyRun.catch(() => {}); // awaited below; a failure surfaces there
@@ -283,9 +300,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const started = new Set([...predicted, ...early].map(targetKey));
   const late = targets.filter((t) => !started.has(targetKey(t)));
   // What can change, for the next scan to start walking at once.
+  // Sorted: the API lists containers and volumes in no fixed order, and an unchanged set must not
+  // rewrite the cache file.
   cache?.setFact(
     factKey('mutable', 'targets'),
-    targets.filter((t) => !t.cacheKey).map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir })),
+    targets
+      .filter((t) => !t.cacheKey)
+      .map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir }))
+      .sort((a, b) => (targetKey(a) < targetKey(b) ? -1 : targetKey(a) > targetKey(b) ? 1 : 0)),
   );
   const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
     predictedRun,

@@ -15,10 +15,12 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
   let busybox: HelperSession;
   let targets: MeasureTarget[];
   let layerDirs: string[];
+  let root: string;
 
   beforeAll(async () => {
     const c = await client(engine);
     const info = await getInfo(c);
+    root = info.DockerRootDir;
     host = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
     busybox = await HelperSession.start(c, { dataRoot: info.DockerRootDir, hostTools: false });
     const model = await scanEngine(c, { helper: busybox, info });
@@ -47,6 +49,36 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(rows(a)).toEqual(rows(b));
     expect(a.get(`${targets.at(-1)?.dir}`)?.missing).toBe(true);
     expect(targets.length).toBeGreaterThan(30);
+  }, 120_000);
+
+  it('measures the entries of a directory walked whole (each container, volume, image) as each by name', async () => {
+    const each = [
+      `${root}/containers`,
+      `${root}/volumes`,
+      `${root}/image/overlay2/imagedb/metadata/sha256`,
+      `${root}/image/overlay2/layerdb/mounts`,
+    ];
+    // A container directory that is not there comes back missing, as when named alone.
+    const withGone = [...targets, { dir: `${root}/containers/${'0'.repeat(64)}` }];
+    const members = withGone.filter((t) => !t.sub && each.includes(t.dir.slice(0, t.dir.lastIndexOf('/'))));
+    expect(members.length).toBeGreaterThan(engine === 'overlay2' ? 20 : 6);
+    // What travels to the helper: the directories, never the entries' names.
+    const sent: (string | Buffer)[] = [];
+    const run = host.run.bind(host);
+    host.run = (op, args = [], t) => {
+      sent.push(...args);
+      return run(op, args, t);
+    };
+    const a = await measureDirs(host, withGone, { engineId: 'x', each }).finally(() => {
+      host.run = run;
+    });
+    expect(sent.filter((x) => x === '--each')).toHaveLength(1);
+    expect(members.filter((t) => sent.includes(t.dir))).toEqual([]);
+    const b = await measureDirs(busybox, withGone, { engineId: 'x' });
+    const rows = (m: typeof a) => withGone.map((t) => [t.dir, m.get(t.dir)]);
+    expect(rows(a)).toEqual(rows(b));
+    expect(a.get(`${root}/containers/${'0'.repeat(64)}`)?.missing).toBe(true);
+    expect(members.every((t) => (a.get(t.dir)?.diskBytes ?? 0) > 0 || a.get(t.dir)?.missing)).toBe(true);
   }, 120_000);
 
   it('lists every layer identically: names, types, sizes, modes, links, whiteouts', async () => {

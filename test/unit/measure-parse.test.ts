@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGnuMeasure, parseMeasure } from '../../source/engine/measure-parse.js';
+import { parseGnuMeasure, parseGnuMeasureEach, parseMeasure } from '../../source/engine/measure-parse.js';
 
 describe('parseMeasure', () => {
   it('counts Docker bytes over the content subdirectory, disk bytes over the whole layer directory', () => {
@@ -97,6 +97,30 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
     expect(whole).toMatchObject({ apparentBytes: 300, diskBytes: 16 * 512, contentDiskBytes: 16 * 512 });
     expect(goneVolume?.missing).toBe(true);
     expect(notLayer?.missing).toBe(true);
+  });
+
+  it('gives each entry of a directory walked whole its own figures, by name', () => {
+    const out = [
+      'W +', // a path named alone
+      'E +', // containers/: two entries
+      'e aaa',
+      'e bbb',
+      'E ?', // a directory that is not there
+      'E +', // volumes/: empty
+      '=G',
+      '0 4096 8 d 8', // the path named alone
+      '0 4096 8 d 8', // containers/aaa
+      '1 100 8 f',
+      '0 4096 8 d 8', // containers/bbb
+      '1 7 8 f',
+      '1 5 8 f',
+    ].join('\n');
+    const { measures, each } = parseGnuMeasureEach(out, 1);
+    expect(measures[0]).toMatchObject({ diskBytes: 4096, entries: 1, missing: false });
+    expect(each.map((m) => (m ? [...m.keys()] : m))).toEqual([['aaa', 'bbb'], undefined, []]);
+    expect(each[0]?.get('aaa')).toMatchObject({ apparentBytes: 100, diskBytes: 16 * 512, entries: 2 });
+    expect(each[0]?.get('bbb')).toMatchObject({ apparentBytes: 12, diskBytes: 24 * 512, entries: 3 });
+    expect(parseGnuMeasureEach(`${out}\n!\n`, 1).each[0]?.get('bbb')?.partial).toBe(true);
   });
 
   it('marks the batch partial on an error or a line it cannot read', () => {
