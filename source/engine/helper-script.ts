@@ -1,5 +1,6 @@
-// The helper's shell program. It is constant text: requests carry their arguments as base64 of a
-// NUL-separated list that `xargs -0` turns into argv, so no path is ever parsed as shell code.
+// The helper's shell program. It is constant text: requests carry their arguments as NUL-separated
+// data after the request line (read with `read -d ''`, or copied by `head -c` for `xargs -0`), so
+// no path is ever parsed as shell code.
 //
 // Host files are reached through /proc/<dockerd pid>/root rather than by running host programs
 // after `nsenter -m`: /proc/<pid>/root is the same mount namespace, and the helper's own busybox
@@ -8,7 +9,7 @@
 // with GNU tools (--helper-image) works too; the tests run both.
 //
 // Request:       <id> <op> <timeout-seconds> <pid|0> + <count> <nonce>\n<count NUL-terminated args>
-//           or   <id> <op> <timeout-seconds> <pid|0> <base64 of NUL-separated args|-> 0 <nonce>\n
+//           or   <id> <op> <timeout-seconds> <pid|0> = <bytes> <nonce>\n<NUL-separated args>
 // Reply:         LT2 <id>\n<stdout as the op writes it><nonce> <exit status> <stderr bytes>\n<stderr>
 // (the ready line alone is LT1 <id> <status> <stdout bytes> <stderr bytes>\n<stdout><stderr>)
 
@@ -280,7 +281,7 @@ cat > "$T/ops.sh" <<'LTOPS'
 ${HELPER_OPS}
 LTOPS
 # Raw arguments need a shell whose read takes -d (busybox ash, bash); dash (a Debian helper
-# image) has none: the ready line says which, and the caller sends base64 only if not.
+# image) has none: the ready line says which, and the caller sends every list the bulk way if not.
 if printf 'a\000' | { IFS= read -r -d '' x && [ "$x" = a ]; } 2>/dev/null; then
   printf 'LT1 0 0 9 0\nready raw'
 else
@@ -289,7 +290,7 @@ fi
 # The ops as functions in this shell (LT_LOOP is not exported: xargs' scripts run the op).
 LT_LOOP=1
 . "$T/ops.sh"
-while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
+while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
   case "$pid" in ''|*[!0-9]*) pid=0 ;; esac
   case "$tmo" in ''|*[!0-9]*) tmo=60 ;; esac
   case "$cnt" in ''|*[!0-9]*) cnt=0 ;; esac
@@ -299,7 +300,7 @@ while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
   # no file name or content can fake the end). No reply file to size and copy: every program
   # started costs milliseconds, more than a small request's work.
   printf 'LT2 %s\n' "$id"
-  if [ "$b64" = + ]; then
+  if [ "$how" = + ]; then
     # Small lists: the arguments follow, NUL-terminated; the op runs as a function of this shell
     # (no process to start). Its time limit is the caller's: a late reply still comes, and the
     # caller keeps this lane out of use until it does.
@@ -321,7 +322,10 @@ while IFS=' ' read -r id op tmo pid b64 cnt nonce dn; do
     st=$?
     cd /
   else
-    if [ "$b64" = - ]; then : > "$T/args"; else printf '%s' "$b64" | base64 -d > "$T/args"; fi
+    # Big lists (and every list for a shell without read -d): copied whole, then argv by xargs.
+    # head may read ahead of the count: nothing follows in the stream, as the caller sends a lane's
+    # next request only after this reply.
+    if [ "$cnt" -gt 0 ]; then head -c "$cnt" > "$T/args"; else : > "$T/args"; fi
     R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -n 512 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err"
     st=$?
     : > "$T/args"

@@ -81,6 +81,17 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(members.every((t) => (a.get(t.dir)?.diskBytes ?? 0) > 0 || a.get(t.dir)?.missing)).toBe(true);
   }, 120_000);
 
+  it('takes a list too long to read byte by byte whole, hostile names as data', async () => {
+    const hostile = ['a\nb', '$(touch /tmp/pwned)', 'q\'"', '\x1b[31m', ' lead'];
+    const paths = Array.from({ length: 400 }, (_, i) =>
+      i % 2 ? root : `${root}/no-such/${hostile[i % hostile.length]}-${i}`,
+    );
+    for (const h of [host, busybox]) {
+      const lines = (await h.run('access', paths)).toString('latin1').trim().split('\n');
+      expect(lines).toEqual(paths.map((_, i) => (i % 2 ? '1' : '0')));
+    }
+  }, 60_000);
+
   it('lists every layer identically: names, types, sizes, modes, links, whiteouts', async () => {
     const sub = engine === 'overlay2' ? 'diff' : 'fs';
     let whiteouts = 0;
