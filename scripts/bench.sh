@@ -23,4 +23,5 @@ wait
 hosts=""
 for n in "${engines[@]}"; do hosts+="unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock,"; done
 esbuild bench/*.ts bench/*.tsx --bundle --jsx=automatic --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
-for f in dist/bench/*.js; do LAYERTOP_BENCH_ENGINES="$hosts" node "$f"; done
+# React as the shipped bundle runs it (scripts/build.mjs defines NODE_ENV=production).
+for f in dist/bench/*.js; do NODE_ENV=production LAYERTOP_BENCH_ENGINES="$hosts" node "$f"; done
