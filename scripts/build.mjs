@@ -2,10 +2,12 @@
 // node_modules is hundreds of small ES modules (~0.6 s); bundled it is one file. Split at the
 // dynamic imports so `--help`, `--version` and `scan` never load Ink, and the first frame never
 // waits for dockerode's transport. dockerode (CommonJS with optional native deps) stays external.
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+// Chunk names carry a content hash: old ones would pile up (and be packed) without this.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 /** Ink imports react-devtools-core for its DEV=true mode only; layertop ships without it. */
 const noDevtools = {
