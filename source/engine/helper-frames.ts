@@ -76,9 +76,10 @@ export class ReplyParser {
       return undefined;
     }
     const end = s.size - s.tail.length + at;
+    // A single chunk is a view of the caller's buffer: copied; a joined one is already fresh.
     const all = s.chunks.length ? Buffer.concat([...s.chunks, data]) : data;
     this.streamed = undefined;
-    this.body = { id: s.id, stdout: Buffer.from(all.subarray(0, end)) };
+    this.body = { id: s.id, stdout: all === data ? Buffer.from(all.subarray(0, end)) : all.subarray(0, end) };
     return all.subarray(end + s.marker.length);
   }
 
