@@ -73,7 +73,7 @@ export interface FileStat {
   size: number;
   blocks: number;
   mode: number;
-  /** Last status change, seconds since the epoch (with its fraction where the tool gives it). */
+  /** Last status change, as stat's %z prints it (to the nanosecond): compared, never computed. */
   ctime: string;
 }
 
@@ -96,7 +96,8 @@ export function parseStat(buf: Buffer, count: number): (FileStat | undefined)[] 
       const fields = (lines[pos++] ?? '').split(' ');
       // A file that vanished between the test and the stat leaves the lines out of step.
       if (fields.length < 7) throw new TornReadError('helper stat: a file changed while it was read');
-      const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0', ctime = ''] = fields;
+      const [dev = '', ino = '', nlink = '0', size = '0', blocks = '0', mode = '0'] = fields;
+      const ctime = fields.slice(6).join(' ');
       out.push({
         dev,
         ino,

@@ -122,15 +122,16 @@ case "$op" in
     [ $# -gt 0 ] && stat -c %s "$@"
     : ;;
   stat)
-    # Per "+" path: "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>".
-    statpaths "%d $F %Z" "$@" ;;
+    # Per "+" path: "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>", the change time as
+    # "YYYY-MM-DD hh:mm:ss.nnnnnnnnn +zzzz" (to the nanosecond; %Z would give whole seconds).
+    statpaths "%d $F %z" "$@" ;;
   liststat)
-    # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime>" or "-",
+    # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime as in stat>" or "-",
     # one line), then per directory named after it its entries as "./name" NUL-terminated and an
     # empty name; builtins only (a glob reads the directory: no find to start).
     [ $# -gt 0 ] || return 2
     f=$1; shift
-    if [ -e "$R$f" ]; then stat -c '%d %i %s %Z' "$R$f"; else echo -; fi
+    if [ -e "$R$f" ]; then stat -c '%d %i %s %z' "$R$f"; else echo -; fi
     for d in "$@"; do
       if cd "$R$d" 2>/dev/null; then lsnames; fi
       printf '\000\000'

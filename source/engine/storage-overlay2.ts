@@ -43,8 +43,9 @@ export function overlay2Prefetch(
     return { dirs: names(dirs), mounts: names(mounts) };
   });
   const stampLine = both.then((b) => {
-    const [dev, ino, size, ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
-    return ctime ? `${dev}:${ino}:${size}:${ctime}` : undefined;
+    // "<dev> <ino> <size> <change time, to the nanosecond, with spaces>" (the stat op's stamp).
+    const [dev, ino, size, ...ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
+    return ctime.length ? `${dev}:${ino}:${size}:${ctime.join(' ')}` : undefined;
   });
   const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
   // Awaited later; a failure surfaces there, not as an unhandled rejection.

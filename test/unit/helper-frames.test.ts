@@ -147,6 +147,10 @@ describe('helper stream framing', () => {
     const two = parseRead(Buffer.from('1\n+\n=\n2\n=\nhi=\n2\n2\n-\n+\n=\n1\n=\nx=\n1\n'), 3);
     expect(two.map((b) => b?.toString())).toEqual(['hi', undefined, 'x']);
     expect(parseStat(Buffer.from('1\n+\n=\n1 2 1 5 8 81a4 9\n1\n-\n=\n'), 2)[0]?.size).toBe(5);
+    // The change time as stat's %z prints it, to the nanosecond: a stamp tells apart two writes in
+    // the same second.
+    const z = parseStat(Buffer.from('1\n+\n=\n1 2 1 5 8 81a4 2026-11-27 14:48:52.887713625 +0000\n'), 1)[0];
+    expect(z).toMatchObject({ size: 5, mode: 0x81a4, ctime: '2026-11-27 14:48:52.887713625 +0000' });
     expect(() => parseStat(Buffer.from('2\n+\n+\n=\n1 2 1 5 8 81a4 9\n'), 2)).toThrow(/changed/);
     const l = parseList(Buffer.from('./a\0./b\n c\0\0\0\0\0', 'latin1'));
     expect(l.map((x) => x.map((b) => b.toString()))).toEqual([['./a', './b\n c'], []]);
