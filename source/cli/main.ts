@@ -11,6 +11,7 @@ import { dockerSize } from './format.js';
 import { scanTable } from './scan-table.js';
 import { mark } from './timing.js';
 import { VERSION } from './version.js';
+import { withoutFetch } from './without-fetch.js';
 
 function progressLine(p: MeasureProgress): void {
   if (!process.stderr.isTTY) return;
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       // Connect while the UI code loads: the tree from the API appears that much sooner.
       const early = connect(args);
       early.catch(() => undefined);
-      const { runTui } = await import('../tui/run.js');
+      const { runTui } = await withoutFetch(() => import('../tui/run.js'));
       return runTui(args, early);
     }
   }
