@@ -46,6 +46,8 @@ export interface ScanOptions {
 
 const ANON_LABEL = 'com.docker.volume.anonymous';
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const images: ImageInput[] = inv.images.map((img) => {
     const inspect = inv.inspects.get(img.Id);
@@ -80,6 +82,14 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
     labels: v.Labels ?? {},
     ...(v.CreatedAt ? { created: Date.parse(v.CreatedAt) / 1000 } : {}),
   }));
+  // One order whatever the API's (it varies from call to call for equal creation times, volumes
+  // and networks): newest first as `docker images` and `docker ps`, volumes and networks by name.
+  // Two scans of the same engine then print the same JSON.
+  const newestFirst = (a: { created?: number; id: string }, b: { created?: number; id: string }) =>
+    (b.created ?? 0) - (a.created ?? 0) || byText(a.id, b.id);
+  images.sort(newestFirst);
+  containers.sort(newestFirst);
+  volumes.sort((a, b) => byText(a.name, b.name));
   const bc = inv.df.BuildCache ?? [];
   const reservedImages: Record<string, string> = {};
   for (const h of inv.helpers) reservedImages[h.imageId] = "used by layertop's helper (running)";
@@ -91,15 +101,17 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
     layerFacts,
     containers,
     volumes,
-    networks: inv.networks.map((n) => ({
-      id: n.Id,
-      name: n.Name,
-      driver: n.Driver,
-      builtin: ['bridge', 'host', 'none'].includes(n.Name),
-      containers: Object.keys(n.Containers ?? {}).length,
-      labels: n.Labels ?? {},
-      ...(n.Created ? { created: Date.parse(n.Created) / 1000 } : {}),
-    })),
+    networks: [...inv.networks]
+      .sort((a, b) => byText(a.Name, b.Name))
+      .map((n) => ({
+        id: n.Id,
+        name: n.Name,
+        driver: n.Driver,
+        builtin: ['bridge', 'host', 'none'].includes(n.Name),
+        containers: Object.keys(n.Containers ?? {}).length,
+        labels: n.Labels ?? {},
+        ...(n.Created ? { created: Date.parse(n.Created) / 1000 } : {}),
+      })),
     // docker system df counts build cache records that are not shared with images.
     buildCache: { records: bc.length, size: bc.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) },
   };

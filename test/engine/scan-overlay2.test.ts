@@ -7,14 +7,23 @@ import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, docker, helperContainers, layertop, sh } from '../support/engines.js';
 
 let report: ScanReport;
+/** Two more scans with the size cache the first one filled: the second walks only what can change. */
+let warm: ScanReport[];
 let df: { Images: { Id: string; Size: number; SharedSize: number }[] };
 
 beforeAll(async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'lt-cache-'));
-  const r = await layertop(['scan', '--json'], { engine: 'overlay2', env: { LAYERTOP_CACHE_DIR: cacheDir } });
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  report = JSON.parse(r.stdout) as ScanReport;
+  const scan = async () => {
+    const r = await layertop(['scan', '--json'], {
+      engine: 'overlay2',
+      env: { LAYERTOP_CACHE_DIR: cacheDir },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as ScanReport;
+  };
+  report = await scan();
+  warm = [await scan(), await scan()];
   df = (await (await client('overlay2')).docker.df()) as typeof df;
 });
 
@@ -22,6 +31,10 @@ describe('layertop scan --json on the overlay2 engine', () => {
   it('describes the engine', () => {
     expect(report.engine).toMatchObject({ storage: 'overlay2', version: expect.stringMatching(/^26\./) });
     expect(report.engine.dataRoot).toMatch(/\/overlay2\/data$/);
+  });
+
+  it('gives the same report from a warm size cache as from a cold one, every byte', () => {
+    for (const w of warm) expect(w).toEqual(report);
   });
 
   it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {
