@@ -49,10 +49,18 @@ export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
 
 /** Parses the directory lists of the `liststat` op: NUL-separated entries, each directory's list closed by an empty entry. */
 export function parseList(buf: Buffer): Buffer[][] {
+  return parseLists(buf).lists;
+}
+
+/** {@link parseList} for the first `count` lists only, with the offset where they end. */
+export function parseLists(
+  buf: Buffer,
+  count = Number.POSITIVE_INFINITY,
+): { lists: Buffer[][]; end: number } {
   const lists: Buffer[][] = [];
   let current: Buffer[] = [];
   let start = 0;
-  for (let i = 0; i < buf.length; i++) {
+  for (let i = 0; i < buf.length && lists.length < count; i++) {
     if (buf[i] !== 0) continue;
     const item = buf.subarray(start, i);
     start = i + 1;
@@ -63,7 +71,25 @@ export function parseList(buf: Buffer): Buffer[][] {
       start = i + 1;
     } else current.push(Buffer.from(item));
   }
-  return lists;
+  return { lists, end: Math.min(start, buf.length) };
+}
+
+/**
+ * A change time as a stamp compares it: "<seconds since the epoch>.<nanoseconds>", from stat's %z
+ * ("2026-11-27 14:48:52.887713625 +0000") or GNU find's %C@ ("1795790932.8877136250").
+ */
+export function stampTime(text: string): string {
+  const z = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))? ([+-])(\d\d)(\d\d)$/.exec(text);
+  if (z) {
+    const [, y, mo, d, h, mi, s, frac = '', sign, oh, om] = z;
+    const offset = (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60);
+    const sec =
+      Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000 - offset;
+    return `${sec}.${frac.padEnd(9, '0').slice(0, 9)}`;
+  }
+  const at = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (at) return `${at[1]}.${(at[2] ?? '').padEnd(9, '0').slice(0, 9)}`;
+  return text;
 }
 
 export interface FileStat {

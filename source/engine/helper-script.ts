@@ -156,16 +156,26 @@ case "$op" in
     # " <dev>" (one on another file system is a mount point: -xdev lists it without entering, du -x
     # does not count it, nor does the reader), and " C <dev>" when named like the content
     # subdirectory (honoured at depth 1 of an S root only, where it is that subdirectory). Depth 0
-    # starts the next root. No names travel.
+    # starts the next root. No names travel. With "--list FILE PATTERN DIR...", first of all each
+    # DIR's entries as in liststat (names NUL-terminated, then two NULs), and FILE (PATTERN is its
+    # path with glob characters escaped) is stamped in the walk: a warm scan's storage listing and
+    # BuildKit's stamp ride along with its walk instead of costing a request of their own.
     case "$op" in gmeasure) sub= ;; gmeasure:diff) sub=diff ;; gmeasure:fs) sub=fs ;; *) echo "bad sub" >&2; return 2 ;; esac
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     # The status lines go out in one write: each write is a frame for the engine to pass on.
-    n=$#; k=S; [ -n "$sub" ] || k=W; c=
+    n=$#; k=S; [ -n "$sub" ] || k=W; c= f= p=
     for d in "$@"; do
       if [ "$d" = -- ]; then k=W; continue; fi
       if [ "$d" = --each ]; then k=E; continue; fi
+      if [ "$d" = --list ]; then k=F; continue; fi
       case "$d" in /*) ;; *) echo "not absolute" >&2; return 2 ;; esac
-      if [ $k = E ]; then
+      if [ $k = F ]; then f=$d; k=P
+      elif [ $k = P ]; then p=$d; k=L
+      elif [ $k = L ]; then
+        # Listed now, before anything else is printed (see the op's comment).
+        if cd "$R$d" 2>/dev/null; then lsnames; fi
+        printf '\000\000'
+      elif [ $k = E ]; then
         # Every entry of the directory, each measured whole: no argument per entry to read (the
         # loop reads arguments a byte per system call). Names outside Docker's own alphabet
         # for IDs and volume names are left out, so a name is always one safe word.
@@ -186,14 +196,19 @@ case "$op" in
     done
     shift "$n"
     printf '%s=G\n' "$c"
+    # The stamped file, if there, is walked last (beyond the requested roots): its line, and its
+    # line wherever a root's walk meets it, carries " T <dev> <ino> <change time>".
+    if [ -n "$f" ] && [ -e "$R$f" ]; then set -- "$@" "$f"; fi
     [ $# -gt 0 ] || return 0
     : > "$LT_TMP/e"
     G='%d %s %b %y'
+    # Without a stamped file the pattern is empty, which no path matches.
     if [ -n "$sub" ]; then
-      hostfind "$@" -xdev \( -type d -name "$sub" -printf "$G C %D\n" \) -o -type d -printf "$G %D\n" \
-        -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev \( -path "$p" -printf "$G T %D %i %C@\n" \) -o \( -type d -name "$sub" -printf "$G C %D\n" \) \
+        -o -type d -printf "$G %D\n" -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
     else
-      hostfind "$@" -xdev -type d -printf "$G %D\n" -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
+      hostfind "$@" -xdev \( -path "$p" -printf "$G T %D %i %C@\n" \) -o -type d -printf "$G %D\n" \
+        -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
     fi
     [ -s "$LT_TMP/e" ] && echo '!'
     : ;;

@@ -3,6 +3,7 @@
 // lines and one line per entry "<dev> <inode> <nlink> <size> <blocks> <raw mode hex>". No names
 // travel, so no file name, however hostile, can forge a line; a root's own (dev, inode) line marks
 // where its entries begin.
+import { stampTime } from './helper-read.js';
 
 export interface DirMeasure {
   /** Apparent bytes as Docker counts a layer: non-directories, each inode once. */
@@ -134,12 +135,16 @@ const emptyMeasure = (): DirMeasure => ({
   partial: false,
 });
 
-/** {@link parseGnuMeasure}, with the entries of each "--each" directory by name (undefined: absent). */
+/**
+ * {@link parseGnuMeasure}, with the entries of each "--each" directory by name (undefined: absent)
+ * and the stamp of the file the op was asked to stamp ("<dev>:<ino>:<size>:<time>"), if it was there.
+ */
 export function parseGnuMeasureEach(
   output: string,
   count: number,
-): { measures: DirMeasure[]; each: (Map<string, DirMeasure> | undefined)[] } {
+): { measures: DirMeasure[]; each: (Map<string, DirMeasure> | undefined)[]; stamp: string | undefined } {
   const ms: DirMeasure[] = Array.from({ length: count }, emptyMeasure);
+  let stamp: string | undefined;
   const each: (Map<string, DirMeasure> | undefined)[] = [];
   const split: boolean[] = [];
   // The present roots in walk order, and whether each is a layer directory (S).
@@ -207,7 +212,13 @@ export function parseGnuMeasureEach(
     if (end < 0) end = len;
     const rest = output.slice(pos, end);
     pos = end + 1;
-    const isDir = type === 0x64; /* d */
+    // The stamped file's line (see the op's --list): " T <dev> <ino> <change time>".
+    const stamped = rest.startsWith(' T ');
+    if (stamped) {
+      const [dev, ino, ctime = ''] = rest.slice(3).split(' ');
+      stamp = `${dev}:${ino}:${size}:${stampTime(ctime)}`;
+    }
+    const isDir = type === 0x64 && !stamped; /* d */
     // A directory's line ends in its device (after " C" for a content subdirectory).
     const flagged = isDir && rest.startsWith(' C ');
     const dirDev = isDir ? rest.slice(flagged ? 3 : 1) : '';
@@ -230,7 +241,7 @@ export function parseGnuMeasureEach(
     if (isDir && depth > 0 && dirDev !== rootDev) continue;
     m.entries++;
     // Only names with more than one link carry an identity: the sets stay small on big layers.
-    const key = !isDir && rest.startsWith(' ') ? rest.slice(1) : '';
+    const key = !isDir && !stamped && rest.startsWith(' ') ? rest.slice(1) : '';
     if (!key || !seenDisk.has(key)) {
       if (key) seenDisk.add(key);
       m.diskBytes += blocks * 512;
@@ -245,5 +256,5 @@ export function parseGnuMeasureEach(
   ms.forEach((x, i) => {
     if (split[i] && x.entries === 0) x.missing = true;
   });
-  return { measures: ms, each };
+  return { measures: ms, each, stamp };
 }

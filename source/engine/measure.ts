@@ -1,3 +1,4 @@
+import { parseLists } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import { type DirMeasure, parseGnuMeasureEach, parseMeasure } from './measure-parse.js';
 import { SizeCache } from './size-cache.js';
@@ -30,7 +31,27 @@ export interface MeasureOptions {
    * walks each entry of such a directory by name, with no argument per entry to send.
    */
   each?: readonly string[] | undefined;
+  /** Reads that ride along with the first walk of the host's find (see RideAlong). */
+  alongside?: RideAlong | undefined;
 }
+
+/**
+ * A storage listing and a file's stamp taken by the first walk's request instead of one of their
+ * own (the helper op's --list): in a warm scan that request is the other half of the helper's
+ * work, and a request costs more than what it reads. Settled once measureDirs is done; rejected if
+ * no walk could take it (the caller then reads them itself).
+ */
+export interface RideAlong {
+  /** The file to stamp: "<dev>:<ino>:<size>:<change time>", undefined when absent. */
+  stampFile: string;
+  /** Directories whose entries to list, as the liststat op does. */
+  dirs: readonly string[];
+  resolve: (r: { lists: Buffer[][]; stamp: string | undefined }) => void;
+  reject: (err: unknown) => void;
+}
+
+/** A path as a find -path pattern that matches exactly it. */
+const globEscape = (p: string) => p.replace(/[\\*?[\]]/g, '\\$&');
 
 /** A name the helper lists in an "each" directory: Docker's alphabet for IDs and volume names. */
 const EACH_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
@@ -58,15 +79,31 @@ export async function measureDirs(
   const batches = helper.hostFind
     ? hostFindBatches(groupEach(todo, options.each), helper.parallelism, options.batchSize)
     : busyboxBatches(todo, helper.parallelism, options.batchSize);
+  // The first walk takes the reads that ride along, if any.
+  const along = options.alongside;
+  const carrier = along && batches[0]?.op.startsWith('gmeasure') ? batches[0] : undefined;
+  if (along && carrier)
+    carrier.args.push('--list', along.stampFile, globEscape(along.stampFile), ...along.dirs);
   let next = 0;
   const worker = async () => {
     while (next < batches.length) {
-      const { op, list, args, each } = batches[next++] as Batch;
-      const text = (await helper.run(op, args, 600_000)).toString('latin1');
+      const batch = batches[next++] as Batch;
+      const { op, list, args, each } = batch;
+      let reply: Buffer;
+      try {
+        reply = await helper.run(op, args, 600_000);
+      } catch (err) {
+        if (batch === carrier) along?.reject(err);
+        throw err;
+      }
+      // The listing that rode along comes first, then the walk's own output.
+      const listed = along && batch === carrier ? parseLists(reply, along.dirs.length) : undefined;
+      const text = reply.subarray(listed?.end ?? 0).toString('latin1');
       let parsed: DirMeasure[];
       let chunk = list;
       if (op.startsWith('gmeasure')) {
         const r = parseGnuMeasureEach(text, list.length);
+        if (listed) along?.resolve({ lists: listed.lists, stamp: r.stamp });
         parsed = r.measures;
         // Each member of an "each" directory takes its entry's figures, if it was there.
         chunk = [...list, ...each.flatMap((e) => e.members)];
@@ -99,7 +136,11 @@ export async function measureDirs(
       options.onProgress?.({ done: out.size, total, bytes });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(helper.parallelism, batches.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(helper.parallelism, batches.length) }, worker));
+  } finally {
+    if (along && !carrier) along.reject(new Error('no walk to take the listing along'));
+  }
   return out;
 }
 
@@ -175,13 +216,23 @@ function spread(todo: readonly MeasureTarget[], bins: number): MeasureTarget[][]
     .map((b) => b.list);
 }
 
+// Below xargs' 512 arguments per run (the bulk way), with room for the separators and a listing.
+const MAX_ROOTS = 400;
+
 /** Host GNU find: one process per batch whatever it holds, so batches mix layers and whole paths. */
 function hostFindBatches(todo: readonly MeasureTarget[], lanes: number, batchSize?: number): Batch[] {
   // Small sets (a warm scan's writable layers and metadata) in one process; big ones spread.
   const total = todo.reduce((a, t) => a + work(t), 0);
   const bins = batchSize ? Math.ceil(todo.length / batchSize) : Math.min(lanes * 2, Math.ceil(total / 5_000));
   const out: Batch[] = [];
-  for (const bin of spread(todo, bins)) {
+  // At most MAX_ROOTS roots per batch: a longer list would reach the op in several xargs runs,
+  // and one walk's output must come from one run.
+  const limited = spread(todo, bins).flatMap((bin) =>
+    Array.from({ length: Math.ceil(bin.length / MAX_ROOTS) }, (_, i) =>
+      bin.slice(i * MAX_ROOTS, (i + 1) * MAX_ROOTS),
+    ),
+  );
+  for (const bin of limited) {
     const subs = [...new Set(bin.filter((t) => t.sub).map((t) => t.sub as string))];
     const whole = bin.filter((t) => !t.sub && !membersOf(t));
     const each = bin.flatMap((t) => {

@@ -15,11 +15,11 @@ import { parseStat } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import { configFileBytes, readCommands } from './image-facts.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './inventory.js';
-import { type MeasureProgress, type MeasureTarget, measureDirs } from './measure.js';
+import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './measure.js';
 import type { DirMeasure } from './measure-parse.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
-import { overlay2Layout, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
+import { overlay2Layout, overlay2ListingPaths, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
 
 export function storageKind(info: ApiInfo): StorageKind {
   const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
@@ -47,6 +47,12 @@ export interface ScanOptions {
 const ANON_LABEL = 'com.docker.volume.anonymous';
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// Written once when a container is created, never after (the init layer is a read-only lower
+// layer of the container's mount; the layer store's mounts/<id> holds the layer IDs): measured
+// once and remembered by their directory, like image layers.
+const INIT_LAYER = 'init-layer';
+const MOUNT_IDS = 'mount-ids';
 
 function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const images: ImageInput[] = inv.images.map((img) => {
@@ -161,14 +167,24 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
   const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
   const kind = storageKind(info);
-  // Reads that need nothing from the API start at once, beside it.
-  const prefetch =
-    helper && kind === 'overlay2' ? overlay2Prefetch(helper, info.DockerRootDir, cache, engineId) : undefined;
   // The walks of things that can change (writable layers, container and volume directories,
-  // metadata), as the last scan listed them, start now too: in the steady state a warm scan is one
-  // walk beside the API calls. What the API then adds is walked after; what it no longer has is
-  // walked for nothing and not used.
+  // metadata), as the last scan listed them, start at once, beside the API calls, and the storage
+  // listing rides along with them: in the steady state a warm scan is ONE helper request and the
+  // API calls. What the API then adds is walked after; what it no longer has is walked for
+  // nothing and not used.
   const predicted = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
+  let alongside: RideAlong | undefined;
+  const fromWalk =
+    helper?.hostFind && predicted.length && kind === 'overlay2'
+      ? new Promise<{ lists: Buffer[][]; stamp: string | undefined }>((resolve, reject) => {
+          alongside = { ...overlay2ListingPaths(info.DockerRootDir), resolve, reject };
+        })
+      : undefined;
+  fromWalk?.catch(() => {}); // the prefetch falls back to a request of its own
+  const prefetch =
+    helper && kind === 'overlay2'
+      ? overlay2Prefetch(helper, info.DockerRootDir, cache, engineId, fromWalk)
+      : undefined;
   const progress = {
     predicted: { done: 0, total: predicted.length, bytes: 0 },
     early: { done: 0, total: 0, bytes: 0 },
@@ -199,6 +215,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
           cache,
           engineId,
           each: eachDirs,
+          alongside,
           onProgress: (p) => report('predicted', p),
         })
       : Promise.resolve(new Map<string, DirMeasure>());
@@ -223,7 +240,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     const ids = inputs.containers.map((c) => c.id);
     early.push(
       ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
-      ...ids.map((id) => ({ dir: meta.containerDir(id) })),
+      ...ids.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
     );
   }
   const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
@@ -292,7 +309,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const c of inputs.containers) {
     const paths = layout.containers.get(c.id);
     if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
-    if (paths?.initPath) targets.push({ dir: paths.initPath, sub: layout.contentSub });
+    if (paths?.initPath) targets.push({ dir: paths.initPath, sub: layout.contentSub, cacheKey: INIT_LAYER });
     targets.push({ dir: `${info.DockerRootDir}/containers/${c.id}` });
   }
   for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
@@ -305,7 +322,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     for (const chainId of layout.layers.keys())
       targets.push({ dir: meta.layerDir(chainId), cacheKey: `layerdb:${chainId}` });
     for (const img of inputs.images) targets.push({ dir: meta.imageDir(img.id) });
-    for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id) });
+    for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id), cacheKey: MOUNT_IDS });
   }
 
   // The rest of the walks, the build commands and the image config files' sizes go side by side.

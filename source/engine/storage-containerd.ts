@@ -2,7 +2,7 @@ import type { ImageInput } from '../model/types.js';
 import type { ApiInfo } from './api-types.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { snapshotMap } from './containerd-meta.js';
-import { parseRead, parseStat, TornReadError } from './helper-read.js';
+import { parseRead, parseStat, stampTime, TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
@@ -51,7 +51,7 @@ const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: Bol
 /** Size, inode and change time of a file: when they are unchanged, so is the file. */
 async function stamp(helper: HelperSession, path: string): Promise<string | undefined> {
   const [st] = parseStat(await helper.run('stat', [path]), 1);
-  return st ? `${st.dev}:${st.ino}:${st.size}:${st.ctime}` : undefined;
+  return st ? `${st.dev}:${st.ino}:${st.size}:${stampTime(st.ctime)}` : undefined;
 }
 
 /** Copies a bbolt file through the helper and parses it; a torn copy is read again. */

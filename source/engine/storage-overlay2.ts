@@ -1,5 +1,5 @@
 import { BoltFormatError } from './bbolt.js';
-import { parseList, parseRead, parseStat } from './helper-read.js';
+import { parseList, parseRead, parseStat, stampTime } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 import type { SizeCache } from './size-cache.js';
 import type { StorageLayout } from './storage-layout.js';
@@ -24,29 +24,41 @@ export interface Overlay2Prefetch {
   buildCacheLayers: Promise<Set<string>>;
 }
 
+/** What the storage listing reads: the stamp file, then the listed directories (see liststat). */
+export function overlay2ListingPaths(dataRoot: string): { stampFile: string; dirs: string[] } {
+  return {
+    stampFile: `${dataRoot}/buildkit/snapshots.db`,
+    dirs: [`${dataRoot}/overlay2`, `${dataRoot}/image/overlay2/layerdb/mounts`],
+  };
+}
+
 export function overlay2Prefetch(
   helper: HelperSession,
   dataRoot: string,
   cache?: SizeCache | undefined,
   engineId = '',
+  /** The same listing and stamp taken along with a walk (see measureDirs' alongside), if any. */
+  fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }>,
 ): Overlay2Prefetch {
-  // The directory listings and BuildKit's snapshots.db stamp in one request.
-  const both = helper.run('liststat', [
-    `${dataRoot}/buildkit/snapshots.db`,
-    `${dataRoot}/overlay2`,
-    `${dataRoot}/image/overlay2/layerdb/mounts`,
-  ]);
-  const listing = both.then((b) => {
+  const { stampFile, dirs } = overlay2ListingPaths(dataRoot);
+  // The directory listings and BuildKit's snapshots.db stamp in one request, unless a walk took
+  // them along (then a request of their own only if that walk could not).
+  const own = async () => {
+    const b = await helper.run('liststat', [stampFile, ...dirs]);
+    // "<dev> <ino> <size> <change time, with spaces>" or "-", then the lists.
+    const [dev, ino, size, ...ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
+    return {
+      lists: parseList(b.subarray(b.indexOf(0x0a) + 1)),
+      stamp: ctime.length ? `${dev}:${ino}:${size}:${stampTime(ctime.join(' '))}` : undefined,
+    };
+  };
+  const both = fromWalk ? fromWalk.catch(own) : own();
+  const listing = both.then(({ lists }) => {
     // Entries come as "./<name>", relative to the listed directory.
     const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
-    const [dirs, mounts] = parseList(b.subarray(b.indexOf(0x0a) + 1));
-    return { dirs: names(dirs), mounts: names(mounts) };
+    return { dirs: names(lists[0]), mounts: names(lists[1]) };
   });
-  const stampLine = both.then((b) => {
-    // "<dev> <ino> <size> <change time, to the nanosecond, with spaces>" (the stat op's stamp).
-    const [dev, ino, size, ...ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
-    return ctime.length ? `${dev}:${ino}:${size}:${ctime.join(' ')}` : undefined;
-  });
+  const stampLine = both.then((b) => b.stamp);
   const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
   // Awaited later; a failure surfaces there, not as an unhandled rejection.
   listing.catch(() => {});

@@ -5,7 +5,7 @@ import {
   type HelperReply,
   ReplyParser,
 } from '../../source/engine/helper-frames.js';
-import { parseList, parseRead, parseStat } from '../../source/engine/helper-read.js';
+import { parseList, parseLists, parseRead, parseStat, stampTime } from '../../source/engine/helper-read.js';
 
 function muxed(type: number, payload: string | Buffer): Buffer {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
@@ -137,6 +137,18 @@ describe('helper stream framing', () => {
     expect(decoded).toEqual(args.map((a) => (typeof a === 'string' ? a : a.toString('latin1'))));
     // Fewer bytes for the loop to read one by one.
     expect(wire.length - nl - 1).toBeLessThan(args.reduce((n, a) => n + a.length + 1, 0) - 90);
+  });
+
+  it('gives a change time one form whichever tool printed it, and finds where a listing ends', () => {
+    // stat's %z (busybox and GNU) and GNU find's %C@ for the same instant.
+    expect(stampTime('2026-11-27 14:48:52.887713625 +0000')).toBe('1795790932.887713625');
+    expect(stampTime('2026-11-27 15:48:52.887713625 +0100')).toBe('1795790932.887713625');
+    expect(stampTime('1795790932.8877136250')).toBe('1795790932.887713625');
+    expect(stampTime('1795790932')).toBe('1795790932.000000000');
+    const buf = Buffer.from('./a\0./b\0\0\0\0\0W +\n=G\n', 'latin1');
+    const { lists, end } = parseLists(buf, 2);
+    expect(lists.map((l) => l.map((b) => b.toString()))).toEqual([['./a', './b'], []]);
+    expect(buf.subarray(end).toString()).toBe('W +\n=G\n');
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {

@@ -123,6 +123,21 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
     expect(parseGnuMeasureEach(`${out}\n!\n`, 1).each[0]?.get('bbb')?.partial).toBe(true);
   });
 
+  it("takes the stamped file's line as a plain file of its root, and its stamp, also as a root of its own", () => {
+    const out = [
+      'W +', // buildkit/, holding the stamped file
+      '=G',
+      '0 4096 8 d 8',
+      '1 65536 128 f T 8 77 1795790932.8877136250', // snapshots.db met by the walk
+      '1 10 8 f',
+      '0 65536 128 f T 8 77 1795790932.8877136250', // the same file, walked last on its own
+    ].join('\n');
+    const { measures, stamp } = parseGnuMeasureEach(out, 1);
+    expect(measures[0]).toMatchObject({ apparentBytes: 65546, diskBytes: (8 + 128 + 8) * 512, entries: 3 });
+    expect(stamp).toBe('8:77:65536:1795790932.887713625');
+    expect(parseGnuMeasureEach('W +\n=G\n0 4096 8 d 8\n', 1).stamp).toBeUndefined();
+  });
+
   it('marks the batch partial on an error or a line it cannot read', () => {
     const r = parseGnuMeasure('W +\n=G\n0 4096 8 d 8\n1 x 8 f\n!\n', 1);
     expect(r[0]).toMatchObject({ partial: true, diskBytes: 4096, entries: 1 });
