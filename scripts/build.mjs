@@ -23,6 +23,24 @@ const noDevtools = {
   },
 };
 
+/**
+ * dockerode loads gRPC at start for BuildKit build sessions (`buildImage` with a session), which
+ * layertop never opens: a stub that says so if ever called keeps gRPC and protobuf out of the bundle
+ * and out of every start.
+ */
+const noGrpc = {
+  name: 'no-grpc',
+  setup(b) {
+    b.onResolve({ filter: /^@grpc\/(grpc-js|proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'no-grpc' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-grpc' }, () => ({
+      contents:
+        "const no = () => { throw new Error('layertop does not open BuildKit sessions'); };" +
+        'module.exports = new Proxy({}, { get: () => no });',
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: ['source/cli/main.ts'],
   outdir: 'dist',
@@ -36,7 +54,7 @@ await build({
   sourcemap: 'linked',
   jsx: 'automatic',
   external: ['cpu-features', '*.node'],
-  plugins: [noDevtools],
+  plugins: [noDevtools, noGrpc],
   // Bundled CommonJS (React, some of Ink's dependencies) calls require(): give ESM one.
   // and some read __dirname (dockerode's gRPC protos, used only for BuildKit sessions).
   banner: {
