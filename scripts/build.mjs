@@ -31,7 +31,10 @@ const noDevtools = {
 const noGrpc = {
   name: 'no-grpc',
   setup(b) {
-    b.onResolve({ filter: /^@grpc\/(grpc-js|proto-loader)$/ }, (a) => ({ path: a.path, namespace: 'no-grpc' }));
+    b.onResolve({ filter: /^@grpc\/(grpc-js|proto-loader)$/ }, (a) => ({
+      path: a.path,
+      namespace: 'no-grpc',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'no-grpc' }, () => ({
       contents:
         "const no = () => { throw new Error('layertop does not open BuildKit sessions'); };" +
