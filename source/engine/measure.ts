@@ -115,14 +115,7 @@ export async function measureDirs(
         });
       } else parsed = parseMeasure(text, list.length, op.includes(':'));
       chunk.forEach((t, j) => {
-        const m = parsed[j] ?? {
-          apparentBytes: 0,
-          diskBytes: 0,
-          contentDiskBytes: 0,
-          entries: 0,
-          missing: true,
-          partial: true,
-        };
+        const m = parsed[j] ?? { ...gone, partial: true };
         out.set(t.dir, m);
         bytes += m.diskBytes;
         if (t.cacheKey && !m.missing && !m.partial) {

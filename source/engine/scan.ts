@@ -54,6 +54,29 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const INIT_LAYER = 'init-layer';
 const MOUNT_IDS = 'mount-ids';
 
+const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
+
+/**
+ * What a scan walks that needs only the API's answer: container and volume directories, BuildKit's
+ * state, and on overlay2 each image's and container's metadata in the layer store. Started before
+ * the storage layout is read.
+ */
+function apiTargets(inputs: ScanInputs, root: string, kind: StorageKind): MeasureTarget[] {
+  const out: MeasureTarget[] = [
+    ...inputs.containers.map((c) => ({ dir: `${root}/containers/${c.id}` })),
+    ...inputs.volumes.map((v) => ({ dir: `${root}/volumes/${v.name}` })),
+    { dir: `${root}/buildkit` },
+  ];
+  if (kind === 'overlay2') {
+    const meta = overlay2Meta(root);
+    out.push(
+      ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
+      ...inputs.containers.map((c) => ({ dir: meta.containerDir(c.id), cacheKey: MOUNT_IDS })),
+    );
+  }
+  return out;
+}
+
 function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const images: ImageInput[] = inv.images.map((img) => {
     const inspect = inv.inspects.get(img.Id);
@@ -230,20 +253,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
   // Walks that need nothing but the API's answer start now, beside the layout's reads.
-  const early: MeasureTarget[] = [
-    ...inputs.containers.map((c) => ({ dir: `${root}/containers/${c.id}` })),
-    ...inputs.volumes.map((v) => ({ dir: `${root}/volumes/${v.name}` })),
-    { dir: `${root}/buildkit` },
-  ];
-  if (kind === 'overlay2') {
-    const meta = overlay2Meta(root);
-    const ids = inputs.containers.map((c) => c.id);
-    early.push(
-      ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
-      ...ids.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
-    );
-  }
-  const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
+  const early = apiTargets(inputs, root, kind);
   const foreseen = new Set(predicted.map(targetKey));
   const unforeseen = early.filter((t) => !foreseen.has(targetKey(t)));
   const earlyRun = measureDirs(helper, unforeseen, {
@@ -310,19 +320,19 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     const paths = layout.containers.get(c.id);
     if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
     if (paths?.initPath) targets.push({ dir: paths.initPath, sub: layout.contentSub, cacheKey: INIT_LAYER });
-    targets.push({ dir: `${info.DockerRootDir}/containers/${c.id}` });
   }
-  for (const v of inputs.volumes) targets.push({ dir: `${info.DockerRootDir}/volumes/${v.name}` });
   for (const d of layout.buildCacheDirs) targets.push({ dir: d, cacheKey: layout.immutableDirs?.get(d) });
-  targets.push(...layout.extraTargets);
   for (const d of layout.leftoverDirs ?? []) targets.push({ dir: d });
   const meta = layout.meta;
-  if (meta) {
-    // Layer metadata (tar-split, diff, size files) never changes once written: cacheable.
+  // Layer metadata (tar-split, diff, size files) never changes once written: cacheable.
+  if (meta)
     for (const chainId of layout.layers.keys())
       targets.push({ dir: meta.layerDir(chainId), cacheKey: `layerdb:${chainId}` });
-    for (const img of inputs.images) targets.push({ dir: meta.imageDir(img.id) });
-    for (const c of inputs.containers) targets.push({ dir: meta.containerDir(c.id), cacheKey: MOUNT_IDS });
+  // And what the API alone named (the layout's extra targets, BuildKit's state, among them).
+  const listed = new Set(targets.map(targetKey));
+  for (const t of [...early, ...layout.extraTargets]) {
+    if (!listed.has(targetKey(t))) targets.push(t);
+    listed.add(targetKey(t));
   }
 
   // The rest of the walks, the build commands and the image config files' sizes go side by side.
@@ -336,7 +346,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     targets
       .filter((t) => !t.cacheKey)
       .map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir }))
-      .sort((a, b) => (targetKey(a) < targetKey(b) ? -1 : targetKey(a) > targetKey(b) ? 1 : 0)),
+      .sort((a, b) => byText(targetKey(a), targetKey(b))),
   );
   const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
     predictedRun,
