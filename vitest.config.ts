@@ -1,11 +1,22 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** The helper's shell program is imported as text, as esbuild's text loader does in the bundle. */
+const shellText: Plugin = {
+  name: 'shell-text',
+  enforce: 'pre',
+  transform(code, id) {
+    return id.endsWith('.sh') ? { code: `export default ${JSON.stringify(code)};`, map: null } : undefined;
+  },
+};
 
 // Two projects: fast pure unit tests, and tests against the real throwaway engines that
 // scripts/test.sh starts (they read LAYERTOP_TEST_ENGINES).
 export default defineConfig({
+  plugins: [shellText],
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.{ts,tsx}', 'source/**/*.test.{ts,tsx}'],
@@ -13,9 +24,10 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
-          name: 'engine',
-          include: ['test/engine/**/*.test.{ts,tsx}'],
+          name: 'integration',
+          include: ['test/integration/**/*.test.{ts,tsx}'],
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 300_000,

@@ -4,19 +4,19 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connectEngine } from '../source/engine/docker-client.js';
-import { resolveEndpoint } from '../source/engine/endpoint.js';
+import { connectEngine } from '../source/engine/docker/docker-client.js';
+import { resolveEndpoint } from '../source/engine/docker/endpoint.js';
 import { listLayers, resolveFilesTarget } from '../source/engine/files.js';
-import { HelperSession } from '../source/engine/helper-session.js';
-import { getInfo } from '../source/engine/inventory.js';
-import { listNames } from '../source/engine/layer-list.js';
+import { HelperSession } from '../source/engine/helper/helper-session.js';
+import { getInfo } from '../source/engine/docker/inventory.js';
+import { listNames } from '../source/engine/helper/layer-list.js';
 import { sortedView } from '../source/model/overlay.js';
 
 const run = promisify(execFile);
 const hosts = (process.env.LAYERTOP_BENCH_ENGINES ?? '').split(',').filter(Boolean);
 const RUNS = Number(process.env.LAYERTOP_BENCH_RUNS ?? 5);
 const IMAGE = 'layertop-test/many:latest';
-const DOCKER = join(process.cwd(), '.cache', 'engine', 'root', 'usr', 'bin', 'docker');
+const DOCKER = join(process.cwd(), '.cache', 'engine', process.env.LAYERTOP_ENGINE_SET ?? 'stable', 'root', 'usr', 'bin', 'docker');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {

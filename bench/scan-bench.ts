@@ -3,12 +3,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectEngine } from '../source/engine/docker-client.js';
-import { resolveEndpoint } from '../source/engine/endpoint.js';
-import { HelperSession } from '../source/engine/helper-session.js';
-import { getInfo } from '../source/engine/inventory.js';
+import { connectEngine } from '../source/engine/docker/docker-client.js';
+import { resolveEndpoint } from '../source/engine/docker/endpoint.js';
+import { HelperSession } from '../source/engine/helper/helper-session.js';
+import { getInfo } from '../source/engine/docker/inventory.js';
 import { scanEngine } from '../source/engine/scan.js';
-import { SizeCache } from '../source/engine/size-cache.js';
+import { SizeCache } from '../source/engine/helper/size-cache.js';
 
 const hosts = (process.env.LAYERTOP_BENCH_ENGINES ?? '').split(',').filter(Boolean);
 const RUNS = Number(process.env.LAYERTOP_BENCH_RUNS ?? 5);

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { render } from 'ink';
 import { makeModel } from '../test/support/model.js';
 import type { EngineData } from '../source/tui/data-context.js';
-import { Explorer } from '../source/tui/components/Explorer.js';
+import { Explorer } from '../source/tui/explorer/Explorer.js';
 
 function model(layers: number) {
   const perImage = 100;
@@ -95,7 +95,7 @@ console.log(`  5,000 layers: ${big.toFixed(1)} ms   (goal <= 50 ms: ${big <= 50 
 
 const hosts = (process.env.LAYERTOP_BENCH_ENGINES ?? '').split(',').filter(Boolean);
 const root = join(import.meta.dirname, '..', '..');
-const docker = join(root, '.cache', 'engine', 'root', 'usr', 'bin', 'docker');
+const docker = join(root, '.cache', 'engine', process.env.LAYERTOP_ENGINE_SET ?? 'stable', 'root', 'usr', 'bin', 'docker');
 for (const host of hosts) {
   const t0 = performance.now();
   execFileSync(docker, ['image', 'ls'], { env: { ...process.env, DOCKER_HOST: host } });

@@ -14,11 +14,17 @@ export TMPDIR="$run_tmp"
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-bench.$$; own_dir=1; fi
 engines=(overlay2 containerd)
 trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; rm -rf "$run_tmp"' EXIT
-bash scripts/engines.sh start "${engines[@]}"
+# The scale engine (scripts/scale-fixtures.sh, about five minutes to fill) unless LAYERTOP_NO_SCALE=1.
+scale=(scale); [ "${LAYERTOP_NO_SCALE:-}" = 1 ] && scale=()
+bash scripts/engines.sh start "${engines[@]}" "${scale[@]}"
 bash scripts/fixtures.sh assets >/dev/null
 for n in "${engines[@]}"; do
   ( eval "export $(bash scripts/engines.sh env "$n" | tr '\n' ' ')"; bash scripts/fixtures.sh ) &
 done
+if [ ${#scale[@]} -gt 0 ]; then
+  ( eval "export $(bash scripts/engines.sh env scale | tr '\n' ' ')"; bash scripts/scale-fixtures.sh >/dev/null ) &
+  export LAYERTOP_BENCH_SCALE="unix://$LAYERTOP_ENGINES_DIR/scale/docker.sock"
+fi
 wait
 hosts=""
 for n in "${engines[@]}"; do hosts+="unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock,"; done

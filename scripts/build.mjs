@@ -58,6 +58,8 @@ await build({
   jsx: 'automatic',
   external: ['cpu-features', '*.node'],
   plugins: [noDevtools, noGrpc],
+  // The helper's shell program (engine/helper/*.sh) goes in as text.
+  loader: { '.sh': 'text' },
   // Bundled CommonJS (React, some of Ink's dependencies) calls require(): give ESM one.
   // and some read __dirname (dockerode's gRPC protos, used only for BuildKit sessions).
   banner: {

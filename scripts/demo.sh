@@ -12,10 +12,11 @@ engine=${1:-overlay2}
 own_dir=""
 export LAYERTOP_TEST_MODE=1   # deleting code may touch only the engines started here
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-demo.$$; own_dir=1; fi
-trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"' EXIT
+trap 'echo "demo: stopping the engine and removing its data (a few seconds)…"; bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; echo "demo: done"' EXIT
+echo "demo: starting a throwaway $engine engine…"
 bash scripts/engines.sh start "$engine"
 eval "export $(bash scripts/engines.sh env "$engine" | tr '\n' ' ')"
 echo "demo: building the test images (the first run also fetches a Debian base: about a minute)"
-bash scripts/fixtures.sh
+LAYERTOP_FIXTURES_PROGRESS=1 bash scripts/fixtures.sh
 [ -f dist/layertop.js ] || node scripts/build.mjs
 node bin/layertop.js "${@:2}"

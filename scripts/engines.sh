@@ -5,12 +5,15 @@
 #   scripts/engines.sh stop                                  stops them all and removes their data
 #   scripts/engines.sh stop-one NAME                         stops one engine and removes its data
 #   scripts/engines.sh env NAME                              prints DOCKER_HOST=... for NAME
+# $LAYERTOP_ENGINE_SET picks the engine version (stable: Docker 26.1, sid: Docker 28.5; see
+# fetch-engine.sh); one engines dir holds engines of one set.
 # Each engine dir holds a marker file `layertop-test-engine`: deleting code refuses to run in tests
 # unless DOCKER_HOST points at a socket next to that marker.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${LAYERTOP_ENGINES_DIR:-/tmp/layertop-engines}
-root="$here/.cache/engine/root"
+set_name=${LAYERTOP_ENGINE_SET:-stable}
+root="$here/.cache/engine/$set_name/root"
 export PATH="$root/usr/bin:$root/usr/sbin:$PATH"
 
 need_root() {
@@ -19,8 +22,8 @@ need_root() {
 
 config_for() {
   case "$1" in
-    overlay2|victim|prune-overlay2) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
-    containerd|containerd-ext|prune-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
+    overlay2|victim|prune-overlay2|light-overlay2|scale) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
+    containerd|containerd-ext|prune-containerd|light-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
     *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext, victim)" >&2; exit 2 ;;
   esac
 }
@@ -113,7 +116,7 @@ shift || true
 case "$cmd" in
   start)
     need_root
-    bash "$here/scripts/fetch-engine.sh"
+    bash "$here/scripts/fetch-engine.sh" "$set_name"
     mkdir -p "$dir"
     names=("$@"); [ ${#names[@]} -gt 0 ] || names=(overlay2 containerd containerd-ext)
     for n in "${names[@]}"; do start_one "$n"; done ;;

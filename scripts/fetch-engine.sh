@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Fetches the pinned Docker engine packages from Debian's archive into .cache/engine/root,
-# without touching the system's apt state (private sources list and lists dir).
-# Why Debian packages: they are the only engine download that works on this project's machines.
+# Fetches a pinned Docker engine from Debian's archive into .cache/engine/<set>/root, without
+# touching the system's apt state (private sources list and lists dir).
+#   scripts/fetch-engine.sh [stable|sid]        (default: $LAYERTOP_ENGINE_SET, else stable)
+# The sets (issue 15: users run both):
+#   stable  Debian trixie: Docker 26.1.5, containerd 1.7.24, buildx 0.13.1
+#   sid     Debian sid:    Docker 28.5.2, containerd 2.1.9, buildx 0.29.1
+# runc and tini come from bookworm in both: trixie's and sid's runc need glibc 2.38, this machine
+# has 2.36. Why Debian packages: they are the only engine download that works on these machines.
+# sid moves: when its pinned versions have left the mirror, its current ones are taken and named.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-cache="$here/.cache/engine"
+set_name=${1:-${LAYERTOP_ENGINE_SET:-stable}}
+case "$set_name" in
+  stable)
+    suite=trixie
+    pins=("docker.io=26.1.5+dfsg1-9+deb13u1+b1" "containerd=1.7.24~ds1-6+deb13u1" "docker-buildx=0.13.1+ds1-3"
+          "docker-cli=26.1.5+dfsg1-9+deb13u1+b1") ;;
+  sid)
+    suite=sid
+    pins=("docker.io=28.5.2+dfsg4-5" "containerd=2.1.9+ds1-5" "docker-buildx=0.29.1+ds1-4" "docker-cli=28.5.2+dfsg4-5") ;;
+  *) echo "fetch-engine: unknown engine set '$set_name' (stable, sid)" >&2; exit 2 ;;
+esac
+cache="$here/.cache/engine/$set_name"
 root="$cache/root"
-DOCKER_VER=26.1.5
-CONTAINERD_VER=1.7.24
-BUILDX_VER=0.13.1
-stamp="$cache/.stamp-$DOCKER_VER-$CONTAINERD_VER-$BUILDX_VER"
+stamp="$cache/.stamp-$(printf '%s' "${pins[*]}" | md5sum | cut -c1-12)"
 [ -f "$stamp" ] && [ -x "$root/usr/sbin/dockerd" ] && exit 0
 
 [ "$(id -u)" = 0 ] || { echo "fetch-engine: must run as root (apt-get, dpkg -x)" >&2; exit 1; }
@@ -17,10 +31,8 @@ mkdir -p "$cache/lists/partial" "$cache/debs" "$cache/archives/partial"
 mirror=$(grep -rhoE 'https?://[^ ]+/debian/?$' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null \
   | grep -v security | head -n1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
-# trixie for the engine (pinned versions stay on the stable mirror); bookworm's runc because
-# trixie's needs glibc 2.38.
 cat > "$cache/sources.list" <<LIST
-deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main
 deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main
 LIST
 opts=(-o Dir::Etc::sourcelist="$cache/sources.list" -o Dir::Etc::sourceparts=- \
@@ -30,12 +42,11 @@ opts=(-o Dir::Etc::sourcelist="$cache/sources.list" -o Dir::Etc::sourceparts=- \
 for try in 1 2 3; do apt-get "${opts[@]}" -qq update && break; [ "$try" = 3 ] && exit 1; sleep $((try * 5)); done
 cd "$cache/debs"
 rm -f ./*.deb
-apt-get "${opts[@]}" -qq download \
-  "docker.io=$DOCKER_VER+dfsg1-9+deb13u1+b1" "containerd=$CONTAINERD_VER~ds1-6+deb13u1" \
-  "docker-buildx=$BUILDX_VER+ds1-3" "docker-cli=$DOCKER_VER+dfsg1-9+deb13u1+b1" runc/bookworm tini/bookworm 2>&1 \
-  || apt-get "${opts[@]}" -qq download docker.io/trixie containerd/trixie docker-buildx/trixie docker-cli/trixie runc/bookworm tini/bookworm
+apt-get "${opts[@]}" -qq download "${pins[@]}" runc/bookworm tini/bookworm 2>/dev/null \
+  || apt-get "${opts[@]}" -qq download "docker.io/$suite" "containerd/$suite" "docker-buildx/$suite" \
+       "docker-cli/$suite" runc/bookworm tini/bookworm 2>/dev/null
 rm -rf "$root"; mkdir -p "$root"
 for d in ./*.deb; do dpkg -x "$d" "$root"; done
 ls "$root/usr/sbin/dockerd" "$root/usr/bin/containerd" "$root/usr/sbin/runc" >/dev/null
 touch "$stamp"
-echo "fetch-engine: $(ls "$cache/debs")"
+echo "fetch-engine: $set_name: $(ls "$cache/debs" | tr '\n' ' ')"

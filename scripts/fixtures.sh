@@ -6,7 +6,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache="$here/.cache/fixtures"
 imgs="$here/test/fixtures/images"
-export PATH="$here/.cache/engine/root/usr/bin:$here/.cache/engine/root/usr/sbin:$PATH"
+eroot="$here/.cache/engine/${LAYERTOP_ENGINE_SET:-stable}/root"
+export PATH="$eroot/usr/bin:$eroot/usr/sbin:$PATH"
 mkdir -p "$cache"
 
 bootstrap_assets() {
@@ -39,6 +40,8 @@ bootstrap_assets() {
 
 build() { # build NAME DOCKERFILE [extra args]
   local name=$1 file=$2; shift 2
+  # The demo shows each image as it is built (a minute or two of silence otherwise).
+  [ -z "${LAYERTOP_FIXTURES_PROGRESS:-}" ] || echo "fixtures: building $name" >&2
   docker build -q --network=none -f "$imgs/$file" -t "$name" "$@" "$imgs" >/dev/null
 }
 

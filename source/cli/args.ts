@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
+import { HOST_AND_CONTEXT } from '../engine/docker/endpoint.js';
 
 export interface CliArgs {
-  command: 'tui' | 'scan' | 'prune' | 'files' | 'help' | 'version';
+  command: 'tui' | 'scan' | 'prune' | 'files' | 'cat' | 'help' | 'version';
   /** files: the image or container, and which layer (index from 0 at the bottom, or chain ID). */
   target: string | undefined;
   layer: string | undefined;
   merged: boolean;
+  /** cat: the file's path in the image or container. */
+  path: string | undefined;
   json: boolean;
   /** prune: print the plan only. */
   dryRun: boolean;
@@ -17,6 +20,8 @@ export interface CliArgs {
   volumes: boolean;
   /** prune --filter, as Docker takes them (until=, label=, label!=). */
   filters: string[];
+  /** prune --apply FILE: remove exactly the unchanged items of a reviewed plan (`-` for stdin). */
+  apply: string | undefined;
   host: string | undefined;
   context: string | undefined;
   helperImage: string | undefined;
@@ -43,9 +48,16 @@ Usage:
   layertop files IMAGE|CONTAINER [--layer N|CHAINID] [--merged] [--json]
                                 a layer's own files (added, modified, deleted, opaque) or the
                                 merged view at that layer (default: the top layer)
+  layertop cat IMAGE|CONTAINER PATH [--layer N|CHAINID] [--merged]
+                                print one file as that layer (default: the top layer) or the
+                                merged view at that layer holds it; escaped on a terminal, raw
+                                bytes otherwise; a symlink prints its target (never followed)
   layertop prune --yes [...]    remove exactly that, then report predicted / Docker-reported /
                                 measured freed bytes; without --yes it asks on a TTY, and
                                 without a TTY it deletes nothing and exits 3
+  layertop prune --apply FILE [--dry-run] [--json]
+                                remove exactly the items of a reviewed plan (the JSON of
+                                \`prune --dry-run --json\`) that are unchanged; report the others
 
 Options:
   -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI
@@ -57,12 +69,13 @@ Options:
       --no-host-tools           walk layers with the helper's busybox only, not the engine
                                 host's GNU find (slower; the figures are the same)
       --json                    machine-readable output (scan, prune, files)
-      --layer N|CHAINID         files: which layer (0 = bottom; negative counts from the top)
-      --merged                  files: the merged view (the union of layers 0..N)
+      --layer N|CHAINID         files, cat: which layer (0 = bottom; negative counts from the top)
+      --merged                  files, cat: the merged view (the union of layers 0..N)
   -a, --all                     prune: every unused image, not only dangling ones
       --volumes                 prune: unused anonymous volumes too
       --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V]
       --dry-run                 prune: print the plan, delete nothing
+      --apply FILE              prune: apply a plan file made by --dry-run --json (- = stdin)
   -y, --yes                     prune: do not ask
   -h, --help                    this help
   -v, --version                 print the version
@@ -102,6 +115,7 @@ export function parseCli(argv: string[]): CliArgs {
         all: { type: 'boolean', short: 'a' },
         volumes: { type: 'boolean' },
         filter: { type: 'string', multiple: true },
+        apply: { type: 'string' },
         layer: { type: 'string' },
         merged: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -113,9 +127,11 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [cmd, ...rest] = parsed.positionals;
-  const target = cmd === 'files' ? rest.shift() : undefined;
-  if (cmd === 'files' && target === undefined && !v.help)
-    throw new UsageError('files needs an image or a container');
+  const target = cmd === 'files' || cmd === 'cat' ? rest.shift() : undefined;
+  if ((cmd === 'files' || cmd === 'cat') && target === undefined && !v.help)
+    throw new UsageError(`${cmd} needs an image or a container`);
+  const path = cmd === 'cat' ? rest.shift() : undefined;
+  if (cmd === 'cat' && path === undefined && !v.help) throw new UsageError('cat needs the path of a file');
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let command: CliArgs['command'] = 'tui';
   if (v.help) command = 'help';
@@ -123,6 +139,7 @@ export function parseCli(argv: string[]): CliArgs {
   else if (cmd === 'scan') command = 'scan';
   else if (cmd === 'prune') command = 'prune';
   else if (cmd === 'files') command = 'files';
+  else if (cmd === 'cat') command = 'cat';
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
@@ -130,14 +147,25 @@ export function parseCli(argv: string[]): CliArgs {
     if (!Number.isInteger(targetPid) || targetPid < 1)
       throw new UsageError('--target-pid takes a process ID');
   }
-  const pruneOnly = ['dry-run', 'yes', 'all', 'volumes', 'filter'].filter((k) => v[k] !== undefined);
+  const pruneOnly = ['dry-run', 'yes', 'all', 'volumes', 'filter', 'apply'].filter((k) => v[k] !== undefined);
   const filesOnly = ['layer', 'merged'].filter((k) => v[k] !== undefined);
-  if (command !== 'files' && command !== 'help' && filesOnly.length)
-    throw new UsageError(`--${filesOnly[0]} belongs to the files command`);
+  if (command !== 'files' && command !== 'cat' && command !== 'help' && filesOnly.length)
+    throw new UsageError(`--${filesOnly[0]} belongs to the files and cat commands`);
+  if (command === 'cat' && v.json === true)
+    throw new UsageError('cat prints the file itself: --json does not apply');
   if (command !== 'prune' && command !== 'help' && pruneOnly.length)
     throw new UsageError(`--${pruneOnly[0]} belongs to the prune command`);
+  // docker/cli refuses the pair too (and exits as for any other usage error).
+  if (typeof v.host === 'string' && typeof v.context === 'string') throw new UsageError(HOST_AND_CONTEXT);
   if (v['dry-run'] === true && v.yes === true)
     throw new UsageError('--dry-run and --yes contradict each other');
+  if (typeof v.apply === 'string') {
+    const rules = ['all', 'volumes', 'filter'].filter((k) => v[k] !== undefined);
+    if (rules.length)
+      throw new UsageError(
+        `--apply takes the plan's own rules; --${rules[0]} cannot change them (make a new plan)`,
+      );
+  }
   return {
     command,
     json: v.json === true,
@@ -146,9 +174,11 @@ export function parseCli(argv: string[]): CliArgs {
     all: v.all === true,
     volumes: v.volumes === true,
     filters: Array.isArray(v.filter) ? v.filter : [],
+    apply: typeof v.apply === 'string' ? v.apply : undefined,
     target,
     layer: typeof v.layer === 'string' ? v.layer : undefined,
     merged: v.merged === true,
+    path,
     host: typeof v.host === 'string' ? v.host : undefined,
     context: typeof v.context === 'string' ? v.context : undefined,
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,

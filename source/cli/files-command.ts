@@ -1,14 +1,14 @@
 // `layertop files`: one layer's diff, or the merged view at that layer, as text or JSON.
 import { listLayers, resolveFilesTarget } from '../engine/files.js';
-import { HelperError } from '../engine/helper-session.js';
-import { listLayerDir } from '../engine/layer-list.js';
-import { connect, startHelper } from '../engine/session.js';
-import { escapeBytes } from '../model/escape.js';
+import { HelperError, type HelperSession } from '../engine/helper/helper-session.js';
+import { listLayerDir } from '../engine/helper/layer-list.js';
+import { digestHex } from '../model/digest.js';
+import { escapeBytes, escapeText } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
 import { type CliArgs, UsageError } from './args.js';
-import { onCleanup } from './cleanup.js';
 import { dockerSize } from './format.js';
+import { openSession } from './open-session.js';
 
 const LETTER = { added: 'A', modified: 'M', deleted: 'D', opaque: 'O' } as const;
 
@@ -25,8 +25,8 @@ export function layerIndex(spec: string | undefined, ids: readonly string[]): nu
     return i;
   }
   const hits = ids
-    .map((id, i) => [id.replace(/^sha256:/, ''), i] as const)
-    .filter(([id]) => id.startsWith(spec.replace(/^sha256:/, '')));
+    .map((id, i) => [digestHex(id), i] as const)
+    .filter(([id]) => id.startsWith(digestHex(spec)));
   if (hits.length !== 1)
     throw new UsageError(`--layer ${spec}: ${hits.length ? 'ambiguous' : 'no such layer'}`);
   return hits[0]?.[1] ?? 0;
@@ -34,8 +34,9 @@ export function layerIndex(spec: string | undefined, ids: readonly string[]): nu
 
 export async function filesCommand(args: CliArgs): Promise<number> {
   if (args.noHelper) throw new UsageError('files reads the layers through the helper: drop --no-helper');
-  const { client, info } = await connect(args);
-  const helper = await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
+  const { client, info, helper: starting } = await openSession(args);
+  // --no-helper was refused above: the helper is starting.
+  const helper = await (starting as Promise<HelperSession>);
   try {
     const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
     const ids = target.layers.map((l) => l.id);
@@ -87,7 +88,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         process.stdout.write(`${JSON.stringify({ ...head, live, entries })}\n`);
       } else {
         process.stdout.write(
-          `${shown(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${rows.length} entries)\n`,
+          `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${rows.length} entries)\n`,
         );
         for (const r of rows)
           process.stdout.write(
@@ -111,7 +112,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
       return 0;
     }
     process.stdout.write(
-      `${target.name}: layer ${k} of ${ids.length} ${shown(layer?.label ?? '')}\n` +
+      `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
         `${diff.length} entries; wasted here ${dockerSize(head.layer.wastedBytes)} (image: ${dockerSize(wasted.total)})\n`,
     );
     for (const d of diff)

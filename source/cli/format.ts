@@ -13,6 +13,11 @@ export function dockerSize(bytes: number): string {
   return `${goG4(v)}${units[i]}`;
 }
 
+/** A disk figure: "unknown" where the helper did not measure (null), never 0. */
+export function diskSize(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? 'unknown' : dockerSize(bytes);
+}
+
 /** Go's fmt "%.4g" for 0 <= v < 1000: 4 significant digits, trailing zeros dropped. */
 function goG4(v: number): string {
   if (v === 0) return '0';

@@ -1,15 +1,19 @@
-import { EndpointError } from '../engine/endpoint.js';
-import { describeEngineError, EngineError } from '../engine/engine-error.js';
-import { HelperError } from '../engine/helper-session.js';
-import type { MeasureProgress } from '../engine/measure.js';
+import { EndpointError } from '../engine/docker/endpoint.js';
+import { describeEngineError, EngineError } from '../engine/docker/engine-error.js';
+import { HelperError } from '../engine/helper/helper-session.js';
+import type { MeasureProgress } from '../engine/helper/measure.js';
 import { scanEngine } from '../engine/scan.js';
-import { connect, startHelper } from '../engine/session.js';
-import { SizeCache } from '../engine/size-cache.js';
+import { onEngineFrozen } from '../engine/session.js';
+import { escapeText } from '../model/escape.js';
+import type { PruneFilters } from '../model/prune-plan.js';
+import { exitWith, installExitHandlers, isExiting } from '../process/cleanup.js';
+import { mark } from '../process/timing.js';
 import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
-import { exitWith, installExitHandlers, onCleanup } from './cleanup.js';
 import { dockerSize } from './format.js';
+import { openSession } from './open-session.js';
+import { pruneOptions } from './prune-options.js';
+import { silenceUrlParseDeprecations } from './quiet-warnings.js';
 import { scanTable } from './scan-table.js';
-import { mark } from './timing.js';
 import { VERSION } from './version.js';
 import { withoutFetch } from './without-fetch.js';
 
@@ -19,11 +23,8 @@ function progressLine(p: MeasureProgress): void {
 }
 
 async function scanCommand(args: CliArgs): Promise<number> {
-  const { client, info } = await connect(args);
-  const helper = args.noHelper
-    ? undefined
-    : await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
-  const cache = new SizeCache(args.noCache ? undefined : SizeCache.defaultFile());
+  // The helper starts while the scan asks the API.
+  const { client, info, helper: starting, cache, close } = await openSession(args);
   try {
     // Test hook: an uncaught error while the helper runs, to prove that path removes it too.
     if (process.env.LAYERTOP_TEST_CRASH === 'during-scan') {
@@ -31,19 +32,33 @@ async function scanCommand(args: CliArgs): Promise<number> {
         throw new Error('deliberate crash (LAYERTOP_TEST_CRASH)');
       }, 0);
     }
-    const model = await scanEngine(client, { helper, cache, info, onProgress: progressLine });
+    const model = await scanEngine(client, {
+      helper: starting,
+      cache,
+      info,
+      onProgress: progressLine,
+      noHelperReason: '--no-helper',
+    });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.stdout.write(
       args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`,
     );
     return 0;
   } finally {
-    await helper?.close();
+    await close();
   }
 }
 
 async function main(argv: string[]): Promise<number> {
   const args = parseCli(argv);
+  // A command never hangs on a frozen engine: one line and exit 1 (the explorer shows it instead).
+  if (args.command !== 'tui' || !process.stdout.isTTY || !process.stdin.isTTY)
+    onEngineFrozen((message) => {
+      process.stderr.write(`\rlayertop: ${message}\n`);
+      // The helper cannot be removed through a frozen engine: it goes by itself once the engine
+      // resumes (its stdin closes with this process, AutoRemove), so the exit does not wait long.
+      void exitWith(1, false, 1_000);
+    });
   switch (args.command) {
     case 'help':
       process.stdout.write(HELP);
@@ -57,17 +72,28 @@ async function main(argv: string[]): Promise<number> {
       const { filesCommand } = await import('./files-command.js');
       return filesCommand(args);
     }
+    case 'cat': {
+      const { catCommand } = await import('./cat-command.js');
+      return catCommand(args);
+    }
     case 'prune': {
       const { pruneCommand } = await import('./prune-command.js');
       return pruneCommand(args);
     }
     case 'tui': {
       if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
-      // Connect while the UI code loads: the tree from the API appears that much sooner.
-      const early = connect(args);
+      // Connect and start the helper while the UI code loads: the tree from the API appears that
+      // much sooner, and the measuring starts with it.
+      const early = openSession(args);
       early.catch(() => undefined);
       const { runTui } = await withoutFetch(() => import('../tui/run.js'));
-      return runTui(args, early);
+      let pruneFilters: PruneFilters | undefined;
+      try {
+        pruneFilters = pruneOptions({ all: true, volumes: false, filters: args.filters }).filters;
+      } catch {
+        // An unreadable filter in the docker config: the explorer's previews apply none.
+      }
+      return runTui({ ...args, pruneFilters }, early);
     }
   }
 }
@@ -96,15 +122,21 @@ function describeFailure(err: unknown): string {
 }
 
 installExitHandlers();
+silenceUrlParseDeprecations();
 mark('main');
 main(process.argv.slice(2)).then(
   (code) => exitWith(code),
   (err: unknown) => {
+    // Already exiting (a signal, a crash, a frozen engine said so): the command's own failure is
+    // only the echo of that exit's cleanup (its helper closed under it); one line is enough.
+    if (isExiting()) return;
+    // Messages can quote engine text (names, the helper's stderr): escaped, line by line.
+    const shown = (text: string) => text.split('\n').map(escapeText).join('\n');
     if (err instanceof UsageError) {
-      process.stderr.write(`layertop: ${err.message}\n`);
+      process.stderr.write(`layertop: ${shown(err.message)}\n`);
       return exitWith(2);
     }
-    process.stderr.write(`layertop: ${describeFailure(err)}\n`);
+    process.stderr.write(`layertop: ${shown(describeFailure(err))}\n`);
     return exitWith(1);
   },
 );

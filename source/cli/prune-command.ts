@@ -1,18 +1,19 @@
 // `layertop prune`: the plan, the confirmation, the run and the report, without a TUI.
 import { createInterface } from 'node:readline/promises';
-import type { ApiInfo } from '../engine/api-types.js';
-import type { EngineClient } from '../engine/docker-client.js';
-import type { HelperSession } from '../engine/helper-session.js';
-import { runPlan } from '../engine/prune-run.js';
+import type { ApiInfo } from '../engine/docker/api-types.js';
+import type { EngineClient } from '../engine/docker/docker-client.js';
+import type { HelperSession } from '../engine/helper/helper-session.js';
+import type { SizeCache } from '../engine/helper/size-cache.js';
+import { type RunProgress, runPlan } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
-import { connect, startHelper } from '../engine/session.js';
-import { SizeCache } from '../engine/size-cache.js';
+import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import type { ScanModel } from '../model/report.js';
 import type { CliArgs } from './args.js';
-import { onCleanup } from './cleanup.js';
+import { openSession } from './open-session.js';
+import { checkPlanEngine, type PlanFile, planEngine, planFileJson, readPlanFile } from './plan-file.js';
 import { pruneOptions } from './prune-options.js';
-import { changesText, planJson, planText, reportText } from './prune-text.js';
+import { applyText, changesText, planJson, planText, reportText } from './prune-text.js';
 
 /** Exit code when nothing was deleted because nobody confirmed (no TTY and no --yes, or "no"). */
 export const EXIT_NOT_CONFIRMED = 3;
@@ -41,30 +42,63 @@ async function plan(ctx: Ctx, options: PruneOptions): Promise<{ model: ScanModel
   return { model, plan: planPrune(model, options) };
 }
 
+async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<number> {
+  const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
+  const applied = planApply(model, file.options, file.items);
+  const leftAlone = {
+    skipped: applied.skipped.map(({ reason, ...i }) => ({ ...i, reason })),
+    alreadyRemoved: applied.alreadyRemoved.map(({ reason: _, ...i }) => i),
+  };
+  if (args.dryRun) {
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify({ ...planJson(applied.plan), ...leftAlone, notInFile: applied.notInFile }, null, 2)}\n`
+        : `${applyText(applied)}\n`,
+    );
+    return 0;
+  }
+  const report = await runPlan({ ...ctx, model }, applied.plan, progress);
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  report.skipped.unshift(...leftAlone.skipped);
+  report.alreadyRemoved.unshift(...leftAlone.alreadyRemoved);
+  process.stdout.write(
+    args.json
+      ? `${JSON.stringify({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, null, 2)}\n`
+      : `${applyText(applied, false)}\n${reportText(report)}\n`,
+  );
+  return report.failed.length ? EXIT_SOME_FAILED : 0;
+}
+
+function progress(p: RunProgress): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[Kremoving ${p.done}/${p.total}`);
+}
+
 export async function pruneCommand(args: CliArgs): Promise<number> {
-  const options = pruneOptions(args);
+  // A plan file is read (and refused if it is not one) before anything connects.
+  const file = args.apply !== undefined ? readPlanFile(args.apply) : undefined;
+  const options = file ? file.options : pruneOptions(args);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  if (!args.dryRun && !args.yes && !interactive) {
+  // A reviewed plan file is the confirmation (as `terraform apply PLANFILE`); otherwise ask.
+  if (!file && !args.dryRun && !args.yes && !interactive) {
     process.stderr.write(
       'layertop: prune deletes; without a TTY it needs --yes (or --dry-run to only look). Nothing was deleted.\n',
     );
     return EXIT_NOT_CONFIRMED;
   }
-  const { client, info } = await connect(args);
-  const helper = args.noHelper
-    ? undefined
-    : await startHelper(client, info, { ...args, onSession: (s) => onCleanup(() => s.close()) });
-  const ctx: Ctx = {
-    client,
-    info,
-    helper,
-    cache: new SizeCache(args.noCache ? undefined : SizeCache.defaultFile()),
-  };
+  const session = await openSession(args, ({ endpoint, info }) => {
+    if (file) checkPlanEngine(file, endpoint.host, info);
+  });
+  const { client, info, cache, endpoint } = session;
+  const helper = await session.helper;
+  const ctx: Ctx = { client, info, helper, cache };
   try {
+    if (file) return await applyCommand(args, ctx, file);
     let current = await plan(ctx, options);
     if (args.dryRun) {
       process.stdout.write(
-        args.json ? `${JSON.stringify(planJson(current.plan), null, 2)}\n` : `${planText(current.plan)}\n`,
+        args.json
+          ? `${JSON.stringify(planFileJson(current.plan, planEngine(endpoint.host, info), options), null, 2)}\n`
+          : `${planText(current.plan)}\n`,
       );
       return 0;
     }
@@ -83,9 +117,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
         process.stdout.write(`${changesText(change)}\n`);
       }
     }
-    const report = await runPlan({ client, info, helper, model: current.model }, current.plan, (p) => {
-      if (process.stderr.isTTY) process.stderr.write(`\r\x1b[Kremoving ${p.done}/${p.total}`);
-    });
+    const report = await runPlan({ client, info, helper, model: current.model }, current.plan, progress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.stdout.write(
       args.json

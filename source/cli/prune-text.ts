@@ -1,18 +1,26 @@
 // The prune plan and the run report as plain text (and JSON), for `layertop prune`.
 
 import type { RunReport } from '../engine/prune-run.js';
+import { shortId } from '../model/digest.js';
 import { escapeText } from '../model/escape.js';
-import { type PlanChange, type PlanItem, type PrunePlan, planIsEmpty } from '../model/prune-plan.js';
-import { dockerSize, table } from './format.js';
+import type { ApplyPlan } from '../model/plan-apply.js';
+import {
+  dockerFiguresNote,
+  type PlanChange,
+  type PlanItem,
+  type PrunePlan,
+  planIsEmpty,
+} from '../model/prune-plan.js';
+import { diskSize, dockerSize, table } from './format.js';
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+const short = shortId;
 
 function group(title: string, items: PlanItem[], withId: boolean): string[] {
   if (!items.length) return [];
   const rows = items.map((i) => [
     ...(withId ? [short(i.id)] : []),
     escapeText(i.name),
-    dockerSize(i.diskBytes),
+    diskSize(i.diskBytes),
     dockerSize(i.dockerBytes),
   ]);
   const header = [...(withId ? ['ID'] : []), 'NAME', 'FREES ON DISK', "DOCKER'S SIZE"];
@@ -25,7 +33,7 @@ export function planText(plan: PrunePlan): string {
   out.push(...group('Networks', plan.networks, true));
   out.push(...group('Volumes', plan.volumes, false));
   out.push(...group('Images', plan.images, true));
-  if (plan.sharedImageBytes > 0)
+  if (plan.sharedImageBytes)
     out.push(`Layers shared only by the images above: ${dockerSize(plan.sharedImageBytes)} on disk`, '');
   if (plan.buildCache) out.push(...group('Build cache', [plan.buildCache], false));
   if (planIsEmpty(plan)) out.push('Nothing to remove.', '');
@@ -33,6 +41,13 @@ export function planText(plan: PrunePlan): string {
     out.push(`Kept (${plan.kept.length}):`);
     for (const k of plan.kept) out.push(`  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`);
     out.push('');
+  }
+  if (plan.predictedFreedBytes === null) {
+    out.push(
+      `Frees on disk: unknown (the disk figures need the helper: ${plan.diskUnknown ?? 'not measured'})`,
+      `Docker's estimate: ${dockerSize(plan.dockerEstimateBytes)}`,
+    );
+    return out.join('\n');
   }
   const diff = plan.predictedFreedBytes - plan.dockerEstimateBytes;
   out.push(
@@ -44,11 +59,12 @@ export function planText(plan: PrunePlan): string {
 
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];
-  for (const i of c.added) out.push(`  + ${i.kind} ${escapeText(i.name)} (${dockerSize(i.diskBytes)})`);
+  for (const i of c.added) out.push(`  + ${i.kind} ${escapeText(i.name)} (${diskSize(i.diskBytes)})`);
   for (const i of c.dropped) out.push(`  - ${i.kind} ${escapeText(i.name)} (now kept)`);
-  out.push(
-    `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${dockerSize(Math.abs(c.bytesDelta))} compared with the preview`,
-  );
+  if (c.bytesDelta !== null)
+    out.push(
+      `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${dockerSize(Math.abs(c.bytesDelta))} compared with the preview`,
+    );
   return out.join('\n');
 }
 
@@ -56,6 +72,12 @@ export function reportText(r: RunReport): string {
   const out: string[] = [];
   out.push(`Removed ${r.removed.length} item(s)${r.failed.length ? `, ${r.failed.length} failed:` : '.'}`);
   for (const f of r.failed) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.error ?? '')}`);
+  if (r.skipped.length) out.push(`Left alone, changed since the plan (${r.skipped.length}):`);
+  for (const f of r.skipped) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.reason ?? '')}`);
+  if (r.alreadyRemoved.length) out.push(`Already removed by someone else (${r.alreadyRemoved.length}):`);
+  for (const f of r.alreadyRemoved) out.push(`  ${f.kind} ${escapeText(f.name)}`);
+  for (const f of [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed])
+    for (const n of f.notes ?? []) out.push(`  note: ${f.kind} ${escapeText(f.name)}: ${escapeText(n)}`);
   const fig = (n: number | null) =>
     n === null ? 'not measured (no helper)' : `${dockerSize(n)} (${n} bytes)`;
   out.push(
@@ -63,6 +85,8 @@ export function reportText(r: RunReport): string {
     `Reported by Docker:    ${fig(r.dockerReportedBytes)}`,
     `Measured on disk:      ${fig(r.measuredFreedBytes)}`,
   );
+  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, dockerSize);
+  if (note) out.push(`(${note})`);
   return out.join('\n');
 }
 
@@ -72,6 +96,7 @@ const itemJson = (i: PlanItem) => ({
   name: i.name,
   ...(i.refs ? { refs: i.refs } : {}),
   ...(i.state ? { state: i.state } : {}),
+  ...(i.created !== undefined ? { created: i.created } : {}),
   diskBytes: i.diskBytes,
   dockerBytes: i.dockerBytes,
 });
@@ -90,4 +115,16 @@ export function planJson(plan: PrunePlan) {
     predictedFreedBytes: plan.predictedFreedBytes,
     dockerEstimateBytes: plan.dockerEstimateBytes,
   };
+}
+
+/** What applying a plan file will do (or did): the plan, then every file item left alone. */
+export function applyText(a: ApplyPlan, withPlan = true): string {
+  const out: string[] = withPlan ? [planText(a.plan), ''] : [];
+  if (a.skipped.length) out.push(`Left alone, changed since the plan (${a.skipped.length}):`);
+  for (const s of a.skipped) out.push(`  ${s.kind} ${escapeText(s.name)}: ${escapeText(s.reason)}`);
+  if (a.alreadyRemoved.length) out.push(`Already removed (${a.alreadyRemoved.length}):`);
+  for (const s of a.alreadyRemoved) out.push(`  ${s.kind} ${escapeText(s.name)}`);
+  if (a.notInFile)
+    out.push(`Not in the plan file, left alone: ${a.notInFile} item(s) the same rules would remove now`);
+  return out.join('\n');
 }

@@ -1,6 +1,7 @@
+import { shortId } from '../model/digest.js';
 import { escapeText } from '../model/escape.js';
 import type { ScanReport } from '../model/report.js';
-import { dockerSize, table } from './format.js';
+import { diskSize, dockerSize, table } from './format.js';
 
 export function relativeTime(unixSeconds: number, now = Date.now() / 1000): string {
   const s = Math.max(0, now - unixSeconds);
@@ -19,7 +20,7 @@ export function relativeTime(unixSeconds: number, now = Date.now() / 1000): stri
   return 'Less than a minute ago';
 }
 
-const short = (id: string) => id.replace(/^sha256:/, '').slice(0, 12);
+const short = shortId;
 const opt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : dockerSize(n));
 
 /** `docker system df -v`, with layertop's disk-bytes columns beside Docker's own. */
@@ -38,24 +39,33 @@ export function scanTable(report: ScanReport): string {
         dockerSize(img.sharedSize),
         dockerSize(img.uniqueSize),
         String(img.containers),
-        dockerSize(img.diskBytes),
-        dockerSize(img.uniqueDiskBytes),
+        diskSize(img.diskBytes),
+        diskSize(img.uniqueDiskBytes),
       ]);
     }
   }
   const containerRows = report.containers.map((c) => [
     short(c.id),
     escapeText(c.image),
-    c.state,
+    escapeText(c.state),
     opt(c.sizeRw),
-    opt(c.diskBytes),
+    diskSize(c.diskBytes),
     escapeText(c.name),
   ]);
-  const volumeRows = report.volumes.map((v) => [escapeText(v.name), dockerSize(v.size), opt(v.diskBytes)]);
+  const volumeRows = report.volumes.map((v) => [
+    escapeText(v.name),
+    dockerSize(v.size),
+    diskSize(v.diskBytes),
+  ]);
   const t = report.totals;
   const e = report.engine;
   return [
-    `Engine ${e.host}  Docker ${e.version}  storage ${e.storage}  data root ${escapeText(e.dataRoot)}`,
+    `Engine ${escapeText(e.host)}  Docker ${escapeText(e.version)}  storage ${e.storage}  data root ${escapeText(e.dataRoot)}`,
+    ...(report.diskUnknown === null
+      ? []
+      : [
+          `Disk: unknown. The disk figures need the helper, which did not run (${escapeText(report.diskUnknown)}); SIZE columns are Docker's own.`,
+        ]),
     '',
     'Images space usage:',
     '',
@@ -91,13 +101,13 @@ export function scanTable(report: ScanReport): string {
         [
           String(report.buildCache.records),
           dockerSize(report.buildCache.size),
-          opt(report.buildCache.diskBytes),
+          diskSize(report.buildCache.diskBytes),
         ],
       ],
     ),
     '',
     ...leftoverLines(report),
-    `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${dockerSize(t.layersDiskBytes)} on disk)`,
+    `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${diskSize(t.layersDiskBytes)} on disk)`,
   ].join('\n');
 }
 
@@ -106,7 +116,7 @@ function leftoverLines(report: ScanReport): string[] {
   const l = report.leftovers;
   if (!l.directories.length) return [];
   return [
-    `Leftovers: ${dockerSize(l.diskBytes)} on disk in ${l.directories.length} directories of containers the engine`,
+    `Leftovers: ${diskSize(l.diskBytes)} on disk in ${l.directories.length} directories of containers the engine`,
     'no longer lists (no prune frees them; see layertop scan --json for the paths):',
     ...l.directories.map((d) => `  ${escapeText(d)}`),
     '',

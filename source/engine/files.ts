@@ -2,14 +2,12 @@
 // hold them (the storage backend's layout), every entry of each, and which directories are opaque.
 import { chainIds } from '../model/chain-id.js';
 import { applyLayer, type MergedEntry, opaqueCandidates } from '../model/overlay.js';
-import type { ApiImageInspect, ApiInfo } from './api-types.js';
-import type { EngineClient } from './docker-client.js';
-import { EngineError } from './engine-error.js';
-import type { HelperSession } from './helper-session.js';
-import { type ListedEntry, listLayerDir, probeOpaque } from './layer-list.js';
-import { storageKind } from './scan.js';
-import type { StorageLayout } from './storage-layout.js';
-import { overlay2Layout } from './storage-overlay2.js';
+import type { ApiImageInspect, ApiInfo } from './docker/api-types.js';
+import type { EngineClient } from './docker/docker-client.js';
+import { EngineError } from './docker/engine-error.js';
+import type { HelperSession } from './helper/helper-session.js';
+import { type ListedEntry, listLayerDir, probeOpaque } from './helper/layer-list.js';
+import { storageBackend } from './storage/backend.js';
 
 export interface FilesLayer {
   /** chainID for image layers; "init" and "rw" for a container's own layers. */
@@ -24,7 +22,10 @@ export interface FilesTarget {
   id: string;
   name: string;
   layers: FilesLayer[];
-  /** A running container's live merged view, where the backend mounts one (overlay2). */
+  /**
+   * A running container's live merged view: overlay2's `merged` mount, or the containerd store's
+   * rootfs mount (<DockerRootDir>/rootfs/<snapshotter>/<container ID>, where dockerd mounts it).
+   */
   mergedDir?: string | undefined;
 }
 
@@ -62,13 +63,8 @@ export async function resolveFilesTarget(
   const { layerCommandsFromApiHistory } = await import('../model/history.js');
   const commands = layerCommandsFromApiHistory(history, diffIds.length);
   const ids = container ? [container.Id] : [];
-  let layout: StorageLayout;
-  if (storageKind(info) === 'overlay2')
-    layout = await overlay2Layout(helper, info.DockerRootDir, chains, ids);
-  else {
-    const { containerdLayout } = await import('./storage-containerd.js');
-    layout = await containerdLayout(helper, info, chains, ids, []);
-  }
+  const backend = await storageBackend(info, client.engineApiVersion);
+  const layout = await backend.reader(helper, {}).layout({ chainIds: chains, containerIds: ids, images: [] });
   const content = (dir: string) => `${dir}/${layout.contentSub}`;
   const layers: FilesLayer[] = chains.map((c, i) => {
     const l = layout.layers.get(c);
@@ -86,10 +82,7 @@ export async function resolveFilesTarget(
     id: container.Id,
     name: container.Name.replace(/^\//, ''),
     layers,
-    mergedDir:
-      container.State?.Running && paths?.path && layout.kind === 'overlay2'
-        ? `${paths.path}/merged`
-        : undefined,
+    mergedDir: container.State?.Running ? backend.mergedDir(container.Id, paths?.path) : undefined,
   };
 }
 

@@ -3,10 +3,10 @@
 // remembered in the size cache.
 import { type ConfigHistoryEntry, layerCommandsFromConfig } from '../model/history.js';
 import type { ImageInput } from '../model/types.js';
-import { parseRead, parseStat } from './helper-read.js';
-import type { HelperSession } from './helper-session.js';
-import type { SizeCache } from './size-cache.js';
-import type { StorageLayout } from './storage-layout.js';
+
+import type { HelperSession } from './helper/helper-session.js';
+import type { SizeCache } from './helper/size-cache.js';
+import type { StorageLayout } from './storage/storage-layout.js';
 
 const isCommands = (v: unknown): v is (string | null)[] =>
   Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
@@ -28,7 +28,7 @@ export async function readCommands(
   }
   if (!todo.length) return;
   const paths = todo.map((i) => layout.imageConfigPath(i.id));
-  const configs = parseRead(await helper.run('read', paths), paths.length);
+  const configs = await helper.readFiles(paths);
   todo.forEach((img, i) => {
     const raw = configs[i];
     if (!raw) return;
@@ -56,13 +56,7 @@ export async function configFileBytes(
   const out = images.map((img) => cache?.fact(key(img.id), isNumber));
   const todo = images.map((_, i) => i).filter((i) => out[i] === undefined);
   if (todo.length) {
-    const stats = parseStat(
-      await helper.run(
-        'stat',
-        todo.map((i) => file((images[i] as ImageInput).id)),
-      ),
-      todo.length,
-    );
+    const stats = await helper.statFiles(todo.map((i) => file((images[i] as ImageInput).id)));
     todo.forEach((i, k) => {
       const st = stats[k];
       if (!st) return;

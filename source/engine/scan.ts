@@ -1,31 +1,23 @@
 import { chainIds } from '../model/chain-id.js';
-import { layerCommandsFromApiHistory } from '../model/history.js';
+import {
+  type ApiHistoryEntry,
+  layerCommandsFromApiHistory,
+  layerSizesFromApiHistory,
+} from '../model/history.js';
 import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
-import type {
-  ContainerInput,
-  EngineFacts,
-  ImageInput,
-  LayerFacts,
-  StorageKind,
-  VolumeInput,
-} from '../model/types.js';
-import type { ApiInfo } from './api-types.js';
-import type { EngineClient } from './docker-client.js';
-import { parseStat } from './helper-read.js';
-import type { HelperSession } from './helper-session.js';
+import type { ContainerInput, EngineFacts, ImageInput, LayerFacts, VolumeInput } from '../model/types.js';
+import type { ApiInfo } from './docker/api-types.js';
+import type { EngineClient } from './docker/docker-client.js';
+import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
+import type { HelperSession } from './helper/helper-session.js';
+import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
+import type { DirMeasure } from './helper/measure-parse.js';
+import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
-import { getInfo, type Inventory, mapLimit, readInventory } from './inventory.js';
-import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './measure.js';
-import type { DirMeasure } from './measure-parse.js';
-import type { SizeCache } from './size-cache.js';
-import type { StorageLayout } from './storage-layout.js';
-import { overlay2Layout, overlay2ListingPaths, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
+import { type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
+import type { StorageLayout } from './storage/storage-layout.js';
 
-export function storageKind(info: ApiInfo): StorageKind {
-  const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
-  if (driverType?.startsWith('io.containerd.snapshotter')) return 'containerd';
-  return 'overlay2';
-}
+export { storageKind };
 
 export function engineFacts(client: EngineClient, info: ApiInfo): EngineFacts {
   return {
@@ -38,10 +30,13 @@ export function engineFacts(client: EngineClient, info: ApiInfo): EngineFacts {
 }
 
 export interface ScanOptions {
-  helper?: HelperSession | undefined;
+  /** The helper, or its start still under way: the API is asked meanwhile. */
+  helper?: HelperSession | Promise<HelperSession> | undefined;
   cache?: SizeCache | undefined;
   onProgress?: ((p: MeasureProgress) => void) | undefined;
   info?: ApiInfo | undefined;
+  /** Without a helper: why there is none (`--no-helper`, it could not start), said with the disk figures. */
+  noHelperReason?: string | undefined;
 }
 
 const ANON_LABEL = 'com.docker.volume.anonymous';
@@ -52,29 +47,24 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 // layer of the container's mount; the layer store's mounts/<id> holds the layer IDs): measured
 // once and remembered by their directory, like image layers.
 const INIT_LAYER = 'init-layer';
-const MOUNT_IDS = 'mount-ids';
 
 const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
 
 /**
  * What a scan walks that needs only the API's answer: container and volume directories, BuildKit's
- * state, and on overlay2 each image's and container's metadata in the layer store. Started before
- * the storage layout is read.
+ * state, and what the backend keeps per image and container (overlay2's layer and image stores).
+ * Started before the storage layout is read.
  */
-function apiTargets(inputs: ScanInputs, root: string, kind: StorageKind): MeasureTarget[] {
-  const out: MeasureTarget[] = [
+function apiTargets(inputs: ScanInputs, root: string, backend: StorageBackend): MeasureTarget[] {
+  return [
     ...inputs.containers.map((c) => ({ dir: `${root}/containers/${c.id}` })),
     ...inputs.volumes.map((v) => ({ dir: `${root}/volumes/${v.name}` })),
     { dir: `${root}/buildkit` },
+    ...backend.apiTargets(
+      inputs.images,
+      inputs.containers.map((c) => c.id),
+    ),
   ];
-  if (kind === 'overlay2') {
-    const meta = overlay2Meta(root);
-    out.push(
-      ...inputs.images.map((img) => ({ dir: meta.imageDir(img.id) })),
-      ...inputs.containers.map((c) => ({ dir: meta.containerDir(c.id), cacheKey: MOUNT_IDS })),
-    );
-  }
-  return out;
 }
 
 function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
@@ -88,7 +78,8 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
       diffIds,
       layerCommands: new Array(diffIds.length).fill(undefined),
       engineSize: img.Size,
-      engineSharedSize: img.SharedSize,
+      // -1: not asked of the engine (readInventory); the scan fills in Docker's rule from its graph.
+      ...(img.SharedSize >= 0 ? { engineSharedSize: img.SharedSize } : {}),
       labels: img.Labels ?? {},
     };
   });
@@ -146,21 +137,35 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   };
 }
 
+/**
+ * The engine's own bytes per layer and the build commands, from GET /images/{id}/history: what a
+ * scan without the helper shows (the layer store's size on overlay2, the snapshot's usage on the
+ * containerd store, as `docker history` prints them).
+ */
+async function historyFacts(client: EngineClient, inputs: ScanInputs): Promise<void> {
+  await mapLimit(inputs.images, 8, async (img) => {
+    let history: ApiHistoryEntry[];
+    try {
+      history = (await client.docker.getImage(img.id).history()) as ApiHistoryEntry[];
+    } catch {
+      return; // image removed meanwhile: no commands, no sizes
+    }
+    img.layerCommands = layerCommandsFromApiHistory(history, img.diffIds.length);
+    const sizes = layerSizesFromApiHistory(history, img.diffIds.length);
+    chainIds(img.diffIds).forEach((chainId, i) => {
+      const size = sizes[i];
+      if (size !== undefined && !inputs.layerFacts.has(chainId))
+        inputs.layerFacts.set(chainId, { chainId, size });
+    });
+  });
+}
+
 /** API-only inputs: what the first frame shows before the helper has measured anything. */
 export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise<ScanModel> {
   const inv = await readInventory(client, info ?? (await getInfo(client)));
   const inputs = baseInputs(client, inv);
-  await mapLimit(inputs.images, 8, async (img) => {
-    try {
-      const history = (await client.docker.getImage(img.id).history()) as {
-        CreatedBy?: string;
-        Size?: number;
-      }[];
-      img.layerCommands = layerCommandsFromApiHistory(history, img.diffIds.length);
-    } catch {
-      // image removed meanwhile: no commands
-    }
-  });
+  await historyFacts(client, inputs);
+  inputs.diskUnknown = 'not measured yet';
   return buildScanModel(inputs);
 }
 
@@ -176,147 +181,18 @@ const isTargets = (v: unknown): v is MeasureTarget[] =>
   );
 
 /**
- * The full scan: API inventory, storage layout through the helper, and measured sizes.
- *
- * With a size cache, everything that cannot change is remembered across runs: image layers'
- * sizes, an image's layer list, build commands and config file size (an image ID is its config's
- * digest), a layer's directory. A warm scan then asks the engine's API what exists now and walks
- * only what can change (writable layers, container and volume directories, metadata).
+ * Phase "targets": every directory the scan measures, from the layout (layers, writable and init
+ * layers, build cache, leftovers, layer metadata) and what the API alone named (`early`).
  */
-export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
-  const info = options.info ?? (await getInfo(client));
-  const helper = options.helper;
-  const cache = helper ? options.cache : undefined;
-  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
-  const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
-  const kind = storageKind(info);
-  // The walks of things that can change (writable layers, container and volume directories,
-  // metadata), as the last scan listed them, start at once, beside the API calls, and the storage
-  // listing rides along with them: in the steady state a warm scan is ONE helper request and the
-  // API calls. What the API then adds is walked after; what it no longer has is walked for
-  // nothing and not used.
-  const predicted = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
-  let alongside: RideAlong | undefined;
-  const fromWalk =
-    helper?.hostFind && predicted.length && kind === 'overlay2'
-      ? new Promise<{ lists: Buffer[][]; stamp: string | undefined }>((resolve, reject) => {
-          alongside = { ...overlay2ListingPaths(info.DockerRootDir), resolve, reject };
-        })
-      : undefined;
-  fromWalk?.catch(() => {}); // the prefetch falls back to a request of its own
-  const prefetch =
-    helper && kind === 'overlay2'
-      ? overlay2Prefetch(helper, info.DockerRootDir, cache, engineId, fromWalk)
-      : undefined;
-  const progress = {
-    predicted: { done: 0, total: predicted.length, bytes: 0 },
-    early: { done: 0, total: 0, bytes: 0 },
-    late: { done: 0, total: 0, bytes: 0 },
-  };
-  const report = (part: keyof typeof progress, p: MeasureProgress) => {
-    progress[part] = p;
-    const all = Object.values(progress);
-    options.onProgress?.({
-      done: all.reduce((a, x) => a + x.done, 0),
-      total: all.reduce((a, x) => a + x.total, 0),
-      bytes: all.reduce((a, x) => a + x.bytes, 0),
-    });
-  };
-  // Directories whose every entry a scan measures (one per container, volume, image): walked
-  // entry by entry without naming each, where the whole set is wanted (the first walks of a scan).
-  const root = info.DockerRootDir;
-  const eachDirs = [
-    `${root}/containers`,
-    `${root}/volumes`,
-    ...(kind === 'overlay2'
-      ? [`${root}/image/overlay2/imagedb/metadata/sha256`, `${root}/image/overlay2/layerdb/mounts`]
-      : []),
-  ];
-  const predictedRun =
-    helper && predicted.length
-      ? measureDirs(helper, predicted, {
-          cache,
-          engineId,
-          each: eachDirs,
-          alongside,
-          onProgress: (p) => report('predicted', p),
-        })
-      : Promise.resolve(new Map<string, DirMeasure>());
-  predictedRun.catch(() => {}); // awaited below; a failure surfaces there
-  const inv = await readInventory(client, info, (id) => cache?.fact(factKey('layers', id), isStrings));
-  for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
-  const inputs = baseInputs(client, inv);
-  if (!helper) return buildScanModel(inputs);
-
-  const allChains = new Set<string>();
-  for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
-  // The helper's own layers are in use too: they must not look like build cache.
-  const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
-  // Walks that need nothing but the API's answer start now, beside the layout's reads.
-  const early = apiTargets(inputs, root, kind);
-  const foreseen = new Set(predicted.map(targetKey));
-  const unforeseen = early.filter((t) => !foreseen.has(targetKey(t)));
-  const earlyRun = measureDirs(helper, unforeseen, {
-    cache,
-    engineId,
-    // Only when nothing was foreseen: then the whole set is wanted, not just what is new (a
-    // new volume must not walk every other volume again).
-    each: predicted.length ? undefined : eachDirs,
-    onProgress: (p) => report('early', p),
-  });
-  earlyRun.catch(() => {}); // awaited below; a failure surfaces there
-
-  let layout: StorageLayout;
-  if (kind === 'overlay2') {
-    layout = await overlay2Layout(helper, info.DockerRootDir, [...allChains], containerIds, {
-      prefetch,
-      cache,
-      engineId,
-    });
-  } else {
-    const { containerdLayout } = await import('./storage-containerd.js');
-    const cl = await containerdLayout(helper, info, [...allChains], containerIds, inputs.images, {
-      cache,
-      engineId,
-    });
-    layout = cl;
-    // Content-store blobs (compressed layers, configs, manifests) are the image's too, and prune
-    // frees them: measure each distinct blob once, attribute it to every image that lists it.
-    const digests = [...new Set([...cl.blobs.values()].flatMap((b) => b.blobs.map((d) => d.digest)))];
-    const stats = digests.length
-      ? parseStat(
-          await helper.run(
-            'stat',
-            digests.map((d) => `${cl.blobDir}/${d.replace(/^sha256:/, '')}`),
-          ),
-          digests.length,
-        )
-      : [];
-    const byDigest = new Map(digests.map((d, i) => [d, stats[i]]));
-    for (const img of inputs.images) {
-      const seen = new Set<string>();
-      let bytes = 0;
-      let disk = 0;
-      const blobs: { digest: string; size: number; diskBytes: number }[] = [];
-      for (const b of cl.blobs.get(img.id)?.blobs ?? []) {
-        const st = byDigest.get(b.digest);
-        if (!st || seen.has(b.digest)) continue;
-        seen.add(b.digest);
-        bytes += st.size;
-        disk += st.blocks * 512;
-        blobs.push({ digest: b.digest, size: st.size, diskBytes: st.blocks * 512 });
-      }
-      img.contentBytes = bytes;
-      img.contentDiskBytes = disk;
-      img.blobs = blobs;
-    }
-  }
-
-  inputs.buildCacheLayers = layout.buildCacheLayers;
+function layoutTargets(
+  layout: StorageLayout,
+  containers: readonly { id: string }[],
+  early: readonly MeasureTarget[],
+): MeasureTarget[] {
   const targets: MeasureTarget[] = [];
   for (const [chainId, l] of layout.layers)
     targets.push({ dir: l.path, sub: layout.contentSub, cacheKey: chainId, estimate: l.work });
-  for (const c of inputs.containers) {
+  for (const c of containers) {
     const paths = layout.containers.get(c.id);
     if (paths?.path) targets.push({ dir: paths.path, sub: layout.contentSub });
     if (paths?.initPath) targets.push({ dir: paths.initPath, sub: layout.contentSub, cacheKey: INIT_LAYER });
@@ -334,6 +210,195 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     if (!listed.has(targetKey(t))) targets.push(t);
     listed.add(targetKey(t));
   }
+  return targets;
+}
+
+/**
+ * Phase "attribute": the measured bytes to what holds them (layers, images' metadata, containers,
+ * volumes, build cache, leftovers), and each layer's engine size by the backend's rule.
+ */
+function attribute(
+  inputs: ScanInputs,
+  layout: StorageLayout,
+  measured: ReadonlyMap<string, DirMeasure>,
+  backend: StorageBackend,
+  dataRoot: string,
+  configBytes: readonly number[] | undefined,
+): void {
+  const meta = layout.meta;
+  if (meta) {
+    inputs.images.forEach((img, i) => {
+      img.metaDiskBytes = (configBytes?.[i] ?? 0) + (measured.get(meta.imageDir(img.id))?.diskBytes ?? 0);
+    });
+  }
+  const disk = (dir: string | undefined): number | undefined =>
+    dir ? measured.get(dir)?.diskBytes : undefined;
+  const get = (dir: string): DirMeasure | undefined => measured.get(dir);
+
+  for (const [chainId, l] of layout.layers) {
+    const m = get(l.path);
+    const measured = m && !m.missing ? m : undefined;
+    // The engine's own figure for a layer (the backend's rule when its layout has none).
+    // layertop's own measurements sit beside it (measuredSize, diskBytes); a block can settle
+    // after the containerd store's commit.
+    const size = l.size ?? backend.layerSize(measured) ?? 0;
+    inputs.layerFacts.set(chainId, {
+      chainId,
+      size,
+      path: l.path,
+      ...(measured ? { measuredSize: measured.apparentBytes, diskBytes: measured.diskBytes } : {}),
+      ...(l.size !== undefined ? { engineSize: l.size } : {}),
+      ...(meta ? { metaDiskBytes: disk(meta.layerDir(chainId)) ?? 0 } : {}),
+    });
+  }
+  for (const c of inputs.containers) {
+    const paths = layout.containers.get(c.id);
+    c.path = paths?.path;
+    c.initPath = paths?.initPath;
+    c.diskBytes = (disk(paths?.path) ?? 0) + (disk(paths?.initPath) ?? 0);
+    c.metaDiskBytes =
+      (disk(`${dataRoot}/containers/${c.id}`) ?? 0) + (meta ? (disk(meta.containerDir(c.id)) ?? 0) : 0);
+  }
+  for (const v of inputs.volumes) v.diskBytes = disk(`${dataRoot}/volumes/${v.name}`) ?? 0;
+  const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
+  inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
+  inputs.buildCache.freedDiskBytes = cacheDirs;
+  const leftovers = layout.leftoverDirs ?? [];
+  inputs.leftovers = {
+    directories: leftovers,
+    diskBytes: leftovers.reduce((a, d) => a + (disk(d) ?? 0), 0),
+  };
+}
+
+/**
+ * The full scan: API inventory, storage layout through the helper, and measured sizes.
+ *
+ * With a size cache, everything that cannot change is remembered across runs: image layers'
+ * sizes, an image's layer list, build commands and config file size (an image ID is its config's
+ * digest), a layer's directory. A warm scan then asks the engine's API what exists now and walks
+ * only what can change (writable layers, container and volume directories, metadata).
+ *
+ * Phases: the API inventory beside the helper's start and the walks the last scan foresaw; the
+ * backend's layout beside the walks the API alone names (apiTargets); every target (layoutTargets);
+ * the remaining walks beside the build commands and config sizes; the bytes to what holds them
+ * (attribute); the model (buildScanModel).
+ */
+export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
+  const info = options.info ?? (await getInfo(client));
+  const cache = options.helper ? options.cache : undefined;
+  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
+  const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
+  // The API first: it does not need the helper, whose start (a container, its exec lanes) takes
+  // as long again. With the helper, shared sizes come from layertop's own graph: the engine is
+  // not asked for them (readInventory).
+  const invRun = readInventory(
+    client,
+    info,
+    (id) => cache?.fact(factKey('layers', id), isStrings),
+    !options.helper,
+  );
+  invRun.catch(() => {}); // awaited below; a failure surfaces there
+  const helper = await options.helper;
+  // The engine's storage backend, chosen once: everything below that differs by backend asks it.
+  const backend = await storageBackend(info, client.engineApiVersion);
+  // The walks of things that can change (writable layers, container and volume directories,
+  // metadata), as the last scan listed them, start at once, beside the API calls, and the storage
+  // listing rides along with them: in the steady state a warm scan is ONE helper request and the
+  // API calls. What the API then adds is walked after; what it no longer has is walked for
+  // nothing and not used.
+  const predicted = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
+  let alongside: RideAlong | undefined;
+  const listingAlong = backend.listingAlong;
+  const fromWalk =
+    helper?.hostFind && predicted.length && listingAlong
+      ? new Promise<{ lists: Buffer[][]; stamp: string | undefined }>((resolve, reject) => {
+          alongside = { ...listingAlong, resolve, reject };
+        })
+      : undefined;
+  fromWalk?.catch(() => {}); // the reader falls back to a request of its own
+  const reader = helper ? backend.reader(helper, { cache, engineId, fromWalk }) : undefined;
+  const progress = {
+    predicted: { done: 0, total: predicted.length, bytes: 0 },
+    early: { done: 0, total: 0, bytes: 0 },
+    late: { done: 0, total: 0, bytes: 0 },
+  };
+  const report = (part: keyof typeof progress, p: MeasureProgress) => {
+    progress[part] = p;
+    const all = Object.values(progress);
+    options.onProgress?.({
+      done: all.reduce((a, x) => a + x.done, 0),
+      total: all.reduce((a, x) => a + x.total, 0),
+      bytes: all.reduce((a, x) => a + x.bytes, 0),
+    });
+  };
+  // Directories whose every entry a scan measures (one per container, volume, image): walked
+  // entry by entry without naming each, where the whole set is wanted (the first walks of a scan).
+  const root = info.DockerRootDir;
+  const eachDirs = [`${root}/containers`, `${root}/volumes`, ...backend.eachDirs];
+  const predictedRun =
+    helper && predicted.length
+      ? measureDirs(helper, predicted, {
+          cache,
+          engineId,
+          each: eachDirs,
+          alongside,
+          onProgress: (p) => report('predicted', p),
+        })
+      : Promise.resolve(new Map<string, DirMeasure>());
+  predictedRun.catch(() => {}); // awaited below; a failure surfaces there
+  const inv = await invRun;
+  // The API may have answered before this run's helper container existed: it is layertop's too
+  // (its layers are no leftovers, its image stays).
+  const own = helper?.containerId;
+  if (own && !inv.helpers.some((h) => h.id === own)) {
+    const c = (await client.docker.getContainer(own).inspect()) as { Image: string };
+    inv.helpers.push({ id: own, imageId: c.Image });
+  }
+  for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
+  const inputs = baseInputs(client, inv);
+  if (!helper) {
+    // Docker's own figures only: per layer from the history, per image from /system/df; every disk
+    // figure unknown (null), never 0.
+    await historyFacts(client, inputs);
+    inputs.diskUnknown = options.noHelperReason ?? 'the helper is not running';
+    return buildScanModel(inputs);
+  }
+
+  const allChains = new Set<string>();
+  for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
+  // The helper's own layers are in use too: they must not look like build cache.
+  const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
+  // Walks that need nothing but the API's answer start now, beside the layout's reads.
+  const early = apiTargets(inputs, root, backend);
+  const foreseen = new Set(predicted.map(targetKey));
+  const unforeseen = early.filter((t) => !foreseen.has(targetKey(t)));
+  const earlyRun = measureDirs(helper, unforeseen, {
+    cache,
+    engineId,
+    // Only when nothing was foreseen: then the whole set is wanted, not just what is new (a
+    // new volume must not walk every other volume again).
+    each: predicted.length ? undefined : eachDirs,
+    onProgress: (p) => report('early', p),
+  });
+  earlyRun.catch(() => {}); // awaited below; a failure surfaces there
+
+  const layout = await (reader as NonNullable<typeof reader>).layout({
+    chainIds: [...allChains],
+    containerIds,
+    images: inputs.images,
+  });
+  // Each image's own content outside its layers (the containerd store's blobs).
+  for (const img of inputs.images) {
+    const content = layout.imageContent?.get(img.id);
+    if (!content) continue;
+    img.contentBytes = content.bytes;
+    img.contentDiskBytes = content.diskBytes;
+    img.blobs = content.blobs;
+  }
+
+  inputs.buildCacheLayers = layout.buildCacheLayers;
+  const meta = layout.meta;
+  const targets = layoutTargets(layout, inputs.containers, early);
 
   // The rest of the walks, the build commands and the image config files' sizes go side by side.
   const started = new Set([...predicted, ...early].map(targetKey));
@@ -366,50 +431,6 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   }
   for (const [d, m] of [...earlyMeasured, ...lateMeasured]) measured.set(d, m);
   inputs.measuredDirs = targets.map((t) => t.dir);
-  if (meta) {
-    inputs.images.forEach((img, i) => {
-      img.metaDiskBytes = (configBytes?.[i] ?? 0) + (measured.get(meta.imageDir(img.id))?.diskBytes ?? 0);
-    });
-  }
-  const disk = (dir: string | undefined): number | undefined =>
-    dir ? measured.get(dir)?.diskBytes : undefined;
-  const get = (dir: string): DirMeasure | undefined => measured.get(dir);
-
-  for (const [chainId, l] of layout.layers) {
-    const m = get(l.path);
-    const measured = m && !m.missing ? m : undefined;
-    // The engine's own figure for a layer: overlay2's layer store counts apparent bytes; the
-    // containerd store records a snapshot's blocks (its usage) when it commits it. layertop's own
-    // measurements sit beside it (measuredSize, diskBytes); a block can settle after the commit.
-    const size =
-      l.size ?? (kind === 'containerd' ? measured?.contentDiskBytes : measured?.apparentBytes) ?? 0;
-    inputs.layerFacts.set(chainId, {
-      chainId,
-      diffId: '',
-      size,
-      path: l.path,
-      ...(measured ? { measuredSize: measured.apparentBytes, diskBytes: measured.diskBytes } : {}),
-      ...(l.size !== undefined ? { engineSize: l.size } : {}),
-      ...(meta ? { metaDiskBytes: disk(meta.layerDir(chainId)) ?? 0 } : {}),
-    });
-  }
-  for (const c of inputs.containers) {
-    const paths = layout.containers.get(c.id);
-    c.path = paths?.path;
-    c.initPath = paths?.initPath;
-    c.diskBytes = (disk(paths?.path) ?? 0) + (disk(paths?.initPath) ?? 0);
-    c.metaDiskBytes =
-      (disk(`${info.DockerRootDir}/containers/${c.id}`) ?? 0) +
-      (meta ? (disk(meta.containerDir(c.id)) ?? 0) : 0);
-  }
-  for (const v of inputs.volumes) v.diskBytes = disk(`${info.DockerRootDir}/volumes/${v.name}`) ?? 0;
-  const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
-  inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
-  inputs.buildCache.freedDiskBytes = cacheDirs;
-  const leftovers = layout.leftoverDirs ?? [];
-  inputs.leftovers = {
-    directories: leftovers,
-    diskBytes: leftovers.reduce((a, d) => a + (disk(d) ?? 0), 0),
-  };
+  attribute(inputs, layout, measured, backend, info.DockerRootDir, configBytes);
   return buildScanModel(inputs);
 }

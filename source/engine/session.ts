@@ -1,8 +1,10 @@
-import type { ApiInfo } from './api-types.js';
-import { connectEngine, type EngineClient } from './docker-client.js';
-import { type Endpoint, resolveEndpoint } from './endpoint.js';
-import { HelperSession, reapStaleHelpers } from './helper-session.js';
-import { getInfo } from './inventory.js';
+import type { ApiInfo } from './docker/api-types.js';
+import { connectEngine, type EngineClient } from './docker/docker-client.js';
+import { type Endpoint, resolveEndpoint } from './docker/endpoint.js';
+import { getInfo } from './docker/inventory.js';
+import { watchEngine } from './docker/watchdog.js';
+import { HelperSession, reapStaleHelpers } from './helper/helper-session.js';
+import { SizeCache } from './helper/size-cache.js';
 
 export interface SessionOptions {
   host?: string | undefined;
@@ -13,6 +15,8 @@ export interface SessionOptions {
   noHostTools?: boolean | undefined;
   onLog?: ((line: string) => void) | undefined;
   onSession?: ((session: HelperSession) => void) | undefined;
+  /** The helper was lost (its container gone, or the engine). */
+  onLost?: ((session: HelperSession) => void) | undefined;
 }
 
 export interface EngineSession {
@@ -22,12 +26,33 @@ export interface EngineSession {
   helper: HelperSession | undefined;
 }
 
+let frozenHandler: ((message: string) => void) | undefined;
+
+/**
+ * For commands that must not hang (the CLI): every engine this process connects to is watched
+ * (watchdog.ts) and `handler` gets one clear message when it stops answering. The explorer does
+ * not set it: it shows the state and waits for the engine instead.
+ */
+export function onEngineFrozen(handler: (message: string) => void): void {
+  frozenHandler = handler;
+}
+
 /** Connects to the engine (no helper yet): enough for the first frame. */
 export async function connect(
   options: SessionOptions,
 ): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo }> {
   const endpoint = resolveEndpoint({ host: options.host, context: options.context });
   const client = await connectEngine(endpoint);
+  const handler = frozenHandler;
+  if (handler)
+    await watchEngine(client, {
+      // Over ssh a ping may need a new connection, and its login counts against the deadline.
+      ...(endpoint.ssh ? { deadlineMs: 10_000 } : {}),
+      onFrozen: (s) =>
+        handler(
+          `the Docker engine at ${endpoint.host} is not answering (no reply for ${s} s): is it frozen or overloaded?`,
+        ),
+    });
   const info = await getInfo(client);
   return { endpoint, client, info };
 }
@@ -46,5 +71,65 @@ export async function startHelper(
     ...(options.noHostTools ? { hostTools: false } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onSession ? { onSession: options.onSession } : {}),
+    ...(options.onLost ? { onLost: options.onLost } : {}),
   });
+}
+
+export interface OpenOptions extends SessionOptions {
+  /** No size cache file: everything is measured afresh. */
+  noCache?: boolean | undefined;
+}
+
+/**
+ * One open engine session, as every command and the explorer use it: the engine (watched where
+ * the process asked for it, see onEngineFrozen), the helper (started at once, beside whatever the
+ * caller does next), the size cache.
+ */
+export interface Session {
+  endpoint: Endpoint;
+  client: EngineClient;
+  info: ApiInfo;
+  /** The helper's start, under way (undefined with noHelper); a failure surfaces where it is awaited. */
+  helper: Promise<HelperSession> | undefined;
+  cache: SizeCache;
+  /** A new helper in place of one that was lost or failed (the explorer's recovery), for the
+   *  engine as `info` describes it now (default: as it was at the start). */
+  restartHelper: (info?: ApiInfo) => Promise<HelperSession>;
+  /** Who is told when a ready helper is lost (its container killed, the engine gone). */
+  onHelperLost: (listener: (helper: HelperSession) => void) => void;
+  /** Removes the helper (every exit path does too, through onSession's clean-up hooks). */
+  close: () => Promise<void>;
+}
+
+/** Opens a session: connect, then `check` (before any container exists), then the helper starts. */
+export async function openSession(
+  options: OpenOptions,
+  check?: (conn: { endpoint: Endpoint; info: ApiInfo }) => void,
+): Promise<Session> {
+  const { endpoint, client, info } = await connect(options);
+  check?.({ endpoint, info });
+  let lost: ((helper: HelperSession) => void) | undefined;
+  const start = (now: ApiInfo = info) => {
+    const h = startHelper(client, now, { ...options, onLost: (s) => lost?.(s) });
+    h.catch(() => {}); // awaited by the caller; a failure surfaces there
+    return h;
+  };
+  const session: Session = {
+    endpoint,
+    client,
+    info,
+    helper: options.noHelper ? undefined : start(),
+    cache: new SizeCache(options.noCache ? undefined : SizeCache.defaultFile()),
+    restartHelper: (now) => {
+      session.helper = start(now);
+      return session.helper;
+    },
+    onHelperLost: (listener) => {
+      lost = listener;
+    },
+    close: async () => {
+      await (await session.helper?.catch(() => undefined))?.close();
+    },
+  };
+  return session;
 }

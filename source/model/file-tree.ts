@@ -13,6 +13,15 @@ export interface FileItem {
   status?: DiffStatus | undefined;
   /** Which layer the entry comes from (index from the bottom). */
   layer: number;
+  /** Inode and link count, where listed: a file with several names counts once in a total. */
+  ino?: number | undefined;
+  nlink?: number | undefined;
+  /** Allocated 512-byte blocks, where listed (what the entry costs on disk). */
+  blocks?: number | undefined;
+  /** The wasted-files view: how many layers hold a hidden copy of the path. */
+  copies?: number | undefined;
+  /** A whiteout: the bytes of what it deletes from the layers below (a directory: all of it). */
+  deletes?: number | undefined;
 }
 
 export interface FileNode {
@@ -20,14 +29,26 @@ export interface FileNode {
   path: string;
   item: FileItem | undefined;
   children: Map<string, FileNode>;
-  /** Bytes of every file at or below this node (whiteouts and directories count 0). */
+  /** Bytes of every file at or below this node (whiteouts and directories count 0; a file with
+   *  several names in the subtree, hard links, once: as du counts). */
   total: number;
+  /** Allocated bytes of every entry at or below this node, directories included, hard links
+   *  once (du -s -B1 of it); undefined when an entry's blocks were not listed. */
+  disk: number | undefined;
   /** Entries at or below this node. */
   count: number;
 }
 
 export function buildFileTree(items: readonly FileItem[]): FileNode {
-  const root: FileNode = { name: '', path: '', item: undefined, children: new Map(), total: 0, count: 0 };
+  const root: FileNode = {
+    name: '',
+    path: '',
+    item: undefined,
+    children: new Map(),
+    total: 0,
+    disk: 0,
+    count: 0,
+  };
   for (const item of items) {
     let node = root;
     const parts = item.path.split('/');
@@ -36,23 +57,51 @@ export function buildFileTree(items: readonly FileItem[]): FileNode {
       path = path ? `${path}/${part}` : part;
       let next = node.children.get(part);
       if (!next) {
-        next = { name: part, path, item: undefined, children: new Map(), total: 0, count: 0 };
+        next = { name: part, path, item: undefined, children: new Map(), total: 0, disk: 0, count: 0 };
         node.children.set(part, next);
       }
       node = next;
     }
     node.item = item;
   }
-  const sum = (n: FileNode): void => {
-    let total = n.item && n.item.type !== 'dir' && n.item.type !== 'whiteout' ? n.item.size : 0;
-    let count = n.item ? 1 : 0;
+  // Returns the hard-linked files of the subtree (layer:inode → bytes and disk bytes), which its
+  // totals hold once.
+  type Linked = Map<string, { size: number; disk: number }>;
+  const sum = (n: FileNode): Linked | undefined => {
+    const it = n.item;
+    const sized = it && it.type !== 'dir' && it.type !== 'whiteout';
+    const linkedHere = sized && it.ino !== undefined && (it.nlink ?? 1) > 1;
+    const ownDisk = it ? (it.blocks === undefined ? undefined : it.blocks * 512) : 0;
+    let total = sized && !linkedHere ? it.size : 0;
+    let disk: number | undefined = linkedHere ? 0 : ownDisk;
+    let count = it ? 1 : 0;
+    let linked: Linked | undefined = linkedHere
+      ? new Map([[`${it.layer}:${it.ino}`, { size: it.size, disk: ownDisk ?? 0 }]])
+      : undefined;
+    if (linkedHere && ownDisk === undefined) disk = undefined;
     for (const c of n.children.values()) {
-      sum(c);
-      total += c.total;
+      const childLinked = sum(c);
       count += c.count;
+      let linkedSize = 0;
+      let linkedDisk = 0;
+      for (const v of childLinked?.values() ?? []) {
+        linkedSize += v.size;
+        linkedDisk += v.disk;
+      }
+      total += c.total - linkedSize;
+      disk = disk === undefined || c.disk === undefined ? undefined : disk + c.disk - linkedDisk;
+      if (!childLinked) continue;
+      if (!linked) linked = childLinked;
+      else for (const [k, v] of childLinked) linked.set(k, v);
+    }
+    for (const v of linked?.values() ?? []) {
+      total += v.size;
+      if (disk !== undefined) disk += v.disk;
     }
     n.total = total;
+    n.disk = disk;
     n.count = count;
+    return linked;
   };
   sum(root);
   return root;

@@ -19,6 +19,7 @@ export function layerCommandsFromConfig(
 
 export interface ApiHistoryEntry {
   CreatedBy?: string;
+  Comment?: string;
   Size?: number;
 }
 
@@ -33,20 +34,39 @@ export function layerCommandsFromApiHistory(
   history: readonly ApiHistoryEntry[],
   layerCount: number,
 ): (string | undefined)[] {
-  const steps = [...history].reverse();
-  const made = steps.filter((h) => (h.Size ?? 0) > 0 || !METADATA_STEP.test(h.CreatedBy ?? ''));
   return align(
-    made.map((h) => cleanCommand(h.CreatedBy)),
+    // `docker import` leaves CreatedBy empty and says what happened in the comment.
+    layerSteps(history).map((h) => cleanCommand(h.CreatedBy || h.Comment)),
     layerCount,
   );
 }
 
-function align(commands: (string | undefined)[], layerCount: number): (string | undefined)[] {
-  if (commands.length === layerCount) return commands;
+/**
+ * The engine's own bytes per layer, bottom to top, from the same history: each layer-making step's
+ * `Size` is the engine's figure for that layer (overlay2: the layer store's size; the containerd
+ * store: the snapshot's usage). Undefined where the steps cannot be matched to the layers.
+ */
+export function layerSizesFromApiHistory(
+  history: readonly ApiHistoryEntry[],
+  layerCount: number,
+): (number | undefined)[] {
+  return align(
+    layerSteps(history).map((h) => h.Size),
+    layerCount,
+  );
+}
+
+/** The history's steps that made a layer, bottom to top. */
+function layerSteps(history: readonly ApiHistoryEntry[]): ApiHistoryEntry[] {
+  return [...history].reverse().filter((h) => (h.Size ?? 0) > 0 || !METADATA_STEP.test(h.CreatedBy ?? ''));
+}
+
+function align<T>(values: (T | undefined)[], layerCount: number): (T | undefined)[] {
+  if (values.length === layerCount) return values;
   // A mismatch means the history is not trustworthy for this image: attribute what we can from the top.
-  const out: (string | undefined)[] = new Array(layerCount).fill(undefined);
-  for (let i = 1; i <= Math.min(layerCount, commands.length); i++)
-    out[layerCount - i] = commands[commands.length - i];
+  const out: (T | undefined)[] = new Array(layerCount).fill(undefined);
+  for (let i = 1; i <= Math.min(layerCount, values.length); i++)
+    out[layerCount - i] = values[values.length - i];
   return out;
 }
 

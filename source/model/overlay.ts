@@ -15,6 +15,8 @@ export interface LayerEntry {
   size: number;
   ino?: number;
   nlink?: number;
+  /** Allocated 512-byte blocks (what the entry costs on disk in its layer). */
+  blocks?: number;
   mode?: number;
   linkTarget?: string;
   /** trusted.overlay.opaque=y (or user.overlay.opaque on rootless engines). */
@@ -118,10 +120,21 @@ export interface Wasted {
  * (dive adds some replaced files twice; wagoodman/dive#684.)
  */
 export function wastedBytes(layers: readonly (readonly LayerEntry[])[]): Wasted {
+  const perLayer = layers.map(() => 0);
+  forEachWasted(layers, (e, k) => {
+    perLayer[k] = (perLayer[k] ?? 0) + e.size;
+  });
+  return { perLayer, total: perLayer.reduce((a, b) => a + b, 0) };
+}
+
+/** Every hidden copy (see wastedBytes), with the layer holding it: each counted once. */
+function forEachWasted(
+  layers: readonly (readonly LayerEntry[])[],
+  visit: (e: LayerEntry, layer: number) => void,
+): void {
   const merged = mergeLayers(layers);
-  const perLayer = layers.map((entries, k) => {
+  layers.forEach((entries, k) => {
     const seen = new Set<number>();
-    let bytes = 0;
     for (const e of entries) {
       if (e.type === 'dir' || e.type === 'whiteout') continue;
       if (merged.get(e.path)?.layer === k && merged.get(e.path)?.entry === e) continue;
@@ -129,11 +142,32 @@ export function wastedBytes(layers: readonly (readonly LayerEntry[])[]): Wasted 
         if (seen.has(e.ino)) continue;
         seen.add(e.ino);
       }
-      bytes += e.size;
+      visit(e, k);
     }
-    return bytes;
   });
-  return { perLayer, total: perLayer.reduce((a, b) => a + b, 0) };
+}
+
+export interface WastedFile {
+  path: string;
+  /** Bytes of the hidden copies of this path (replaced or deleted by a later layer). */
+  bytes: number;
+  /** The layers holding those copies, bottom to top. */
+  layers: number[];
+}
+
+/**
+ * The image's wasted files by path, most bytes first (dive's "inefficient files", counted as
+ * wastedBytes counts: each hidden copy once, the copy the top shows never).
+ */
+export function wastedFiles(layers: readonly (readonly LayerEntry[])[]): WastedFile[] {
+  const byPath = new Map<string, WastedFile>();
+  forEachWasted(layers, (e, k) => {
+    const w = byPath.get(e.path) ?? { path: e.path, bytes: 0, layers: [] };
+    w.bytes += e.size;
+    if (!w.layers.includes(k)) w.layers.push(k);
+    byPath.set(e.path, w);
+  });
+  return [...byPath.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1));
 }
 
 /** Layer k's own entries with their status against the merged view of the layers below it. */

@@ -1,6 +1,8 @@
 // What `docker system prune [-a] [--volumes] [--filter ...]` would remove, in Docker's own order and
 // rules, or what removing a marked selection would remove; and the disk bytes that would really come
 // back (removal.ts). Pure: it works on a scan model.
+
+import { shortId } from './digest.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
 import type { ImageInput } from './types.js';
@@ -29,13 +31,18 @@ export interface PlanItem {
   /** Container/network/image ID, volume name; "build-cache" for the build cache. */
   id: string;
   name: string;
-  /** Disk bytes that come back with this item alone (shared bytes are in sharedImageBytes). */
-  diskBytes: number;
+  /**
+   * Disk bytes that come back with this item alone (shared bytes are in sharedImageBytes); null:
+   * unknown, the disk was not measured (no helper).
+   */
+  diskBytes: number | null;
   /** Docker's own figure for the item (SizeRw, unique size, volume size, cache size). */
   dockerBytes: number;
   /** Images: the references to remove in order (each tag, or the ID when untagged). */
   refs?: string[];
   state?: string;
+  /** Volumes: creation time (seconds), so a volume made again under the same name is told apart. */
+  created?: number;
 }
 
 export interface KeptItem {
@@ -46,16 +53,18 @@ export interface KeptItem {
 }
 
 export interface PrunePlan {
-  source: 'prune' | 'selection';
+  source: 'prune' | 'selection' | 'apply';
   containers: PlanItem[];
   networks: PlanItem[];
   volumes: PlanItem[];
   images: PlanItem[];
   buildCache: PlanItem | null;
   /** Bytes that come back only because several of the removed images go together. */
-  sharedImageBytes: number;
+  sharedImageBytes: number | null;
   kept: KeptItem[];
-  predictedFreedBytes: number;
+  /** Null: unknown, the disk was not measured; `diskUnknown` says why. */
+  predictedFreedBytes: number | null;
+  diskUnknown: string | null;
   /** Docker's own figures for the same removals (apparent bytes), for comparison. */
   dockerEstimateBytes: number;
 }
@@ -119,7 +128,7 @@ export function parseFilters(args: readonly string[], nowSeconds: number): Prune
 }
 
 export function imageName(img: ImageInput): string {
-  return img.tags.length ? img.tags.join(', ') : `<none> ${img.id.replace(/^sha256:/, '').slice(0, 12)}`;
+  return img.tags.length ? img.tags.join(', ') : `<none> ${shortId(img.id)}`;
 }
 
 /** What to ask the engine to remove for an image: each tag (the last one removes it), else its ID. */
@@ -143,6 +152,8 @@ function assemble(
 ): PrunePlan {
   const { inputs } = model;
   const freed = freedBytes(model, chosen);
+  // Per item: what it frees, or null when nothing was measured (no helper): unknown, not 0.
+  const disk = (m: Map<string, number> | undefined, id: string) => (freed ? (m?.get(id) ?? 0) : null);
   const containers: PlanItem[] = inputs.containers
     .filter((c) => chosen.containers.has(c.id))
     .map((c) => ({
@@ -150,7 +161,7 @@ function assemble(
       id: c.id,
       name: c.name,
       state: c.state,
-      diskBytes: freed.containers.get(c.id) ?? 0,
+      diskBytes: disk(freed?.containers, c.id),
       dockerBytes: c.sizeRw ?? 0,
     }));
   const networks: PlanItem[] = inputs.networks
@@ -162,9 +173,11 @@ function assemble(
       kind: 'volume',
       id: v.name,
       name: v.name,
-      diskBytes: freed.volumes.get(v.name) ?? 0,
+      ...(v.created !== undefined ? { created: v.created } : {}),
+      diskBytes: disk(freed?.volumes, v.name),
       dockerBytes: v.size,
     }));
+  const dockerShared = new Map(model.report.images.map((i) => [i.id, i.engineSharedSize]));
   // Children before parents (more layers first), so no removal waits on a dependent image.
   const images: PlanItem[] = inputs.images
     .filter((i) => chosen.images.has(i.id))
@@ -174,15 +187,15 @@ function assemble(
       id: i.id,
       name: imageName(i),
       refs: imageRefs(i),
-      diskBytes: freed.images.get(i.id) ?? 0,
-      dockerBytes: Math.max(0, (i.engineSize ?? 0) - (i.engineSharedSize ?? 0)),
+      diskBytes: disk(freed?.images, i.id),
+      dockerBytes: Math.max(0, (i.engineSize ?? 0) - (dockerShared.get(i.id) ?? 0)),
     }));
   const buildCache: PlanItem | null = chosen.buildCache
     ? {
         kind: 'build-cache',
         id: 'build-cache',
         name: `build cache (${inputs.buildCache.records} records)`,
-        diskBytes: freed.buildCache,
+        diskBytes: freed?.buildCache ?? null,
         dockerBytes: inputs.buildCache.size,
       }
     : null;
@@ -194,9 +207,10 @@ function assemble(
     volumes,
     images,
     buildCache,
-    sharedImageBytes: freed.sharedByRemovedImages,
+    sharedImageBytes: freed?.sharedByRemovedImages ?? null,
     kept,
-    predictedFreedBytes: freed.total,
+    predictedFreedBytes: freed?.total ?? null,
+    diskUnknown: model.report.diskUnknown,
     dockerEstimateBytes: all.reduce((a, i) => a + i.dockerBytes, 0),
   };
 }
@@ -266,6 +280,8 @@ export interface Selection {
   containers: ReadonlySet<string>;
   images: ReadonlySet<string>;
   volumes: ReadonlySet<string>;
+  /** Networks (by ID): removed only while no container uses them and they are not built in. */
+  networks?: ReadonlySet<string>;
   buildCache: boolean;
 }
 
@@ -316,10 +332,18 @@ export function planSelection(model: ScanModel, marks: Selection): PrunePlan {
     if (users) kept.push({ kind: 'volume', id: v.name, name: v.name, reason: `used by ${users.join(', ')}` });
     else volumes.add(v.name);
   }
+  const networks = new Set<string>();
+  for (const n of inputs.networks) {
+    if (!marks.networks?.has(n.id)) continue;
+    if (n.builtin) kept.push({ kind: 'network', id: n.id, name: n.name, reason: 'built in' });
+    else if (n.containers > 0)
+      kept.push({ kind: 'network', id: n.id, name: n.name, reason: `used by ${n.containers} container(s)` });
+    else networks.add(n.id);
+  }
   return assemble(
     model,
     'selection',
-    { containers, networks: new Set(), volumes, images, buildCache: marks.buildCache },
+    { containers, networks, volumes, images, buildCache: marks.buildCache },
     kept,
   );
 }
@@ -342,8 +366,8 @@ export function planItems(plan: PrunePlan): PlanItem[] {
 export interface PlanChange {
   added: PlanItem[];
   dropped: PlanItem[];
-  /** predicted bytes after minus before */
-  bytesDelta: number;
+  /** predicted bytes after minus before; null: unknown (no helper) */
+  bytesDelta: number | null;
 }
 
 /** What differs between the plan the user saw and the plan just before running it. */
@@ -354,5 +378,24 @@ export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null 
   const added = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);
   const dropped = [...before].filter(([k]) => !after.has(k)).map(([, i]) => i);
   if (!added.length && !dropped.length) return null;
-  return { added, dropped, bytesDelta: now.predictedFreedBytes - seen.predictedFreedBytes };
+  const delta =
+    now.predictedFreedBytes === null || seen.predictedFreedBytes === null
+      ? null
+      : now.predictedFreedBytes - seen.predictedFreedBytes;
+  return { added, dropped, bytesDelta: delta };
+}
+
+/**
+ * Why Docker's estimate before a removal and Docker's report after it differ, when they do: the
+ * estimate adds up each image's Size minus SharedSize, so a layer that only removed images share
+ * counts for none of them, and the build cache's listed size; the report counts every layer the
+ * removal deleted, once, and BuildKit's SpaceReclaimed (engine/prune-run.ts dockerReported).
+ */
+export function dockerFiguresNote(
+  estimate: number,
+  reported: number,
+  format: (bytes: number) => string,
+): string | undefined {
+  if (estimate === reported) return undefined;
+  return `Docker's estimate before was ${format(estimate)}: it counts a layer shared by removed images for none of them, and the build cache at its listed size; its report counts each deleted layer once, and what BuildKit says it reclaimed`;
 }

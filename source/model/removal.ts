@@ -37,9 +37,10 @@ export function imagesHeldByContainers(
  * A layer comes back only when every image that uses it goes (a surviving container always keeps
  * its image, so it keeps the layers too) and the build cache does not hold it (or goes as well);
  * a content blob only when no surviving image lists it.
- * Each layer and blob is counted once.
+ * Each layer and blob is counted once. Null when the disk was not measured (no helper): unknown.
  */
-export function freedBytes(model: ScanModel, removal: Removal): FreedBytes {
+export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | null {
+  if (model.report.diskUnknown !== null) return null;
   const { inputs, graph } = model;
   const held = imagesHeldByContainers(model, removal.containers);
   const images = new Set([...removal.images].filter((id) => !held.has(id)));

@@ -17,7 +17,13 @@ export interface ImageInput {
   contentBytes?: number;
   contentDiskBytes?: number;
   /** The content-store blobs behind contentDiskBytes, so blobs shared by images count once. */
-  blobs?: { digest: string; size?: number; diskBytes: number }[];
+  blobs?: {
+    digest: string;
+    size?: number;
+    diskBytes: number;
+    /** false: on disk and freed with the image, but outside Docker's size (attestations before API 1.47). */
+    inDockerSize?: boolean;
+  }[];
   /** Disk bytes of the image's own metadata outside layers and blobs (overlay2: imagedb files). */
   metaDiskBytes?: number;
   labels?: Record<string, string>;
@@ -26,7 +32,6 @@ export interface ImageInput {
 /** What layertop knows of one layer directory. */
 export interface LayerFacts {
   chainId: string;
-  diffId: string;
   /** The engine's own byte count for the layer (layerdb `size` / snapshot usage). */
   size: number;
   /** What the engine's metadata records, where it differs in kind from `size` (containerd usage). */

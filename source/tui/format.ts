@@ -7,7 +7,12 @@ export function size(n: number | null | undefined): string {
   return prettyBytes(n, { maximumFractionDigits: 1 });
 }
 
-export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+/** A disk figure: "?" where the helper did not measure it (null: no helper), never 0. */
+export function disk(n: number | null | undefined): string {
+  return n === null || n === undefined ? '?' : size(n);
+}
+
+export { shortId } from '../model/digest.js';
 
 /** Cuts to `width` terminal cells (text is already escaped, so one char is one cell here). */
 export function fitCells(s: string, width: number): string {

@@ -1,13 +1,12 @@
 import { render } from 'ink';
 import { useMemo } from 'react';
-import type { CliArgs } from '../cli/args.js';
-import { onCleanup } from '../cli/cleanup.js';
-import { pruneOptions } from '../cli/prune-options.js';
-import { mark } from '../cli/timing.js';
-import type { connect } from '../engine/session.js';
-import { Explorer } from './components/Explorer.js';
-import { EngineDataContext } from './data-context.js';
-import { useEngineData } from './hooks/use-engine-data.js';
+import type { Session } from '../engine/session.js';
+import { onCleanup } from '../process/cleanup.js';
+import { mark } from '../process/timing.js';
+import { Explorer } from './explorer/Explorer.js';
+import { type ExplorerOptions, useEngineData } from './explorer/use-engine-data.js';
+
+export type { ExplorerOptions };
 
 const marked = new Set<string>();
 function markOnce(event: string): void {
@@ -16,37 +15,28 @@ function markOnce(event: string): void {
   mark(event);
 }
 
-type Connection = Awaited<ReturnType<typeof connect>>;
-
-function LiveExplorer(props: { args: CliArgs; onQuit: () => void; early?: Promise<Connection> | undefined }) {
+function LiveExplorer(props: {
+  options: ExplorerOptions;
+  onQuit: () => void;
+  early?: Promise<Session> | undefined;
+}) {
   const hooks = useMemo(
     () => ({ onHelper: (h: { close: () => Promise<void> }) => void onCleanup(() => h.close()) }),
     [],
   );
-  const data = useEngineData(props.args, hooks, props.early);
-  const pruneFilters = useMemo(() => {
-    try {
-      return pruneOptions({ all: true, volumes: false, filters: props.args.filters }).filters;
-    } catch {
-      return undefined; // an unreadable filter in the docker config: the preview shows no filter
-    }
-  }, [props.args.filters]);
+  const data = useEngineData(props.options, hooks, props.early);
   if (data.model) markOnce('tree');
   if (data.phase === 'ready') markOnce('measured');
-  return (
-    <EngineDataContext.Provider value={data}>
-      <Explorer data={data} onQuit={props.onQuit} pruneFilters={pruneFilters} />
-    </EngineDataContext.Provider>
-  );
+  return <Explorer data={data} onQuit={props.onQuit} pruneFilters={props.options.pruneFilters} />;
 }
 
 /** Full-screen explorer on the alternate screen; resolves with the exit code after cleanup. */
-export async function runTui(args: CliArgs, early?: Promise<Connection>): Promise<number> {
+export async function runTui(options: ExplorerOptions, early?: Promise<Session>): Promise<number> {
   let quit: () => void = () => {};
   const done = new Promise<void>((res) => {
     quit = res;
   });
-  const app = render(<LiveExplorer args={args} onQuit={() => quit()} early={early} />, {
+  const app = render(<LiveExplorer options={options} onQuit={() => quit()} early={early} />, {
     alternateScreen: true,
     // Ink turns interactive rendering off when CI is set; layertop only gets here on a real TTY.
     interactive: true,

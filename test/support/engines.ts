@@ -4,12 +4,14 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { connectEngine, type EngineClient } from '../../source/engine/docker-client.js';
-import { resolveEndpoint } from '../../source/engine/endpoint.js';
+import { connectEngine, type EngineClient } from '../../source/engine/docker/docker-client.js';
+import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'layertop.js');
-export const ENGINE_BIN = join(ROOT, '.cache', 'engine', 'root', 'usr', 'bin');
+/** The engine version under test (scripts/fetch-engine.sh): stable (Docker 26.1) or sid (Docker 28.5). */
+export const ENGINE_SET = process.env.LAYERTOP_ENGINE_SET ?? 'stable';
+export const ENGINE_BIN = join(ROOT, '.cache', 'engine', ENGINE_SET, 'root', 'usr', 'bin');
 const run = promisify(execFile);
 
 export type EngineName = 'overlay2' | 'containerd' | 'containerd-ext';
@@ -112,4 +114,39 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return false;
+}
+
+export interface RawResult {
+  code: number;
+  out: Buffer;
+  err: string;
+}
+
+/** Runs a program against a test engine with its stdout as bytes (names need not be UTF-8). */
+export async function runRaw(cmd: string, args: string[], engine: EngineName): Promise<RawResult> {
+  try {
+    const { stdout, stderr } = await run(cmd, args, {
+      env: { ...process.env, DOCKER_HOST: engineHost(engine) },
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, out: stdout, err: stderr.toString('utf8') };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: Buffer; stderr?: Buffer };
+    return {
+      code: err.code ?? -1,
+      out: err.stdout ?? Buffer.alloc(0),
+      err: err.stderr?.toString('utf8') ?? '',
+    };
+  }
+}
+
+/** The engine's own release and newest API, as `docker version` prints them: the rules that differ by version key on these. */
+export async function engineVersion(name: EngineName): Promise<{ version: string; api: string }> {
+  const [version = '', api = ''] = (
+    await docker(name, ['version', '--format', '{{.Server.Version}} {{.Server.APIVersion}}'])
+  )
+    .trim()
+    .split(' ');
+  return { version, api };
 }

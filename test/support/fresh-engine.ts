@@ -18,9 +18,16 @@ export interface FreshEngine {
   stop: () => Promise<void>;
 }
 
-export async function freshEngine(kind: 'overlay2' | 'containerd'): Promise<FreshEngine> {
+/**
+ * A fresh engine of the given backend. `full` builds the whole fixture set (about a minute);
+ * `light` only imports busybox (the helper image), for tests that make their own small images.
+ */
+export async function freshEngine(
+  kind: 'overlay2' | 'containerd',
+  weight: 'full' | 'light' = 'full',
+): Promise<FreshEngine> {
   const enginesDir = dirname(dirname(engineHost('overlay2').replace(/^unix:\/\//, '')));
-  const name = `prune-${kind}`;
+  const name = `${weight === 'full' ? 'prune' : 'light'}-${kind}`;
   const dir = join(enginesDir, name);
   const host = `unix://${dir}/docker.sock`;
   const env = {
@@ -32,7 +39,17 @@ export async function freshEngine(kind: 'overlay2' | 'containerd'): Promise<Fres
   const engines = (args: string[]) => run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], { env });
   await engines(['stop-one', name]).catch(() => undefined);
   await engines(['start', name]);
-  await run('bash', [join(ROOT, 'scripts', 'fixtures.sh')], { env, maxBuffer: 16 * 1024 * 1024 });
+  if (weight === 'full')
+    await run('bash', [join(ROOT, 'scripts', 'fixtures.sh')], { env, maxBuffer: 16 * 1024 * 1024 });
+  else
+    await run(
+      'sh',
+      [
+        '-c',
+        `"${ENGINE_BIN}/docker" import -c 'CMD ["sh"]' "${ROOT}/.cache/fixtures/busybox.tar" busybox:latest`,
+      ],
+      { env },
+    );
   const dataRoot = join(dir, 'data');
   return {
     name,
@@ -57,4 +74,21 @@ export async function objects(e: FreshEngine): Promise<Record<string, string[]>>
     volume: await list(['volume', 'ls', '-q']),
     network: await list(['network', 'ls', '-q', '--no-trunc']),
   };
+}
+
+/** Imports a one-layer image of `bytes` random bytes under the given tag; returns its ID. */
+export async function importImage(e: FreshEngine, tag: string, bytes = 100_000): Promise<string> {
+  const { stdout } = await run(
+    'sh',
+    [
+      '-c',
+      'd=$(mktemp -d) && mkdir "$d/data" && head -c "$1" /dev/urandom > "$d/data/blob" && tar -C "$d" -c data | "$2" import - "$3"; s=$?; rm -rf "$d"; exit $s',
+      'sh',
+      String(bytes),
+      join(ENGINE_BIN, 'docker'),
+      tag,
+    ],
+    { env: e.env },
+  );
+  return stdout.trim();
 }

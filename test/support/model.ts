@@ -2,7 +2,7 @@
 import { chainIds } from '../../source/model/chain-id.js';
 import { buildScanModel, type ScanModel } from '../../source/model/report.js';
 import type { ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
-import type { EngineData } from '../../source/tui/data-context.js';
+import type { EngineData } from '../../source/tui/engine-data.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
 
@@ -24,7 +24,6 @@ export function makeModel(
       const l = img.layers[i] as LayerSpec;
       facts.set(c, {
         chainId: c,
-        diffId: d(l.id),
         size: l.size,
         measuredSize: l.size,
         diskBytes: l.disk,
@@ -112,7 +111,7 @@ export function sampleModel(): ScanModel {
 export function readyData(
   model: ScanModel,
   engine: Partial<
-    Pick<EngineData, 'rescanNow' | 'runPlan' | 'filesTarget' | 'listNames' | 'listFiles' | 'readHead'>
+    Pick<EngineData, 'rescanNow' | 'runPlan' | 'filesTarget' | 'listNames' | 'listFiles' | 'readFile'>
   > = {},
 ): EngineData {
   return {
@@ -127,6 +126,6 @@ export function readyData(
     filesTarget: engine.filesTarget ?? (() => Promise.reject(new Error('no engine in this test'))),
     listNames: engine.listNames ?? (() => Promise.resolve([])),
     listFiles: engine.listFiles ?? (() => Promise.reject(new Error('no engine in this test'))),
-    readHead: engine.readHead ?? (() => Promise.resolve(undefined)),
+    readFile: engine.readFile ?? (() => Promise.reject(new Error('no engine in this test'))),
   };
 }

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertDeletionAllowed } from '../../source/engine/deletion-guard.js';
-import { resolveEndpoint } from '../../source/engine/endpoint.js';
+import { assertDeletionAllowed } from '../../source/engine/docker/deletion-guard.js';
+import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lt-guard-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

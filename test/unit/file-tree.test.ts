@@ -13,6 +13,54 @@ const items: FileItem[] = [
 ];
 
 describe('the file tree', () => {
+  it('counts a file with several names (hard links) once in every total that holds more than one', () => {
+    // 3 MB in one inode under three names (two in bin/, one in lib/), plus a 1 MB file; an inode
+    // number alike in another layer is another file.
+    const linked = (path: string, layer = 0): FileItem => ({
+      path,
+      type: 'file',
+      size: 3_000_000,
+      ino: 42,
+      nlink: 3,
+      layer,
+    });
+    const root = buildFileTree([
+      { path: 'bin', type: 'dir', size: 0, layer: 0 },
+      linked('bin/perl'),
+      linked('bin/perl5.36'),
+      { path: 'lib', type: 'dir', size: 0, layer: 0 },
+      linked('lib/perl'),
+      { path: 'lib/one', type: 'file', size: 1_000_000, ino: 7, nlink: 1, layer: 0 },
+      linked('other', 1),
+    ]);
+    expect(root.children.get('bin')?.total).toBe(3_000_000);
+    expect(root.children.get('lib')?.total).toBe(4_000_000);
+    expect(root.total).toBe(3_000_000 + 1_000_000 + 3_000_000);
+    expect(root.count).toBe(7);
+  });
+
+  it('sums disk bytes like du -s -B1: directories included, a hard-linked file once, unknown if any entry is', () => {
+    const linked = (path: string): FileItem => ({
+      path,
+      type: 'file',
+      size: 3_000,
+      blocks: 8,
+      ino: 42,
+      nlink: 2,
+      layer: 0,
+    });
+    const items: FileItem[] = [
+      { path: 'bin', type: 'dir', size: 0, blocks: 8, layer: 0 },
+      linked('bin/a'),
+      linked('bin/b'),
+      { path: 'bin/c', type: 'file', size: 10, blocks: 8, layer: 0 },
+    ];
+    const root = buildFileTree(items);
+    expect(root.children.get('bin')?.disk).toBe(3 * 4096);
+    expect(root.disk).toBe(3 * 4096);
+    expect(buildFileTree([...items, { path: 'x', type: 'file', size: 1, layer: 0 }]).disk).toBeUndefined();
+  });
+
   it('sums each directory, lists expanded directories only, sorts by name or size', () => {
     const root = buildFileTree(items);
     expect(root.total).toBe(100 + 5000 + 7000 + 3);

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BULK_ARGS_MAX,
   DockerDemuxer,
   encodeRequest,
   type HelperReply,
   ReplyParser,
-} from '../../source/engine/helper-frames.js';
-import { parseList, parseLists, parseRead, parseStat, stampTime } from '../../source/engine/helper-read.js';
+} from '../../source/engine/helper/helper-frames.js';
+import {
+  parseList,
+  parseLists,
+  parseRead,
+  parseStat,
+  stampTime,
+} from '../../source/engine/helper/helper-read.js';
+import { chunkArgs } from '../../source/engine/helper/helper-session.js';
 
 function muxed(type: number, payload: string | Buffer): Buffer {
   const body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
@@ -166,5 +174,25 @@ describe('helper stream framing', () => {
     expect(() => parseStat(Buffer.from('2\n+\n+\n=\n1 2 1 5 8 81a4 9\n'), 2)).toThrow(/changed/);
     const l = parseList(Buffer.from('./a\0./b\n c\0\0\0\0\0', 'latin1'));
     expect(l.map((x) => x.map((b) => b.toString()))).toEqual([['./a', './b\n c'], []]);
+  });
+});
+
+describe('argument lists and the one-run limit', () => {
+  it('refuses a bulk list too long for one run of the op, never splits it silently', () => {
+    const paths = Array.from(
+      { length: 3000 },
+      (_, i) => `/var/lib/docker/overlay2/${String(i).padStart(64, '0')}`,
+    );
+    expect(() => encodeRequest(1, 'gmeasure', 60, 1, paths, 'a'.repeat(32))).toThrow(/for one run/);
+    expect(encodeRequest(1, 'gmeasure', 60, 1, paths.slice(0, 1500), 'a'.repeat(32)).length).toBeLessThan(
+      BULK_ARGS_MAX + 200,
+    );
+  });
+  it('cuts per-path lists into runs that each fit, in order', () => {
+    const paths = Array.from({ length: 3000 }, (_, i) => `/p/${String(i).padStart(100, '0')}`);
+    const chunks = chunkArgs(paths, 50_000);
+    expect(chunks.flat()).toEqual(paths);
+    for (const c of chunks)
+      expect(c.reduce((a, p) => a + Buffer.byteLength(p) + 1, 0)).toBeLessThanOrEqual(50_000);
   });
 });

@@ -29,7 +29,7 @@ function facts(): Map<string, LayerFacts> {
     chain.forEach((c, i) => {
       const key = img.diffIds[i]?.slice(7, 8) ?? '';
       const [size, disk] = sizes[key] ?? [0, 0];
-      m.set(c, { chainId: c, diffId: img.diffIds[i] ?? '', size, diskBytes: disk });
+      m.set(c, { chainId: c, size, diskBytes: disk });
     });
   }
   return m;

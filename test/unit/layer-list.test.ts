@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGnuTree, parseNames, parseRdev, parseTree } from '../../source/engine/layer-list.js';
+import { parseGnuTree, parseNames, parseRdev, parseTree } from '../../source/engine/helper/layer-list.js';
 import { filePathJson } from '../../source/model/file-path.js';
 
 describe('the helper listing parsers', () => {
@@ -50,6 +50,16 @@ describe('the helper listing parsers', () => {
     // The second walk saw something else (the directory changed): refused, to be read again.
     const torn = Buffer.from("2049 11 1 5 8 81a4 0 0 './b'\n", 'latin1');
     expect(() => parseTree(Buffer.concat([Buffer.from('./a\0\0'), torn]))).toThrow(/changed while listed/);
+  });
+
+  it('refuses a walk that went through a directory swapped for a symlink (entries below a non-directory)', () => {
+    // busybox find looked at ./d (a directory), the container swapped it for a symlink to the
+    // host's /etc, find listed /etc's entries as ./d/...; the stats then see ./d as the symlink.
+    const names = Buffer.from('./d\0./d/shadow\0\0', 'latin1');
+    const stats = Buffer.from(
+      "2049 13 1 4 0 a1ff 0 0 './d' -> '/etc'\n2049 14 1 900 8 81a0 0 0 './d/shadow'\n",
+    );
+    expect(() => parseTree(Buffer.concat([names, stats]))).toThrow(/changed while listed/);
   });
 
   it('writes JSON paths losslessly: text when UTF-8, plus base64 bytes when not', () => {

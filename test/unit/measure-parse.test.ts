@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseGnuMeasure, parseGnuMeasureEach, parseMeasure } from '../../source/engine/measure-parse.js';
+import {
+  MeasureOutputError,
+  parseGnuMeasure,
+  parseGnuMeasureEach,
+  parseMeasure,
+} from '../../source/engine/helper/measure-parse.js';
 
 describe('parseMeasure', () => {
   it('counts Docker bytes over the content subdirectory, disk bytes over the whole layer directory', () => {
@@ -141,5 +146,22 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
   it('marks the batch partial on an error or a line it cannot read', () => {
     const r = parseGnuMeasure('W +\n=G\n0 4096 8 d 8\n1 x 8 f\n!\n', 1);
     expect(r[0]).toMatchObject({ partial: true, diskBytes: 4096, entries: 1 });
+  });
+});
+
+describe('a walk whose output does not add up is an error, never a figure', () => {
+  const one = ['W +', 'W +', '=G', '0 4096 8 d 8', '1 10 8 f', '0 4096 8 d 8', '1 20 8 f'];
+  it('reads a whole walk', () => {
+    expect(parseGnuMeasure(one.join('\n'), 2).map((m) => m.apparentBytes)).toEqual([10, 20]);
+  });
+  it('refuses fewer status lines than paths asked (a list cut by xargs)', () => {
+    expect(() => parseGnuMeasure(one.join('\n'), 3)).toThrow(MeasureOutputError);
+  });
+  it('refuses a second run of the op after the first (busybox xargs splits every 32 KiB)', () => {
+    const split = ['W +', '=G', '0 4096 8 d 8', '1 10 8 f', 'W +', '=G', '0 4096 8 d 8', '1 20 8 f'];
+    expect(() => parseGnuMeasure(split.join('\n'), 2)).toThrow(MeasureOutputError);
+  });
+  it('refuses a walk that skipped a present root', () => {
+    expect(() => parseGnuMeasure(one.slice(0, 5).join('\n'), 2)).toThrow(/covered 1 of 2/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LayerEntry, mergeLayers, wastedBytes } from '../../source/model/overlay.js';
+import { type LayerEntry, mergeLayers, wastedBytes, wastedFiles } from '../../source/model/overlay.js';
 
 const f = (path: string, size = 1, extra: Partial<LayerEntry> = {}): LayerEntry => ({
   path,
@@ -80,5 +80,20 @@ describe('wasted bytes', () => {
     ]);
     expect(w.perLayer).toEqual([10 + 7, 20, 0]);
     expect(w.total).toBe(37);
+  });
+});
+
+describe('the wasted files of an image', () => {
+  it('sums the hidden copies per path, most bytes first, with the layers that hold them', () => {
+    const layers: LayerEntry[][] = [
+      [f('a.bin', 1000), f('b', 5), f('c', 7)],
+      [f('a.bin', 2000), { path: 'b', type: 'whiteout' as const, size: 0 }],
+      [f('a.bin', 3000)],
+    ];
+    expect(wastedFiles(layers)).toEqual([
+      { path: 'a.bin', bytes: 3000, layers: [0, 1] },
+      { path: 'b', bytes: 5, layers: [0] },
+    ]);
+    expect(wastedBytes(layers).total).toBe(3005);
   });
 });

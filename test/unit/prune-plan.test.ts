@@ -125,9 +125,9 @@ describe('prune plan (docker system prune -a)', () => {
     expect(p.containers.map((c) => c.diskBytes)).toEqual([2300]);
     expect(p.volumes.map((v) => [v.name, v.diskBytes])).toEqual([['f'.repeat(64), 8192]]);
     const sum =
-      [...p.containers, ...p.images, ...p.volumes].reduce((a, i) => a + i.diskBytes, 0) +
+      [...p.containers, ...p.images, ...p.volumes].reduce((a, i) => a + (i.diskBytes ?? Number.NaN), 0) +
       (p.buildCache?.diskBytes ?? 0) +
-      p.sharedImageBytes;
+      (p.sharedImageBytes ?? Number.NaN);
     expect(sum).toBe(p.predictedFreedBytes);
     // Removing both app images but keeping web's container keeps everything of app-a.
     const all = planSelection(m, {

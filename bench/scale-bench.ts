@@ -1,0 +1,148 @@
+// npm run bench, scale part (issue 14): the CLI as a user runs it, on the scale engine (about
+// 1,300 images, 3,100 layers, a 400,000-file layer), as ratios against baselines run in the same
+// script: bare `du -sx -B1` of the data root, `docker system df -v`, `docker save`. Peak memory
+// from GNU time (/usr/bin/time) where the machine has it.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const host = process.env.LAYERTOP_BENCH_SCALE;
+const RUNS = Number(process.env.LAYERTOP_BENCH_SCALE_RUNS ?? 3);
+const BIN = join(process.cwd(), 'bin', 'layertop.js');
+const DOCKER = join(process.cwd(), '.cache', 'engine', process.env.LAYERTOP_ENGINE_SET ?? 'stable', 'root', 'usr', 'bin', 'docker');
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+interface Run {
+  ms: number;
+  rssMb: number | undefined;
+}
+
+/** Runs a command with its output thrown away; wall time and, with GNU time, peak RSS. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const t = process.hrtime.bigint();
+  const r = TIME
+    ? spawnSync(TIME, ['-f', '%M', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawnSync(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const err = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${err.slice(-500)}`);
+  const kb = TIME ? Number(err.trim().split('\n').at(-1)) : Number.NaN;
+  return { ms, rssMb: Number.isFinite(kb) ? kb / 1024 : undefined };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mb = (x: number | undefined) => (x === undefined ? 'unknown (no /usr/bin/time)' : `${x.toFixed(0)} MB`);
+const goal = (value: number, limit: number, text: string) =>
+  `${value.toFixed(2)}  (goal ${text}: ${value <= limit ? 'met' : 'NOT met'})`;
+
+if (host) {
+  const env = { DOCKER_HOST: host };
+  const dataRoot = execFileSync(DOCKER, ['info', '-f', '{{.DockerRootDir}}'], { env: { ...process.env, ...env } })
+    .toString()
+    .trim();
+  const images = execFileSync(DOCKER, ['images', '-q'], { env: { ...process.env, ...env } }).toString().trim().split('\n').length;
+  const cold: Run[] = [];
+  const warm: Run[] = [];
+  const dry: Run[] = [];
+  const du: Run[] = [];
+  const df: Run[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const cache = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-')) };
+    du.push(timed('du', ['-sx', '-B1', dataRoot]));
+    cold.push(timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache }));
+    df.push(timed(DOCKER, ['system', 'df', '-v'], env));
+    warm.push(timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache }));
+    dry.push(timed(process.execPath, [BIN, 'prune', '--dry-run', '-a', '--json'], { ...env, ...cache }));
+  }
+  const [c, w, p, d, f] = [cold, warm, dry, du, df].map((rs) => median(rs.map((r) => r.ms))) as number[];
+  // A 101-layer image (busybox + 100 COPY layers): its merged view against docker save of it.
+  const cache = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-')) };
+  const files = timed(process.execPath, [BIN, 'files', 'lt-scale/chain-0', '--merged', '--json'], { ...env, ...cache });
+  const save = timed(DOCKER, ['save', '-o', join(mkdtempSync(join(tmpdir(), 'lt-save-')), 'x.tar'), 'lt-scale/chain-0'], env);
+  const many = timed(process.execPath, [BIN, 'files', 'lt-scale/many', '--json'], { ...env, ...cache });
+  console.log(`\nscale engine ${host}: ${images} images, median of ${RUNS}`);
+  console.log(`  bare du -sx -B1 of the data root:  ${fmt(d)}`);
+  console.log(`  docker system df -v:               ${fmt(f)}`);
+  console.log(`  cold scan (layertop scan --json):  ${fmt(c)}   peak ${mb(cold[0]?.rssMb)}`);
+  console.log(`  warm scan:                         ${fmt(w)}   peak ${mb(warm[0]?.rssMb)}`);
+  console.log(`  prune --dry-run -a:                ${fmt(p)}`);
+  console.log(`  cold scan / du:                    ${goal(c / d, 1.5, '<= 1.5')}`);
+  console.log(`  warm scan / docker system df -v:   ${goal(w / f, 1.0, '<= 1.0')}`);
+  console.log(`  prune --dry-run / warm scan:       ${goal(p / w, 1.1, '<= 1.1')}`);
+  console.log(`  per image: cold ${(c / images).toFixed(1)} ms, warm ${(w / images).toFixed(1)} ms`);
+  console.log(`  files --merged of a 101-layer image: ${fmt(files.ms)}, docker save ${fmt(save.ms)}`);
+  console.log(`  files --merged / docker save:      ${goal(files.ms / save.ms, 0.5, '<= 0.5')}`);
+  console.log(`  files of the 400,000-file layer:   ${fmt(many.ms)}, peak ${mb(many.rssMb)} (goal <= 300 MB: ${many.rssMb !== undefined && many.rssMb <= 300 ? 'met' : 'NOT met'})`);
+  // The explorer, twice on one cache: the first launch measures and keeps its scan; the second
+  // shows that scan at once and measures again. Milestones from inside the process.
+  const ui = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-ui-')) };
+  const first = await explorerLaunch({ ...env, ...ui });
+  const again = await explorerLaunch({ ...env, ...ui });
+  console.log('  explorer, first launch (no last scan): ' + launchText(first));
+  console.log('  explorer, next launch (last scan kept): ' + launchText(again));
+  console.log(`  tree with names, next launch:       ${goal(again.tree / 1000, 1.0, '<= 1.0 s')}`);
+  console.log(
+    `  sizes complete - warm CLI scan:     ${((again.measured - w) / 1000).toFixed(2)} s  (goal <= 0.5 s: ${again.measured - w <= 500 ? 'met' : 'NOT met'})`,
+  );
+  console.log(`  explorer peak RSS:                  ${mb(Math.max(first.rssMb ?? 0, again.rssMb ?? 0) || undefined)} (goal <= 200 MB)`);
+  console.log('  not measured here yet: keypresses while measuring, growth at 250/500/1,000 images');
+}
+
+interface Launch {
+  tree: number;
+  measured: number;
+  rssMb: number | undefined;
+}
+
+function launchText(l: Launch): string {
+  return `tree ${fmt(l.tree)}, sizes complete ${fmt(l.measured)}, peak ${mb(l.rssMb)}`;
+}
+
+/** The explorer in tmux (120x40) until it has measured; its milestones and its peak RSS. */
+async function explorerLaunch(env: NodeJS.ProcessEnv): Promise<Launch> {
+  const session = `lt-scale-bench-${process.pid}`;
+  const timing = join(mkdtempSync(join(tmpdir(), 'lt-scale-timing-')), 'marks.txt');
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  const vars = Object.entries({ ...env, LAYERTOP_TIMING_FILE: timing })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env ${vars} ${process.execPath} ${BIN}; sleep 60`]);
+  const marks = () =>
+    Object.fromEntries(
+      (existsSync(timing) ? readFileSync(timing, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string]),
+    ) as Record<string, string>;
+  const t0 = performance.now();
+  let rssMb: number | undefined;
+  while (performance.now() - t0 < 180_000 && marks().measured === undefined) {
+    rssMb = Math.max(rssMb ?? 0, explorerRssMb(session) ?? 0) || rssMb;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  rssMb = Math.max(rssMb ?? 0, explorerRssMb(session) ?? 0) || rssMb;
+  spawnSync('tmux', ['send-keys', '-t', session, 'q']);
+  await new Promise((r) => setTimeout(r, 2000));
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  const m = marks();
+  return { tree: Number(m.tree), measured: Number(m.measured), rssMb };
+}
+
+/** Peak RSS (VmHWM) of the node process running in the tmux pane, if it is there. */
+function explorerRssMb(session: string): number | undefined {
+  const pane = spawnSync('tmux', ['list-panes', '-t', session, '-F', '#{pane_pid}']).stdout.toString().trim();
+  if (!pane) return undefined;
+  const kids = spawnSync('pgrep', ['-P', pane]).stdout.toString().split('\n').filter(Boolean);
+  let best: number | undefined;
+  for (const pid of [pane, ...kids]) {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (hwm) best = Math.max(best ?? 0, Number(hwm) / 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return best;
+}

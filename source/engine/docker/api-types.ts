@@ -1,0 +1,75 @@
+// The slices of Engine API responses that layertop reads. Typed here once so that nothing untyped
+// crosses out of the engine module.
+
+export interface ApiInfo {
+  ServerVersion?: string;
+  DockerRootDir: string;
+  Driver: string;
+  DriverStatus?: [string, string][] | null;
+  ID?: string;
+  Name?: string;
+}
+
+export interface ApiDfImage {
+  Id: string;
+  RepoTags?: string[] | null;
+  Created: number;
+  Size: number;
+  SharedSize: number;
+  Containers: number;
+  Labels?: Record<string, string> | null;
+}
+
+export interface ApiDfContainer {
+  Id: string;
+  Names?: string[];
+  Image: string;
+  ImageID: string;
+  State: string;
+  Created: number;
+  SizeRw?: number;
+  SizeRootFs?: number;
+  Labels?: Record<string, string> | null;
+  Mounts?: { Type: string; Name?: string }[];
+}
+
+export interface ApiDfVolume {
+  Name: string;
+  Labels?: Record<string, string> | null;
+  Mountpoint: string;
+  CreatedAt?: string;
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+export interface ApiBuildCache {
+  ID: string;
+  Size: number;
+  InUse: boolean;
+  Shared: boolean;
+  Type: string;
+}
+
+export interface ApiSystemDf {
+  LayersSize?: number;
+  Images?: ApiDfImage[] | null;
+  Containers?: ApiDfContainer[] | null;
+  Volumes?: ApiDfVolume[] | null;
+  BuildCache?: ApiBuildCache[] | null;
+}
+
+export interface ApiImageInspect {
+  Id: string;
+  RepoTags?: string[] | null;
+  Created?: string;
+  RootFS?: { Type: string; Layers?: string[] };
+  Config?: { Labels?: Record<string, string> | null } | null;
+}
+
+export interface ApiNetwork {
+  Id: string;
+  Name: string;
+  Driver: string;
+  Created?: string;
+  Labels?: Record<string, string> | null;
+  Containers?: Record<string, unknown> | null;
+}

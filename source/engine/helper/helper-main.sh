@@ -1,0 +1,88 @@
+# layertop's helper loop: reads requests on stdin and answers each with its op's output (see
+# helper-script.ts for the framing). The ops file is written from the text of helper-ops.sh,
+# put in place of the line below the heredoc start when the program is made.
+# shellcheck shell=sh
+# `read -d ''` is used only where the probe below found it (busybox ash, bash), never under dash:
+# shellcheck disable=SC3045
+export LC_ALL=C
+T=$(mktemp -d 2>/dev/null || echo /tmp/lt.$$); mkdir -p "$T" "$T/w"
+export LT_TMP="$T/w"
+cat > "$T/ops.sh" <<'LTOPS'
+@LT_OPS@
+LTOPS
+# Raw arguments need a shell whose read takes -d (busybox ash, bash); dash (a Debian helper
+# image) has none: the ready line says which, and the caller sends every list the bulk way if not.
+if printf 'a\000' | { IFS= read -r -d '' x && [ "$x" = a ]; } 2>/dev/null; then
+  printf 'LT1 0 0 9 0\nready raw'
+else
+  printf 'LT1 0 0 5 0\nready'
+fi
+# The ops as functions in this shell (LT_LOOP is not exported: xargs' scripts run the op).
+# shellcheck disable=SC2034
+LT_LOOP=1
+# The ops file is written at run time from helper-ops.sh (checked on its own).
+# shellcheck disable=SC1091
+. "$T/ops.sh"
+while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
+  case "$pid" in ''|*[!0-9]*) pid=0 ;; esac
+  case "$tmo" in ''|*[!0-9]*) tmo=60 ;; esac
+  case "$cnt" in ''|*[!0-9]*) cnt=0 ;; esac
+  case "$dn" in [0-8]) ;; *) dn=0 ;; esac
+  if [ "$pid" = 0 ]; then R=; else R=/proc/$pid/root; fi
+  # The op writes straight to this stream, ended by the request's nonce (random, never on disk:
+  # no file name or content can fake the end). No reply file to size and copy: every program
+  # started costs milliseconds, more than a small request's work.
+  printf 'LT2 %s\n' "$id"
+  if [ "$how" = + ]; then
+    # Small lists: the arguments follow, NUL-terminated; the op runs as a function of this shell
+    # (no process to start). Its time limit is the caller's: a late reply still comes, and the
+    # caller keeps this lane out of use until it does.
+    # First the declared prefixes, then each argument behind its one-byte tag (see encodeRequest).
+    set --
+    while [ $# -lt "$dn" ]; do IFS= read -r -d '' a; set -- "$@" "$a"; done
+    P0=$1 P1=$2 P2=$3 P3=$4 P4=$5 P5=$6 P6=$7 P7=$8
+    set --
+    while [ $# -lt "$cnt" ]; do
+      IFS= read -r -d '' a
+      case "$a" in
+        0*) a=$P0${a#?} ;; 1*) a=$P1${a#?} ;; 2*) a=$P2${a#?} ;; 3*) a=$P3${a#?} ;; 4*) a=$P4${a#?} ;; 5*) a=$P5${a#?} ;; 6*) a=$P6${a#?} ;; 7*) a=$P7${a#?} ;;
+        *) a=${a#?} ;;
+      esac
+      set -- "$@" "$a"
+    done
+    LT_PID=$pid; export R LT_PID
+    lt_op "$op" "$@" < /dev/null 2> "$T/err"
+    st=$?
+    # Back to / and without the files an op held open (fread's file on 3, indir's directory on 8).
+    cd /
+    exec 3<&- 8<&-
+  else
+    # Big lists (and every list for a shell without read -d): copied whole, then argv by xargs.
+    # head may read ahead of the count: nothing follows in the stream, as the caller sends a lane's
+    # next request only after this reply.
+    if [ "$cnt" -gt 0 ]; then head -c "$cnt" > "$T/args"; else : > "$T/args"; fi
+    : > "$LT_TMP/st"; : > "$LT_TMP/runs"
+    # busybox xargs starts a new run every 32 KiB of arguments unless -s says more (GNU: 128 KiB);
+    # 256 KiB stays far below ARG_MAX (2 MiB with the usual 8 MiB stack). The caller sends at
+    # most BULK_ARGS_MAX bytes, so a list is one run; the walks check it below.
+    R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err"
+    st=$?
+    if [ "$st" = 123 ] && [ -s "$LT_TMP/st" ]; then read -r st < "$LT_TMP/st"; fi
+    # A walk split over several runs would print several status sections: never parse that.
+    case "$op" in
+      measure*|gmeasure*)
+        if [ "$cnt" -gt 0 ] && [ "$(wc -c < "$LT_TMP/runs")" != 1 ]; then
+          echo "the argument list reached the op in $(wc -c < "$LT_TMP/runs") runs" >> "$T/err"; st=98
+        fi ;;
+    esac
+    : > "$T/args"
+  fi
+  n=0
+  # Split on purpose: wc may pad its count with blanks.
+  # shellcheck disable=SC2046
+  if [ -s "$T/err" ]; then set -- $(wc -c < "$T/err"); n=$1; fi
+  printf '%s %s %s\n' "$nonce" "$st" "$n"
+  # Emptied at once: the helper's own writable layer is on the disk layertop measures.
+  if [ "$n" != 0 ]; then cat "$T/err"; : > "$T/err"; fi
+done
+rm -rf "$T"

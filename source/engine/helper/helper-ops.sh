@@ -1,0 +1,427 @@
+# layertop's helper ops: sourced by the helper's loop (helper-main.sh) and run by xargs for long
+# lists. Bundled as text (scripts/build.mjs) and checked by shellcheck in npm test. The ops use
+# only what busybox ash and dash (with GNU tools) both have; tested under both without Docker in
+# test/unit/helper-ops.test.ts.
+# shellcheck shell=sh
+# `local` is not POSIX, but busybox ash, dash and bash all have it:
+# shellcheck disable=SC3043
+F='%i %h %s %b %f'
+NL='
+'
+# The engine host's own find, by full path (busybox would run its own applet for a bare name).
+hostfind() {
+  local f
+  for f in /usr/bin/find /bin/find /usr/local/bin/find; do
+    if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
+  done
+  echo "no find on the engine host" >&2; return 127
+}
+# Per run of an op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
+# per "+" path one stat line in the given format. Trusted paths only (see the stat op); one with a
+# "." or ".." component counts as missing, so a malformed ID cannot climb anywhere.
+statpaths() {
+  local fmt n p
+  fmt=$1; shift
+  cd "$R/" || return 3
+  # The present paths go to a file, then to stat in one xargs run (see gmeasure on lists).
+  : > "$LT_TMP/p"
+  echo "$#"
+  for p in "$@"; do
+    case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
+    if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$LT_TMP/p"; else echo -; fi
+  done
+  echo '='
+  xargs -0 -r -s 262144 stat -c "$fmt" < "$LT_TMP/p"
+  :
+}
+# The entries of the working directory as "./name" NUL-terminated, in one write (each write is a
+# frame for the engine to pass on). The three patterns skip only . and ..
+lsnames() {
+  # One glob expansion per pattern (building the list name by name copies it each time: 3,204
+  # names took 3.9 s). A pattern that matched nothing stays as itself: the only word, absent.
+  set -- *; [ -e "$1" ] || [ -L "$1" ] || shift
+  [ $# -eq 0 ] || printf './%s\000' "$@"
+  set -- .[!.]*; [ -e "$1" ] || [ -L "$1" ] || shift
+  [ $# -eq 0 ] || printf './%s\000' "$@"
+  set -- ..?*; [ -e "$1" ] || [ -L "$1" ] || shift
+  [ $# -eq 0 ] || printf './%s\000' "$@"
+}
+# Safety rule: no op follows a symlink out of a layer or a container's root. Names below such a
+# root are the container's (or the image's): a running container can swap any of them for a
+# symlink at any moment, and a symlink read through /proc/<pid>/root resolves against the
+# helper's root (absolute targets) or climbs out of the layer to the host's root (".."). So an op
+# that reaches a path INSIDE a root takes the root (trusted: built by layertop from the engine's
+# metadata) and the relative path (untrusted) apart, and resolves the path here.
+#
+# indir ROOT REL: the working directory becomes ROOT's directory REL ("" for ROOT itself), entered
+# one component at a time. Each component must be a real directory by lstat before the cd (not a
+# symlink, not "." or ".."), and after the cd the directory entered must have as its parent ".."
+# the very directory it was entered from (held open on fd 8 and compared by device and inode,
+# test -ef): a symlink swapped in between the test and the cd leads elsewhere and is caught,
+# whatever the timing. Builtins only (no process per component). Returns 4: a component is
+# missing; 6: a component is not a real directory inside ROOT; 3: ROOT itself is gone.
+indir() {
+  local rest c
+  case "$1" in /*) ;; *) return 2 ;; esac
+  case "/$1/" in */../*|*/./*) return 2 ;; esac
+  cd -P -- "$R$1" 2>/dev/null || return 3
+  # "command": a failed redirection of the special builtin exec would end the shell (the loop).
+  command exec 8<. || return 3
+  rest=$2
+  while [ -n "$rest" ]; do
+    c=${rest%%/*}
+    if [ "$c" = "$rest" ]; then rest=; else rest=${rest#*/}; [ -n "$rest" ] || return 6; fi
+    case "$c" in ''|.|..) return 6 ;; esac
+    if [ -L "$c" ]; then return 6; fi
+    if [ ! -d "$c" ]; then
+      if [ -e "$c" ]; then return 6; fi
+      return 4
+    fi
+    cd -P -- "$c" 2>/dev/null || return 6
+    # -ef: not POSIX, in busybox's and dash's test alike.
+    # shellcheck disable=SC3013
+    [ .. -ef "/proc/$$/fd/8" ] || return 6
+    command exec 8<. || return 6
+  done
+}
+# infile ROOT REL: REL's last component, a regular file inside ROOT, open on fd 3, with
+# "<dev> <ino> <mode hex> <size>" of what was opened in ID. The name is opened (that follows a
+# symlink, as any shell redirection does), then the open file's (dev, inode, type) must equal the
+# name's own by lstat and be a regular file: a symlink, or one swapped in while the name was
+# opened, is refused (7) and never read. Callers show a symlink's target from the listing instead.
+infile() {
+  local p a
+  case "$2" in */*) p=${2%/*} ;; *) p= ;; esac
+  indir "$1" "$p" || return
+  L=${2##*/}
+  case "$L" in ''|.|..) return 6 ;; esac
+  if [ -L "$L" ]; then return 7; fi
+  [ -e "$L" ] || return 4
+  [ -f "$L" ] || return 7
+  command exec 3<"$L" || return 7
+  # Two lines: the name's lstat, then the open file's (through its /proc fd link, followed).
+  a=$(stat -c '%d %i %f' -- "./$L"; stat -L -c '%d %i %f %s' "/proc/$$/fd/3") || return 7
+  ID=${a#*"$NL"}
+  [ "${a%%"$NL"*}" = "${ID% *}" ] || return 7
+  case "${ID% *}" in *" "8???) ;; *) return 7 ;; esac
+}
+# rdevrun ROOT PARENT N PATH...: one run of the rdev op, the first N paths (all in PARENT).
+rdevrun() {
+  local d p n k f ok ok2
+  d=$1 p=$2 n=$3; shift 3
+  echo "$n"
+  ok=0; indir "$d" "$p" || ok=1
+  k=$#
+  for f in "$@"; do
+    [ "$n" -gt 0 ] || break
+    n=$((n - 1))
+    f=${f##*/}
+    case "$f" in ''|.|..) ok2=1 ;; *) ok2=$ok ;; esac
+    # A device by lstat: a name swapped for a symlink (or anything else) since it was listed is "-".
+    if [ "$ok2" = 0 ] && [ ! -L "$f" ] && { [ -c "$f" ] || [ -b "$f" ]; }; then echo +; set -- "$@" "./$f"; else echo -; fi
+  done
+  shift "$k"
+  echo '='
+  [ $# -gt 0 ] && stat -c '%t %T' -- "$@"
+  :
+}
+# Paths: an op that takes absolute paths gets only paths layertop builds from the engine's own
+# metadata (the data root from the API, IDs and digests, the layer store's cache IDs, containerd's
+# bolt databases): directories and files that no container writes, so following them is safe.
+# Walks (measure, gmeasure, names, tree, gnames, gtree, du) start at such a root and never follow
+# a symlink below it: find and du without -L/-H, stat without -L (lstat). GNU find (the host's)
+# holds each directory open and checks it is the one it looked at; busybox find opens a directory
+# by its path again after it looked at it, so a directory a running container swaps for a symlink
+# in that instant is walked on the other side: names and figures (the tree reader refuses entries
+# below a non-directory and walks again), never contents. A file's bytes, and anything else below
+# a layer root, are reached only through indir/infile (fread, rdev, probe).
+# The ops: defined once and run as a function of the loop's own shell (no process to start, no
+# script to parse: a fork alone costs 2 ms here), or run as a script by xargs for big argument
+# lists. So an op never exits (it returns), keeps its variables local, and may leave the working
+# directory anywhere (the loop goes back to /).
+lt_op() {
+local op sub W d c n k p f e G S Q
+op=$1; shift
+case "$op" in
+  ping) echo pong ;;
+  procs)
+    for p in /proc/[0-9]*; do
+      c=$(cat "$p/comm" 2>/dev/null) || continue
+      case "$c" in
+        dockerd|containerd) printf '%s %s ' "$(basename "$p")" "$c"; tr '\000\n' '\001\002' < "$p/cmdline"; echo ;;
+      esac
+    done ;;
+  # Trusted paths (see "Paths" above lt_op), as every op below that takes absolute paths:
+  access) for p in "$@"; do if [ -r "$R$p" ]; then echo 1; else echo 0; fi; done ;;
+  measure|measure:*)
+    # Few processes per request: process start-up costs more than a small walk. Names are
+    # walked relative to each root (cd first): resolving long names, or every name through
+    # /proc/<pid>/root, costs more than the walk itself. Per requested directory: "C +" or "C ?" (and
+    # "T +"/"T ?" for the top when a content subdirectory is named); then, after "=C", each
+    # existing root's "C <dev> <ino>" and the entries of all content roots in order; the same for
+    # the tops (content subdirectory pruned) after "=T". A root's own line marks where it starts.
+    sub=; case "$op" in measure:*) sub=$(echo "$op" | cut -d: -f2) ;; esac
+    case "$sub" in *[!a-z]*) echo "bad sub" >&2; return 2 ;; esac
+    cd "$R/" || return 3
+    # The lane's own scratch directory: no mktemp, no rm, fewer processes per request.
+    W=$LT_TMP; : > "$W/c"; : > "$W/t"; : > "$W/e"
+    for d in "$@"; do
+      d=".$d"
+      if [ -n "$sub" ]; then c="$d/$sub"; else c="$d"; fi
+      if [ -d "$c" ]; then printf '%s\000' "$c" >> "$W/c"; echo "C +"; else echo "C ?"; fi
+      if [ -n "$sub" ]; then
+        if [ -d "$d" ]; then printf '%s\000' "$d" >> "$W/t"; echo "T +"; else echo "T ?"; fi
+      fi
+    done
+    echo '=C'
+    xargs -0 -r stat -c 'C %d %i' < "$W/c"
+    # cd into each root (the builtin: no subshell): short relative names make each lstat cheaper.
+    for d in "$@"; do
+      if [ -n "$sub" ]; then c="$R/.$d/$sub"; else c="$R/.$d"; fi
+      if cd "$c" 2>/dev/null; then find . -xdev -exec stat -c "%d $F" {} + 2>>"$W/e"; fi
+    done
+    if [ -n "$sub" ]; then
+      echo '=T'
+      cd "$R/" || return 3
+      xargs -0 -r stat -c 'T %d %i' < "$W/t"
+      for d in "$@"; do
+        if cd "$R/.$d" 2>/dev/null; then find . -xdev -path "./$sub" -prune -o -exec stat -c "%d $F" {} + 2>>"$W/e"; fi
+      done
+    fi
+    [ -s "$W/e" ] && echo '!'
+    : ;;
+  read)
+    # Per run of the op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
+    # the sizes of the readable ones; "="; their bytes back to back; "="; the sizes again. The
+    # reader refuses a run whose two size lists differ (a file that changed while it was read).
+    # Trusted paths only (the layer store's files, image configs, containerd's config, bolt files
+    # and content-store blobs, by digest); one with a "." or ".." component counts as unreadable.
+    cd "$R/" || return 3
+    : > "$LT_TMP/p"
+    echo "$#"
+    for p in "$@"; do
+      case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
+      # Not through a symlink (stat would size the link, cat its target): unreadable, like a directory.
+      if [ -f ".$p" ] && [ ! -L ".$p" ] && [ -r ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$LT_TMP/p"; else echo -; fi
+    done
+    echo '='
+    xargs -0 -r -s 262144 stat -c %s < "$LT_TMP/p"
+    echo '='
+    xargs -0 -r -s 262144 cat < "$LT_TMP/p"
+    echo '='
+    xargs -0 -r -s 262144 stat -c %s < "$LT_TMP/p"
+    : ;;
+  stat)
+    # Per "+" path: "<dev> <ino> <nlink> <size> <blocks> <mode> <ctime>", the change time as
+    # "YYYY-MM-DD hh:mm:ss.nnnnnnnnn +zzzz" (to the nanosecond; %Z would give whole seconds).
+    statpaths "%d $F %z" "$@" ;;
+  liststat)
+    # One request for small things: the stamp of one file ("<dev> <ino> <size> <ctime as in stat>" or "-",
+    # one line), then per directory named after it its entries as "./name" NUL-terminated and an
+    # empty name; builtins only (a glob reads the directory: no find to start).
+    [ $# -gt 0 ] || return 2
+    f=$1; shift
+    if [ -e "$R$f" ]; then stat -c '%d %i %s %z' "$R$f"; else echo -; fi
+    for d in "$@"; do
+      if cd "$R$d" 2>/dev/null; then lsnames; fi
+      printf '\000\000'
+    done ;;
+  du)
+    # One du per directory (each its own total, hard links once within it), nothing else forked:
+    # the bench's baseline is this bare loop, so it must not carry overhead of its own.
+    for d in "$@"; do if cd "$R$d" 2>/dev/null; then du -sxk .; else echo -; fi; done ;;
+  gprobe)
+    # Does the engine host's own find have GNU -printf? Then one host process walks a tree and
+    # prints every figure (one lstat per entry), instead of busybox find + stat (two per entry).
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    hostfind / -maxdepth 0 -printf '%d %D %i %n %s %b %y %m\000%P\000%l\000' ;;
+  gmeasure|gmeasure:*)
+    # The measure op on the host's GNU find. Arguments: directories with the content subdirectory
+    # named by the op, then "--", then paths measured whole (directories or files), then
+    # "--each" and directories whose every entry is measured whole. Per argument
+    # "S <content +|?> <top +|?>" or "W +|?", or "E +|?" and "e <name>" per entry; "=G"; then ONE
+    # walk over every present root (entries of "--each" directories last), a line
+    # "<depth> <size> <blocks> <type>" per entry, short because a big layer has many: a
+    # non-directory with more than one link adds " <dev>:<ino>" (to count it once); a directory adds
+    # " <dev>" (one on another file system is a mount point: -xdev lists it without entering, du -x
+    # does not count it, nor does the reader), and " C <dev>" when named like the content
+    # subdirectory (honoured at depth 1 of an S root only, where it is that subdirectory). Depth 0
+    # starts the next root. No names travel. With "--list FILE PATTERN DIR...", first of all each
+    # DIR's entries as in liststat (names NUL-terminated, then two NULs), and FILE (PATTERN is its
+    # path with glob characters escaped) is stamped in the walk: a warm scan's storage listing and
+    # BuildKit's stamp ride along with its walk instead of costing a request of their own.
+    case "$op" in gmeasure) sub='' ;; gmeasure:diff) sub='diff' ;; gmeasure:fs) sub='fs' ;; *) echo "bad sub" >&2; return 2 ;; esac
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    # Status lines and roots are appended to files, one line each: appending to the argument list
+    # one by one (set -- "$@" x) copies it every time (3,000 roots took 6.5 s in busybox ash; the
+    # files take 0.04 s). The roots then become the argument list in one step, split at newlines
+    # (no root may hold one) with globbing off.
+    S=$LT_TMP/s; Q=$LT_TMP/q; : > "$S"; : > "$Q"
+    k=S; [ -n "$sub" ] || k=W; f='' p=''
+    for d in "$@"; do
+      if [ "$d" = -- ]; then k=W; continue; fi
+      if [ "$d" = --each ]; then k=E; continue; fi
+      if [ "$d" = --list ]; then k=F; continue; fi
+      case "$d" in /*) ;; *) echo "not absolute" >&2; return 2 ;; esac
+      case "$d" in *"$NL"*) echo "a path holds a newline" >&2; return 2 ;; esac
+      if [ $k = F ]; then f=$d; k=P
+      elif [ $k = P ]; then p=$d; k=L
+      elif [ $k = L ]; then
+        # Listed now, before anything else is printed (see the op's comment).
+        if cd "$R$d" 2>/dev/null; then lsnames; fi
+        printf '\000\000'
+      elif [ $k = E ]; then
+        # Every entry of the directory, each measured whole: no argument per entry to read (the
+        # loop reads arguments a byte per system call). Names outside Docker's own alphabet
+        # for IDs and volume names are left out, so a name is always one safe word.
+        if cd "$R$d" 2>/dev/null; then
+          echo 'E +' >> "$S"
+          for e in *; do
+            case "$e" in *[!A-Za-z0-9_.-]*) continue ;; esac
+            [ -e "$e" ] || continue
+            echo "e $e" >> "$S"; echo "$d/$e" >> "$Q"
+          done
+        else echo 'E ?' >> "$S"; fi
+      elif [ $k = W ]; then
+        if [ -e "$R$d" ]; then echo 'W +' >> "$S"; echo "$d" >> "$Q"; else echo 'W ?' >> "$S"; fi
+      elif [ -d "$R$d" ]; then
+        if [ -d "$R$d/$sub" ]; then echo 'S + +' >> "$S"; else echo 'S ? +' >> "$S"; fi
+        echo "$d" >> "$Q"
+      else echo 'S ? ?' >> "$S"; fi
+    done
+    # The status lines go out in one write: each write is a frame for the engine to pass on.
+    echo '=G' >> "$S"; cat "$S"
+    # The stamped file, if there, is walked last (beyond the requested roots): its line, and its
+    # line wherever a root's walk meets it, carries " T <dev> <ino> <change time>".
+    if [ -n "$f" ] && [ -e "$R$f" ]; then echo "$f" >> "$Q"; fi
+    [ -s "$Q" ] || return 0
+    k=$IFS; IFS=$NL; set -f
+    # Split on purpose: the file holds words.
+    # shellcheck disable=SC2046
+    set -- $(cat "$Q")
+    set +f; IFS=$k
+    : > "$LT_TMP/e"
+    G='%d %s %b %y'
+    # Without a stamped file the pattern is empty, which no path matches.
+    if [ -n "$sub" ]; then
+      hostfind "$@" -xdev \( -path "$p" -printf "$G T %D %i %C@\n" \) -o \( -type d -name "$sub" -printf "$G C %D\n" \) \
+        -o -type d -printf "$G %D\n" -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
+    else
+      hostfind "$@" -xdev \( -path "$p" -printf "$G T %D %i %C@\n" \) -o -type d -printf "$G %D\n" \
+        -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
+    fi
+    [ -s "$LT_TMP/e" ] && echo '!'
+    : ;;
+  gnames)
+    # The names op on the host's GNU find: one process, no stat of anything.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    case "$1" in /*) ;; *) return 2 ;; esac
+    [ -d "$R$1" ] || return 3
+    hostfind "$1" -mindepth 1 -printf './%P\000' ;;
+  gtree)
+    # The tree op on the host's GNU find, one walk, one process: per entry
+    # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter>" NUL name NUL link-target NUL.
+    # NUL cannot occur in a name or a target, so every field is cut exactly. Device numbers are not
+    # printable by find: the reader asks for those of device entries (whiteouts) with the rdev op.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    case "$1" in /*) ;; *) return 2 ;; esac
+    [ -d "$R$1" ] || return 3
+    hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y\000%P\000%l\000' ;;
+  rdev:*)
+    # Device numbers of entries INSIDE a root (whiteouts are 0/0 character devices): the root is
+    # in the op (rdev:<root in base64>, so that every run xargs makes of a long list has it), the
+    # arguments are paths relative to it, siblings next to each other. Per run of siblings: the
+    # number of paths, per path "+" or "-", "=", then "<major hex> <minor hex>" per "+". Their
+    # parent directory is entered with indir (never through a symlink) and each name is stat'ed
+    # there, by lstat: nothing is followed.
+    d=$(printf '%s' "${op#rdev:}" | base64 -d) || return 2
+    while [ $# -gt 0 ]; do
+      case "$1" in */*) p=${1%/*} ;; *) p= ;; esac
+      n=0
+      for f in "$@"; do
+        case "$f" in */*) e=${f%/*} ;; *) e= ;; esac
+        [ "$e" = "$p" ] || break
+        n=$((n + 1))
+      done
+      rdevrun "$d" "$p" "$n" "$@"
+      shift "$n"
+    done ;;
+  names)
+    # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
+    cd "$R$1" 2>/dev/null || return 3
+    find . -mindepth 1 -print0 ;;
+  tree)
+    # Everything below one directory from ONE walk: the names ("./rel" + NUL each), an empty name,
+    # then per entry in the same order "<dev> <ino> <nlink> <size> <blocks> <mode hex>
+    # <rdev major hex> <rdev minor hex> %N", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
+    # NAME or NAME -> TARGET (GNU with literal quoting). The reader knows each NAME and each
+    # TARGET's length (a link's size), so no byte of a name can confuse it; an entry that vanished
+    # between the walk and its stat leaves the two out of step, and the reader asks again.
+    cd "$R$1" 2>/dev/null || return 3
+    W=$LT_TMP
+    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %N' > "$W/stats"
+    cat "$W/names"; printf '\000'; cat "$W/stats"
+    rm -f "$W/names" "$W/stats" ;;
+  fread:*)
+    # ROOT REL: one regular file inside ROOT (a layer's directory or a container's merged view),
+    # resolved by infile (never through a symlink): "<dev> <ino> <mode hex> <size>" of the file
+    # opened, a newline, then at most LEN of its bytes from byte OFF (op fread:OFF+LEN; an OFF
+    # other than 0 is a multiple of 65536, and so is LEN then). A preview is one request; "cat"
+    # reads a big file in bounded parts, each checked to be the same file (dev, inode).
+    n=${op#fread:}; k=${n%%+*}; n=${n#*+}
+    case "$k+$n" in *[!0-9+]*|+*|*+|*+*+*) echo "bad range" >&2; return 2 ;; esac
+    [ $# -eq 2 ] || return 2
+    infile "$1" "$2" || return
+    printf '%s\n' "$ID"
+    if [ "$k" = 0 ]; then head -c "$n" <&3
+    else dd bs=65536 iflag=skip_bytes,fullblock skip="$k" count=$((n / 65536)) <&3 2>/dev/null; fi ;;
+  probe:*)
+    # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
+    # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,
+    # that directory is opaque (trusted.overlay.opaque). overlayfs takes lower directories only
+    # from its own mount namespace, so this runs in a private copy of the engine's (nsenter, then
+    # unshare with private propagation: nothing is mounted on the host, all goes with the copy),
+    # with the helper's own busybox (reached through /proc/<helper pid>/root). Prints 1 (opaque)
+    # or 0 per candidate.
+    # The candidates are paths inside the layer (the image's or the container's names): each is
+    # entered in the mounted view with indir (this file's, loaded again in there), so a directory
+    # swapped for a symlink is never followed out of the view; one that fails counts as not opaque.
+    d=$(echo "$op" | cut -d: -f2 | base64 -d)
+    B=/proc/$$/root/bin/busybox
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    for c in "$@"; do case "/$c/" in */../*|*/./*|*//*) return 2 ;; esac; done
+    # The inner program is text for the inner shell: its expansions are its own.
+    # shellcheck disable=SC2016
+    nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
+      d=$1; O=$2; shift 2
+      R=; LT_LOOP=1; . "$O" || exit 4
+      S=
+      for s in /mnt /media /srv /opt /tmp /run; do
+        case "$d/" in "$s"/*) continue ;; esac
+        [ -d "$s" ] && { S=$s; break; }
+      done
+      [ -n "$S" ] || exit 4
+      mount -t tmpfs layertop-probe "$S" || exit 4
+      mkdir -p "$S/p" "$S/m"
+      cd "$S/p" && mkdir -p -- "$@" || exit 4
+      for c in "$@"; do : > "$c/.layertop-probe"; done
+      cd /
+      mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p" "$S/m" || exit 4
+      for c in "$@"; do
+        if indir "$S/m" "$c"; then
+          if [ -f .layertop-probe ] && [ ! -L .layertop-probe ]; then echo 0; else echo 1; fi
+        else echo 0; fi
+      done
+    ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
+  *) echo "unknown op $op" >&2; return 2 ;;
+esac
+}
+# Run by xargs (big lists): xargs says 123 for any failed run, so a failing run leaves its own
+# status for the loop (fread's refusals must reach the caller as they are).
+if [ -z "$LT_LOOP" ]; then
+  # One byte per run: a walk's output must come from one run, and the loop checks that it did.
+  printf r >> "$LT_TMP/runs"
+  lt_op "$@"; st=$?
+  [ "$st" = 0 ] || echo "$st" > "$LT_TMP/st"
+  exit "$st"
+fi

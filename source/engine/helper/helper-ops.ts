@@ -1,0 +1,33 @@
+// The helper's ops by name, as helper-ops.sh's `case` has them: a request names one of these, so a
+// misspelt op is a type error, not an "unknown op" from the helper at run time. Each op's parser:
+//   ping procs access du      read in place (one line each)
+//   read stat liststat        helper-read.ts (parseRead, parseStat, parseList)
+//   measure[:sub]             measure-parse.ts (parseMeasure); gmeasure[:sub]: parseGnuMeasure(Each)
+//   names gnames tree gtree   layer-list.ts (parseNames, parseTree, parseGnuTree)
+//   rdev:<dir> probe:<dir>    layer-list.ts (parseRdev; probe: one line per candidate)
+//   fread:<offset>+<length>   file-read.ts
+//   gprobe                    helper-session.ts (the host's find, if any)
+
+/** A layer's content subdirectory, as the walks take it: overlay2's diff, a snapshot's fs. */
+export type ContentSub = 'diff' | 'fs';
+
+export type HelperOp =
+  | 'ping'
+  | 'procs'
+  | 'access'
+  | 'read'
+  | 'stat'
+  | 'liststat'
+  | 'du'
+  | 'gprobe'
+  | 'measure'
+  | `measure:${ContentSub}`
+  | 'gmeasure'
+  | `gmeasure:${ContentSub}`
+  | 'names'
+  | 'gnames'
+  | 'tree'
+  | 'gtree'
+  | `rdev:${string}`
+  | `probe:${string}`
+  | `fread:${number}+${number}`;

@@ -1,0 +1,534 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { EngineClient } from '../docker/docker-client.js';
+import { describeEngineError, EngineError } from '../docker/engine-error.js';
+import { BULK_ARGS_MAX, chunkByBytes, type HelperReply } from './helper-frames.js';
+import { HelperError, HelperLane } from './helper-lane.js';
+import type { HelperOp } from './helper-ops.js';
+import { type FileStat, parseRead, parseStat, TornReadError } from './helper-read.js';
+import { HELPER_MAIN } from './helper-script.js';
+
+export { HelperError } from './helper-lane.js';
+
+export const HELPER_LABEL = 'io.layertop.helper';
+export const OWNER_LABEL = 'io.layertop.owner';
+
+export interface HelperOptions {
+  image?: string;
+  /** Force the PID whose mount namespace holds the engine's storage. */
+  targetPid?: number;
+  /** Engine's DockerRootDir: picks the dockerd that owns it when several run. */
+  dataRoot?: string;
+  /** Test hook: skip the --privileged attempt. */
+  noPrivileged?: boolean;
+  /** Use the engine host's GNU find where it has one (default); false: the helper's busybox only. */
+  hostTools?: boolean;
+  /** Parallel request streams (execs into the helper); default: one per CPU core, 2 to 4. */
+  lanes?: number;
+  onLog?: (line: string) => void;
+  /** Called with the session before any container exists, so an exit handler can close it. */
+  onSession?: (session: HelperSession) => void;
+  /** Called once when a ready session is lost (its container's stream ended: killed, engine gone). */
+  onLost?: (session: HelperSession) => void;
+}
+
+export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
+
+/** Ops whose output is one section per run, so a long list may go in several requests. */
+const PER_PATH_OPS = /^(read|stat|access|du)$/;
+
+/** Splits a list into runs of at most `max` bytes (each argument plus its NUL). */
+export function chunkArgs(args: readonly (string | Buffer)[], max: number): (string | Buffer)[][] {
+  return chunkByBytes(args, (a) => Buffer.byteLength(a) + 1, max);
+}
+
+/** The capability set that works where the engine refuses --privileged (see README). */
+const FALLBACK_CAPS = ['SYS_ADMIN', 'SYS_PTRACE', 'DAC_READ_SEARCH'];
+
+/**
+ * ONE long-lived helper container per layertop run, answering many requests over its attached stream.
+ * It dies with layertop whatever the exit: StdinOnce closes its stdin when our connection drops,
+ * its loop ends, and AutoRemove deletes it. close() removes it at once on orderly exits.
+ */
+export class HelperSession {
+  state: HelperState = 'starting';
+  /** The PID whose /proc/<pid>/root is the engine's mount namespace (0: the helper's own view). */
+  hostPid = 0;
+  mode: 'privileged' | 'capabilities' = 'privileged';
+  /** dockerd and containerd processes the helper saw on the engine host, with their arguments. */
+  processes: { pid: number; comm: string; args: string[] }[] = [];
+  /** The engine host's find has GNU -printf: walks take one host process and one lstat per entry. */
+  hostFind = false;
+  private lanes: HelperLane[] = [];
+  private container: Dockerode.Container | undefined;
+  /** The create request in flight: a close() during it removes what it creates (Ctrl-C at start). */
+  private creating: Promise<Dockerode.Container> | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly client: EngineClient,
+    private readonly options: HelperOptions,
+  ) {}
+
+  get containerId(): string | undefined {
+    return this.container?.id;
+  }
+
+  static async start(client: EngineClient, options: HelperOptions = {}): Promise<HelperSession> {
+    const session = new HelperSession(client, options);
+    options.onSession?.(session);
+    try {
+      await session.launch();
+      await Promise.all([
+        session.locateEngineNamespace().then(() => session.probeHostFind()),
+        session.addLanes(),
+      ]);
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
+  }
+
+  private get image(): string {
+    return this.options.image ?? 'busybox';
+  }
+
+  private async ensureImage(): Promise<void> {
+    const { docker } = this.client;
+    try {
+      await docker.getImage(this.image).inspect();
+      return;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) {
+        throw new EngineError(describeEngineError(err, this.client.endpoint.host));
+      }
+    }
+    try {
+      const stream = await docker.pull(this.image);
+      await new Promise<void>((res, rej) => docker.modem.followProgress(stream, (e) => (e ? rej(e) : res())));
+    } catch (err) {
+      throw new HelperError(
+        `the helper image "${this.image}" is not on the engine and could not be pulled (${(err as Error).message.split('\n')[0]}); ` +
+          `load it with \`docker pull ${this.image}\` (or \`docker load\`), or pass --helper-image NAME`,
+      );
+    }
+  }
+
+  private async launch(): Promise<void> {
+    await this.ensureImage();
+    try {
+      await this.createAndStart(!this.options.noPrivileged);
+    } catch (err) {
+      if (this.options.noPrivileged) throw err;
+      // Some engines refuse --privileged (a bounding set without CAP_SYS_RESOURCE, rootless, ...).
+      this.options.onLog?.(
+        `helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`,
+      );
+      await this.removeContainer();
+      await this.createAndStart(false);
+    }
+  }
+
+  private async createAndStart(privileged: boolean): Promise<void> {
+    const { docker } = this.client;
+    if (this.state === 'closed') throw new HelperError('the helper session was closed during start-up');
+    this.mode = privileged ? 'privileged' : 'capabilities';
+    const hostConfig: Dockerode.HostConfig = {
+      PidMode: 'host',
+      NetworkMode: 'none',
+      AutoRemove: true,
+      // Replies travel on the attached stream; with the engine's default log driver dockerd also
+      // wrote every one to a JSON log on the very disk layertop measures (12 MB after three
+      // scans here) and spent CPU encoding it. Attaching does not need a log.
+      LogConfig: { Type: 'none', Config: {} },
+      ...(privileged
+        ? { Privileged: true }
+        : { CapAdd: FALLBACK_CAPS, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] }),
+    };
+    this.creating = docker.createContainer({
+      // Named after layertop so that `docker ps` says what it is; the PID tells runs apart.
+      name: `layertop-helper-${process.pid}-${randomBytes(3).toString('hex')}`,
+      Image: this.image,
+      Entrypoint: ['sh', '-c', HELPER_MAIN],
+      Cmd: [],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      Labels: {
+        [HELPER_LABEL]: '1',
+        [OWNER_LABEL]: `${hostname()}:${process.pid}`,
+      },
+      HostConfig: hostConfig,
+    });
+    this.container = await this.creating;
+    this.creating = undefined;
+    if ((this.state as HelperState) === 'closed') {
+      // close() ran while the container was being created (Ctrl-C during start-up).
+      await this.removeContainer();
+      throw new HelperError('the helper session was closed during start-up');
+    }
+    const stream = (await this.container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
+    const lane = this.newLane(stream);
+    this.mainLane = lane;
+    await this.container.start();
+    if ((this.state as HelperState) === 'closed')
+      throw new HelperError('the helper session was closed during start-up');
+    await this.waitReady(lane);
+    this.state = 'ready';
+  }
+
+  private newLane(stream: Duplex): HelperLane {
+    const lane = new HelperLane(stream, (l) => this.onLaneLost(l), this.options.onLog);
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  private async waitReady(lane: HelperLane): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new HelperError('the helper did not answer within 20 s')), 20_000);
+    });
+    try {
+      await Promise.race([lane.ready, timeout]);
+    } catch (err) {
+      if (err instanceof HelperError && /lost/.test(err.message)) {
+        throw new HelperError('the helper exited during start-up');
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Extra lanes: execs running the same loop, so that big walks use every core. */
+  private async addLanes(): Promise<void> {
+    const want = this.options.lanes ?? 2;
+    const container = this.container;
+    if (!container) return;
+    await Promise.all(
+      Array.from({ length: Math.max(0, want - 1) }, async () => {
+        try {
+          const exec = await container.exec({
+            Cmd: ['sh', '-c', HELPER_MAIN],
+            AttachStdin: true,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+          });
+          const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+          await this.waitReady(this.newLane(stream));
+          this.dispatch();
+        } catch (err) {
+          // One lane is enough to work; more only make it faster.
+          this.options.onLog?.(`helper: extra lane unavailable (${(err as Error).message})`);
+        }
+      }),
+    );
+    this.lanes = this.lanes.filter((l) => l.alive);
+  }
+
+  private onLaneLost(lane: HelperLane): void {
+    this.lanes = this.lanes.filter((l) => l !== lane);
+    // The attached main process is the container's life: when it goes, the session is lost.
+    if (lane === this.mainLane || this.lanes.length === 0) {
+      if (this.state === 'ready') {
+        this.state = 'lost';
+        queueMicrotask(() => this.options.onLost?.(this));
+      }
+      for (const l of [...this.lanes])
+        l.lose(new HelperError('the helper session was lost (did the engine stop or restart?)'));
+    }
+    // Waiting requests go to the lanes left, or fail with the reason.
+    queueMicrotask(() => this.dispatch());
+  }
+
+  private mainLane: HelperLane | undefined;
+
+  /** Number of requests that can run at once. */
+  get parallelism(): number {
+    return Math.max(1, this.lanes.length);
+  }
+
+  /**
+   * Sends one request; resolves with its reply whatever the exit status. Requests wait in one
+   * queue and go to whichever lane is idle first, so a quick request never sits behind a long
+   * walk while another lane has nothing to do (and its timeout starts when it starts).
+   */
+  request(
+    op: HelperOp,
+    args: readonly (string | Buffer)[] = [],
+    timeoutMs = 120_000,
+    pid = this.hostPid,
+  ): Promise<HelperReply> {
+    if (this.state !== 'ready' || !this.lanes.length) return Promise.reject(this.unavailable());
+    return new Promise<HelperReply>((resolve, reject) => {
+      // A request that cannot even start in time (every lane still busy with a late one) fails.
+      const timer = setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        reject(
+          new HelperError(`helper request "${op}" could not start within ${Math.round(timeoutMs / 1000)} s`),
+        );
+      }, timeoutMs);
+      timer.unref();
+      const job = { op, args, timeoutMs, pid, resolve, reject, timer };
+      this.queue.push(job);
+      this.dispatch();
+    });
+  }
+
+  private queue: {
+    op: string;
+    args: readonly (string | Buffer)[];
+    timeoutMs: number;
+    pid: number;
+    resolve: (r: HelperReply) => void;
+    reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
+  }[] = [];
+
+  private unavailable(): HelperError {
+    const why = this.state === 'lost' ? 'lost (did the engine stop or restart?)' : this.state;
+    return new HelperError(`the helper session is ${why}`);
+  }
+
+  private dispatch(): void {
+    if (this.state !== 'ready' || !this.lanes.length) {
+      for (const job of this.queue.splice(0)) {
+        clearTimeout(job.timer);
+        job.reject(this.unavailable());
+      }
+      return;
+    }
+    for (const lane of this.lanes) {
+      if (!this.queue.length) return;
+      if (lane.load > 0 || !lane.alive || !lane.isReady) continue;
+      const job = this.queue.shift();
+      if (!job) return;
+      clearTimeout(job.timer);
+      lane
+        .request(job.op, job.args, job.timeoutMs, job.pid)
+        .then(job.resolve, job.reject)
+        .finally(() => this.dispatch());
+    }
+  }
+
+  /** Like request(), but a non-zero exit status becomes an error carrying the helper's stderr. */
+  async run(op: HelperOp, args: readonly (string | Buffer)[] = [], timeoutMs?: number): Promise<Buffer> {
+    const r = PER_PATH_OPS.test(op)
+      ? await this.requestChunked(op, args, timeoutMs)
+      : await this.request(op, args, timeoutMs);
+    if (r.status !== 0) {
+      const why = r.status === 124 || r.status === 143 ? 'timed out' : r.stderr.toString('utf8').trim();
+      throw new HelperError(`helper ${op} failed (${r.status}): ${why}`);
+    }
+    return r.stdout;
+  }
+
+  /**
+   * Reads whole files (trusted paths: the layer store's, image configs). A file that vanished or
+   * changed while it was read (another prune deleting, an engine writing) tears the reply: see
+   * {@link untorn}.
+   */
+  async readFiles(paths: readonly string[]): Promise<(Buffer | undefined)[]> {
+    return this.untorn(paths, async (p) => parseRead(await this.run('read', p), p.length));
+  }
+
+  /** stat of trusted paths, asked again when torn like {@link readFiles}. */
+  async statFiles(paths: readonly string[]): Promise<(FileStat | undefined)[]> {
+    return this.untorn(paths, async (p) => parseStat(await this.run('stat', p), p.length));
+  }
+
+  /**
+   * Asks for a list again when its reply was torn by a file vanishing meanwhile. While another
+   * prune deletes hundreds of files, every whole-list retry can tear on a different one: after two
+   * tries the list is halved (the halves that stay whole are done), down to single paths; a single
+   * path that still tears and no longer exists is absent (undefined), one that exists but keeps
+   * changing is an error, never a guess.
+   */
+  private async untorn<T>(
+    paths: readonly string[],
+    ask: (paths: readonly string[]) => Promise<(T | undefined)[]>,
+  ): Promise<(T | undefined)[]> {
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        return await ask(paths);
+      } catch (err) {
+        if (!(err instanceof TornReadError)) throw err;
+        if (attempt === 2 && paths.length === 1) {
+          // A stat torn too means the file went between the test and the stat: gone as well.
+          const gone = await this.run('stat', paths).then(
+            (out) => parseStat(out, 1)[0] === undefined,
+            (e: unknown) => (e instanceof TornReadError ? true : Promise.reject(e)),
+          );
+          if (gone) return [undefined];
+          throw err;
+        }
+      }
+    }
+    const mid = Math.ceil(paths.length / 2);
+    const head = await this.untorn(paths.slice(0, mid), ask);
+    const tail = await this.untorn(paths.slice(mid), ask);
+    return [...head, ...tail];
+  }
+
+  /**
+   * Ops whose output is a section per run of the op (read, stat, rdev, access, du: their parsers
+   * read any number of runs) take lists of any length: split into requests that each fit one run
+   * (BULK_ARGS_MAX), sent in order, their outputs joined. Walks cannot be split like that: their
+   * callers batch them (measure.ts), and a list too long for one run is refused.
+   */
+  private async requestChunked(
+    op: HelperOp,
+    args: readonly (string | Buffer)[],
+    timeoutMs?: number,
+  ): Promise<HelperReply> {
+    const chunks = chunkArgs(args, BULK_ARGS_MAX - 4096);
+    if (chunks.length <= 1) return this.request(op, args, timeoutMs);
+    const replies = await Promise.all(chunks.map((c) => this.request(op, c, timeoutMs)));
+    const failed = replies.find((r) => r.status !== 0);
+    return {
+      id: replies[0]?.id ?? 0,
+      status: failed?.status ?? 0,
+      stdout: Buffer.concat(replies.map((r) => r.stdout)),
+      stderr: Buffer.concat(replies.map((r) => r.stderr)),
+    };
+  }
+
+  /**
+   * Finds the dockerd whose mount namespace holds the data root: with --pid=host the helper sees
+   * host PIDs. Prefer the dockerd whose command line names the data root, then any dockerd that
+   * can see it, then PID 1. --target-pid overrides.
+   */
+  private async locateEngineNamespace(): Promise<void> {
+    const out = (await this.run('procs', [], 20_000)).toString('latin1');
+    const procs = out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [pid, comm, ...rest] = line.split(' ');
+        return { pid: Number(pid), comm: comm ?? '', args: rest.join(' ').split('\x01') };
+      });
+    this.processes = procs;
+    if (this.options.targetPid !== undefined) {
+      this.hostPid = this.options.targetPid;
+      await this.checkRoot();
+      return;
+    }
+    const dataRoot = this.options.dataRoot;
+    const dockerds = procs.filter((p) => p.comm === 'dockerd');
+    const named = dataRoot
+      ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`))
+      : [];
+    const candidates = [...named, ...dockerds.filter((p) => !named.includes(p)), { pid: 1 }];
+    for (const c of candidates) {
+      this.hostPid = c.pid;
+      if (!dataRoot) return;
+      const ok = (await this.run('access', [dataRoot])).toString().trim() === '1';
+      if (ok) return;
+    }
+    throw new HelperError(
+      `the helper cannot reach the engine's data root ${dataRoot ?? ''} through any dockerd or PID 1; ` +
+        'pass --target-pid PID (the PID of dockerd on the engine host)',
+    );
+  }
+
+  /** Probed once: GNU find on the engine host (Debian, most Linux servers); busybox hosts say no. */
+  private async probeHostFind(): Promise<void> {
+    if (this.options.hostTools === false || !this.hostPid) return;
+    const r = await this.request('gprobe', [], 20_000);
+    this.hostFind = r.status === 0 && /^0 \d+ \d+ \d+ \d+ \d+ d \d+\0\0\0$/.test(r.stdout.toString('latin1'));
+    this.options.onLog?.(`helper: host find ${this.hostFind ? 'has' : 'lacks'} -printf`);
+  }
+
+  private async checkRoot(): Promise<void> {
+    const dataRoot = this.options.dataRoot;
+    if (!dataRoot) return;
+    const ok = (await this.run('access', [dataRoot])).toString().trim() === '1';
+    if (!ok) throw new HelperError(`PID ${this.hostPid} does not see the data root ${dataRoot}`);
+  }
+
+  private async removeContainer(): Promise<void> {
+    const c = this.container;
+    this.container = undefined;
+    for (const job of this.queue.splice(0)) {
+      clearTimeout(job.timer);
+      job.reject(new HelperError('the helper session was closed'));
+    }
+    for (const l of this.lanes) l.close();
+    this.lanes = [];
+    this.mainLane = undefined;
+    if (!c) return;
+    try {
+      await c.remove({ force: true });
+    } catch {
+      // already gone (AutoRemove) or the engine is unreachable: the reaper handles leftovers
+    }
+  }
+
+  /** Stops and removes the helper. Safe to call more than once. */
+  close(): Promise<void> {
+    if (this.closing && this.container) this.closing = this.closing.then(() => this.removeContainer());
+    if (!this.closing) {
+      this.state = 'closed';
+      const pending = this.creating;
+      this.closing = (async () => {
+        await this.removeContainer();
+        // Closed while the engine was still creating the container: wait for it and remove it
+        // here, so that the exit which awaits close() never leaves it behind in "Created".
+        const late = await pending?.catch(() => undefined);
+        if (late) await late.remove({ force: true }).catch(() => undefined);
+      })();
+    }
+    return this.closing;
+  }
+}
+
+/**
+ * Removes helpers left by layertop processes that no longer exist on this machine.
+ * Helpers owned by a live process, or by another machine, are left alone.
+ */
+export async function reapStaleHelpers(client: EngineClient): Promise<number> {
+  const list = (await client.docker.listContainers({
+    all: true,
+    filters: { label: [HELPER_LABEL] },
+  })) as { Id: string; Labels?: Record<string, string> }[];
+  let removed = 0;
+  for (const c of list) {
+    const owner = c.Labels?.[OWNER_LABEL] ?? '';
+    const sep = owner.lastIndexOf(':');
+    const host = owner.slice(0, sep);
+    const pid = Number(owner.slice(sep + 1));
+    if (host !== hostname() || !Number.isInteger(pid) || pid === process.pid) continue;
+    if (processAlive(pid)) continue;
+    try {
+      await client.docker.getContainer(c.Id).remove({ force: true });
+      removed++;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

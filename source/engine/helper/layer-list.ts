@@ -1,0 +1,276 @@
+// Lists every entry of a layer directory through the helper, names as bytes (latin1 strings, one
+// char per byte, so nothing is lost), in two steps: the names at once (rows can show), then the
+// stats in batches, then symlink targets, then which directories are opaque.
+import type { EntryType, LayerEntry } from '../../model/overlay.js';
+import type { HelperOp } from './helper-ops.js';
+import { TornReadError } from './helper-read.js';
+import type { HelperSession } from './helper-session.js';
+
+const S_IFMT = 0o170000;
+// File types by the S_IFMT bits of st_mode (a Map: numeric object keys get rewritten by tools).
+const TYPES = new Map<number, EntryType>([
+  [0o100000, 'file'],
+  [0o040000, 'dir'],
+  [0o120000, 'symlink'],
+  [0o020000, 'char'],
+  [0o060000, 'block'],
+  [0o010000, 'fifo'],
+  [0o140000, 'socket'],
+]);
+
+/** Splits the `names` op's output ("./a\0./a/b\0") into layer-relative byte-string paths. */
+export function parseNames(buf: Buffer): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] !== 0) continue;
+    const name = buf.toString('latin1', start, i);
+    start = i + 1;
+    if (name.startsWith('./')) out.push(name.slice(2));
+  }
+  return out;
+}
+
+export interface RawStat {
+  dev: string;
+  ino: number;
+  nlink: number;
+  size: number;
+  blocks: number;
+  mode: number;
+  rdevMajor: number;
+  rdevMinor: number;
+}
+
+function parseStatLine(line: string): RawStat {
+  const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', mode = '0', maj = '0', min = '0'] =
+    line.split(' ');
+  return {
+    dev,
+    ino: Number(ino),
+    nlink: Number(nlink),
+    size: Number(size),
+    blocks: Number(blocks),
+    mode: Number.parseInt(mode, 16),
+    rdevMajor: Number.parseInt(maj, 16),
+    rdevMinor: Number.parseInt(min, 16),
+  };
+}
+
+export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: number; dev: string } {
+  let type = TYPES.get(st.mode & S_IFMT) ?? 'file';
+  // overlayfs whiteout: a character device 0/0.
+  if (type === 'char' && st.rdevMajor === 0 && st.rdevMinor === 0) type = 'whiteout';
+  return {
+    path,
+    type,
+    size: type === 'dir' ? 0 : st.size,
+    ino: st.ino,
+    nlink: st.nlink,
+    mode: st.mode & 0o7777,
+    blocks: st.blocks,
+    dev: st.dev,
+  };
+}
+
+export type ListedEntry = LayerEntry & { blocks?: number };
+
+/**
+ * Parses the `tree` op's reply (see helper-script.ts): the names ("./rel", NUL-terminated, then an
+ * empty one), then a stat line per name: exact names, their stats, symlink targets.
+ */
+export function parseTree(buf: Buffer): ListedEntry[] {
+  const text = buf.toString('latin1');
+  const names: string[] = [];
+  let pos = 0;
+  for (;;) {
+    const nul = text.indexOf('\0', pos);
+    if (nul < 0) throw new TornReadError('helper tree: malformed reply');
+    if (nul === pos) {
+      pos++;
+      break;
+    }
+    names.push(text.slice(pos, nul));
+    pos = nul + 1;
+  }
+  const torn = () => new TornReadError('helper tree: the directory changed while listed');
+  const entries: ListedEntry[] = new Array(names.length);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    let end = pos;
+    for (let k = 0; k < 8; k++) {
+      end = text.indexOf(' ', end) + 1;
+      if (end === 0) throw torn();
+    }
+    const entry = entryOf(name.slice(2), parseStatLine(text.slice(pos, end - 1)));
+    // busybox quotes ('./x'), GNU with literal quoting does not (./x): names always start "./".
+    const q = text.charCodeAt(end) === 0x27 ? "'" : '';
+    const head = `${q}${name}${q}`;
+    if (!text.startsWith(head, end)) throw torn();
+    pos = end + head.length;
+    if (entry.type === 'symlink') {
+      const arrow = ` -> ${q}`;
+      if (!text.startsWith(arrow, pos)) throw torn();
+      pos += arrow.length;
+      entry.linkTarget = text.slice(pos, pos + entry.size);
+      pos += entry.size + q.length;
+    }
+    if (text.charCodeAt(pos) !== 0x0a) throw torn();
+    pos++;
+    entries[i] = entry;
+  }
+  if (pos !== text.length) throw torn();
+  // busybox find enters a directory by its path again after it looked at it: a directory a
+  // running container swaps for a symlink in between is walked on the other side (names and
+  // figures, never contents: those are read only inside the layer, see fread). Its entries then
+  // sit below what the stats say is a symlink (or is gone): the walk is refused and made again.
+  const dirs = new Set<string>();
+  for (const e of entries) if (e.type === 'dir') dirs.add(e.path);
+  for (const e of entries) {
+    const slash = e.path.lastIndexOf('/');
+    if (slash > 0 && !dirs.has(e.path.slice(0, slash))) throw torn();
+  }
+  return entries;
+}
+
+// GNU find's type letters (%y).
+const LETTERS = new Map<string, number>([
+  ['f', 0o100000],
+  ['d', 0o040000],
+  ['l', 0o120000],
+  ['c', 0o020000],
+  ['b', 0o060000],
+  ['p', 0o010000],
+  ['s', 0o140000],
+]);
+
+/**
+ * Parses the `gtree` op's reply (the host's GNU find, see helper-script.ts): per entry
+ * "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type>" NUL name NUL target NUL. Device
+ * entries come back with rdev unknown (-1): the caller asks for those.
+ */
+export function parseGnuTree(buf: Buffer): ListedEntry[] {
+  const text = buf.toString('latin1');
+  const out: ListedEntry[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    const a = text.indexOf('\0', pos);
+    const b = a < 0 ? -1 : text.indexOf('\0', a + 1);
+    const c = b < 0 ? -1 : text.indexOf('\0', b + 1);
+    if (c < 0) throw new TornReadError('helper tree: malformed reply');
+    const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', perm = '0', letter = ''] = text
+      .slice(pos, a)
+      .split(' ');
+    const typeBits = LETTERS.get(letter);
+    if (typeBits === undefined) throw new TornReadError('helper tree: malformed reply');
+    const entry = entryOf(text.slice(a + 1, b), {
+      dev,
+      ino: Number(ino),
+      nlink: Number(nlink),
+      size: Number(size),
+      blocks: Number(blocks),
+      mode: typeBits | Number.parseInt(perm, 8),
+      rdevMajor: -1,
+      rdevMinor: -1,
+    });
+    if (entry.type === 'symlink') entry.linkTarget = text.slice(b + 1, c);
+    out.push(entry);
+    pos = c + 1;
+  }
+  return out;
+}
+
+/** Parses the `rdev` op's reply: "<major hex> <minor hex>" per path, undefined where it is gone. */
+export function parseRdev(buf: Buffer, count: number): ([number, number] | undefined)[] {
+  const out: ([number, number] | undefined)[] = [];
+  const lines = buf.toString('latin1').split('\n');
+  let i = 0;
+  while (out.length < count && i < lines.length) {
+    const n = Number(lines[i++]);
+    if (!Number.isInteger(n) || n <= 0) break;
+    const flags = lines.slice(i, i + n);
+    i += n;
+    if (lines[i++] !== '=') throw new TornReadError('helper rdev: malformed reply');
+    for (const f of flags) {
+      if (f !== '+') {
+        out.push(undefined);
+        continue;
+      }
+      const [maj = '', min = ''] = (lines[i++] ?? '').split(' ');
+      const pair: [number, number] = [Number.parseInt(maj, 16), Number.parseInt(min, 16)];
+      if (!pair.every(Number.isInteger)) throw new TornReadError('helper rdev: malformed reply');
+      out.push(pair);
+    }
+  }
+  if (out.length !== count) throw new TornReadError('helper rdev: the directory changed while listed');
+  return out;
+}
+
+async function listWithHostFind(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
+  const r = await helper.request('gtree', [dir], 600_000);
+  // find reports entries that vanish mid-walk (a running container's layer): read it again.
+  if (r.status !== 0)
+    throw new TornReadError(`helper tree: ${r.stderr.toString('utf8').trim().split('\n')[0]}`);
+  const entries = parseGnuTree(r.stdout);
+  // Siblings next to each other: the helper enters each parent directory once (see rdev).
+  const parent = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
+  const devices = entries
+    .filter((e) => e.type === 'char' || e.type === 'block')
+    .sort((a, b) => (parent(a.path) < parent(b.path) ? -1 : parent(a.path) > parent(b.path) ? 1 : 0));
+  if (devices.length) {
+    // The root travels in the op, the paths inside it apart: the helper resolves them inside the
+    // layer without following a symlink a container may have swapped in since the walk.
+    const op: HelperOp = `rdev:${Buffer.from(dir, 'latin1').toString('base64')}`;
+    const paths = devices.map((e) => Buffer.from(e.path, 'latin1'));
+    const rdevs = parseRdev(await helper.run(op, paths), paths.length);
+    devices.forEach((e, i) => {
+      const rd = rdevs[i];
+      if (!rd) throw new TornReadError('helper tree: the directory changed while listed');
+      // overlayfs whiteout: a character device 0/0.
+      if (e.type === 'char' && rd[0] === 0 && rd[1] === 0) e.type = 'whiteout';
+    });
+  }
+  return entries;
+}
+
+/** Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). */
+export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (helper.hostFind) return await listWithHostFind(helper, dir);
+      return parseTree(await helper.run('tree', [dir], 600_000));
+    } catch (err) {
+      // A writable layer can change between the walks: read it again, a few times at most.
+      if (!(err instanceof TornReadError) || attempt >= 2) throw err;
+    }
+  }
+}
+
+/** Names only (fast): what can show before the sizes are in. */
+export async function listNames(helper: HelperSession, dir: string): Promise<string[]> {
+  return parseNames(await helper.run(helper.hostFind ? 'gnames' : 'names', [dir], 600_000));
+}
+
+const asArg = (s: string) => Buffer.from(s, 'latin1');
+
+/**
+ * Which of the given directories of a layer are opaque (they hide everything below them). Only
+ * directories that also exist below need asking. Returns undefined where the engine refuses the
+ * probe's mount (then opacity is unknown and said so).
+ */
+export async function probeOpaque(
+  helper: HelperSession,
+  dir: string,
+  candidates: readonly string[],
+): Promise<Set<string> | undefined> {
+  const opaque = new Set<string>();
+  if (!candidates.length) return opaque;
+  const op: HelperOp = `probe:${Buffer.from(dir, 'latin1').toString('base64')}`;
+  const res = await helper.request(op, candidates.map(asArg), 120_000);
+  if (res.status !== 0) return undefined;
+  const flags = res.stdout.toString('latin1').split('\n');
+  candidates.forEach((c, i) => {
+    if (flags[i] === '1') opaque.add(c);
+  });
+  return opaque;
+}

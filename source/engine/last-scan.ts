@@ -1,0 +1,65 @@
+// The explorer's last measured scan of an engine, kept beside the size cache, so the next launch
+// shows the tree at once (marked as not yet refreshed) while it connects and measures again.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ScanInputs } from '../model/report.js';
+import { scanInputsFromJson, scanInputsToJson } from '../model/scan-inputs-json.js';
+import type { ApiInfo } from './docker/api-types.js';
+import { SizeCache } from './helper/size-cache.js';
+
+export interface LastScan {
+  /** When the scan ended (ms since the epoch). */
+  savedAt: number;
+  /** The engine it was made of: its ID and data root (a new engine at the same address differs). */
+  engineId: string;
+  inputs: ScanInputs;
+}
+
+export const engineIdOf = (info: Pick<ApiInfo, 'ID' | 'DockerRootDir'>) =>
+  `${info.ID ?? ''}|${info.DockerRootDir}`;
+
+/** One file per engine address (the host string), in the size cache's directory. */
+export function lastScanFile(host: string, env: NodeJS.ProcessEnv = process.env): string {
+  const name = createHash('sha256').update(host).digest('hex').slice(0, 16);
+  return join(dirname(SizeCache.defaultFile(env)), `last-scan-${name}.json`);
+}
+
+/** The last scan of the engine at `host`, or undefined (none, unreadable, another format). */
+export function loadLastScan(host: string, env?: NodeJS.ProcessEnv): LastScan | undefined {
+  try {
+    const v = JSON.parse(readFileSync(lastScanFile(host, env), 'utf8')) as {
+      savedAt?: unknown;
+      engineId?: unknown;
+      inputs?: unknown;
+    };
+    const inputs = scanInputsFromJson(v.inputs);
+    if (!inputs || typeof v.savedAt !== 'number' || typeof v.engineId !== 'string') return undefined;
+    return { savedAt: v.savedAt, engineId: v.engineId, inputs };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keeps a measured scan (one with disk figures: a scan without the helper is not worth showing
+ * first). Written whole to a temporary file and renamed, so a reader never sees half of it; a
+ * failure to write only costs the next launch its head start.
+ */
+export function saveLastScan(
+  host: string,
+  engineId: string,
+  inputs: ScanInputs,
+  env?: NodeJS.ProcessEnv,
+): void {
+  if (inputs.diskUnknown !== undefined) return;
+  const file = lastScanFile(host, env);
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ savedAt: Date.now(), engineId, inputs: scanInputsToJson(inputs) }));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only or full cache directory: the explorer still works, it only starts empty.
+  }
+}

@@ -1,0 +1,216 @@
+// Removes ONE planned item through the Engine API, exactly as the preview showed it: by the ID the
+// preview showed, after checking that the object is still that object. A tag that now names
+// another image, a volume re-created under the same name, an image that gained a tag nobody
+// previewed: each is left alone and reported with the reason. Something already gone is "already
+// removed", not a failure (another prune, or a person, got there first).
+
+import { shortId } from '../model/digest.js';
+import type { PlanItem } from '../model/prune-plan.js';
+import type { EngineClient } from './docker/docker-client.js';
+
+export type Outcome =
+  | { status: 'removed'; notes: string[] }
+  | { status: 'already-removed'; notes: string[] }
+  | { status: 'skipped'; reason: string; notes: string[] }
+  | { status: 'failed'; error: string; notes: string[] };
+
+export interface RemovalEffects {
+  /** Image and layer IDs the engine reported as deleted (Docker's own count uses them). */
+  deleted: Set<string>;
+  buildCacheReclaimed: number;
+}
+
+interface ApiError {
+  statusCode?: number;
+  json?: { message?: string };
+  message?: string;
+}
+
+const statusOf = (err: unknown) => (err as ApiError)?.statusCode;
+
+export function errorText(err: unknown): string {
+  const e = err as ApiError;
+  return (e?.json?.message ?? e?.message ?? String(err)).split('\n')[0] ?? 'error';
+}
+
+const short = shortId;
+const NONE = new Set(['<none>:<none>', '<none>@<none>']);
+
+/** The image's tags as the engine lists them now (its digest references left out). */
+function tagsOf(inspect: { RepoTags?: string[] | null }): string[] {
+  return (inspect.RepoTags ?? []).filter((t) => !NONE.has(t));
+}
+
+/** GET /images/{ref}/json: the image ID a reference names now, or undefined when it names none. */
+async function idOf(client: EngineClient, ref: string): Promise<string | undefined> {
+  try {
+    const img = (await client.docker.getImage(ref).inspect()) as { Id: string };
+    return img.Id;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * After a removal failed other than with 404: is the object gone? Another prune removing the same
+ * object at the same moment makes the engine fail half-way: the containerd store answers "failed
+ * to read config content ... not found" for an image, Docker 28 answers 409 "removal of container
+ * ... is already in progress" for a container. The object is asked for a few times over about a
+ * second and a half, and only a clean 404 counts as gone.
+ */
+async function goneMeanwhile(inspect: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      await inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return true;
+    }
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
+  return false;
+}
+
+const imageGoneMeanwhile = (client: EngineClient, id: string) =>
+  goneMeanwhile(() => client.docker.getImage(id).inspect());
+
+type DeleteRecord = { Untagged?: string; Deleted?: string };
+
+async function deleteRef(client: EngineClient, ref: string): Promise<DeleteRecord[]> {
+  return ((await client.docker.getImage(ref).remove({ force: false, noprune: false })) ??
+    []) as DeleteRecord[];
+}
+
+/**
+ * An image, exactly: it is removed by its ID. Docker removes an image by ID without force only
+ * when at most one tag names it, so the previewed tags beyond one are untagged first, each checked
+ * to still name this image the moment before (the engine has no "untag if it still names X"; the
+ * window left is the few milliseconds between that check and the untag, and the engine's answer
+ * is checked afterwards: an image deleted that is not this one is reported, never hidden).
+ */
+async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffects): Promise<Outcome> {
+  const notes: string[] = [];
+  let current: { Id: string; RepoTags?: string[] | null };
+  try {
+    current = (await client.docker.getImage(item.id).inspect()) as typeof current;
+  } catch (err) {
+    if (statusOf(err) === 404) return { status: 'already-removed', notes };
+    throw err;
+  }
+  const planned = (item.refs ?? []).filter((r) => r !== item.id);
+  const now = tagsOf(current);
+  const unseen = now.filter((t) => !planned.includes(t));
+  if (unseen.length)
+    return {
+      status: 'skipped',
+      reason: `it gained ${unseen.length > 1 ? 'tags' : 'the tag'} ${unseen.join(', ')} since the preview`,
+      notes,
+    };
+  for (const t of planned.filter((p) => !now.includes(p))) {
+    const other = await idOf(client, t);
+    notes.push(
+      other
+        ? `tag ${t} now names image ${short(other)}: left alone`
+        : `tag ${t} was removed by someone else meanwhile`,
+    );
+  }
+  // All but the last tag by name, each checked first; the last goes with the image, by ID. While
+  // another tag still names this image an untag deletes nothing: anything the engine reports
+  // deleted means the tag moved in the instant between the check and the untag.
+  const collateral: string[] = [];
+  const check = (t: string, records: DeleteRecord[]) => {
+    const deleted = records.filter((r) => r.Deleted).map((r) => r.Deleted as string);
+    for (const d of deleted) fx.deleted.add(d);
+    if (deleted.length)
+      collateral.push(
+        `tag ${t} moved during its removal and the engine deleted image ${short(deleted[0] as string)}`,
+      );
+  };
+  for (const t of now.slice(0, -1)) {
+    if ((await idOf(client, t)) !== item.id) {
+      notes.push(`tag ${t} moved to another image just before its removal: left alone`);
+      continue;
+    }
+    check(t, await deleteRef(client, t));
+  }
+  try {
+    const records = await deleteRef(client, item.id);
+    for (const r of records) if (r.Deleted) fx.deleted.add(r.Deleted);
+  } catch (err) {
+    if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id)))
+      return { status: 'already-removed', notes };
+    return { status: 'failed', error: [...collateral, errorText(err)].join('; '), notes };
+  }
+  if (collateral.length) return { status: 'failed', error: `removed, but ${collateral.join('; ')}`, notes };
+  return { status: 'removed', notes };
+}
+
+async function removeVolume(client: EngineClient, item: PlanItem): Promise<Outcome> {
+  const notes: string[] = [];
+  const vol = client.docker.getVolume(item.id);
+  if (item.created !== undefined) {
+    try {
+      const now = (await vol.inspect()) as { CreatedAt?: string };
+      const created = now.CreatedAt ? Math.floor(Date.parse(now.CreatedAt) / 1000) : undefined;
+      if (created !== undefined && created !== item.created)
+        return {
+          status: 'skipped',
+          reason: 'a volume of that name was created again since the preview',
+          notes,
+        };
+    } catch (err) {
+      if (statusOf(err) === 404) return { status: 'already-removed', notes };
+      throw err;
+    }
+  }
+  await vol.remove();
+  return { status: 'removed', notes };
+}
+
+/** POST /build/prune?all=1: the build cache item is all of it (see the README's decisions). */
+async function pruneBuildCache(client: EngineClient, fx: RemovalEffects): Promise<Outcome> {
+  const res = await new Promise<{ SpaceReclaimed?: number }>((resolve, reject) => {
+    client.docker.modem.dial(
+      {
+        path: '/build/prune?',
+        method: 'POST',
+        options: { all: true },
+        statusCodes: { 200: true, 500: 'server error' },
+      },
+      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { SpaceReclaimed?: number })),
+    );
+  });
+  fx.buildCacheReclaimed += res?.SpaceReclaimed ?? 0;
+  return { status: 'removed', notes: [] };
+}
+
+/** Removes one item; never forces, never throws (the outcome says what happened). */
+export async function removeItem(client: EngineClient, item: PlanItem, fx: RemovalEffects): Promise<Outcome> {
+  try {
+    switch (item.kind) {
+      case 'container':
+        // By full ID: a container created since under the same name has another ID.
+        await client.docker.getContainer(item.id).remove({ v: false, force: false });
+        return { status: 'removed', notes: [] };
+      case 'network':
+        await client.docker.getNetwork(item.id).remove();
+        return { status: 'removed', notes: [] };
+      case 'volume':
+        return await removeVolume(client, item);
+      case 'image':
+        return await removeImage(client, item, fx);
+      case 'build-cache':
+        return await pruneBuildCache(client, fx);
+    }
+  } catch (err) {
+    if (statusOf(err) === 404) return { status: 'already-removed', notes: [] };
+    const inspect =
+      item.kind === 'image'
+        ? () => client.docker.getImage(item.id).inspect()
+        : item.kind === 'container'
+          ? () => client.docker.getContainer(item.id).inspect()
+          : undefined;
+    if (inspect && (await goneMeanwhile(inspect))) return { status: 'already-removed', notes: [] };
+    return { status: 'failed', error: errorText(err), notes: [] };
+  }
+}

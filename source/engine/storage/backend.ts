@@ -1,0 +1,86 @@
+// The one seam between the use cases (scan, files, prune) and the storage backends. A backend is
+// chosen once per engine (storageBackend); everything that differs between overlay2 and the
+// containerd store is answered behind it, so the use cases hold no backend branches.
+import type { ImageInput, StorageKind } from '../../model/types.js';
+import type { ApiInfo } from '../docker/api-types.js';
+import type { HelperSession } from '../helper/helper-session.js';
+import type { MeasureTarget } from '../helper/measure.js';
+import type { DirMeasure } from '../helper/measure-parse.js';
+import type { SizeCache } from '../helper/size-cache.js';
+import type { StorageLayout } from './storage-layout.js';
+
+/** What a backend needs to say where things are: the layers and containers asked for. */
+export interface LayoutRequest {
+  chainIds: readonly string[];
+  containerIds: readonly string[];
+  /** Images whose own content the backend keeps outside their layers (containerd's blobs). */
+  images: readonly ImageInput[];
+}
+
+/** One image's content outside its layers (the containerd store's blobs), as measured. */
+export interface ImageContent {
+  /** The bytes Docker counts in the image's size. */
+  bytes: number;
+  /** Their allocated bytes, and those of the blobs Docker does not count (attestations before API 1.47). */
+  diskBytes: number;
+  blobs: NonNullable<ImageInput['blobs']>;
+}
+
+/** A backend's reading of one engine, started before the API inventory is in. */
+export interface StorageReader {
+  layout(request: LayoutRequest): Promise<StorageLayout & { imageContent?: Map<string, ImageContent> }>;
+}
+
+export interface StorageBackend {
+  readonly kind: StorageKind;
+  /** Directories a scan measures entry by entry (one per image or container), besides containers/ and volumes/. */
+  readonly eachDirs: readonly string[];
+  /** Metadata a scan can walk from the API's answer alone (overlay2's layer and image stores). */
+  apiTargets(images: readonly { id: string }[], containerIds: readonly string[]): MeasureTarget[];
+  /**
+   * Directories a walk can list along with it (overlay2: the layer store's listing and BuildKit's
+   * stamp), so that reading the layout needs no request of its own; undefined: nothing to list.
+   */
+  readonly listingAlong: { stampFile: string; dirs: string[] } | undefined;
+  /** Starts reading what does not depend on the API (see listingAlong for `fromWalk`). */
+  reader(
+    helper: HelperSession,
+    options: {
+      cache?: SizeCache | undefined;
+      engineId?: string;
+      fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }> | undefined;
+    },
+  ): StorageReader;
+  /** The engine's own byte count for a layer the layout gave none for, from layertop's walk. */
+  layerSize(measured: DirMeasure | undefined): number | undefined;
+  /** Where a running container's merged view is on the host; undefined: not reachable. */
+  mergedDir(containerId: string, writablePath: string | undefined): string | undefined;
+  /** Roots besides the data root that a removal shrinks (containerd's own root when separate). */
+  extraRoots(helper: HelperSession): Promise<string[]>;
+  /**
+   * What Docker reports reclaimed for the removed images: overlay2 counts the layers it deleted,
+   * the containerd store the content blobs that are gone afterwards.
+   */
+  reportedImageBytes(
+    helper: HelperSession | undefined,
+    removedImages: readonly ImageInput[],
+    deletedLayerBytes: number,
+  ): Promise<number>;
+}
+
+/** Which backend the engine uses: the containerd store says so in the driver status. */
+export function storageKind(info: ApiInfo): StorageKind {
+  const driverType = info.DriverStatus?.find(([k]) => k === 'driver-type')?.[1];
+  if (driverType?.startsWith('io.containerd.snapshotter')) return 'containerd';
+  return 'overlay2';
+}
+
+/** The engine's backend, chosen once; `engineApiVersion` names the release (rules that differ by version). */
+export async function storageBackend(info: ApiInfo, engineApiVersion: string): Promise<StorageBackend> {
+  if (storageKind(info) === 'containerd') {
+    const { containerdBackend } = await import('./containerd-backend.js');
+    return containerdBackend(info, engineApiVersion);
+  }
+  const { overlay2Backend } = await import('./overlay2-backend.js');
+  return overlay2Backend(info);
+}

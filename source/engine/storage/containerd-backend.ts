@@ -1,0 +1,104 @@
+// The containerd image store behind the StorageBackend seam: snapshots from containerd's bbolt
+// metadata, and each image's content-store blobs.
+import { digestHex } from '../../model/digest.js';
+import type { ApiInfo } from '../docker/api-types.js';
+import type { HelperSession } from '../helper/helper-session.js';
+import type { ImageContent, StorageBackend } from './backend.js';
+import {
+  containerdLayout,
+  containerdRoot,
+  dockerCountsAttestations,
+  type ImageBlobs,
+} from './storage-containerd.js';
+
+const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/blobs/sha256`;
+
+/**
+ * Content-store blobs (compressed layers, configs, manifests) are the image's too, and a removal
+ * frees them: each distinct blob is measured once and attributed to every image that lists it.
+ * Attestation blobs are always on disk and freed; in Docker's size only where it counts them.
+ */
+async function measureContent(
+  helper: HelperSession,
+  blobDir: string,
+  images: readonly { id: string }[],
+  blobs: Map<string, ImageBlobs>,
+  withAttestations: boolean,
+): Promise<Map<string, ImageContent>> {
+  const digests = [
+    ...new Set([...blobs.values()].flatMap((b) => [...b.blobs, ...b.attestations].map((d) => d.digest))),
+  ];
+  const stats = digests.length
+    ? await helper.statFiles(digests.map((d) => `${blobDir}/${digestHex(d)}`))
+    : [];
+  const byDigest = new Map(digests.map((d, i) => [d, stats[i]]));
+  const out = new Map<string, ImageContent>();
+  for (const img of images) {
+    const seen = new Set<string>();
+    const content: ImageContent = { bytes: 0, diskBytes: 0, blobs: [] };
+    const count = (list: readonly { digest: string }[], inDockerSize: boolean) => {
+      for (const b of list) {
+        const st = byDigest.get(b.digest);
+        if (!st || seen.has(b.digest)) continue;
+        seen.add(b.digest);
+        if (inDockerSize) content.bytes += st.size;
+        content.diskBytes += st.blocks * 512;
+        content.blobs.push({
+          digest: b.digest,
+          size: st.size,
+          diskBytes: st.blocks * 512,
+          ...(inDockerSize ? {} : { inDockerSize: false }),
+        });
+      }
+    };
+    const entry = blobs.get(img.id);
+    count(entry?.blobs ?? [], true);
+    count(entry?.attestations ?? [], withAttestations);
+    out.set(img.id, content);
+  }
+  return out;
+}
+
+export function containerdBackend(info: ApiInfo, engineApiVersion: string): StorageBackend {
+  const withAttestations = dockerCountsAttestations(engineApiVersion);
+  return {
+    kind: 'containerd',
+    // Image and container metadata live in containerd's bolt files, which never shrink.
+    eachDirs: [],
+    apiTargets: () => [],
+    listingAlong: undefined,
+    reader: (helper, { cache, engineId }) => ({
+      layout: async (r) => {
+        const cl = await containerdLayout(helper, info, r.chainIds, r.containerIds, r.images, {
+          cache,
+          ...(engineId !== undefined ? { engineId } : {}),
+        });
+        const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
+        return { ...cl, imageContent };
+      },
+    }),
+    // containerd records a snapshot's blocks (its usage) when it commits it.
+    layerSize: (m) => m?.contentDiskBytes,
+    // dockerd mounts a running container's root file system under <data root>/rootfs/<snapshotter>.
+    mergedDir: (id) =>
+      /^[0-9a-f]{64}$/.test(id) && /^[a-z0-9]+$/.test(info.Driver)
+        ? `${info.DockerRootDir}/rootfs/${info.Driver}/${id}`
+        : undefined,
+    extraRoots: async (helper) => {
+      const root = await containerdRoot(helper, info);
+      return root.startsWith(`${info.DockerRootDir}/`) ? [] : [root];
+    },
+    // The engine reports the content it deleted: the blobs of the removed images that are gone now.
+    reportedImageBytes: async (helper, images) => {
+      if (!helper) return 0;
+      const blobDir = blobDirOf(await containerdRoot(helper, info));
+      const blobs = new Map<string, number>();
+      for (const img of images)
+        for (const b of img.blobs ?? []) if (b.inDockerSize !== false) blobs.set(b.digest, b.size ?? 0);
+      const digests = [...blobs.keys()];
+      if (!digests.length) return 0;
+      const stats = await helper.statFiles(digests.map((d) => `${blobDir}/${digestHex(d)}`));
+      return digests.reduce((a, d, i) => a + (stats[i] ? 0 : (blobs.get(d) ?? 0)), 0);
+    },
+  };
+}

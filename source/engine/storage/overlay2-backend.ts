@@ -1,0 +1,35 @@
+// overlay2 behind the StorageBackend seam: the layer store maps layers to directories.
+import type { ApiInfo } from '../docker/api-types.js';
+import type { StorageBackend } from './backend.js';
+import { overlay2Layout, overlay2ListingPaths, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
+
+/** A container's layer-store entry (mount-id, init-id) never changes while it exists: one cache key for all. */
+const MOUNT_IDS = 'mount-ids';
+
+export function overlay2Backend(info: ApiInfo): StorageBackend {
+  const root = info.DockerRootDir;
+  const meta = overlay2Meta(root);
+  return {
+    kind: 'overlay2',
+    eachDirs: [`${root}/image/overlay2/imagedb/metadata/sha256`, `${root}/image/overlay2/layerdb/mounts`],
+    apiTargets: (images, containerIds) => [
+      ...images.map((img) => ({ dir: meta.imageDir(img.id) })),
+      ...containerIds.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
+    ],
+    listingAlong: overlay2ListingPaths(root),
+    reader: (helper, { cache, engineId = '', fromWalk }) => {
+      // The listing and BuildKit's references start now, before the API's answer is in.
+      const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk);
+      return {
+        layout: (r) =>
+          overlay2Layout(helper, root, r.chainIds, r.containerIds, { prefetch, cache, engineId }),
+      };
+    },
+    // The layer store counts a layer's apparent bytes (non-directories, each inode once).
+    layerSize: (m) => m?.apparentBytes,
+    mergedDir: (_id, writable) => writable && `${writable}/merged`,
+    extraRoots: async () => [],
+    // The engine reports the sizes of the layers it deleted.
+    reportedImageBytes: async (_helper, _images, deletedLayerBytes) => deletedLayerBytes,
+  };
+}

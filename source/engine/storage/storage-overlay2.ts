@@ -1,0 +1,256 @@
+import { digestHex } from '../../model/digest.js';
+import { parseList, stampTime } from '../helper/helper-read.js';
+import type { HelperSession } from '../helper/helper-session.js';
+import type { SizeCache } from '../helper/size-cache.js';
+import { BoltFormatError } from './bbolt.js';
+import type { StorageLayout } from './storage-layout.js';
+
+const hex = digestHex;
+
+/** Where the layer and image stores keep the metadata of a layer, an image, a container. */
+export function overlay2Meta(dataRoot: string): NonNullable<StorageLayout['meta']> {
+  const layerdb = `${dataRoot}/image/overlay2/layerdb`;
+  return {
+    layerDir: (chainId) => `${layerdb}/sha256/${hex(chainId)}`,
+    imageDir: (id) => `${dataRoot}/image/overlay2/imagedb/metadata/sha256/${hex(id)}`,
+    imageFile: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
+    containerDir: (id) => `${layerdb}/mounts/${id}`,
+  };
+}
+
+/** What the overlay2 layout reads that does not depend on the API inventory: started first. */
+export interface Overlay2Prefetch {
+  /** The names under overlay2/ and under the layer store's mounts/ (one per container, or leftover). */
+  listing: Promise<{ dirs: string[]; mounts: string[] }>;
+  buildCacheLayers: Promise<Set<string>>;
+}
+
+/** What the storage listing reads: the stamp file, then the listed directories (see liststat). */
+export function overlay2ListingPaths(dataRoot: string): { stampFile: string; dirs: string[] } {
+  return {
+    stampFile: `${dataRoot}/buildkit/snapshots.db`,
+    dirs: [`${dataRoot}/overlay2`, `${dataRoot}/image/overlay2/layerdb/mounts`],
+  };
+}
+
+export function overlay2Prefetch(
+  helper: HelperSession,
+  dataRoot: string,
+  cache?: SizeCache | undefined,
+  engineId = '',
+  /** The same listing and stamp taken along with a walk (see measureDirs' alongside), if any. */
+  fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }>,
+): Overlay2Prefetch {
+  const { stampFile, dirs } = overlay2ListingPaths(dataRoot);
+  // The directory listings and BuildKit's snapshots.db stamp in one request, unless a walk took
+  // them along (then a request of their own only if that walk could not).
+  const own = async () => {
+    const b = await helper.run('liststat', [stampFile, ...dirs]);
+    // "<dev> <ino> <size> <change time, with spaces>" or "-", then the lists.
+    const [dev, ino, size, ...ctime] = b.subarray(0, b.indexOf(0x0a)).toString('latin1').split(' ');
+    return {
+      lists: parseList(b.subarray(b.indexOf(0x0a) + 1)),
+      stamp: ctime.length ? `${dev}:${ino}:${size}:${stampTime(ctime.join(' '))}` : undefined,
+    };
+  };
+  const both = fromWalk ? fromWalk.catch(own) : own();
+  const listing = both.then(({ lists }) => {
+    // Entries come as "./<name>", relative to the listed directory.
+    const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
+    return { dirs: names(lists[0]), mounts: names(lists[1]) };
+  });
+  const stampLine = both.then((b) => b.stamp);
+  const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
+  // Awaited later; a failure surfaces there, not as an unhandled rejection.
+  listing.catch(() => {});
+  buildCacheLayers.catch(() => {});
+  return { listing, buildCacheLayers };
+}
+
+interface LayerFact {
+  cacheId: string;
+  size: number | null;
+  work: number | null;
+}
+const isLayerFact = (v: unknown): v is LayerFact =>
+  typeof v === 'object' && v !== null && typeof (v as LayerFact).cacheId === 'string';
+interface MountFact {
+  mount: string | null;
+  init: string | null;
+}
+const isMountFact = (v: unknown): v is MountFact => typeof v === 'object' && v !== null && 'mount' in v;
+
+// A layer's tar-split (its tar headers) grows with its entries: about this many bytes per entry.
+const TAR_SPLIT_BYTES_PER_ENTRY = 20;
+
+/**
+ * The overlay2 graph driver: the layer store in DockerRootDir/image/overlay2/layerdb maps each
+ * chainID to a cache-id, the directory name under DockerRootDir/overlay2; containers' writable and
+ * init layers are under layerdb/mounts/<id>. Anything else under overlay2/ (BuildKit's snapshots,
+ * leftovers) is held by no image or container.
+ *
+ * A chainID's cache-id and a container's mount-ids never change while they exist; remembered
+ * (with `cache`), they are trusted only while their directory is still listed under overlay2/
+ * (a layer removed and pulled again gets a new directory, so a stale answer cannot survive).
+ */
+export async function overlay2Layout(
+  helper: HelperSession,
+  dataRoot: string,
+  chainIds: readonly string[],
+  engineContainerIds: readonly string[],
+  options: { prefetch?: Overlay2Prefetch; cache?: SizeCache | undefined; engineId?: string } = {},
+): Promise<StorageLayout> {
+  const layerdb = `${dataRoot}/image/overlay2/layerdb`;
+  const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
+  let containerIds = engineContainerIds;
+  const { dirs: names, mounts } = await prefetch.listing;
+  const listed = new Set(names);
+  // A container ID in the layer store's mounts/ that the engine no longer lists: its layers were
+  // left behind (Docker 26's `docker export` leaks the mount, moby#48516, and the removal then
+  // cannot delete them). No prune frees them; they are not build cache.
+  const wanted = new Set(containerIds);
+  const leftoverIds = mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
+  containerIds = [...containerIds, ...leftoverIds];
+  const { cache, engineId = '' } = options;
+  const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
+  const mountKey = (id: string) => `${engineId}|overlay2-mounts|${id}`;
+
+  const known = new Map<string, LayerFact>();
+  for (const c of chainIds) {
+    const f = cache?.fact(layerKey(c), isLayerFact);
+    if (f && listed.has(f.cacheId)) known.set(c, f);
+  }
+  const knownMounts = new Map<string, MountFact>();
+  for (const id of containerIds) {
+    const f = cache?.fact(mountKey(id), isMountFact);
+    if (f && [f.mount, f.init].every((d) => d === null || listed.has(d))) knownMounts.set(id, f);
+  }
+  const newChains = chainIds.filter((c) => !known.has(c));
+  const newContainers = containerIds.filter((id) => !knownMounts.has(id));
+  const files: string[] = [];
+  for (const c of newChains)
+    files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
+  for (const id of newContainers)
+    files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
+  const tarSplits = newChains.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`);
+  const [readOut, splitStats] = await Promise.all([
+    files.length ? helper.readFiles(files) : Promise.resolve([]),
+    tarSplits.length ? helper.statFiles(tarSplits) : Promise.resolve([]),
+  ]);
+  const contents = readOut.map((b) => b?.toString('utf8').trim());
+  newChains.forEach((c, i) => {
+    const cacheId = contents[2 * i];
+    const size = contents[2 * i + 1];
+    if (!cacheId) return;
+    const st = splitStats[i];
+    const fact: LayerFact = {
+      cacheId,
+      size: size ? Number(size) : null,
+      work: st ? Math.ceil(st.size / TAR_SPLIT_BYTES_PER_ENTRY) : null,
+    };
+    known.set(c, fact);
+    cache?.setFact(layerKey(c), fact);
+  });
+  const base = 2 * newChains.length;
+  newContainers.forEach((id, i) => {
+    const fact: MountFact = {
+      mount: contents[base + 2 * i] || null,
+      init: contents[base + 2 * i + 1] || null,
+    };
+    knownMounts.set(id, fact);
+    if (fact.mount) cache?.setFact(mountKey(id), fact);
+  });
+
+  const layers: StorageLayout['layers'] = new Map();
+  const used = new Set<string>(['l']);
+  for (const c of chainIds) {
+    const f = known.get(c);
+    if (!f) continue;
+    used.add(f.cacheId);
+    layers.set(c, {
+      path: `${dataRoot}/overlay2/${f.cacheId}`,
+      size: f.size ?? undefined,
+      ...(f.work !== null ? { work: f.work } : {}),
+    });
+  }
+  const containers: StorageLayout['containers'] = new Map();
+  const leftovers: string[] = [];
+  const leftover = new Set(leftoverIds);
+  for (const id of containerIds) {
+    const f = knownMounts.get(id);
+    if (f?.mount) used.add(f.mount);
+    if (f?.init) used.add(f.init);
+    const paths = [f?.mount, f?.init].filter((d): d is string => !!d && listed.has(d));
+    if (leftover.has(id)) {
+      leftovers.push(...paths.map((d) => `${dataRoot}/overlay2/${d}`), `${layerdb}/mounts/${id}`);
+      continue;
+    }
+    containers.set(id, {
+      path: f?.mount ? `${dataRoot}/overlay2/${f.mount}` : undefined,
+      initPath: f?.init ? `${dataRoot}/overlay2/${f.init}` : undefined,
+    });
+  }
+  const buildCacheDirs = names
+    .filter((name) => !used.has(name))
+    .map((name) => `${dataRoot}/overlay2/${name}`);
+  return {
+    kind: 'overlay2',
+    dataRoot,
+    layers,
+    containers,
+    buildCacheDirs,
+    contentSub: 'diff',
+    imageConfigPath: (id) => `${dataRoot}/image/overlay2/imagedb/content/sha256/${hex(id)}`,
+    meta: overlay2Meta(dataRoot),
+    extraTargets: [{ dir: `${dataRoot}/buildkit` }],
+    leftoverDirs: leftovers,
+    buildCacheLayers: await prefetch.buildCacheLayers,
+  };
+}
+
+/**
+ * The layers BuildKit's cache holds in the layer store: its snapshots.db keeps, per snapshot, the
+ * chainID it took a reference on. Measured here: removing an image whose layers the build cache
+ * holds frees nothing of them until the build cache goes too. No BuildKit state: an empty set.
+ */
+async function buildKitLayers(
+  helper: HelperSession,
+  dataRoot: string,
+  cache: SizeCache | undefined,
+  key: string,
+  /** The file's stamp (same inode, size and change time: same content), undefined if absent. */
+  stampOf: Promise<string | undefined>,
+): Promise<Set<string>> {
+  const held = new Set<string>();
+  const path = `${dataRoot}/buildkit/snapshots.db`;
+  const { readBolt } = await import('./storage-containerd.js');
+  const st = await stampOf;
+  if (st === undefined) return held;
+  // The same file (same inode, size and change time) holds the same references: remembered.
+  const known = cache?.fact(key, isHeldFact);
+  if (known?.stamp === st) return new Set(known.chains);
+  let db: Awaited<ReturnType<typeof readBolt>>;
+  try {
+    db = await readBolt(helper, path, undefined, st);
+  } catch (err) {
+    if (err instanceof BoltFormatError) return held;
+    throw err;
+  }
+  for (const [, v] of db.root.entries()) {
+    if (!('bucket' in v)) continue;
+    const chain = v.bucket.value('chainid')?.toString('utf8');
+    if (chain) held.add(chain);
+  }
+  cache?.setFact(key, { stamp: st, chains: [...held] });
+  return held;
+}
+
+interface HeldFact {
+  stamp: string;
+  chains: string[];
+}
+const isHeldFact = (v: unknown): v is HeldFact =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as HeldFact).stamp === 'string' &&
+  Array.isArray((v as HeldFact).chains);

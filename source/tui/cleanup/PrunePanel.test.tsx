@@ -1,0 +1,224 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { makeModel, readyData, SAMPLE_IMAGES, WEB } from '../../../test/support/model.js';
+import { tick, until } from '../../../test/support/wait.js';
+import type { RunReport } from '../../engine/prune-run.js';
+import type { PlanItem, PrunePlan } from '../../model/prune-plan.js';
+import type { ScanModel } from '../../model/report.js';
+import { Explorer } from '../explorer/Explorer.js';
+import { planLines } from './prune-lines.js';
+
+/** The sample engine plus a stopped job on app-b and build cache: things prune takes. */
+function engine(extra: Parameters<typeof makeModel>[1] = []): ScanModel {
+  const m = makeModel(SAMPLE_IMAGES, [
+    WEB,
+    {
+      id: 'job'.padEnd(64, '0'),
+      name: 'job',
+      imageId: 'bbb1',
+      image: 'shop/app-b:latest',
+      state: 'exited',
+      sizeRw: 1_000_000,
+      diskBytes: 1_200_000,
+      metaDiskBytes: 50_000,
+    },
+    ...extra,
+  ]);
+  m.inputs.buildCache = { records: 4, size: 10_000, diskBytes: 400_000, freedDiskBytes: 300_000 };
+  return m;
+}
+
+function app(model: ScanModel, next: () => ScanModel = () => model) {
+  const runs: PrunePlan[] = [];
+  const report: RunReport = {
+    predictedFreedBytes: 0,
+    dockerEstimateBytes: 1_010_000,
+    dockerReportedBytes: 1_234_000,
+    measuredFreedBytes: 2_345_000,
+    dataRootBytesBefore: 10_000_000,
+    dataRootBytesAfter: 7_655_000,
+    removed: [],
+    alreadyRemoved: [],
+    skipped: [],
+    failed: [{ kind: 'image', id: 'x', name: 'tools/lone:1', error: 'conflict: in use' }],
+  };
+  const data = readyData(model, {
+    rescanNow: async () => next(),
+    runPlan: async (_m, plan, onProgress) => {
+      runs.push(plan);
+      onProgress({ done: 0, total: 1, item: plan.images[0] ?? (plan.buildCache as never) });
+      return { ...report, predictedFreedBytes: plan.predictedFreedBytes };
+    },
+  });
+  const r = render(<Explorer data={data} onQuit={() => {}} size={{ columns: 120, rows: 34 }} />);
+  return { ...r, runs };
+}
+
+describe('the cleanup assistant (p)', () => {
+  it('previews docker system prune -a: groups with disk and Docker bytes, the total, what is kept and why', async () => {
+    const { lastFrame, stdin } = app(engine());
+    stdin.write('p');
+    await tick();
+    const f = lastFrame() ?? '';
+    expect(f).toContain('docker system prune -a: preview');
+    expect(f).toMatch(/Containers \(1\)\s+1\.2 MB\s+1 MB/);
+    expect(f).toMatch(/job \(exited\)\s+1\.2 MB\s+1 MB/);
+    // app-b's own layer (520 kB) and the lone image (8.1 kB); the base and common stay for app-a.
+    expect(f).toMatch(/Images \(2\)\s+528\.1 kB/);
+    expect(f).toMatch(/Build cache \(1\)\s+300 kB\s+10 kB/);
+    expect(f).toMatch(/image shop\/app-a:latest, shop\/app-a:v2: used by web \(running\)/);
+    expect(f).toMatch(/Total: frees 2 MB on disk · Docker's estimate/);
+    // ? explains; a stray Enter or y does nothing.
+    stdin.write('?');
+    await tick();
+    expect(lastFrame()).toContain('What this is: the exact list');
+    stdin.write('y');
+    stdin.write('\r');
+    await tick();
+    expect(lastFrame()).toContain('D remove all of this');
+  });
+
+  it('runs only after D, "yes" and Enter; checks the engine again first; then reports three figures', async () => {
+    const model = engine();
+    const { lastFrame, stdin, runs } = app(model);
+    stdin.write('p');
+    await tick();
+    stdin.write('D');
+    await tick();
+    expect(lastFrame()).toMatch(/Type yes and Enter to remove 4 item\(s\)/);
+    stdin.write('ye');
+    await tick();
+    stdin.write('\r');
+    await tick();
+    expect(runs).toHaveLength(0); // "ye" is not "yes"
+    expect(lastFrame()).toMatch(/"ye" is not yes: nothing removed/);
+    stdin.write('yes');
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('Cleanup done'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]?.images.map((i) => i.name)).toEqual(['shop/app-b:latest', 'tools/lone:1']);
+    const f = lastFrame() ?? '';
+    expect(f).toContain('Cleanup done');
+    expect(f).toMatch(/Predicted by layertop\s+2 MB/);
+    expect(f).toMatch(/Reported by Docker\s+1\.2 MB/);
+    // Docker's two figures differ, and the report says why.
+    expect(f).toMatch(/\(Docker's estimate before was 1 MB: it counts a layer shared by removed images for/);
+    expect(f).toMatch(/Measured on disk\s+2\.3 MB/);
+    expect(f).toMatch(/image tools\/lone:1: conflict: in use/);
+    stdin.write('\u001b');
+    await tick();
+    expect(lastFrame()).toContain('ADD rootfs.tar /');
+  });
+
+  it('shows what changed since the preview and asks again before removing anything', async () => {
+    const model = engine();
+    // Between the preview and the run, a container starts on the lone image.
+    const later = () => engine([{ name: 'late', imageId: 'ccc1', image: 'tools/lone:1', state: 'running' }]);
+    const { lastFrame, stdin, runs } = app(model, later);
+    stdin.write('p');
+    await tick();
+    stdin.write('D');
+    await tick();
+    stdin.write('yes');
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('The engine changed since the preview'));
+    expect(runs).toHaveLength(0);
+    const f = lastFrame() ?? '';
+    expect(f).toContain('The engine changed since the preview:');
+    expect(f).toMatch(/- image tools\/lone:1 \(now kept\)/);
+    expect(f).toMatch(/Still remove\? Type yes and Enter to remove 3 item\(s\)/);
+    stdin.write('yes');
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('Cleanup done'));
+    expect(runs.map((p) => p.images.map((i) => i.name))).toEqual([['shop/app-b:latest']]);
+  });
+});
+
+describe('marking (Space) and removing the marked set (d)', () => {
+  it('marks rows, shows what the marked set frees live, and previews exactly that set', async () => {
+    const { lastFrame, stdin } = app(engine());
+    // Mark by searching: / then the name, Enter lands on the row; Space marks it.
+    stdin.write('/');
+    await tick();
+    stdin.write('appb');
+    await tick();
+    stdin.write('\r');
+    await tick();
+    stdin.write(' ');
+    await tick();
+    let f = lastFrame() ?? '';
+    expect(f.split('\n').find((l) => l.includes('▣ shop/app-b:latest'))).toMatch(/✗ bbb100000000/);
+    expect(f).toMatch(/◆ job \(exited\)/);
+    // app-b is used by the stopped job, which is not marked: it frees nothing yet.
+    expect(f).toMatch(/1 marked: frees 0 B on disk/);
+    stdin.write('/');
+    await tick();
+    stdin.write('job');
+    await tick();
+    stdin.write('\r');
+    await tick();
+    stdin.write(' ');
+    await tick();
+    f = lastFrame() ?? '';
+    expect(f).toMatch(/2 marked: frees 1\.7 MB on disk/);
+    stdin.write('d');
+    await tick();
+    f = lastFrame() ?? '';
+    expect(f).toContain('remove the marked items: preview');
+    expect(f).toMatch(/job \(exited\)\s+1\.2 MB/);
+    expect(f).toMatch(/shop\/app-b:latest\s+520 kB/);
+    expect(f).not.toContain('tools/lone:1');
+    stdin.write('\u001b');
+    await tick();
+    stdin.write('u');
+    await tick();
+    expect(lastFrame()).not.toMatch(/marked: frees/);
+  });
+});
+
+describe('the cleanup preview at 80 columns', () => {
+  it('keeps the main action and "Esc close" in its key line', async () => {
+    const data = readyData(engine());
+    const { lastFrame, stdin } = render(
+      <Explorer data={data} onQuit={() => {}} size={{ columns: 80, rows: 24 }} />,
+    );
+    stdin.write('p');
+    await tick();
+    const keysLine = (lastFrame() ?? '').split('\n').find((l) => l.includes('D remove all of this')) ?? '';
+    expect(keysLine).toMatch(/D remove all of this {2}.* {2}Esc close/);
+    expect(keysLine).not.toContain('…');
+  });
+});
+
+describe('the preview subtotals', () => {
+  it('count in the Images subtotal the layers only the removed images share', () => {
+    const img = (id: string, disk: number): PlanItem => ({
+      kind: 'image',
+      id,
+      name: id,
+      diskBytes: disk,
+      dockerBytes: 0,
+    });
+    const plan: PrunePlan = {
+      source: 'prune',
+      containers: [],
+      networks: [],
+      volumes: [],
+      images: [img('a', 1_000), img('b', 2_000)],
+      buildCache: null,
+      sharedImageBytes: 5_000_000,
+      kept: [],
+      predictedFreedBytes: 5_003_000,
+      diskUnknown: null,
+      dockerEstimateBytes: 0,
+    };
+    const lines = planLines(plan);
+    expect(lines.find((l) => l.text.startsWith('Images'))?.right).toMatch(/^\s*5 MB\s/);
+    expect(lines.find((l) => l.text.includes('layers shared only by these images'))?.right).toMatch(
+      /^\s*5 MB/,
+    );
+  });
+});

@@ -1,0 +1,137 @@
+// The lines of the cleanup panel, as data: the view only paints them. Every figure is the plan's
+// (model/prune-plan.ts, model/removal.ts) or the run report's (engine/prune-run.ts).
+import { escapeText } from '../../model/escape.js';
+import { dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
+import { disk as diskText, shortId, size } from '../format.js';
+import type { PruneFlow } from './prune-flow.js';
+
+export type Tone = 'plain' | 'heading' | 'dim' | 'danger' | 'good' | 'warn';
+export interface Line {
+  text: string;
+  /** Right-aligned figures. */
+  right?: string;
+  tone: Tone;
+}
+
+const COLS = (disk: string, docker: string) => `${disk.padStart(10)} ${docker.padStart(10)}`;
+
+/** A group's heading with its subtotals, then its items. `extra`: disk bytes the group frees
+ *  beyond its items' own (the layers only its images share), in the subtotal too. */
+function group(title: string, items: PlanItem[], extra = 0): Line[] {
+  if (!items.length) return [];
+  const disk = items.some((i) => i.diskBytes === null)
+    ? null
+    : items.reduce((a, i) => a + (i.diskBytes ?? 0), extra);
+  const docker = items.reduce((a, i) => a + i.dockerBytes, 0);
+  return [
+    { text: `${title} (${items.length})`, right: COLS(diskText(disk), size(docker)), tone: 'heading' },
+    ...items.map((i) => ({
+      text: `  ${i.kind === 'volume' || i.kind === 'build-cache' ? '' : `${shortId(i.id)}  `}${escapeText(i.name)}${i.state ? ` (${i.state})` : ''}`,
+      right: COLS(diskText(i.diskBytes), size(i.dockerBytes)),
+      tone: 'plain' as Tone,
+    })),
+  ];
+}
+
+export function planLines(plan: PrunePlan): Line[] {
+  const lines: Line[] = [{ text: '', right: COLS('FREES DISK', 'DOCKER'), tone: 'dim' }];
+  lines.push(...group('Containers', plan.containers));
+  lines.push(...group('Networks', plan.networks));
+  lines.push(...group('Volumes', plan.volumes));
+  lines.push(...group('Images', plan.images, plan.sharedImageBytes ?? 0));
+  if (plan.sharedImageBytes)
+    lines.push({
+      text: '  layers shared only by these images',
+      right: COLS(size(plan.sharedImageBytes), ''),
+      tone: 'dim',
+    });
+  if (plan.buildCache) lines.push(...group('Build cache', [plan.buildCache]));
+  if (lines.length === 1) lines.push({ text: 'Nothing to remove.', tone: 'dim' });
+  if (plan.kept.length) {
+    lines.push({ text: `Kept (${plan.kept.length})`, tone: 'heading' });
+    for (const k of plan.kept)
+      lines.push({ text: `  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`, tone: 'good' });
+  }
+  return lines;
+}
+
+export function totalLine(plan: PrunePlan): string {
+  if (plan.predictedFreedBytes === null)
+    return `Total: frees ? on disk (unknown: the disk figures need the helper: ${plan.diskUnknown ?? 'not measured'}) · Docker's estimate ${size(plan.dockerEstimateBytes)}`;
+  const diff = plan.predictedFreedBytes - plan.dockerEstimateBytes;
+  return `Total: frees ${size(plan.predictedFreedBytes)} on disk · Docker's estimate ${size(plan.dockerEstimateBytes)} (the disk gets ${size(Math.abs(diff))} ${diff >= 0 ? 'more' : 'less'})`;
+}
+
+export const EXPLAIN: string[] = [
+  'What this is: the exact list `docker system prune` would remove (with -a: every image no',
+  "container uses), in Docker's order: stopped containers, unused networks, volumes (only with",
+  '--volumes: anonymous ones), images, build cache. FREES DISK is what the disk really gets back,',
+  'measured by layertop: a layer counts only when no image that stays uses it; metadata, logs and',
+  "content blobs included. DOCKER is Docker's own figure for the same items. Nothing is forced:",
+  'running containers and their images stay. Press D, type yes and Enter to run it; layertop',
+  'checks again first and shows anything that changed. Afterwards it measures the disk again.',
+];
+
+export function changeLines(flow: PruneFlow): Line[] {
+  const c = flow.change;
+  if (!c) return [];
+  return [
+    { text: 'The engine changed since the preview:', tone: 'warn' },
+    ...c.added.map((i) => ({
+      text: `  + ${i.kind} ${escapeText(i.name)}`,
+      right: diskText(i.diskBytes),
+      tone: 'danger' as Tone,
+    })),
+    ...c.dropped.map((i) => ({
+      text: `  - ${i.kind} ${escapeText(i.name)} (now kept)`,
+      tone: 'good' as Tone,
+    })),
+    {
+      text:
+        c.bytesDelta === null
+          ? '  frees ? compared with the preview (the disk was not measured)'
+          : `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${size(Math.abs(c.bytesDelta))} compared with the preview`,
+      tone: 'warn',
+    },
+  ];
+}
+
+export function reportLines(flow: PruneFlow): Line[] {
+  const r = flow.report;
+  if (!r) return [];
+  const fig = (n: number | null) => (n === null ? 'not measured (no helper)' : size(n));
+  return [
+    {
+      text: `Removed ${r.removed.length} item(s)${r.failed.length ? `, ${r.failed.length} failed` : ''}`,
+      tone: 'heading',
+    },
+    ...r.failed.map((f) => ({
+      text: `  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.error ?? '')}`,
+      tone: 'danger' as Tone,
+    })),
+    ...r.skipped.map((f) => ({
+      text: `  left alone: ${f.kind} ${escapeText(f.name)}: ${escapeText(f.reason ?? '')}`,
+      tone: 'warn' as Tone,
+    })),
+    ...r.alreadyRemoved.map((f) => ({
+      text: `  already removed: ${f.kind} ${escapeText(f.name)}`,
+      tone: 'dim' as Tone,
+    })),
+    ...[...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed].flatMap((f) =>
+      (f.notes ?? []).map((n) => ({
+        text: `  ${f.kind} ${escapeText(f.name)}: ${escapeText(n)}`,
+        tone: 'warn' as Tone,
+      })),
+    ),
+    { text: 'Predicted by layertop', right: fig(r.predictedFreedBytes), tone: 'plain' },
+    { text: 'Reported by Docker', right: fig(r.dockerReportedBytes), tone: 'plain' },
+    ...estimateNote(r),
+    { text: 'Measured on disk', right: fig(r.measuredFreedBytes), tone: 'good' },
+  ];
+}
+
+/** Docker's two figures, when they differ, with the reason (model/prune-plan.ts). */
+function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: number }): Line[] {
+  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size);
+  return note ? [{ text: `  (${note})`, tone: 'dim' }] : [];
+}

@@ -1,0 +1,511 @@
+import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { shortId } from '../../model/digest.js';
+import { escapeBytes, escapeText } from '../../model/escape.js';
+import { heldByBuildCache } from '../../model/freed.js';
+import { wastedBytes } from '../../model/overlay.js';
+import { type PrunePlan, planPrune, planSelection } from '../../model/prune-plan.js';
+import type { ScanModel } from '../../model/report.js';
+import { PrunePanel, pruneBodyHeight, pruneLines } from '../cleanup/PrunePanel.js';
+import { openPrune, type PruneFlow } from '../cleanup/prune-flow.js';
+import { usePruneFlow } from '../cleanup/use-prune-flow.js';
+import type { EngineData } from '../engine-data.js';
+import { FilesPanel, filesKey, filesModel, searchFiles } from '../files/FilesPanel.js';
+import { openFiles } from '../files/files-view.js';
+import { loadPreview, useFilesView } from '../files/use-files-view.js';
+import { disk } from '../format.js';
+import { HelpOverlay } from '../help/HelpOverlay.js';
+import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
+import { SearchPanel } from '../search/SearchPanel.js';
+import { search } from '../search/search.js';
+import { makeTheme } from '../theme.js';
+import { DetailPane, detailFields } from '../tree/DetailPane.js';
+import { LayerTree, windowStart } from '../tree/LayerTree.js';
+import { buildRows } from '../tree/tree-rows.js';
+import { explorerReducer, initialState, selectionOf } from './explorer-state.js';
+import { StatusBar } from './StatusBar.js';
+
+export interface ExplorerProps {
+  data: EngineData;
+  onQuit: () => void;
+  /** Fixed size for tests; otherwise the terminal's, following resizes. */
+  size?: { columns: number; rows: number };
+  /** Filters every prune plan applies (the docker config's pruneFilters). */
+  pruneFilters?: import('../../model/prune-plan.js').PruneFilters | undefined;
+}
+
+/**
+ * The explorer screen. It owns the UI state (one reducer) and the one keypress handler, which routes
+ * by priority: help overlay, then search, then the tree.
+ */
+const STALE_HINT = "the cleanup waits for this run's own scan (the tree still shows the last one)";
+
+export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: ExplorerProps) {
+  const term = useWindowSize();
+  const columns = fixedSize?.columns ?? term.columns ?? 80;
+  const rowsTotal = fixedSize?.rows ?? term.rows ?? 24;
+  const theme = useMemo(() => makeTheme(), []);
+  const [state, rawDispatch] = useReducer(explorerReducer, initialState);
+  // Key presses can arrive several per frame ("/" then "lthostile" from a fast typist or a paste):
+  // each must see the state the previous one made, not the last rendered one. The reducer is pure,
+  // so the handler keeps its own copy of the latest state next to React's.
+  const latest = useRef(state);
+  const dispatch = (action: Parameters<typeof explorerReducer>[1]) => {
+    latest.current = explorerReducer(latest.current, action);
+    rawDispatch(action);
+  };
+  const model = data.model;
+  const rows = useMemo(
+    () => (model ? buildRows(model, state.collapsed, state.view, state.sort) : []),
+    [model, state.collapsed, state.view, state.sort],
+  );
+  const hits = useMemo(
+    () => (model && state.overlay === 'search' ? search(model, state.query) : []),
+    [model, state.overlay, state.query],
+  );
+  const selection = useMemo(() => selectionOf(state.marks), [state.marks]);
+  const marked = useMemo(
+    () => (model && state.marks.size ? planSelection(model, selection) : undefined),
+    [model, selection, state.marks.size],
+  );
+  const makePlan = (m: ScanModel, f: PruneFlow): PrunePlan =>
+    f.source === 'prune'
+      ? planPrune(m, { all: f.all, volumes: f.volumes, filters: pruneFilters })
+      : planSelection(m, selection);
+  const [flow, flowDispatch] = usePruneFlow(data, makePlan);
+  const [files, filesDispatch, filesNow] = useFilesView(data);
+  const fm = useMemo(() => (files ? filesModel(files) : undefined), [files]);
+  const fileHits = useMemo(
+    () => (files?.searching && fm ? searchFiles(fm.items, files.query) : []),
+    [files?.searching, files?.query, fm],
+  );
+  const filesStartRef = useRef(0);
+  // Wasted bytes per layer, learnt from every image listed to its top in the files pane.
+  const [wasted, setWasted] = useState<
+    ReadonlyMap<string, { bytes: number; image: string; imageId: string }>
+  >(new Map());
+  useEffect(() => {
+    const t = files?.target;
+    const listed = files?.listed;
+    if (!t || !listed || t.kind !== 'image' || listed.layers.length !== t.layers.length) return;
+    const per = wastedBytes(listed.layers).perLayer;
+    setWasted((old) => {
+      const next = new Map(old);
+      for (const [i, l] of t.layers.entries())
+        next.set(l.id, { bytes: per[i] ?? 0, image: files?.label ?? t.name, imageId: t.id });
+      return next;
+    });
+  }, [files?.target, files?.listed, files?.label]);
+  const found = rows.findIndex((r) => r.key === state.cursor);
+  const cursor = Math.max(0, found);
+  const bodyHeight = Math.max(3, rowsTotal - 3);
+  const wide = columns >= 140;
+  const treeWidth = wide ? Math.floor(columns * 0.6) : columns;
+  const treeHeight = wide ? bodyHeight : Math.max(3, bodyHeight - 9);
+  const startRef = useRef(0);
+  const start = windowStart(cursor, rows.length, treeHeight - 1, startRef.current);
+  startRef.current = start;
+  const page = Math.max(1, treeHeight - 2);
+
+  // Keys typed faster than a frame arrive as one string ("jjj"): outside the search field each
+  // character is its own key press. A reducer batch keeps the cursor moves exact.
+  // Ink re-subscribes useInput's handler in a passive effect, which can run after the next key
+  // is read: a key pressed just after a frame (Esc closing the files pane, then "/") would reach the
+  // handler of the frame before. The handler is swapped in a layout effect instead, in the same
+  // commit that draws the frame.
+  const onInput = (input: string, key: Key): void => {
+    if (
+      latest.current.overlay !== 'search' &&
+      !(flow && (flow.phase === 'confirm' || flow.phase === 'changed')) &&
+      !filesNow.current?.searching &&
+      input.length > 1 &&
+      !key.ctrl &&
+      !key.meta &&
+      /^[\x20-\x7e]+$/.test(input)
+    ) {
+      for (const ch of input) handleKey(ch, { ...key, return: false });
+      return;
+    }
+    handleKey(input, key);
+  };
+  const inputHandler = useRef(onInput);
+  useLayoutEffect(() => {
+    inputHandler.current = onInput;
+  });
+  useInput((input, key) => inputHandler.current(input, key));
+
+  function handlePruneKey(f: PruneFlow, input: string, key: Key): void {
+    if (key.ctrl && input === 'c') {
+      onQuit();
+      return;
+    }
+    const max = Math.max(0, pruneLines(f).length - pruneBodyHeight(bodyHeight));
+    switch (f.phase) {
+      case 'preview': {
+        const action = actionIn('cleanup', input, key);
+        if (action === 'close') flowDispatch({ type: 'close' });
+        else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });
+        else if (action === 'pageUp') flowDispatch({ type: 'scroll', delta: -page, max });
+        else if (action === 'pageDown') flowDispatch({ type: 'scroll', delta: page, max });
+        else if (action === 'explain') flowDispatch({ type: 'explain' });
+        else if (action === 'confirm') flowDispatch({ type: 'confirm' });
+        else if (model && f.source === 'prune' && (action === 'toggleAll' || action === 'toggleVolumes')) {
+          const all = action === 'toggleAll' ? !f.all : f.all;
+          const volumes = action === 'toggleVolumes' ? !f.volumes : f.volumes;
+          flowDispatch({
+            type: 'plan',
+            plan: planPrune(model, { all, volumes, filters: pruneFilters }),
+            all,
+            volumes,
+          });
+        }
+        return;
+      }
+      case 'confirm':
+      case 'changed': {
+        const action = actionIn('confirm', input, key);
+        if (action === 'close') flowDispatch({ type: 'back' });
+        else if (action === 'accept') flowDispatch({ type: 'submit' });
+        else if (action === 'erase') flowDispatch({ type: 'typed', text: f.typed.slice(0, -1) });
+        else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });
+        else if (!action) {
+          const text = typedText(input, key);
+          if (text) flowDispatch({ type: 'typed', text: f.typed + text });
+        }
+        return;
+      }
+      case 'report':
+      case 'failed': {
+        const action = actionIn('report', input, key);
+        if (action === 'close') {
+          if (f.phase === 'report' && f.source === 'selection') dispatch({ type: 'clearMarks' });
+          flowDispatch({ type: 'close' });
+        } else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
+        else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });
+        return;
+      }
+      default:
+        return; // checking, running: the keys wait
+    }
+  }
+
+  /** Opens the files pane for the row under the cursor: a layer (of an image using it), an image's top layer, a container. */
+  function openFilesFor(): void {
+    const row = rows[cursor];
+    if (!model || !row) return;
+    const tagsOf = (id: string) => {
+      const img = model.inputs.images.find((i) => i.id === id);
+      return img?.tags.length ? img.tags.join(', ') : shortId(id);
+    };
+    if (row.kind === 'container' && row.containerId) {
+      const c = model.inputs.containers.find((x) => x.id === row.containerId);
+      filesDispatch({ type: 'open', view: openFiles(row.containerId, c?.name ?? row.containerId) });
+    } else if (row.kind === 'image' && row.imageId) {
+      filesDispatch({ type: 'open', view: openFiles(row.imageId, tagsOf(row.imageId)) });
+    } else if (row.kind === 'layer' && row.chainId) {
+      // A layer is the same in every image that has it: list it through one of them.
+      const node = model.graph.layers.get(row.chainId);
+      const image = row.imageId ?? node?.images[0];
+      if (node && image) filesDispatch({ type: 'open', view: openFiles(image, tagsOf(image), node.depth) });
+    }
+  }
+
+  function handleKey(input: string, key: Key): void {
+    // Nothing on screen yet (connecting, or no engine): only quit and try again mean anything; an
+    // overlay opened now would be invisible and swallow the next key.
+    if (!model) {
+      const action = actionFor(input, key);
+      if (action === 'quit') onQuit();
+      else if (action === 'refresh') data.refresh();
+      return;
+    }
+    // Help is over whichever pane opened it; the same keys close it everywhere.
+    if (latest.current.overlay === 'help') {
+      if (key.ctrl && input === 'c') onQuit();
+      else if (key.escape || input === '?' || input === 'q') dispatch({ type: 'overlay', overlay: 'none' });
+      return;
+    }
+    if (flow) {
+      handlePruneKey(flow, input, key);
+      return;
+    }
+    // The files pane as the keys before this one left it (it may have closed since the last frame).
+    const fv = filesNow.current;
+    const fvm = fv && (fv === files ? fm : filesModel(fv));
+    if (fv && fvm) {
+      if (key.ctrl && input === 'c') {
+        onQuit();
+        return;
+      }
+      if (!fv.preview && !fv.searching && actionIn('files', input, key) === 'help') {
+        dispatch({ type: 'overlay', overlay: 'help' });
+        return;
+      }
+      const hitsNow = fv === files ? fileHits : fv.searching ? searchFiles(fvm.items, fv.query) : [];
+      filesKey(fv, fvm, hitsNow, input, key, filesDispatch, page, (item) => {
+        void loadPreview(data, fv, item).then(
+          (lines) =>
+            filesDispatch({
+              type: 'preview',
+              preview: {
+                path: item.path,
+                // The name's bytes escaped: a name can hold newlines and terminal escapes.
+                title: `/${escapeBytes(Buffer.from(item.path, 'latin1'))} (${item.type}, ${item.size} bytes)`,
+                lines,
+              },
+            }),
+          (err: unknown) =>
+            filesDispatch({
+              type: 'preview',
+              preview: {
+                path: item.path,
+                title: 'preview',
+                lines: [{ kind: ' ', text: (err as Error).message }],
+              },
+            }),
+        );
+      });
+      return;
+    }
+    const now = latest.current;
+    if (now.overlay === 'search') {
+      const action = actionIn('search', input, key);
+      if (action === 'close') dispatch({ type: 'overlay', overlay: 'none' });
+      else if (action === 'accept') {
+        // The hits of the query as typed so far (the rendered ones may be a key behind).
+        const hit = (model ? search(model, now.query) : [])[now.searchIndex];
+        if (hit) dispatch({ type: 'reveal', row: hit.row });
+      } else if (action === 'up') dispatch({ type: 'searchMove', delta: -1, count: hits.length });
+      else if (action === 'down') dispatch({ type: 'searchMove', delta: 1, count: hits.length });
+      else if (action === 'erase') dispatch({ type: 'query', query: now.query.slice(0, -1) });
+      else if (action === 'quit') onQuit();
+      else {
+        const text = typedText(input, key);
+        if (text) dispatch({ type: 'query', query: now.query + text });
+      }
+      return;
+    }
+    const action = actionFor(input, key);
+    // Tab gave the details the focus: the arrows and pages scroll them, not the tree.
+    const scroll = { up: -1, down: 1, pageUp: -page, pageDown: page } as const;
+    if (now.focus === 'detail' && action && action in scroll) {
+      const max = model ? detailFields(model, rows[cursor], wasted).length - 1 : 0;
+      dispatch({ type: 'detailScroll', delta: scroll[action as keyof typeof scroll], max });
+      return;
+    }
+    switch (action) {
+      case 'quit':
+        onQuit();
+        return;
+      case 'up':
+        dispatch({ type: 'move', delta: -1, rows });
+        return;
+      case 'down':
+        dispatch({ type: 'move', delta: 1, rows });
+        return;
+      case 'pageUp':
+        dispatch({ type: 'move', delta: -page, rows });
+        return;
+      case 'pageDown':
+        dispatch({ type: 'move', delta: page, rows });
+        return;
+      case 'home':
+        dispatch({ type: 'jump', to: 'first', rows });
+        return;
+      case 'end':
+        dispatch({ type: 'jump', to: 'last', rows });
+        return;
+      case 'expand':
+      case 'collapse':
+      case 'toggle':
+        dispatch({ type: action, rows });
+        return;
+      case 'expandAll':
+        dispatch({ type: 'expandAll' });
+        return;
+      case 'collapseAll':
+        if (model)
+          dispatch({
+            type: 'collapseAll',
+            keys: buildRows(model, new Set(), state.view, state.sort)
+              .filter((r) => r.expandable)
+              .map((r) => r.key),
+            rows,
+          });
+        return;
+      case 'focusNext':
+      case 'sort':
+      case 'view':
+        dispatch({ type: action });
+        return;
+      case 'search':
+        dispatch({ type: 'overlay', overlay: 'search' });
+        return;
+      case 'help':
+        dispatch({ type: 'overlay', overlay: 'help' });
+        return;
+      case 'refresh':
+        data.refresh();
+        dispatch({ type: 'hint', text: 'scanning again…' });
+        return;
+      case 'mark':
+        dispatch({ type: 'mark', rows });
+        return;
+      case 'clearMarks':
+        dispatch({ type: 'clearMarks' });
+        return;
+      case 'prune':
+        // Never a cleanup planned on a last scan of an earlier run: it waits for this run's own.
+        if (model && data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
+        else if (model)
+          flowDispatch({
+            type: 'open',
+            flow: openPrune(planPrune(model, { all: true, volumes: false, filters: pruneFilters })),
+          });
+        return;
+      case 'files':
+        openFilesFor();
+        return;
+      case 'removeMarked':
+        if (!marked)
+          dispatch({ type: 'hint', text: 'nothing marked: Space marks the row under the cursor, then d' });
+        else if (data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
+        else if (model) flowDispatch({ type: 'open', flow: openPrune(marked) });
+        return;
+      default:
+        return;
+    }
+  }
+
+  // The pane help describes: the one the keys go to under it.
+  const helpPane: Pane = flow
+    ? flow.phase === 'confirm' || flow.phase === 'changed'
+      ? 'confirm'
+      : flow.phase === 'report' || flow.phase === 'failed'
+        ? 'report'
+        : 'cleanup'
+    : files
+      ? files.preview
+        ? 'preview'
+        : files.searching
+          ? 'filesSearch'
+          : 'files'
+      : 'tree';
+  // Marked images whose own layers BuildKit's cache holds: they come back only with the cache.
+  const heldOfMarked =
+    model && marked && !selection.buildCache ? heldByBuildCache(model, [...selection.images]) : undefined;
+  const markedCacheNote = heldOfMarked?.layers
+    ? ` (the build cache holds ${disk(heldOfMarked.diskBytes)} more of them: mark it too)`
+    : '';
+  const footer = !model
+    ? 'r try again  q quit'
+    : state.hint
+      ? state.hint
+      : marked
+        ? `${state.marks.size} marked: frees ${disk(marked.predictedFreedBytes)} on disk${markedCacheNote}  d remove them  u unmark  Space mark`
+        : fitHints(
+            [
+              '? help',
+              '/ search',
+              'f files',
+              'p cleanup',
+              'Space mark',
+              `v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}`,
+              `s sort: ${state.sort}`,
+              'r refresh',
+              'q quit',
+            ],
+            columns,
+          );
+  let body: React.ReactNode;
+  if (!model) {
+    body = (
+      <Text color={data.phase === 'error' ? theme.color('danger') : theme.color('dim')}>
+        {data.phase === 'error' ? escapeText(data.message ?? 'error') : 'Connecting to the Docker engine…'}
+      </Text>
+    );
+  } else if (state.overlay === 'help') {
+    body = <HelpOverlay theme={theme} height={bodyHeight} width={columns} pane={helpPane} />;
+  } else if (flow) {
+    body = <PrunePanel flow={flow} width={columns} height={bodyHeight} theme={theme} />;
+  } else if (files && fm) {
+    const fcursor = Math.max(
+      0,
+      fm.rows.findIndex((r) => r.node.path === files.cursor),
+    );
+    const fstart = windowStart(fcursor, fm.rows.length, Math.max(1, bodyHeight - 5), filesStartRef.current);
+    filesStartRef.current = fstart;
+    body = (
+      <FilesPanel
+        view={files}
+        fm={fm}
+        hits={fileHits}
+        width={columns}
+        height={bodyHeight}
+        theme={theme}
+        start={fstart}
+      />
+    );
+  } else if (state.overlay === 'search') {
+    body = (
+      <SearchPanel
+        query={state.query}
+        hits={hits}
+        index={state.searchIndex}
+        height={bodyHeight}
+        theme={theme}
+      />
+    );
+  } else {
+    const tree = (
+      <LayerTree
+        model={model}
+        rows={rows}
+        cursor={cursor}
+        start={start}
+        height={treeHeight}
+        width={treeWidth}
+        theme={theme}
+        focused={state.focus === 'tree'}
+        marks={state.marks}
+      />
+    );
+    const detail = (
+      <DetailPane
+        model={model}
+        row={rows[cursor]}
+        width={wide ? columns - treeWidth : columns}
+        height={wide ? bodyHeight : bodyHeight - treeHeight}
+        theme={theme}
+        wasted={wasted}
+        focused={state.focus === 'detail'}
+        scroll={state.detailScroll}
+      />
+    );
+    body = (
+      <Box flexDirection={wide ? 'row' : 'column'}>
+        {tree}
+        {detail}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={columns} height={rowsTotal}>
+      <StatusBar data={data} width={columns} theme={theme} />
+      <Box height={bodyHeight} flexDirection="column">
+        {body}
+      </Box>
+      {data.message && model ? (
+        <Text wrap="truncate" color={theme.color('shared')}>
+          {escapeText(data.message)}
+        </Text>
+      ) : (
+        <Text wrap="truncate" color={theme.color('dim')}>
+          {footer}
+        </Text>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,184 @@
+import type { Selection } from '../../model/prune-plan.js';
+import type { Row, SortMode, ViewMode } from '../tree/tree-rows.js';
+
+/** The explorer's UI state: one owner (the reducer), exposed to components through a context. */
+export interface ExplorerState {
+  cursor: string | undefined;
+  collapsed: Set<string>;
+  view: ViewMode;
+  sort: SortMode;
+  focus: 'tree' | 'detail';
+  /** Fields scrolled off the top of the details pane (arrows move it while it has the focus). */
+  detailScroll: number;
+  overlay: 'none' | 'help' | 'search';
+  query: string;
+  searchIndex: number;
+  /** Row keys marked for removal: image:<id>, container:<id>, volume:<name>, build-cache. */
+  marks: ReadonlySet<string>;
+  /** Why the last key did nothing visible (shown in the footer until the next key). */
+  hint?: string | undefined;
+}
+
+export const initialState: ExplorerState = {
+  cursor: undefined,
+  collapsed: new Set(),
+  view: 'tree',
+  sort: 'size',
+  focus: 'tree',
+  detailScroll: 0,
+  overlay: 'none',
+  query: '',
+  searchIndex: 0,
+  marks: new Set(),
+};
+
+/** The keys a mark is kept under: the same image marked in either view is one mark. */
+export function markKey(row: Row): string | undefined {
+  if (row.kind === 'image' && row.imageId) return `image:${row.imageId}`;
+  if (row.kind === 'container' && row.containerId) return `container:${row.containerId}`;
+  if (row.kind === 'volume' && row.volume) return `volume:${row.volume}`;
+  if (row.kind === 'build-cache') return 'build-cache';
+  return undefined;
+}
+
+export function selectionOf(marks: ReadonlySet<string>): Selection {
+  const pick = (prefix: string) =>
+    new Set([...marks].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
+  return {
+    images: pick('image:'),
+    containers: pick('container:'),
+    volumes: pick('volume:'),
+    buildCache: marks.has('build-cache'),
+  };
+}
+
+export type ExplorerEvent =
+  | { type: 'move'; delta: number; rows: Row[] }
+  | { type: 'jump'; to: 'first' | 'last'; rows: Row[] }
+  | { type: 'expand'; rows: Row[] }
+  | { type: 'collapse'; rows: Row[] }
+  | { type: 'toggle'; rows: Row[] }
+  | { type: 'expandAll' }
+  /** `keys`: every row that has children, as the fully expanded tree lists them. */
+  | { type: 'collapseAll'; keys: string[]; rows: Row[] }
+  | { type: 'focusNext' }
+  | { type: 'detailScroll'; delta: number; max: number }
+  | { type: 'sort' }
+  | { type: 'view' }
+  | { type: 'overlay'; overlay: ExplorerState['overlay'] }
+  | { type: 'query'; query: string }
+  | { type: 'searchMove'; delta: number; count: number }
+  | { type: 'reveal'; row: Row }
+  | { type: 'mark'; rows: Row[] }
+  | { type: 'clearMarks' }
+  | { type: 'hint'; text: string };
+
+/** Space on a layer: said, since nothing gets marked. */
+export const LAYER_MARK_HINT =
+  'a layer alone cannot be removed: Space marks images, containers, volumes and the build cache';
+
+function indexOf(rows: Row[], key: string | undefined): number {
+  const i = rows.findIndex((r) => r.key === key);
+  return Math.max(0, i);
+}
+
+export function explorerReducer(state: ExplorerState, event: ExplorerEvent): ExplorerState {
+  // A hint lasts until the next key.
+  if (event.type === 'hint') return { ...state, hint: event.text };
+  return reduce(state.hint === undefined ? state : { ...state, hint: undefined }, event);
+}
+
+function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hint' }>): ExplorerState {
+  switch (event.type) {
+    case 'move': {
+      if (event.rows.length === 0) return state;
+      const i = Math.max(0, Math.min(event.rows.length - 1, indexOf(event.rows, state.cursor) + event.delta));
+      return { ...state, cursor: event.rows[i]?.key, detailScroll: 0 };
+    }
+    case 'jump': {
+      const row = event.to === 'first' ? event.rows[0] : event.rows.at(-1);
+      return { ...state, cursor: row?.key, detailScroll: 0 };
+    }
+    case 'expand': {
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      if (!row?.expandable) return state;
+      if (row.expanded) return reduce(state, { type: 'move', delta: 1, rows: event.rows });
+      const collapsed = new Set(state.collapsed);
+      collapsed.delete(row.key);
+      return { ...state, collapsed };
+    }
+    case 'collapse': {
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      if (!row) return state;
+      if (row.expandable && row.expanded) {
+        const collapsed = new Set(state.collapsed);
+        collapsed.add(row.key);
+        return { ...state, collapsed };
+      }
+      const parent = row.ancestors.at(-1);
+      return parent ? { ...state, cursor: parent } : state;
+    }
+    case 'expandAll':
+      return { ...state, collapsed: new Set() };
+    case 'collapseAll': {
+      // The cursor goes to the top row it was under, which stays on screen.
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      return {
+        ...state,
+        collapsed: new Set(event.keys),
+        cursor: row?.ancestors[0] ?? row?.key,
+        detailScroll: 0,
+      };
+    }
+    case 'toggle': {
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      if (!row?.expandable) return state;
+      const collapsed = new Set(state.collapsed);
+      if (row.expanded) collapsed.add(row.key);
+      else collapsed.delete(row.key);
+      return { ...state, collapsed };
+    }
+    case 'focusNext':
+      return { ...state, focus: state.focus === 'tree' ? 'detail' : 'tree', detailScroll: 0 };
+    case 'detailScroll':
+      // max: the last field can be the top one, no further (see DetailPane's detailFields).
+      return { ...state, detailScroll: Math.max(0, Math.min(event.max, state.detailScroll + event.delta)) };
+    case 'sort':
+      return { ...state, sort: state.sort === 'size' ? 'time' : 'size' };
+    case 'view':
+      return { ...state, view: state.view === 'tree' ? 'images' : 'tree' };
+    case 'overlay':
+      return {
+        ...state,
+        overlay: event.overlay,
+        ...(event.overlay === 'search' ? { query: '', searchIndex: 0 } : {}),
+      };
+    case 'query':
+      return { ...state, query: event.query, searchIndex: 0 };
+    case 'searchMove':
+      return {
+        ...state,
+        searchIndex: Math.max(0, Math.min(Math.max(0, event.count - 1), state.searchIndex + event.delta)),
+      };
+    case 'mark': {
+      // Space on a layer row expands or collapses it, as Enter does: a layer alone is not removable.
+      const row = event.rows[indexOf(event.rows, state.cursor)];
+      if (!row) return state;
+      const key = markKey(row);
+      if (!key) return { ...reduce(state, { type: 'toggle', rows: event.rows }), hint: LAYER_MARK_HINT };
+      const marks = new Set(state.marks);
+      if (marks.has(key)) marks.delete(key);
+      else marks.add(key);
+      // Mark and move on, as in a file manager.
+      return reduce({ ...state, marks }, { type: 'move', delta: 1, rows: event.rows });
+    }
+    case 'clearMarks':
+      return { ...state, marks: new Set() };
+    case 'reveal': {
+      // Land on a search hit: expand every row above it, leave search.
+      const collapsed = new Set(state.collapsed);
+      for (const a of event.row.ancestors) collapsed.delete(a);
+      return { ...state, collapsed, cursor: event.row.key, overlay: 'none', query: '', detailScroll: 0 };
+    }
+  }
+}

@@ -1,0 +1,422 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ApiInfo } from '../../engine/docker/api-types.js';
+import type { EngineClient } from '../../engine/docker/docker-client.js';
+import { resolveEndpoint } from '../../engine/docker/endpoint.js';
+import { getInfo } from '../../engine/docker/inventory.js';
+import { pingEngine, removeContainers } from '../../engine/docker/liveness.js';
+import { type FileSource, readFileHead } from '../../engine/file-read.js';
+import { type FilesTarget, listLayers, resolveFilesTarget } from '../../engine/files.js';
+import type { HelperSession } from '../../engine/helper/helper-session.js';
+import { listNames } from '../../engine/helper/layer-list.js';
+import { engineIdOf, type LastScan, loadLastScan, saveLastScan } from '../../engine/last-scan.js';
+import { runPlan } from '../../engine/prune-run.js';
+import { scanEngine, scanFromApi } from '../../engine/scan.js';
+import { type OpenOptions, openSession, type Session } from '../../engine/session.js';
+import type { PruneFilters, PrunePlan } from '../../model/prune-plan.js';
+import { buildScanModel, type ScanModel } from '../../model/report.js';
+import { mark } from '../../process/timing.js';
+import type { EngineData } from '../engine-data.js';
+
+/** What the explorer is started with: the session's options, and what the command line settled. */
+export interface ExplorerOptions extends OpenOptions {
+  /** Filters every prune plan applies (the docker config's pruneFilters); undefined: none. */
+  pruneFilters?: PruneFilters | undefined;
+}
+
+export interface LoaderHooks {
+  /** Called with the helper as soon as it exists, so that every exit path removes it. */
+  onHelper: (helper: HelperSession) => void;
+}
+
+/** The engine is pinged this often while it answers, and retried this often after a fault. */
+const PING_EVERY_MS = 5_000;
+const RETRY_EVERY_MS = 1_000;
+/** How long "reconnected" or "helper restarted" stays in the header. */
+const NOTICE_MS = 15_000;
+
+type Link = NonNullable<EngineData['link']>;
+
+/**
+ * Drives the engine side for the explorer: the API-only tree first (fast), then the helper's
+ * measurements with progress, then live updates from engine events. Every number still comes
+ * from the engine and model modules; this hook only sequences them.
+ *
+ * It also watches the connection: the events stream ending, or a ping every few seconds failing
+ * (or hanging past its deadline: a frozen engine), shows in the header at once; once the engine
+ * answers again it re-subscribes to events, replaces a lost helper (removing the old container)
+ * and scans again by itself. A helper lost on its own (its container killed) is replaced too.
+ */
+export function useEngineData(
+  args: ExplorerOptions,
+  hooks: LoaderHooks,
+  /** The session main.ts opened while the UI code loaded (its helper registered for clean-up). */
+  early?: Promise<Session> | undefined,
+): EngineData {
+  // The last measured scan of this engine, shown at once and marked as such, until this run's own
+  // scan replaces it (or the engine turns out to be another one at the same address).
+  const [last] = useState(() => lastScanOf(args));
+  const [lastModel] = useState(() => {
+    try {
+      return last ? buildScanModel(last.inputs) : undefined;
+    } catch {
+      return undefined; // a kept scan this build cannot read: start as if there were none
+    }
+  });
+  const [data, setData] = useState<
+    Omit<
+      EngineData,
+      'refresh' | 'rescanNow' | 'runPlan' | 'filesTarget' | 'listNames' | 'listFiles' | 'readFile'
+    >
+  >({
+    phase: 'connecting',
+    model: lastModel,
+    staleSince: lastModel ? last?.savedAt : undefined,
+    progress: undefined,
+    helper: args.noHelper ? 'off' : 'starting',
+    message: undefined,
+    link: 'ok',
+  });
+  const ctx = useRef<{
+    session?: Session;
+    client?: EngineClient;
+    info?: ApiInfo;
+    helper?: HelperSession | undefined;
+    /** The session's first helper (started with it) is not taken yet. */
+    helperPending: boolean;
+    scanning: boolean;
+    again: boolean;
+    alive: boolean;
+    events?: NodeJS.ReadableStream | undefined;
+    link: Link;
+    /** Containers of lost helpers: removed once the engine answers (the reaper spares our own PID's). */
+    stale: Set<string>;
+    /** A helper was lost and no new one is ready yet. */
+    helperLost: boolean;
+    /** Why there is no helper, for the disk figures' "unknown". */
+    noHelperWhy?: string | undefined;
+    checking: boolean;
+    checkAgain: boolean;
+    timers: { watchdog?: NodeJS.Timeout; debounce?: NodeJS.Timeout; notice?: NodeJS.Timeout };
+    check?: () => Promise<void>;
+    start?: () => Promise<void>;
+  }>({
+    helperPending: false,
+    scanning: false,
+    again: false,
+    alive: true,
+    link: 'ok',
+    stale: new Set(),
+    helperLost: false,
+    checking: false,
+    checkAgain: false,
+    timers: {},
+  });
+
+  /** A recovery, said in the header for a while. */
+  const notify = useCallback((notice: string) => {
+    const t = ctx.current.timers;
+    clearTimeout(t.notice);
+    setData((d) => ({ ...d, notice }));
+    t.notice = setTimeout(
+      () => setData((d) => (d.notice === notice ? { ...d, notice: undefined } : d)),
+      NOTICE_MS,
+    );
+  }, []);
+
+  /** The helper's stream ended (its container killed, or the engine gone): ask the engine first. */
+  const onHelperLost = useCallback((h: HelperSession) => {
+    const c = ctx.current;
+    if (c.helper !== h || !c.alive) return;
+    if (h.containerId) c.stale.add(h.containerId);
+    c.helperLost = true;
+    setData((d) => ({ ...d, helper: 'lost', notice: undefined }));
+    void c.check?.();
+  }, []);
+
+  const rescan = useCallback(async () => {
+    const c = ctx.current;
+    if (!c.client || !c.info) return;
+    if (c.scanning) {
+      c.again = true;
+      return;
+    }
+    c.scanning = true;
+    try {
+      do {
+        c.again = false;
+        if (c.helper && c.helper.state !== 'ready') {
+          // Lost (its container killed, or the engine gone): a new one replaces it, and the old
+          // container goes (it is usually gone already; if the engine was away, it goes later).
+          const old = c.helper;
+          c.helper = undefined;
+          if (old.containerId) c.stale.add(old.containerId);
+          void old.close();
+          setData((d) => ({ ...d, helper: 'lost' }));
+        }
+        const session = c.session;
+        if (!c.helper && session?.helper) {
+          await removeContainers(c.client, c.stale);
+          try {
+            // The session's own helper first (started beside the API tree), a new one after a loss
+            // (with the engine's facts as they are now: it may have restarted with another root).
+            const pending = c.helperPending ? session.helper : session.restartHelper(c.info);
+            c.helperPending = false;
+            c.helper = await pending;
+            c.noHelperWhy = undefined;
+            setData((d) => ({ ...d, helper: 'ready', message: undefined }));
+            if (c.helperLost && c.link === 'ok') notify('helper restarted');
+            c.helperLost = false;
+          } catch (err) {
+            const why = (err as Error).message;
+            c.noHelperWhy = 'it could not start'; // the message line says why
+            setData((d) => ({ ...d, helper: 'failed', message: `helper: ${why}` }));
+          }
+        }
+        setData((d) => ({ ...d, phase: d.model ? 'measuring' : d.phase }));
+        const model = await scanEngine(c.client, {
+          helper: c.helper,
+          cache: session?.cache,
+          info: c.info,
+          noHelperReason: args.noHelper ? '--no-helper' : c.noHelperWhy,
+          onProgress: (progress) => c.alive && setData((d) => ({ ...d, progress, phase: 'measuring' })),
+        });
+        if (c.alive && session) saveLastScan(session.endpoint.host, engineIdOf(c.info), model.inputs);
+        if (c.alive)
+          setData((d) => ({
+            ...d,
+            model,
+            staleSince: undefined,
+            phase: 'ready',
+            progress: undefined,
+            message: c.helper || args.noHelper ? undefined : d.message,
+          }));
+      } while (c.again && c.alive);
+    } catch (err) {
+      if (c.alive) {
+        setData((d) => ({
+          ...d,
+          phase: d.model ? 'ready' : 'error',
+          helper: args.noHelper ? 'off' : c.helper?.state === 'ready' ? 'ready' : 'lost',
+          message: `${(err as Error).message} — press r to try again`,
+        }));
+      }
+    } finally {
+      c.scanning = false;
+      // A change seen while this scan failed still deserves its own scan.
+      if (c.again && c.alive) {
+        c.again = false;
+        setTimeout(() => void rescan(), 0);
+      }
+    }
+  }, [args, notify]);
+
+  useEffect(() => {
+    const c = ctx.current;
+    const t = c.timers;
+    const setLink = (link: Link) => {
+      if (c.link === link) return;
+      c.link = link;
+      setData((d) => ({ ...d, link, notice: undefined }));
+    };
+    // Live updates: images and containers coming and going refresh the tree (debounced). The
+    // stream ends only when the connection to the engine does: that is a fault, said at once.
+    const subscribe = async (client: EngineClient) => {
+      const events = (await client.docker.getEvents({
+        filters: { type: ['image', 'container'] },
+      })) as NodeJS.ReadableStream;
+      if (!c.alive) {
+        (events as { destroy?: () => void }).destroy?.();
+        return;
+      }
+      c.events = events;
+      events.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('io.layertop.helper')) return; // our own helper's events
+        clearTimeout(t.debounce);
+        t.debounce = setTimeout(() => void rescan(), 500);
+      });
+      const ended = () => {
+        if (c.events !== events) return;
+        c.events = undefined;
+        if (!c.alive) return;
+        setLink('lost');
+        void check();
+      };
+      events.on('end', ended);
+      events.on('close', ended);
+      events.on('error', ended);
+    };
+    // The engine answers again: events, a helper in place of a lost one, a scan.
+    const recover = async (client: EngineClient) => {
+      const faulted = c.link !== 'ok';
+      c.info = await getInfo(client);
+      if (!c.events) await subscribe(client);
+      await removeContainers(client, c.stale);
+      c.link = 'ok';
+      setData((d) => ({ ...d, link: 'ok', message: undefined }));
+      if (faulted) {
+        c.helperLost = false;
+        notify('reconnected');
+      }
+      void rescan();
+    };
+    const check = async () => {
+      const client = c.client;
+      if (!client || !c.alive) return;
+      if (c.checking) {
+        c.checkAgain = true;
+        return;
+      }
+      c.checking = true;
+      clearTimeout(t.watchdog);
+      try {
+        do {
+          c.checkAgain = false;
+          const link = await pingEngine(client);
+          if (!c.alive) return;
+          if (link !== 'ok') setLink(link);
+          else if (c.link !== 'ok' || !c.events) await recover(client).catch(() => setLink('lost'));
+          else if (c.helper && c.helper.state !== 'ready') void rescan();
+        } while (c.checkAgain && c.alive);
+      } finally {
+        c.checking = false;
+        if (c.alive)
+          t.watchdog = setTimeout(() => void check(), c.link === 'ok' ? PING_EVERY_MS : RETRY_EVERY_MS);
+      }
+    };
+    let first = true;
+    // One connection attempt at a time: r pressed while one runs waits for it (two would open two
+    // sessions, two helpers and two event streams).
+    let starting: Promise<void> | undefined;
+    const start = (): Promise<void> => {
+      starting ??= connectOnce().finally(() => {
+        starting = undefined;
+      });
+      return starting;
+    };
+    const connectOnce = async () => {
+      try {
+        mark('connecting');
+        // The early session only the first time: a retry (r) opens one afresh.
+        const conn = await (first && early ? early : openSession({ ...args, onSession: hooks.onHelper }));
+        mark('connected');
+        if (!c.alive) {
+          void conn.close();
+          return;
+        }
+        c.session = conn;
+        c.client = conn.client;
+        c.info = conn.info;
+        c.helperPending = conn.helper !== undefined;
+        conn.onHelperLost(onHelperLost);
+        // The API-only tree is for a screen with nothing of this engine on it: with this engine's
+        // last scan shown it is not asked for, and the full scan starts at once (at 1,300 images
+        // the API tree cost 2 s before the measuring began). Otherwise it comes first: run beside
+        // the full scan it took 6.3 s instead of 2.7 s there, and the sizes came later too.
+        const sameEngine = lastModel !== undefined && last?.engineId === engineIdOf(conn.info);
+        if (sameEngine) void rescan();
+        else {
+          const model = await scanFromApi(conn.client, conn.info);
+          if (!c.alive) return;
+          setData((d) => {
+            // Nothing on screen, or another engine's last scan (a new one at the same address):
+            // the API tree. This run's full scan, if it came first, stays.
+            const replace = d.model === undefined || d.staleSince !== undefined;
+            return replace
+              ? {
+                  ...d,
+                  model,
+                  staleSince: undefined,
+                  phase: d.phase === 'connecting' ? 'api' : d.phase,
+                  message: undefined,
+                }
+              : { ...d, message: undefined };
+          });
+          void rescan();
+        }
+        await subscribe(conn.client);
+      } catch (err) {
+        if (c.alive)
+          setData((d) => ({
+            ...d,
+            // A last scan on screen stays (marked as not refreshed), with the reason under it.
+            phase: d.model && d.staleSince === undefined ? d.phase : 'error',
+            message: (err as Error).message,
+          }));
+      } finally {
+        first = false;
+        // Watch the engine from now on (a failed subscription is retried like any fault).
+        if (c.alive && c.client)
+          t.watchdog = setTimeout(() => void check(), c.events ? PING_EVERY_MS : RETRY_EVERY_MS);
+      }
+    };
+    c.check = check;
+    c.start = start;
+    void start();
+    return () => {
+      c.alive = false;
+      clearTimeout(t.debounce);
+      clearTimeout(t.watchdog);
+      clearTimeout(t.notice);
+      (c.events as { destroy?: () => void } | undefined)?.destroy?.();
+      c.events = undefined;
+    };
+  }, [args, rescan, early, notify, hooks, onHelperLost, last?.engineId, lastModel]);
+
+  const rescanNow = useCallback(async (): Promise<ScanModel> => {
+    const c = ctx.current;
+    if (!c.client || !c.info) throw new Error('not connected to an engine');
+    const model = await scanEngine(c.client, {
+      helper: c.helper,
+      cache: c.session?.cache,
+      info: c.info,
+      noHelperReason: args.noHelper ? '--no-helper' : c.noHelperWhy,
+    });
+    if (c.alive) setData((d) => ({ ...d, model, staleSince: undefined }));
+    return model;
+  }, [args]);
+
+  const run = useCallback<EngineData['runPlan']>(async (model: ScanModel, plan: PrunePlan, onProgress) => {
+    const c = ctx.current;
+    if (!c.client || !c.info) throw new Error('not connected to an engine');
+    return runPlan({ client: c.client, info: c.info, helper: c.helper, model }, plan, onProgress);
+  }, []);
+
+  const files = useMemo(() => {
+    const need = () => {
+      const c = ctx.current;
+      if (!c.client || !c.info) throw new Error('not connected to an engine');
+      if (!c.helper) throw new Error('the file lists need the helper (it is not running)');
+      return { client: c.client, info: c.info, helper: c.helper };
+    };
+    return {
+      filesTarget: async (ref: string) => {
+        const { client, info, helper } = need();
+        return resolveFilesTarget(client, helper, info, ref);
+      },
+      listNames: async (dir: string) => listNames(need().helper, dir),
+      listFiles: async (target: FilesTarget, upTo: number) => listLayers(need().helper, target, upTo),
+      // The same read as `layertop cat`: the path resolved inside the layer, never through a symlink.
+      readFile: async (source: FileSource, bytes: number) => readFileHead(need().helper, source, bytes),
+    };
+  }, []);
+
+  // r: scan again; after a fault (or with no connection yet), try the connection first.
+  const refresh = useCallback(() => {
+    const c = ctx.current;
+    if (!c.client) void c.start?.();
+    else if (c.link !== 'ok' || !c.events) void c.check?.();
+    else void rescan();
+  }, [rescan]);
+
+  return { ...data, refresh, rescanNow, runPlan: run, ...files };
+}
+
+/** The explorer's last scan of the engine these options name, unless the cache is off. */
+function lastScanOf(args: ExplorerOptions): LastScan | undefined {
+  if (args.noCache) return undefined;
+  try {
+    return loadLastScan(resolveEndpoint({ host: args.host, context: args.context }).host);
+  } catch {
+    return undefined; // no endpoint yet (a bad context): the connection says why
+  }
+}

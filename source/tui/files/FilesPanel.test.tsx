@@ -1,0 +1,313 @@
+import { render } from 'ink-testing-library';
+import { describe, expect, it } from 'vitest';
+import { makeModel, readyData, SAMPLE_IMAGES, sampleModel } from '../../../test/support/model.js';
+import { tick, until } from '../../../test/support/wait.js';
+import { FileReadError } from '../../engine/file-read.js';
+import type { FilesTarget, ListedLayers } from '../../engine/files.js';
+import { applyLayer, type LayerEntry, type MergedEntry } from '../../model/overlay.js';
+import { Explorer } from '../explorer/Explorer.js';
+import { PANES } from '../key-bindings.js';
+
+const f = (path: string, size: number, extra: Partial<LayerEntry> = {}): LayerEntry => ({
+  path,
+  type: 'file',
+  size,
+  ...extra,
+});
+const d = (path: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({
+  path,
+  type: 'dir',
+  size: 0,
+  ...extra,
+});
+
+// Three layers: a base, an app layer, and one that edits a config, deletes a file, replaces a dir.
+const layers: LayerEntry[][] = [
+  [
+    d('etc'),
+    f('etc/app.conf', 12),
+    f('etc/gone', 5),
+    d('opt'),
+    f('opt/old', 4),
+    f('bin\x1b[31mevil\nname', 3),
+  ],
+  [d('app'), f('app/big.bin', 300_000), f('app/main', 2000)],
+  [
+    d('etc'),
+    f('etc/app.conf', 16),
+    { path: 'etc/gone', type: 'whiteout', size: 0 },
+    d('opt', { opaque: true }),
+    f('opt/new', 9),
+    d('app'),
+    f('app/big.bin', 100_000),
+  ],
+];
+const files: Record<string, string> = {
+  '/l0/etc/app.conf': 'port = 80\nhost = a\n',
+  '/l2/etc/app.conf': 'port = 8080\nhost = a\n',
+};
+
+function listed(upTo: number): ListedLayers {
+  const merged = new Map<string, MergedEntry>();
+  const ls = layers.slice(0, upTo + 1);
+  for (const [k, l] of ls.entries()) applyLayer(merged, l, k);
+  return { layers: ls, merged, opaqueKnown: true };
+}
+
+// app-a's own chain: the explorer knows its layers by these IDs.
+const chain = sampleModel().graph.imageChains.get(`sha256:${'aaa1'.padEnd(64, '0')}`) ?? [];
+const target: FilesTarget = {
+  kind: 'image',
+  id: `sha256:${'aaa1'.padEnd(64, '0')}`,
+  name: 'shop/app-a:latest',
+  layers: [0, 1, 2].map((i) => ({ id: chain[i] ?? `l${i}`, label: `RUN step ${i}`, dir: `/l${i}` })),
+};
+
+function app(
+  size = { columns: 120, rows: 30 },
+  listing: Promise<void> = Promise.resolve(),
+  withBlocks = false,
+) {
+  const data = readyData(sampleModel(), {
+    filesTarget: async () => target,
+    // As engine/helper/layer-list.ts's listNames gives them: relative, without "./".
+    listNames: async () => layers[2]?.map((e) => e.path) ?? [],
+    listFiles: async (_t, upTo) => {
+      await listing;
+      const l = listed(upTo);
+      if (!withBlocks) return l;
+      // Allocated blocks as ext4 gives them: whole 4 kB blocks, a directory one block, a whiteout none.
+      const blocks = (e: LayerEntry) =>
+        e.type === 'whiteout' ? 0 : e.type === 'dir' ? 8 : Math.ceil(e.size / 4096) * 8;
+      return { ...l, layers: l.layers.map((es) => es.map((e) => ({ ...e, blocks: blocks(e) }))) };
+    },
+    readFile: async (src) => {
+      const text = files[`${src.root}/${src.path}`];
+      if (text === undefined) throw new FileReadError('missing', 'no such file in the layer');
+      return { identity: '1 1', size: text.length, bytes: Buffer.from(text) };
+    },
+  });
+  return render(<Explorer data={data} onQuit={() => {}} size={size} />);
+}
+
+/** Lands on app-a by search and opens its files: the top layer's diff. */
+async function openPane(size?: { columns: number; rows: number }) {
+  const r = app(size);
+  await openFilesOfAppA(r);
+  await until(() => (r.lastFrame() ?? '').includes('7 entries'));
+  return r;
+}
+
+async function openFilesOfAppA(r: ReturnType<typeof app>) {
+  r.stdin.write('/');
+  await tick();
+  r.stdin.write('appa');
+  await tick();
+  r.stdin.write('\r');
+  await tick();
+  r.stdin.write('f');
+}
+
+describe('the files pane (f)', () => {
+  it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
+    const { lastFrame, stdin } = await openPane();
+    let s = lastFrame() ?? '';
+    expect(s).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
+    // app/big.bin (300 kB) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
+    // The top layer hides nothing of its own; the image wastes 300 kB.
+    expect(s).toMatch(/wasted here 0 B \(image: 300 kB\)/);
+    expect(s).toMatch(/M\s+▸ app\/\s+100 kB/);
+    expect(s).toMatch(/O\s+▸ opt\/\s+9 B/);
+    stdin.write('F'); // filter: added
+    await tick();
+    stdin.write('F'); // modified
+    await tick();
+    stdin.write('F'); // deleted
+    await tick();
+    s = lastFrame() ?? '';
+    expect(s).toMatch(/F filter: deleted/);
+    expect(s).toMatch(/M\s+▸ etc\//);
+    expect(s).not.toContain('app/');
+    stdin.write('l'); // expand etc
+    await tick();
+    // A deletion shows what it deletes from below (etc/gone: 5 B in layer 0).
+    expect(lastFrame()).toMatch(/D\s+gone\s+−5 B/);
+  });
+
+  it("opens help with ? over the files pane: that pane's keys from the table and the symbols; Esc goes back", async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('?');
+    await tick();
+    const s = lastFrame() ?? '';
+    expect(s).toContain('layertop keys: files');
+    for (const b of PANES.files.bindings) expect(s).toContain(b.keys.join(' / '));
+    expect(s).toMatch(/\[\s+the layer below/);
+    expect(s).toMatch(/A M D O: added, modified, deleted, opaque/);
+    expect(s).not.toContain('fuzzy search: images, tags');
+    stdin.write('\u001b');
+    await tick(60);
+    expect(lastFrame()).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
+  });
+
+  it('takes Esc closing the pane and the tree search typed right after, before any frame, as such', async () => {
+    // Before the handler read the pane's latest state, "/" and the query went to the closed pane.
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('q');
+    stdin.write('/');
+    stdin.write('a');
+    stdin.write('p');
+    stdin.write('b');
+    await tick();
+    expect(lastFrame()).toMatch(/\/apb .*1 match/);
+  });
+
+  it('toggles the merged view (m): every path with the layer it comes from; escapes hostile names', async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('m');
+    await tick();
+    const s = lastFrame() ?? '';
+    expect(s).toMatch(/L0\s+bin\\e\[31mevil\\nname/);
+    // A directory comes from the topmost layer that has it; its files from where they are.
+    expect(s).toMatch(/L2\s+▸ app\//);
+    expect(s).toMatch(/L2\s+▸ opt\//);
+    expect(s).not.toContain('\x1b[31mevil');
+  });
+
+  it('previews a modified text file as a unified diff against the version below', async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('s'); // sort by name: app, etc, opt
+    await tick();
+    stdin.write('j'); // etc
+    await tick();
+    stdin.write('l');
+    await tick();
+    stdin.write('j'); // etc/app.conf
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('@@'));
+    const s = lastFrame() ?? '';
+    expect(s).toContain('/etc/app.conf (file, 16 bytes)');
+    expect(s).toMatch(/-port = 80\s/);
+    expect(s).toMatch(/\+port = 8080/);
+    expect(s).toMatch(/ host = a/);
+  });
+
+  it("shows each layer's wasted bytes in the explorer's details once the image was listed", async () => {
+    const { lastFrame, stdin } = await openPane({ columns: 160, rows: 30 });
+    stdin.write('\u001b');
+    await until(() => (lastFrame() ?? '').includes('LAYER'));
+    // The cursor is on app-a's row; the base layer is the first row.
+    stdin.write('g');
+    await tick();
+    // The base's app.conf (12 B) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
+    expect(lastFrame()).toMatch(/wasted\s+21 B \(files later layers of shop\/app-a:latest/);
+  });
+});
+
+describe('the files pane at 80 columns', () => {
+  it('keeps "? help" and "Esc close" in its key line', async () => {
+    const { lastFrame } = await openPane({ columns: 80, rows: 24 });
+    const keysLine = (lastFrame() ?? '').split('\n').find((l) => l.includes('Enter open/preview')) ?? '';
+    expect(keysLine).toMatch(/\? help {2}Enter open\/preview.* {2}Esc close/);
+    expect(keysLine).not.toContain('…');
+  });
+});
+
+describe('the files pane while the layer is listed', () => {
+  it('shows the names whole at once, with sizes coming ("…"), never 0 B', async () => {
+    let done = () => {};
+    const r = app({ columns: 120, rows: 30 }, new Promise<void>((res) => (done = res)));
+    await openFilesOfAppA(r);
+    await until(() => (r.lastFrame() ?? '').includes('names · sizes coming'));
+    const s = r.lastFrame() ?? '';
+    expect(s).toMatch(/ etc\/\s+…/);
+    expect(s).toMatch(/ app\/\s+…/);
+    expect(s).not.toMatch(/ (c|t)\/\s/); // "etc" cut to "c" (the names were cut twice)
+    expect(s).not.toMatch(/\s0 B/);
+    done();
+    await until(() => (r.lastFrame() ?? '').includes('7 entries'));
+  });
+});
+
+describe('the files pane with allocated blocks', () => {
+  it("shows a DISK column beside the size, per file and per directory, and the layer's disk bytes", async () => {
+    const r = app({ columns: 120, rows: 30 }, Promise.resolve(), true);
+    await openFilesOfAppA(r);
+    await until(() => (r.lastFrame() ?? '').includes('7 entries'));
+    const s = r.lastFrame() ?? '';
+    // app/ in layer 2: the directory (4 kB) and big.bin (100 kB: 25 blocks of 4 kB).
+    expect(s).toMatch(/M\s+▸ app\/\s+100 kB\s+106\.4 kB/);
+    // Every entry's blocks: 3 directories and app.conf and opt/new (4 kB each), big.bin (102.4 kB).
+    expect(s).toContain('7 entries · 100 kB (122.8 kB on disk)');
+  });
+});
+
+describe('the files pane: wasted bytes per layer', () => {
+  it('gives each layer what the layers above it hide of it (layer 1 lost big.bin to layer 2)', async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('[');
+    await until(() => (lastFrame() ?? '').includes('layer 1 of 3'));
+    expect(lastFrame()).toMatch(/wasted here 300 kB \(image: 300 kB\)/);
+    stdin.write('[');
+    await until(() => (lastFrame() ?? '').includes('layer 0 of 3'));
+    // etc/app.conf (12 B, replaced), etc/gone (5 B, deleted), opt/old (4 B, under an opaque dir).
+    expect(lastFrame()).toMatch(/wasted here 21 B \(image: 300 kB\)/);
+  });
+});
+
+describe('wasted bytes learnt in the files pane, in the details', () => {
+  it('name the image they were counted in only while it still has the layer', async () => {
+    const r = await openPane({ columns: 160, rows: 30 });
+    r.stdin.write('\u001b');
+    await until(() => (r.lastFrame() ?? '').includes('LAYER'));
+    r.stdin.write('g'); // the base layer
+    await tick();
+    expect((r.lastFrame() ?? '').replace(/\s+/g, ' ')).toMatch(
+      /wasted 21 B \(files later layers of shop\/app-a/,
+    );
+    // app-a is removed (a prune elsewhere): the next scan has no app-a.
+    const without = makeModel(SAMPLE_IMAGES.filter((i) => i.id !== 'aaa1'));
+    r.rerender(<Explorer data={readyData(without)} onQuit={() => {}} size={{ columns: 160, rows: 30 }} />);
+    await tick();
+    const s = (r.lastFrame() ?? '').replace(/\s+/g, ' ');
+    expect(s).not.toMatch(/app-a/);
+    expect(s).toMatch(/wasted press f to list the files and count it/);
+  });
+});
+
+describe("the files pane: the image's wasted files (w)", () => {
+  it('lists every path with hidden copies, most bytes first, and goes back with w', async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('w');
+    await until(() => (lastFrame() ?? '').includes('wasted files of the image'));
+    let s = lastFrame() ?? '';
+    expect(s).toMatch(/4 paths with hidden copies · 300 kB wasted/);
+    const rows = s.split('\n').filter((l) => /▸ (app|etc|opt)\//.test(l));
+    expect(rows.map((l) => /▸ (\w+)\//.exec(l)?.[1])).toEqual(['app', 'etc', 'opt']);
+    expect(rows[0]).toMatch(/app\/\s+300 kB/);
+    stdin.write('l'); // open app/
+    await tick();
+    expect(lastFrame()).toMatch(/×1\s+big\.bin\s+300 kB/);
+    stdin.write('w');
+    await until(() => (lastFrame() ?? '').includes('layer 2 of 3 · diff'));
+    s = lastFrame() ?? '';
+    expect(s).toMatch(/wasted here 0 B \(image: 300 kB\)/);
+  });
+});
+
+describe('the wasted files before the listing is in', () => {
+  it("shows nothing under their heading until every layer is listed (not the layer's names), and F leaves them alone", async () => {
+    let done = () => {};
+    const r = app({ columns: 120, rows: 30 }, new Promise<void>((res) => (done = res)));
+    await openFilesOfAppA(r);
+    await until(() => (r.lastFrame() ?? '').includes('names · sizes coming'));
+    r.stdin.write('w');
+    await until(() => (r.lastFrame() ?? '').includes('wasted files of the image'));
+    expect(r.lastFrame()).not.toMatch(/▸ (app|etc|opt)\//);
+    done();
+    await until(() => (r.lastFrame() ?? '').includes('paths with hidden copies'));
+    r.stdin.write('F');
+    await tick();
+    expect(r.lastFrame()).toMatch(/▸ app\/\s+300 kB/);
+  });
+});

@@ -1,0 +1,423 @@
+import fuzzysort from 'fuzzysort';
+import { Box, type Key, Text } from 'ink';
+import { escapeBytes, escapeText } from '../../model/escape.js';
+import {
+  buildFileTree,
+  type FileItem,
+  type FileNode,
+  type FileRow,
+  fileRows,
+} from '../../model/file-tree.js';
+import { type LayerEntry, layerDiff, mergedList, wastedBytes, wastedFiles } from '../../model/overlay.js';
+import { fitCells, size } from '../format.js';
+import { actionIn, fitHints, typedText } from '../key-bindings.js';
+import type { Theme } from '../theme.js';
+import { windowStart } from '../tree/LayerTree.js';
+import type { FilesView } from './files-view.js';
+import type { FilesAction } from './use-files-view.js';
+
+const shown = (s: string) => escapeBytes(Buffer.from(s, 'latin1'));
+const LETTER = { added: 'A', modified: 'M', deleted: 'D', opaque: 'O' } as const;
+const COLOR = { added: 'unique', modified: 'shared', deleted: 'danger', opaque: 'image' } as const;
+
+/** The rows the pane shows for the current view: from the full listing, or the names alone at first. */
+export function viewItems(view: FilesView): { items: FileItem[]; wasted: number; stack: number } {
+  const k = view.layer ?? 0;
+  if (view.listed) {
+    // Every layer of the target is listed: the diff of layer k against those below it, the merged
+    // view at k, and wasted bytes as the layers above k hide them (stack: the whole image's).
+    const { layers } = view.listed;
+    const w = wastedBytes(layers);
+    const items: FileItem[] =
+      view.mode === 'diff'
+        ? withDeletedBytes(
+            layerDiff(layers, k).map((d) => ({ ...d.entry, status: d.status, layer: k })),
+            layers,
+            k,
+          )
+        : view.mode === 'merged'
+          ? mergedList(layers, k).map((m) => ({ ...m.entry, layer: m.layer }))
+          : wastedFiles(layers).map((w) => ({
+              path: w.path,
+              type: 'file' as const,
+              size: w.bytes,
+              layer: w.layers.at(-1) ?? 0,
+              copies: w.layers.length,
+            }));
+    return { items, wasted: w.perLayer[k] ?? 0, stack: w.total };
+  }
+  // listNames gives the names without their "./" already.
+  // The wasted files need every layer: nothing to show until the listing is in.
+  if (view.mode === 'wasted') return { items: [], wasted: 0, stack: 0 };
+  const items = (view.names ?? []).map((n) => ({
+    path: n,
+    type: 'file' as const,
+    size: 0,
+    layer: k,
+  }));
+  return { items, wasted: 0, stack: 0 };
+}
+
+/** Each whiteout of layer k with the bytes it deletes: what the layers below show at its path. */
+function withDeletedBytes(items: FileItem[], layers: LayerEntry[][], k: number): FileItem[] {
+  if (k === 0 || !items.some((i) => i.type === 'whiteout')) return items;
+  const below = buildFileTree(mergedList(layers, k - 1).map((m) => ({ ...m.entry, layer: m.layer })));
+  const at = (path: string) => {
+    let node: FileNode | undefined = below;
+    for (const part of path.split('/')) node = node?.children.get(part);
+    return node;
+  };
+  return items.map((i) => (i.type === 'whiteout' ? { ...i, deletes: at(i.path)?.total ?? 0 } : i));
+}
+
+export interface FilesModel {
+  root: FileNode;
+  rows: FileRow[];
+  items: FileItem[];
+  wasted: number;
+  stack: number;
+}
+
+interface Built {
+  items: FileItem[];
+  wasted: number;
+  stack: number;
+  root: FileNode;
+}
+
+/**
+ * The union, the diff and the directory tree depend only on the listing, the mode and the layer:
+ * kept per listing, so that moving the cursor through 50,000 entries recomputes none of them.
+ */
+const built = new WeakMap<object, Map<string, Built>>();
+const namesKey = {};
+
+function buildOnce(view: FilesView): Built {
+  const owner: object = view.listed ?? view.names ?? namesKey;
+  const key = `${view.mode}:${view.layer ?? ''}`;
+  let byKey = built.get(owner);
+  if (!byKey) {
+    byKey = new Map();
+    built.set(owner, byKey);
+  }
+  let b = byKey.get(key);
+  if (!b) {
+    const v = viewItems(view);
+    b = { ...v, root: buildFileTree(v.items) };
+    byKey.set(key, b);
+  }
+  return b;
+}
+
+export function filesModel(view: FilesView): FilesModel {
+  const { items, wasted, stack, root } = buildOnce(view);
+  return { root, rows: fileRows(root, view.expanded, view.sort, view.filter), items, wasted, stack };
+}
+
+export function searchFiles(items: readonly FileItem[], query: string): FileItem[] {
+  if (!query) return [];
+  const keyed = items.map((i) => ({ i, key: shown(i.path) }));
+  return fuzzysort.go(query, keyed, { key: 'key', limit: 200 }).map((r) => r.obj.i);
+}
+
+/** Keys of the files pane; returns false when the pane should close. */
+export function filesKey(
+  view: FilesView,
+  fm: FilesModel,
+  hits: FileItem[],
+  input: string,
+  key: Key,
+  dispatch: (a: FilesAction) => void,
+  page: number,
+  openPreview: (item: FileItem) => void,
+): void {
+  if (view.preview) {
+    const max = view.preview.lines.length;
+    switch (actionIn('preview', input, key)) {
+      case 'close':
+        dispatch({ type: 'preview', preview: undefined });
+        break;
+      case 'down':
+        dispatch({ type: 'previewScroll', delta: 1, max });
+        break;
+      case 'up':
+        dispatch({ type: 'previewScroll', delta: -1, max });
+        break;
+      case 'pageDown':
+        dispatch({ type: 'previewScroll', delta: page, max });
+        break;
+      case 'pageUp':
+        dispatch({ type: 'previewScroll', delta: -page, max });
+        break;
+    }
+    return;
+  }
+  if (view.searching) {
+    const action = actionIn('filesSearch', input, key);
+    if (action === 'close') dispatch({ type: 'search', on: false });
+    else if (action === 'accept') {
+      const hit = hits[view.searchIndex];
+      if (hit) dispatch({ type: 'reveal', path: hit.path });
+    } else if (action === 'up') dispatch({ type: 'searchMove', delta: -1, count: hits.length });
+    else if (action === 'down') dispatch({ type: 'searchMove', delta: 1, count: hits.length });
+    else if (action === 'erase') dispatch({ type: 'query', query: view.query.slice(0, -1) });
+    else if (!action) {
+      const text = typedText(input, key);
+      if (text) dispatch({ type: 'query', query: view.query + text });
+    }
+    return;
+  }
+  const { rows } = fm;
+  const i = Math.max(
+    0,
+    rows.findIndex((r) => r.node.path === view.cursor),
+  );
+  const row = rows[i];
+  const go = (to: number) => {
+    const r = rows[Math.max(0, Math.min(rows.length - 1, to))];
+    if (r) dispatch({ type: 'cursor', path: r.node.path });
+  };
+  switch (actionIn('files', input, key)) {
+    case 'close':
+      dispatch({ type: 'close' });
+      break;
+    case 'down':
+      go(i + 1);
+      break;
+    case 'up':
+      go(i - 1);
+      break;
+    case 'pageDown':
+      go(i + page);
+      break;
+    case 'pageUp':
+      go(i - page);
+      break;
+    case 'home':
+      go(0);
+      break;
+    case 'end':
+      go(rows.length - 1);
+      break;
+    case 'expand':
+      if (row?.expandable) dispatch({ type: 'toggleDir', path: row.node.path, open: true });
+      break;
+    case 'collapse':
+      if (row?.expanded) dispatch({ type: 'toggleDir', path: row.node.path, open: false });
+      else if (row?.node.path.includes('/'))
+        dispatch({ type: 'cursor', path: row.node.path.slice(0, row.node.path.lastIndexOf('/')) });
+      break;
+    case 'open':
+      if (row?.expandable) dispatch({ type: 'toggleDir', path: row.node.path });
+      else if (row?.node.item) openPreview(row.node.item);
+      break;
+    case 'mode':
+      dispatch({ type: 'mode' });
+      break;
+    case 'wastedFiles':
+      dispatch({ type: 'wasted' });
+      break;
+    case 'sort':
+      dispatch({ type: 'sort' });
+      break;
+    case 'filter':
+      dispatch({ type: 'filter' });
+      break;
+    case 'prevLayer':
+      dispatch({ type: 'layer', delta: -1 });
+      break;
+    case 'nextLayer':
+      dispatch({ type: 'layer', delta: 1 });
+      break;
+    case 'search':
+      dispatch({ type: 'search', on: true });
+      break;
+  }
+}
+
+function Row(props: {
+  row: FileRow;
+  merged: boolean;
+  width: number;
+  selected: boolean;
+  theme: Theme;
+  /** False while only the names are known: sizes are coming ("…"), not 0 B. */
+  sized: boolean;
+  /** The listing has allocated blocks: a DISK column beside the apparent size. */
+  diskColumn: boolean;
+}) {
+  const { row, theme } = props;
+  const n = row.node;
+  const item = n.item;
+  const status = item?.status;
+  const letter = status
+    ? LETTER[status]
+    : item?.copies !== undefined
+      ? `×${item.copies}`
+      : props.merged && item
+        ? `L${item.layer}`
+        : ' ';
+  const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
+  const dir = row.expandable || item?.type === 'dir';
+  const link = item?.linkTarget !== undefined ? ` -> ${shown(item.linkTarget)}` : '';
+  const label = `${'  '.repeat(Math.min(row.depth, 20))}${marker} ${shown(n.name)}${dir ? '/' : ''}${link}`;
+  // A whiteout's figure is what it deletes from below ("−"): it frees nothing in its own layer.
+  const bytes = !props.sized
+    ? '…'
+    : dir
+      ? size(n.total)
+      : item?.type === 'whiteout'
+        ? item.deletes === undefined
+          ? ''
+          : `−${size(item.deletes)}`
+        : size(item?.size);
+  const onDisk = !props.diskColumn
+    ? ''
+    : dir
+      ? size(n.disk)
+      : item?.blocks === undefined
+        ? ''
+        : size(item.blocks * 512);
+  return (
+    <Text inverse={props.selected} wrap="truncate">
+      <Text color={status ? theme.color(COLOR[status]) : theme.color('dim')}>{letter.padEnd(4)}</Text>
+      {fitCells(label, Math.max(4, props.width - (props.diskColumn ? 27 : 16)))}
+      {bytes.padStart(11)}
+      {props.diskColumn ? <Text color={theme.color('dim')}>{onDisk.padStart(11)}</Text> : null}
+    </Text>
+  );
+}
+
+/** The files of one layer: diff (A/M/D/O) or merged view, as a directory tree. */
+export function FilesPanel(props: {
+  view: FilesView;
+  fm: FilesModel;
+  hits: FileItem[];
+  width: number;
+  height: number;
+  theme: Theme;
+  start: number;
+}) {
+  const { view, fm, theme, width, height } = props;
+  const k = view.layer ?? 0;
+  const layer = view.target?.layers[k];
+  const count = view.target?.layers.length ?? 0;
+  const head = view.target
+    ? view.mode === 'wasted'
+      ? `${escapeText(view.label)} · wasted files of the image`
+      : `${escapeText(view.label)} · layer ${k} of ${count} · ${view.mode}` // as `layertop files` says it (k as --layer takes it)
+    : `${escapeText(view.label)} · opening…`;
+  // Text (tags, names, build commands) is escaped as text; file names and link targets as bytes.
+  const sub = view.mode === 'wasted' ? '' : layer ? escapeText(layer.label || layer.id) : '';
+  const stats = view.listed
+    ? view.mode === 'wasted'
+      ? `${fm.items.length} paths with hidden copies · ${size(fm.root.total)} wasted (×n: layers holding a copy) · w back`
+      : `${fm.items.length} entries · ${size(fm.root.total)}${fm.root.disk === undefined ? '' : ` (${size(fm.root.disk)} on disk)`} · wasted here ${size(fm.wasted)} (image: ${size(fm.stack)})${view.listed.opaqueKnown ? '' : ' · opaque dirs unknown'}`
+    : view.names
+      ? `${view.names.length} names · sizes coming…`
+      : 'listing…';
+  const body = Math.max(1, height - 5);
+  const cursor = Math.max(
+    0,
+    fm.rows.findIndex((r) => r.node.path === view.cursor),
+  );
+  let content: React.ReactNode;
+  // Every text below is escaped where it is drawn, too (escaping escaped text changes nothing):
+  // titles, lines and errors carry names and link targets, which can hold any byte.
+  if (view.error) content = <Text color={theme.color('danger')}>{escapeText(view.error)}</Text>;
+  else if (view.preview) {
+    const lines = view.preview.lines
+      .map((l, n) => ({ ...l, n }))
+      .slice(view.previewScroll, view.previewScroll + body - 1);
+    content = (
+      <>
+        <Text bold wrap="truncate">
+          {escapeText(view.preview.title)}
+        </Text>
+        {lines.map((l) => (
+          <Text
+            key={l.n}
+            wrap="truncate"
+            color={
+              l.kind === '+'
+                ? theme.color('unique')
+                : l.kind === '-'
+                  ? theme.color('danger')
+                  : l.kind === '@'
+                    ? theme.color('accent')
+                    : undefined
+            }
+          >
+            {l.kind === ' ' ? ' ' : l.kind === '@' ? '' : l.kind}
+            {escapeText(l.text)}
+          </Text>
+        ))}
+      </>
+    );
+  } else if (view.searching) {
+    content = (
+      <>
+        <Text color={theme.color('accent')}>/{escapeText(view.query)}█</Text>
+        {props.hits.slice(0, body - 1).map((h, i) => (
+          <Text key={h.path} inverse={i === view.searchIndex} wrap="truncate">
+            {(h.status ? LETTER[h.status] : ' ').padEnd(2)}/{shown(h.path)}
+          </Text>
+        ))}
+      </>
+    );
+  } else {
+    const visible = fm.rows.slice(props.start, props.start + body);
+    content = (
+      <>
+        {visible.map((r, i) => (
+          <Row
+            key={r.node.path}
+            row={r}
+            merged={view.mode === 'merged'}
+            width={width - 4}
+            selected={props.start + i === cursor}
+            theme={theme}
+            sized={view.listed !== undefined}
+            diskColumn={view.listed !== undefined && fm.root.disk !== undefined}
+          />
+        ))}
+        {fm.rows.length === 0 && view.listed ? (
+          <Text color={theme.color('dim')}>
+            No entries{view.filter !== 'all' ? ` with status ${view.filter}` : ''}.
+          </Text>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" paddingX={1}>
+      <Text bold color={theme.color('accent')} wrap="truncate">
+        {head} <Text color={theme.color('dim')}>{sub}</Text>
+      </Text>
+      <Text wrap="truncate">{stats}</Text>
+      <Box flexDirection="column" height={body}>
+        {content}
+      </Box>
+      <Text wrap="truncate" color={theme.color('dim')}>
+        {view.preview
+          ? '↑↓ scroll  Esc back'
+          : fitHints(
+              [
+                '? help',
+                'Enter open/preview',
+                `m ${view.mode === 'diff' ? 'merged' : 'diff'}`,
+                `w ${view.mode === 'wasted' ? 'layer' : 'wasted'}`,
+                `s sort: ${view.sort}`,
+                `F filter: ${view.filter}`,
+                '[ ] layer',
+                '/ search',
+                'Esc close',
+              ],
+              width - 4, // the border and the padding
+            )}
+      </Text>
+    </Box>
+  );
+}
+
+export { windowStart };

@@ -1,0 +1,192 @@
+import { Box, Text } from 'ink';
+import { escapeText } from '../../model/escape.js';
+import { freedIfRemoved, heldByBuildCache } from '../../model/freed.js';
+import type { ScanModel } from '../../model/report.js';
+import { shortId, size } from '../format.js';
+import type { Theme } from '../theme.js';
+import type { Row } from './tree-rows.js';
+
+function Field(props: { name: string; value: string; theme: Theme; whole: boolean }) {
+  return (
+    <Text wrap={props.whole ? 'wrap' : 'truncate-end'}>
+      <Text color={props.theme.color('dim')}>{props.name.padEnd(12)}</Text>
+      {/* Every value escaped where it is drawn (escaping escaped text changes nothing). */}
+      {escapeText(props.value)}
+    </Text>
+  );
+}
+
+function imageNames(model: ScanModel, ids: readonly string[]): string[] {
+  return ids.map((id) => {
+    const img = model.inputs.images.find((i) => i.id === id);
+    return img?.tags.length ? img.tags.map(escapeText).join(', ') : `<none> ${shortId(id)}`;
+  });
+}
+
+/** A disk figure: "unknown" where the helper did not measure it (no helper), never 0. */
+const disk = (n: number | null | undefined): string => (n === null || n === undefined ? 'unknown' : size(n));
+
+/** What the build cache holds of an image, and what removing it together with the cache frees. */
+function cacheNote(model: ScanModel, imageId: string, containers: string[]): string {
+  const held = heldByBuildCache(model, [imageId]);
+  if (held.layers === 0) return '';
+  const withCache = freedIfRemoved(model, { images: [imageId], containers, buildCache: true });
+  return `; the build cache holds ${held.layers} of its layers (${disk(held.diskBytes)}): ${disk(withCache)} with the build cache`;
+}
+
+/** The fields the details pane shows for a row, in order (also counted to bound its scroll). */
+export function detailFields(
+  model: ScanModel,
+  row: Row | undefined,
+  wasted?: ReadonlyMap<string, { bytes: number; image: string; imageId: string }> | undefined,
+): [string, string][] {
+  const lines: [string, string][] = [];
+  if (row?.kind === 'layer' && row.chainId) {
+    const n = model.graph.layers.get(row.chainId);
+    if (n) {
+      const users = imageNames(model, n.images);
+      const containers = model.inputs.containers.filter((c) => n.images.includes(c.imageId));
+      lines.push(
+        ['chain id', n.chainId],
+        ['diff id', n.diffId],
+        ['directory', escapeText(n.path ?? 'unknown (no helper)')],
+        ['command', escapeText(n.createdBy ?? '-')],
+        ['size', `${size(n.size)} (Docker)   measured ${disk(n.measuredSize)}`],
+        ['disk', n.diskBytes === undefined ? 'unknown' : `${size(n.diskBytes)} allocated`],
+        ['shared', n.images.length > 1 ? `yes, by ${n.images.length} images` : 'no (unique)'],
+        ['images', users.join('; ') || '-'],
+        ['containers', containers.map((c) => escapeText(c.name)).join(', ') || '-'],
+      );
+      // Learnt from an image listed in the files pane: said while that image still has the layer
+      // (once it is removed, its name must not linger here).
+      const learnt = wasted?.get(n.chainId);
+      const w = learnt && n.images.includes(learnt.imageId) ? learnt : undefined;
+      lines.push([
+        'wasted',
+        w
+          ? `${size(w.bytes)} (files later layers of ${escapeText(w.image)} replace or delete)`
+          : 'press f to list the files and count it',
+      ]);
+      if (row.imageId) {
+        lines.push([
+          'if removed',
+          `${disk(freedIfRemoved(model, { images: [row.imageId], containers: [] }))} freed (this image)`,
+        ]);
+      }
+    }
+  } else if (row?.kind === 'image' && row.imageId) {
+    const img = model.report.images.find((i) => i.id === row.imageId);
+    if (img) {
+      const cs = model.inputs.containers.filter((c) => c.imageId === img.id);
+      lines.push(
+        ['image id', img.id],
+        ['tags', img.tags.map(escapeText).join(', ') || '<none>'],
+        ['created', new Date(img.created * 1000).toISOString().replace('T', ' ').slice(0, 19)],
+        ['layers', String(img.layers.length)],
+        ['size', `${size(img.size)}  shared ${size(img.sharedSize)}  unique ${size(img.uniqueSize)}`],
+        ['disk', `${disk(img.diskBytes)}  unique ${disk(img.uniqueDiskBytes)}`],
+        ['docker says', `${size(img.engineSize)} (shared ${size(img.engineSharedSize)})`],
+        ['containers', cs.map((c) => `${escapeText(c.name)} (${c.state})`).join(', ') || '-'],
+        [
+          'if removed',
+          (cs.length
+            ? `in use by ${cs.length} container(s): ${disk(freedIfRemoved(model, { images: [img.id], containers: cs.map((c) => c.id) }))} with them`
+            : `${disk(freedIfRemoved(model, { images: [img.id], containers: [] }))} freed`) +
+            cacheNote(
+              model,
+              img.id,
+              cs.map((c) => c.id),
+            ),
+        ],
+      );
+    }
+  } else if (row?.kind === 'container' && row.containerId) {
+    const c = model.inputs.containers.find((x) => x.id === row.containerId);
+    if (c) {
+      lines.push(
+        ['container', c.id],
+        ['name', escapeText(c.name)],
+        ['image', escapeText(c.image)],
+        ['state', c.state],
+        ['writable', escapeText(c.path ?? 'unknown')],
+        ['size rw', c.sizeRw === undefined ? 'none from Docker' : `${size(c.sizeRw)} (Docker)`],
+        [
+          'disk',
+          c.diskBytes === undefined
+            ? 'unknown'
+            : `${size(c.diskBytes)} layers + ${disk(c.metaDiskBytes)} logs/config`,
+        ],
+        ['if removed', `${disk(freedIfRemoved(model, { images: [], containers: [c.id] }))} freed`],
+      );
+    }
+  }
+  if (row?.kind === 'volume') {
+    const v = model.inputs.volumes.find((x) => x.name === row.volume);
+    if (v) {
+      const users = model.inputs.containers
+        .filter((c) => c.volumes.includes(v.name))
+        .map((c) => escapeText(c.name));
+      lines.push(
+        ['volume', escapeText(v.name)],
+        [
+          'kind',
+          v.anonymous ? 'anonymous (prune --volumes takes it when unused)' : 'named (prune never takes it)',
+        ],
+        ['used by', users.length ? users.join(', ') : 'no container'],
+        ['size', `${size(v.size)} (Docker)`],
+        ['disk', disk(v.diskBytes)],
+      );
+    }
+  }
+  if (row?.kind === 'leftovers') {
+    const l = model.report.leftovers;
+    lines.push(
+      ['leftovers', `${l.directories.length} directories`],
+      ['what', 'layers of containers the engine no longer lists: a removal could not delete them'],
+      ['disk', disk(l.diskBytes)],
+      ['if removed', 'no prune removes them; see layertop scan'],
+    );
+  }
+  if (row?.kind === 'build-cache') {
+    const b = model.inputs.buildCache;
+    lines.push(
+      ['build cache', `${b.records} records`],
+      ['size', `${size(b.size)} (Docker, not shared with images)`],
+      ['disk', b.diskBytes === undefined ? 'unknown' : `${size(b.diskBytes)} incl. BuildKit's databases`],
+      ['if removed', `${disk(b.freedDiskBytes ?? b.diskBytes)} freed`],
+    );
+  }
+  return lines;
+}
+
+/** Everything about the selected row; the bytes freed come from model/freed.ts. */
+export function DetailPane(props: {
+  model: ScanModel;
+  row: Row | undefined;
+  width: number;
+  height: number;
+  theme: Theme;
+  /** Wasted bytes per layer (chain ID), known once an image's files were listed (the files pane). */
+  wasted?: ReadonlyMap<string, { bytes: number; image: string; imageId: string }> | undefined;
+  /** Tab gave it the focus: values are shown whole (wrapped), and the arrows scroll it by field. */
+  focused?: boolean | undefined;
+  /** Fields scrolled off the top. */
+  scroll?: number | undefined;
+}) {
+  const { model, row, theme, width, height } = props;
+  const lines = detailFields(model, row, props.wasted);
+  return (
+    // Wrapped values (the focused pane) can take more rows than it has: cut at its bottom edge.
+    <Box flexDirection="column" width={width} height={height} paddingLeft={1} overflow="hidden">
+      <Text bold color={props.focused ? theme.color('accent') : undefined} wrap="truncate">
+        Details{props.focused ? '  ↑↓ scroll  Tab back to the tree' : ''}
+      </Text>
+      {lines
+        .slice(Math.min(props.scroll ?? 0, Math.max(0, lines.length - 1)))
+        .slice(0, Math.max(0, height - 1))
+        .map(([k, v]) => (
+          <Field key={k} name={k} value={v} theme={theme} whole={props.focused === true} />
+        ))}
+    </Box>
+  );
+}

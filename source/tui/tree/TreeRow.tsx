@@ -1,0 +1,135 @@
+import { Text } from 'ink';
+import { escapeText } from '../../model/escape.js';
+import type { ScanModel } from '../../model/report.js';
+import { disk, fitCells, shortId, size } from '../format.js';
+import type { Theme } from '../theme.js';
+import type { Row } from './tree-rows.js';
+
+export const SIZE_COL = 9;
+
+export interface RowText {
+  marker: string;
+  id: string;
+  label: string;
+  size: string;
+  disk: string;
+  share: string;
+  kind: Row['kind'];
+  shared: boolean;
+}
+
+/**
+ * What one row says. All numbers come from the model (layer graph and report), none is computed here.
+ * A disk figure the helper did not measure (no helper) shows as "?", never 0.
+ */
+export function rowText(model: ScanModel, row: Row): RowText {
+  const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
+  if (row.kind === 'layer' && row.chainId) {
+    const n = model.graph.layers.get(row.chainId);
+    const users = n?.images.length ?? 0;
+    return {
+      marker,
+      id: shortId(row.chainId),
+      label: escapeText(n?.createdBy ?? '(no build command)'),
+      size: size(n?.size),
+      disk: disk(n?.diskBytes),
+      share: users > 1 ? `S×${users}` : 'U',
+      kind: 'layer',
+      shared: users > 1,
+    };
+  }
+  if (row.kind === 'image' && row.imageId) {
+    const img = model.report.images.find((i) => i.id === row.imageId);
+    const tags = img?.tags.length ? img.tags.map(escapeText).join(', ') : '<none>';
+    return {
+      marker,
+      id: shortId(row.imageId),
+      label: `▣ ${tags}`,
+      size: size(img?.size),
+      disk: disk(img?.diskBytes),
+      share: img?.containers ? `C×${img.containers}` : '',
+      kind: 'image',
+      shared: false,
+    };
+  }
+  if (row.kind === 'volume') {
+    const v = model.inputs.volumes.find((x) => x.name === row.volume);
+    return {
+      marker,
+      id: 'volume'.padEnd(12),
+      label: `⛁ ${escapeText(row.volume ?? '?')}${v?.anonymous ? ' (anonymous)' : ''}${v?.refCount ? ` used by ${v.refCount}` : ''}`,
+      size: size(v?.size),
+      disk: disk(v?.diskBytes),
+      share: '',
+      kind: 'volume',
+      shared: false,
+    };
+  }
+  if (row.kind === 'leftovers') {
+    const l = model.report.leftovers;
+    return {
+      marker,
+      id: 'leftovers'.padEnd(12),
+      label: `⚠ ${l.directories.length} directories of removed containers (no prune frees them)`,
+      size: '',
+      disk: disk(l.diskBytes),
+      share: '',
+      kind: 'leftovers',
+      shared: false,
+    };
+  }
+  if (row.kind === 'build-cache') {
+    const b = model.inputs.buildCache;
+    return {
+      marker,
+      id: 'build cache'.padEnd(12),
+      label: `⚙ ${b.records} records`,
+      size: size(b.size),
+      disk: disk(b.diskBytes),
+      share: '',
+      kind: 'build-cache',
+      shared: false,
+    };
+  }
+  const c = model.report.containers.find((x) => x.id === row.containerId);
+  return {
+    marker,
+    id: shortId(row.containerId ?? ''),
+    label: `◆ ${escapeText(c?.name ?? '?')} (${escapeText(c?.state ?? '?')})`,
+    // Docker's SizeRw; it gives none for some containers (created, never started on overlay2).
+    size: c?.sizeRw === null || c?.sizeRw === undefined ? '?' : size(c.sizeRw),
+    disk: disk(c?.diskBytes),
+    share: 'RW',
+    kind: 'container',
+    shared: false,
+  };
+}
+
+export function TreeRow(props: {
+  model: ScanModel;
+  row: Row;
+  width: number;
+  selected: boolean;
+  /** Marked for removal (Space). */
+  marked?: boolean;
+  theme: Theme;
+}) {
+  const { model, row, width, selected, theme } = props;
+  const t = rowText(model, row);
+  const indent = '  '.repeat(Math.min(row.depth, 12));
+  const fixed = indent.length + 2 + 12 + 1 + 1 + SIZE_COL * 2 + 6;
+  const marker = props.marked ? '✗' : t.marker;
+  const label = fitCells(t.label, Math.max(4, width - fixed));
+  const color =
+    t.kind === 'image' ? theme.color('image') : t.kind === 'container' ? theme.color('container') : undefined;
+  return (
+    <Text inverse={selected} wrap="truncate">
+      {indent}
+      <Text color={props.marked ? theme.color('danger') : undefined}>{marker}</Text>{' '}
+      <Text color={theme.color('dim')}>{t.id}</Text> <Text color={color}>{label}</Text>
+      {t.size.padStart(SIZE_COL)}
+      {t.disk.padStart(SIZE_COL)}{' '}
+      <Text color={t.shared ? theme.color('shared') : theme.color('unique')}>{t.share.padEnd(5)}</Text>
+    </Text>
+  );
+}

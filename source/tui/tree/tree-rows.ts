@@ -1,0 +1,177 @@
+import type { LayerNode } from '../../model/layer-graph.js';
+import type { ScanModel } from '../../model/report.js';
+
+export type ViewMode = 'tree' | 'images';
+export type SortMode = 'size' | 'time';
+
+export interface Row {
+  /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
+  key: string;
+  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers';
+  depth: number;
+  expandable: boolean;
+  expanded: boolean;
+  chainId?: string;
+  imageId?: string;
+  containerId?: string;
+  volume?: string;
+  /** Keys of the rows above it in the tree, for expanding the path to a search hit. */
+  ancestors: string[];
+}
+
+function subtreeDisk(model: ScanModel, chainId: string, memo: Map<string, number>): number {
+  const hit = memo.get(chainId);
+  if (hit !== undefined) return hit;
+  const node = model.graph.layers.get(chainId);
+  let sum = node?.diskBytes ?? node?.size ?? 0;
+  for (const c of node?.children ?? []) sum += subtreeDisk(model, c, memo);
+  memo.set(chainId, sum);
+  return sum;
+}
+
+function newest(created: ReadonlyMap<string, number>, node: LayerNode): number {
+  let t = 0;
+  for (const id of node.images) t = Math.max(t, created.get(id) ?? 0);
+  return t;
+}
+
+/**
+ * Flattens the model into the rows the tree shows, honouring collapsed rows, the view and the sort.
+ * Tree view: base layers at the root, each layer's children below it; a layer with a single child
+ * continues at the same indent (a chain reads as a column), branches indent. Images end where their
+ * top layer is; their containers hang under them.
+ */
+export function buildRows(
+  model: ScanModel,
+  collapsed: ReadonlySet<string>,
+  view: ViewMode,
+  sort: SortMode,
+): Row[] {
+  const rows: Row[] = [];
+  const memo = new Map<string, number>();
+  const imageById = new Map(model.inputs.images.map((i) => [i.id, i]));
+  const created = new Map(model.inputs.images.map((i) => [i.id, i.created]));
+  const diskOf = new Map(model.report.images.map((i) => [i.id, i.diskBytes ?? i.size]));
+  const byImage = new Map<string, typeof model.inputs.containers>();
+  for (const c of model.inputs.containers) byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), c]);
+  const containersOf = (imageId: string) => byImage.get(imageId) ?? [];
+  const order = (ids: string[]): string[] => {
+    const nodes = ids.map((id) => model.graph.layers.get(id)).filter((n): n is LayerNode => n !== undefined);
+    nodes.sort((a, b) =>
+      sort === 'size'
+        ? subtreeDisk(model, b.chainId, memo) - subtreeDisk(model, a.chainId, memo)
+        : newest(created, b) - newest(created, a),
+    );
+    return nodes.map((n) => n.chainId);
+  };
+  const pushImage = (imageId: string, depth: number, ancestors: string[]) => {
+    const key = `image:${imageId}`;
+    const cs = containersOf(imageId);
+    const expanded = !collapsed.has(key);
+    rows.push({ key, kind: 'image', depth, expandable: cs.length > 0, expanded, imageId, ancestors });
+    if (!expanded) return;
+    for (const c of cs) {
+      rows.push({
+        key: `container:${c.id}`,
+        kind: 'container',
+        depth: depth + 1,
+        expandable: false,
+        expanded: false,
+        containerId: c.id,
+        imageId,
+        ancestors: [...ancestors, key],
+      });
+    }
+  };
+
+  if (view === 'images') {
+    const images = [...model.inputs.images].sort((a, b) => {
+      if (sort === 'time') return b.created - a.created;
+      return (diskOf.get(b.id) ?? 0) - (diskOf.get(a.id) ?? 0);
+    });
+    for (const img of images) {
+      const key = `image:${img.id}`;
+      const expanded = !collapsed.has(key);
+      rows.push({ key, kind: 'image', depth: 0, expandable: true, expanded, imageId: img.id, ancestors: [] });
+      if (!expanded) continue;
+      for (const c of containersOf(img.id)) {
+        rows.push({
+          key: `container:${c.id}`,
+          kind: 'container',
+          depth: 1,
+          expandable: false,
+          expanded: false,
+          containerId: c.id,
+          imageId: img.id,
+          ancestors: [key],
+        });
+      }
+      const chain = model.graph.imageChains.get(img.id) ?? [];
+      for (const chainId of chain) {
+        rows.push({
+          key: `${key}/layer:${chainId}`,
+          kind: 'layer',
+          depth: 1,
+          expandable: false,
+          expanded: false,
+          chainId,
+          imageId: img.id,
+          ancestors: [key],
+        });
+      }
+    }
+    pushRest(model, rows);
+    return rows;
+  }
+
+  const walk = (chainId: string, depth: number, ancestors: string[]) => {
+    const node = model.graph.layers.get(chainId);
+    if (!node) return;
+    const key = `layer:${chainId}`;
+    const hasBelow = node.children.length > 0 || node.topOf.length > 0;
+    const expanded = !collapsed.has(key);
+    rows.push({ key, kind: 'layer', depth, expandable: hasBelow, expanded, chainId, ancestors });
+    if (!expanded) return;
+    const path = [...ancestors, key];
+    const branches = node.children.length + node.topOf.length;
+    const childDepth = branches > 1 ? depth + 1 : depth;
+    for (const imageId of node.topOf) if (imageById.has(imageId)) pushImage(imageId, depth + 1, path);
+    for (const child of order(node.children)) walk(child, childDepth, path);
+  };
+  for (const root of order(model.graph.roots)) walk(root, 0, []);
+  pushRest(model, rows);
+  return rows;
+}
+
+/** Volumes and the build cache close the list: they can be marked for removal like the rest. */
+function pushRest(model: ScanModel, rows: Row[]): void {
+  const volumes = [...model.inputs.volumes].sort((a, b) => (b.diskBytes ?? b.size) - (a.diskBytes ?? a.size));
+  for (const v of volumes)
+    rows.push({
+      key: `volume:${v.name}`,
+      kind: 'volume',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      volume: v.name,
+      ancestors: [],
+    });
+  if (model.inputs.buildCache.records > 0)
+    rows.push({
+      key: 'build-cache',
+      kind: 'build-cache',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      ancestors: [],
+    });
+  if (model.report.leftovers.directories.length > 0)
+    rows.push({
+      key: 'leftovers',
+      kind: 'leftovers',
+      depth: 0,
+      expandable: false,
+      expanded: false,
+      ancestors: [],
+    });
+}

@@ -1,0 +1,221 @@
+// A layer's files through the helper: for every test image on both storage backends, the merged
+// view layertop computes from the layers equals `docker export` of a fresh container of that image.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { listLayers, resolveFilesTarget } from '../../source/engine/files.js';
+import { startHelper } from '../../source/engine/session.js';
+import { filePathJson } from '../../source/model/file-path.js';
+import { mergedList } from '../../source/model/overlay.js';
+import { client, docker, ENGINE_BIN, type EngineName, engineHost, layertop } from '../support/engines.js';
+import { readTar, type TarEntry } from '../support/tar.js';
+
+const run = promisify(execFile);
+
+interface FileJson {
+  path: string;
+  pathBase64?: string;
+  type: string;
+  size: number;
+  linkTarget: string | null;
+  layer: string;
+  status?: string;
+}
+interface FilesJson {
+  wastedBytes: number;
+  layer: { index: number; wastedBytes: number };
+  opaqueKnown: boolean;
+  entries: FileJson[];
+}
+
+/** The exact bytes of a JSON path, relative (no leading slash), as a latin1 string. */
+const bytesOf = (e: FileJson) =>
+  (e.pathBase64 ? Buffer.from(e.pathBase64, 'base64') : Buffer.from(e.path, 'utf8'))
+    .toString('latin1')
+    .replace(/^\//, '');
+
+async function exportOf(engine: EngineName, container: string): Promise<TarEntry[]> {
+  const { stdout } = await run(join(ENGINE_BIN, 'docker'), ['export', container], {
+    env: { ...process.env, DOCKER_HOST: engineHost(engine) },
+    encoding: 'buffer',
+    maxBuffer: 1024 * 1024 * 1024,
+  });
+  return readTar(stdout);
+}
+
+async function files(engine: EngineName, args: string[]): Promise<FilesJson> {
+  const res = await layertop(['files', ...args, '--json'], { engine });
+  expect(res.stderr).toBe('');
+  expect(res.code).toBe(0);
+  return JSON.parse(res.stdout) as FilesJson;
+}
+
+/** path → what both sides must agree on: type, size (regular files), link target (symlinks). */
+function fromExport(tar: TarEntry[]): Map<string, string> {
+  const byPath = new Map(tar.map((t) => [t.path, t]));
+  const out = new Map<string, string>();
+  for (const t of tar) {
+    if (t.path === '') continue;
+    // A hard link is a regular file with its target's size.
+    if (t.type === 'hardlink') out.set(t.path, `file ${byPath.get(t.linkTarget.replace(/^\//, ''))?.size}`);
+    else if (t.type === 'file') out.set(t.path, `file ${t.size}`);
+    else if (t.type === 'symlink') out.set(t.path, `symlink ${t.linkTarget}`);
+    else out.set(t.path, t.type);
+  }
+  return out;
+}
+
+function fromLayertop(entries: FileJson[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    const p = bytesOf(e);
+    if (e.type === 'file') out.set(p, `file ${e.size}`);
+    else if (e.type === 'symlink') out.set(p, `symlink ${e.linkTarget}`);
+    else out.set(p, e.type);
+  }
+  return out;
+}
+
+function diffMaps(a: Map<string, string>, b: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of a)
+    if (b.get(k) !== v) out.push(`${JSON.stringify(k)}: export ${v} / layertop ${b.get(k)}`);
+  for (const [k, v] of b) if (!a.has(k)) out.push(`${JSON.stringify(k)}: export - / layertop ${v}`);
+  return out;
+}
+
+describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (engine) => {
+  it('the merged view of every test image equals docker export of a fresh container of it', async () => {
+    const tags = (await docker(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}']))
+      .split('\n')
+      .filter((t) => t.startsWith('layertop-test/') || t === 'busybox:latest');
+    expect(tags.length).toBeGreaterThanOrEqual(9);
+    // One helper for all the images (the CLI's own path is tested below).
+    const c = await client(engine);
+    const info = await getInfo(c);
+    const helper = await startHelper(c, info, {});
+    try {
+      for (const tag of tags) {
+        const id = (await docker(engine, ['create', '--network=none', tag, 'sh'])).trim();
+        try {
+          const expected = fromExport(await exportOf(engine, id));
+          // The container: its image's layers, then its init layer, then its writable layer.
+          const target = await resolveFilesTarget(c, helper, info, id);
+          const { layers, opaqueKnown } = await listLayers(helper, target);
+          expect(opaqueKnown).toBe(true);
+          const top = layers.length - 1;
+          const entries = (k: number): FileJson[] =>
+            mergedList(layers, k).map((m) => ({
+              ...filePathJson(m.path),
+              type: m.entry.type,
+              size: m.entry.size,
+              linkTarget: m.entry.linkTarget ?? null,
+              layer: target.layers[m.layer]?.id ?? '',
+            }));
+          const ctr = entries(top);
+          expect(diffMaps(expected, fromLayertop(ctr)), `${tag} (container)`).toEqual([]);
+          // The image alone (the layers below init): the same, except where the init layer adds
+          // or replaces an entry (/.dockerenv, /etc/hostname, /etc/hosts, /dev/console, ...).
+          const initAt = target.layers.findIndex((l) => l.id === 'init');
+          expect(initAt).toBeGreaterThan(0);
+          const fromInit = new Set(ctr.filter((e) => e.layer === 'init').map(bytesOf));
+          expect(fromInit.size).toBeGreaterThan(0);
+          const imageView = fromLayertop(entries(initAt - 1));
+          for (const p of fromInit) {
+            expected.delete(p);
+            imageView.delete(p);
+          }
+          expect(diffMaps(expected, imageView), `${tag} (image)`).toEqual([]);
+        } finally {
+          await docker(engine, ['rm', '-f', id]);
+        }
+      }
+    } finally {
+      await helper.close();
+    }
+  });
+
+  it('shows the edge layers as overlayfs applies them: whiteout, opaque directory, chmod copy-up', async () => {
+    const opaqueLayer = await files(engine, ['layertop-test/edge:latest', '--layer', '-2']);
+    const status = new Map(opaqueLayer.entries.map((e) => [e.path, `${e.status} ${e.type}`]));
+    expect(status.get('/w/gone')).toBe('deleted whiteout');
+    expect(status.get('/opq/new')).toBe('added file');
+    // "rm -rf /opq && mkdir /opq": overlay2's layer holds an opaque directory (found by the mount
+    // probe); the containerd store's unpacked layer holds a plain directory and a whiteout for
+    // each old child. Both say the same thing, and the merged views above agree with export.
+    if (engine === 'overlay2') expect(status.get('/opq')).toBe('opaque dir');
+    else {
+      expect(status.get('/opq/old')).toBe('deleted whiteout');
+      expect(status.get('/opq/sub')).toBe('deleted whiteout');
+    }
+    const merged = await files(engine, ['layertop-test/edge:latest', '--merged']);
+    const paths = merged.entries.map((e) => e.path);
+    expect(paths).toContain('/opq/new');
+    expect(paths).not.toContain('/opq/old');
+    expect(paths).not.toContain('/opq/sub/deep');
+    expect(paths).not.toContain('/w/gone');
+    const chmod = await files(engine, ['layertop-test/edge:latest']);
+    expect(chmod.entries.find((e) => e.path === '/links/mode.bin')).toMatchObject({
+      status: 'modified',
+      size: 80000,
+    });
+    // The chmod-only copy-up wastes the whole lower copy.
+    expect(chmod.wastedBytes).toBeGreaterThanOrEqual(80000);
+  });
+
+  it("counts the overwrite fixture's wasted bytes as exactly the overwritten file", async () => {
+    const res = await files(engine, ['layertop-test/overwrite:latest']);
+    expect(res.wastedBytes).toBe(300000);
+    const text = await layertop(['files', 'layertop-test/overwrite:latest', '--layer', '-2'], { engine });
+    expect(text.stdout).toMatch(/wasted here 300kB \(image: 300kB\)/);
+  });
+
+  it('prints hostile names escaped: no control byte reaches the terminal', async () => {
+    const res = await layertop(['files', 'layertop-test/hostile:latest', '--layer', '1'], { engine });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('/hostile/new\\nline');
+    expect(res.stdout).toContain('/hostile/esc\\e[31mred\\e]0;title\\x07');
+    expect(res.stdout).toContain('/hostile/bad\\xff\\xfeutf8');
+    expect(res.stdout).toContain('/hostile/$(touch PWNED)');
+    // eslint-disable-next-line no-control-regex
+    expect(res.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+  });
+});
+
+// Only overlay2 mounts a running container's merged directory on the host; on the containerd store
+// the container's view is computed from its layers (tested above with docker export).
+describe('files: the live view of a running container (overlay2)', () => {
+  const engine = 'overlay2' as const;
+  it("shows a running container's live view (the kernel's overlay mount) equal to the union of its layers", async () => {
+    const res = await layertop(['files', 'lt-running', '--merged', '--json'], { engine });
+    expect(res.code).toBe(0);
+    const live = JSON.parse(res.stdout) as FilesJson & { live: boolean };
+    expect(live.live).toBe(true);
+    const c = await client(engine);
+    const info = await getInfo(c);
+    const helper = await startHelper(c, info, {});
+    try {
+      const target = await resolveFilesTarget(c, helper, info, 'lt-running');
+      const { merged } = await listLayers(helper, target);
+      const computed = new Map<string, string>();
+      for (const [p, m] of merged)
+        computed.set(
+          p,
+          m.entry.type === 'file'
+            ? `file ${m.entry.size}`
+            : m.entry.type === 'symlink'
+              ? `symlink ${m.entry.linkTarget}`
+              : m.entry.type,
+        );
+      const fromLive = fromLayertop(live.entries);
+      // The running container wrote /rw-running.bin: in its writable layer and in the live view.
+      expect(fromLive.get('rw-running.bin')).toBe('file 3000000');
+      expect(live.entries.find((e) => e.path === '/rw-running.bin')?.layer).toBe('rw');
+      expect(diffMaps(computed, fromLive)).toEqual([]);
+    } finally {
+      await helper.close();
+    }
+  });
+});

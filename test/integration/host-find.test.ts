@@ -1,0 +1,131 @@
+// Two ways to walk the engine's storage, one set of figures: the engine host's GNU find (one
+// process, one lstat per entry) and the helper's own busybox find + stat (the fallback for hosts
+// without GNU find, such as Docker Desktop's VM). Every measurement and every layer listing of
+// both test engines must come out identical, byte for byte.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { listLayerDir, listNames } from '../../source/engine/helper/layer-list.js';
+import { type MeasureTarget, measureDirs } from '../../source/engine/helper/measure.js';
+import { scanEngine } from '../../source/engine/scan.js';
+import { client, type EngineName } from '../support/engines.js';
+
+describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine', (engine) => {
+  let host: HelperSession;
+  let busybox: HelperSession;
+  let targets: MeasureTarget[];
+  let layerDirs: string[];
+  let root: string;
+
+  beforeAll(async () => {
+    const c = await client(engine);
+    const info = await getInfo(c);
+    root = info.DockerRootDir;
+    host = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
+    busybox = await HelperSession.start(c, { dataRoot: info.DockerRootDir, hostTools: false });
+    const model = await scanEngine(c, { helper: busybox, info });
+    const sub = engine === 'overlay2' ? 'diff' : 'fs';
+    layerDirs = model.report.layers.map((l) => l.path).filter((p): p is string => !!p);
+    targets = [
+      ...layerDirs.map((dir) => ({ dir, sub }) as const),
+      ...(model.inputs.measuredDirs ?? []).filter((d) => !layerDirs.includes(d)).map((dir) => ({ dir })),
+      { dir: `${info.DockerRootDir}/no-such-dir` },
+      { dir: `${info.DockerRootDir}/no-such-layer`, sub },
+    ];
+  }, 120_000);
+  afterAll(async () => {
+    await host?.close();
+    await busybox?.close();
+  });
+
+  it('uses the host find on this Debian host, and busybox when told not to', () => {
+    expect([host.hostFind, busybox.hostFind]).toEqual([true, false]);
+  });
+
+  it('measures every directory of a scan identically', async () => {
+    const a = await measureDirs(host, targets, { engineId: 'x' });
+    const b = await measureDirs(busybox, targets, { engineId: 'x' });
+    const rows = (m: typeof a) => targets.map((t) => [t.dir, m.get(t.dir)]);
+    expect(rows(a)).toEqual(rows(b));
+    expect(a.get(`${targets.at(-1)?.dir}`)?.missing).toBe(true);
+    expect(targets.length).toBeGreaterThan(30);
+  }, 120_000);
+
+  it('measures the entries of a directory walked whole (each container, volume, image) as each by name', async () => {
+    const each = [
+      `${root}/containers`,
+      `${root}/volumes`,
+      `${root}/image/overlay2/imagedb/metadata/sha256`,
+      `${root}/image/overlay2/layerdb/mounts`,
+    ];
+    // A container directory that is not there comes back missing, as when named alone.
+    const withGone = [...targets, { dir: `${root}/containers/${'0'.repeat(64)}` }];
+    const members = withGone.filter((t) => !t.sub && each.includes(t.dir.slice(0, t.dir.lastIndexOf('/'))));
+    expect(members.length).toBeGreaterThan(engine === 'overlay2' ? 20 : 6);
+    // What travels to the helper: the directories, never the entries' names.
+    const sent: (string | Buffer)[] = [];
+    const run = host.run.bind(host);
+    host.run = (op, args = [], t) => {
+      sent.push(...args);
+      return run(op, args, t);
+    };
+    const a = await measureDirs(host, withGone, { engineId: 'x', each }).finally(() => {
+      host.run = run;
+    });
+    expect(sent.filter((x) => x === '--each')).toHaveLength(1);
+    expect(members.filter((t) => sent.includes(t.dir))).toEqual([]);
+    const b = await measureDirs(busybox, withGone, { engineId: 'x' });
+    const rows = (m: typeof a) => withGone.map((t) => [t.dir, m.get(t.dir)]);
+    expect(rows(a)).toEqual(rows(b));
+    expect(a.get(`${root}/containers/${'0'.repeat(64)}`)?.missing).toBe(true);
+    expect(members.every((t) => (a.get(t.dir)?.diskBytes ?? 0) > 0 || a.get(t.dir)?.missing)).toBe(true);
+  }, 120_000);
+
+  it('walks a list far over the 32 KiB at which busybox xargs starts a new run, in one run, exactly', async () => {
+    // 1,500 roots of about 110 bytes (165 KiB): the real layer directories among paths that do
+    // not exist. Split in two runs, a walk misread its second half (323 of 3,043 layers read 0).
+    const many: MeasureTarget[] = [];
+    for (let i = 0; many.length < 1500; i++) {
+      const d = layerDirs[i % layerDirs.length] as string;
+      many.push(
+        i < layerDirs.length ? { dir: d } : { dir: `${root}/no-such/${String(i).padStart(90, 'x')}` },
+      );
+    }
+    for (const h of [host, busybox]) {
+      const alone = await measureDirs(h, many.slice(0, layerDirs.length), { engineId: 'x' });
+      const all = await measureDirs(h, many, { engineId: 'x', batchSize: 1500 });
+      for (const d of layerDirs) expect(all.get(d)).toEqual(alone.get(d));
+      expect([...all.values()].filter((m) => m.missing)).toHaveLength(1500 - layerDirs.length);
+    }
+    // A list too long for one run is refused, never split silently.
+    const huge = Array.from({ length: 3000 }, (_, i) => `${root}/no-such/${String(i).padStart(90, 'x')}`);
+    await expect(host.run('gmeasure', huge)).rejects.toThrow(/for one run/);
+  }, 180_000);
+
+  it('takes a list too long to read byte by byte whole, hostile names as data', async () => {
+    const hostile = ['a\nb', '$(touch /tmp/pwned)', 'q\'"', '\x1b[31m', ' lead'];
+    const paths = Array.from({ length: 400 }, (_, i) =>
+      i % 2 ? root : `${root}/no-such/${hostile[i % hostile.length]}-${i}`,
+    );
+    for (const h of [host, busybox]) {
+      const lines = (await h.run('access', paths)).toString('latin1').trim().split('\n');
+      expect(lines).toEqual(paths.map((_, i) => (i % 2 ? '1' : '0')));
+    }
+  }, 60_000);
+
+  it('lists every layer identically: names, types, sizes, modes, links, whiteouts', async () => {
+    const sub = engine === 'overlay2' ? 'diff' : 'fs';
+    let whiteouts = 0;
+    for (const d of layerDirs) {
+      const key = (e: Awaited<ReturnType<typeof listLayerDir>>[number]) =>
+        JSON.stringify([e.path, e.type, e.size, e.ino, e.nlink, e.mode, e.blocks, e.linkTarget ?? null]);
+      const a = (await listLayerDir(host, `${d}/${sub}`)).map(key).sort();
+      const b = (await listLayerDir(busybox, `${d}/${sub}`)).map(key).sort();
+      expect({ layer: d, entries: a }).toEqual({ layer: d, entries: b });
+      const names = async (h: HelperSession) => (await listNames(h, `${d}/${sub}`)).sort();
+      expect(await names(host)).toEqual(await names(busybox));
+      whiteouts += a.filter((k) => k.includes('"whiteout"')).length;
+    }
+    expect(whiteouts).toBeGreaterThan(0);
+  }, 300_000);
+});

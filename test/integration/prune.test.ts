@@ -1,0 +1,191 @@
+// The cleanup assistant against fresh engines of both backends (fixtures rebuilt for each test):
+// the prediction against the measured shrink of the data root, nothing removed beyond the plan,
+// running containers, their images and volumes untouched.
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectEngine } from '../../source/engine/docker/docker-client.js';
+import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { runPlan } from '../../source/engine/prune-run.js';
+import { scanEngine } from '../../source/engine/scan.js';
+import { startHelper } from '../../source/engine/session.js';
+import { planItems, planSelection } from '../../source/model/prune-plan.js';
+import { layertop, waitFor } from '../support/engines.js';
+import { type FreshEngine, freshEngine, objects } from '../support/fresh-engine.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'lt-prune-'));
+const engines: FreshEngine[] = [];
+afterAll(async () => {
+  for (const e of engines) await e.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface PlanJson {
+  plan: Record<'containers' | 'networks' | 'volumes' | 'images', { id: string; name: string }[]> & {
+    buildCache: { id: string } | null;
+  };
+  predictedFreedBytes: number;
+  dockerEstimateBytes: number;
+}
+interface RunJson extends PlanJson {
+  dockerReportedBytes: number;
+  measuredFreedBytes: number;
+  removed: { kind: string; id: string }[];
+  failed: { kind: string; id: string; error: string }[];
+}
+
+/** What disappeared from the engine, by kind. */
+function gone(before: Record<string, string[]>, after: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const k of Object.keys(before))
+    out[k] = (before[k] ?? []).filter((id) => !after[k]?.includes(id)).sort();
+  return out;
+}
+
+const within2pc = (predicted: number, measured: number) =>
+  expect(Math.abs(predicted - measured)).toBeLessThanOrEqual(0.02 * measured);
+
+describe.each(['overlay2', 'containerd'] as const)('layertop prune -a on a fresh %s engine', (kind) => {
+  it('predicts the data root shrink within 2%, removes exactly the plan, keeps what runs', async () => {
+    const e = await freshEngine(kind);
+    engines.push(e);
+    const env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-${kind}`) };
+    const running = (await e.docker(['inspect', '-f', '{{.Id}} {{.Image}}', 'lt-running'])).trim().split(' ');
+
+    // Without --yes and without a TTY nothing is deleted, and the exit code says so.
+    const before = await objects(e);
+    const refused = await layertop(['prune', '-a'], { env });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/Nothing was deleted/);
+    expect(await objects(e)).toEqual(before);
+
+    const dry = await layertop(['prune', '--dry-run', '-a', '--json'], { env });
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as PlanJson;
+    expect(await objects(e)).toEqual(before);
+    expect(plan.plan.containers.map((c) => c.name).sort()).toEqual(['lt-created', 'lt-stopped']);
+    expect(plan.plan.networks.map((n) => n.name)).toEqual(['lt-unused-net']);
+    expect(plan.plan.volumes).toEqual([]);
+    expect(plan.plan.images.map((i) => i.id)).not.toContain(running[1]);
+
+    const duBefore = await e.du();
+    const res = await layertop(['prune', '--yes', '-a', '--json'], { env });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const report = JSON.parse(res.stdout) as RunJson;
+    const duAfter = await e.du();
+    const measured = duBefore - duAfter;
+    console.log(
+      `${kind}: predicted ${report.predictedFreedBytes} B, Docker reported ${report.dockerReportedBytes} B, ` +
+        `measured (du -sx -B1 before - after) ${measured} B; layertop's own measurement ${report.measuredFreedBytes} B; ` +
+        `Docker's estimate ${report.dockerEstimateBytes} B`,
+    );
+    within2pc(report.predictedFreedBytes, measured);
+    within2pc(report.measuredFreedBytes, measured);
+    expect(report.failed).toEqual([]);
+    // The run re-planned on a fresh scan: the same items as the dry run.
+    const ids = (p: PlanJson) =>
+      Object.values(p.plan)
+        .flat()
+        .filter(Boolean)
+        .map((i) => (i as { id: string }).id)
+        .sort();
+    expect(ids(report)).toEqual(ids(plan));
+
+    // Everything that went was in the plan; everything in the plan went.
+    const after = await objects(e);
+    const removed = gone(before, after);
+    expect(removed.container).toEqual(plan.plan.containers.map((c) => c.id).sort());
+    expect(removed.network).toEqual(plan.plan.networks.map((n) => n.id).sort());
+    expect(removed.volume).toEqual([]);
+    expect(removed.image).toEqual(plan.plan.images.map((i) => i.id).sort());
+    // The running container, its image (every tag of it) and its volumes survive.
+    expect(after.container).toContain(running[0]);
+    expect(after.image).toContain(running[1]);
+    expect(
+      (await e.docker(['image', 'inspect', '-f', '{{join .RepoTags ","}}', running[1] as string])).trim(),
+    ).toMatch(/layertop-test\/app-a:latest/);
+    expect(after.volume).toContain('lt-named');
+    expect(after.volume?.length).toBe(before.volume?.length);
+    await e.stop();
+  });
+});
+
+describe('removing a marked selection (fresh overlay2 engine)', () => {
+  it('removes exactly the marked items that can go, keeps the rest, and predicts the shrink', async () => {
+    const e = await freshEngine('overlay2');
+    engines.push(e);
+    // First: under tests, deleting through a socket that is not next to the test-engine marker
+    // (the same engine, reached through a symlink) is refused, and nothing changes.
+    const link = join(tmp, 'docker.sock');
+    symlinkSync(e.host.replace(/^unix:\/\//, ''), link);
+    const untouched = await objects(e);
+    const refused = await layertop(['prune', '--yes', '-a'], {
+      env: {
+        ...e.env,
+        DOCKER_HOST: `unix://${link}`,
+        LAYERTOP_TEST_MODE: '1',
+        LAYERTOP_CACHE_DIR: join(tmp, 'c3'),
+      },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to delete: under tests only a layertop test engine/);
+    expect(await objects(e)).toEqual(untouched);
+
+    const client = await connectEngine(resolveEndpoint({ host: e.host }));
+    const info = await getInfo(client);
+    const helper = await startHelper(client, info, {});
+    try {
+      const model = await scanEngine(client, { helper, info });
+      const byTag = (t: string) => model.inputs.images.find((i) => i.tags.includes(t))?.id as string;
+      const byName = (n: string) => model.inputs.containers.find((c) => c.name === n)?.id as string;
+      const dangling = model.inputs.images.find((i) => i.tags.length === 0)?.id as string;
+      const plan = planSelection(model, {
+        containers: new Set([byName('lt-stopped'), byName('lt-running')]),
+        images: new Set([
+          byTag('layertop-test/app-b:latest'),
+          byTag('layertop-test/overwrite:latest'),
+          dangling,
+        ]),
+        volumes: new Set(['lt-unused-vol', 'lt-named']),
+        buildCache: false,
+      });
+      // lt-running runs (stop it first); overwrite's lt-created is not marked; lt-named is in use.
+      expect(plan.kept.map((k) => k.name).sort()).toEqual([
+        'layertop-test/overwrite:latest',
+        'lt-named',
+        'lt-running',
+      ]);
+      // The CLI runs above each had a helper; the engine may still be deleting one (AutoRemove
+      // runs after the process exits): its layers going would count as freed. Wait until only ours is left.
+      const othersGone = await waitFor(async () => {
+        const list = (await client.docker.listContainers({
+          all: true,
+          filters: { label: ['io.layertop.helper'] },
+        })) as { Id: string }[];
+        return list.every((c) => c.Id === helper.containerId);
+      });
+      expect(othersGone).toBe(true);
+      const before = await objects(e);
+      const duBefore = await e.du();
+      const report = await runPlan({ client, info, helper, model }, plan);
+      const measured = duBefore - (await e.du());
+      console.log(`selection: predicted ${report.predictedFreedBytes} B, measured ${measured} B`);
+      within2pc(report.predictedFreedBytes ?? Number.NaN, measured);
+      expect(report.failed).toEqual([]);
+      const removed = gone(before, await objects(e));
+      expect(removed).toEqual({
+        container: [byName('lt-stopped')],
+        image: [byTag('layertop-test/app-b:latest'), dangling].sort(),
+        volume: ['lt-unused-vol'],
+        network: [],
+      });
+      expect(planItems(plan).length).toBe(4);
+    } finally {
+      await helper.close();
+      await e.stop();
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, docker, engineHost, engineVersion, helperContainers } from '../support/engines.js';
+import { Tmux } from '../support/tmux.js';
+
+const cache = mkdtempSync(join(tmpdir(), 'lt-tui-cache-'));
+let term: Tmux | undefined;
+afterAll(async () => term?.kill());
+
+describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine', () => {
+  it('launches, measures, navigates, searches, opens help, resizes and quits cleanly', async () => {
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    term = await Tmux.start('layertop-e2e', cmd, 120, 30);
+
+    // The fixture images' layers with their sizes, once the helper has measured them.
+    let s = await term.waitForText(/helper: ready/);
+    s = await term.waitForText(/▣ layertop-test\/app-a:latest/);
+    await term.waitForText(/RUN mkdir -p \/many .*\s50 kB\s+20\d\.\d MB U/);
+    expect(await term.display('#{alternate_on}')).toBe('1');
+    // The first frame (the API's figures) already lists the images; the disk total follows the scan.
+    const version = (await engineVersion('overlay2')).version.replace(/[.+]/g, '\\$&');
+    await term.waitForText(
+      new RegExp(`overlay2 · Docker ${version}\\s+1\\d images\\s+1\\d layers\\s+\\d+\\.\\d MB on disk`),
+    );
+
+    // Live updates: an image tagged on the engine shows up without a restart, and goes again.
+    await docker('overlay2', ['tag', 'layertop-test/debian:bookworm', 'layertop-test/live:1']);
+    await term.waitForText(/▣ layertop-test\/debian:bookworm, layertop-test\/live:1/);
+    await docker('overlay2', ['rmi', 'layertop-test/live:1']);
+    await term.waitForText(/▣ layertop-test\/debian:bookworm\s/);
+
+    // Navigate: the details follow the cursor.
+    await term.keys('j');
+    s = await term.waitForText(/image id\s+sha256:/);
+    expect(s).toMatch(/tags\s+layertop-test\/debian:bookworm/);
+    await term.keys('k');
+    s = await term.waitForText(/chain id\s+sha256:/);
+    expect(s).toMatch(/shared\s+yes, by \d+ images/);
+
+    // Collapse the base layer, expand it again.
+    await term.keys('h');
+    s = await term.waitForText(/^▸ /m);
+    expect(s).not.toMatch(/RUN mkdir -p \/opt\/common/);
+    await term.keys('l');
+    await term.waitForText(/RUN mkdir -p \/opt\/common/);
+
+    // Fuzzy search for an image, land on its row.
+    await term.keys('/');
+    await term.type('ltappb');
+    await term.waitForText(/\/ltappb/);
+    s = await term.waitForText(/image\s+layertop-test\/app-b:latest/);
+    await term.keys('Enter');
+    s = await term.waitForText(/tags\s+layertop-test\/app-b:latest/);
+
+    // A build command with raw ESC and BEL bytes is shown escaped; nothing of it reaches the terminal.
+    await term.keys('/');
+    await term.type('pwned');
+    await term.keys('Enter');
+    s = await term.waitForText(/\\e\[31mred\\e\]0;pwned\\x07/);
+    expect(await term.display('#{pane_title}')).not.toContain('pwned');
+    const raw = await term.screen(true);
+    expect(raw).not.toContain('\u001b]0;pwned');
+
+    // The files pane on the 50,000-file layer: rows, then the merged view, then back.
+    await term.keys('/');
+    await term.type('ltmany');
+    await term.keys('Enter');
+    await term.waitForText(/tags\s+layertop-test\/many:latest/);
+    await term.keys('f');
+    s = await term.waitForText(/\d{5} entries · .*wasted here/, 30_000);
+    expect(s).toMatch(/A\s+▸ many\/\s+50 kB/);
+    await term.keys('m');
+    s = await term.waitForText(/· merged /);
+    expect(s).toMatch(/L0\s+▸ usr\//);
+    await term.keys('Escape');
+    await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+
+    // Hostile file names in the files pane: escaped, no raw byte of them on the terminal.
+    await term.keys('/');
+    await term.type('lthostile');
+    await term.keys('Enter');
+    await term.waitForText(/tags\s+layertop-test\/hostile:latest/);
+    await term.keys('f');
+    await term.waitForText(/· layer 2 of 3 · diff/, 30_000);
+    await term.keys('[');
+    await term.waitForText(/· layer 1 of 3 · diff.*\n.*entries/, 30_000);
+    await term.keys('l');
+    s = await term.waitForText(/new\\nline/);
+    expect(s).toContain('esc\\e[31mred\\e]0;title\\x07');
+    expect(s).toContain('bad\\xff\\xfeutf8');
+    expect(await term.screen(true)).not.toContain('\u001b]0;title');
+    expect(await term.display('#{pane_title}')).not.toContain('title');
+    await term.keys('Escape');
+    await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+
+    // Help overlay drawn from the key table.
+    await term.keys('?');
+    s = await term.waitForText(/fuzzy search: images, tags, ids, build commands/);
+    expect(s).toMatch(/q \/ Ctrl-c\s+quit/);
+    await term.keys('Escape');
+    await term.waitForText(/\? help {2}\/ search/);
+
+    // Resize to 80x24: the layout follows, nothing wider than the terminal.
+    await term.resize(80, 24);
+    s = await term.waitForText(/LAYER\s+SIZE\s+DISK SHARE/);
+    await new Promise((r) => setTimeout(r, 500));
+    s = await term.screen();
+    expect(s.split('\n').every((l) => [...l].length <= 80)).toBe(true);
+    expect(s).toMatch(/Details/);
+
+    // Quit: exit 0, the main screen back, no helper left.
+    await term.keys('q');
+    s = await term.waitForText(/EXIT:0/);
+    expect(await term.display('#{alternate_on}')).toBe('0');
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+
+  it('shows the last scan at once on the next launch, marked as such, then the scan of this run', async () => {
+    // The launch above kept its scan in this cache directory.
+    await term?.kill();
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    const started = Date.now();
+    term = await Tmux.start('layertop-e2e-again', cmd, 120, 30);
+    let s = await term.waitForText(/last scan \d+ (s|min) ago \(not refreshed yet\)/, 10_000);
+    const shownAfter = Date.now() - started;
+    expect(s).toMatch(/▣ layertop-test\/app-a:latest/);
+    expect(s).toMatch(/\d+\.\d MB on disk/);
+    // A cleanup waits for this run's own figures.
+    await term.keys('p');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await term.screen()).not.toMatch(/docker system prune -a: preview/);
+    s = await term.waitForText(/helper: ready/);
+    await term.waitForText(/^(?![\s\S]*last scan)[\s\S]*RUN mkdir -p \/many .*MB/, 60_000);
+    console.log(`last scan on screen ${shownAfter} ms after launch (tmux start included)`);
+    await term.keys('q');
+    await term.waitForText(/EXIT:0/);
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+});

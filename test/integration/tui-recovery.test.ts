@@ -1,0 +1,116 @@
+// The explorer sees faults and recovers by itself (tmux 160x45), on a private engine it may break:
+// the helper killed, the engine restarted, the engine frozen (SIGSTOP) and thawed.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ENGINE_BIN, engineHost, ROOT, waitFor } from '../support/engines.js';
+import { Tmux } from '../support/tmux.js';
+
+const run = promisify(execFile);
+const enginesDir = dirname(dirname(engineHost('overlay2').replace(/^unix:\/\//, '')));
+const host = `unix://${enginesDir}/victim/docker.sock`;
+const env = { ...process.env, DOCKER_HOST: host, LAYERTOP_ENGINES_DIR: enginesDir };
+const dockerCli = async (args: string[]) => (await run(join(ENGINE_BIN, 'docker'), args, { env })).stdout;
+const engines = (args: string[]) => run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], { env });
+const dockerdPid = () => Number(readFileSync(`${enginesDir}/victim/docker.pid`, 'utf8'));
+const helpers = async (all = true) =>
+  (
+    await dockerCli([
+      'ps',
+      ...(all ? ['-a'] : []),
+      '-q',
+      '--no-trunc',
+      '--filter',
+      'label=io.layertop.helper',
+    ])
+  )
+    .split('\n')
+    .filter(Boolean);
+/** The one line that is the explorer's header. */
+const header = (screen: string) => screen.split('\n')[0] ?? '';
+
+let term: Tmux | undefined;
+let frozen: number | undefined;
+
+beforeAll(async () => {
+  await engines(['start', 'victim']);
+  await run(
+    'sh',
+    [
+      '-c',
+      `"${ENGINE_BIN}/docker" import -c 'CMD ["sh"]' "${ROOT}/.cache/fixtures/busybox.tar" busybox:latest && ` +
+        `"${ENGINE_BIN}/docker" import "${ROOT}/.cache/fixtures/debian-minbase.tar" lt/debian`,
+    ],
+    { env },
+  );
+});
+
+afterAll(async () => {
+  if (frozen) {
+    try {
+      process.kill(frozen, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+  }
+  await term?.kill();
+  await run('sh', ['-c', `kill $(cat "${enginesDir}/victim/docker.pid") 2>/dev/null; true`]);
+  await engines(['stop-one', 'victim']).catch(() => undefined);
+});
+
+describe('the explorer when the helper or the engine goes away (victim engine, tmux 160x45)', () => {
+  it('says so in the header at once, and reconnects, re-subscribes and rescans by itself', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lt-recovery-cache-'));
+    const cmd = `env DOCKER_HOST=${host} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    term = await Tmux.start('layertop-recovery', cmd, 160, 45);
+    await term.waitForText(/helper: ready/, 30_000);
+    await term.waitForText(/▣ lt\/debian:latest/);
+    const [first] = await helpers(false);
+    expect(first).toBeDefined();
+
+    // 1. The helper's container is killed: "helper lost", then a new helper, ready.
+    await dockerCli(['rm', '-f', first as string]);
+    let s = await term.waitForText(/helper lost — restarting/, 10_000);
+    s = await term.waitForText(/helper restarted.*helper: ready/, 30_000);
+    const second = await helpers();
+    expect(second).toHaveLength(1);
+    expect(second[0]).not.toBe(first);
+
+    // 2. The engine is killed and started again: "engine lost", then "reconnected", a new helper,
+    // no old helper left, and engine events flow again.
+    process.kill(dockerdPid(), 'SIGKILL');
+    s = await term.waitForText(/engine lost — reconnecting/, 10_000);
+    expect(header(s)).not.toMatch(/helper: ready/);
+    await engines(['start', 'victim']);
+    s = await term.waitForText(/reconnected/, 30_000);
+    await term.waitForText(/helper: ready/, 30_000);
+    const third = await helpers();
+    expect(third).toHaveLength(1);
+    expect(third[0]).not.toBe(second[0]);
+    await dockerCli(['tag', 'lt/debian', 'lt/after-restart:1']);
+    await term.waitForText(/lt\/after-restart:1/, 15_000);
+
+    // 3. The engine freezes (SIGSTOP: requests hang, nothing errors): "not answering" within 15 s;
+    // thawed, everything recovers.
+    const pid = dockerdPid();
+    const stoppedAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    frozen = pid;
+    s = await term.waitForText(/engine not answering/, 15_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    process.kill(pid, 'SIGCONT');
+    frozen = undefined;
+    s = await term.waitForText(/reconnected.*helper: ready/, 20_000);
+    expect(await helpers()).toEqual(third);
+    await dockerCli(['tag', 'lt/debian', 'lt/after-freeze:1']);
+    await term.waitForText(/lt\/after-freeze:1/, 15_000);
+
+    // Quit: no helper left on the engine.
+    await term.keys('q');
+    await term.waitForText(/EXIT:0/);
+    expect(await waitFor(async () => (await helpers()).length === 0, 15_000)).toBe(true);
+  });
+});

@@ -1,0 +1,165 @@
+// The helper's ops without root or Docker: the same shell text the helper runs, under Debian's dash
+// with GNU tools and under busybox sh with busybox's own applets, on a tree made here; their output
+// goes through the parsers the product uses, and the figures are checked against the tree.
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseList, parseRead, parseStat } from '../../source/engine/helper/helper-read.js';
+import { HELPER_OPS } from '../../source/engine/helper/helper-script.js';
+import { parseMeasure } from '../../source/engine/helper/measure-parse.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BUSYBOX_TAR = join(ROOT, '.cache', 'fixtures', 'busybox.tar');
+
+const work = mkdtempSync(join(tmpdir(), 'lt-ops-'));
+const opsFile = join(work, 'ops.sh');
+writeFileSync(opsFile, HELPER_OPS);
+
+/** busybox from the fixture tarball (npm test makes it before the tests), every applet on PATH. */
+function busyboxPath(): string | undefined {
+  if (!existsSync(BUSYBOX_TAR)) return undefined;
+  const dir = join(work, 'bb');
+  mkdirSync(dir, { recursive: true });
+  execFileSync('tar', ['-xf', BUSYBOX_TAR, '-C', dir, './bin/busybox']);
+  const bin = join(dir, 'bin');
+  for (const applet of execFileSync(join(bin, 'busybox'), ['--list'], { encoding: 'utf8' }).split('\n'))
+    if (applet && applet !== 'busybox') symlinkSync('busybox', join(bin, applet));
+  return bin;
+}
+
+const bb = busyboxPath();
+const shells: { name: string; shell: string; path: string }[] = [
+  { name: 'dash with GNU tools', shell: '/usr/bin/dash', path: process.env.PATH ?? '/usr/bin:/bin' },
+  ...(bb ? [{ name: 'busybox sh with busybox applets', shell: join(bb, 'sh'), path: bb }] : []),
+];
+
+/** A tree with what layers hold: nested directories, a hard link, a symlink, hostile names, a hole. */
+function makeTree(): { dir: string; files: Record<string, Buffer> } {
+  const dir = mkdtempSync(join(work, 'tree-'));
+  const files: Record<string, Buffer> = {
+    'a.bin': Buffer.alloc(10_000, 7),
+    'sub/c.txt': Buffer.from('x'.repeat(5_000)),
+    'sub/deeper/d': Buffer.from('d'),
+    'new\nline $(touch pwned) \x1b[31m': Buffer.from('hostile'),
+    'quote\'"`': Buffer.from(''),
+  };
+  mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+  linkSync(join(dir, 'a.bin'), join(dir, 'sub', 'a-link'));
+  symlinkSync('../../../../etc/shadow', join(dir, 'escape'));
+  // A sparse file: disk bytes far below its size.
+  execFileSync('truncate', ['-s', '5M', join(dir, 'sparse')]);
+  return { dir, files };
+}
+
+/** What Docker counts for a layer (non-directories, each inode once) and du -s -B1, from lstat. */
+function expected(dir: string): { apparent: number; disk: number; entries: number } {
+  const seen = new Set<string>();
+  let apparent = 0;
+  let disk = 0;
+  let entries = 0;
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    entries++;
+    const key = `${st.dev}:${st.ino}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      disk += st.blocks * 512;
+      if (!st.isDirectory()) apparent += st.size;
+    }
+    if (st.isDirectory()) for (const n of readdirSync(p)) walk(join(p, n));
+  };
+  walk(dir);
+  return { apparent, disk, entries };
+}
+
+function op(sh: (typeof shells)[number], name: string, args: string[]): Buffer {
+  const lt = mkdtempSync(join(work, 'lt-'));
+  const r = spawnSync(sh.shell, [opsFile, name, ...args], {
+    env: { PATH: sh.path, R: '', LT_PID: '0', LT_TMP: lt, LC_ALL: 'C' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(r.stderr.toString()).toBe('');
+  expect(r.status).toBe(0);
+  return r.stdout;
+}
+
+describe.each(shells)('the helper ops under $name', (sh) => {
+  const { dir, files } = makeTree();
+  const want = expected(dir);
+
+  it('measure: apparent bytes as Docker counts them, disk bytes as du -s -B1, every entry', () => {
+    const missing = join(dir, 'no-such-dir');
+    const [m, gone] = parseMeasure(op(sh, 'measure', [dir, missing]).toString('latin1'), 2, false);
+    const du = Number(execFileSync('du', ['-s', '-B1', dir], { encoding: 'utf8' }).split('\t')[0]);
+    expect(m).toMatchObject({ apparentBytes: want.apparent, diskBytes: du, entries: want.entries });
+    expect(m?.diskBytes).toBe(want.disk);
+    expect(m?.partial).toBe(false);
+    expect(gone?.missing).toBe(true);
+  });
+
+  it('stat: size, links and mode of each path; absent paths and ".." components are absent', () => {
+    const names = ['a.bin', 'sub/a-link', 'escape', 'sparse', 'nope'];
+    const paths = [...names.map((n) => join(dir, n)), `${dir}/sub/../a.bin`];
+    const st = parseStat(op(sh, 'stat', paths), paths.length);
+    expect(st.map((s) => s && [s.size, s.nlink])).toEqual([
+      [10_000, 2],
+      [10_000, 2],
+      ['../../../../etc/shadow'.length, 1],
+      [5 * 1024 * 1024, 1],
+      undefined,
+      undefined,
+    ]);
+    expect(st[2]?.mode && st[2].mode & 0xf000).toBe(0xa000);
+    expect(st[3]?.blocks).toBe(0);
+  });
+
+  it('read: whole files byte for byte, hostile names included; a symlink or a directory is not read', () => {
+    const names = Object.keys(files);
+    const paths = [...names.map((n) => join(dir, n)), join(dir, 'escape'), join(dir, 'sub')];
+    const got = parseRead(op(sh, 'read', paths), paths.length);
+    expect(got.slice(0, names.length)).toEqual(names.map((n) => files[n]));
+    expect(got.slice(names.length)).toEqual([undefined, undefined]);
+  });
+
+  it('liststat: the stamp of a file, then each directory names, hostile names intact', () => {
+    const out = op(sh, 'liststat', [join(dir, 'a.bin'), dir, join(dir, 'sub')]);
+    const nl = out.indexOf(0x0a);
+    expect(out.subarray(0, nl).toString().split(' ').slice(2, 3)).toEqual(['10000']);
+    const lists = parseList(out.subarray(nl + 1)).map((l) => l.map((b) => b.toString()).sort());
+    expect(lists).toEqual([
+      [
+        './a.bin',
+        './escape',
+        `./${'new\nline $(touch pwned) \x1b[31m'}`,
+        './quote\'"`',
+        './sparse',
+        './sub',
+      ].sort(),
+      ['./a-link', './c.txt', './deeper'],
+    ]);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('du: one total per directory in KiB, as du -sxk gives it', () => {
+    const out = op(sh, 'du', [dir, join(dir, 'nope')]).toString();
+    const du = execFileSync('du', ['-sxk', dir], { encoding: 'utf8' }).split('\t')[0];
+    expect(out).toBe(`${du}\t.\n-\n`);
+  });
+});
+
+// CI always has the fixtures (npm test makes them first): there busybox must not be skipped.
+it.runIf(process.env.CI === 'true')('runs busybox sh in CI', () => {
+  expect(bb, `${BUSYBOX_TAR} missing`).toBeDefined();
+});
