@@ -85,4 +85,17 @@ docker network inspect lt-unused-net >/dev/null 2>&1 || docker network create --
 for _ in $(seq 1 50); do
   docker exec lt-running sh -c 'test $(wc -c < /rw-running.bin) = 3000000' 2>/dev/null && break; sleep 0.1
 done
+# BuildKit writes each build's trace into its content store about two seconds after the build
+# returns (Docker 28 measured: two 88 KB blobs). A test that measures the data root right away would
+# count them: wait until the data root has not changed for 3 s (at most 30 s).
+data_root=$(dirname "$sock")/data
+if [ -d "$data_root" ]; then
+  last="" same=0
+  for _ in $(seq 1 60); do
+    now=$(du -sx -B1 "$data_root" 2>/dev/null | cut -f1)
+    if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
+    [ "$same" -ge 6 ] && break
+    sleep 0.5
+  done
+fi
 echo "fixtures: ready on $DOCKER_HOST ($(docker images -q | wc -l) images, $(docker ps -aq | wc -l) containers)"

@@ -13,7 +13,7 @@ import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import { planItems, planSelection } from '../../source/model/prune-plan.js';
 import { layertop, waitFor } from '../support/engines.js';
-import { type FreshEngine, freshEngine, objects } from '../support/fresh-engine.js';
+import { type FreshEngine, freshEngine, objects, shrinkByPath } from '../support/fresh-engine.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lt-prune-'));
 const engines: FreshEngine[] = [];
@@ -70,6 +70,7 @@ describe.each(['overlay2', 'containerd'] as const)('layertop prune -a on a fresh
     expect(plan.plan.volumes).toEqual([]);
     expect(plan.plan.images.map((i) => i.id)).not.toContain(running[1]);
 
+    const filesBefore = await e.files();
     const duBefore = await e.du();
     const res = await layertop(['prune', '--yes', '-a', '--json'], { env });
     expect(res.stderr).toBe('');
@@ -82,6 +83,8 @@ describe.each(['overlay2', 'containerd'] as const)('layertop prune -a on a fresh
         `measured (du -sx -B1 before - after) ${measured} B; layertop's own measurement ${report.measuredFreedBytes} B; ` +
         `Docker's estimate ${report.dockerEstimateBytes} B`,
     );
+    if (Math.abs(report.predictedFreedBytes - measured) > 0.02 * measured)
+      console.log(`what changed on disk:\n${shrinkByPath(filesBefore, await e.files()).join('\n')}`);
     within2pc(report.predictedFreedBytes, measured);
     within2pc(report.measuredFreedBytes, measured);
     expect(report.failed).toEqual([]);
@@ -169,10 +172,13 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
       });
       expect(othersGone).toBe(true);
       const before = await objects(e);
+      const filesBefore = await e.files();
       const duBefore = await e.du();
       const report = await runPlan({ client, info, helper, model }, plan);
       const measured = duBefore - (await e.du());
       console.log(`selection: predicted ${report.predictedFreedBytes} B, measured ${measured} B`);
+      if (Math.abs((report.predictedFreedBytes ?? 0) - measured) > 0.02 * measured)
+        console.log(`what changed on disk:\n${shrinkByPath(filesBefore, await e.files()).join('\n')}`);
       within2pc(report.predictedFreedBytes ?? Number.NaN, measured);
       expect(report.failed).toEqual([]);
       const removed = gone(before, await objects(e));

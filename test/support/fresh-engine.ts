@@ -15,6 +15,8 @@ export interface FreshEngine {
   docker: (args: string[]) => Promise<string>;
   /** `du -sx -B1` of the data root on the host (the running containers' merged mounts excluded). */
   du: () => Promise<number>;
+  /** Every path under the data root (same file system) with its allocated bytes, to explain a shrink. */
+  files: () => Promise<Map<string, number>>;
   stop: () => Promise<void>;
 }
 
@@ -59,6 +61,17 @@ export async function freshEngine(
     docker: async (args) =>
       (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
     du: async () => Number((await run('du', ['-sx', '-B1', dataRoot])).stdout.split('\t')[0]),
+    files: async () => {
+      const out = (
+        await run('find', [dataRoot, '-xdev', '-printf', '%b\\t%i\\t%p\\0'], { maxBuffer: 256 * 1024 * 1024 })
+      ).stdout;
+      const map = new Map<string, number>();
+      for (const rec of out.split('\0')) {
+        const [blocks, , ...rest] = rec.split('\t');
+        if (rest.length) map.set(rest.join('\t').slice(dataRoot.length), Number(blocks) * 512);
+      }
+      return map;
+    },
     stop: async () => {
       await engines(['stop-one', name]).catch(() => undefined);
     },
@@ -91,4 +104,24 @@ export async function importImage(e: FreshEngine, tag: string, bytes = 100_000):
     { env: e.env },
   );
   return stdout.trim();
+}
+
+/**
+ * The paths whose allocated bytes changed between two snapshots, largest change first, as
+ * "+/-bytes path" lines, grouped by their first three path parts (one line per removed layer).
+ * Printed when a prediction misses, so the miss names the files behind it.
+ */
+export function shrinkByPath(before: Map<string, number>, after: Map<string, number>, top = 25): string[] {
+  const groups = new Map<string, number>();
+  const add = (path: string, delta: number) => {
+    if (!delta) return;
+    const key = path.split('/').slice(0, 4).join('/');
+    groups.set(key, (groups.get(key) ?? 0) + delta);
+  };
+  for (const [p, b] of before) add(p, b - (after.get(p) ?? 0));
+  for (const [p, b] of after) if (!before.has(p)) add(p, -b);
+  return [...groups]
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, top)
+    .map(([p, d]) => `${d > 0 ? '-' : '+'}${Math.abs(d)} ${p}`);
 }
