@@ -14,6 +14,8 @@ const shellText: Plugin = {
 export default defineConfig({
   plugins: [shellText],
   test: {
+    // A failed match on a screen shows the whole screen, not its first 40 characters.
+    chaiConfig: { truncateThreshold: 10_000 },
     projects: [
       {
         extends: true,

@@ -7,7 +7,7 @@ import { escapeBytes, escapeText } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
 import { type CliArgs, UsageError } from './args.js';
-import { dockerSize } from './format.js';
+import { sizeText } from './format.js';
 import { openSession } from './open-session.js';
 
 const LETTER = { added: 'A', modified: 'M', deleted: 'D', opaque: 'O' } as const;
@@ -92,7 +92,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         );
         for (const r of rows)
           process.stdout.write(
-            `${String(r.layer).padStart(3)} ${r.entry.type.padEnd(8)} ${dockerSize(r.entry.size).padStart(8)}  /${shown(r.path)}${r.entry.linkTarget !== undefined ? ` -> ${shown(r.entry.linkTarget)}` : ''}\n`,
+            `${String(r.layer).padStart(3)} ${r.entry.type.padEnd(8)} ${sizeText(r.entry.size).padStart(8)}  /${shown(r.path)}${r.entry.linkTarget !== undefined ? ` -> ${shown(r.entry.linkTarget)}` : ''}\n`,
           );
       }
       return 0;
@@ -113,11 +113,11 @@ export async function filesCommand(args: CliArgs): Promise<number> {
     }
     process.stdout.write(
       `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
-        `${diff.length} entries; wasted here ${dockerSize(head.layer.wastedBytes)} (image: ${dockerSize(wasted.total)})\n`,
+        `${diff.length} entries; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
     );
     for (const d of diff)
       process.stdout.write(
-        `${LETTER[d.status]} ${d.entry.type.padEnd(8)} ${dockerSize(d.entry.size).padStart(8)}  /${shown(d.entry.path)}${d.entry.linkTarget !== undefined ? ` -> ${shown(d.entry.linkTarget)}` : ''}\n`,
+        `${LETTER[d.status]} ${d.entry.type.padEnd(8)} ${sizeText(d.entry.size).padStart(8)}  /${shown(d.entry.path)}${d.entry.linkTarget !== undefined ? ` -> ${shown(d.entry.linkTarget)}` : ''}\n`,
       );
     return 0;
   } catch (err) {

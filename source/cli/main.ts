@@ -9,7 +9,7 @@ import type { PruneFilters } from '../model/prune-plan.js';
 import { exitWith, installExitHandlers, isExiting } from '../process/cleanup.js';
 import { mark } from '../process/timing.js';
 import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
-import { dockerSize } from './format.js';
+import { sizeText } from './format.js';
 import { openSession } from './open-session.js';
 import { pruneOptions } from './prune-options.js';
 import { silenceUrlParseDeprecations } from './quiet-warnings.js';
@@ -19,7 +19,7 @@ import { withoutFetch } from './without-fetch.js';
 
 function progressLine(p: MeasureProgress): void {
   if (!process.stderr.isTTY) return;
-  process.stderr.write(`\r\x1b[Kmeasuring layers ${p.done}/${p.total}  ${dockerSize(p.bytes)} on disk`);
+  process.stderr.write(`\r\x1b[Kmeasuring layers ${p.done}/${p.total}  ${sizeText(p.bytes)} on disk`);
 }
 
 async function scanCommand(args: CliArgs): Promise<number> {

@@ -11,7 +11,7 @@ import {
   type PrunePlan,
   planIsEmpty,
 } from '../model/prune-plan.js';
-import { diskSize, dockerSize, table } from './format.js';
+import { diskSize, sizeText, table } from './format.js';
 
 const short = shortId;
 
@@ -21,7 +21,7 @@ function group(title: string, items: PlanItem[], withId: boolean): string[] {
     ...(withId ? [short(i.id)] : []),
     escapeText(i.name),
     diskSize(i.diskBytes),
-    dockerSize(i.dockerBytes),
+    sizeText(i.dockerBytes),
   ]);
   const header = [...(withId ? ['ID'] : []), 'NAME', 'FREES ON DISK', "DOCKER'S SIZE"];
   return [`${title} (${items.length}):`, table(header, rows), ''];
@@ -34,7 +34,7 @@ export function planText(plan: PrunePlan): string {
   out.push(...group('Volumes', plan.volumes, false));
   out.push(...group('Images', plan.images, true));
   if (plan.sharedImageBytes)
-    out.push(`Layers shared only by the images above: ${dockerSize(plan.sharedImageBytes)} on disk`, '');
+    out.push(`Layers shared only by the images above: ${sizeText(plan.sharedImageBytes)} on disk`, '');
   if (plan.buildCache) out.push(...group('Build cache', [plan.buildCache], false));
   if (planIsEmpty(plan)) out.push('Nothing to remove.', '');
   if (plan.kept.length) {
@@ -45,14 +45,14 @@ export function planText(plan: PrunePlan): string {
   if (plan.predictedFreedBytes === null) {
     out.push(
       `Frees on disk: unknown (the disk figures need the helper: ${plan.diskUnknown ?? 'not measured'})`,
-      `Docker's estimate: ${dockerSize(plan.dockerEstimateBytes)}`,
+      `Docker's estimate: ${sizeText(plan.dockerEstimateBytes)}`,
     );
     return out.join('\n');
   }
   const diff = plan.predictedFreedBytes - plan.dockerEstimateBytes;
   out.push(
-    `Frees on disk: ${dockerSize(plan.predictedFreedBytes)} (${plan.predictedFreedBytes} bytes)`,
-    `Docker's estimate: ${dockerSize(plan.dockerEstimateBytes)} (the disk gets ${dockerSize(Math.abs(diff))} ${diff >= 0 ? 'more' : 'less'})`,
+    `Frees on disk: ${sizeText(plan.predictedFreedBytes)} (${plan.predictedFreedBytes} bytes)`,
+    `Docker's estimate: ${sizeText(plan.dockerEstimateBytes)} (the disk gets ${sizeText(Math.abs(diff))} ${diff >= 0 ? 'more' : 'less'})`,
   );
   return out.join('\n');
 }
@@ -63,7 +63,7 @@ export function changesText(c: PlanChange): string {
   for (const i of c.dropped) out.push(`  - ${i.kind} ${escapeText(i.name)} (now kept)`);
   if (c.bytesDelta !== null)
     out.push(
-      `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${dockerSize(Math.abs(c.bytesDelta))} compared with the preview`,
+      `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${sizeText(Math.abs(c.bytesDelta))} compared with the preview`,
     );
   return out.join('\n');
 }
@@ -78,14 +78,13 @@ export function reportText(r: RunReport): string {
   for (const f of r.alreadyRemoved) out.push(`  ${f.kind} ${escapeText(f.name)}`);
   for (const f of [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed])
     for (const n of f.notes ?? []) out.push(`  note: ${f.kind} ${escapeText(f.name)}: ${escapeText(n)}`);
-  const fig = (n: number | null) =>
-    n === null ? 'not measured (no helper)' : `${dockerSize(n)} (${n} bytes)`;
+  const fig = (n: number | null) => (n === null ? 'not measured (no helper)' : `${sizeText(n)} (${n} bytes)`);
   out.push(
     `Predicted by layertop: ${fig(r.predictedFreedBytes)}`,
     `Reported by Docker:    ${fig(r.dockerReportedBytes)}`,
     `Measured on disk:      ${fig(r.measuredFreedBytes)}`,
   );
-  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, dockerSize);
+  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText);
   if (note) out.push(`(${note})`);
   return out.join('\n');
 }

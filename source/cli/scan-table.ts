@@ -1,7 +1,7 @@
 import { shortId } from '../model/digest.js';
 import { escapeText } from '../model/escape.js';
 import type { ScanReport } from '../model/report.js';
-import { diskSize, dockerSize, table } from './format.js';
+import { diskSize, sizeText, table } from './format.js';
 
 export function relativeTime(unixSeconds: number, now = Date.now() / 1000): string {
   const s = Math.max(0, now - unixSeconds);
@@ -21,7 +21,7 @@ export function relativeTime(unixSeconds: number, now = Date.now() / 1000): stri
 }
 
 const short = shortId;
-const opt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : dockerSize(n));
+const opt = (n: number | null | undefined) => (n === null || n === undefined ? '-' : sizeText(n));
 
 /** `docker system df -v`, with layertop's disk-bytes columns beside Docker's own. */
 export function scanTable(report: ScanReport): string {
@@ -35,9 +35,9 @@ export function scanTable(report: ScanReport): string {
         escapeText(tag.slice(at + 1)),
         short(img.id),
         relativeTime(img.created),
-        dockerSize(img.size),
-        dockerSize(img.sharedSize),
-        dockerSize(img.uniqueSize),
+        sizeText(img.size),
+        sizeText(img.sharedSize),
+        sizeText(img.uniqueSize),
         String(img.containers),
         diskSize(img.diskBytes),
         diskSize(img.uniqueDiskBytes),
@@ -52,11 +52,7 @@ export function scanTable(report: ScanReport): string {
     diskSize(c.diskBytes),
     escapeText(c.name),
   ]);
-  const volumeRows = report.volumes.map((v) => [
-    escapeText(v.name),
-    dockerSize(v.size),
-    diskSize(v.diskBytes),
-  ]);
+  const volumeRows = report.volumes.map((v) => [escapeText(v.name), sizeText(v.size), diskSize(v.diskBytes)]);
   const t = report.totals;
   const e = report.engine;
   return [
@@ -100,14 +96,14 @@ export function scanTable(report: ScanReport): string {
       [
         [
           String(report.buildCache.records),
-          dockerSize(report.buildCache.size),
+          sizeText(report.buildCache.size),
           diskSize(report.buildCache.diskBytes),
         ],
       ],
     ),
     '',
     ...leftoverLines(report),
-    `Layers: ${t.layers} (${dockerSize(t.layersSize)} in Docker's bytes, ${diskSize(t.layersDiskBytes)} on disk)`,
+    `Layers: ${t.layers} (${sizeText(t.layersSize)} in Docker's bytes, ${diskSize(t.layersDiskBytes)} on disk)`,
   ].join('\n');
 }
 

@@ -1,10 +1,9 @@
-import prettyBytes from 'pretty-bytes';
+import { sizeText } from '../model/size-text.js';
 
-/** Sizes on screen: decimal units like Docker. pretty-bytes truncates the last digit (8,192 B is
- * "8.1 kB"), so the screen never overstates what a removal frees. */
+/** Sizes on screen, the same text as the CLI's (model/size-text.ts); "…" while not yet known. */
 export function size(n: number | null | undefined): string {
   if (n === null || n === undefined) return '…';
-  return prettyBytes(n, { maximumFractionDigits: 1 });
+  return sizeText(n);
 }
 
 /** A disk figure: "?" where the helper did not measure it (null: no helper), never 0. */

@@ -80,7 +80,7 @@ describe('layertop scan --json on the overlay2 engine', () => {
       expect({ layer: l.chainId, diskBytes: l.diskBytes }).toEqual({ layer: l.chainId, diskBytes: du });
     }
     const many = report.layers.find((l) => l.createdBy?.includes('/many'));
-    // 50,000 one-byte files: 50 kB in Docker's bytes, about 200 MB of blocks.
+    // 50,000 one-byte files: 50kB in Docker's bytes, about 200MB of blocks.
     expect(many?.size).toBe(50_000);
     expect(many?.diskBytes).toBeGreaterThan(50_000 * 4096);
   });

@@ -1,24 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { dockerSize } from '../../source/cli/format.js';
 import {
   cleanCommand,
   layerCommandsFromApiHistory,
   layerCommandsFromConfig,
 } from '../../source/model/history.js';
+import { sizeText } from '../../source/model/size-text.js';
 
-describe('dockerSize (go-units HumanSize, as docker system df prints)', () => {
+describe('sizeText (docker images: three significant digits, rounded)', () => {
   it.each([
     [0, '0B'],
     [436, '436B'],
-    [20013, '20.01kB'],
-    [1984162, '1.984MB'],
-    [205253687, '205.3MB'],
-    [198899454, '198.9MB'],
+    [8192, '8.19kB'],
+    [20013, '20kB'],
+    [1984162, '1.98MB'],
+    [3083677, '3.08MB'],
+    [209863913, '210MB'],
+    [205253687, '205MB'],
     [72800000, '72.8MB'],
     [1000000, '1MB'],
-    [999999, '1000kB'],
+    // go-units prints "1e+03kB" here; the value moves to the next unit instead.
+    [999999, '1MB'],
+    [999499, '999kB'],
+    [9996, '10kB'],
+    [99960, '100kB'],
     [1e12, '1TB'],
-  ])('%d bytes → %s', (n, s) => expect(dockerSize(n)).toBe(s));
+    [-5, '-5B'],
+  ])('%d bytes → %s', (n, s) => expect(sizeText(n)).toBe(s));
 });
 
 describe('build commands per layer', () => {

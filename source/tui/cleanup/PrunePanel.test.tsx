@@ -61,13 +61,15 @@ describe('the cleanup assistant (p)', () => {
     await tick();
     const f = lastFrame() ?? '';
     expect(f).toContain('docker system prune -a: preview');
-    expect(f).toMatch(/Containers \(1\)\s+1\.2 MB\s+1 MB/);
-    expect(f).toMatch(/job \(exited\)\s+1\.2 MB\s+1 MB/);
-    // app-b's own layer (520 kB) and the lone image (8.1 kB); the base and common stay for app-a.
-    expect(f).toMatch(/Images \(2\)\s+528\.1 kB/);
-    expect(f).toMatch(/Build cache \(1\)\s+300 kB\s+10 kB/);
+    expect(f).toMatch(/Containers \(1\)\s+1\.25MB\s+1MB/);
+    expect(f).toMatch(/job \(exited\)\s+1\.25MB\s+1MB/);
+    // app-b's own layer (520kB) and the lone image (8.19kB); the base and common stay for app-a.
+    expect(f).toMatch(/Images \(2\)\s+528kB/);
+    expect(f).toMatch(/Build cache \(1\)\s+300kB\s+10kB/);
     expect(f).toMatch(/image shop\/app-a:latest, shop\/app-a:v2: used by web \(running\)/);
-    expect(f).toMatch(/Total: frees 2 MB on disk · Docker's estimate/);
+    expect(f).toMatch(
+      /Total: frees 2\.08MB on disk · Docker's estimate 1\.01MB \(the disk gets 1\.07MB more\)/,
+    );
     // ? explains; a stray Enter or y does nothing.
     stdin.write('?');
     await tick();
@@ -100,11 +102,13 @@ describe('the cleanup assistant (p)', () => {
     expect(runs[0]?.images.map((i) => i.name)).toEqual(['shop/app-b:latest', 'tools/lone:1']);
     const f = lastFrame() ?? '';
     expect(f).toContain('Cleanup done');
-    expect(f).toMatch(/Predicted by layertop\s+2 MB/);
-    expect(f).toMatch(/Reported by Docker\s+1\.2 MB/);
+    expect(f).toMatch(/Predicted by layertop\s+2\.08MB/);
+    expect(f).toMatch(/Reported by Docker\s+1\.23MB/);
     // Docker's two figures differ, and the report says why.
-    expect(f).toMatch(/\(Docker's estimate before was 1 MB: it counts a layer shared by removed images for/);
-    expect(f).toMatch(/Measured on disk\s+2\.3 MB/);
+    expect(f).toMatch(
+      /\(Docker's estimate before was 1\.01MB: it counts a layer shared by removed images for/,
+    );
+    expect(f).toMatch(/Measured on disk\s+2\.35MB/);
     expect(f).toMatch(/image tools\/lone:1: conflict: in use/);
     stdin.write('\u001b');
     await tick();
@@ -153,7 +157,7 @@ describe('marking (Space) and removing the marked set (d)', () => {
     expect(f.split('\n').find((l) => l.includes('▣ shop/app-b:latest'))).toMatch(/✗ bbb100000000/);
     expect(f).toMatch(/◆ job \(exited\)/);
     // app-b is used by the stopped job, which is not marked: it frees nothing yet.
-    expect(f).toMatch(/1 marked: frees 0 B on disk/);
+    expect(f).toMatch(/1 marked: frees 0B on disk/);
     stdin.write('/');
     await tick();
     stdin.write('job');
@@ -163,13 +167,13 @@ describe('marking (Space) and removing the marked set (d)', () => {
     stdin.write(' ');
     await tick();
     f = lastFrame() ?? '';
-    expect(f).toMatch(/2 marked: frees 1\.7 MB on disk/);
+    expect(f).toMatch(/2 marked: frees 1\.77MB on disk/);
     stdin.write('d');
     await tick();
     f = lastFrame() ?? '';
     expect(f).toContain('remove the marked items: preview');
-    expect(f).toMatch(/job \(exited\)\s+1\.2 MB/);
-    expect(f).toMatch(/shop\/app-b:latest\s+520 kB/);
+    expect(f).toMatch(/job \(exited\)\s+1\.25MB/);
+    expect(f).toMatch(/shop\/app-b:latest\s+520kB/);
     expect(f).not.toContain('tools/lone:1');
     stdin.write('\u001b');
     await tick();
@@ -216,9 +220,9 @@ describe('the preview subtotals', () => {
       dockerEstimateBytes: 0,
     };
     const lines = planLines(plan);
-    expect(lines.find((l) => l.text.startsWith('Images'))?.right).toMatch(/^\s*5 MB\s/);
+    expect(lines.find((l) => l.text.startsWith('Images'))?.right).toMatch(/^\s*5MB\s/);
     expect(lines.find((l) => l.text.includes('layers shared only by these images'))?.right).toMatch(
-      /^\s*5 MB/,
+      /^\s*5MB/,
     );
   });
 });

@@ -76,7 +76,7 @@ function app(
       await listing;
       const l = listed(upTo);
       if (!withBlocks) return l;
-      // Allocated blocks as ext4 gives them: whole 4 kB blocks, a directory one block, a whiteout none.
+      // Allocated blocks as ext4 gives them: whole 4kB blocks, a directory one block, a whiteout none.
       const blocks = (e: LayerEntry) =>
         e.type === 'whiteout' ? 0 : e.type === 'dir' ? 8 : Math.ceil(e.size / 4096) * 8;
       return { ...l, layers: l.layers.map((es) => es.map((e) => ({ ...e, blocks: blocks(e) }))) };
@@ -113,11 +113,11 @@ describe('the files pane (f)', () => {
     const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';
     expect(s).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
-    // app/big.bin (300 kB) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
-    // The top layer hides nothing of its own; the image wastes 300 kB.
-    expect(s).toMatch(/wasted here 0 B \(image: 300 kB\)/);
-    expect(s).toMatch(/M\s+▸ app\/\s+100 kB/);
-    expect(s).toMatch(/O\s+▸ opt\/\s+9 B/);
+    // app/big.bin (300kB) is replaced, etc/gone (5B) deleted, opt/old (4B) hidden by an opaque dir.
+    // The top layer hides nothing of its own; the image wastes 300kB.
+    expect(s).toMatch(/wasted here 0B \(image: 300kB\)/);
+    expect(s).toMatch(/M\s+▸ app\/\s+100kB/);
+    expect(s).toMatch(/O\s+▸ opt\/\s+9B/);
     stdin.write('F'); // filter: added
     await tick();
     stdin.write('F'); // modified
@@ -130,8 +130,8 @@ describe('the files pane (f)', () => {
     expect(s).not.toContain('app/');
     stdin.write('l'); // expand etc
     await tick();
-    // A deletion shows what it deletes from below (etc/gone: 5 B in layer 0).
-    expect(lastFrame()).toMatch(/D\s+gone\s+−5 B/);
+    // A deletion shows what it deletes from below (etc/gone: 5B in layer 0).
+    expect(lastFrame()).toMatch(/D\s+gone\s+−5B/);
   });
 
   it("opens help with ? over the files pane: that pane's keys from the table and the symbols; Esc goes back", async () => {
@@ -199,8 +199,8 @@ describe('the files pane (f)', () => {
     // The cursor is on app-a's row; the base layer is the first row.
     stdin.write('g');
     await tick();
-    // The base's app.conf (12 B) is replaced, etc/gone (5 B) deleted, opt/old (4 B) hidden by an opaque dir.
-    expect(lastFrame()).toMatch(/wasted\s+21 B \(files later layers of shop\/app-a:latest/);
+    // The base's app.conf (12B) is replaced, etc/gone (5B) deleted, opt/old (4B) hidden by an opaque dir.
+    expect(lastFrame()).toMatch(/wasted\s+21B \(files later layers of shop\/app-a:latest/);
   });
 });
 
@@ -214,7 +214,7 @@ describe('the files pane at 80 columns', () => {
 });
 
 describe('the files pane while the layer is listed', () => {
-  it('shows the names whole at once, with sizes coming ("…"), never 0 B', async () => {
+  it('shows the names whole at once, with sizes coming ("…"), never 0B', async () => {
     let done = () => {};
     const r = app({ columns: 120, rows: 30 }, new Promise<void>((res) => (done = res)));
     await openFilesOfAppA(r);
@@ -223,7 +223,7 @@ describe('the files pane while the layer is listed', () => {
     expect(s).toMatch(/ etc\/\s+…/);
     expect(s).toMatch(/ app\/\s+…/);
     expect(s).not.toMatch(/ (c|t)\/\s/); // "etc" cut to "c" (the names were cut twice)
-    expect(s).not.toMatch(/\s0 B/);
+    expect(s).not.toMatch(/\s0B/);
     done();
     await until(() => (r.lastFrame() ?? '').includes('7 entries'));
   });
@@ -235,10 +235,10 @@ describe('the files pane with allocated blocks', () => {
     await openFilesOfAppA(r);
     await until(() => (r.lastFrame() ?? '').includes('7 entries'));
     const s = r.lastFrame() ?? '';
-    // app/ in layer 2: the directory (4 kB) and big.bin (100 kB: 25 blocks of 4 kB).
-    expect(s).toMatch(/M\s+▸ app\/\s+100 kB\s+106\.4 kB/);
-    // Every entry's blocks: 3 directories and app.conf and opt/new (4 kB each), big.bin (102.4 kB).
-    expect(s).toContain('7 entries · 100 kB (122.8 kB on disk)');
+    // app/ in layer 2: the directory (4kB) and big.bin (100kB: 25 blocks of 4kB).
+    expect(s).toMatch(/M\s+▸ app\/\s+100kB\s+106kB/);
+    // Every entry's blocks: 3 directories and app.conf and opt/new (4kB each), big.bin (102kB).
+    expect(s).toContain('7 entries · 100kB (123kB on disk)');
   });
 });
 
@@ -247,11 +247,11 @@ describe('the files pane: wasted bytes per layer', () => {
     const { lastFrame, stdin } = await openPane();
     stdin.write('[');
     await until(() => (lastFrame() ?? '').includes('layer 1 of 3'));
-    expect(lastFrame()).toMatch(/wasted here 300 kB \(image: 300 kB\)/);
+    expect(lastFrame()).toMatch(/wasted here 300kB \(image: 300kB\)/);
     stdin.write('[');
     await until(() => (lastFrame() ?? '').includes('layer 0 of 3'));
-    // etc/app.conf (12 B, replaced), etc/gone (5 B, deleted), opt/old (4 B, under an opaque dir).
-    expect(lastFrame()).toMatch(/wasted here 21 B \(image: 300 kB\)/);
+    // etc/app.conf (12B, replaced), etc/gone (5B, deleted), opt/old (4B, under an opaque dir).
+    expect(lastFrame()).toMatch(/wasted here 21B \(image: 300kB\)/);
   });
 });
 
@@ -263,7 +263,7 @@ describe('wasted bytes learnt in the files pane, in the details', () => {
     r.stdin.write('g'); // the base layer
     await tick();
     expect((r.lastFrame() ?? '').replace(/\s+/g, ' ')).toMatch(
-      /wasted 21 B \(files later layers of shop\/app-a/,
+      /wasted 21B \(files later layers of shop\/app-a/,
     );
     // app-a is removed (a prune elsewhere): the next scan has no app-a.
     const without = makeModel(SAMPLE_IMAGES.filter((i) => i.id !== 'aaa1'));
@@ -281,17 +281,17 @@ describe("the files pane: the image's wasted files (w)", () => {
     stdin.write('w');
     await until(() => (lastFrame() ?? '').includes('wasted files of the image'));
     let s = lastFrame() ?? '';
-    expect(s).toMatch(/4 paths with hidden copies · 300 kB wasted/);
+    expect(s).toMatch(/4 paths with hidden copies · 300kB wasted/);
     const rows = s.split('\n').filter((l) => /▸ (app|etc|opt)\//.test(l));
     expect(rows.map((l) => /▸ (\w+)\//.exec(l)?.[1])).toEqual(['app', 'etc', 'opt']);
-    expect(rows[0]).toMatch(/app\/\s+300 kB/);
+    expect(rows[0]).toMatch(/app\/\s+300kB/);
     stdin.write('l'); // open app/
     await tick();
-    expect(lastFrame()).toMatch(/×1\s+big\.bin\s+300 kB/);
+    expect(lastFrame()).toMatch(/×1\s+big\.bin\s+300kB/);
     stdin.write('w');
     await until(() => (lastFrame() ?? '').includes('layer 2 of 3 · diff'));
     s = lastFrame() ?? '';
-    expect(s).toMatch(/wasted here 0 B \(image: 300 kB\)/);
+    expect(s).toMatch(/wasted here 0B \(image: 300kB\)/);
   });
 });
 
@@ -308,6 +308,6 @@ describe('the wasted files before the listing is in', () => {
     await until(() => (r.lastFrame() ?? '').includes('paths with hidden copies'));
     r.stdin.write('F');
     await tick();
-    expect(r.lastFrame()).toMatch(/▸ app\/\s+300 kB/);
+    expect(r.lastFrame()).toMatch(/▸ app\/\s+300kB/);
   });
 });
