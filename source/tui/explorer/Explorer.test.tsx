@@ -57,6 +57,15 @@ describe('Explorer: the layer tree', () => {
     expect(f.find((l) => l.includes('RUN build b'))).toMatch(/500kB\s+520kB U/);
     expect(f.find((l) => l.includes('▣ shop/app-a:latest, shop/app-a:v2'))).toMatch(/103MB\s+113MB C×1/);
     expect(f.find((l) => l.includes('◆ web (running)'))).toMatch(/3MB\s+3\.1MB RW/);
+    // Guide lines: common's two branches (├─ then └─), the image under app-a's layer, the container
+    // under the image; the base's only child (common) stays in its column with no connector.
+    const at = (text: string) => f.find((l) => l.includes(text)) ?? '';
+    expect(at('RUN make common')).toMatch(/^▾ ef2deb2a0266/);
+    expect(at('RUN build a')).toMatch(/^├─▾ 988a8e6f657a/);
+    expect(at('▣ shop/app-a:latest')).toMatch(/^│ └─▾ aaa100000000/);
+    expect(at('◆ web (running)')).toMatch(/^│ {3}└─ {2}c0ffffffffff/);
+    expect(at('RUN build b')).toMatch(/^└─▾ cab968ca0e45/);
+    expect(at('▣ shop/app-b:latest')).toMatch(/^ {2}└─ {2}bbb100000000/);
     // the lone image's base sits at the root too
     expect(f.find((l) => l.includes('ADD lone /'))).toMatch(/7kB\s+8\.19kB U/);
   });

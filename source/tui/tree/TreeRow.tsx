@@ -116,7 +116,8 @@ export function TreeRow(props: {
 }) {
   const { model, row, width, selected, theme } = props;
   const t = rowText(model, row);
-  const indent = '  '.repeat(Math.min(row.depth, 12));
+  // Deeper than 12 levels the guides keep their last 11 and a '…' says some are left out.
+  const indent = row.guide.length > 24 ? `…${row.guide.slice(-23)}` : row.guide;
   const fixed = indent.length + 2 + 12 + 1 + 1 + SIZE_COL * 2 + 6;
   const marker = props.marked ? '✗' : t.marker;
   const label = fitCells(t.label, Math.max(4, width - fixed));
@@ -124,7 +125,7 @@ export function TreeRow(props: {
     t.kind === 'image' ? theme.color('image') : t.kind === 'container' ? theme.color('container') : undefined;
   return (
     <Text inverse={selected} wrap="truncate">
-      {indent}
+      <Text color={theme.color('dim')}>{indent}</Text>
       <Text color={props.marked ? theme.color('danger') : undefined}>{marker}</Text>{' '}
       <Text color={theme.color('dim')}>{t.id}</Text> <Text color={color}>{label}</Text>
       {t.size.padStart(SIZE_COL)}

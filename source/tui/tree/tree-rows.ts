@@ -9,6 +9,12 @@ export interface Row {
   key: string;
   kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers';
   depth: number;
+  /**
+   * The tree's guide lines before the row, two cells per level: "├─"/"└─" where a row is one of
+   * several branches below its parent, "│ " where a branch above continues past it. A layer's only
+   * child stays in its parent's column with no connector of its own, so a chain reads as a column.
+   */
+  guide: string;
   expandable: boolean;
   expanded: boolean;
   chainId?: string;
@@ -38,7 +44,10 @@ function newest(created: ReadonlyMap<string, number>, node: LayerNode): number {
 /**
  * Flattens the model into the rows the tree shows, honouring collapsed rows, the view and the sort.
  * Tree view: base layers at the root, each layer's children below it; a layer with a single child
- * continues at the same indent (a chain reads as a column), branches indent. Images end where their
+ * continues at the same indent (a chain reads as a column, as `docker history` lists it), branches
+ * indent under guide lines. Nesting every chain step would push a 30-layer image's commands off an
+ * 80-column screen; a row with a connector is always one of several branches, so a row without one
+ * directly below a layer is that layer's only child. Images end where their
  * top layer is; their containers hang under them.
  */
 export function buildRows(
@@ -64,24 +73,25 @@ export function buildRows(
     );
     return nodes.map((n) => n.chainId);
   };
-  const pushImage = (imageId: string, depth: number, ancestors: string[]) => {
+  const pushImage = (imageId: string, depth: number, ancestors: string[], guide: string, cont: string) => {
     const key = `image:${imageId}`;
     const cs = containersOf(imageId);
     const expanded = !collapsed.has(key);
-    rows.push({ key, kind: 'image', depth, expandable: cs.length > 0, expanded, imageId, ancestors });
+    rows.push({ key, kind: 'image', depth, guide, expandable: cs.length > 0, expanded, imageId, ancestors });
     if (!expanded) return;
-    for (const c of cs) {
+    cs.forEach((c, i) => {
       rows.push({
         key: `container:${c.id}`,
         kind: 'container',
         depth: depth + 1,
+        guide: cont + branch(i === cs.length - 1),
         expandable: false,
         expanded: false,
         containerId: c.id,
         imageId,
         ancestors: [...ancestors, key],
       });
-    }
+    });
   };
 
   if (view === 'images') {
@@ -92,56 +102,83 @@ export function buildRows(
     for (const img of images) {
       const key = `image:${img.id}`;
       const expanded = !collapsed.has(key);
-      rows.push({ key, kind: 'image', depth: 0, expandable: true, expanded, imageId: img.id, ancestors: [] });
+      rows.push({
+        key,
+        kind: 'image',
+        depth: 0,
+        guide: '',
+        expandable: true,
+        expanded,
+        imageId: img.id,
+        ancestors: [],
+      });
       if (!expanded) continue;
-      for (const c of containersOf(img.id)) {
+      const cs = containersOf(img.id);
+      const chain = model.graph.imageChains.get(img.id) ?? [];
+      const below = cs.length + chain.length;
+      cs.forEach((c, i) => {
         rows.push({
           key: `container:${c.id}`,
           kind: 'container',
           depth: 1,
+          guide: branch(i === below - 1),
           expandable: false,
           expanded: false,
           containerId: c.id,
           imageId: img.id,
           ancestors: [key],
         });
-      }
-      const chain = model.graph.imageChains.get(img.id) ?? [];
-      for (const chainId of chain) {
+      });
+      chain.forEach((chainId, i) => {
         rows.push({
           key: `${key}/layer:${chainId}`,
           kind: 'layer',
           depth: 1,
+          guide: branch(cs.length + i === below - 1),
           expandable: false,
           expanded: false,
           chainId,
           imageId: img.id,
           ancestors: [key],
         });
-      }
+      });
     }
     pushRest(model, rows);
     return rows;
   }
 
-  const walk = (chainId: string, depth: number, ancestors: string[]) => {
+  /** `guide`: this row's guides; `cont`: what its column carries for the rows below it. */
+  const walk = (chainId: string, depth: number, ancestors: string[], guide: string, cont: string) => {
     const node = model.graph.layers.get(chainId);
     if (!node) return;
     const key = `layer:${chainId}`;
     const hasBelow = node.children.length > 0 || node.topOf.length > 0;
     const expanded = !collapsed.has(key);
-    rows.push({ key, kind: 'layer', depth, expandable: hasBelow, expanded, chainId, ancestors });
+    rows.push({ key, kind: 'layer', depth, guide, expandable: hasBelow, expanded, chainId, ancestors });
     if (!expanded) return;
     const path = [...ancestors, key];
+    const images = node.topOf.filter((id) => imageById.has(id));
+    const children = order(node.children);
     const branches = node.children.length + node.topOf.length;
-    const childDepth = branches > 1 ? depth + 1 : depth;
-    for (const imageId of node.topOf) if (imageById.has(imageId)) pushImage(imageId, depth + 1, path);
-    for (const child of order(node.children)) walk(child, childDepth, path);
+    const total = images.length + children.length;
+    images.forEach((imageId, i) => {
+      const last = i === total - 1;
+      pushImage(imageId, depth + 1, path, cont + branch(last), cont + (last ? '  ' : '│ '));
+    });
+    children.forEach((child, i) => {
+      if (branches > 1) {
+        const last = images.length + i === total - 1;
+        walk(child, depth + 1, path, cont + branch(last), cont + (last ? '  ' : '│ '));
+      } else walk(child, depth, path, cont, cont);
+    });
   };
-  for (const root of order(model.graph.roots)) walk(root, 0, []);
+  for (const root of order(model.graph.roots)) walk(root, 0, [], '', '');
   pushRest(model, rows);
   return rows;
 }
+
+/** The connector of one of several branches below a row. */
+const branch = (last: boolean): string => (last ? '└─' : '├─');
 
 /** Volumes and the build cache close the list: they can be marked for removal like the rest. */
 function pushRest(model: ScanModel, rows: Row[]): void {
@@ -151,6 +188,7 @@ function pushRest(model: ScanModel, rows: Row[]): void {
       key: `volume:${v.name}`,
       kind: 'volume',
       depth: 0,
+      guide: '',
       expandable: false,
       expanded: false,
       volume: v.name,
@@ -161,6 +199,7 @@ function pushRest(model: ScanModel, rows: Row[]): void {
       key: 'build-cache',
       kind: 'build-cache',
       depth: 0,
+      guide: '',
       expandable: false,
       expanded: false,
       ancestors: [],
@@ -170,6 +209,7 @@ function pushRest(model: ScanModel, rows: Row[]): void {
       key: 'leftovers',
       kind: 'leftovers',
       depth: 0,
+      guide: '',
       expandable: false,
       expanded: false,
       ancestors: [],
