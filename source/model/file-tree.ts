@@ -108,7 +108,8 @@ export function buildFileTree(items: readonly FileItem[]): FileNode {
 }
 
 export type FileSort = 'name' | 'size';
-export type StatusFilter = 'all' | DiffStatus;
+/** The statuses shown; empty shows everything. Statuses combine: {added, modified} shows both. */
+export type StatusFilter = ReadonlySet<DiffStatus>;
 
 export interface FileRow {
   node: FileNode;
@@ -118,8 +119,8 @@ export interface FileRow {
 }
 
 function matchesFilter(n: FileNode, filter: StatusFilter): boolean {
-  if (filter === 'all') return true;
-  if (n.item?.status === filter) return true;
+  if (filter.size === 0) return true;
+  if (n.item?.status !== undefined && filter.has(n.item.status)) return true;
   for (const c of n.children.values()) if (matchesFilter(c, filter)) return true;
   return false;
 }

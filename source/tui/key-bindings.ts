@@ -40,6 +40,7 @@ export type Action =
   | 'mode'
   | 'wastedFiles'
   | 'filter'
+  | 'toggleStatus'
   | 'prevLayer'
   | 'nextLayer'
   // searches and the typed confirmation
@@ -124,7 +125,12 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
         help: "the image's wasted files (replaced or deleted later), most first",
       },
       { action: 'sort', keys: ['s'], help: 'sort by size / by name' },
-      { action: 'filter', keys: ['F'], help: 'show all / added / modified / deleted / opaque' },
+      {
+        action: 'toggleStatus',
+        keys: ['A', 'M', 'D', 'O'],
+        help: 'show only added / modified / deleted / opaque entries (they combine: A then D shows both)',
+      },
+      { action: 'filter', keys: ['F'], help: 'show every status again' },
       { action: 'prevLayer', keys: ['['], help: 'the layer below' },
       { action: 'nextLayer', keys: [']'], help: 'the layer above' },
       { action: 'search', keys: ['/'], help: 'fuzzy search by path' },

@@ -67,8 +67,8 @@ describe('the file tree', () => {
     expect(root.children.get('big')?.total).toBe(12000);
     const names = (rows: ReturnType<typeof fileRows>) =>
       rows.map((r) => `${'  '.repeat(r.depth)}${r.node.name}`);
-    expect(names(fileRows(root, new Set(), 'name', 'all'))).toEqual(['big', 'etc', 'z']);
-    expect(names(fileRows(root, new Set(['big']), 'size', 'all'))).toEqual([
+    expect(names(fileRows(root, new Set(), 'name', new Set()))).toEqual(['big', 'etc', 'z']);
+    expect(names(fileRows(root, new Set(['big']), 'size', new Set()))).toEqual([
       'big',
       '  y.bin',
       '  x.bin',
@@ -77,10 +77,13 @@ describe('the file tree', () => {
     ]);
   });
 
-  it('filters by status, keeping the directories on the way to a match', () => {
+  it('filters by status, keeping the directories on the way to a match; statuses combine', () => {
     const root = buildFileTree(items);
-    const rows = fileRows(root, new Set(['etc', 'big']), 'name', 'deleted');
+    const rows = fileRows(root, new Set(['etc', 'big']), 'name', new Set(['deleted']));
     expect(rows.map((r) => r.node.path)).toEqual(['etc', 'etc/old']);
+    const both = fileRows(root, new Set(['etc', 'big']), 'name', new Set(['deleted', 'modified']));
+    // etc is itself modified; big stays for its modified y.bin, not for its added x.bin.
+    expect(both.map((r) => r.node.path)).toEqual(['big', 'big/y.bin', 'etc', 'etc/old']);
     expect(ancestorsOf('a/b/c')).toEqual(['a', 'a/b']);
   });
 });

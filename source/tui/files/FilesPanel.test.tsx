@@ -118,16 +118,22 @@ describe('the files pane (f)', () => {
     expect(s).toMatch(/wasted here 0B \(image: 300kB\)/);
     expect(s).toMatch(/M\s+▸ app\/\s+100kB/);
     expect(s).toMatch(/O\s+▸ opt\/\s+9B/);
-    stdin.write('F'); // filter: added
-    await tick();
-    stdin.write('F'); // modified
-    await tick();
-    stdin.write('F'); // deleted
+    stdin.write('D'); // only deletions
     await tick();
     s = lastFrame() ?? '';
-    expect(s).toMatch(/F filter: deleted/);
+    expect(s).toMatch(/showing deleted \(F all\)/);
     expect(s).toMatch(/M\s+▸ etc\//);
     expect(s).not.toContain('app/');
+    expect(s).not.toContain('opt/');
+    stdin.write('O'); // and opaque directories: the two combine
+    await tick();
+    s = lastFrame() ?? '';
+    expect(s).toMatch(/showing deleted\+opaque \(F all\)/);
+    expect(s).toMatch(/O\s+▸ opt\//);
+    expect(s).not.toContain('app/');
+    stdin.write('O'); // off again
+    await tick();
+    expect(lastFrame()).not.toContain('opt/');
     stdin.write('l'); // expand etc
     await tick();
     // A deletion shows what it deletes from below (etc/gone: 5B in layer 0).

@@ -8,7 +8,14 @@ import {
   type FileRow,
   fileRows,
 } from '../../model/file-tree.js';
-import { type LayerEntry, layerDiff, mergedList, wastedBytes, wastedFiles } from '../../model/overlay.js';
+import {
+  type DiffStatus,
+  type LayerEntry,
+  layerDiff,
+  mergedList,
+  wastedBytes,
+  wastedFiles,
+} from '../../model/overlay.js';
 import { fitCells, size } from '../format.js';
 import { actionIn, fitHints, typedText } from '../key-bindings.js';
 import type { Theme } from '../theme.js';
@@ -18,6 +25,13 @@ import type { FilesAction } from './use-files-view.js';
 
 const shown = (s: string) => escapeBytes(Buffer.from(s, 'latin1'));
 const LETTER = { added: 'A', modified: 'M', deleted: 'D', opaque: 'O' } as const;
+const STATUS_OF_KEY: Record<string, DiffStatus> = { A: 'added', M: 'modified', D: 'deleted', O: 'opaque' };
+const STATUS_ORDER: DiffStatus[] = ['added', 'modified', 'deleted', 'opaque'];
+
+/** The shown statuses in a fixed order: "added+deleted". */
+function filterText(filter: ReadonlySet<DiffStatus>, sep: string): string {
+  return STATUS_ORDER.filter((st) => filter.has(st)).join(sep);
+}
 const COLOR = { added: 'unique', modified: 'shared', deleted: 'danger', opaque: 'image' } as const;
 
 /** The rows the pane shows for the current view: from the full listing, or the names alone at first. */
@@ -223,6 +237,11 @@ export function filesKey(
     case 'filter':
       dispatch({ type: 'filter' });
       break;
+    case 'toggleStatus': {
+      const status = STATUS_OF_KEY[input];
+      if (status) dispatch({ type: 'filter', status });
+      break;
+    }
     case 'prevLayer':
       dispatch({ type: 'layer', delta: -1 });
       break;
@@ -383,7 +402,7 @@ export function FilesPanel(props: {
         ))}
         {fm.rows.length === 0 && view.listed ? (
           <Text color={theme.color('dim')}>
-            No entries{view.filter !== 'all' ? ` with status ${view.filter}` : ''}.
+            No entries{view.filter.size ? ` with status ${filterText(view.filter, ' or ')}` : ''}.
           </Text>
         ) : null}
       </>
@@ -408,7 +427,7 @@ export function FilesPanel(props: {
                 `m ${view.mode === 'diff' ? 'merged' : 'diff'}`,
                 `w ${view.mode === 'wasted' ? 'layer' : 'wasted'}`,
                 `s sort: ${view.sort}`,
-                `F filter: ${view.filter}`,
+                view.filter.size ? `showing ${filterText(view.filter, '+')} (F all)` : 'A/M/D/O only',
                 '[ ] layer',
                 '/ search',
                 'Esc close',

@@ -3,6 +3,7 @@
 import type { FilesTarget, ListedLayers } from '../../engine/files.js';
 import type { DiffLine } from '../../model/file-content.js';
 import { ancestorsOf, type FileSort, type StatusFilter } from '../../model/file-tree.js';
+import type { DiffStatus } from '../../model/overlay.js';
 
 export interface Preview {
   path: string;
@@ -42,15 +43,13 @@ export function openFiles(ref: string, label: string, layer?: number): FilesView
     expanded: new Set(),
     cursor: undefined,
     sort: 'size',
-    filter: 'all',
+    filter: new Set(),
     searching: false,
     query: '',
     searchIndex: 0,
     previewScroll: 0,
   };
 }
-
-const FILTERS: StatusFilter[] = ['all', 'added', 'modified', 'deleted', 'opaque'];
 
 export type FilesEvent =
   | { type: 'target'; target: FilesTarget }
@@ -62,7 +61,8 @@ export type FilesEvent =
   | { type: 'mode' }
   | { type: 'wasted' }
   | { type: 'sort' }
-  | { type: 'filter' }
+  /** Shows or hides one status (A M D O); without a status: shows all again (F). */
+  | { type: 'filter'; status?: DiffStatus }
   | { type: 'layer'; delta: number }
   | { type: 'search'; on: boolean }
   | { type: 'query'; query: string }
@@ -96,13 +96,18 @@ export function filesReducer(s: FilesView, e: FilesEvent): FilesView {
     case 'mode':
       return { ...s, mode: s.mode === 'diff' ? 'merged' : 'diff', cursor: undefined };
     case 'wasted':
-      return { ...s, mode: s.mode === 'wasted' ? 'diff' : 'wasted', cursor: undefined, filter: 'all' };
+      return { ...s, mode: s.mode === 'wasted' ? 'diff' : 'wasted', cursor: undefined, filter: new Set() };
     case 'sort':
       return { ...s, sort: s.sort === 'size' ? 'name' : 'size' };
-    case 'filter':
+    case 'filter': {
       // The wasted files carry no status: a status filter would hide them all.
       if (s.mode === 'wasted') return s;
-      return { ...s, filter: FILTERS[(FILTERS.indexOf(s.filter) + 1) % FILTERS.length] ?? 'all' };
+      if (!e.status) return { ...s, filter: new Set() };
+      const filter = new Set(s.filter);
+      if (filter.has(e.status)) filter.delete(e.status);
+      else filter.add(e.status);
+      return { ...s, filter, cursor: undefined };
+    }
     case 'layer': {
       const count = s.target?.layers.length ?? 0;
       const layer = Math.max(0, Math.min(count - 1, (s.layer ?? count - 1) + e.delta));
