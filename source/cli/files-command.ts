@@ -83,6 +83,9 @@ export async function filesCommand(args: CliArgs): Promise<number> {
           size: r.entry.size,
           linkTarget: r.entry.linkTarget ?? null,
           mode: r.entry.mode ?? null,
+          uid: r.entry.uid ?? null,
+          gid: r.entry.gid ?? null,
+          mtime: r.entry.mtime ?? null,
           layer: ids[r.layer] ?? null,
         }));
         process.stdout.write(`${JSON.stringify({ ...head, live, entries })}\n`);
@@ -105,6 +108,9 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         size: d.entry.size,
         linkTarget: d.entry.linkTarget ?? null,
         mode: d.entry.mode ?? null,
+        uid: d.entry.uid ?? null,
+        gid: d.entry.gid ?? null,
+        mtime: d.entry.mtime ?? null,
         layer: ids[k] ?? null,
         status: d.status,
       }));

@@ -18,6 +18,13 @@ export interface FileItem {
   nlink?: number | undefined;
   /** Allocated 512-byte blocks, where listed (what the entry costs on disk). */
   blocks?: number | undefined;
+  /** Permission bits, owner and modification time (seconds), where listed. */
+  mode?: number | undefined;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  mtime?: number | undefined;
+  /** A modified entry: the mode and owner of what it replaces. */
+  before?: { mode?: number | undefined; uid?: number | undefined; gid?: number | undefined } | undefined;
   /** The wasted-files view: how many layers hold a hidden copy of the path. */
   copies?: number | undefined;
   /** A whiteout: the bytes of what it deletes from the layers below (a directory: all of it). */
@@ -159,4 +166,43 @@ export function fileRows(
 export function ancestorsOf(path: string): string[] {
   const parts = path.split('/');
   return parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+}
+
+/** "drwxr-xr-x" as ls prints it, from the entry's type and permission bits (setuid, sticky too). */
+export function modeText(type: EntryType, mode: number | undefined): string {
+  if (mode === undefined) return '?'.padEnd(10);
+  const t =
+    { dir: 'd', symlink: 'l', char: 'c', whiteout: 'c', block: 'b', fifo: 'p', socket: 's', file: '-' }[
+      type
+    ] ?? '-';
+  const bit = (m: number, c: string) => (mode & m ? c : '-');
+  const x = (m: number, special: number, on: string, off: string) =>
+    mode & special ? (mode & m ? on : off) : bit(m, 'x');
+  return (
+    t +
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    x(0o100, 0o4000, 's', 'S') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    x(0o010, 0o2000, 's', 'S') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    x(0o001, 0o1000, 't', 'T')
+  );
+}
+
+/**
+ * What a modified entry changed in its attributes: "mode 644→755", "owner 0:0→1000:1000", both, or
+ * nothing. A copy-up made by chmod or chown alone shows here; its content may be the same bytes.
+ */
+export function attributeChange(item: FileItem): string {
+  const b = item.before;
+  if (!b) return '';
+  const parts: string[] = [];
+  if (b.mode !== undefined && item.mode !== undefined && b.mode !== item.mode)
+    parts.push(`mode ${b.mode.toString(8)}→${item.mode.toString(8)}`);
+  if (b.uid !== undefined && item.uid !== undefined && (b.uid !== item.uid || b.gid !== item.gid))
+    parts.push(`owner ${b.uid}:${b.gid}→${item.uid}:${item.gid}`);
+  return parts.join(', ');
 }

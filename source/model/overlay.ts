@@ -18,6 +18,10 @@ export interface LayerEntry {
   /** Allocated 512-byte blocks (what the entry costs on disk in its layer). */
   blocks?: number;
   mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Modification time, whole seconds since the epoch. */
+  mtime?: number;
   linkTarget?: string;
   /** trusted.overlay.opaque=y (or user.overlay.opaque on rootless engines). */
   opaque?: boolean;
@@ -34,6 +38,8 @@ export interface MergedEntry {
 export interface LayerDiffEntry {
   entry: LayerEntry;
   status: DiffStatus;
+  /** A modified entry: what it replaces (a chmod or chown copy-up differs only in mode or owner). */
+  below?: LayerEntry;
 }
 
 function depth(p: string): number {
@@ -93,7 +99,7 @@ export function applyLayer(
     }
     if (below && below.entry.type === 'dir' && e.type !== 'dir') removeBelow(merged, e.path);
     merged.set(e.path, { entry: e, layer });
-    diff.push({ entry: e, status: below ? 'modified' : 'added' });
+    diff.push(below ? { entry: e, status: 'modified', below: below.entry } : { entry: e, status: 'added' });
   }
   return diff;
 }

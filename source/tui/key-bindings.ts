@@ -41,6 +41,7 @@ export type Action =
   | 'wastedFiles'
   | 'filter'
   | 'toggleStatus'
+  | 'info'
   | 'prevLayer'
   | 'nextLayer'
   // searches and the typed confirmation
@@ -131,6 +132,11 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
         help: 'show only added / modified / deleted / opaque entries (they combine: A then D shows both)',
       },
       { action: 'filter', keys: ['F'], help: 'show every status again' },
+      {
+        action: 'info',
+        keys: ['i'],
+        help: 'mode, owner and modification time of each entry (a chmod or chown copy-up says what changed)',
+      },
       { action: 'prevLayer', keys: ['['], help: 'the layer below' },
       { action: 'nextLayer', keys: [']'], help: 'the layer above' },
       { action: 'search', keys: ['/'], help: 'fuzzy search by path' },

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseList, parseRead, parseStat } from '../../source/engine/helper/helper-read.js';
 import { HELPER_OPS } from '../../source/engine/helper/helper-script.js';
+import { parseTree } from '../../source/engine/helper/layer-list.js';
 import { parseMeasure } from '../../source/engine/helper/measure-parse.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -150,6 +151,29 @@ describe.each(shells)('the helper ops under $name', (sh) => {
       ['./a-link', './c.txt', './deeper'],
     ]);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('tree: every entry with its type, size, mode, owner and modification time as lstat gives them', () => {
+    const entries = parseTree(op(sh, 'tree', [dir]));
+    const seen = new Map(entries.map((e) => [e.path, e]));
+    const want: string[] = [];
+    const walk = (rel: string) => {
+      for (const n of readdirSync(join(dir, rel))) {
+        const p = rel ? `${rel}/${n}` : n;
+        const st = lstatSync(join(dir, p));
+        want.push(p);
+        expect(seen.get(Buffer.from(p).toString('latin1')), p).toMatchObject({
+          mode: st.mode & 0o7777,
+          uid: st.uid,
+          gid: st.gid,
+          mtime: Math.floor(st.mtimeMs / 1000),
+          ...(st.isDirectory() ? {} : { size: st.size }),
+        });
+        if (st.isDirectory()) walk(p);
+      }
+    };
+    walk('');
+    expect(entries).toHaveLength(want.length);
   });
 
   it('du: one total per directory in KiB, as du -sxk gives it', () => {

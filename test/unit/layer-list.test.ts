@@ -17,11 +17,11 @@ describe('the helper listing parsers', () => {
   it('cuts the tree listing exactly: hostile names, whiteouts, devices, symlink targets', () => {
     const names = ['./d', './d/new\nline', './d/wh', './d/null', "./d/ln -> x'"];
     const stats = [
-      '2049 13 2 4096 8 41ed 0 0',
-      '2049 11 1 5 8 81a4 0 0',
-      '2049 12 1 0 0 2190 0 0',
-      '2049 14 1 0 0 21b6 1 3',
-      '2049 15 1 5 0 a1ff 0 0',
+      '2049 13 2 4096 8 41ed 0 0 0 0 1700000000',
+      '2049 11 1 5 8 81a4 0 0 0 0 1700000000',
+      '2049 12 1 0 0 2190 0 0 0 0 1700000000',
+      '2049 14 1 0 0 21b6 1 3 0 0 1700000000',
+      '2049 15 1 5 0 a1ff 0 0 0 0 1700000000',
     ];
     const target = "a\nb'c";
     // busybox: 'NAME' and 'NAME' -> 'TARGET'
@@ -46,9 +46,9 @@ describe('the helper listing parsers', () => {
       ["d/ln -> x'", 'symlink', 5],
     ]);
     expect(e[4]?.linkTarget).toBe("a\nb'c");
-    expect(e[1]).toMatchObject({ ino: 11, mode: 0o644, blocks: 8 });
+    expect(e[1]).toMatchObject({ ino: 11, mode: 0o644, blocks: 8, uid: 0, gid: 0, mtime: 1700000000 });
     // The second walk saw something else (the directory changed): refused, to be read again.
-    const torn = Buffer.from("2049 11 1 5 8 81a4 0 0 './b'\n", 'latin1');
+    const torn = Buffer.from("2049 11 1 5 8 81a4 0 0 0 0 1700000000 './b'\n", 'latin1');
     expect(() => parseTree(Buffer.concat([Buffer.from('./a\0\0'), torn]))).toThrow(/changed while listed/);
   });
 
@@ -57,7 +57,7 @@ describe('the helper listing parsers', () => {
     // host's /etc, find listed /etc's entries as ./d/...; the stats then see ./d as the symlink.
     const names = Buffer.from('./d\0./d/shadow\0\0', 'latin1');
     const stats = Buffer.from(
-      "2049 13 1 4 0 a1ff 0 0 './d' -> '/etc'\n2049 14 1 900 8 81a0 0 0 './d/shadow'\n",
+      "2049 13 1 4 0 a1ff 0 0 0 0 1 './d' -> '/etc'\n2049 14 1 900 8 81a0 0 0 0 0 1 './d/shadow'\n",
     );
     expect(() => parseTree(Buffer.concat([names, stats]))).toThrow(/changed while listed/);
   });
@@ -76,12 +76,12 @@ describe('the host find listing parser', () => {
   it('cuts records at NULs: hostile names and targets exact, types and modes from letters', () => {
     const bad = Buffer.from([0x62, 0xff, 0x0a, 0x1b]); // "b", invalid UTF-8, newline, ESC
     const reply = Buffer.concat([
-      Buffer.from('2049 13 2 4096 8 755 d\0d\0\0'),
-      Buffer.from('2049 14 1 5 8 4755 f\0d/'),
+      Buffer.from('2049 13 2 4096 8 755 d 0 0 1700000000.25\0d\0\0'),
+      Buffer.from('2049 14 1 5 8 4755 f 1000 50 1700000001.9\0d/'),
       bad,
       Buffer.from('\0\0'),
-      Buffer.from("2049 15 1 5 0 777 l\0d/ln -> x'\0a\nb'c\0"),
-      Buffer.from('2049 16 1 0 0 0 c\0d/wh\0\0'),
+      Buffer.from("2049 15 1 5 0 777 l 0 0 1\0d/ln -> x'\0a\nb'c\0"),
+      Buffer.from('2049 16 1 0 0 0 c 0 0 1\0d/wh\0\0'),
     ]);
     const e = parseGnuTree(reply);
     expect(e.map((x) => [x.path, x.type, x.size, x.mode])).toEqual([
@@ -91,11 +91,14 @@ describe('the host find listing parser', () => {
       ['d/wh', 'char', 0, 0],
     ]);
     expect(e[2]?.linkTarget).toBe("a\nb'c");
+    // Owner and modification time (whole seconds).
+    expect(e[1]).toMatchObject({ uid: 1000, gid: 50, mtime: 1700000001 });
     expect(Buffer.from(e[1]?.path ?? '', 'latin1').subarray(2)).toEqual(bad);
   });
 
   it('refuses a record cut short', () => {
-    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 d\0d\0'))).toThrow(/malformed/);
+    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 d 0 0 1\0d\0'))).toThrow(/malformed/);
+    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 d\0d\0\0'))).toThrow(/malformed/);
     expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 755 q\0d\0\0'))).toThrow(/malformed/);
   });
 

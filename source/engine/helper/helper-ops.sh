@@ -320,13 +320,14 @@ case "$op" in
     hostfind "$1" -mindepth 1 -printf './%P\000' ;;
   gtree)
     # The tree op on the host's GNU find, one walk, one process: per entry
-    # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter>" NUL name NUL link-target NUL.
+    # "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type letter> <uid> <gid> <mtime>" NUL name
+    # NUL link-target NUL.
     # NUL cannot occur in a name or a target, so every field is cut exactly. Device numbers are not
     # printable by find: the reader asks for those of device entries (whiteouts) with the rdev op.
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     case "$1" in /*) ;; *) return 2 ;; esac
     [ -d "$R$1" ] || return 3
-    hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y\000%P\000%l\000' ;;
+    hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y %U %G %T@\000%P\000%l\000' ;;
   rdev:*)
     # Device numbers of entries INSIDE a root (whiteouts are 0/0 character devices): the root is
     # in the op (rdev:<root in base64>, so that every run xargs makes of a long list has it), the
@@ -353,13 +354,13 @@ case "$op" in
   tree)
     # Everything below one directory from ONE walk: the names ("./rel" + NUL each), an empty name,
     # then per entry in the same order "<dev> <ino> <nlink> <size> <blocks> <mode hex>
-    # <rdev major hex> <rdev minor hex> %N", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
+    # <rdev major hex> <rdev minor hex> <uid> <gid> <mtime> %N", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
     # NAME or NAME -> TARGET (GNU with literal quoting). The reader knows each NAME and each
     # TARGET's length (a link's size), so no byte of a name can confuse it; an entry that vanished
     # between the walk and its stat leaves the two out of step, and the reader asks again.
     cd "$R$1" 2>/dev/null || return 3
     W=$LT_TMP
-    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %N' > "$W/stats"
+    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %u %g %Y %N' > "$W/stats"
     cat "$W/names"; printf '\000'; cat "$W/stats"
     rm -f "$W/names" "$W/stats" ;;
   fread:*)

@@ -40,11 +40,29 @@ export interface RawStat {
   mode: number;
   rdevMajor: number;
   rdevMinor: number;
+  uid: number;
+  gid: number;
+  /** Modification time, whole seconds since the epoch. */
+  mtime: number;
 }
 
+/** Fields before the name in a `tree` stat line. */
+const TREE_FIELDS = 11;
+
 function parseStatLine(line: string): RawStat {
-  const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', mode = '0', maj = '0', min = '0'] =
-    line.split(' ');
+  const [
+    dev = '',
+    ino = '0',
+    nlink = '1',
+    size = '0',
+    blocks = '0',
+    mode = '0',
+    maj = '0',
+    min = '0',
+    uid = '0',
+    gid = '0',
+    mtime = '0',
+  ] = line.split(' ');
   return {
     dev,
     ino: Number(ino),
@@ -54,6 +72,9 @@ function parseStatLine(line: string): RawStat {
     mode: Number.parseInt(mode, 16),
     rdevMajor: Number.parseInt(maj, 16),
     rdevMinor: Number.parseInt(min, 16),
+    uid: Number(uid),
+    gid: Number(gid),
+    mtime: Number(mtime),
   };
 }
 
@@ -70,6 +91,9 @@ export function entryOf(path: string, st: RawStat): LayerEntry & { blocks: numbe
     mode: st.mode & 0o7777,
     blocks: st.blocks,
     dev: st.dev,
+    uid: st.uid,
+    gid: st.gid,
+    mtime: st.mtime,
   };
 }
 
@@ -98,7 +122,7 @@ export function parseTree(buf: Buffer): ListedEntry[] {
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     let end = pos;
-    for (let k = 0; k < 8; k++) {
+    for (let k = 0; k < TREE_FIELDS; k++) {
       end = text.indexOf(' ', end) + 1;
       if (end === 0) throw torn();
     }
@@ -146,7 +170,8 @@ const LETTERS = new Map<string, number>([
 
 /**
  * Parses the `gtree` op's reply (the host's GNU find, see helper-script.ts): per entry
- * "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type>" NUL name NUL target NUL. Device
+ * "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type> <uid> <gid> <mtime s.frac>" NUL name
+ * NUL target NUL. Device
  * entries come back with rdev unknown (-1): the caller asks for those.
  */
 export function parseGnuTree(buf: Buffer): ListedEntry[] {
@@ -158,11 +183,20 @@ export function parseGnuTree(buf: Buffer): ListedEntry[] {
     const b = a < 0 ? -1 : text.indexOf('\0', a + 1);
     const c = b < 0 ? -1 : text.indexOf('\0', b + 1);
     if (c < 0) throw new TornReadError('helper tree: malformed reply');
-    const [dev = '', ino = '0', nlink = '1', size = '0', blocks = '0', perm = '0', letter = ''] = text
-      .slice(pos, a)
-      .split(' ');
+    const [
+      dev = '',
+      ino = '0',
+      nlink = '1',
+      size = '0',
+      blocks = '0',
+      perm = '0',
+      letter = '',
+      uid = '',
+      gid = '',
+      mtime = '',
+    ] = text.slice(pos, a).split(' ');
     const typeBits = LETTERS.get(letter);
-    if (typeBits === undefined) throw new TornReadError('helper tree: malformed reply');
+    if (typeBits === undefined || mtime === '') throw new TornReadError('helper tree: malformed reply');
     const entry = entryOf(text.slice(a + 1, b), {
       dev,
       ino: Number(ino),
@@ -172,6 +206,10 @@ export function parseGnuTree(buf: Buffer): ListedEntry[] {
       mode: typeBits | Number.parseInt(perm, 8),
       rdevMajor: -1,
       rdevMinor: -1,
+      uid: Number(uid),
+      gid: Number(gid),
+      // %T@ is "seconds.fraction": whole seconds, as busybox stat's %Y gives them.
+      mtime: Math.floor(Number(mtime)),
     });
     if (entry.type === 'symlink') entry.linkTarget = text.slice(b + 1, c);
     out.push(entry);

@@ -25,7 +25,7 @@ const d = (path: string, extra: Partial<LayerEntry> = {}): LayerEntry => ({
 const layers: LayerEntry[][] = [
   [
     d('etc'),
-    f('etc/app.conf', 12),
+    f('etc/app.conf', 12, { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000 }),
     f('etc/gone', 5),
     d('opt'),
     f('opt/old', 4),
@@ -34,7 +34,8 @@ const layers: LayerEntry[][] = [
   [d('app'), f('app/big.bin', 300_000), f('app/main', 2000)],
   [
     d('etc'),
-    f('etc/app.conf', 16),
+    // Edited, made private and given to the app's user: the pane says what changed beside the bytes.
+    f('etc/app.conf', 16, { mode: 0o600, uid: 1000, gid: 1000, mtime: 1_764_547_200 }),
     { path: 'etc/gone', type: 'whiteout', size: 0 },
     d('opt', { opaque: true }),
     f('opt/new', 9),
@@ -232,6 +233,27 @@ describe('the files pane while the layer is listed', () => {
     expect(s).not.toMatch(/\s0B/);
     done();
     await until(() => (r.lastFrame() ?? '').includes('7 entries'));
+  });
+});
+
+describe('the files pane: mode, owner and time (i)', () => {
+  it('says what a copy-up changed in mode and owner, and shows mode, owner and time with i', async () => {
+    const { lastFrame, stdin } = await openPane({ columns: 140, rows: 30 });
+    stdin.write('/');
+    await tick();
+    stdin.write('app.conf');
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('app.conf'));
+    const row = () => (lastFrame() ?? '').split('\n').find((l) => l.includes('app.conf')) ?? '';
+    expect(row()).toMatch(/M\s+app\.conf \(mode 644→600, owner 0:0→1000:1000\)\s+16B/);
+    stdin.write('i');
+    await tick();
+    expect(row()).toMatch(/app\.conf .*-rw------- 1000:1000\s+2025-12-01 00:00\s+16B/);
+    expect(lastFrame()).toMatch(/i sizes only/);
+    stdin.write('i');
+    await tick();
+    expect(row()).not.toContain('-rw-------');
   });
 });
 

@@ -2,11 +2,13 @@ import fuzzysort from 'fuzzysort';
 import { Box, type Key, Text } from 'ink';
 import { escapeBytes, escapeText } from '../../model/escape.js';
 import {
+  attributeChange,
   buildFileTree,
   type FileItem,
   type FileNode,
   type FileRow,
   fileRows,
+  modeText,
 } from '../../model/file-tree.js';
 import {
   type DiffStatus,
@@ -45,7 +47,12 @@ export function viewItems(view: FilesView): { items: FileItem[]; wasted: number;
     const items: FileItem[] =
       view.mode === 'diff'
         ? withDeletedBytes(
-            layerDiff(layers, k).map((d) => ({ ...d.entry, status: d.status, layer: k })),
+            layerDiff(layers, k).map((d) => ({
+              ...d.entry,
+              status: d.status,
+              layer: k,
+              ...(d.below ? { before: { mode: d.below.mode, uid: d.below.uid, gid: d.below.gid } } : {}),
+            })),
             layers,
             k,
           )
@@ -237,6 +244,9 @@ export function filesKey(
     case 'filter':
       dispatch({ type: 'filter' });
       break;
+    case 'info':
+      dispatch({ type: 'info' });
+      break;
     case 'toggleStatus': {
       const status = STATUS_OF_KEY[input];
       if (status) dispatch({ type: 'filter', status });
@@ -264,6 +274,8 @@ function Row(props: {
   sized: boolean;
   /** The listing has allocated blocks: a DISK column beside the apparent size. */
   diskColumn: boolean;
+  /** Mode, owner and modification time columns (i). */
+  info: boolean;
 }) {
   const { row, theme } = props;
   const n = row.node;
@@ -279,7 +291,9 @@ function Row(props: {
   const marker = row.expandable ? (row.expanded ? '▾' : '▸') : ' ';
   const dir = row.expandable || item?.type === 'dir';
   const link = item?.linkTarget !== undefined ? ` -> ${shown(item.linkTarget)}` : '';
-  const label = `${'  '.repeat(Math.min(row.depth, 20))}${marker} ${shown(n.name)}${dir ? '/' : ''}${link}`;
+  const change = item ? attributeChange(item) : '';
+  const label = `${'  '.repeat(Math.min(row.depth, 20))}${marker} ${shown(n.name)}${dir ? '/' : ''}${link}${change ? ` (${change})` : ''}`;
+  const info = props.info ? infoText(item) : '';
   // A whiteout's figure is what it deletes from below ("−"): it frees nothing in its own layer.
   const bytes = !props.sized
     ? '…'
@@ -300,12 +314,23 @@ function Row(props: {
   return (
     <Text inverse={props.selected} wrap="truncate">
       <Text color={status ? theme.color(COLOR[status]) : theme.color('dim')}>{letter.padEnd(4)}</Text>
-      {fitCells(label, Math.max(4, props.width - (props.diskColumn ? 27 : 16)))}
+      {fitCells(label, Math.max(4, props.width - (props.diskColumn ? 27 : 16) - info.length))}
+      {info ? <Text color={theme.color('dim')}>{info}</Text> : null}
       {bytes.padStart(11)}
       {props.diskColumn ? <Text color={theme.color('dim')}>{onDisk.padStart(11)}</Text> : null}
     </Text>
   );
 }
+
+/** " drwxr-xr-x  0:0        2026-11-30 12:34": mode, owner (numeric: the helper reads no passwd) and mtime (UTC). */
+function infoText(item: FileItem | undefined): string {
+  if (!item || item.type === 'whiteout') return ' '.repeat(INFO_WIDTH);
+  const owner = item.uid === undefined ? '?' : `${item.uid}:${item.gid}`;
+  const time =
+    item.mtime === undefined ? '?' : new Date(item.mtime * 1000).toISOString().slice(0, 16).replace('T', ' ');
+  return ` ${modeText(item.type, item.mode)} ${owner.padEnd(11).slice(0, 11)} ${time.padEnd(16)}`;
+}
+const INFO_WIDTH = 1 + 10 + 1 + 11 + 1 + 16;
 
 /** The files of one layer: diff (A/M/D/O) or merged view, as a directory tree. */
 export function FilesPanel(props: {
@@ -398,6 +423,7 @@ export function FilesPanel(props: {
             theme={theme}
             sized={view.listed !== undefined}
             diskColumn={view.listed !== undefined && fm.root.disk !== undefined}
+            info={view.info}
           />
         ))}
         {fm.rows.length === 0 && view.listed ? (
@@ -423,11 +449,14 @@ export function FilesPanel(props: {
           : fitHints(
               [
                 '? help',
+                // An active filter hides entries: saying so comes before any key.
+                ...(view.filter.size ? [`showing ${filterText(view.filter, '+')} (F all)`] : []),
                 'Enter open/preview',
                 `m ${view.mode === 'diff' ? 'merged' : 'diff'}`,
                 `w ${view.mode === 'wasted' ? 'layer' : 'wasted'}`,
                 `s sort: ${view.sort}`,
-                view.filter.size ? `showing ${filterText(view.filter, '+')} (F all)` : 'A/M/D/O only',
+                `i ${view.info ? 'sizes only' : 'mode/owner/time'}`,
+                ...(view.filter.size ? [] : ['A/M/D/O only']),
                 '[ ] layer',
                 '/ search',
                 'Esc close',

@@ -27,6 +27,8 @@ export interface FilesView {
   cursor: string | undefined;
   sort: FileSort;
   filter: StatusFilter;
+  /** Mode, owner and modification time beside each entry (i). */
+  info: boolean;
   searching: boolean;
   query: string;
   searchIndex: number;
@@ -44,6 +46,7 @@ export function openFiles(ref: string, label: string, layer?: number): FilesView
     cursor: undefined,
     sort: 'size',
     filter: new Set(),
+    info: false,
     searching: false,
     query: '',
     searchIndex: 0,
@@ -61,6 +64,7 @@ export type FilesEvent =
   | { type: 'mode' }
   | { type: 'wasted' }
   | { type: 'sort' }
+  | { type: 'info' }
   /** Shows or hides one status (A M D O); without a status: shows all again (F). */
   | { type: 'filter'; status?: DiffStatus }
   | { type: 'layer'; delta: number }
@@ -99,6 +103,8 @@ export function filesReducer(s: FilesView, e: FilesEvent): FilesView {
       return { ...s, mode: s.mode === 'wasted' ? 'diff' : 'wasted', cursor: undefined, filter: new Set() };
     case 'sort':
       return { ...s, sort: s.sort === 'size' ? 'name' : 'size' };
+    case 'info':
+      return { ...s, info: !s.info };
     case 'filter': {
       // The wasted files carry no status: a status filter would hide them all.
       if (s.mode === 'wasted') return s;
