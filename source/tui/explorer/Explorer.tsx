@@ -14,7 +14,8 @@ import { FilesPanel, filesKey, filesModel, searchFiles } from '../files/FilesPan
 import { openFiles } from '../files/files-view.js';
 import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
-import { HelpOverlay } from '../help/HelpOverlay.js';
+import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
+import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
 import { SearchPanel } from '../search/SearchPanel.js';
 import { search } from '../search/search.js';
@@ -225,6 +226,16 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     if (latest.current.overlay === 'help') {
       if (key.ctrl && input === 'c') onQuit();
       else if (key.escape || input === '?' || input === 'q') dispatch({ type: 'overlay', overlay: 'none' });
+      else {
+        // The help scrolls when it does not fit (80x24): the preview's scroll keys move it.
+        const rows = helpRows(bodyHeight);
+        const { maxScroll } = helpWindow(helpLines(helpPane, Math.max(20, columns - 4), rows), rows, 0);
+        const step = { up: -1, down: 1, pageUp: -(rows - 1), pageDown: rows - 1 } as const;
+        const action = actionIn('preview', input, key);
+        if (action === 'up' || action === 'down' || action === 'pageUp' || action === 'pageDown')
+          dispatch({ type: 'helpScroll', delta: step[action], max: maxScroll });
+        else dispatch({ type: 'hint', text: 'help is open: ↑↓ scroll, Esc or ? closes it' });
+      }
       return;
     }
     if (flow) {
@@ -427,7 +438,15 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
       </Text>
     );
   } else if (state.overlay === 'help') {
-    body = <HelpOverlay theme={theme} height={bodyHeight} width={columns} pane={helpPane} />;
+    body = (
+      <HelpOverlay
+        theme={theme}
+        height={bodyHeight}
+        width={columns}
+        pane={helpPane}
+        scroll={state.helpScroll}
+      />
+    );
   } else if (flow) {
     body = <PrunePanel flow={flow} width={columns} height={bodyHeight} theme={theme} />;
   } else if (files && fm) {

@@ -11,6 +11,8 @@ export interface ExplorerState {
   /** Fields scrolled off the top of the details pane (arrows move it while it has the focus). */
   detailScroll: number;
   overlay: 'none' | 'help' | 'search';
+  /** Lines scrolled off the top of the help (when it does not fit the screen). */
+  helpScroll: number;
   query: string;
   searchIndex: number;
   /** Row keys marked for removal: image:<id>, container:<id>, volume:<name>, build-cache. */
@@ -27,6 +29,7 @@ export const initialState: ExplorerState = {
   focus: 'tree',
   detailScroll: 0,
   overlay: 'none',
+  helpScroll: 0,
   query: '',
   searchIndex: 0,
   marks: new Set(),
@@ -66,6 +69,7 @@ export type ExplorerEvent =
   | { type: 'sort' }
   | { type: 'view' }
   | { type: 'overlay'; overlay: ExplorerState['overlay'] }
+  | { type: 'helpScroll'; delta: number; max: number }
   | { type: 'query'; query: string }
   | { type: 'searchMove'; delta: number; count: number }
   | { type: 'reveal'; row: Row }
@@ -147,10 +151,13 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       return { ...state, sort: state.sort === 'size' ? 'time' : 'size' };
     case 'view':
       return { ...state, view: state.view === 'tree' ? 'images' : 'tree' };
+    case 'helpScroll':
+      return { ...state, helpScroll: Math.max(0, Math.min(event.max, state.helpScroll + event.delta)) };
     case 'overlay':
       return {
         ...state,
         overlay: event.overlay,
+        helpScroll: 0,
         ...(event.overlay === 'search' ? { query: '', searchIndex: 0 } : {}),
       };
     case 'query':

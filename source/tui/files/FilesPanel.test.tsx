@@ -142,14 +142,14 @@ describe('the files pane (f)', () => {
   });
 
   it("opens help with ? over the files pane: that pane's keys from the table and the symbols; Esc goes back", async () => {
-    const { lastFrame, stdin } = await openPane();
+    const { lastFrame, stdin } = await openPane({ columns: 160, rows: 45 });
     stdin.write('?');
     await tick();
     const s = lastFrame() ?? '';
     expect(s).toContain('layertop keys: files');
     for (const b of PANES.files.bindings) expect(s).toContain(b.keys.join(' / '));
     expect(s).toMatch(/\[\s+the layer below/);
-    expect(s).toMatch(/A M D O: added, modified, deleted, opaque/);
+    expect(s).toMatch(/A M D O\s+added, modified, deleted, opaque/);
     expect(s).not.toContain('fuzzy search: images, tags');
     stdin.write('\u001b');
     await tick(60);
