@@ -162,6 +162,29 @@ export function fileRows(
   return rows;
 }
 
+/**
+ * Every entry that is not a directory, largest first (ncdu's and dive's "largest files"), each
+ * named by its whole path, filtered by status like the tree. Directories are left out: their
+ * totals are what the tree shows.
+ */
+export function largestRows(root: FileNode, filter: StatusFilter): FileRow[] {
+  const out: FileNode[] = [];
+  const walk = (n: FileNode) => {
+    for (const c of n.children.values()) {
+      if (c.item && c.item.type !== 'dir' && c.children.size === 0 && matchesFilter(c, filter)) out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  out.sort((a, b) => (b.item?.size ?? 0) - (a.item?.size ?? 0) || (a.path < b.path ? -1 : 1));
+  return out.map((node) => ({
+    node: { ...node, name: node.path },
+    depth: 0,
+    expandable: false,
+    expanded: false,
+  }));
+}
+
 /** Every ancestor directory of a path: expanding them reveals it. */
 export function ancestorsOf(path: string): string[] {
   const parts = path.split('/');

@@ -42,6 +42,7 @@ export type Action =
   | 'filter'
   | 'toggleStatus'
   | 'info'
+  | 'largest'
   | 'prevLayer'
   | 'nextLayer'
   // searches and the typed confirmation
@@ -126,6 +127,11 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
         help: "the image's wasted files (replaced or deleted later), most first",
       },
       { action: 'sort', keys: ['s'], help: 'sort by size / by name' },
+      {
+        action: 'largest',
+        keys: ['L'],
+        help: "every file in one list, largest first (the layer's in the diff, the image's in the merged view)",
+      },
       {
         action: 'toggleStatus',
         keys: ['A', 'M', 'D', 'O'],

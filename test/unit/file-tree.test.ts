@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { hexDump, isText, textLines, unifiedDiff } from '../../source/model/file-content.js';
-import { ancestorsOf, buildFileTree, type FileItem, fileRows } from '../../source/model/file-tree.js';
+import {
+  ancestorsOf,
+  buildFileTree,
+  type FileItem,
+  fileRows,
+  largestRows,
+} from '../../source/model/file-tree.js';
 
 const items: FileItem[] = [
   { path: 'etc', type: 'dir', size: 0, status: 'modified', layer: 1 },
@@ -85,6 +91,18 @@ describe('the file tree', () => {
     // etc is itself modified; big stays for its modified y.bin, not for its added x.bin.
     expect(both.map((r) => r.node.path)).toEqual(['big', 'big/y.bin', 'etc', 'etc/old']);
     expect(ancestorsOf('a/b/c')).toEqual(['a', 'a/b']);
+  });
+
+  it('lists every file largest first by its whole path, filtered like the tree', () => {
+    const root = buildFileTree(items);
+    expect(largestRows(root, new Set()).map((r) => [r.node.name, r.node.item?.size])).toEqual([
+      ['big/y.bin', 7000],
+      ['big/x.bin', 5000],
+      ['etc/a.conf', 100],
+      ['z', 3],
+      ['etc/old', 0],
+    ]);
+    expect(largestRows(root, new Set(['modified'])).map((r) => r.node.name)).toEqual(['big/y.bin']);
   });
 });
 

@@ -257,6 +257,24 @@ describe('the files pane: mode, owner and time (i)', () => {
   });
 });
 
+describe('the files pane: largest files (L)', () => {
+  it('lists every file of the layer by its whole path, largest first, and goes back to the tree', async () => {
+    const { lastFrame, stdin } = await openPane();
+    stdin.write('L');
+    await tick();
+    const s = lastFrame() ?? '';
+    expect(s).toMatch(/largest first · 7 entries/);
+    const order = ['app/big.bin', 'etc/app.conf', 'opt/new', 'etc/gone'].map((p) => s.indexOf(` ${p}`));
+    expect(order.every((i) => i > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(s).toMatch(/M\s+app\/big\.bin\s+100kB/);
+    expect(s).not.toMatch(/▸ app\//);
+    stdin.write('L');
+    await tick();
+    expect(lastFrame()).toMatch(/M\s+▸ app\/\s+100kB/);
+  });
+});
+
 describe('the files pane with allocated blocks', () => {
   it("shows a DISK column beside the size, per file and per directory, and the layer's disk bytes", async () => {
     const r = app({ columns: 120, rows: 30 }, Promise.resolve(), true);

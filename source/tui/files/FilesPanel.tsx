@@ -8,6 +8,7 @@ import {
   type FileNode,
   type FileRow,
   fileRows,
+  largestRows,
   modeText,
 } from '../../model/file-tree.js';
 import {
@@ -132,7 +133,10 @@ function buildOnce(view: FilesView): Built {
 
 export function filesModel(view: FilesView): FilesModel {
   const { items, wasted, stack, root } = buildOnce(view);
-  return { root, rows: fileRows(root, view.expanded, view.sort, view.filter), items, wasted, stack };
+  const rows = view.largest
+    ? largestRows(root, view.filter)
+    : fileRows(root, view.expanded, view.sort, view.filter);
+  return { root, rows, items, wasted, stack };
 }
 
 export function searchFiles(items: readonly FileItem[], query: string): FileItem[] {
@@ -247,6 +251,9 @@ export function filesKey(
     case 'info':
       dispatch({ type: 'info' });
       break;
+    case 'largest':
+      dispatch({ type: 'largest' });
+      break;
     case 'toggleStatus': {
       const status = STATUS_OF_KEY[input];
       if (status) dispatch({ type: 'filter', status });
@@ -356,7 +363,7 @@ export function FilesPanel(props: {
   const stats = view.listed
     ? view.mode === 'wasted'
       ? `${fm.items.length} paths with hidden copies · ${size(fm.root.total)} wasted (×n: layers holding a copy) · w back`
-      : `${fm.items.length} entries · ${size(fm.root.total)}${fm.root.disk === undefined ? '' : ` (${size(fm.root.disk)} on disk)`} · wasted here ${size(fm.wasted)} (image: ${size(fm.stack)})${view.listed.opaqueKnown ? '' : ' · opaque dirs unknown'}`
+      : `${view.largest ? 'largest first · ' : ''}${fm.items.length} entries · ${size(fm.root.total)}${fm.root.disk === undefined ? '' : ` (${size(fm.root.disk)} on disk)`} · wasted here ${size(fm.wasted)} (image: ${size(fm.stack)})${view.listed.opaqueKnown ? '' : ' · opaque dirs unknown'}`
     : view.names
       ? `${view.names.length} names · sizes coming…`
       : 'listing…';
@@ -455,6 +462,7 @@ export function FilesPanel(props: {
                 `m ${view.mode === 'diff' ? 'merged' : 'diff'}`,
                 `w ${view.mode === 'wasted' ? 'layer' : 'wasted'}`,
                 `s sort: ${view.sort}`,
+                `L ${view.largest ? 'tree' : 'largest'}`,
                 `i ${view.info ? 'sizes only' : 'mode/owner/time'}`,
                 ...(view.filter.size ? [] : ['A/M/D/O only']),
                 '[ ] layer',

@@ -29,6 +29,8 @@ export interface FilesView {
   filter: StatusFilter;
   /** Mode, owner and modification time beside each entry (i). */
   info: boolean;
+  /** Every file as one list, largest first, instead of the directory tree (L). */
+  largest: boolean;
   searching: boolean;
   query: string;
   searchIndex: number;
@@ -47,6 +49,7 @@ export function openFiles(ref: string, label: string, layer?: number): FilesView
     sort: 'size',
     filter: new Set(),
     info: false,
+    largest: false,
     searching: false,
     query: '',
     searchIndex: 0,
@@ -65,6 +68,7 @@ export type FilesEvent =
   | { type: 'wasted' }
   | { type: 'sort' }
   | { type: 'info' }
+  | { type: 'largest' }
   /** Shows or hides one status (A M D O); without a status: shows all again (F). */
   | { type: 'filter'; status?: DiffStatus }
   | { type: 'layer'; delta: number }
@@ -105,6 +109,8 @@ export function filesReducer(s: FilesView, e: FilesEvent): FilesView {
       return { ...s, sort: s.sort === 'size' ? 'name' : 'size' };
     case 'info':
       return { ...s, info: !s.info };
+    case 'largest':
+      return { ...s, largest: !s.largest, cursor: undefined };
     case 'filter': {
       // The wasted files carry no status: a status filter would hide them all.
       if (s.mode === 'wasted') return s;

@@ -1,0 +1,99 @@
+// The explorer as a person reads it, in a real terminal at 160x45 and at 80x24, against the overlay2
+// engine (issue 17): sizes with the same text as `scan`, the tree's guide lines, help whole, the
+// files pane's mode/owner/time and combined filters, and the footer keeping "? help", "q quit", Esc.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sizeText } from '../../source/model/size-text.js';
+import { BIN, engineHost, helperContainers, layertop } from '../support/engines.js';
+import { Tmux } from '../support/tmux.js';
+
+const cache = mkdtempSync(join(tmpdir(), 'lt-tui-sizes-'));
+const terms: Tmux[] = [];
+afterAll(async () => {
+  for (const t of terms) await t.kill();
+});
+
+interface ScanJson {
+  images: { id: string; tags: string[]; diskBytes: number | null; size: number }[];
+}
+
+describe.each([
+  [160, 45],
+  [80, 24],
+])('the explorer at %dx%d (tmux, overlay2 engine)', (columns, rows) => {
+  it('reads the same sizes as scan, draws the tree, shows help whole, and lists files with mode, owner and filters', async () => {
+    const scan = await layertop(['scan', '--json'], {
+      engine: 'overlay2',
+      env: { LAYERTOP_CACHE_DIR: cache },
+    });
+    expect(scan.code).toBe(0);
+    const report = JSON.parse(scan.stdout) as ScanJson;
+    const appB = report.images.find((i) => i.tags.includes('layertop-test/app-b:latest'));
+    expect(appB?.diskBytes).toBeGreaterThan(0);
+    const appBDisk = sizeText(appB?.diskBytes ?? Number.NaN);
+    // The scan table writes the same text for the same bytes.
+    const table = await layertop(['scan'], { engine: 'overlay2', env: { LAYERTOP_CACHE_DIR: cache } });
+    expect(table.stdout.split('\n').find((l) => l.startsWith('layertop-test/app-b'))).toContain(appBDisk);
+
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    const term = await Tmux.start(`layertop-sizes-${columns}`, cmd, columns, rows);
+    terms.push(term);
+    await term.waitForText(/helper: ready/, 60_000);
+    const fits = (s: string) => expect(s.split('\n').every((l) => [...l].length <= columns)).toBe(true);
+
+    // Find app-b by search: its row shows the scan's disk text; the footer keeps help and quit.
+    await term.keys('/');
+    await term.type('app-b');
+    await term.keys('Enter');
+    let s = await term.waitForText(/▣ layertop-test\/app-b:latest/);
+    const row = s.split('\n').find((l) => l.includes('▣ layertop-test/app-b:latest')) ?? '';
+    if (columns >= 120) expect(row).toContain(` ${appBDisk} `);
+    expect(s).toMatch(/^\? help {2}.* {2}q quit\s*$/m);
+    fits(s);
+    // Guide lines: app-b is one of several branches below its parent layer.
+    expect(s).toMatch(/^[│ ]*[├└]─/m);
+    // Sizes never read like pretty-bytes' "209.8 MB": three significant digits, no space.
+    expect(s).not.toMatch(/\d \d*(kB|MB|GB)\b/);
+    expect(s).not.toMatch(/\d\.\d\d\dMB|\d\d\.\d\dMB|\d\d\d\.\dMB/);
+
+    // Help: every line within the screen, nothing cut; at 80x24 it scrolls and says so.
+    await term.keys('?');
+    s = await term.waitForText(/layertop keys: layer tree/);
+    fits(s);
+    const box = s.split('\n').filter((l) => l.startsWith('│'));
+    expect(box.join('\n')).not.toContain('…');
+    if (rows < 30) {
+      expect(s).toMatch(/lines 1-\d+ of \d+ {2}↑↓ scroll \(more below\)/);
+      await term.keys('PageDown', 'PageDown');
+      s = await term.waitForText(/A M D O\s+added, modified, deleted, opaque/);
+      expect(s).toMatch(/of (\d+) {2}↑↓ scroll\s*│/);
+    } else expect(s).toMatch(/A M D O\s+added, modified, deleted, opaque/);
+    await term.keys('Escape');
+    await term.waitForText(/^\? help/m);
+
+    // Files of app-b's top layer: i shows mode, owner and time; D then A combine.
+    await term.keys('f');
+    s = await term.waitForText(/· layer \d+ of \d+ · diff/, 30_000);
+    s = await term.waitForText(/\d+ entries/, 30_000);
+    expect(s).toMatch(/\? help {2}.*Esc close/);
+    fits(s);
+    await term.keys('i');
+    s = await term.waitForText(/[d-][rwx-]{9} \d+:\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d/);
+    fits(s);
+    await term.keys('D');
+    s = await term.waitForText(/showing deleted \(F all\)/);
+    await term.keys('A');
+    s = await term.waitForText(/showing added\+deleted \(F all\)/);
+    expect(s).toMatch(/^│ A /m);
+    await term.keys('F');
+    await term.waitForText(/A\/M\/D\/O only|\? help {2}Enter/);
+    await term.keys('Escape');
+    await term.waitForText(/LAYER\s+SIZE/);
+
+    await term.keys('q');
+    await term.waitForText(/EXIT:0/);
+    expect(await helperContainers('overlay2')).toEqual([]);
+  });
+});
