@@ -29,7 +29,7 @@ describe('Explorer on a real scan (overlay2 engine)', () => {
     expect(root?.size).toBeGreaterThan(150_000_000);
     const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     expect(base).toMatch(
-      new RegExp(`${esc(size(root?.size))} ${esc(size(root?.diskBytes))} S×${root?.images.length}`),
+      new RegExp(`\\s${esc(size(root?.size))}\\s+${esc(size(root?.diskBytes))} S×${root?.images.length}`),
     );
     // The 50,000-file layer: 50kB to Docker, about 206MB on disk, unique.
     expect(lines.find((l) => l.includes('RUN mkdir -p /many'))).toMatch(/50kB\s+20\dMB U/);
@@ -40,7 +40,7 @@ describe('Explorer on a real scan (overlay2 engine)', () => {
     ]) {
       expect(lines.some((l) => l.includes(`▣ ${tag}`))).toBe(true);
     }
-    expect(lines.find((l) => l.includes('◆ lt-running (running)'))).toMatch(/3MB\s+3(\.\d)?MB RW/);
+    expect(lines.find((l) => l.includes('◆ lt-running (running)'))).toMatch(/3MB\s+3(\.\d+)?MB RW/);
     expect(lines.find((l) => l.includes('◆ lt-stopped (exited)'))).toMatch(/2MB\s+2(\.\d+)?MB RW/);
   });
 });

@@ -40,6 +40,15 @@ describe.each([
     const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
     const term = await Tmux.start(`layertop-sizes-${columns}`, cmd, columns, rows);
     terms.push(term);
+    try {
+      await explore(term, appBDisk);
+    } finally {
+      // A failure must not leave this explorer (and its helper) running into the next test.
+      await term.kill();
+    }
+  });
+
+  async function explore(term: Tmux, appBDisk: string): Promise<void> {
     await term.waitForText(/helper: ready/, 60_000);
     const fits = (s: string) => expect(s.split('\n').every((l) => [...l].length <= columns)).toBe(true);
 
@@ -58,6 +67,19 @@ describe.each([
     expect(s).not.toMatch(/\d \d*(kB|MB|GB)\b/);
     expect(s).not.toMatch(/\d\.\d\d\dMB|\d\d\.\d\dMB|\d\d\d\.\dMB/);
 
+    // What removing it frees, and why (the details, beside the tree where there is room).
+    // (app-b: lt-stopped uses it, so the details say that and what removing both frees.)
+    if (columns >= 120) expect(s).toMatch(/if removed\s+in use by 1 container\(s\): [\d.]+[kMG]?B with them/);
+    // Tab gives the details the focus and says how to go back; Tab again returns.
+    await term.keys('Tab');
+    await term.waitForText(/Tab back to the tree/);
+    await term.keys('Tab');
+    // Collapse all: only base layers; expand all: the images again.
+    await term.keys('-');
+    s = await term.waitForText(/^(?![\s\S]*▣ layertop-test)[\s\S]*▸ \S{12} /);
+    await term.keys('+');
+    await term.waitForText(/▣ layertop-test\/app-b:latest/);
+
     // Help: every line within the screen, nothing cut; at 80x24 it scrolls and says so.
     await term.keys('?');
     s = await term.waitForText(/layertop keys: layer tree/);
@@ -71,7 +93,7 @@ describe.each([
       expect(s).toMatch(/of (\d+) {2}↑↓ scroll\s*│/);
     } else expect(s).toMatch(/A M D O\s+added, modified, deleted, opaque/);
     await term.keys('Escape');
-    await term.waitForText(/^\? help/m);
+    await term.waitForText(/^(?![\s\S]*layertop keys)[\s\S]*LAYER\s+SIZE/);
 
     // Files of app-b's top layer: i shows mode, owner and time; D then A combine.
     await term.keys('f');
@@ -89,11 +111,32 @@ describe.each([
     expect(s).toMatch(/^│ A /m);
     await term.keys('F');
     await term.waitForText(/A\/M\/D\/O only|\? help {2}Enter/);
+    // Every file in one list, largest first.
+    await term.keys('L');
+    s = await term.waitForText(/largest first · \d+ entries/);
+    fits(s);
+    await term.keys('L');
     await term.keys('Escape');
     await term.waitForText(/LAYER\s+SIZE/);
 
     await term.keys('q');
     await term.waitForText(/EXIT:0/);
     expect(await helperContainers('overlay2')).toEqual([]);
+  }
+
+  it('says what it waits for when no engine answers, and quits with q', async () => {
+    const cmd = `env DOCKER_HOST=unix:///nonexistent/docker.sock LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    const term = await Tmux.start(`layertop-noengine-${columns}`, cmd, columns, rows);
+    terms.push(term);
+    const s = await term.waitForText(
+      /cannot connect to the Docker engine at unix:\/\/\/nonexistent\/docker\.sock/,
+    );
+    expect(s).toMatch(/^r try again {2}q quit/m);
+    expect(s).not.toMatch(/helper: starting/);
+    expect(s.split('\n').every((l) => [...l].length <= columns)).toBe(true);
+    // An overlay would be invisible here: ? does nothing, q still quits.
+    await term.keys('?');
+    await term.keys('q');
+    await term.waitForText(/EXIT:\d/);
   });
 });

@@ -21,6 +21,9 @@ export class Tmux {
       String(rows),
       command,
     ]);
+    // tmux holds an Esc for escape-time (500 ms) to see whether a key follows it, and then sends
+    // the two as Alt+key: a test's Esc followed by "f" would arrive as M-f. 10 ms, as in most setups.
+    await run('tmux', ['set-option', '-s', 'escape-time', '10']);
     return new Tmux(session);
   }
 

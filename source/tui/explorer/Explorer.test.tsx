@@ -139,6 +139,18 @@ describe('Explorer: search, help, views', () => {
     expect(lastFrame()).toMatch(/tags\s+shop\/app-b:latest/);
   });
 
+  it('takes the query and Enter read as one chunk ("apb\\r", a paste) as the query, then Enter', async () => {
+    // Ink hands text read in one go to the handler as one string: the "\r" was once typed into
+    // the search, which then matched nothing and Enter never came.
+    const { lastFrame, stdin } = screen();
+    stdin.write('/');
+    await tick();
+    stdin.write('apb\r');
+    await tick();
+    expect(lastFrame()).toMatch(/image id\s+sha256:bbb1/);
+    expect(lastFrame()).not.toMatch(/\/apb/);
+  });
+
   it('opens a help overlay listing every key from the binding table', async () => {
     const { lastFrame, stdin } = screen();
     stdin.write('?');

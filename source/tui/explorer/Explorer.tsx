@@ -115,6 +115,16 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
   // handler of the frame before. The handler is swapped in a layout effect instead, in the same
   // commit that draws the frame.
   const onInput = (input: string, key: Key): void => {
+    // Text and Enter read in one chunk ("app-b\r": typed fast, or pasted with a newline): the
+    // text goes in as typed, each line break as its own Enter, so a search is never given "\r".
+    if (input.length > 1 && !key.ctrl && !key.meta && /[\r\n]/.test(input)) {
+      for (const part of input.split(/(\r\n|\r|\n)/)) {
+        if (!part) continue;
+        if (/^[\r\n]+$/.test(part)) handleKey('', { ...key, return: true });
+        else onInput(part, { ...key, return: false });
+      }
+      return;
+    }
     if (
       latest.current.overlay !== 'search' &&
       !(flow && (flow.phase === 'confirm' || flow.phase === 'changed')) &&

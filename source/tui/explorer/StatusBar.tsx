@@ -44,11 +44,8 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   const m = data.model;
   const e = m?.report.engine;
   const t = m?.report.totals;
-  const engine = e
-    ? `${e.storage} · Docker ${escapeText(e.version)}`
-    : data.phase === 'error'
-      ? 'no engine'
-      : 'connecting…';
+  const long = e ? `${e.storage} · Docker ${escapeText(e.version)}` : '';
+  const engineText = e ? long : data.phase === 'error' ? 'no engine' : 'connecting…';
   const fault = faultText(data);
   const coming = data.helper === 'starting' || data.helper === 'ready';
   const disk =
@@ -70,6 +67,13 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   // While the engine is away the helper's own state says nothing more.
   // Nor with no engine at all: no helper is starting then.
   const helper = fault || (data.phase === 'error' && !m) ? '' : `  ${HELPER_TEXT[data.helper]}`;
+  // At 80 columns "Docker " is what gives way, so the helper's state stays whole.
+  const rest =
+    (fault ? `  ${fault}` : '') + (!fault && data.notice ? `  ${data.notice}` : '') + totals + stale + helper;
+  const engine =
+    e && [...long].length + [...rest].length > props.width
+      ? `${e.storage} · ${escapeText(e.version)}`
+      : engineText;
   // The host goes last: on a narrow terminal it is what gets cut, never the state.
   return (
     <Box width={props.width}>
