@@ -104,7 +104,27 @@ export function scanTable(report: ScanReport): string {
     '',
     ...leftoverLines(report),
     `Layers: ${t.layers} (${sizeText(t.layersSize)} in Docker's bytes, ${diskSize(t.layersDiskBytes)} on disk)`,
+    ...ledgerLines(report),
   ].join('\n');
+}
+
+/** The disk ledger: every byte of the data root in one category, adding up to its total. */
+function ledgerLines(report: ScanReport): string[] {
+  const l = report.ledger;
+  if (!l) return [];
+  const pct = (n: number) => (l.totalBytes ? `${((100 * n) / l.totalBytes).toFixed(1)}%` : '-');
+  const rows = l.categories.map((c) => [c.label, sizeText(c.bytes), pct(c.bytes), String(c.items.length)]);
+  rows.push([
+    'Unexplained',
+    sizeText(l.unexplainedBytes),
+    pct(l.unexplainedBytes),
+    String(l.unexplained.length),
+  ]);
+  return [
+    '',
+    `Disk ledger of ${escapeText(l.dataRoot)}: ${sizeText(l.totalBytes)} (${l.totalBytes} bytes) on disk, every byte in one category:`,
+    table(['CATEGORY', 'DISK', 'SHARE', 'ITEMS'], rows),
+  ];
 }
 
 /** Disk that neither Docker's listings nor any prune account for (shown only when there is some). */

@@ -14,6 +14,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong }
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
+import { knownPieces, ledgerPieces } from './ledger-walk.js';
 import { type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
@@ -432,5 +433,20 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const [d, m] of [...earlyMeasured, ...lateMeasured]) measured.set(d, m);
   inputs.measuredDirs = targets.map((t) => t.dir);
   attribute(inputs, layout, measured, backend, info.DockerRootDir, configBytes);
+  // The disk ledger: the data root partitioned around what was measured (engine/ledger-walk.ts).
+  const onDisk = new Map<string, number>();
+  for (const [d, m] of measured) if (!m.missing) onDisk.set(d, m.diskBytes);
+  inputs.ledger = {
+    dataRoot: root,
+    imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
+    pieces: await ledgerPieces(
+      helper,
+      root,
+      onDisk,
+      knownPieces(inputs, layout, root),
+      inputs.containers,
+      info.LoggingDriver,
+    ),
+  };
   return buildScanModel(inputs);
 }

@@ -1,5 +1,6 @@
 import { type ImageSizes, imageSizes } from './image-sizes.js';
 import { buildLayerGraph, type LayerGraph } from './layer-graph.js';
+import { buildLedger, type Ledger, type LedgerInput } from './ledger.js';
 import type {
   BuildCacheInput,
   ContainerInput,
@@ -41,6 +42,8 @@ export interface ScanInputs {
    * every disk figure is then unknown (null), never 0, and the bytes are Docker's own.
    */
   diskUnknown?: string | undefined;
+  /** The data root partitioned into measured pieces, for the disk ledger (absent without the helper). */
+  ledger?: LedgerInput | undefined;
 }
 
 export interface ImageReport extends ImageSizes {
@@ -87,6 +90,8 @@ export interface ScanReport {
   leftovers: { directories: string[]; diskBytes: number | null };
   volumes: { name: string; size: number; diskBytes: number | null }[];
   networks: { id: string; name: string; driver: string; containers: number }[];
+  /** Every byte of the data root in one category (model/ledger.ts); null without the helper. */
+  ledger: Ledger | null;
   totals: {
     images: number;
     layers: number;
@@ -169,6 +174,7 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
         driver: n.driver,
         containers: n.containers,
       })),
+      ledger: measured && inputs.ledger ? buildLedger(inputs.ledger) : null,
       totals: {
         images: images.length,
         layers: layers.length,

@@ -5,14 +5,15 @@ import type { LayerFacts } from './types.js';
 
 export const SCAN_INPUTS_FORMAT = 'layertop-scan-inputs/1';
 
-interface ScanInputsJson extends Omit<ScanInputs, 'layerFacts' | 'buildCacheLayers'> {
+interface ScanInputsJson extends Omit<ScanInputs, 'layerFacts' | 'buildCacheLayers' | 'ledger'> {
   format: typeof SCAN_INPUTS_FORMAT;
   layerFacts: LayerFacts[];
   buildCacheLayers?: string[] | undefined;
 }
 
 export function scanInputsToJson(inputs: ScanInputs): ScanInputsJson {
-  const { layerFacts, buildCacheLayers, ...rest } = inputs;
+  // The ledger's pieces are left out: the explorer's first frame does not need them (thousands at scale).
+  const { layerFacts, buildCacheLayers, ledger: _ledger, ...rest } = inputs;
   return {
     format: SCAN_INPUTS_FORMAT,
     ...rest,

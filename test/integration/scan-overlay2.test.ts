@@ -107,7 +107,7 @@ describe('layertop scan --json on the overlay2 engine', () => {
     const r = await layertop(['scan'], { engine: 'overlay2' });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /layertop-test\/app-a\s+latest\s+[0-9a-f]{12}\s+.+\s+202MB\s+201MB\s+1\.049MB\s+1\s/,
+      /layertop-test\/app-a\s+latest\s+[0-9a-f]{12}\s+.+\s+202MB\s+201MB\s+1\.05MB\s+1\s/,
     );
     expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
   });

@@ -8,6 +8,8 @@ export interface ApiInfo {
   DriverStatus?: [string, string][] | null;
   ID?: string;
   Name?: string;
+  /** The default log driver for containers that name none. */
+  LoggingDriver?: string;
 }
 
 export interface ApiDfImage {

@@ -1,0 +1,109 @@
+// The disk ledger (issue 16) against real engines: every byte of the data root in one category,
+// adding up exactly to `du -sx -B1` of it; a container's logs and a layer directory nothing
+// references each in their own category with the bytes du gives them.
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectEngine } from '../../source/engine/docker/docker-client.js';
+import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { scanEngine } from '../../source/engine/scan.js';
+import { startHelper } from '../../source/engine/session.js';
+import type { Ledger } from '../../source/model/ledger.js';
+import { engineHost } from '../support/engines.js';
+import { type FreshEngine, freshEngine } from '../support/fresh-engine.js';
+
+const run = promisify(execFile);
+const du = async (path: string) => Number((await run('du', ['-sx', '-B1', path])).stdout.split('\t')[0]);
+const fresh: FreshEngine[] = [];
+afterAll(async () => {
+  for (const e of fresh) await e.stop();
+});
+
+/** A scan with its helper still running, and du of the data root taken before the helper goes. */
+async function ledgerOf(host: string): Promise<{ ledger: Ledger; du: number }> {
+  const client = await connectEngine(resolveEndpoint({ host }));
+  const info = await getInfo(client);
+  const helper = await startHelper(client, info, {});
+  try {
+    const model = await scanEngine(client, { helper, info });
+    const ledger = model.report.ledger as Ledger;
+    return { ledger, du: await du(info.DockerRootDir) };
+  } finally {
+    await helper.close();
+  }
+}
+
+function checkSums(ledger: Ledger): void {
+  const parts = ledger.categories.reduce((a, c) => a + c.bytes, 0) + ledger.unexplainedBytes;
+  expect(parts).toBe(ledger.totalBytes);
+  for (const c of ledger.categories) expect(c.items.reduce((a, i) => a + i.bytes, 0)).toBe(c.bytes);
+  expect(ledger.unexplainedBytes).toBeLessThan(0.005 * ledger.totalBytes);
+}
+
+describe.each(['overlay2', 'containerd'] as const)('the disk ledger of the %s engine', (name) => {
+  it('adds up to du -sx -B1 of the data root, every category disjoint, unexplained under 0.5%', async () => {
+    const { ledger, du: measured } = await ledgerOf(engineHost(name));
+    console.log(
+      `${name}: ledger ${ledger.totalBytes} B, du ${measured} B; ${ledger.categories.map((c) => `${c.key} ${c.bytes}`).join(', ')}; unexplained ${ledger.unexplainedBytes}`,
+    );
+    expect(ledger.totalBytes).toBe(measured);
+    checkSums(ledger);
+    const bytes = (k: string) => ledger.categories.find((c) => c.key === k)?.bytes ?? 0;
+    // The fixtures: about 200 MB of Debian in the images, a volume of 100 kB, BuildKit's state.
+    expect(bytes('images')).toBeGreaterThan(190_000_000);
+    expect(bytes('volumes')).toBeGreaterThanOrEqual(100_000);
+    expect(bytes('buildCache')).toBeGreaterThan(0);
+    expect(bytes('engine')).toBeGreaterThan(0);
+  });
+});
+
+describe('the ledger on a fresh overlay2 engine: logs and a leftover layer directory', () => {
+  it('shows a container that logged MBs under logs, and an unreferenced overlay2 directory under leftovers', async () => {
+    const e = await freshEngine('overlay2', 'light');
+    fresh.push(e);
+    const id = (
+      await e.docker([
+        'run',
+        '-d',
+        '--network=none',
+        '--name',
+        'chatty',
+        '--log-opt',
+        'max-size=50m',
+        'busybox:latest',
+        'sh',
+        '-c',
+        'i=0; while [ $i -lt 40000 ]; do echo "line $i of a log that fills the disk, as logs do"; i=$((i+1)); done',
+      ])
+    ).trim();
+    await e.docker(['wait', id]);
+    // A layer directory nothing refers to (a removal interrupted half-way leaves such).
+    const orphan = join(e.dataRoot, 'overlay2', 'f'.repeat(64));
+    mkdirSync(join(orphan, 'diff'), { recursive: true });
+    writeFileSync(join(orphan, 'diff', 'big.bin'), Buffer.alloc(1_000_000, 7));
+    const { ledger, du: measured } = await ledgerOf(e.host);
+    expect(ledger.totalBytes).toBe(measured);
+    checkSums(ledger);
+    const logs = ledger.categories.find((c) => c.key === 'logs');
+    const log = join(e.dataRoot, 'containers', id, `${id}-json.log`);
+    expect(logs?.items).toContainEqual(
+      expect.objectContaining({
+        id,
+        name: 'chatty',
+        path: `containers/${id}/${id}-json.log`,
+        bytes: await du(log),
+        logDriver: 'json-file',
+        logOptions: { 'max-size': '50m' },
+      }),
+    );
+    expect(await du(log)).toBeGreaterThan(2_000_000);
+    const leftovers = ledger.categories.find((c) => c.key === 'leftovers');
+    expect(leftovers?.items).toContainEqual(
+      expect.objectContaining({ path: `overlay2/${'f'.repeat(64)}`, bytes: await du(orphan) }),
+    );
+    await e.stop();
+  });
+});

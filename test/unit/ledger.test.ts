@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { buildLedger, classifyPath } from '../../source/model/ledger.js';
+
+describe('the disk ledger', () => {
+  it('puts every piece in one category, adds up exactly, and leaves the unknown unexplained', () => {
+    const l = buildLedger({
+      dataRoot: '/var/lib/docker',
+      imageStore: 'graphdriver',
+      pieces: [
+        { path: 'overlay2/abc', bytes: 100_000, key: 'images', id: 'sha256:c1', name: 'app:1' },
+        { path: 'overlay2/l', bytes: 4096 },
+        { path: 'containers/c1/c1-json.log', bytes: 5_000_000, key: 'logs', id: 'c1', name: 'web' },
+        { path: 'containers/c1/config.v2.json', bytes: 4096, key: 'containers', id: 'c1', name: 'web' },
+        { path: 'volumes/data', bytes: 8192, key: 'volumes', name: 'data' },
+        { path: 'volumes/metadata.db', bytes: 32768 },
+        { path: 'buildkit', bytes: 65536, key: 'buildCache' },
+        { path: 'network', bytes: 12288 },
+        { path: '.', bytes: 4096 },
+        { path: 'mystery.bin', bytes: 1000 },
+      ],
+    });
+    const by = Object.fromEntries(l.categories.map((c) => [c.key, c.bytes]));
+    expect(by).toEqual({
+      images: 104_096,
+      containers: 4096,
+      logs: 5_000_000,
+      volumes: 8192,
+      buildCache: 65536,
+      leftovers: 0,
+      otherStore: 0,
+      engine: 32768 + 12288 + 4096,
+    });
+    expect(l.unexplainedBytes).toBe(1000);
+    expect(l.unexplained).toEqual([{ path: 'mystery.bin', bytes: 1000 }]);
+    const sum = l.categories.reduce((a, c) => a + c.bytes, 0) + l.unexplainedBytes;
+    expect(sum).toBe(l.totalBytes);
+    expect(l.categories.find((c) => c.key === 'logs')?.items[0]).toEqual({
+      path: 'containers/c1/c1-json.log',
+      bytes: 5_000_000,
+      id: 'c1',
+      name: 'web',
+    });
+  });
+
+  it('names the store not in use as the other store, both ways', () => {
+    // A layer directory nothing names is a leftover; the short links and the directory are the images'.
+    expect(classifyPath('overlay2/xyz', 'graphdriver')).toBe('leftovers');
+    expect(classifyPath('overlay2/l', 'graphdriver')).toBe('images');
+    expect(classifyPath('overlay2/.', 'graphdriver')).toBe('images');
+    expect(classifyPath('overlay2/xyz', 'containerd')).toBe('otherStore');
+    expect(classifyPath('image/overlay2/imagedb', 'containerd')).toBe('otherStore');
+    const snap = 'containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/12';
+    expect(classifyPath(snap, 'containerd')).toBe('images');
+    expect(classifyPath(snap, 'graphdriver')).toBe('otherStore');
+    expect(classifyPath('containerd/daemon/io.containerd.metadata.v1.bolt/meta.db', 'graphdriver')).toBe(
+      'engine',
+    );
+    expect(classifyPath('something-else', 'graphdriver')).toBeUndefined();
+  });
+});
