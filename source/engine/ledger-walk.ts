@@ -1,7 +1,7 @@
 // The data root as a partition for the disk ledger (model/ledger.ts), from what the scan already
 // measured plus what it did not: the directories the scan walked are pieces as they are; every
-// directory above them is listed, and each entry beside them is measured whole (du for a
-// directory, stat for a file), plus each listed directory's own blocks. So every byte under the
+// directory above them is listed, and each entry beside them is measured whole (walked like the
+// scan's own for a directory, stat for a file), plus each listed directory's own blocks. So every byte under the
 // data root lands in exactly one piece without walking a layer twice. A container's directory is
 // listed too, so that its log files are pieces of their own.
 import { chainIds } from '../model/chain-id.js';
@@ -10,6 +10,7 @@ import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
 import type { ScanInputs } from '../model/report.js';
 import { parseList } from './helper/helper-read.js';
 import type { HelperSession } from './helper/helper-session.js';
+import { measureDirs } from './helper/measure.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
 /** What the scan knows a measured path to be. */
@@ -111,21 +112,18 @@ export async function ledgerPieces(
     pieces.push({ path: isListed ? (path ? `${path}/.` : '.') : path, bytes: st.blocks * 512 });
   });
   if (dirs.length) {
-    const out = (
-      await helper.run(
-        'du',
-        dirs.map((d) => `${root}/${d}`),
-        600_000,
-      )
-    ).toString('utf8');
-    const lines = out.split('\n').filter(Boolean);
-    if (lines.length !== dirs.length)
-      throw new Error(`ledger: du measured ${lines.length} of ${dirs.length} directories`);
-    lines.forEach((line, i) => {
-      const m = /^(\d+)\t/.exec(line);
-      // "-": gone meanwhile.
-      if (m) pieces.push({ path: dirs[i] as string, bytes: Number(m[1]) * 1024 });
-    });
+    // Walked as the scan walks (not busybox du, which counts a mount point inside, such as a
+    // running container's merged view, where du -x on the host does not).
+    const walked = await measureDirs(
+      helper,
+      dirs.map((d) => ({ dir: `${root}/${d}` })),
+      { engineId: root },
+    );
+    for (const d of dirs) {
+      const m = walked.get(`${root}/${d}`);
+      // Missing: gone meanwhile, nothing of it on disk now.
+      if (m && !m.missing) pieces.push({ path: d, bytes: m.diskBytes });
+    }
   }
   // What each piece is: the scan's own knowledge, a container's files by their container.
   for (const p of pieces) {

@@ -119,7 +119,9 @@ export function classifyPath(path: string, imageStore: LedgerInput['imageStore']
       return 'leftovers';
     return graph;
   }
-  if (top === 'image') return parts[1] === 'overlay2' || parts.length === 1 ? graph : 'otherStore';
+  // image/ holds the graph driver's image and layer stores (image/overlay2); the directory itself goes with them.
+  if (top === 'image')
+    return parts[1] === 'overlay2' || parts[1] === '.' || parts.length === 1 ? graph : 'otherStore';
   if (top === 'containers') return 'containers';
   if (top === 'volumes') return path === 'volumes/metadata.db' ? 'engine' : 'volumes';
   if (top === 'buildkit') return 'buildCache';

@@ -2,6 +2,7 @@
 // 3,100 layers, 50 containers, BuildKit's cache, a layer of 400,000 files) every layer's disk
 // bytes equal du -s -B1 of its directory, every image's size equals GET /system/df, and a warm
 // scan reports exactly what a cold one does. Speed is the bench's business (npm run bench).
+
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { type DfImages, expectImageSizesEqualDf } from '../support/df.js';
 import { layertop } from '../support/engines.js';
+import { expectSameScan } from '../support/same-scan.js';
 
 const run = promisify(execFile);
 const host = process.env.LAYERTOP_SCALE_ENGINE;
@@ -71,8 +73,21 @@ describe.skipIf(!host)('the scale engine', () => {
     const client = await connectEngine(resolveEndpoint({ host }));
     expectImageSizesEqualDf(report, (await client.docker.df()) as DfImages);
 
+    // The disk ledger at scale: its categories add up to its total, and next to nothing is unexplained.
+    const ledger = report.ledger;
+    expect(ledger).not.toBeNull();
+    if (ledger) {
+      expect(ledger.categories.reduce((a, c) => a + c.bytes, 0) + ledger.unexplainedBytes).toBe(
+        ledger.totalBytes,
+      );
+      expect(ledger.unexplainedBytes).toBeLessThan(0.005 * ledger.totalBytes);
+      console.log(
+        `scale ledger: ${ledger.totalBytes} B; ${ledger.categories.map((c) => `${c.key} ${c.bytes}`).join(', ')}; unexplained ${ledger.unexplainedBytes}`,
+      );
+    }
+
     const warm = await layertop(['scan', '--json'], { env: e });
     expect(warm.code).toBe(0);
-    expect(JSON.parse(warm.stdout)).toEqual(report);
+    expectSameScan(JSON.parse(warm.stdout) as ScanReport, report);
   }, 600_000);
 });

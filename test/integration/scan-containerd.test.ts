@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, type EngineName, engineNames, helperContainers, layertop, sh } from '../support/engines.js';
+import { expectSameScan } from '../support/same-scan.js';
 
 const engines = engineNames().filter((n): n is EngineName => n.startsWith('containerd'));
 
@@ -28,7 +29,7 @@ describe.each(engines)('layertop scan --json on the %s engine (containerd image 
   });
 
   it('gives the same report from a warm size cache as from a cold one, every byte', () => {
-    for (const w of warm) expect(w).toEqual(report);
+    for (const w of warm) expectSameScan(w, report);
   });
 
   it('says the storage is the containerd store, and finds the containerd root from the engine facts', () => {

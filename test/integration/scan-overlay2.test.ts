@@ -6,6 +6,7 @@ import { compareApi } from '../../source/engine/docker/docker-client.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, docker, engineVersion, helperContainers, layertop, sh } from '../support/engines.js';
+import { expectSameScan } from '../support/same-scan.js';
 
 let report: ScanReport;
 /** Two more scans with the size cache the first one filled: the second walks only what can change. */
@@ -36,7 +37,7 @@ describe('layertop scan --json on the overlay2 engine', () => {
   });
 
   it('gives the same report from a warm size cache as from a cold one, every byte', () => {
-    for (const w of warm) expect(w).toEqual(report);
+    for (const w of warm) expectSameScan(w, report);
   });
 
   it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {

@@ -144,6 +144,9 @@ export class HelperSession {
       // wrote every one to a JSON log on the very disk layertop measures (12 MB after three
       // scans here) and spent CPU encoding it. Attaching does not need a log.
       LogConfig: { Type: 'none', Config: {} },
+      // The helper's scratch files (lists it walks, names) live in memory: on its writable layer
+      // they were a few KB of the very disk it measures, present while it measured itself.
+      Tmpfs: { '/tmp': 'rw,mode=1777' },
       ...(privileged
         ? { Privileged: true }
         : { CapAdd: FALLBACK_CAPS, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] }),

@@ -20,8 +20,11 @@ export function overlay2Meta(dataRoot: string): NonNullable<StorageLayout['meta'
 
 /** What the overlay2 layout reads that does not depend on the API inventory: started first. */
 export interface Overlay2Prefetch {
-  /** The names under overlay2/ and under the layer store's mounts/ (one per container, or leftover). */
-  listing: Promise<{ dirs: string[]; mounts: string[] }>;
+  /**
+   * The names under overlay2/, under the layer store's mounts/ (one per container, or leftover)
+   * and under its sha256/ (one per layer the store has, whether an image uses it or not).
+   */
+  listing: Promise<{ dirs: string[]; mounts: string[]; chains: string[] }>;
   buildCacheLayers: Promise<Set<string>>;
 }
 
@@ -29,7 +32,11 @@ export interface Overlay2Prefetch {
 export function overlay2ListingPaths(dataRoot: string): { stampFile: string; dirs: string[] } {
   return {
     stampFile: `${dataRoot}/buildkit/snapshots.db`,
-    dirs: [`${dataRoot}/overlay2`, `${dataRoot}/image/overlay2/layerdb/mounts`],
+    dirs: [
+      `${dataRoot}/overlay2`,
+      `${dataRoot}/image/overlay2/layerdb/mounts`,
+      `${dataRoot}/image/overlay2/layerdb/sha256`,
+    ],
   };
 }
 
@@ -57,7 +64,7 @@ export function overlay2Prefetch(
   const listing = both.then(({ lists }) => {
     // Entries come as "./<name>", relative to the listed directory.
     const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
-    return { dirs: names(lists[0]), mounts: names(lists[1]) };
+    return { dirs: names(lists[0]), mounts: names(lists[1]), chains: names(lists[2]) };
   });
   const stampLine = both.then((b) => b.stamp);
   const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
@@ -103,7 +110,7 @@ export async function overlay2Layout(
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
   let containerIds = engineContainerIds;
-  const { dirs: names, mounts } = await prefetch.listing;
+  const { dirs: names, mounts, chains: storeChains } = await prefetch.listing;
   const listed = new Set(names);
   // A container ID in the layer store's mounts/ that the engine no longer lists: its layers were
   // left behind (Docker 26's `docker export` leaks the mount, moby#48516, and the removal then
@@ -115,8 +122,14 @@ export async function overlay2Layout(
   const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
   const mountKey = (id: string) => `${engineId}|overlay2-mounts|${id}`;
 
+  // Layers the layer store has that no image uses (BuildKit holds them, or they wait to go): their
+  // directories are build cache, not leftovers. Their cache-ids are read like the images' layers.
+  const wantedChains = new Set(chainIds.map(hex));
+  const storeOnly = storeChains
+    .filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h))
+    .map((h) => `sha256:${h}`);
   const known = new Map<string, LayerFact>();
-  for (const c of chainIds) {
+  for (const c of [...chainIds, ...storeOnly]) {
     const f = cache?.fact(layerKey(c), isLayerFact);
     if (f && listed.has(f.cacheId)) known.set(c, f);
   }
@@ -125,7 +138,7 @@ export async function overlay2Layout(
     const f = cache?.fact(mountKey(id), isMountFact);
     if (f && [f.mount, f.init].every((d) => d === null || listed.has(d))) knownMounts.set(id, f);
   }
-  const newChains = chainIds.filter((c) => !known.has(c));
+  const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
   const newContainers = containerIds.filter((id) => !knownMounts.has(id));
   const files: string[] = [];
   for (const c of newChains)
@@ -190,9 +203,15 @@ export async function overlay2Layout(
       initPath: f?.init ? `${dataRoot}/overlay2/${f.init}` : undefined,
     });
   }
-  const buildCacheDirs = names
-    .filter((name) => !used.has(name))
-    .map((name) => `${dataRoot}/overlay2/${name}`);
+  // What no image or container uses: a layer the store still has, or one of BuildKit's own
+  // snapshots (BuildKit names those with 25 base32 characters, the layer store with 64 hex digits),
+  // is build cache; a 64-hex directory that not even the layer store names is a leftover: no
+  // prune, builder prune included, ever frees it (an interrupted removal leaves such).
+  const storeDirs = new Set(storeOnly.map((c) => known.get(c)?.cacheId).filter((d): d is string => !!d));
+  const unused = names.filter((name) => !used.has(name));
+  const orphan = (name: string) => /^[0-9a-f]{64}(-init)?$/.test(name) && !storeDirs.has(name);
+  const buildCacheDirs = unused.filter((n) => !orphan(n)).map((name) => `${dataRoot}/overlay2/${name}`);
+  leftovers.push(...unused.filter(orphan).map((name) => `${dataRoot}/overlay2/${name}`));
   return {
     kind: 'overlay2',
     dataRoot,
