@@ -56,7 +56,8 @@ describe.each([
     await term.keys('/');
     await term.type('app-b');
     await term.keys('Enter');
-    let s = await term.waitForText(/▣ layertop-test\/app-b:latest/);
+    // The details follow the cursor onto app-b (the tree alone shows app-b before the search lands).
+    let s = await term.waitForText(/tags\s+layertop-test\/app-b:latest/);
     const row = s.split('\n').find((l) => l.includes('▣ layertop-test/app-b:latest')) ?? '';
     if (columns >= 120) expect(row).toContain(` ${appBDisk} `);
     expect(s).toMatch(/^\? help {2}.* {2}q quit\s*$/m);
