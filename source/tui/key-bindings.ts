@@ -106,7 +106,11 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
       { action: 'focusNext', keys: ['Tab'], help: 'switch between tree and details' },
       { action: 'search', keys: ['/'], help: 'fuzzy search: images, tags, ids, build commands' },
       { action: 'sort', keys: ['s'], help: 'sort by disk size / by time' },
-      { action: 'view', keys: ['v'], help: 'layer tree / per-image view' },
+      {
+        action: 'view',
+        keys: ['v'],
+        help: 'layer tree / per-image view / disk: every byte of the data root by category',
+      },
       { action: 'refresh', keys: ['r'], help: 'scan again' },
       { action: 'help', keys: ['?'], help: 'this help' },
       { action: 'quit', keys: ['q', 'Ctrl-c'], help: 'quit' },

@@ -433,7 +433,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
               'f files',
               'p cleanup',
               'Space mark',
-              `v view: ${state.view === 'tree' ? 'layer tree' : 'per image'}`,
+              `v view: ${state.view === 'tree' ? 'layer tree' : state.view === 'images' ? 'per image' : 'disk'}`,
               `s sort: ${state.sort}`,
               'r refresh',
               'q quit',
@@ -486,6 +486,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
         height={bodyHeight}
         theme={theme}
       />
+    );
+  } else if (state.view === 'disk' && rows.length === 0) {
+    body = (
+      <Text color={theme.color('dim')}>
+        The disk view needs this run's own measurements of the data root (
+        {data.staleSince !== undefined ? 'the last scan on screen has none' : 'no helper measured it'}). v
+        goes on to the layer tree.
+      </Text>
     );
   } else {
     const tree = (

@@ -35,12 +35,33 @@ export const initialState: ExplorerState = {
   marks: new Set(),
 };
 
+/**
+ * The set with `row` opened or closed. Tree rows start open (the set holds the closed ones); the
+ * Disk view's categories start closed (a category can hold thousands of layers), so an open one is
+ * held as "open:<key>".
+ */
+function opened(collapsed: ReadonlySet<string>, row: Row, open: boolean): Set<string> {
+  const next = new Set(collapsed);
+  const key = row.kind === 'ledger' ? `open:${row.key}` : row.key;
+  if (open === (row.kind === 'ledger')) next.add(key);
+  else next.delete(key);
+  return next;
+}
+
 /** The keys a mark is kept under: the same image marked in either view is one mark. */
 export function markKey(row: Row): string | undefined {
   if (row.kind === 'image' && row.imageId) return `image:${row.imageId}`;
   if (row.kind === 'container' && row.containerId) return `container:${row.containerId}`;
   if (row.kind === 'volume' && row.volume) return `volume:${row.volume}`;
   if (row.kind === 'build-cache') return 'build-cache';
+  // The Disk view's items go the engine's way: a container's layers and logs with the container,
+  // a volume, an image's metadata with the image, BuildKit's with the build cache.
+  if (row.kind === 'ledger-item') {
+    if (row.containerId) return `container:${row.containerId}`;
+    if (row.volume) return `volume:${row.volume}`;
+    if (row.imageId) return `image:${row.imageId}`;
+    if (row.ledgerKey === 'buildCache') return 'build-cache';
+  }
   return undefined;
 }
 
@@ -107,18 +128,12 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row?.expandable) return state;
       if (row.expanded) return reduce(state, { type: 'move', delta: 1, rows: event.rows });
-      const collapsed = new Set(state.collapsed);
-      collapsed.delete(row.key);
-      return { ...state, collapsed };
+      return { ...state, collapsed: opened(state.collapsed, row, true) };
     }
     case 'collapse': {
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row) return state;
-      if (row.expandable && row.expanded) {
-        const collapsed = new Set(state.collapsed);
-        collapsed.add(row.key);
-        return { ...state, collapsed };
-      }
+      if (row.expandable && row.expanded) return { ...state, collapsed: opened(state.collapsed, row, false) };
       const parent = row.ancestors.at(-1);
       return parent ? { ...state, cursor: parent } : state;
     }
@@ -137,10 +152,7 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
     case 'toggle': {
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row?.expandable) return state;
-      const collapsed = new Set(state.collapsed);
-      if (row.expanded) collapsed.add(row.key);
-      else collapsed.delete(row.key);
-      return { ...state, collapsed };
+      return { ...state, collapsed: opened(state.collapsed, row, !row.expanded) };
     }
     case 'focusNext':
       return { ...state, focus: state.focus === 'tree' ? 'detail' : 'tree', detailScroll: 0 };
@@ -150,7 +162,8 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
     case 'sort':
       return { ...state, sort: state.sort === 'size' ? 'time' : 'size' };
     case 'view':
-      return { ...state, view: state.view === 'tree' ? 'images' : 'tree' };
+      // layer tree → per image → disk (the ledger) → layer tree.
+      return { ...state, view: state.view === 'tree' ? 'images' : state.view === 'images' ? 'disk' : 'tree' };
     case 'helpScroll':
       return { ...state, helpScroll: Math.max(0, Math.min(event.max, state.helpScroll + event.delta)) };
     case 'overlay':

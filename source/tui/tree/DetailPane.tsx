@@ -34,6 +34,61 @@ function cacheNote(model: ScanModel, imageId: string, containers: string[]): str
   return `; the build cache holds ${held.layers} of its layers (${disk(held.diskBytes)}): ${disk(withCache)} with the build cache`;
 }
 
+/** How each category's bytes come back, if they do (the Disk view's details). */
+const RECLAIM: Record<string, string> = {
+  images: 'remove the images that use them: Space on an image (here or in the tree), then d',
+  containers: 'Space marks the container, d removes it (its layers, config and logs go with it)',
+  logs: 'the file goes with its container (Space, d); to cap it: --log-opt max-size=10m --log-opt max-file=3, or "log-opts" in daemon.json (applies to containers created after)',
+  volumes: 'Space marks the volume, d removes it; one in use goes only after its containers',
+  buildCache: 'Space marks the build cache, d removes it (docker builder prune -a)',
+  leftovers:
+    'no prune frees them: nothing references them. Deleting one is safe only when no layer, container, mount record or mount refers to it (layertop does not delete them yet)',
+  otherStore:
+    'the images of the image store not in use: switch the engine back to that store, remove them there, switch again (or delete the directories with the engine stopped)',
+  engine: "the engine's own state (networks, databases, its containerd): not reclaimable through Docker",
+  unexplained: 'no rule of layertop names it: see its path',
+};
+
+function ledgerFields(model: ScanModel, row: Row): [string, string][] {
+  const l = model.report.ledger;
+  if (!l) return [];
+  const key = row.ledgerKey ?? '';
+  const group =
+    key === 'unexplained'
+      ? { label: 'Unexplained', bytes: l.unexplainedBytes, items: l.unexplained }
+      : l.categories.find((c) => c.key === key);
+  if (!group) return [];
+  const share = (n: number) => (l.totalBytes ? `${((100 * n) / l.totalBytes).toFixed(1)}%` : '-');
+  if (row.kind === 'ledger')
+    return [
+      ['category', group.label],
+      ['disk', `${size(group.bytes)} (${group.bytes} bytes), ${share(group.bytes)} of the data root`],
+      ['items', String(group.items.length)],
+      ['data root', `${escapeText(l.dataRoot)}: ${size(l.totalBytes)}, every byte in one category`],
+      ['reclaim', RECLAIM[key] ?? '-'],
+    ];
+  const item = group.items.find((i) => i.path === row.ledgerPath);
+  if (!item) return [];
+  const fields: [string, string][] = [
+    ['category', group.label],
+    ['path', escapeText(`${l.dataRoot}/${item.path}`)],
+    ['disk', `${size(item.bytes)} (${item.bytes} bytes)`],
+  ];
+  if (item.id) fields.push(['id', item.id]);
+  if (item.name) fields.push(['name', escapeText(item.name)]);
+  if (item.logDriver) {
+    const opts = Object.entries(item.logOptions ?? {}).map(([k, v]) => `${k}=${v}`);
+    fields.push([
+      'log driver',
+      `${item.logDriver}${opts.length ? ` (${opts.join(', ')})` : ' (no max-size: it grows without limit)'}`,
+    ]);
+  }
+  if (item.usedBy) fields.push(['used by', item.usedBy.map(escapeText).join(', ')]);
+  if (item.builder) fields.push(['builder', "a buildx builder's state (docker buildx rm removes it)"]);
+  fields.push(['reclaim', RECLAIM[key] ?? '-']);
+  return fields;
+}
+
 /** The fields the details pane shows for a row, in order (also counted to bound its scroll). */
 export function detailFields(
   model: ScanModel,
@@ -156,6 +211,7 @@ export function detailFields(
       ['if removed', `${disk(b.freedDiskBytes ?? b.diskBytes)} freed`],
     );
   }
+  if (row?.kind === 'ledger' || row?.kind === 'ledger-item') lines.push(...ledgerFields(model, row));
   return lines;
 }
 

@@ -78,6 +78,7 @@ export function rowText(model: ScanModel, row: Row): RowText {
       shared: false,
     };
   }
+  if (row.kind === 'ledger' || row.kind === 'ledger-item') return ledgerRowText(model, row, marker);
   if (row.kind === 'build-cache') {
     const b = model.inputs.buildCache;
     return {
@@ -101,6 +102,51 @@ export function rowText(model: ScanModel, row: Row): RowText {
     disk: disk(c?.diskBytes),
     share: 'RW',
     kind: 'container',
+    shared: false,
+  };
+}
+
+/** ncdu's bar: the row's share of the data root in 10 cells. */
+function bar(part: number, total: number): string {
+  const n = total > 0 ? Math.round((10 * part) / total) : 0;
+  return `[${'#'.repeat(n)}${' '.repeat(10 - n)}]`;
+}
+
+/** A Disk view row: a ledger category with its bar and share, or one of its items. */
+function ledgerRowText(model: ScanModel, row: Row, marker: string): RowText {
+  const l = model.report.ledger;
+  const total = l?.totalBytes ?? 0;
+  const group =
+    row.ledgerKey === 'unexplained'
+      ? {
+          label: 'Unexplained (no rule names it)',
+          bytes: l?.unexplainedBytes ?? 0,
+          items: l?.unexplained ?? [],
+        }
+      : l?.categories.find((c) => c.key === row.ledgerKey);
+  const pct = (n: number) => (total ? `${Math.round((100 * n) / total)}%` : '');
+  if (row.kind === 'ledger') {
+    return {
+      marker,
+      id: bar(group?.bytes ?? 0, total),
+      label: `${group?.label ?? row.ledgerKey ?? '?'} (${group?.items.length ?? 0})`,
+      size: '',
+      disk: size(group?.bytes ?? 0),
+      share: pct(group?.bytes ?? 0),
+      kind: row.kind,
+      shared: false,
+    };
+  }
+  const item = group?.items.find((i) => i.path === row.ledgerPath);
+  const name = item?.name ? `${escapeText(item.name)}  ` : '';
+  return {
+    marker,
+    id: item?.id ? shortId(item.id) : ''.padEnd(12),
+    label: `${name}${escapeText(item?.path ?? row.ledgerPath ?? '?')}`,
+    size: '',
+    disk: size(item?.bytes ?? 0),
+    share: '',
+    kind: row.kind,
     shared: false,
   };
 }

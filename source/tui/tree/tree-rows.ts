@@ -1,13 +1,13 @@
 import type { LayerNode } from '../../model/layer-graph.js';
 import type { ScanModel } from '../../model/report.js';
 
-export type ViewMode = 'tree' | 'images';
+export type ViewMode = 'tree' | 'images' | 'disk';
 export type SortMode = 'size' | 'time';
 
 export interface Row {
   /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
   key: string;
-  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers';
+  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers' | 'ledger' | 'ledger-item';
   depth: number;
   /**
    * The tree's guide lines before the row, two cells per level: "├─"/"└─" where a row is one of
@@ -21,6 +21,9 @@ export interface Row {
   imageId?: string;
   containerId?: string;
   volume?: string;
+  /** Disk view: the ledger category ('unexplained' for what no rule names) and an item's path. */
+  ledgerKey?: string;
+  ledgerPath?: string;
   /** Keys of the rows above it in the tree, for expanding the path to a search hit. */
   ancestors: string[];
 }
@@ -93,6 +96,8 @@ export function buildRows(
       });
     });
   };
+
+  if (view === 'disk') return diskRows(model, collapsed);
 
   if (view === 'images') {
     const images = [...model.inputs.images].sort((a, b) => {
@@ -174,6 +179,57 @@ export function buildRows(
   };
   for (const root of order(model.graph.roots)) walk(root, 0, [], '', '');
   pushRest(model, rows);
+  return rows;
+}
+
+/**
+ * The Disk view (the ledger): one row per category, largest first, each expandable to its items,
+ * largest first; what no rule names closes the list as "unexplained". Items show collapsed at first.
+ */
+function diskRows(model: ScanModel, collapsed: ReadonlySet<string>): Row[] {
+  const ledger = model.report.ledger;
+  if (!ledger) return [];
+  const rows: Row[] = [];
+  const containerIds = new Set(model.inputs.containers.map((c) => c.id));
+  const imageIds = new Set(model.inputs.images.map((i) => i.id));
+  const groups = [
+    ...[...ledger.categories].sort((a, b) => b.bytes - a.bytes).map((c) => ({ key: c.key, items: c.items })),
+    { key: 'unexplained', items: ledger.unexplained },
+  ];
+  for (const g of groups) {
+    const key = `ledger:${g.key}`;
+    // Expanded only when asked: a category can hold thousands of layers.
+    const expanded = collapsed.has(`open:${key}`);
+    rows.push({
+      key,
+      kind: 'ledger',
+      depth: 0,
+      guide: '',
+      expandable: g.items.length > 0,
+      expanded,
+      ledgerKey: g.key,
+      ancestors: [],
+    });
+    if (!expanded) continue;
+    g.items.forEach((item, i) => {
+      rows.push({
+        key: `${key}:${item.path}`,
+        kind: 'ledger-item',
+        depth: 1,
+        guide: branch(i === g.items.length - 1),
+        expandable: false,
+        expanded: false,
+        ledgerKey: g.key,
+        ledgerPath: item.path,
+        ...(item.id && (g.key === 'containers' || g.key === 'logs') && containerIds.has(item.id)
+          ? { containerId: item.id }
+          : {}),
+        ...(g.key === 'volumes' && item.name ? { volume: item.name } : {}),
+        ...(g.key === 'images' && item.id && imageIds.has(item.id) ? { imageId: item.id } : {}),
+        ancestors: [key],
+      });
+    });
+  }
   return rows;
 }
 
