@@ -4,6 +4,7 @@
 #   scripts/engines.sh start [overlay2|containerd|containerd-ext ...]   (default: all three)
 #   scripts/engines.sh stop                                  stops them all and removes their data
 #   scripts/engines.sh stop-one NAME                         stops one engine and removes its data
+#   scripts/engines.sh restart NAME overlay2|containerd      the same data root under that image store
 #   scripts/engines.sh env NAME                              prints DOCKER_HOST=... for NAME
 # $LAYERTOP_ENGINE_SET picks the engine version (stable: Docker 26.1, sid: Docker 28.5; see
 # fetch-engine.sh); one engines dir holds engines of one set.
@@ -24,6 +25,8 @@ config_for() {
   case "$1" in
     overlay2|victim|prune-overlay2|light-overlay2|scale) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
     containerd|containerd-ext|prune-containerd|light-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
+    # An engine whose image store a test switches (restart): the store named in its dir, overlay2 at first.
+    switch) config_for "$(cat "$dir/switch/store" 2>/dev/null || echo overlay2)" ;;
     *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext, victim)" >&2; exit 2 ;;
   esac
 }
@@ -129,6 +132,27 @@ case "$cmd" in
   stop-one)
     n=${1:?engine name}
     [ -f "$dir/$n/layertop-test-engine" ] && stop_one "$dir/$n" ;;
+  restart)
+    # restart NAME overlay2|containerd: the same data root under the other image store (the
+    # switch moby users make; the images of the store left stay on disk, invisible to the API).
+    need_root
+    n=${1:?engine name}; store=${2:?overlay2 or containerd}
+    e="$dir/$n"
+    [ -f "$e/layertop-test-engine" ] || { echo "engines: $n is not a test engine" >&2; exit 1; }
+    pid=$(cat "$e/docker.pid" 2>/dev/null || echo)
+    if [ -n "$pid" ] && alive "$pid"; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    pkill -9 -f -- "$e/" 2>/dev/null || true
+    sleep 0.2
+    awk -v p="$e/" 'index($2, p) == 1 { print $2 }' /proc/self/mounts | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+    rm -f "$e/docker.pid" "$e/docker.sock"
+    echo "$store" > "$e/store"
+    start_one "$n" ;;
   env)
     n=${1:?engine name}
     echo "DOCKER_HOST=unix://$dir/$n/docker.sock"

@@ -12,8 +12,8 @@ import { getInfo } from '../../source/engine/docker/inventory.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import type { Ledger } from '../../source/model/ledger.js';
-import { engineHost } from '../support/engines.js';
-import { type FreshEngine, freshEngine } from '../support/fresh-engine.js';
+import { engineHost, ROOT } from '../support/engines.js';
+import { type FreshEngine, freshEngine, importImage } from '../support/fresh-engine.js';
 
 const run = promisify(execFile);
 const du = async (path: string) => Number((await run('du', ['-sx', '-B1', path])).stdout.split('\t')[0]);
@@ -103,6 +103,44 @@ describe('the ledger on a fresh overlay2 engine: logs and a leftover layer direc
     const leftovers = ledger.categories.find((c) => c.key === 'leftovers');
     expect(leftovers?.items).toContainEqual(
       expect.objectContaining({ path: `overlay2/${'f'.repeat(64)}`, bytes: await du(orphan) }),
+    );
+    await e.stop();
+  });
+});
+
+describe('the ledger of an engine switched between the image stores', () => {
+  it("shows the images of the store left behind as the other store's, with the bytes du gives them, both ways", async () => {
+    const e = await freshEngine('overlay2', 'light', 'switch');
+    fresh.push(e);
+    await importImage(e, 'left/behind:1', 3_000_000);
+    const before = await ledgerOf(e.host);
+    checkSums(before.ledger);
+    const by = (l: Ledger, k: string) => l.categories.find((c) => c.key === k);
+    expect(by(before.ledger, 'otherStore')?.bytes).toBe(0);
+    expect(by(before.ledger, 'images')?.bytes).toBeGreaterThan(3_000_000);
+
+    // Under the containerd store the overlay2 images are gone from the API, not from the disk.
+    await e.restart('containerd');
+    await e.docker(['import', '-c', 'CMD ["sh"]', `${ROOT}/.cache/fixtures/busybox.tar`, 'busybox:latest']);
+    expect(await e.docker(['images', '-q', 'left/behind:1'])).toBe('');
+    const switched = await ledgerOf(e.host);
+    expect(switched.ledger.totalBytes).toBe(switched.du);
+    checkSums(switched.ledger);
+    const other = by(switched.ledger, 'otherStore');
+    const graph = (await du(join(e.dataRoot, 'overlay2'))) + (await du(join(e.dataRoot, 'image')));
+    expect(other?.bytes).toBe(graph);
+    expect(other?.items.map((i) => i.path).sort()).toEqual(['image', 'overlay2']);
+    expect(graph).toBeGreaterThan(3_000_000);
+
+    // And back: the containerd store's content and snapshots are then the other store's.
+    await e.restart('overlay2');
+    const back = await ledgerOf(e.host);
+    expect(back.ledger.totalBytes).toBe(back.du);
+    checkSums(back.ledger);
+    const otherBack = by(back.ledger, 'otherStore');
+    expect(otherBack?.bytes).toBeGreaterThan(1_000_000);
+    expect(otherBack?.items.every((i) => /io\.containerd\.(content|snapshotter)\.v1\./.test(i.path))).toBe(
+      true,
     );
     await e.stop();
   });

@@ -15,6 +15,8 @@ export interface FreshEngine {
   docker: (args: string[]) => Promise<string>;
   /** `du -sx -B1` of the data root on the host (the running containers' merged mounts excluded). */
   du: () => Promise<number>;
+  /** The same data root under the other image store (scripts/engines.sh restart). */
+  restart: (store: 'overlay2' | 'containerd') => Promise<void>;
   /** Every path under the data root (same file system) with its allocated bytes, to explain a shrink. */
   files: () => Promise<Map<string, number>>;
   stop: () => Promise<void>;
@@ -27,9 +29,11 @@ export interface FreshEngine {
 export async function freshEngine(
   kind: 'overlay2' | 'containerd',
   weight: 'full' | 'light' = 'full',
+  /** An engine of its own name ("switch": one whose image store a test switches). */
+  own?: 'switch',
 ): Promise<FreshEngine> {
   const enginesDir = dirname(dirname(engineHost('overlay2').replace(/^unix:\/\//, '')));
-  const name = `${weight === 'full' ? 'prune' : 'light'}-${kind}`;
+  const name = own ?? `${weight === 'full' ? 'prune' : 'light'}-${kind}`;
   const dir = join(enginesDir, name);
   const host = `unix://${dir}/docker.sock`;
   const env = {
@@ -60,6 +64,9 @@ export async function freshEngine(
     env,
     docker: async (args) =>
       (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+    restart: async (store) => {
+      await engines(['restart', name, store]);
+    },
     du: async () => Number((await run('du', ['-sx', '-B1', dataRoot])).stdout.split('\t')[0]),
     files: async () => {
       const out = (
