@@ -54,6 +54,10 @@ export async function ledgerPieces(
     const parts = rel(p).split('/');
     for (let i = 1; i < parts.length; i++) partial.add(parts.slice(0, i).join('/'));
   }
+  // The engine's own containerd keeps the containerd store's content and snapshots beside its
+  // state: listed, so that they are pieces of their own (the images', or the other store's).
+  partial.add('containerd');
+  partial.add('containerd/daemon');
   const byContainerDir = new Map<string, LedgerContainer>();
   for (const c of containers) {
     const d = `containers/${c.id}`;
