@@ -1,9 +1,11 @@
 // The data root as a partition for the disk ledger (model/ledger.ts), from what the scan already
 // measured plus what it did not: the directories the scan walked are pieces as they are; every
-// directory above them is listed, and each entry beside them is measured whole (walked like the
-// scan's own for a directory, stat for a file), plus each listed directory's own blocks. So every byte under the
-// data root lands in exactly one piece without walking a layer twice. A container's directory is
-// listed too, so that its log files are pieces of their own.
+// directory above them is listed, and each entry beside them is walked whole like the scan's own,
+// plus each listed directory's own blocks. So every byte under the data root lands in exactly one
+// piece without walking a layer twice, in two helper round trips. A container's directory is
+// listed too, so that its log files are pieces of their own. (A file hard-linked from two pieces
+// would count in both; the data roots seen hold none across pieces, and the tests compare the
+// total with du.)
 import { chainIds } from '../model/chain-id.js';
 import { shortId } from '../model/digest.js';
 import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
@@ -11,6 +13,7 @@ import type { ScanInputs } from '../model/report.js';
 import { parseList } from './helper/helper-read.js';
 import type { HelperSession } from './helper/helper-session.js';
 import { measureDirs } from './helper/measure.js';
+import type { DirMeasure } from './helper/measure-parse.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
 /** What the scan knows a measured path to be. */
@@ -67,67 +70,52 @@ export async function ledgerPieces(
   }
   const pieces: LedgerPiece[] = [];
   const measuredRel = new Map(inside.map((p) => [rel(p), measured.get(p) as number]));
-  const unmeasured: { path: string; parent: string }[] = [];
-  // Breadth first: one listing request per level.
-  let level = [''];
-  const listedDirs: string[] = [];
-  while (level.length) {
-    const abs = level.map((d) => (d ? `${root}/${d}` : root));
-    const out = await helper.run('liststat', ['/', ...abs]);
-    // The first line is the stamp of "/" (not needed here); the lists follow it.
-    const nl = out.indexOf(0x0a);
-    const lists = parseList(out.subarray(nl + 1));
-    const next: string[] = [];
-    level.forEach((dir, i) => {
-      listedDirs.push(dir);
-      for (const raw of lists[i] ?? []) {
-        const name = raw.toString('latin1').replace(/^\.\//, '');
-        const path = dir ? `${dir}/${name}` : name;
-        if (partial.has(path)) next.push(path);
-        else if (measuredRel.has(path)) pieces.push({ path, bytes: measuredRel.get(path) as number });
-        else unmeasured.push({ path, parent: dir });
-      }
-    });
-    level = next;
-  }
-  // Each listed directory's own blocks, and each unmeasured entry: stat says file or directory.
-  const statPaths = [
-    ...listedDirs.map((d) => (d ? `${root}/${d}` : root)),
-    ...unmeasured.map((u) => `${root}/${u.path}`),
-  ];
-  const stats = await helper.statFiles(statPaths);
-  const dirs: string[] = [];
-  const seen = new Set<string>();
-  stats.forEach((st, i) => {
-    if (!st) return; // gone meanwhile: nothing of it is on disk now
-    const isListed = i < listedDirs.length;
-    const path = isListed ? (listedDirs[i] as string) : (unmeasured[i - listedDirs.length]?.path as string);
-    const isDir = (st.mode & 0xf000) === 0x4000;
-    if (!isListed && isDir) {
-      dirs.push(path);
-      return;
+  // Every directory to list is known up front (the ancestors of what was measured): ONE request
+  // lists them all; one that does not exist lists nothing.
+  const listedDirs = [...partial].sort();
+  const abs = (d: string) => (d ? `${root}/${d}` : root);
+  const out = await helper.run('liststat', ['/', ...listedDirs.map(abs)]);
+  // The first line is the stamp of "/" (not needed here); the lists follow it.
+  const lists = parseList(out.subarray(out.indexOf(0x0a) + 1));
+  const unmeasured: string[] = [];
+  listedDirs.forEach((dir, i) => {
+    for (const raw of lists[i] ?? []) {
+      const name = raw.toString('latin1').replace(/^\.\//, '');
+      const path = dir ? `${dir}/${name}` : name;
+      if (partial.has(path)) continue; // listed itself
+      if (measuredRel.has(path)) pieces.push({ path, bytes: measuredRel.get(path) as number });
+      else unmeasured.push(path);
     }
-    // A file with several names counts once, as du counts it.
-    if (st.nlink > 1 && !isDir) {
-      const key = `${st.dev}:${st.ino}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-    }
-    pieces.push({ path: isListed ? (path ? `${path}/.` : '.') : path, bytes: st.blocks * 512 });
   });
-  if (dirs.length) {
-    // Walked as the scan walks (not busybox du, which counts a mount point inside, such as a
-    // running container's merged view, where du -x on the host does not).
-    const walked = await measureDirs(
-      helper,
-      dirs.map((d) => ({ dir: `${root}/${d}` })),
-      { engineId: root },
-    );
-    for (const d of dirs) {
-      const m = walked.get(`${root}/${d}`);
-      // Missing: gone meanwhile, nothing of it on disk now.
-      if (m && !m.missing) pieces.push({ path: d, bytes: m.diskBytes });
-    }
+  // Then, side by side: each listed directory's own blocks; every other entry walked whole, as the
+  // scan walks (not busybox du, which counts a mount point inside, such as a running container's
+  // merged view, where du -x on the host does not); the log configs of containers with logs.
+  const logged = containers.filter((c) =>
+    unmeasured.some(
+      (u) => u.startsWith(`containers/${c.id}/`) && isLog(c.id, u.slice(u.lastIndexOf('/') + 1)),
+    ),
+  );
+  const [stats, walked, configs] = await Promise.all([
+    helper.statFiles(listedDirs.map(abs)),
+    unmeasured.length
+      ? measureDirs(
+          helper,
+          unmeasured.map((u) => ({ dir: `${root}/${u}` })),
+          { engineId: root },
+        )
+      : Promise.resolve(new Map<string, DirMeasure>()),
+    logged.length
+      ? helper.readFiles(logged.map((c) => `${root}/containers/${c.id}/hostconfig.json`))
+      : Promise.resolve([]),
+  ]);
+  stats.forEach((st, i) => {
+    // Gone meanwhile (or never there): nothing of it is on disk now.
+    const dir = listedDirs[i] as string;
+    if (st) pieces.push({ path: dir ? `${dir}/.` : '.', bytes: st.blocks * 512 });
+  });
+  for (const u of unmeasured) {
+    const m = walked.get(`${root}/${u}`);
+    if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
   }
   // What each piece is: the scan's own knowledge, a container's files by their container.
   for (const p of pieces) {
@@ -147,27 +135,23 @@ export async function ledgerPieces(
     }
   }
   // Each log's driver and its limits, from the container's own hostconfig.json (the engine's file).
-  const logged = [...new Set(pieces.filter((p) => p.key === 'logs').map((p) => p.id as string))];
-  if (logged.length) {
-    const files = await helper.readFiles(logged.map((id) => `${root}/containers/${id}/hostconfig.json`));
-    const config = new Map<string, { driver: string; options: Record<string, string> }>();
-    logged.forEach((id, i) => {
-      try {
-        const hc = JSON.parse(files[i]?.toString('utf8') ?? '{}') as {
-          LogConfig?: { Type?: string; Config?: Record<string, string> };
-        };
-        const driver = hc.LogConfig?.Type || defaultLogDriver || 'json-file';
-        config.set(id, { driver, options: hc.LogConfig?.Config ?? {} });
-      } catch {
-        // Unreadable: the driver stays unknown rather than guessed.
-      }
-    });
-    for (const p of pieces) {
-      const c = p.key === 'logs' && p.id ? config.get(p.id) : undefined;
-      if (c) {
-        p.logDriver = c.driver;
-        p.logOptions = c.options;
-      }
+  const config = new Map<string, { driver: string; options: Record<string, string> }>();
+  logged.forEach((c, i) => {
+    try {
+      const hc = JSON.parse(configs[i]?.toString('utf8') ?? '{}') as {
+        LogConfig?: { Type?: string; Config?: Record<string, string> };
+      };
+      const driver = hc.LogConfig?.Type || defaultLogDriver || 'json-file';
+      config.set(c.id, { driver, options: hc.LogConfig?.Config ?? {} });
+    } catch {
+      // Unreadable: the driver stays unknown rather than guessed.
+    }
+  });
+  for (const p of pieces) {
+    const c = p.key === 'logs' && p.id ? config.get(p.id) : undefined;
+    if (c) {
+      p.logDriver = c.driver;
+      p.logOptions = c.options;
     }
   }
   return pieces;
