@@ -28,6 +28,6 @@ fi
 wait
 hosts=""
 for n in "${engines[@]}"; do hosts+="unix://$LAYERTOP_ENGINES_DIR/$n/docker.sock,"; done
-esbuild bench/*.ts bench/*.tsx --bundle --jsx=automatic --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
+esbuild bench/*.ts bench/*.tsx --bundle --loader:.sh=text --jsx=automatic --platform=node --format=esm --packages=external --outdir=dist/bench --log-level=warning
 # React as the shipped bundle runs it (scripts/build.mjs defines NODE_ENV=production).
 for f in dist/bench/*.js; do NODE_ENV=production LAYERTOP_BENCH_ENGINES="$hosts" node "$f"; done
