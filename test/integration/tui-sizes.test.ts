@@ -75,6 +75,7 @@ describe.each([
     await term.keys('Tab');
     await term.waitForText(/Tab back to the tree/);
     await term.keys('Tab');
+    await term.waitForText(/^(?![\s\S]*Tab back to the tree)/);
     // Collapse all: only base layers; expand all: the images again.
     await term.keys('-');
     s = await term.waitForText(/^(?![\s\S]*▣ layertop-test)[\s\S]*▸ \S{12} /);

@@ -151,6 +151,19 @@ describe('Explorer: search, help, views', () => {
     expect(lastFrame()).not.toMatch(/\/apb/);
   });
 
+  it('takes Tab and the key after it read as one chunk ("\\t-") as two keys', async () => {
+    const { lastFrame, stdin } = screen(sampleModel(), { columns: 160, rows: 30 });
+    stdin.write('\t');
+    await tick();
+    expect(lastFrame()).toContain('Tab back to the tree');
+    // Tab back to the tree, then "-": collapse everything to the base layers.
+    stdin.write('\t-');
+    await tick();
+    expect(lastFrame()).not.toContain('Tab back to the tree');
+    expect(lastFrame()).not.toContain('▣ shop/app-a');
+    expect(lastFrame()).toMatch(/▸ ba5e00000000 ADD rootfs\.tar/);
+  });
+
   it('opens a help overlay listing every key from the binding table', async () => {
     const { lastFrame, stdin } = screen();
     stdin.write('?');

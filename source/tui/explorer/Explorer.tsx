@@ -115,12 +115,15 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
   // handler of the frame before. The handler is swapped in a layout effect instead, in the same
   // commit that draws the frame.
   const onInput = (input: string, key: Key): void => {
-    // Text and Enter read in one chunk ("app-b\r": typed fast, or pasted with a newline): the
-    // text goes in as typed, each line break as its own Enter, so a search is never given "\r".
-    if (input.length > 1 && !key.ctrl && !key.meta && /[\r\n]/.test(input)) {
-      for (const part of input.split(/(\r\n|\r|\n)/)) {
+    // Keys read in one chunk with a control key among them ("app-b\r" typed fast or pasted,
+    // "\t-" for Tab then "-"): the text goes in as typed, each Enter, Tab or Backspace as its own
+    // key, so a search is never given "\r" and a Tab is never lost with the key after it.
+    if (input.length > 1 && !key.ctrl && !key.meta && /[\r\n\t\x7f\b]/.test(input)) {
+      for (const part of input.split(/(\r\n|[\r\n\t\x7f\b])/)) {
         if (!part) continue;
         if (/^[\r\n]+$/.test(part)) handleKey('', { ...key, return: true });
+        else if (part === '\t') handleKey('', { ...key, tab: true });
+        else if (part === '\x7f' || part === '\b') handleKey('', { ...key, backspace: true });
         else onInput(part, { ...key, return: false });
       }
       return;
