@@ -1,8 +1,15 @@
 import { parseArgs } from 'node:util';
 import { HOST_AND_CONTEXT } from '../engine/docker/endpoint.js';
+import { parseAge } from '../model/leftovers.js';
+
+/**
+ * An entry unchanged for an hour is no layer in the making: a pull or a build writes its layer's
+ * directory before the engine records it, and none takes that long between two writes.
+ */
+export const DEFAULT_MIN_AGE_SECONDS = 3600;
 
 export interface CliArgs {
-  command: 'tui' | 'scan' | 'prune' | 'files' | 'cat' | 'help' | 'version';
+  command: 'tui' | 'scan' | 'prune' | 'leftovers' | 'files' | 'cat' | 'help' | 'version';
   /** files: the image or container, and which layer (index from 0 at the bottom, or chain ID). */
   target: string | undefined;
   layer: string | undefined;
@@ -22,6 +29,10 @@ export interface CliArgs {
   filters: string[];
   /** prune --apply FILE: remove exactly the unchanged items of a reviewed plan (`-` for stdin). */
   apply: string | undefined;
+  /** leftovers --min-age: seconds an entry must have been unchanged to be deleted. */
+  minAgeSeconds: number;
+  /** leftovers PATH...: only these (each must be one of the leftovers found). */
+  paths: string[];
   host: string | undefined;
   context: string | undefined;
   helperImage: string | undefined;
@@ -58,6 +69,13 @@ Usage:
   layertop prune --apply FILE [--dry-run] [--json]
                                 remove exactly the items of a reviewed plan (the JSON of
                                 \`prune --dry-run --json\`) that are unchanged; report the others
+  layertop leftovers [PATH...] [--dry-run|--yes] [--min-age D] [--json]
+                                what nothing references (layer directories, a removed container's
+                                records, containerd snapshots and blobs): no prune frees them.
+                                Deletes, after you type yes, only what a fresh scan still finds
+                                unreferenced, no layer builds on, nothing mounts, and nothing
+                                changed for --min-age (default 1h); then predicted / measured.
+                                PATHs: only those of the leftovers found
 
 Options:
   -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI
@@ -74,9 +92,10 @@ Options:
   -a, --all                     prune: every unused image, not only dangling ones
       --volumes                 prune: unused anonymous volumes too
       --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V]
-      --dry-run                 prune: print the plan, delete nothing
+      --dry-run                 prune, leftovers: print the plan, delete nothing
+      --min-age D               leftovers: unchanged for at least D (90s, 30m, 2h, 1d; default 1h)
       --apply FILE              prune: apply a plan file made by --dry-run --json (- = stdin)
-  -y, --yes                     prune: do not ask
+  -y, --yes                     prune, leftovers: do not ask
   -h, --help                    this help
   -v, --version                 print the version
 
@@ -116,6 +135,7 @@ export function parseCli(argv: string[]): CliArgs {
         volumes: { type: 'boolean' },
         filter: { type: 'string', multiple: true },
         apply: { type: 'string' },
+        'min-age': { type: 'string' },
         layer: { type: 'string' },
         merged: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -131,6 +151,7 @@ export function parseCli(argv: string[]): CliArgs {
   if ((cmd === 'files' || cmd === 'cat') && target === undefined && !v.help)
     throw new UsageError(`${cmd} needs an image or a container`);
   const path = cmd === 'cat' ? rest.shift() : undefined;
+  const paths = cmd === 'leftovers' ? rest.splice(0) : [];
   if (cmd === 'cat' && path === undefined && !v.help) throw new UsageError('cat needs the path of a file');
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let command: CliArgs['command'] = 'tui';
@@ -138,6 +159,7 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (cmd === 'scan') command = 'scan';
   else if (cmd === 'prune') command = 'prune';
+  else if (cmd === 'leftovers') command = 'leftovers';
   else if (cmd === 'files') command = 'files';
   else if (cmd === 'cat') command = 'cat';
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
@@ -153,8 +175,18 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(`--${filesOnly[0]} belongs to the files and cat commands`);
   if (command === 'cat' && v.json === true)
     throw new UsageError('cat prints the file itself: --json does not apply');
-  if (command !== 'prune' && command !== 'help' && pruneOnly.length)
+  const sharedWithLeftovers = new Set(['dry-run', 'yes']);
+  if (command === 'leftovers' && pruneOnly.some((k) => !sharedWithLeftovers.has(k)))
+    throw new UsageError(
+      `--${pruneOnly.find((k) => !sharedWithLeftovers.has(k))} belongs to the prune command`,
+    );
+  if (command !== 'prune' && command !== 'leftovers' && command !== 'help' && pruneOnly.length)
     throw new UsageError(`--${pruneOnly[0]} belongs to the prune command`);
+  if (v['min-age'] !== undefined && command !== 'leftovers' && command !== 'help')
+    throw new UsageError('--min-age belongs to the leftovers command');
+  const minAge = typeof v['min-age'] === 'string' ? parseAge(v['min-age']) : DEFAULT_MIN_AGE_SECONDS;
+  if (minAge === undefined)
+    throw new UsageError(`--min-age takes a duration such as 90s, 30m, 2h or 1d, not "${v['min-age']}"`);
   // docker/cli refuses the pair too (and exits as for any other usage error).
   if (typeof v.host === 'string' && typeof v.context === 'string') throw new UsageError(HOST_AND_CONTEXT);
   if (v['dry-run'] === true && v.yes === true)
@@ -175,6 +207,8 @@ export function parseCli(argv: string[]): CliArgs {
     volumes: v.volumes === true,
     filters: Array.isArray(v.filter) ? v.filter : [],
     apply: typeof v.apply === 'string' ? v.apply : undefined,
+    minAgeSeconds: minAge,
+    paths,
     target,
     layer: typeof v.layer === 'string' ? v.layer : undefined,
     merged: v.merged === true,

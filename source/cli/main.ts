@@ -80,6 +80,10 @@ async function main(argv: string[]): Promise<number> {
       const { pruneCommand } = await import('./prune-command.js');
       return pruneCommand(args);
     }
+    case 'leftovers': {
+      const { leftoversCommand } = await import('./leftovers-command.js');
+      return leftoversCommand(args);
+    }
     case 'tui': {
       if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
       // Connect and start the helper while the UI code loads: the tree from the API appears that

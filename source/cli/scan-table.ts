@@ -111,7 +111,9 @@ export function scanTable(report: ScanReport): string {
 /** The disk ledger: every byte of the data root in one category, adding up to its total. */
 function ledgerLines(report: ScanReport): string[] {
   const l = report.ledger;
-  if (!l) return [];
+  // Without the helper the header already says why every disk figure is unknown.
+  if (!l)
+    return report.diskUnknown ? [] : [`Disk ledger: unknown (${escapeText(report.ledgerUnknown ?? '')})`];
   const pct = (n: number) => (l.totalBytes ? `${((100 * n) / l.totalBytes).toFixed(1)}%` : '-');
   const rows = l.categories.map((c) => [c.label, sizeText(c.bytes), pct(c.bytes), String(c.items.length)]);
   rows.push([
@@ -132,8 +134,8 @@ function leftoverLines(report: ScanReport): string[] {
   const l = report.leftovers;
   if (!l.directories.length) return [];
   return [
-    `Leftovers: ${diskSize(l.diskBytes)} on disk in ${l.directories.length} directories of containers the engine`,
-    'no longer lists (no prune frees them; see layertop scan --json for the paths):',
+    `Leftovers: ${diskSize(l.diskBytes)} on disk in ${l.directories.length} directories nothing references`,
+    '(no prune frees them; `layertop leftovers` lists them and deletes them with proof):',
     ...l.directories.map((d) => `  ${escapeText(d)}`),
     '',
   ];

@@ -10,8 +10,9 @@ import { chainIds } from '../model/chain-id.js';
 import { shortId } from '../model/digest.js';
 import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
 import type { ScanInputs } from '../model/report.js';
+import { BULK_ARGS_MAX } from './helper/helper-frames.js';
 import { parseList } from './helper/helper-read.js';
-import type { HelperSession } from './helper/helper-session.js';
+import { chunkArgs, HelperError, type HelperSession } from './helper/helper-session.js';
 import { measureDirs } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { StorageLayout } from './storage/storage-layout.js';
@@ -74,9 +75,18 @@ export async function ledgerPieces(
   // lists them all; one that does not exist lists nothing.
   const listedDirs = [...partial].sort();
   const abs = (d: string) => (d ? `${root}/${d}` : root);
-  const out = await helper.run('liststat', ['/', ...listedDirs.map(abs)]);
-  // The first line is the stamp of "/" (not needed here); the lists follow it.
-  const lists = parseList(out.subarray(out.indexOf(0x0a) + 1));
+  // In requests that each fit one run of the op (one directory per container: thousands at scale).
+  const replies = await Promise.all(
+    chunkArgs(listedDirs.map(abs), BULK_ARGS_MAX - 4096).map((dirs) =>
+      helper.run('liststat', ['/', ...dirs]),
+    ),
+  );
+  // Each reply's first line is the stamp of "/" (not needed here); the lists follow it.
+  const lists = replies.flatMap((out) => parseList(out.subarray(out.indexOf(0x0a) + 1)));
+  if (lists.length < listedDirs.length)
+    throw new HelperError(
+      `helper listed ${lists.length} of ${listedDirs.length} directories of the data root`,
+    );
   const unmeasured: string[] = [];
   listedDirs.forEach((dir, i) => {
     for (const raw of lists[i] ?? []) {
@@ -90,11 +100,13 @@ export async function ledgerPieces(
   // Then, side by side: each listed directory's own blocks; every other entry walked whole, as the
   // scan walks (not busybox du, which counts a mount point inside, such as a running container's
   // merged view, where du -x on the host does not); the log configs of containers with logs.
-  const logged = containers.filter((c) =>
-    unmeasured.some(
-      (u) => u.startsWith(`containers/${c.id}/`) && isLog(c.id, u.slice(u.lastIndexOf('/') + 1)),
-    ),
-  );
+  // The containers with a log file among the unmeasured entries (one pass: thousands at scale).
+  const withLogs = new Set<string>();
+  for (const u of unmeasured) {
+    const m = /^containers\/([0-9a-f]{64})\/([^/]+)$/.exec(u);
+    if (m && isLog(m[1] as string, m[2] as string)) withLogs.add(m[1] as string);
+  }
+  const logged = containers.filter((c) => withLogs.has(c.id));
   const [stats, walked, configs] = await Promise.all([
     helper.statFiles(listedDirs.map(abs)),
     unmeasured.length

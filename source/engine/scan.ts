@@ -9,7 +9,7 @@ import type { ContainerInput, EngineFacts, ImageInput, LayerFacts, VolumeInput }
 import type { ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
-import type { HelperSession } from './helper/helper-session.js';
+import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
@@ -268,6 +268,7 @@ function attribute(
   inputs.leftovers = {
     directories: leftovers,
     diskBytes: leftovers.reduce((a, d) => a + (disk(d) ?? 0), 0),
+    items: leftovers.map((path) => ({ path, diskBytes: disk(path) ?? null })),
   };
 }
 
@@ -436,17 +437,23 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The disk ledger: the data root partitioned around what was measured (engine/ledger-walk.ts).
   const onDisk = new Map<string, number>();
   for (const [d, m] of measured) if (!m.missing) onDisk.set(d, m.diskBytes);
-  inputs.ledger = {
-    dataRoot: root,
-    imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
-    pieces: await ledgerPieces(
-      helper,
-      root,
-      onDisk,
-      knownPieces(inputs, layout, root),
-      inputs.containers,
-      info.LoggingDriver,
-    ),
-  };
+  // A ledger that cannot be made leaves the rest of the scan standing: it is unknown, with why.
+  try {
+    inputs.ledger = {
+      dataRoot: root,
+      imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
+      pieces: await ledgerPieces(
+        helper,
+        root,
+        onDisk,
+        knownPieces(inputs, layout, root),
+        inputs.containers,
+        info.LoggingDriver,
+      ),
+    };
+  } catch (err) {
+    if (!(err instanceof HelperError)) throw err;
+    inputs.ledgerUnknown = `the ledger's walk failed: ${err.message}`;
+  }
   return buildScanModel(inputs);
 }

@@ -14,6 +14,8 @@ import type {
 export interface LeftoversInput {
   directories: string[];
   diskBytes: number;
+  /** Each one's disk bytes as measured; null when the walk found nothing there. */
+  items?: { path: string; diskBytes: number | null }[];
 }
 
 export interface ScanInputs {
@@ -44,6 +46,8 @@ export interface ScanInputs {
   diskUnknown?: string | undefined;
   /** The data root partitioned into measured pieces, for the disk ledger (absent without the helper). */
   ledger?: LedgerInput | undefined;
+  /** Why there is no ledger although the disk was measured (its walk failed). */
+  ledgerUnknown?: string | undefined;
 }
 
 export interface ImageReport extends ImageSizes {
@@ -87,11 +91,18 @@ export interface ScanReport {
   layers: LayerReport[];
   containers: ContainerReport[];
   buildCache: Omit<BuildCacheInput, 'diskBytes'> & { diskBytes: number | null };
-  leftovers: { directories: string[]; diskBytes: number | null };
+  /** What nothing references (model/leftovers.ts says what each is; `layertop leftovers` deletes them). */
+  leftovers: {
+    directories: string[];
+    diskBytes: number | null;
+    items: { path: string; diskBytes: number | null }[];
+  };
   volumes: { name: string; size: number; diskBytes: number | null }[];
   networks: { id: string; name: string; driver: string; containers: number }[];
   /** Every byte of the data root in one category (model/ledger.ts); null without the helper. */
   ledger: Ledger | null;
+  /** Why `ledger` is null: no helper, or its walk failed (the rest of the scan stands). */
+  ledgerUnknown: string | null;
   totals: {
     images: number;
     layers: number;
@@ -166,7 +177,13 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
       layers,
       containers,
       buildCache: { ...inputs.buildCache, diskBytes: known(inputs.buildCache.diskBytes) },
-      leftovers: inputs.leftovers ?? { directories: [], diskBytes: measured ? 0 : null },
+      leftovers: {
+        directories: inputs.leftovers?.directories ?? [],
+        diskBytes: inputs.leftovers?.diskBytes ?? (measured ? 0 : null),
+        items:
+          inputs.leftovers?.items ??
+          (inputs.leftovers?.directories ?? []).map((path) => ({ path, diskBytes: null })),
+      },
       volumes: inputs.volumes.map((v) => ({ name: v.name, size: v.size, diskBytes: known(v.diskBytes) })),
       networks: inputs.networks.map((n) => ({
         id: n.id,
@@ -175,6 +192,8 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
         containers: n.containers,
       })),
       ledger: measured && inputs.ledger ? buildLedger(inputs.ledger) : null,
+      ledgerUnknown:
+        measured && inputs.ledger ? null : (inputs.ledgerUnknown ?? inputs.diskUnknown ?? 'not measured'),
       totals: {
         images: images.length,
         layers: layers.length,

@@ -19,6 +19,7 @@ import { parseList, parseRead, parseStat } from '../../source/engine/helper/help
 import { HELPER_OPS } from '../../source/engine/helper/helper-script.js';
 import { parseTree } from '../../source/engine/helper/layer-list.js';
 import { parseMeasure } from '../../source/engine/helper/measure-parse.js';
+import { parseReclaim } from '../../source/engine/helper/reclaim.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUSYBOX_TAR = join(ROOT, '.cache', 'fixtures', 'busybox.tar');
@@ -180,6 +181,31 @@ describe.each(shells)('the helper ops under $name', (sh) => {
     const out = op(sh, 'du', [dir, join(dir, 'nope')]).toString();
     const du = execFileSync('du', ['-sxk', dir], { encoding: 'utf8' }).split('\t')[0];
     expect(out).toBe(`${du}\t.\n-\n`);
+  });
+
+  it('reclaim: deletes only leftover-shaped paths old enough, with the short link; says why not', () => {
+    const o2 = join(mkdtempSync(join(work, 'dr-')), 'overlay2');
+    const id = (c: string) => c.repeat(64);
+    const layer = (c: string) => {
+      mkdirSync(join(o2, id(c), 'diff'), { recursive: true });
+      writeFileSync(join(o2, id(c), 'diff', 'f'), 'x'.repeat(5000));
+      return join(o2, id(c));
+    };
+    mkdirSync(join(o2, 'l'), { recursive: true });
+    const a = layer('a');
+    writeFileSync(join(a, 'link'), 'LINKA');
+    symlinkSync(`../${id('a')}/diff`, join(o2, 'l', 'LINKA'));
+    const b = layer('b');
+    // A leftover-shaped name that is a symlink (to a real directory elsewhere): never followed.
+    symlinkSync(b, join(o2, id('c')));
+    const paths = [a, b, join(o2, id('c')), join(o2, id('d')), `${o2}/../etc`, join(o2, 'l'), '/etc/passwd'];
+    const verdicts = (age: number) => parseReclaim(op(sh, `reclaim:${age}`, paths), paths.length);
+    expect(verdicts(3600)).toEqual(['young', 'young', 'badpath', 'absent', 'badpath', 'badpath', 'badpath']);
+    expect(existsSync(a) && existsSync(b)).toBe(true);
+    expect(verdicts(0)).toEqual(['removed', 'removed', 'badpath', 'absent', 'badpath', 'badpath', 'badpath']);
+    expect(existsSync(a) || existsSync(b)).toBe(false);
+    expect(lstatSync(join(o2, id('c'))).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(o2, 'l'))).toEqual([]);
   });
 });
 

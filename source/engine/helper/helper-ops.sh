@@ -135,6 +135,55 @@ rdevrun() {
 # in that instant is walked on the other side: names and figures (the tree reader refuses entries
 # below a non-directory and walks again), never contents. A file's bytes, and anything else below
 # a layer root, are reached only through indir/infile (fread, rdev, probe).
+# ishex64 S: S is 64 lowercase hex digits (a layer's cache ID, a container ID, a digest).
+ishex64() {
+  case "$1" in *[!0-9a-f]*) return 1 ;; esac
+  [ "${#1}" -eq 64 ]
+}
+# reclaimone PATH MINAGE NOW: deletes one leftover, the last step of engine/leftovers.ts, which
+# proved from the engine's metadata just before this request that nothing names it. Checked here
+# again, at the moment of deleting: PATH has one of the four shapes a leftover can have (a layer
+# directory under overlay2/, a layer store mount record, a containerd snapshot, a content blob)
+# and no "." or ".." component; no mount of any process on the host names it (a running mount);
+# nothing in it changed for MINAGE seconds (a pull or build writes a layer's directory before the
+# engine records it). Prints one word: removed, absent, mounted, young, badpath, nomounts, failed.
+reclaimone() {
+  local p b w c l t x
+  p=$1; b=${p##*/}; w=${p%/*}; c=; l=
+  case "$p/" in /*/../*|/*/./*|*//*|/../*|/./*) echo badpath; return ;; esac
+  case "$w" in
+    */overlay2) c=${b%-init}; ishex64 "$c" || { echo badpath; return; }; c="overlay2/$b/" ;;
+    */image/overlay2/layerdb/mounts)
+      ishex64 "$b" || { echo badpath; return; }
+      # A removed container's record: it stays while its layer is still mounted (a leaked mount).
+      c=$(cat "$R$p/mount-id" 2>/dev/null) || c=
+      if ishex64 "$c"; then c="overlay2/$c/"; else c=; fi ;;
+    */io.containerd.snapshotter.v1.overlayfs/snapshots)
+      case "$b" in ''|*[!0-9]*) echo badpath; return ;; esac; c="snapshots/$b/" ;;
+    */io.containerd.content.v1.content/blobs/sha256) ishex64 "$b" || { echo badpath; return; } ;;
+    *) echo badpath; return ;;
+  esac
+  if [ -L "$R$p" ]; then echo badpath; return; fi
+  if [ ! -e "$R$p" ]; then echo absent; return; fi
+  # The newest change time of the entry and of what it holds directly.
+  t=$(stat -c %Z -- "$R$p" "$R$p"/* 2>/dev/null | sort -n | tail -n 1)
+  [ -n "$t" ] || { echo failed; return; }
+  if [ $(( $3 - t )) -lt "$2" ]; then echo young; return; fi
+  if [ -n "$c" ]; then
+    # Every process's mount table: a mount point, upperdir or workdir inside it, or (overlay2) a
+    # lowerdir through its short link in l/.
+    x=$(cat /proc/[0-9]*/mountinfo 2>/dev/null) || :
+    [ -n "$x" ] || { echo nomounts; return; }
+    [ -f "$R$p/link" ] && [ ! -L "$R$p/link" ] && l=$(cat "$R$p/link" 2>/dev/null)
+    case "$l" in *[!0-9A-Za-z]*) l= ;; esac
+    if [ -n "$l" ]; then set -- -e "$c" -e "l/$l"; else set -- -e "$c"; fi
+    if printf '%s\n' "$x" | grep -qF "$@"; then echo mounted; return; fi
+  fi
+  # overlay2's short link to the layer's diff goes with it, as the driver's own removal does.
+  if [ -n "$l" ] && [ "$(readlink "$R$w/l/$l" 2>/dev/null)" = "../$b/diff" ]; then rm -f "$R$w/l/$l"; fi
+  rm -rf -- "$R$p" 2>/dev/null
+  if [ -e "$R$p" ] || [ -L "$R$p" ]; then echo failed; else echo removed; fi
+}
 # The ops: defined once and run as a function of the loop's own shell (no process to start, no
 # script to parse: a fork alone costs 2 ms here), or run as a script by xargs for big argument
 # lists. So an op never exits (it returns), keeps its variables local, and may leave the working
@@ -414,6 +463,12 @@ case "$op" in
         else echo 0; fi
       done
     ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
+  reclaim:*)
+    # reclaim:<seconds> PATH...: one line per path, as reclaimone says (see above).
+    k=${op#reclaim:}
+    case "$k" in ''|*[!0-9]*) echo "bad age $k" >&2; return 2 ;; esac
+    n=$(date +%s)
+    for p in "$@"; do reclaimone "$p" "$k" "$n"; done ;;
   *) echo "unknown op $op" >&2; return 2 ;;
 esac
 }

@@ -63,3 +63,35 @@ export function allSnapshotIds(snapshotterDb: BoltDb): number[] {
   }
   return ids;
 }
+
+/** Every content blob some namespace of containerd's metadata records (images, BuildKit, leases). */
+export function knownBlobDigests(meta: BoltDb): Set<string> {
+  const out = new Set<string>();
+  for (const [, ns] of meta.root.bucket('v1')?.entries() ?? []) {
+    if (!('bucket' in ns)) continue;
+    for (const [digest] of ns.bucket.bucket('content')?.bucket('blob')?.entries() ?? [])
+      out.add(digest.toString('utf8'));
+  }
+  return out;
+}
+
+/**
+ * Leftovers of the containerd store: snapshot directories whose id the snapshotter's metadata
+ * does not have (containerd renames a new snapshot's directory to its id only after recording it,
+ * so a numbered directory without a record was left by a crash or an interrupted removal), and
+ * blob files that no namespace records (containerd's garbage collector removes recorded blobs
+ * nothing uses; it never sees these). Names that are not a snapshot id or a digest (containerd's
+ * own "new-" directories in progress) are not considered.
+ */
+export function containerdOrphans(
+  snapshotDirs: readonly string[],
+  blobFiles: readonly string[],
+  snapshotIds: readonly number[],
+  knownBlobs: ReadonlySet<string>,
+): { snapshots: string[]; blobs: string[] } {
+  const ids = new Set(snapshotIds.map(String));
+  return {
+    snapshots: snapshotDirs.filter((d) => /^[1-9][0-9]*$/.test(d) && !ids.has(d)),
+    blobs: blobFiles.filter((f) => /^[0-9a-f]{64}$/.test(f) && !knownBlobs.has(`sha256:${f}`)),
+  };
+}

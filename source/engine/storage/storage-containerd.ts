@@ -2,11 +2,11 @@ import { digestHex } from '../../model/digest.js';
 import type { ImageInput } from '../../model/types.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
-import { parseRead, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
+import { parseList, parseRead, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
-import { snapshotMap } from './containerd-meta.js';
+import { allSnapshotIds, containerdOrphans, knownBlobDigests, snapshotMap } from './containerd-meta.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = digestHex;
@@ -248,10 +248,23 @@ export async function containerdLayout(
 ): Promise<StorageLayout & { blobs: Map<string, ImageBlobs>; blobDir: string; containerdRoot: string }> {
   const root = await containerdRoot(helper, info);
   const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
+  const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
+  // The directories listed first: a snapshot or blob recorded after the listing is then in the
+  // metadata read after it, so nothing new can look like a leftover.
+  const listing = await helper.run('liststat', ['/', `${snapDir}/snapshots`, blobDir]);
   const [meta, snaps] = await Promise.all([
     readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
     readBolt(helper, `${snapDir}/metadata.db`),
   ]);
+  const [snapNames, blobNames] = parseList(listing.subarray(listing.indexOf(0x0a) + 1)).map((l) =>
+    l.map((e) => e.toString('latin1').replace(/^\.\//, '')),
+  );
+  const orphans = containerdOrphans(
+    snapNames ?? [],
+    blobNames ?? [],
+    allSnapshotIds(snaps),
+    knownBlobDigests(meta),
+  );
   const map = snapshotMap(meta, snaps);
   const path = (id: number) => `${snapDir}/snapshots/${id}`;
   const used = new Set<number>();
@@ -278,7 +291,6 @@ export async function containerdLayout(
   const immutableDirs = new Map<string, string>();
   for (const s of map.values())
     if (s.kind === 3 && !used.has(s.id)) immutableDirs.set(path(s.id), `snapshot:${s.key}`);
-  const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
   const blobs = await imageBlobs(helper, blobDir, images, {
     store: options.cache,
     key: (id) => `${options.engineId ?? ''}|containerd-blobs|${id}`,
@@ -297,6 +309,10 @@ export async function containerdLayout(
       return `${blobDir}/${hex(digest)}`;
     },
     extraTargets: [{ dir: `${info.DockerRootDir}/buildkit` }],
+    leftoverDirs: [
+      ...orphans.snapshots.map((d) => `${snapDir}/snapshots/${d}`),
+      ...orphans.blobs.map((h) => `${blobDir}/${h}`),
+    ],
     blobs,
     blobDir,
   };

@@ -21,18 +21,24 @@ describe('Explorer: leftovers', () => {
   it('shows the leftover directories as a row with their disk bytes and details, never markable', async () => {
     const model = sampleModel();
     model.report.leftovers = {
-      directories: ['/var/lib/docker/overlay2/aaa', '/var/lib/docker/overlay2/aaa-init'],
+      directories: [
+        `/var/lib/docker/overlay2/${'a'.repeat(64)}`,
+        `/var/lib/docker/overlay2/${'a'.repeat(64)}-init`,
+      ],
       diskBytes: 1_234_000,
+      items: [],
     };
     const { lastFrame, stdin } = screen(model, { columns: 220, rows: 30 });
     const row = lines(lastFrame()).find((l) => l.includes('leftovers'));
-    expect(row).toMatch(
-      /leftovers\s+⚠ 2 directories of removed containers \(no prune frees them\)\s+1\.23MB/,
-    );
+    expect(row).toMatch(/leftovers\s+⚠ 2 entries nothing references \(no prune frees them\)\s+1\.23MB/);
     stdin.write('G');
     await tick();
     expect(lastFrame()).toMatch(/disk\s+1\.23MB/);
-    expect(lastFrame()).toMatch(/if removed\s+no prune removes them; see layertop scan/);
+    expect(lastFrame()).toMatch(/if removed\s+no prune removes them/);
+    expect(lastFrame()).toMatch(
+      /layer-dir\s+overlay2 layer directory that no layer, container or layer-store/,
+    );
+    expect(lastFrame()).toMatch(/reclaim\s+no prune frees them; run `layertop leftovers`/);
     stdin.write(' ');
     await tick();
     expect(lastFrame()).not.toMatch(/\d+ marked: frees/);

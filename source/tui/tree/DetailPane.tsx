@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { escapeText } from '../../model/escape.js';
 import { freedIfRemoved, heldByBuildCache } from '../../model/freed.js';
+import { LEFTOVER_WHAT, leftoverKind } from '../../model/leftovers.js';
 import type { ScanModel } from '../../model/report.js';
 import { shortId, size } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -34,6 +35,10 @@ function cacheNote(model: ScanModel, imageId: string, containers: string[]): str
   return `; the build cache holds ${held.layers} of its layers (${disk(held.diskBytes)}): ${disk(withCache)} with the build cache`;
 }
 
+/** Leftovers come back through `layertop leftovers`, which proves each one unreferenced first. */
+const LEFTOVERS_RECLAIM =
+  'no prune frees them; run `layertop leftovers`: it lists them, and after you type yes deletes each one a fresh scan still finds unreferenced, unmounted and unchanged for an hour, then measures';
+
 /** How each category's bytes come back, if they do (the Disk view's details). */
 const RECLAIM: Record<string, string> = {
   images: 'remove the images that use them: Space on an image (here or in the tree), then d',
@@ -41,8 +46,7 @@ const RECLAIM: Record<string, string> = {
   logs: 'the file goes with its container (Space, d); to cap it: --log-opt max-size=10m --log-opt max-file=3, or "log-opts" in daemon.json (applies to containers created after)',
   volumes: 'Space marks the volume, d removes it; one in use goes only after its containers',
   buildCache: 'Space marks the build cache, d removes it (docker builder prune -a)',
-  leftovers:
-    'no prune frees them: nothing references them. Deleting one is safe only when no layer, container, mount record or mount refers to it (layertop does not delete them yet)',
+  leftovers: LEFTOVERS_RECLAIM,
   otherStore:
     'the images of the image store not in use: switch the engine back to that store, remove them there, switch again (or delete the directories with the engine stopped)',
   engine: "the engine's own state (networks, databases, its containerd): not reclaimable through Docker",
@@ -195,11 +199,13 @@ export function detailFields(
   }
   if (row?.kind === 'leftovers') {
     const l = model.report.leftovers;
+    const kinds = [...new Set(l.directories.map(leftoverKind).filter((k) => k !== undefined))];
     lines.push(
-      ['leftovers', `${l.directories.length} directories`],
-      ['what', 'layers of containers the engine no longer lists: a removal could not delete them'],
+      ['leftovers', `${l.directories.length} ${l.directories.length === 1 ? 'entry' : 'entries'}`],
+      ...kinds.map((k): [string, string] => [k, LEFTOVER_WHAT[k]]),
       ['disk', disk(l.diskBytes)],
-      ['if removed', 'no prune removes them; see layertop scan'],
+      ['if removed', 'no prune removes them'],
+      ['reclaim', LEFTOVERS_RECLAIM],
     );
   }
   if (row?.kind === 'build-cache') {

@@ -70,7 +70,7 @@ export function rowText(model: ScanModel, row: Row): RowText {
     return {
       marker,
       id: 'leftovers'.padEnd(12),
-      label: `⚠ ${l.directories.length} directories of removed containers (no prune frees them)`,
+      label: `⚠ ${l.directories.length} ${l.directories.length === 1 ? 'entry' : 'entries'} nothing references (no prune frees them)`,
       size: '',
       disk: disk(l.diskBytes),
       share: '',

@@ -1,0 +1,147 @@
+// Deleting leftovers with proof: the one place layertop deletes on the engine host outside the
+// engine's API. Only entries a scan made right before (the engine's metadata read again) still
+// finds unreferenced, that no other layer builds on (model/leftovers.ts), and that the helper then
+// finds unmounted and unchanged for the minimum age (helper-ops.sh: reclaimone) are deleted; the
+// data root is measured before and after, like a prune.
+import {
+  type LeftoverItem,
+  type LeftoverPlan,
+  leftoverPlan,
+  RECLAIM_REFUSALS,
+  recheckLeftovers,
+  sumKnown,
+} from '../model/leftovers.js';
+import type { ScanModel } from '../model/report.js';
+import type { ApiInfo } from './docker/api-types.js';
+import { assertDeletionAllowed } from './docker/deletion-guard.js';
+import type { EngineClient } from './docker/docker-client.js';
+import { parseList } from './helper/helper-read.js';
+import type { HelperSession } from './helper/helper-session.js';
+import { reclaimPaths } from './helper/reclaim.js';
+import type { SizeCache } from './helper/size-cache.js';
+import { measureRoots } from './prune-run.js';
+import { scanEngine } from './scan.js';
+import { storageBackend } from './storage/backend.js';
+
+export interface LeftoverContext {
+  client: EngineClient;
+  info: ApiInfo;
+  helper: HelperSession;
+  cache: SizeCache | undefined;
+}
+
+export interface LeftoverReport {
+  predictedFreedBytes: number | null;
+  measuredFreedBytes: number;
+  dataRootBytesBefore: number;
+  dataRootBytesAfter: number;
+  removed: LeftoverItem[];
+  alreadyRemoved: LeftoverItem[];
+  refused: (LeftoverItem & { reason: string })[];
+  failed: (LeftoverItem & { reason: string })[];
+}
+
+/** The leftovers of a scan, as a plan. */
+export function planFromScan(model: ScanModel): LeftoverPlan {
+  return leftoverPlan(model.report.engine.dataRoot, model.report.leftovers.items);
+}
+
+/** Scans and plans (the preview, and the re-check before deleting). */
+export async function scanLeftovers(ctx: LeftoverContext): Promise<{ model: ScanModel; plan: LeftoverPlan }> {
+  const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
+  return { model, plan: planFromScan(model) };
+}
+
+/**
+ * overlay2: the short link of each planned layer directory, and every layer directory's `lower`
+ * (the links of the layers it is built on), read now.
+ */
+async function overlay2Lowers(
+  helper: HelperSession,
+  dataRoot: string,
+  planned: readonly LeftoverItem[],
+): Promise<{ links: Map<string, string>; lowers: Map<string, string[]> }> {
+  const dirs = planned.filter((i) => i.kind === 'layer-dir').map((i) => i.path);
+  const links = new Map<string, string>();
+  const lowers = new Map<string, string[]>();
+  if (!dirs.length) return { links, lowers };
+  const out = await helper.run('liststat', ['/', `${dataRoot}/overlay2`]);
+  const names = (parseList(out.subarray(out.indexOf(0x0a) + 1))[0] ?? [])
+    .map((b) => b.toString('latin1').replace(/^\.\//, ''))
+    .filter((n) => n !== 'l');
+  const all = names.map((n) => `${dataRoot}/overlay2/${n}`);
+  const [linkFiles, lowerFiles] = await Promise.all([
+    helper.readFiles(dirs.map((d) => `${d}/link`)),
+    helper.readFiles(all.map((d) => `${d}/lower`)),
+  ]);
+  dirs.forEach((d, i) => {
+    const l = linkFiles[i]?.toString('latin1').trim();
+    if (l) links.set(d, l);
+  });
+  all.forEach((d, i) => {
+    const text = lowerFiles[i]?.toString('latin1').trim();
+    if (text)
+      lowers.set(
+        d,
+        text.split(':').map((p) => p.replace(/^l\//, '')),
+      );
+  });
+  return { links, lowers };
+}
+
+/**
+ * Deletes the planned leftovers that pass every check now; reports each one, and the data root's
+ * shrink as measured (and containerd's root where it is separate).
+ */
+export async function reclaimLeftovers(
+  ctx: LeftoverContext,
+  plan: LeftoverPlan,
+  minAgeSeconds: number,
+): Promise<LeftoverReport> {
+  assertDeletionAllowed(ctx.client.endpoint);
+  const { helper } = ctx;
+  // The proof, read again now: a scan (layers, containers, the layer store, containerd's and
+  // BuildKit's records) and the layers' lower files.
+  const fresh = await scanLeftovers(ctx);
+  const now = await overlay2Lowers(helper, plan.dataRoot, plan.items);
+  const check = recheckLeftovers(plan, {
+    stillLeftover: new Set(fresh.plan.items.map((i) => i.path)),
+    ...now,
+  });
+  const backend = await storageBackend(ctx.info, ctx.client.engineApiVersion);
+  const roots = [ctx.info.DockerRootDir, ...(await backend.extraRoots(helper))];
+  // Each layer directory's short link in l/ goes with it (helper-ops.sh): its blocks too.
+  const linked = check.go.filter((i) => now.links.has(i.path));
+  const linkStats = linked.length
+    ? await helper.statFiles(linked.map((i) => `${plan.dataRoot}/overlay2/l/${now.links.get(i.path)}`))
+    : [];
+  const linkBytes = new Map(linked.map((i, n) => [i.path, (linkStats[n]?.blocks ?? 0) * 512]));
+  const before = await measureRoots(helper, roots);
+  const verdicts = await reclaimPaths(
+    helper,
+    check.go.map((i) => i.path),
+    minAgeSeconds,
+  );
+  const after = await measureRoots(helper, roots);
+  const report: LeftoverReport = {
+    predictedFreedBytes: null,
+    measuredFreedBytes: before - after,
+    dataRootBytesBefore: before,
+    dataRootBytesAfter: after,
+    removed: [],
+    alreadyRemoved: [],
+    refused: check.refused,
+    failed: [],
+  };
+  check.go.forEach((item, i) => {
+    const v = verdicts[i];
+    if (v === 'removed') report.removed.push(item);
+    else if (v === 'absent') report.alreadyRemoved.push(item);
+    else if (v === 'failed') report.failed.push({ ...item, reason: RECLAIM_REFUSALS.failed as string });
+    else report.refused.push({ ...item, reason: RECLAIM_REFUSALS[v ?? 'failed'] ?? String(v) });
+  });
+  const predicted = sumKnown(report.removed.map((i) => i.diskBytes));
+  report.predictedFreedBytes =
+    predicted === null ? null : report.removed.reduce((a, i) => a + (linkBytes.get(i.path) ?? 0), predicted);
+  return report;
+}

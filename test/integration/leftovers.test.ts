@@ -1,0 +1,205 @@
+// Deleting leftovers with proof (`layertop leftovers`), on fresh engines of both backends: only
+// what nothing references is deleted, and only after the checks made right before deleting (a
+// fresh scan, layers built on it, mounts, age); the measured shrink is reported.
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LeftoverReport } from '../../source/engine/leftovers.js';
+import type { LeftoverPlan } from '../../source/model/leftovers.js';
+import type { ScanReport } from '../../source/model/report.js';
+import { BIN, layertop } from '../support/engines.js';
+import { type FreshEngine, freshEngine } from '../support/fresh-engine.js';
+import { Tmux } from '../support/tmux.js';
+
+const run = promisify(execFile);
+const du = async (path: string) => Number((await run('du', ['-sx', '-B1', path])).stdout.split('\t')[0]);
+const fresh: FreshEngine[] = [];
+const mounts: string[] = [];
+afterAll(async () => {
+  for (const m of mounts) await run('umount', [m]).catch(() => undefined);
+  for (const e of fresh) await e.stop();
+});
+
+/** A directory under `parent` holding `files` (name → bytes), like a layer's. */
+function makeDir(parent: string, name: string, files: Record<string, number>): string {
+  const dir = join(parent, name);
+  for (const [f, n] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), Buffer.alloc(n, 7));
+  }
+  return dir;
+}
+
+type Json = LeftoverPlan & Partial<LeftoverReport> & { minAgeSeconds: number };
+
+async function leftovers(
+  e: FreshEngine,
+  args: string[],
+): Promise<{ code: number | null; json: Json; stderr: string }> {
+  const r = await layertop(['leftovers', '--json', ...args], { env: e.env });
+  return { code: r.code, json: (r.stdout ? JSON.parse(r.stdout) : {}) as Json, stderr: r.stderr };
+}
+
+const paths = (items: readonly { path: string }[] | undefined) => (items ?? []).map((i) => i.path).sort();
+
+describe('layertop leftovers on a fresh overlay2 engine', () => {
+  it('deletes only what nothing references, builds on, mounts or changed lately; measures what came back', async () => {
+    const e = await freshEngine('overlay2', 'light');
+    fresh.push(e);
+    const o2 = join(e.dataRoot, 'overlay2');
+    // X has a short link in l/, and Z is built on it (Z's lower names X's link): X must stay
+    // while Z exists. M is mounted (a bind mount on its merged/). Y is plain.
+    const link = 'LTTESTLINKXXXXXXXXXXXXXXXX';
+    const X = makeDir(o2, 'a'.repeat(64), { 'diff/x.bin': 1_000_000 });
+    writeFileSync(join(X, 'link'), link);
+    symlinkSync(`../${'a'.repeat(64)}/diff`, join(o2, 'l', link));
+    const Z = makeDir(o2, 'b'.repeat(64), { 'diff/z.bin': 300_000 });
+    writeFileSync(join(Z, 'lower'), `l/${link}`);
+    const M = makeDir(o2, 'c'.repeat(64), { 'diff/m.bin': 200_000 });
+    mkdirSync(join(M, 'merged'));
+    // Another file system on its merged/, as a container's overlay is (du -x leaves it out).
+    await run('mount', ['-t', 'tmpfs', 'lt-test', join(M, 'merged')]);
+    mounts.push(join(M, 'merged'));
+    const Y = makeDir(o2, 'd'.repeat(64), { 'diff/y.bin': 400_000 });
+    const all = [X, Z, M, Y].sort();
+    const bytes = new Map<string, number>();
+    for (const d of all) bytes.set(d, await du(d));
+
+    // The preview: each one with the bytes du gives it; nothing deleted.
+    const dry = await leftovers(e, ['--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(paths(dry.json.items)).toEqual(all);
+    for (const i of dry.json.items)
+      expect([i.path, i.diskBytes, i.kind]).toEqual([i.path, bytes.get(i.path), 'layer-dir']);
+    expect(dry.json.predictedFreedBytes).toBe([...bytes.values()].reduce((a, b) => a + b, 0));
+    expect(dry.json.minAgeSeconds).toBe(3600);
+    const text = await layertop(['leftovers', '--dry-run'], { env: e.env });
+    expect(text.stdout).toContain('Leftovers: 4 entries that nothing references');
+    expect(text.stdout).toContain(`layer-dir   ${Y}`);
+
+    // Without a TTY and without --yes: nothing is deleted, exit 3.
+    const unasked = await layertop(['leftovers'], { env: e.env });
+    expect(unasked.code).toBe(3);
+    // A path that is not one of the leftovers: refused before anything is deleted.
+    const notOne = await leftovers(e, ['--yes', '--min-age', '0s', Y, '/etc']);
+    expect(notOne.code).toBe(1);
+    expect(notOne.stderr).toContain('not a leftover now (nothing deleted): /etc');
+    for (const d of all) expect(existsSync(d)).toBe(true);
+
+    // The default minimum age (1 h): everything was just written, so nothing goes; X is refused
+    // before that for the layer built on it.
+    const young = await leftovers(e, ['--yes']);
+    expect(young.code).toBe(0);
+    expect(young.json.removed).toEqual([]);
+    const reasons = new Map((young.json.refused ?? []).map((r) => [r.path, r.reason]));
+    expect(reasons.get(X)).toMatch(/^1 layer directory builds on it \(its lower file names l\/LTTESTLINK/);
+    for (const d of [Z, M, Y]) expect(reasons.get(d)).toMatch(/^changed too recently/);
+    for (const d of all) expect(existsSync(d)).toBe(true);
+
+    // --min-age 0s: Z and Y go; X stays (Z was built on it when the checks ran), M is mounted.
+    const first = await leftovers(e, ['--yes', '--min-age', '0s']);
+    expect(first.code).toBe(0);
+    expect(paths(first.json.removed)).toEqual([Z, Y].sort());
+    const refused = new Map((first.json.refused ?? []).map((r) => [r.path, r.reason]));
+    expect(refused.get(X)).toMatch(/builds on it/);
+    expect(refused.get(M)).toBe('mounted: a mount on the host uses it');
+    const freed = (bytes.get(Z) as number) + (bytes.get(Y) as number);
+    console.log(
+      `leftovers overlay2: predicted ${first.json.predictedFreedBytes} B, measured ${first.json.measuredFreedBytes} B`,
+    );
+    expect(first.json.predictedFreedBytes).toBe(freed);
+    expect(first.json.measuredFreedBytes).toBe(freed);
+    expect(existsSync(Z) || existsSync(Y)).toBe(false);
+    expect(existsSync(X) && existsSync(M)).toBe(true);
+
+    // Unmounted, and with Z gone: X (with its short link in l/) and M go; then none is left.
+    await run('umount', [join(M, 'merged')]);
+    // What goes now: X, M with its merged/ (hidden by the mount before), and X's short link.
+    const linkBytes = lstatSync(join(o2, 'l', link)).blocks * 512;
+    const mBytes = await du(M);
+    const second = await leftovers(e, ['--yes', '--min-age', '0s']);
+    expect(paths(second.json.removed)).toEqual([X, M].sort());
+    expect(second.json.items?.find((i) => i.path === M)?.diskBytes).toBe(mBytes);
+    // Predicted: the directories as scanned, and the short link of each layer directory.
+    expect(second.json.predictedFreedBytes).toBe((bytes.get(X) as number) + mBytes + linkBytes);
+    expect(second.json.measuredFreedBytes).toBe(second.json.predictedFreedBytes);
+    expect(() => readlinkSync(join(o2, 'l', link))).toThrow();
+    const none = await layertop(['leftovers', '--dry-run'], { env: e.env });
+    expect(none.stdout).toMatch(/^No leftovers in .*: everything on disk is referenced\.$/m);
+    // The engine works on: an image imported now has its layer, untouched.
+    await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
+  });
+
+  it('checks again after the typed "yes": a directory the layer store names meanwhile is left alone', async () => {
+    const e = fresh[0] as FreshEngine;
+    const W = makeDir(join(e.dataRoot, 'overlay2'), 'e'.repeat(64), { 'diff/w.bin': 100_000 });
+    const tmux = await Tmux.start(
+      'lt-leftovers',
+      `env DOCKER_HOST=${e.host} LAYERTOP_TEST_MODE=1 ${process.execPath} ${BIN} leftovers --min-age 0s; echo EXIT=$?; sleep 30`,
+      250,
+      40,
+    );
+    try {
+      await tmux.waitForText(/Type "yes" to delete the leftovers above:/, 60_000);
+      // Meanwhile the layer store records a layer in that directory (as a pull finishing would).
+      const chain = join(e.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256', '9'.repeat(64));
+      mkdirSync(chain, { recursive: true });
+      writeFileSync(join(chain, 'cache-id'), 'e'.repeat(64));
+      await tmux.type('yes');
+      await tmux.keys('Enter');
+      const s = await tmux.waitForText(/EXIT=\d+/, 60_000);
+      expect(s).toContain(`${W}: no longer a leftover: the engine names it now, or it is gone`);
+      expect(s).toContain('Removed 0 leftover(s).');
+      expect(s).toContain('EXIT=0');
+      expect(existsSync(join(W, 'diff', 'w.bin'))).toBe(true);
+    } finally {
+      await run('tmux', ['kill-session', '-t', 'lt-leftovers']).catch(() => undefined);
+    }
+  });
+});
+
+describe('layertop leftovers on a fresh containerd-store engine', () => {
+  it("finds a snapshot and a blob containerd's metadata does not record, and deletes them with the bytes du gives", async () => {
+    const e = await freshEngine('containerd', 'light');
+    fresh.push(e);
+    const daemon = join(e.dataRoot, 'containerd', 'daemon');
+    const snapshots = join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots');
+    const makeSnap = () => {
+      const dir = makeDir(snapshots, '987654', { 'fs/s.bin': 500_000 });
+      mkdirSync(join(dir, 'work'), { recursive: true });
+      return dir;
+    };
+    const snap = makeSnap();
+    const blobDir = join(daemon, 'io.containerd.content.v1.content', 'blobs', 'sha256');
+    const blob = join(blobDir, `${'0'.repeat(63)}1`);
+    writeFileSync(blob, Buffer.alloc(300_000, 9));
+    const want = new Map([
+      [snap, await du(snap)],
+      [blob, await du(blob)],
+    ]);
+    const scan = JSON.parse((await layertop(['scan', '--json'], { env: e.env })).stdout) as ScanReport;
+    expect(scan.leftovers.items.map((i) => [i.path, i.diskBytes]).sort()).toEqual([...want].sort());
+    const cat = scan.ledger?.categories.find((c) => c.key === 'leftovers');
+    expect(cat?.bytes).toBe((want.get(snap) as number) + (want.get(blob) as number));
+    // containerd's snapshotter deletes unrecorded snapshot directories by itself when its garbage
+    // collection runs after a snapshot is removed (here: the helper's, as the scan ended); blobs
+    // no namespace records stay. Made again, for the delete below.
+    console.log(`containerd removed the unrecorded snapshot itself: ${!existsSync(snap)}`);
+    if (!existsSync(snap)) makeSnap();
+    expect(await du(snap)).toBe(want.get(snap));
+    const done = await leftovers(e, ['--yes', '--min-age', '0s']);
+    expect(done.code).toBe(0);
+    expect(done.json.refused).toEqual([]);
+    expect(paths(done.json.removed)).toEqual([snap, blob].sort());
+    expect(done.json.items?.map((i) => i.kind).sort()).toEqual(['blob', 'snapshot']);
+    console.log(
+      `leftovers containerd: predicted ${done.json.predictedFreedBytes} B, measured ${done.json.measuredFreedBytes} B`,
+    );
+    expect(done.json.measuredFreedBytes).toBe(done.json.predictedFreedBytes);
+    expect(existsSync(snap) || existsSync(blob)).toBe(false);
+    // containerd's own keep working: a container runs.
+    await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
+  });
+});
