@@ -17,7 +17,7 @@ import { assertDeletionAllowed } from './docker/deletion-guard.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { parseList } from './helper/helper-read.js';
 import type { HelperSession } from './helper/helper-session.js';
-import { reclaimPaths } from './helper/reclaim.js';
+import { type ReclaimVerdict, reclaimPaths } from './helper/reclaim.js';
 import type { SizeCache } from './helper/size-cache.js';
 import { measureRoots } from './prune-run.js';
 import { scanEngine } from './scan.js';
@@ -117,11 +117,23 @@ export async function reclaimLeftovers(
     : [];
   const linkBytes = new Map(linked.map((i, n) => [i.path, (linkStats[n]?.blocks ?? 0) * 512]));
   const before = await measureRoots(helper, roots);
-  const verdicts = await reclaimPaths(
-    helper,
-    check.go.map((i) => i.path),
-    minAgeSeconds,
-  );
+  // In rounds: a leftover goes only after every leftover built on it went (removed or absent).
+  const verdict = new Map<string, ReclaimVerdict>();
+  let pending = check.go;
+  while (pending.length) {
+    const gone = (p: string) => verdict.get(p) === 'removed' || verdict.get(p) === 'absent';
+    const ready = pending.filter((i) => i.after.every(gone));
+    if (!ready.length) break;
+    const vs = await reclaimPaths(
+      helper,
+      ready.map((i) => i.path),
+      minAgeSeconds,
+    );
+    ready.forEach((i, n) => {
+      verdict.set(i.path, vs[n] ?? 'failed');
+    });
+    pending = pending.filter((i) => !verdict.has(i.path));
+  }
   const after = await measureRoots(helper, roots);
   const report: LeftoverReport = {
     predictedFreedBytes: null,
@@ -133,13 +145,14 @@ export async function reclaimLeftovers(
     refused: check.refused,
     failed: [],
   };
-  check.go.forEach((item, i) => {
-    const v = verdicts[i];
+  for (const { after: users, ...item } of check.go) {
+    const v = verdict.get(item.path);
     if (v === 'removed') report.removed.push(item);
     else if (v === 'absent') report.alreadyRemoved.push(item);
     else if (v === 'failed') report.failed.push({ ...item, reason: RECLAIM_REFUSALS.failed as string });
-    else report.refused.push({ ...item, reason: RECLAIM_REFUSALS[v ?? 'failed'] ?? String(v) });
-  });
+    else if (v) report.refused.push({ ...item, reason: RECLAIM_REFUSALS[v] ?? v });
+    else report.refused.push({ ...item, reason: `a layer directory built on it stayed: ${users[0]}` });
+  }
   const predicted = sumKnown(report.removed.map((i) => i.diskBytes));
   report.predictedFreedBytes =
     predicted === null ? null : report.removed.reduce((a, i) => a + (linkBytes.get(i.path) ?? 0), predicted);

@@ -83,14 +83,16 @@ export interface LeftoverRecheck {
 }
 
 export interface LeftoverCheck {
-  go: LeftoverItem[];
+  /** In order: each one after the leftovers built on it (its `after`), which go in the same run. */
+  go: (LeftoverItem & { after: string[] })[];
   refused: (LeftoverItem & { reason: string })[];
 }
 
 /**
- * Which planned leftovers may be deleted now: those a fresh scan still finds unreferenced and that
- * no other layer directory builds on (a layer whose `lower` names it; deleting it would break that
- * layer, leftover or not: it goes first, then this one in a later run).
+ * Which planned leftovers may be deleted now: those a fresh scan still finds unreferenced and on
+ * which no other layer directory builds (a layer whose `lower` names it: deleting it would break
+ * that layer), unless every layer built on it is a leftover deleted in the same run, first (a
+ * removed container's writable layer is built on its init layer).
  */
 export function recheckLeftovers(plan: LeftoverPlan, now: LeftoverRecheck): LeftoverCheck {
   const byLink = new Map<string, string[]>();
@@ -100,22 +102,32 @@ export function recheckLeftovers(plan: LeftoverPlan, now: LeftoverRecheck): Left
       if (list) list.push(dir);
       else byLink.set(l, [dir]);
     }
-  const out: LeftoverCheck = { go: [], refused: [] };
+  const users = new Map<string, string[]>();
   for (const item of plan.items) {
-    if (!now.stillLeftover.has(item.path)) {
-      out.refused.push({ ...item, reason: 'no longer a leftover: the engine names it now, or it is gone' });
-      continue;
-    }
     const link = now.links.get(item.path);
-    const users = link ? (byLink.get(link) ?? []).filter((d) => d !== item.path) : [];
-    if (users.length) {
+    users.set(item.path, link ? (byLink.get(link) ?? []).filter((d) => d !== item.path) : []);
+  }
+  const out: LeftoverCheck = { go: [], refused: [] };
+  const going = new Set(plan.items.filter((i) => now.stillLeftover.has(i.path)).map((i) => i.path));
+  // A leftover stays when a layer built on it stays: repeated until nothing changes.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of going)
+      if ((users.get(p) ?? []).some((u) => !going.has(u))) {
+        going.delete(p);
+        changed = true;
+      }
+  }
+  for (const item of plan.items) {
+    const u = users.get(item.path) ?? [];
+    if (!now.stillLeftover.has(item.path))
+      out.refused.push({ ...item, reason: 'no longer a leftover: the engine names it now, or it is gone' });
+    else if (!going.has(item.path))
       out.refused.push({
         ...item,
-        reason: `${users.length} layer director${users.length === 1 ? 'y builds' : 'ies build'} on it (its lower file names l/${link}): ${users[0]}`,
+        reason: `${u.length} layer director${u.length === 1 ? 'y builds' : 'ies build'} on it (its lower file names l/${now.links.get(item.path)}): ${u[0]}`,
       });
-      continue;
-    }
-    out.go.push(item);
+    else out.go.push({ ...item, after: u });
   }
   return out;
 }

@@ -2,8 +2,8 @@
 // what nothing references is deleted, and only after the checks made right before deleting (a
 // fresh scan, layers built on it, mounts, age); the measured shrink is reported.
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LeftoverReport } from '../../source/engine/leftovers.js';
@@ -49,23 +49,35 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     const e = await freshEngine('overlay2', 'light');
     fresh.push(e);
     const o2 = join(e.dataRoot, 'overlay2');
-    // X has a short link in l/, and Z is built on it (Z's lower names X's link): X must stay
-    // while Z exists. M is mounted (a bind mount on its merged/). Y is plain.
-    const link = 'LTTESTLINKXXXXXXXXXXXXXXXX';
+    // X has a short link in l/, and Z, another leftover, is built on it (Z's lower names X's
+    // link): X goes only after Z. N is built on by K, a layer the layer store records: N stays.
+    // M is mounted (a tmpfs on its merged/, as a container's overlay). Y is plain.
+    const withLink = (dir: string, l: string) => {
+      writeFileSync(join(dir, 'link'), l);
+      symlinkSync(`../${basename(dir)}/diff`, join(o2, 'l', l));
+    };
+    const [LX, LN] = ['LTTESTLINKXXXXXXXXXXXXXXXX', 'LTTESTLINKNNNNNNNNNNNNNNNN'];
     const X = makeDir(o2, 'a'.repeat(64), { 'diff/x.bin': 1_000_000 });
-    writeFileSync(join(X, 'link'), link);
-    symlinkSync(`../${'a'.repeat(64)}/diff`, join(o2, 'l', link));
+    withLink(X, LX);
     const Z = makeDir(o2, 'b'.repeat(64), { 'diff/z.bin': 300_000 });
-    writeFileSync(join(Z, 'lower'), `l/${link}`);
+    writeFileSync(join(Z, 'lower'), `l/${LX}`);
+    const N = makeDir(o2, '5'.repeat(64), { 'diff/n.bin': 150_000 });
+    withLink(N, LN);
+    const K = makeDir(o2, '6'.repeat(64), { 'diff/k.bin': 50_000 });
+    writeFileSync(join(K, 'lower'), `l/${LN}`);
+    const chain = join(e.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256', '7'.repeat(64));
+    mkdirSync(chain, { recursive: true });
+    writeFileSync(join(chain, 'cache-id'), basename(K));
     const M = makeDir(o2, 'c'.repeat(64), { 'diff/m.bin': 200_000 });
     mkdirSync(join(M, 'merged'));
-    // Another file system on its merged/, as a container's overlay is (du -x leaves it out).
     await run('mount', ['-t', 'tmpfs', 'lt-test', join(M, 'merged')]);
     mounts.push(join(M, 'merged'));
     const Y = makeDir(o2, 'd'.repeat(64), { 'diff/y.bin': 400_000 });
-    const all = [X, Z, M, Y].sort();
+    const all = [X, Z, N, M, Y].sort();
     const bytes = new Map<string, number>();
-    for (const d of all) bytes.set(d, await du(d));
+    for (const d of [...all, K]) bytes.set(d, await du(d));
+    const b = (...dirs: string[]) => dirs.reduce((a, d) => a + (bytes.get(d) as number), 0);
+    const linkBytes = (l: string) => lstatSync(join(o2, 'l', l)).blocks * 512;
 
     // The preview: each one with the bytes du gives it; nothing deleted.
     const dry = await leftovers(e, ['--dry-run']);
@@ -73,59 +85,59 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     expect(paths(dry.json.items)).toEqual(all);
     for (const i of dry.json.items)
       expect([i.path, i.diskBytes, i.kind]).toEqual([i.path, bytes.get(i.path), 'layer-dir']);
-    expect(dry.json.predictedFreedBytes).toBe([...bytes.values()].reduce((a, b) => a + b, 0));
+    expect(dry.json.predictedFreedBytes).toBe(b(...all));
     expect(dry.json.minAgeSeconds).toBe(3600);
     const text = await layertop(['leftovers', '--dry-run'], { env: e.env });
-    expect(text.stdout).toContain('Leftovers: 4 entries that nothing references');
+    expect(text.stdout).toContain('Leftovers: 5 entries that nothing references');
     expect(text.stdout).toContain(`layer-dir   ${Y}`);
 
     // Without a TTY and without --yes: nothing is deleted, exit 3.
     const unasked = await layertop(['leftovers'], { env: e.env });
     expect(unasked.code).toBe(3);
     // A path that is not one of the leftovers: refused before anything is deleted.
-    const notOne = await leftovers(e, ['--yes', '--min-age', '0s', Y, '/etc']);
+    const notOne = await leftovers(e, ['--yes', '--min-age', '0s', Y, '/etc', K]);
     expect(notOne.code).toBe(1);
-    expect(notOne.stderr).toContain('not a leftover now (nothing deleted): /etc');
+    expect(notOne.stderr).toContain(`not a leftover now (nothing deleted): /etc, ${K}`);
     for (const d of all) expect(existsSync(d)).toBe(true);
 
-    // The default minimum age (1 h): everything was just written, so nothing goes; X is refused
-    // before that for the layer built on it.
+    // The default minimum age (1 h): everything was just written, so nothing goes.
     const young = await leftovers(e, ['--yes']);
     expect(young.code).toBe(0);
     expect(young.json.removed).toEqual([]);
     const reasons = new Map((young.json.refused ?? []).map((r) => [r.path, r.reason]));
-    expect(reasons.get(X)).toMatch(/^1 layer directory builds on it \(its lower file names l\/LTTESTLINK/);
     for (const d of [Z, M, Y]) expect(reasons.get(d)).toMatch(/^changed too recently/);
+    expect(reasons.get(X)).toBe(`a layer directory built on it stayed: ${Z}`);
+    expect(reasons.get(N)).toBe(`1 layer directory builds on it (its lower file names l/${LN}): ${K}`);
     for (const d of all) expect(existsSync(d)).toBe(true);
 
-    // --min-age 0s: Z and Y go; X stays (Z was built on it when the checks ran), M is mounted.
+    // --min-age 0s: Z and Y go, then X (Z was built on it) with its short link; N stays for K,
+    // M for its mount.
+    const lx = linkBytes(LX);
     const first = await leftovers(e, ['--yes', '--min-age', '0s']);
     expect(first.code).toBe(0);
-    expect(paths(first.json.removed)).toEqual([Z, Y].sort());
+    expect(paths(first.json.removed)).toEqual([X, Z, Y].sort());
     const refused = new Map((first.json.refused ?? []).map((r) => [r.path, r.reason]));
-    expect(refused.get(X)).toMatch(/builds on it/);
+    expect(refused.get(N)).toMatch(/^1 layer directory builds on it/);
     expect(refused.get(M)).toBe('mounted: a mount on the host uses it');
-    const freed = (bytes.get(Z) as number) + (bytes.get(Y) as number);
     console.log(
       `leftovers overlay2: predicted ${first.json.predictedFreedBytes} B, measured ${first.json.measuredFreedBytes} B`,
     );
-    expect(first.json.predictedFreedBytes).toBe(freed);
-    expect(first.json.measuredFreedBytes).toBe(freed);
-    expect(existsSync(Z) || existsSync(Y)).toBe(false);
-    expect(existsSync(X) && existsSync(M)).toBe(true);
+    expect(first.json.predictedFreedBytes).toBe(b(X, Z, Y) + lx);
+    expect(first.json.measuredFreedBytes).toBe(first.json.predictedFreedBytes);
+    for (const d of [X, Z, Y]) expect(existsSync(d)).toBe(false);
+    expect(() => readlinkSync(join(o2, 'l', LX))).toThrow();
+    expect(existsSync(N) && existsSync(M) && existsSync(K)).toBe(true);
 
-    // Unmounted, and with Z gone: X (with its short link in l/) and M go; then none is left.
+    // Unmounted, and K's record gone (K is a leftover now): M, K, then N go.
     await run('umount', [join(M, 'merged')]);
-    // What goes now: X, M with its merged/ (hidden by the mount before), and X's short link.
-    const linkBytes = lstatSync(join(o2, 'l', link)).blocks * 512;
+    rmSync(chain, { recursive: true });
     const mBytes = await du(M);
+    const ln = linkBytes(LN);
     const second = await leftovers(e, ['--yes', '--min-age', '0s']);
-    expect(paths(second.json.removed)).toEqual([X, M].sort());
+    expect(paths(second.json.removed)).toEqual([M, N, K].sort());
     expect(second.json.items?.find((i) => i.path === M)?.diskBytes).toBe(mBytes);
-    // Predicted: the directories as scanned, and the short link of each layer directory.
-    expect(second.json.predictedFreedBytes).toBe((bytes.get(X) as number) + mBytes + linkBytes);
+    expect(second.json.predictedFreedBytes).toBe(mBytes + b(N, K) + ln);
     expect(second.json.measuredFreedBytes).toBe(second.json.predictedFreedBytes);
-    expect(() => readlinkSync(join(o2, 'l', link))).toThrow();
     const none = await layertop(['leftovers', '--dry-run'], { env: e.env });
     expect(none.stdout).toMatch(/^No leftovers in .*: everything on disk is referenced\.$/m);
     // The engine works on: an image imported now has its layer, untouched.

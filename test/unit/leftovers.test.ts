@@ -15,6 +15,7 @@ const hex = (c: string) => c.repeat(64);
 const A = `${root}/overlay2/${hex('a')}`;
 const B = `${root}/overlay2/${hex('b')}`;
 const C = `${root}/overlay2/${hex('c')}-init`;
+const D = `${root}/overlay2/${hex('f')}`;
 const snap = `${root}/containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/42`;
 const blob = `${root}/containerd/daemon/io.containerd.content.v1.content/blobs/sha256/${hex('d')}`;
 const record = `${root}/image/overlay2/layerdb/mounts/${hex('e')}`;
@@ -58,28 +59,36 @@ describe('leftovers', () => {
     expect(selectLeftovers(plan, [A]).predictedFreedBytes).toBe(10);
   });
 
-  it('re-checks: gone from a fresh scan, or built on by another layer directory, is left alone', () => {
+  it('re-checks: gone from a fresh scan, or built on by a layer that stays, is left alone', () => {
+    const K = `${root}/overlay2/${hex('9')}`;
     const plan = leftoverPlan(root, [
       { path: A, diskBytes: 1 },
       { path: B, diskBytes: 2 },
       { path: C, diskBytes: 3 },
+      { path: D, diskBytes: 4 },
     ]);
     const check = recheckLeftovers(plan, {
-      stillLeftover: new Set([A, B]),
+      stillLeftover: new Set([A, B, D]),
       links: new Map([
         [A, 'LINKA'],
         [B, 'LINKB'],
+        [D, 'LINKD'],
       ]),
-      // B is built on A; B's own lower names only A; a directory naming itself does not count.
+      // B (a leftover) is built on A: A goes after B. K (no leftover) is built on D: D stays.
+      // A directory naming its own link does not count.
       lowers: new Map([
         [B, ['LINKA', 'BASE']],
-        [A, ['BASE']],
+        [A, ['LINKA']],
+        [K, ['LINKD']],
       ]),
     });
-    expect(check.go.map((i) => i.path)).toEqual([B]);
+    expect(check.go.map((i) => [i.path, i.after])).toEqual([
+      [B, []],
+      [A, [B]],
+    ]);
     expect(check.refused.map((r) => [r.path, r.reason])).toEqual([
+      [D, `1 layer directory builds on it (its lower file names l/LINKD): ${K}`],
       [C, 'no longer a leftover: the engine names it now, or it is gone'],
-      [A, `1 layer directory builds on it (its lower file names l/LINKA): ${B}`],
     ]);
   });
 
