@@ -6,9 +6,19 @@ import type { ScanReport } from '../../source/model/report.js';
 
 const STEADY = ['images', 'logs', 'volumes', 'buildCache', 'leftovers'];
 
+/**
+ * A directory's own blocks grow as entries are added and never shrink (ext4): each run's helper
+ * adds its layer directories to overlay2/ and their short links to overlay2/l/, so those two
+ * directories' own blocks can grow by a block between two scans (seen at scale on Docker 28.5:
+ * "images" 4,096 B more in the second scan). Their contents are compared; their own blocks not.
+ */
+const GROWS = (path: string) => path === 'overlay2/l' || path.endsWith('/.') || path === '.';
+
 export function expectSameScan(a: ScanReport, b: ScanReport): void {
   expect({ ...a, ledger: null }).toEqual({ ...b, ledger: null });
   const steady = (r: ScanReport) =>
-    r.ledger?.categories.filter((c) => STEADY.includes(c.key)).map((c) => [c.key, c.bytes]) ?? null;
+    r.ledger?.categories
+      .filter((c) => STEADY.includes(c.key))
+      .map((c) => [c.key, c.items.filter((i) => !GROWS(i.path)).reduce((n, i) => n + i.bytes, 0)]) ?? null;
   expect(steady(a)).toEqual(steady(b));
 }
