@@ -78,7 +78,7 @@ if (host) {
   // The explorer, twice on one cache: the first launch measures and keeps its scan; the second
   // shows that scan at once and measures again. Milestones from inside the process.
   const ui = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-ui-')) };
-  const first = await explorerLaunch({ ...env, ...ui });
+  const first = await explorerLaunch({ ...env, ...ui }, true);
   const again = await explorerLaunch({ ...env, ...ui });
   console.log('  explorer, first launch (no last scan): ' + launchText(first));
   console.log('  explorer, next launch (last scan kept): ' + launchText(again));
@@ -87,21 +87,46 @@ if (host) {
     `  sizes complete - warm CLI scan:     ${((again.measured - w) / 1000).toFixed(2)} s  (goal <= 0.5 s: ${again.measured - w <= 500 ? 'met' : 'NOT met'})`,
   );
   console.log(`  explorer peak RSS:                  ${mb(Math.max(first.rssMb ?? 0, again.rssMb ?? 0) || undefined)} (goal <= 200 MB)`);
-  console.log('  not measured here yet: keypresses while measuring, growth at 250/500/1,000 images');
+  const keysText = (xs: number[] | undefined, limit: number) =>
+    xs?.length
+      ? `p95 ${p95(xs).toFixed(0)} ms of ${xs.length} keys, median ${median(xs).toFixed(0)} ms (goal <= ${limit} ms: ${p95(xs) <= limit ? 'met' : 'NOT met'})`
+      : 'no keys timed';
+  console.log(`  key to frame while measuring:       ${keysText(first.measuringKeys, 50)}`);
+  console.log(`  key to frame per search character:  ${keysText(first.searchKeys, 30)}`);
 }
 
 interface Launch {
   tree: number;
   measured: number;
   rssMb: number | undefined;
+  /** Key-to-frame latencies (ms) while measuring, and per typed search character. */
+  measuringKeys?: number[];
+  searchKeys?: number[];
 }
 
 function launchText(l: Launch): string {
   return `tree ${fmt(l.tree)}, sizes complete ${fmt(l.measured)}, peak ${mb(l.rssMb)}`;
 }
 
-/** The explorer in tmux (120x40) until it has measured; its milestones and its peak RSS. */
-async function explorerLaunch(env: NodeJS.ProcessEnv): Promise<Launch> {
+/** Milliseconds from each key's arrival to the next frame painted (the timing file's marks, in order). */
+function keyLatencies(lines: [string, number][], from: number, to: number): number[] {
+  const out: number[] = [];
+  lines.forEach(([event, t], i) => {
+    if (event !== 'key' || t < from || t > to) return;
+    const frame = lines.slice(i + 1).find(([e]) => e === 'frame');
+    if (frame) out.push(frame[1] - t);
+  });
+  return out;
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.95) - 1)] ?? Number.NaN;
+
+/**
+ * The explorer in tmux (120x40) until it has measured; its milestones and its peak RSS. With
+ * `keys`, a key every 150 ms while it measures (j and k, moving the cursor), then a search typed
+ * one character every 150 ms once it has measured: each key's latency to the next frame.
+ */
+async function explorerLaunch(env: NodeJS.ProcessEnv, keys = false): Promise<Launch> {
   const session = `lt-scale-bench-${process.pid}`;
   const timing = join(mkdtempSync(join(tmpdir(), 'lt-scale-timing-')), 'marks.txt');
   spawnSync('tmux', ['kill-session', '-t', session]);
@@ -109,6 +134,8 @@ async function explorerLaunch(env: NodeJS.ProcessEnv): Promise<Launch> {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40', `env ${vars} ${process.execPath} ${BIN}; sleep 60`]);
+  // An Esc followed by a key within tmux's escape-time (500 ms) would arrive as Alt+key.
+  spawnSync('tmux', ['set-option', '-s', 'escape-time', '10']);
   const marks = () =>
     Object.fromEntries(
       (existsSync(timing) ? readFileSync(timing, 'utf8') : '')
@@ -118,16 +145,46 @@ async function explorerLaunch(env: NodeJS.ProcessEnv): Promise<Launch> {
     ) as Record<string, string>;
   const t0 = performance.now();
   let rssMb: number | undefined;
+  let n = 0;
   while (performance.now() - t0 < 180_000 && marks().measured === undefined) {
     rssMb = Math.max(rssMb ?? 0, explorerRssMb(session) ?? 0) || rssMb;
-    await new Promise((r) => setTimeout(r, 250));
+    if (keys && marks().tree !== undefined) spawnSync('tmux', ['send-keys', '-t', session, n++ % 2 ? 'k' : 'j']);
+    await new Promise((r) => setTimeout(r, keys ? 150 : 250));
+  }
+  if (keys) {
+    spawnSync('tmux', ['send-keys', '-t', session, '/']);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const c of 'chain-17') {
+      spawnSync('tmux', ['send-keys', '-t', session, '-l', c]);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    spawnSync('tmux', ['send-keys', '-t', session, 'Escape']);
+    await new Promise((r) => setTimeout(r, 300));
   }
   rssMb = Math.max(rssMb ?? 0, explorerRssMb(session) ?? 0) || rssMb;
   spawnSync('tmux', ['send-keys', '-t', session, 'q']);
   await new Promise((r) => setTimeout(r, 2000));
   spawnSync('tmux', ['kill-session', '-t', session]);
   const m = marks();
-  return { tree: Number(m.tree), measured: Number(m.measured), rssMb };
+  const lines = (existsSync(timing) ? readFileSync(timing, 'utf8') : '')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [e, t] = l.split(' ');
+      return [e as string, Number(t)] as [string, number];
+    });
+  const measured = Number(m.measured);
+  return {
+    tree: Number(m.tree),
+    measured,
+    rssMb,
+    ...(keys
+      ? {
+          measuringKeys: keyLatencies(lines, Number(m.tree), measured),
+          searchKeys: keyLatencies(lines, measured, Number.POSITIVE_INFINITY).slice(1, -1),
+        }
+      : {}),
+  };
 }
 
 /** Peak RSS (VmHWM) of the node process running in the tmux pane, if it is there. */
@@ -145,4 +202,42 @@ function explorerRssMb(session: string): number | undefined {
     }
   }
   return best;
+}
+
+// Growth (issue 14): the same engine filled to 250, then 500, then 1,000 single-layer images; a
+// cold and a warm scan at each size, as time and peak memory per image. Linear growth keeps the
+// per-image figures flat.
+const growth = process.env.LAYERTOP_BENCH_GROWTH;
+if (growth) {
+  const env = { DOCKER_HOST: growth };
+  const rows: { images: number; cold: Run; warm: Run }[] = [];
+  let have = 0;
+  for (const n of [250, 500, 1000]) {
+    const gen = spawnSync(process.execPath, [join(process.cwd(), 'scripts', 'gen-tar.mjs'), 'archive', String(have + 1), String(n)], {
+      maxBuffer: 1024 * 1024 * 1024,
+    });
+    const load = spawnSync(DOCKER, ['load', '-q'], { input: gen.stdout, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    if (gen.status !== 0 || load.status !== 0) throw new Error(`growth: loading images ${have + 1}-${n} failed: ${load.stderr}`);
+    have = n;
+    const cache = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-growth-')) };
+    const cold = timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache });
+    const warm = timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache });
+    rows.push({ images: n + 1, cold, warm });
+  }
+  console.log(`\ngrowth engine ${growth}: single-layer images, one scan each`);
+  for (const r of rows)
+    console.log(
+      `  ${String(r.images).padStart(5)} images: cold ${fmt(r.cold.ms)} (${(r.cold.ms / r.images).toFixed(2)} ms, ${((r.cold.rssMb ?? Number.NaN) * 1024 / r.images).toFixed(0)} kB peak per image), warm ${fmt(r.warm.ms)} (${(r.warm.ms / r.images).toFixed(2)} ms, ${((r.warm.rssMb ?? Number.NaN) * 1024 / r.images).toFixed(0)} kB peak per image)`,
+    );
+  const first = rows[0];
+  const last = rows.at(-1);
+  if (first && last) {
+    // Linear: the per-image time of the largest within 1.5x of the smallest's, and memory growing
+    // no faster than the image count (a fixed base of the process makes its per-image share fall).
+    const per = (r: Run, images: number) => r.ms / images;
+    const timeRatio = per(last.warm, last.images) / per(first.warm, first.images);
+    const memRatio = (last.warm.rssMb ?? Number.NaN) / (first.warm.rssMb ?? Number.NaN) / (last.images / first.images);
+    console.log(`  warm time per image, 1,000 vs 250:  ${goal(timeRatio, 1.5, '<= 1.5, linear')}`);
+    console.log(`  warm peak memory growth / image growth: ${goal(memRatio, 1.0, '<= 1.0, linear')}`);
+  }
 }

@@ -14,8 +14,9 @@ export TMPDIR="$run_tmp"
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-bench.$$; own_dir=1; fi
 engines=(overlay2 containerd)
 trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; rm -rf "$run_tmp"' EXIT
-# The scale engine (scripts/scale-fixtures.sh, about five minutes to fill) unless LAYERTOP_NO_SCALE=1.
-scale=(scale); [ "${LAYERTOP_NO_SCALE:-}" = 1 ] && scale=()
+# The scale engine (scripts/scale-fixtures.sh, about three minutes to fill) and the growth engine
+# (filled by the bench itself, 250 then 500 then 1,000 images) unless LAYERTOP_NO_SCALE=1.
+scale=(scale growth); [ "${LAYERTOP_NO_SCALE:-}" = 1 ] && scale=()
 bash scripts/engines.sh start "${engines[@]}" "${scale[@]}"
 bash scripts/fixtures.sh assets >/dev/null
 for n in "${engines[@]}"; do
@@ -24,6 +25,10 @@ done
 if [ ${#scale[@]} -gt 0 ]; then
   ( eval "export $(bash scripts/engines.sh env scale | tr '\n' ' ')"; bash scripts/scale-fixtures.sh >/dev/null ) &
   export LAYERTOP_BENCH_SCALE="unix://$LAYERTOP_ENGINES_DIR/scale/docker.sock"
+  # The growth engine starts with the helper's image only.
+  DOCKER_HOST="unix://$LAYERTOP_ENGINES_DIR/growth/docker.sock" "$here/.cache/engine/${LAYERTOP_ENGINE_SET:-stable}/root/usr/bin/docker" \
+    import -c 'CMD ["sh"]' "$here/.cache/fixtures/busybox.tar" busybox:latest >/dev/null
+  export LAYERTOP_BENCH_GROWTH="unix://$LAYERTOP_ENGINES_DIR/growth/docker.sock"
 fi
 wait
 hosts=""

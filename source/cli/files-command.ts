@@ -7,6 +7,7 @@ import { escapeBytes, escapeText } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
 import { type CliArgs, UsageError } from './args.js';
+import { ChunkedWriter, writeJsonWithList } from './chunked-output.js';
 import { sizeText } from './format.js';
 import { openSession } from './open-session.js';
 
@@ -40,13 +41,15 @@ export async function filesCommand(args: CliArgs): Promise<number> {
   try {
     const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
     const ids = target.layers.map((l) => l.id);
+    const out = new ChunkedWriter();
     const k = layerIndex(args.layer, ids);
     const { layers, merged, opaqueKnown } = await listLayers(
       helper,
       target,
       args.merged ? k : target.layers.length - 1,
     );
-    const wasted = wastedBytes(layers);
+    // listLayers' union is of exactly these layers: wastedBytes need not merge them again.
+    const wasted = wastedBytes(layers, merged);
     const layer = target.layers[k];
     const head = {
       target: { kind: target.kind, id: target.id, name: target.name },
@@ -77,7 +80,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         live = true;
       }
       if (args.json) {
-        const entries = rows.map((r) => ({
+        writeJsonWithList(out, { ...head, live }, 'entries', rows, (r) => ({
           ...filePathJson(r.path),
           type: r.entry.type,
           size: r.entry.size,
@@ -88,21 +91,21 @@ export async function filesCommand(args: CliArgs): Promise<number> {
           mtime: r.entry.mtime ?? null,
           layer: ids[r.layer] ?? null,
         }));
-        process.stdout.write(`${JSON.stringify({ ...head, live, entries })}\n`);
       } else {
-        process.stdout.write(
+        out.write(
           `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${rows.length} entries)\n`,
         );
         for (const r of rows)
-          process.stdout.write(
+          out.write(
             `${String(r.layer).padStart(3)} ${r.entry.type.padEnd(8)} ${sizeText(r.entry.size).padStart(8)}  /${shown(r.path)}${r.entry.linkTarget !== undefined ? ` -> ${shown(r.entry.linkTarget)}` : ''}\n`,
           );
+        out.end();
       }
       return 0;
     }
     const diff = layerDiff(layers, k);
     if (args.json) {
-      const entries = diff.map((d) => ({
+      writeJsonWithList(out, head, 'entries', diff, (d) => ({
         ...filePathJson(d.entry.path),
         type: d.entry.type,
         size: d.entry.size,
@@ -114,17 +117,17 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         layer: ids[k] ?? null,
         status: d.status,
       }));
-      process.stdout.write(`${JSON.stringify({ ...head, entries })}\n`);
       return 0;
     }
-    process.stdout.write(
+    out.write(
       `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
         `${diff.length} entries; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
     );
     for (const d of diff)
-      process.stdout.write(
+      out.write(
         `${LETTER[d.status]} ${d.entry.type.padEnd(8)} ${sizeText(d.entry.size).padStart(8)}  /${shown(d.entry.path)}${d.entry.linkTarget !== undefined ? ` -> ${shown(d.entry.linkTarget)}` : ''}\n`,
       );
+    out.end();
     return 0;
   } catch (err) {
     if (err instanceof HelperError) throw err;

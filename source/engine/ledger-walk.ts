@@ -35,27 +35,38 @@ export interface LedgerContainer {
 const isLog = (id: string, name: string) =>
   name === 'local-logs' || name === 'container-cached.log' || name.startsWith(`${id}-json.log`);
 
+/** What {@link startLedger} found: the pieces it measured itself, and the entries the scan measures. */
+export interface LedgerStart {
+  root: string;
+  pieces: LedgerPiece[];
+  /** Listed entries that are the scan's own targets (relative paths): their bytes come from the scan. */
+  targetEntries: string[];
+  byContainerDir: Map<string, LedgerContainer>;
+  logConfigs: Map<string, { driver: string; options: Record<string, string> }>;
+}
+
 /**
- * The pieces of `root`: `measured` (absolute path → disk bytes the scan measured, with what it is
- * in `known`) as they are, and everything else under the root measured here. Paths outside the
- * root (containerd's own root elsewhere) are not the data root's and are left out.
+ * The first part of the ledger, which needs only the list of what the scan measures (`targets`,
+ * absolute paths), not their figures: so it runs beside the scan's own walks. Every directory
+ * above a target is listed (one request); every other entry beside them is walked whole, each
+ * listed directory's own blocks are read, and the log configs of containers with logs, side by
+ * side. Paths outside the root (containerd's own root elsewhere) are not the data root's.
  */
-export async function ledgerPieces(
+export async function startLedger(
   helper: HelperSession,
   root: string,
-  measured: ReadonlyMap<string, number>,
-  known: ReadonlyMap<string, KnownPiece>,
+  targets: readonly string[],
   containers: readonly LedgerContainer[],
   /** The engine's default log driver (info.LoggingDriver), for containers that name none. */
   defaultLogDriver?: string,
-): Promise<LedgerPiece[]> {
+): Promise<LedgerStart> {
   const rel = (p: string) => p.slice(root.length + 1);
-  const inside = [...measured.keys()].filter((p) => p.startsWith(`${root}/`));
-  // Every directory above a measured path is listed instead of measured whole; so is each
-  // container's directory (its logs), and a measured path with measured paths below it.
+  const inside = new Set(targets.filter((p) => p.startsWith(`${root}/`)).map(rel));
+  // Every directory above a target is listed instead of measured whole; so is each container's
+  // directory (its logs), and a target with targets below it.
   const partial = new Set<string>(['']);
   for (const p of inside) {
-    const parts = rel(p).split('/');
+    const parts = p.split('/');
     for (let i = 1; i < parts.length; i++) partial.add(parts.slice(0, i).join('/'));
   }
   // The engine's own containerd keeps the containerd store's content and snapshots beside its
@@ -70,9 +81,6 @@ export async function ledgerPieces(
     partial.add('containers');
   }
   const pieces: LedgerPiece[] = [];
-  const measuredRel = new Map(inside.map((p) => [rel(p), measured.get(p) as number]));
-  // Every directory to list is known up front (the ancestors of what was measured): ONE request
-  // lists them all; one that does not exist lists nothing.
   const listedDirs = [...partial].sort();
   const abs = (d: string) => (d ? `${root}/${d}` : root);
   // In requests that each fit one run of the op (one directory per container: thousands at scale).
@@ -88,18 +96,16 @@ export async function ledgerPieces(
       `helper listed ${lists.length} of ${listedDirs.length} directories of the data root`,
     );
   const unmeasured: string[] = [];
+  const targetEntries: string[] = [];
   listedDirs.forEach((dir, i) => {
     for (const raw of lists[i] ?? []) {
       const name = raw.toString('latin1').replace(/^\.\//, '');
       const path = dir ? `${dir}/${name}` : name;
       if (partial.has(path)) continue; // listed itself
-      if (measuredRel.has(path)) pieces.push({ path, bytes: measuredRel.get(path) as number });
+      if (inside.has(path)) targetEntries.push(path);
       else unmeasured.push(path);
     }
   });
-  // Then, side by side: each listed directory's own blocks; every other entry walked whole, as the
-  // scan walks (not busybox du, which counts a mount point inside, such as a running container's
-  // merged view, where du -x on the host does not); the log configs of containers with logs.
   // The containers with a log file among the unmeasured entries (one pass: thousands at scale).
   const withLogs = new Set<string>();
   for (const u of unmeasured) {
@@ -107,6 +113,9 @@ export async function ledgerPieces(
     if (m && isLog(m[1] as string, m[2] as string)) withLogs.add(m[1] as string);
   }
   const logged = containers.filter((c) => withLogs.has(c.id));
+  // Side by side: each listed directory's own blocks; every other entry walked whole, as the scan
+  // walks (not busybox du, which counts a mount point inside, such as a running container's
+  // merged view, where du -x on the host does not); the log configs of containers with logs.
   const [stats, walked, configs] = await Promise.all([
     helper.statFiles(listedDirs.map(abs)),
     unmeasured.length
@@ -129,7 +138,54 @@ export async function ledgerPieces(
     const m = walked.get(`${root}/${u}`);
     if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
   }
-  // What each piece is: the scan's own knowledge, a container's files by their container.
+  // Each log's driver and its limits, from the container's own hostconfig.json (the engine's file).
+  const logConfigs = new Map<string, { driver: string; options: Record<string, string> }>();
+  logged.forEach((c, i) => {
+    try {
+      const hc = JSON.parse(configs[i]?.toString('utf8') ?? '{}') as {
+        LogConfig?: { Type?: string; Config?: Record<string, string> };
+      };
+      const driver = hc.LogConfig?.Type || defaultLogDriver || 'json-file';
+      logConfigs.set(c.id, { driver, options: hc.LogConfig?.Config ?? {} });
+    } catch {
+      // Unreadable: the driver stays unknown rather than guessed.
+    }
+  });
+  return { root, pieces, targetEntries, byContainerDir, logConfigs };
+}
+
+/**
+ * The pieces of the data root: what {@link startLedger} measured, and the scan's targets among the
+ * listed entries with the bytes the scan measured (`measured`: absolute path → disk bytes), each
+ * with what it is (`known`, the scan's knowledge; a container's files by their container).
+ */
+export async function finishLedger(
+  helper: HelperSession,
+  start: LedgerStart,
+  measured: ReadonlyMap<string, number>,
+  known: ReadonlyMap<string, KnownPiece>,
+): Promise<LedgerPiece[]> {
+  const { root, byContainerDir } = start;
+  const pieces = [...start.pieces];
+  const rest: string[] = [];
+  for (const t of start.targetEntries) {
+    const bytes = measured.get(`${root}/${t}`);
+    if (bytes !== undefined) pieces.push({ path: t, bytes });
+    else rest.push(t);
+  }
+  // A listed target the scan has no figure for (a layer directory without its content
+  // subdirectory, say) is walked whole here, so that nothing listed is left out.
+  if (rest.length) {
+    const walked = await measureDirs(
+      helper,
+      rest.map((u) => ({ dir: `${root}/${u}` })),
+      { engineId: root },
+    );
+    for (const u of rest) {
+      const m = walked.get(`${root}/${u}`);
+      if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
+    }
+  }
   for (const p of pieces) {
     const k = known.get(`${root}/${p.path}`);
     if (k) {
@@ -146,21 +202,8 @@ export async function ledgerPieces(
       p.name = c.name;
     }
   }
-  // Each log's driver and its limits, from the container's own hostconfig.json (the engine's file).
-  const config = new Map<string, { driver: string; options: Record<string, string> }>();
-  logged.forEach((c, i) => {
-    try {
-      const hc = JSON.parse(configs[i]?.toString('utf8') ?? '{}') as {
-        LogConfig?: { Type?: string; Config?: Record<string, string> };
-      };
-      const driver = hc.LogConfig?.Type || defaultLogDriver || 'json-file';
-      config.set(c.id, { driver, options: hc.LogConfig?.Config ?? {} });
-    } catch {
-      // Unreadable: the driver stays unknown rather than guessed.
-    }
-  });
   for (const p of pieces) {
-    const c = p.key === 'logs' && p.id ? config.get(p.id) : undefined;
+    const c = p.key === 'logs' && p.id ? start.logConfigs.get(p.id) : undefined;
     if (c) {
       p.logDriver = c.driver;
       p.logOptions = c.options;

@@ -14,7 +14,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong }
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
-import { knownPieces, ledgerPieces } from './ledger-walk.js';
+import { finishLedger, knownPieces, startLedger } from './ledger-walk.js';
 import { type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
@@ -415,6 +415,15 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       .map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir }))
       .sort((a, b) => byText(targetKey(a), targetKey(b))),
   );
+  // The ledger's own reads need only the list of targets: they go beside the walks.
+  const ledgerRun = startLedger(
+    helper,
+    root,
+    targets.map((t) => t.dir),
+    inputs.containers,
+    info.LoggingDriver,
+  );
+  ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
   const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
     predictedRun,
     earlyRun,
@@ -442,14 +451,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     inputs.ledger = {
       dataRoot: root,
       imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
-      pieces: await ledgerPieces(
-        helper,
-        root,
-        onDisk,
-        knownPieces(inputs, layout, root),
-        inputs.containers,
-        info.LoggingDriver,
-      ),
+      pieces: await finishLedger(helper, await ledgerRun, onDisk, knownPieces(inputs, layout, root)),
     };
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;

@@ -36,11 +36,18 @@ export async function runTui(options: ExplorerOptions, early?: Promise<Session>)
   const done = new Promise<void>((res) => {
     quit = res;
   });
+  // Under `npm run bench` (LAYERTOP_TIMING_FILE): each key's arrival and each frame painted, for
+  // the keypress-to-frame latency. ('data' fires as Ink reads stdin, so nothing is taken from it.)
+  const timed = Boolean(process.env.LAYERTOP_TIMING_FILE);
+  if (timed) process.stdin.prependListener('data', () => mark('key'));
   const app = render(<LiveExplorer options={options} onQuit={() => quit()} early={early} />, {
     alternateScreen: true,
     // Ink turns interactive rendering off when CI is set; layertop only gets here on a real TTY.
     interactive: true,
-    onRender: () => markOnce('first-frame'),
+    onRender: () => {
+      markOnce('first-frame');
+      if (timed) mark('frame');
+    },
     exitOnCtrlC: false,
     patchConsole: true,
   });
