@@ -64,7 +64,9 @@ export async function resolveFilesTarget(
   const commands = layerCommandsFromApiHistory(history, diffIds.length);
   const ids = container ? [container.Id] : [];
   const backend = await storageBackend(info, client.engineApiVersion);
-  const layout = await backend.reader(helper, {}).layout({ chainIds: chains, containerIds: ids, images: [] });
+  const layout = await backend
+    .reader(helper, { purpose: 'files' })
+    .layout({ chainIds: chains, containerIds: ids, images: [] });
   const content = (dir: string) => `${dir}/${layout.contentSub}`;
   const layers: FilesLayer[] = chains.map((c, i) => {
     const l = layout.layers.get(c);
@@ -96,7 +98,11 @@ export interface ListedLayers {
 
 /**
  * Lists layers 0..upTo bottom to top; before each layer is applied, asks which of its directories
- * are opaque (only those that have something below them).
+ * are opaque (only those that have something below them). The probes do not wait for each other:
+ * each asks about every directory that has something below it in ANY lower layer (a superset of
+ * what the union below holds, which only whiteouts and opaque directories make smaller), all at
+ * once; the layers are then applied in order, each marking opaque only its exact candidates (a
+ * 101-layer image took 100 probes one after the other).
  */
 export async function listLayers(
   helper: HelperSession,
@@ -105,18 +111,45 @@ export async function listLayers(
   onLayer?: (index: number, entries: ListedEntry[]) => void,
 ): Promise<ListedLayers> {
   const layers = await Promise.all(target.layers.slice(0, upTo + 1).map((l) => listLayerDir(helper, l.dir)));
+  const wide = wideCandidates(layers);
+  const probes = layers.map((_, k) =>
+    k > 0
+      ? probeOpaque(helper, target.layers[k]?.dir ?? '', wide[k] ?? [])
+      : Promise.resolve(new Set<string>()),
+  );
+  for (const p of probes) p.catch(() => {}); // awaited in order below; a failure surfaces there
   const merged = new Map<string, MergedEntry>();
   let opaqueKnown = true;
   for (let k = 0; k < layers.length; k++) {
     const entries = layers[k] ?? [];
     if (k > 0) {
-      const candidates = opaqueCandidates(merged, entries);
-      const opaque = await probeOpaque(helper, target.layers[k]?.dir ?? '', candidates);
+      const candidates = new Set(opaqueCandidates(merged, entries));
+      const opaque = await probes[k];
       if (!opaque) opaqueKnown = false;
-      for (const e of entries) if (opaque?.has(e.path)) e.opaque = true;
+      for (const e of entries) if (candidates.has(e.path) && opaque?.has(e.path)) e.opaque = true;
     }
     applyLayer(merged, entries, k);
     onLayer?.(k, entries);
   }
   return { layers, merged, opaqueKnown };
+}
+
+/**
+ * Per layer, its directories that are a directory with something below them in some lower layer,
+ * whatever removed them since (a superset of {@link opaqueCandidates} against the true union).
+ */
+function wideCandidates(layers: readonly (readonly ListedEntry[])[]): string[][] {
+  const dirs = new Set<string>();
+  const withChildren = new Set<string>();
+  return layers.map((entries) => {
+    const out = entries
+      .filter((e) => e.type === 'dir' && dirs.has(e.path) && withChildren.has(e.path))
+      .map((e) => e.path);
+    for (const e of entries) {
+      if (e.type === 'dir') dirs.add(e.path);
+      const slash = e.path.lastIndexOf('/');
+      if (slash > 0) withChildren.add(e.path.slice(0, slash));
+    }
+    return out;
+  });
 }

@@ -17,6 +17,13 @@ export interface LayoutRequest {
   images: readonly ImageInput[];
 }
 
+/**
+ * What a reader is for: `scan` reads the whole storage (build cache, leftovers: everything not
+ * asked for is classified); `files` only the directories of the layers and containers asked for
+ * (at scale, the rest of the layer store and BuildKit's records are most of the reading).
+ */
+export type ReaderPurpose = 'scan' | 'files';
+
 /** One image's content outside its layers (the containerd store's blobs), as measured. */
 export interface ImageContent {
   /** The bytes Docker counts in the image's size. */
@@ -49,6 +56,8 @@ export interface StorageBackend {
       cache?: SizeCache | undefined;
       engineId?: string;
       fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }> | undefined;
+      /** Default `scan`. With `files`, buildCacheDirs, leftoverDirs and buildCacheLayers are empty. */
+      purpose?: ReaderPurpose;
     },
   ): StorageReader;
   /** The engine's own byte count for a layer the layout gave none for, from layertop's walk. */

@@ -67,11 +67,12 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     eachDirs: [],
     apiTargets: () => [],
     listingAlong: undefined,
-    reader: (helper, { cache, engineId }) => ({
+    reader: (helper, { cache, engineId, purpose = 'scan' }) => ({
       layout: async (r) => {
         const cl = await containerdLayout(helper, info, r.chainIds, r.containerIds, r.images, {
           cache,
           ...(engineId !== undefined ? { engineId } : {}),
+          onlyAsked: purpose === 'files',
         });
         const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
         return { ...cl, imageContent };

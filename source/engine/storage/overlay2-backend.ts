@@ -17,12 +17,17 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
       ...containerIds.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
     ],
     listingAlong: overlay2ListingPaths(root),
-    reader: (helper, { cache, engineId = '', fromWalk }) => {
+    reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.
-      const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk);
+      const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');
       return {
         layout: (r) =>
-          overlay2Layout(helper, root, r.chainIds, r.containerIds, { prefetch, cache, engineId }),
+          overlay2Layout(helper, root, r.chainIds, r.containerIds, {
+            prefetch,
+            cache,
+            engineId,
+            onlyAsked: purpose === 'files',
+          }),
       };
     },
     // The layer store counts a layer's apparent bytes (non-directories, each inode once).

@@ -244,14 +244,16 @@ export async function containerdLayout(
   chainIds: readonly string[],
   containerIds: readonly string[],
   images: readonly ImageInput[],
-  options: { cache?: SizeCache | undefined; engineId?: string } = {},
+  options: { cache?: SizeCache | undefined; engineId?: string; onlyAsked?: boolean } = {},
 ): Promise<StorageLayout & { blobs: Map<string, ImageBlobs>; blobDir: string; containerdRoot: string }> {
   const root = await containerdRoot(helper, info);
   const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
   const blobDir = `${root}/io.containerd.content.v1.content/blobs/sha256`;
   // The directories listed first: a snapshot or blob recorded after the listing is then in the
   // metadata read after it, so nothing new can look like a leftover.
-  const listing = await helper.run('liststat', ['/', `${snapDir}/snapshots`, blobDir]);
+  const listing = options.onlyAsked
+    ? Buffer.from('-\n')
+    : await helper.run('liststat', ['/', `${snapDir}/snapshots`, blobDir]);
   const [meta, snaps] = await Promise.all([
     readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
     readBolt(helper, `${snapDir}/metadata.db`),
@@ -284,7 +286,7 @@ export async function containerdLayout(
     containers.set(id, { path: rw ? path(rw.id) : undefined, initPath: init ? path(init.id) : undefined });
   }
   // Every other snapshot of this namespace is build cache (BuildKit's keys and views).
-  const buildCacheDirs = [...new Set([...map.values()].map((s) => s.id))]
+  const buildCacheDirs = [...new Set(options.onlyAsked ? [] : [...map.values()].map((s) => s.id))]
     .filter((id) => !used.has(id))
     .map(path);
   // Committed snapshots never change, and containerd never reuses a snapshot id: cacheable.

@@ -47,6 +47,8 @@ export function overlay2Prefetch(
   engineId = '',
   /** The same listing and stamp taken along with a walk (see measureDirs' alongside), if any. */
   fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }>,
+  /** BuildKit's references to layers (a scan's; `files` does not need them). */
+  withBuildKit = true,
 ): Overlay2Prefetch {
   const { stampFile, dirs } = overlay2ListingPaths(dataRoot);
   // The directory listings and BuildKit's snapshots.db stamp in one request, unless a walk took
@@ -67,7 +69,9 @@ export function overlay2Prefetch(
     return { dirs: names(lists[0]), mounts: names(lists[1]), chains: names(lists[2]) };
   });
   const stampLine = both.then((b) => b.stamp);
-  const buildCacheLayers = buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine);
+  const buildCacheLayers = withBuildKit
+    ? buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine)
+    : Promise.resolve(new Set<string>());
   // Awaited later; a failure surfaces there, not as an unhandled rejection.
   listing.catch(() => {});
   buildCacheLayers.catch(() => {});
@@ -105,7 +109,13 @@ export async function overlay2Layout(
   dataRoot: string,
   chainIds: readonly string[],
   engineContainerIds: readonly string[],
-  options: { prefetch?: Overlay2Prefetch; cache?: SizeCache | undefined; engineId?: string } = {},
+  options: {
+    prefetch?: Overlay2Prefetch;
+    cache?: SizeCache | undefined;
+    engineId?: string;
+    /** Only the layers and containers asked for: nothing else is read or classified. */
+    onlyAsked?: boolean;
+  } = {},
 ): Promise<StorageLayout> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
@@ -116,7 +126,9 @@ export async function overlay2Layout(
   // left behind (Docker 26's `docker export` leaks the mount, moby#48516, and the removal then
   // cannot delete them). No prune frees them; they are not build cache.
   const wanted = new Set(containerIds);
-  const leftoverIds = mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
+  const leftoverIds = options.onlyAsked
+    ? []
+    : mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
   containerIds = [...containerIds, ...leftoverIds];
   const { cache, engineId = '' } = options;
   const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
@@ -125,9 +137,9 @@ export async function overlay2Layout(
   // Layers the layer store has that no image uses (BuildKit holds them, or they wait to go): their
   // directories are build cache, not leftovers. Their cache-ids are read like the images' layers.
   const wantedChains = new Set(chainIds.map(hex));
-  const storeOnly = storeChains
-    .filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h))
-    .map((h) => `sha256:${h}`);
+  const storeOnly = options.onlyAsked
+    ? []
+    : storeChains.filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h)).map((h) => `sha256:${h}`);
   const known = new Map<string, LayerFact>();
   for (const c of [...chainIds, ...storeOnly]) {
     const f = cache?.fact(layerKey(c), isLayerFact);
@@ -208,7 +220,8 @@ export async function overlay2Layout(
   // is build cache; a 64-hex directory that not even the layer store names is a leftover: no
   // prune, builder prune included, ever frees it (an interrupted removal leaves such).
   const storeDirs = new Set(storeOnly.map((c) => known.get(c)?.cacheId).filter((d): d is string => !!d));
-  const unused = names.filter((name) => !used.has(name));
+  // Asked for some layers only, the rest of the directories are not classified at all.
+  const unused = options.onlyAsked ? [] : names.filter((name) => !used.has(name));
   const orphan = (name: string) => /^[0-9a-f]{64}(-init)?$/.test(name) && !storeDirs.has(name);
   const buildCacheDirs = unused.filter((n) => !orphan(n)).map((name) => `${dataRoot}/overlay2/${name}`);
   leftovers.push(...unused.filter(orphan).map((name) => `${dataRoot}/overlay2/${name}`));
