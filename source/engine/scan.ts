@@ -415,7 +415,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       .map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir }))
       .sort((a, b) => byText(targetKey(a), targetKey(b))),
   );
-  // The ledger's own reads need only the list of targets: they go beside the walks.
+  // The ledger's own reads need only the list of targets: they go beside the walks. (Like every
+  // figure of a live engine it is a moment's: what the engine writes after it looked is not in it.)
   const ledgerRun = startLedger(
     helper,
     root,

@@ -84,6 +84,7 @@ describe('the ledger on a fresh overlay2 engine: logs and a leftover layer direc
     const orphan = join(e.dataRoot, 'overlay2', 'f'.repeat(64));
     mkdirSync(join(orphan, 'diff'), { recursive: true });
     writeFileSync(join(orphan, 'diff', 'big.bin'), Buffer.alloc(1_000_000, 7));
+    await e.settle();
     const { ledger, du: measured } = await ledgerOf(e.host);
     expect(ledger.totalBytes).toBe(measured);
     checkSums(ledger);
@@ -126,6 +127,7 @@ describe('the ledger of an engine switched between the image stores', () => {
     await e.restart('containerd');
     await e.docker(['import', '-c', 'CMD ["sh"]', `${ROOT}/.cache/fixtures/busybox.tar`, 'busybox:latest']);
     expect(await e.docker(['images', '-q', 'left/behind:1'])).toBe('');
+    await e.settle();
     const switched = await ledgerOf(e.host);
     expect(switched.ledger.totalBytes).toBe(switched.du);
     checkSums(switched.ledger);
@@ -137,6 +139,7 @@ describe('the ledger of an engine switched between the image stores', () => {
 
     // And back: the containerd store's content and snapshots are then the other store's.
     await e.restart('overlay2');
+    await e.settle();
     const back = await ledgerOf(e.host);
     expect(back.ledger.totalBytes).toBe(back.du);
     checkSums(back.ledger);

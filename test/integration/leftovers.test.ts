@@ -74,6 +74,7 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     mounts.push(join(M, 'merged'));
     const Y = makeDir(o2, 'd'.repeat(64), { 'diff/y.bin': 400_000 });
     const all = [X, Z, N, M, Y].sort();
+    await e.settle();
     const bytes = new Map<string, number>();
     for (const d of [...all, K]) bytes.set(d, await du(d));
     const b = (...dirs: string[]) => dirs.reduce((a, d) => a + (bytes.get(d) as number), 0);
@@ -187,6 +188,7 @@ describe('layertop leftovers on a fresh containerd-store engine', () => {
     const blobDir = join(daemon, 'io.containerd.content.v1.content', 'blobs', 'sha256');
     const blob = join(blobDir, `${'0'.repeat(63)}1`);
     writeFileSync(blob, Buffer.alloc(300_000, 9));
+    await e.settle();
     const want = new Map([
       [snap, await du(snap)],
       [blob, await du(blob)],

@@ -19,6 +19,12 @@ export interface FreshEngine {
   restart: (store: 'overlay2' | 'containerd') => Promise<void>;
   /** Every path under the data root (same file system) with its allocated bytes, to explain a shrink. */
   files: () => Promise<Map<string, number>>;
+  /**
+   * Waits until the data root has not changed for 3 s (at most 30 s): a fresh engine's BuildKit
+   * writes its state a few seconds after start (seen: buildkit/ 4,096 B larger after a scan had
+   * measured it), and an exact comparison with du must not race that.
+   */
+  settle: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -78,6 +84,22 @@ export async function freshEngine(
         if (rest.length) map.set(rest.join('\t').slice(dataRoot.length), Number(blocks) * 512);
       }
       return map;
+    },
+    settle: async () => {
+      const stamp = async () =>
+        (await run('find', [dataRoot, '-xdev', '-printf', '%b %T@ %p\n'], { maxBuffer: 256 * 1024 * 1024 }))
+          .stdout;
+      let last = await stamp();
+      let quietSince = Date.now();
+      const deadline = Date.now() + 30_000;
+      while (Date.now() - quietSince < 3_000 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        const now = await stamp();
+        if (now !== last) {
+          last = now;
+          quietSince = Date.now();
+        }
+      }
     },
     stop: async () => {
       await engines(['stop-one', name]).catch(() => undefined);
