@@ -37,6 +37,19 @@ const mb = (x: number | undefined) => (x === undefined ? 'unknown (no /usr/bin/t
 const goal = (value: number, limit: number, text: string) =>
   `${value.toFixed(2)}  (goal ${text}: ${value <= limit ? 'met' : 'NOT met'})`;
 
+/** Milliseconds from each key's arrival to the next frame painted (the timing file's marks, in order). */
+function keyLatencies(lines: [string, number][], from: number, to: number): number[] {
+  const out: number[] = [];
+  lines.forEach(([event, t], i) => {
+    if (event !== 'key' || t < from || t > to) return;
+    const frame = lines.slice(i + 1).find(([e]) => e === 'frame');
+    if (frame) out.push(frame[1] - t);
+  });
+  return out;
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.95) - 1)] ?? Number.NaN;
+
 if (host) {
   const env = { DOCKER_HOST: host };
   const dataRoot = execFileSync(DOCKER, ['info', '-f', '{{.DockerRootDir}}'], { env: { ...process.env, ...env } })
@@ -108,18 +121,6 @@ function launchText(l: Launch): string {
   return `tree ${fmt(l.tree)}, sizes complete ${fmt(l.measured)}, peak ${mb(l.rssMb)}`;
 }
 
-/** Milliseconds from each key's arrival to the next frame painted (the timing file's marks, in order). */
-function keyLatencies(lines: [string, number][], from: number, to: number): number[] {
-  const out: number[] = [];
-  lines.forEach(([event, t], i) => {
-    if (event !== 'key' || t < from || t > to) return;
-    const frame = lines.slice(i + 1).find(([e]) => e === 'frame');
-    if (frame) out.push(frame[1] - t);
-  });
-  return out;
-}
-
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.95) - 1)] ?? Number.NaN;
 
 /**
  * The explorer in tmux (120x40) until it has measured; its milestones and its peak RSS. With
