@@ -116,12 +116,26 @@ export async function startLedger(
   // Side by side: each listed directory's own blocks; every other entry walked whole, as the scan
   // walks (not busybox du, which counts a mount point inside, such as a running container's
   // merged view, where du -x on the host does not); the log configs of containers with logs.
+  // The host's GNU find walks a file as well as a directory; busybox's walk takes directories only
+  // (a file would be "missing"): there each entry is stat'ed first, files are pieces by their
+  // blocks, and only directories are walked.
+  let toWalk = unmeasured;
+  if (!helper.hostFind && unmeasured.length) {
+    const st = await helper.statFiles(unmeasured.map((u) => `${root}/${u}`));
+    toWalk = [];
+    unmeasured.forEach((u, i) => {
+      const s = st[i];
+      if (!s) return; // gone meanwhile
+      if ((s.mode & 0o170000) === 0o040000) toWalk.push(u);
+      else pieces.push({ path: u, bytes: s.blocks * 512 });
+    });
+  }
   const [stats, walked, configs] = await Promise.all([
     helper.statFiles(listedDirs.map(abs)),
-    unmeasured.length
+    toWalk.length
       ? measureDirs(
           helper,
-          unmeasured.map((u) => ({ dir: `${root}/${u}` })),
+          toWalk.map((u) => ({ dir: `${root}/${u}` })),
           { engineId: root },
         )
       : Promise.resolve(new Map<string, DirMeasure>()),
@@ -134,7 +148,7 @@ export async function startLedger(
     const dir = listedDirs[i] as string;
     if (st) pieces.push({ path: dir ? `${dir}/.` : '.', bytes: st.blocks * 512 });
   });
-  for (const u of unmeasured) {
+  for (const u of toWalk) {
     const m = walked.get(`${root}/${u}`);
     if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
   }
@@ -176,12 +190,22 @@ export async function finishLedger(
   // A listed target the scan has no figure for (a layer directory without its content
   // subdirectory, say) is walked whole here, so that nothing listed is left out.
   if (rest.length) {
-    const walked = await measureDirs(
-      helper,
-      rest.map((u) => ({ dir: `${root}/${u}` })),
-      { engineId: root },
-    );
-    for (const u of rest) {
+    // (A file, such as a leftover blob, when busybox walked: its blocks by stat.)
+    const st = await helper.statFiles(rest.map((u) => `${root}/${u}`));
+    const dirs: string[] = [];
+    rest.forEach((u, i) => {
+      const s = st[i];
+      if (s && (s.mode & 0o170000) !== 0o040000) pieces.push({ path: u, bytes: s.blocks * 512 });
+      else if (s) dirs.push(u);
+    });
+    const walked = dirs.length
+      ? await measureDirs(
+          helper,
+          dirs.map((u) => ({ dir: `${root}/${u}` })),
+          { engineId: root },
+        )
+      : new Map<string, DirMeasure>();
+    for (const u of dirs) {
       const m = walked.get(`${root}/${u}`);
       if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
     }
