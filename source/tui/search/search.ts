@@ -1,3 +1,4 @@
+import type * as Fuzzysort from 'fuzzysort';
 import fuzzysort from 'fuzzysort';
 import { shortId } from '../../model/digest.js';
 import { escapeText } from '../../model/escape.js';
@@ -15,46 +16,51 @@ export interface SearchHit {
 
 interface Target {
   text: string;
+  /** `text` prepared once for fuzzysort: a keystroke searches, it does not prepare again. */
+  prepared: Fuzzysort.Prepared;
   rowKey: string;
   kind: string;
 }
 
-const expandedRows = new WeakMap<ScanModel, Row[]>();
+interface Index {
+  byKey: Map<string, Row>;
+  targets: Target[];
+}
+
+/**
+ * Per model, built at its first search: the fully expanded tree's rows by key (reveal() expands
+ * the path to a hit) and every target, escaped and prepared. At scale (3,100 layers) building
+ * them took most of each keystroke.
+ */
+const indexes = new WeakMap<ScanModel, Index>();
+
+function indexOf(model: ScanModel): Index {
+  const known = indexes.get(model);
+  if (known) return known;
+  const rows = buildRows(model, new Set(), 'tree', 'size');
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const targets: Target[] = [];
+  const add = (text: string, rowKey: string, kind: string) =>
+    targets.push({ text, prepared: fuzzysort.prepare(text), rowKey, kind });
+  for (const img of model.inputs.images) {
+    for (const tag of img.tags) add(escapeText(tag), `image:${img.id}`, 'image');
+    add(shortId(img.id), `image:${img.id}`, 'image id');
+  }
+  for (const node of model.graph.layers.values()) {
+    add(shortId(node.chainId), `layer:${node.chainId}`, 'layer id');
+    if (node.createdBy) add(escapeText(node.createdBy), `layer:${node.chainId}`, 'command');
+  }
+  for (const c of model.inputs.containers) add(escapeText(c.name), `container:${c.id}`, 'container');
+  const index = { byKey, targets };
+  indexes.set(model, index);
+  return index;
+}
 
 /** Fuzzy search over image repository:tag, image ids, layer ids and build commands. */
 export function search(model: ScanModel, query: string, limit = 50): SearchHit[] {
   if (!query.trim()) return [];
-  // Search the fully expanded tree so every row can be found; reveal() expands the path to it.
-  // Built once per model, not at every keystroke.
-  let rows = expandedRows.get(model);
-  if (!rows) {
-    rows = buildRows(model, new Set(), 'tree', 'size');
-    expandedRows.set(model, rows);
-  }
-  const byKey = new Map(rows.map((r) => [r.key, r]));
-  const targets: Target[] = [];
-  for (const img of model.inputs.images) {
-    for (const tag of img.tags)
-      targets.push({ text: escapeText(tag), rowKey: `image:${img.id}`, kind: 'image' });
-    targets.push({
-      text: shortId(img.id),
-      rowKey: `image:${img.id}`,
-      kind: 'image id',
-    });
-  }
-  for (const node of model.graph.layers.values()) {
-    targets.push({
-      text: shortId(node.chainId),
-      rowKey: `layer:${node.chainId}`,
-      kind: 'layer id',
-    });
-    if (node.createdBy)
-      targets.push({ text: escapeText(node.createdBy), rowKey: `layer:${node.chainId}`, kind: 'command' });
-  }
-  for (const c of model.inputs.containers) {
-    targets.push({ text: escapeText(c.name), rowKey: `container:${c.id}`, kind: 'container' });
-  }
-  const results = fuzzysort.go(query, targets, { key: 'text', limit: limit * 2, threshold: 0.3 });
+  const { byKey, targets } = indexOf(model);
+  const results = fuzzysort.go(query, targets, { key: 'prepared', limit: limit * 2, threshold: 0.3 });
   const hits: SearchHit[] = [];
   const seen = new Set<string>();
   for (const r of results) {
