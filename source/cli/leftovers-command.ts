@@ -1,7 +1,6 @@
 // `layertop leftovers`: what nothing references, and deleting it with proof (engine/leftovers.ts).
 // The same steps as a prune: the preview, a typed "yes" (or --yes), a fresh look right before
 // deleting, then predicted against measured.
-import { createInterface } from 'node:readline/promises';
 import { EngineError } from '../engine/docker/engine-error.js';
 import {
   type LeftoverContext,
@@ -12,6 +11,7 @@ import {
 import { escapeText } from '../model/escape.js';
 import { LEFTOVER_WHAT, type LeftoverPlan, selectLeftovers } from '../model/leftovers.js';
 import type { CliArgs } from './args.js';
+import { askYes } from './ask-yes.js';
 import { diskSize, sizeText, table } from './format.js';
 import { openSession } from './open-session.js';
 import { EXIT_NOT_CONFIRMED, EXIT_SOME_FAILED } from './prune-command.js';
@@ -54,15 +54,6 @@ export function leftoverReportText(r: LeftoverReport): string {
   return out.join('\n');
 }
 
-async function ask(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim().toLowerCase() === 'yes';
-  } finally {
-    rl.close();
-  }
-}
-
 export async function leftoversCommand(args: CliArgs): Promise<number> {
   if (args.noHelper)
     throw new EngineError('leftovers are found and deleted through the helper: --no-helper cannot do it');
@@ -99,7 +90,7 @@ export async function leftoversCommand(args: CliArgs): Promise<number> {
     }
     if (!args.yes) {
       process.stdout.write(`${leftoverPlanText(plan, args.minAgeSeconds)}\n`);
-      if (!(await ask('Type "yes" to delete the leftovers above: '))) {
+      if (!(await askYes('Type "yes" to delete the leftovers above: '))) {
         process.stderr.write('Nothing was deleted.\n');
         return EXIT_NOT_CONFIRMED;
       }

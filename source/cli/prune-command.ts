@@ -1,5 +1,4 @@
 // `layertop prune`: the plan, the confirmation, the run and the report, without a TUI.
-import { createInterface } from 'node:readline/promises';
 import type { ApiInfo } from '../engine/docker/api-types.js';
 import type { EngineClient } from '../engine/docker/docker-client.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
@@ -10,6 +9,7 @@ import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import type { ScanModel } from '../model/report.js';
 import type { CliArgs } from './args.js';
+import { askYes } from './ask-yes.js';
 import { openSession } from './open-session.js';
 import { checkPlanEngine, type PlanFile, planEngine, planFileJson, readPlanFile } from './plan-file.js';
 import { pruneOptions } from './prune-options.js';
@@ -19,16 +19,6 @@ import { applyText, changesText, planJson, planText, reportText } from './prune-
 export const EXIT_NOT_CONFIRMED = 3;
 /** Exit code when some items could not be removed (each one is reported). */
 export const EXIT_SOME_FAILED = 4;
-
-async function ask(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question(question);
-    return answer.trim().toLowerCase() === 'yes';
-  } finally {
-    rl.close();
-  }
-}
 
 interface Ctx {
   client: EngineClient;
@@ -105,7 +95,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
     if (!args.yes) {
       process.stdout.write(`${planText(current.plan)}\n`);
       for (;;) {
-        if (!(await ask('Type "yes" to remove all of the above: '))) {
+        if (!(await askYes('Type "yes" to remove all of the above: '))) {
           process.stderr.write('Nothing was deleted.\n');
           return EXIT_NOT_CONFIRMED;
         }
