@@ -128,6 +128,7 @@ export async function reclaimLeftovers(
       helper,
       ready.map((i) => i.path),
       minAgeSeconds,
+      roots,
     );
     ready.forEach((i, n) => {
       verdict.set(i.path, vs[n] ?? 'failed');

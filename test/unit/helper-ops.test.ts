@@ -198,12 +198,27 @@ describe.each(shells)('the helper ops under $name', (sh) => {
     const b = layer('b');
     // A leftover-shaped name that is a symlink (to a real directory elsewhere): never followed.
     symlinkSync(b, join(o2, id('c')));
-    const paths = [a, b, join(o2, id('c')), join(o2, id('d')), `${o2}/../etc`, join(o2, 'l'), '/etc/passwd'];
-    const verdicts = (age: number) => parseReclaim(op(sh, `reclaim:${age}`, paths), paths.length);
-    expect(verdicts(3600)).toEqual(['young', 'young', 'badpath', 'absent', 'badpath', 'badpath', 'badpath']);
+    // A leftover-shaped directory under another root: not this request's, never touched.
+    const elsewhere = join(mkdtempSync(join(work, 'other-')), 'overlay2', id('e'));
+    mkdirSync(join(elsewhere, 'diff'), { recursive: true });
+    const paths = [
+      a,
+      b,
+      join(o2, id('c')),
+      join(o2, id('d')),
+      `${o2}/../etc`,
+      join(o2, 'l'),
+      '/etc/passwd',
+      elsewhere,
+    ];
+    const reclaim = (age: number) => `reclaim:${Buffer.from(`${age} ${join(o2, '..')}`).toString('base64')}`;
+    const verdicts = (age: number) => parseReclaim(op(sh, reclaim(age), paths), paths.length);
+    const refused = ['badpath', 'absent', 'badpath', 'badpath', 'badpath', 'badpath'];
+    expect(verdicts(3600)).toEqual(['young', 'young', ...refused]);
     expect(existsSync(a) && existsSync(b)).toBe(true);
-    expect(verdicts(0)).toEqual(['removed', 'removed', 'badpath', 'absent', 'badpath', 'badpath', 'badpath']);
+    expect(verdicts(0)).toEqual(['removed', 'removed', ...refused]);
     expect(existsSync(a) || existsSync(b)).toBe(false);
+    expect(existsSync(elsewhere)).toBe(true);
     expect(lstatSync(join(o2, id('c'))).isSymbolicLink()).toBe(true);
     expect(readdirSync(join(o2, 'l'))).toEqual([]);
   });

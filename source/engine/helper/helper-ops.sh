@@ -464,11 +464,16 @@ case "$op" in
       done
     ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
   reclaim:*)
-    # reclaim:<seconds> PATH...: one line per path, as reclaimone says (see above).
-    k=${op#reclaim:}
+    # reclaim:<base64 of "<seconds> <root>"> PATH...: one line per path, as reclaimone says (see
+    # above); a path not under the root (the engine's data root, or containerd's own) is a badpath.
+    W=$(echo "${op#reclaim:}" | base64 -d) || return 2
+    k=${W%% *}; W=${W#* }
     case "$k" in ''|*[!0-9]*) echo "bad age $k" >&2; return 2 ;; esac
+    case "$W/" in /*/../*|/*/./*|*//*|/../*|/./*|/) echo "bad root" >&2; return 2 ;; /*) ;; *) return 2 ;; esac
     n=$(date +%s)
-    for p in "$@"; do reclaimone "$p" "$k" "$n"; done ;;
+    for p in "$@"; do
+      case "$p" in "$W"/*) reclaimone "$p" "$k" "$n" ;; *) echo badpath ;; esac
+    done ;;
   *) echo "unknown op $op" >&2; return 2 ;;
 esac
 }

@@ -7,7 +7,7 @@
 //   rdev:<dir> probe:<dir>    layer-list.ts (parseRdev; probe: one line per candidate)
 //   fread:<offset>+<length>   file-read.ts
 //   gprobe                    helper-session.ts (the host's find, if any)
-//   reclaim:<seconds>         reclaim.ts (one verdict per leftover path)
+//   reclaim:<age root, b64>   reclaim.ts (one verdict per leftover path)
 
 /** A layer's content subdirectory, as the walks take it: overlay2's diff, a snapshot's fs. */
 export type ContentSub = 'diff' | 'fs';
@@ -32,4 +32,4 @@ export type HelperOp =
   | `rdev:${string}`
   | `probe:${string}`
   | `fread:${number}+${number}`
-  | `reclaim:${number}`;
+  | `reclaim:${string}`;

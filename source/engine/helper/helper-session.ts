@@ -37,7 +37,7 @@ export interface HelperOptions {
 export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
 
 /** Ops whose output is one section per run, so a long list may go in several requests. */
-const PER_PATH_OPS = /^(read|stat|access|du|reclaim:\d+)$/;
+const PER_PATH_OPS = /^(read|stat|access|du|reclaim:[A-Za-z0-9+/=]+)$/;
 
 /** Splits a list into runs of at most `max` bytes (each argument plus its NUL). */
 export function chunkArgs(args: readonly (string | Buffer)[], max: number): (string | Buffer)[][] {

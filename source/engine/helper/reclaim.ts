@@ -18,13 +18,34 @@ export function parseReclaim(out: Buffer, count: number): ReclaimVerdict[] {
   return words as ReclaimVerdict[];
 }
 
-/** Deletes each path unless it is mounted, changed within `minAgeSeconds`, or not a leftover's shape. */
+/**
+ * Deletes each path unless it is not under one of `roots` (the data root, containerd's own root),
+ * not a leftover's shape, mounted, or changed within `minAgeSeconds`. One request per root: the
+ * helper checks each path against the root it was sent with.
+ */
 export async function reclaimPaths(
   helper: HelperSession,
   paths: readonly string[],
   minAgeSeconds: number,
+  roots: readonly string[],
 ): Promise<ReclaimVerdict[]> {
-  if (!paths.length) return [];
   const age = Math.max(0, Math.floor(minAgeSeconds));
-  return parseReclaim(await helper.run(`reclaim:${age}`, paths, 600_000), paths.length);
+  const verdicts: ReclaimVerdict[] = paths.map(() => 'badpath');
+  for (const root of new Set(roots)) {
+    const mine = paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith(`${root}/`));
+    if (!mine.length) continue;
+    const op = `reclaim:${Buffer.from(`${age} ${root}`, 'utf8').toString('base64')}` as const;
+    const out = parseReclaim(
+      await helper.run(
+        op,
+        mine.map(([p]) => p),
+        600_000,
+      ),
+      mine.length,
+    );
+    mine.forEach(([, i], n) => {
+      verdicts[i] = out[n] ?? 'failed';
+    });
+  }
+  return verdicts;
 }
