@@ -9,7 +9,15 @@ import { parseAge } from '../model/leftovers.js';
 export const DEFAULT_MIN_AGE_SECONDS = 3600;
 
 export interface CliArgs {
-  command: 'tui' | 'scan' | 'prune' | 'leftovers' | 'files' | 'cat' | 'help' | 'version';
+  command: 'tui' | 'scan' | 'prune' | 'builder' | 'leftovers' | 'files' | 'cat' | 'help' | 'version';
+  /** builder: du (the records as a tree) or prune. */
+  builderAction: 'du' | 'prune' | undefined;
+  /** builder prune: space limits in bytes (--keep-storage is --reserved-space). */
+  reservedSpace: number | undefined;
+  maxUsedSpace: number | undefined;
+  minFreeSpace: number | undefined;
+  /** builder du: sort by size (default) or by last use. */
+  sort: 'size' | 'last-used';
   /** files: the image or container, and which layer (index from 0 at the bottom, or chain ID). */
   target: string | undefined;
   layer: string | undefined;
@@ -69,6 +77,14 @@ Usage:
   layertop prune --apply FILE [--dry-run] [--json]
                                 remove exactly the items of a reviewed plan (the JSON of
                                 \`prune --dry-run --json\`) that are unchanged; report the others
+  layertop builder du [--sort size|last-used] [--json]
+                                BuildKit's cache records as a tree: type, build step, created,
+                                last used, uses, in use / shared, Docker's size and disk bytes
+  layertop builder prune [--all] [--filter F]... [--keep-storage S] [--reserved-space S]
+                         [--max-used-space S] [--min-free-space S] --dry-run|--yes|--apply FILE
+                                what \`docker builder prune\` with those options removes, record by
+                                record, and the disk bytes that come back; then exactly those
+                                records go and predicted / reported / measured are compared
   layertop leftovers [PATH...] [--dry-run|--yes] [--min-age D] [--json]
                                 what nothing references (layer directories, a removed container's
                                 records, containerd snapshots and blobs): no prune frees them.
@@ -91,7 +107,14 @@ Options:
       --merged                  files, cat: the merged view (the union of layers 0..N)
   -a, --all                     prune: every unused image, not only dangling ones
       --volumes                 prune: unused anonymous volumes too
-      --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V]
+      --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V];
+                                builder prune: until= (or unused-for=), id=<regexp>, type=
+      --keep-storage S          builder prune: keep this much cache (as --reserved-space)
+      --reserved-space S        builder prune: never prune the cache below S
+      --max-used-space S        builder prune: prune the cache down to S
+      --min-free-space S        builder prune: prune until the disk has S free
+                                (S: bytes, or 512k, 20m, 10g, 1.5t: powers of 1024, as Docker)
+      --sort size|last-used     builder du: order of records under each parent
       --dry-run                 prune, leftovers: print the plan, delete nothing
       --min-age D               leftovers: unchanged for at least D (90s, 30m, 2h, 1d; default 1h)
       --apply FILE              prune: apply a plan file made by --dry-run --json (- = stdin)
@@ -136,6 +159,11 @@ export function parseCli(argv: string[]): CliArgs {
         filter: { type: 'string', multiple: true },
         apply: { type: 'string' },
         'min-age': { type: 'string' },
+        'keep-storage': { type: 'string' },
+        'reserved-space': { type: 'string' },
+        'max-used-space': { type: 'string' },
+        'min-free-space': { type: 'string' },
+        sort: { type: 'string' },
         layer: { type: 'string' },
         merged: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -147,6 +175,9 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const [cmd, ...rest] = parsed.positionals;
+  const builderAction = cmd === 'builder' ? rest.shift() : undefined;
+  if (cmd === 'builder' && builderAction !== 'du' && builderAction !== 'prune' && !v.help)
+    throw new UsageError('builder takes du or prune (layertop builder du, layertop builder prune --dry-run)');
   const target = cmd === 'files' || cmd === 'cat' ? rest.shift() : undefined;
   if ((cmd === 'files' || cmd === 'cat') && target === undefined && !v.help)
     throw new UsageError(`${cmd} needs an image or a container`);
@@ -159,6 +190,7 @@ export function parseCli(argv: string[]): CliArgs {
   else if (v.version) command = 'version';
   else if (cmd === 'scan') command = 'scan';
   else if (cmd === 'prune') command = 'prune';
+  else if (cmd === 'builder') command = 'builder';
   else if (cmd === 'leftovers') command = 'leftovers';
   else if (cmd === 'files') command = 'files';
   else if (cmd === 'cat') command = 'cat';
@@ -180,8 +212,30 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(
       `--${pruneOnly.find((k) => !sharedWithLeftovers.has(k))} belongs to the prune command`,
     );
-  if (command !== 'prune' && command !== 'leftovers' && command !== 'help' && pruneOnly.length)
+  const isBuilderPrune = command === 'builder' && builderAction === 'prune';
+  if (command === 'builder' && builderAction === 'du' && pruneOnly.length)
+    throw new UsageError(`--${pruneOnly[0]} belongs to the prune commands`);
+  if (isBuilderPrune && v.volumes !== undefined)
+    throw new UsageError('--volumes belongs to the prune command, not builder prune');
+  if (
+    command !== 'prune' &&
+    command !== 'leftovers' &&
+    command !== 'help' &&
+    !isBuilderPrune &&
+    pruneOnly.length
+  )
     throw new UsageError(`--${pruneOnly[0]} belongs to the prune command`);
+  const spaceFlags = ['keep-storage', 'reserved-space', 'max-used-space', 'min-free-space'];
+  const spaces = spaceFlags.filter((k) => v[k] !== undefined);
+  if (spaces.length && !isBuilderPrune && command !== 'help')
+    throw new UsageError(`--${spaces[0]} belongs to the builder prune command`);
+  if (v['keep-storage'] !== undefined && v['reserved-space'] !== undefined)
+    throw new UsageError('--keep-storage is the old name of --reserved-space: give one of them');
+  if (v.sort !== undefined && !(command === 'builder' && builderAction === 'du') && command !== 'help')
+    throw new UsageError('--sort belongs to the builder du command');
+  if (v.sort !== undefined && v.sort !== 'size' && v.sort !== 'last-used')
+    throw new UsageError(`--sort takes size or last-used, not "${String(v.sort)}"`);
+  const space = (k: string) => (typeof v[k] === 'string' ? parseSpace(k, v[k]) : undefined);
   if (v['min-age'] !== undefined && command !== 'leftovers' && command !== 'help')
     throw new UsageError('--min-age belongs to the leftovers command');
   const minAge = typeof v['min-age'] === 'string' ? parseAge(v['min-age']) : DEFAULT_MIN_AGE_SECONDS;
@@ -192,7 +246,7 @@ export function parseCli(argv: string[]): CliArgs {
   if (v['dry-run'] === true && v.yes === true)
     throw new UsageError('--dry-run and --yes contradict each other');
   if (typeof v.apply === 'string') {
-    const rules = ['all', 'volumes', 'filter'].filter((k) => v[k] !== undefined);
+    const rules = ['all', 'volumes', 'filter', ...spaceFlags].filter((k) => v[k] !== undefined);
     if (rules.length)
       throw new UsageError(
         `--apply takes the plan's own rules; --${rules[0]} cannot change them (make a new plan)`,
@@ -200,6 +254,11 @@ export function parseCli(argv: string[]): CliArgs {
   }
   return {
     command,
+    builderAction: builderAction === 'du' || builderAction === 'prune' ? builderAction : undefined,
+    reservedSpace: space('reserved-space') ?? space('keep-storage'),
+    maxUsedSpace: space('max-used-space'),
+    minFreeSpace: space('min-free-space'),
+    sort: v.sort === 'last-used' ? 'last-used' : 'size',
     json: v.json === true,
     dryRun: v['dry-run'] === true,
     yes: v.yes === true,
@@ -221,4 +280,21 @@ export function parseCli(argv: string[]): CliArgs {
     noCache: v['no-cache'] === true,
     noHostTools: v['no-host-tools'] === true,
   };
+}
+
+const SPACE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+  p: 1024 ** 5,
+};
+
+/** A size as Docker's flags take it (RAMInBytes): a number and a unit, powers of 1024. */
+export function parseSpace(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--${flag} takes a size such as 512m, 10g or 1.5t, not "${text}"`);
+  return Math.floor(Number(m[1]) * (SPACE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1));
 }

@@ -80,6 +80,14 @@ async function main(argv: string[]): Promise<number> {
       const { pruneCommand } = await import('./prune-command.js');
       return pruneCommand(args);
     }
+    case 'builder': {
+      if (args.builderAction === 'prune') {
+        const { pruneCommand } = await import('./prune-command.js');
+        return pruneCommand(args);
+      }
+      const { builderDuCommand } = await import('./builder-command.js');
+      return builderDuCommand(args);
+    }
     case 'leftovers': {
       const { leftoversCommand } = await import('./leftovers-command.js');
       return leftoversCommand(args);

@@ -54,6 +54,9 @@ function item(path: string, raw: unknown, kind: ItemKind): PlanItem {
     bad(path, `a ${kind} without an id`);
   if (r.kind !== undefined && r.kind !== kind) bad(path, `a ${String(r.kind)} among the ${kind}s`);
   const refs = Array.isArray(r.refs) ? r.refs.filter((x): x is string => typeof x === 'string') : undefined;
+  const records = Array.isArray(r.records)
+    ? r.records.filter((x): x is string => typeof x === 'string')
+    : undefined;
   return {
     kind,
     id: r.id,
@@ -61,6 +64,7 @@ function item(path: string, raw: unknown, kind: ItemKind): PlanItem {
     diskBytes: typeof r.diskBytes === 'number' ? r.diskBytes : 0,
     dockerBytes: typeof r.dockerBytes === 'number' ? r.dockerBytes : 0,
     ...(refs ? { refs } : {}),
+    ...(records && kind === 'build-cache' ? { records } : {}),
     ...(typeof r.created === 'number' ? { created: r.created } : {}),
   };
 }

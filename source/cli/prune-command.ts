@@ -1,4 +1,6 @@
 // `layertop prune`: the plan, the confirmation, the run and the report, without a TUI.
+
+import { buildKitFreeBytes } from '../engine/buildkit-space.js';
 import type { ApiInfo } from '../engine/docker/api-types.js';
 import type { EngineClient } from '../engine/docker/docker-client.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
@@ -8,11 +10,11 @@ import { scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import type { ScanModel } from '../model/report.js';
-import type { CliArgs } from './args.js';
+import { type CliArgs, UsageError } from './args.js';
 import { askYes } from './ask-yes.js';
 import { openSession } from './open-session.js';
 import { checkPlanEngine, type PlanFile, planEngine, planFileJson, readPlanFile } from './plan-file.js';
-import { pruneOptions } from './prune-options.js';
+import { builderPruneOptions, pruneOptions } from './prune-options.js';
 import { applyText, changesText, planJson, planText, reportText } from './prune-text.js';
 
 /** Exit code when nothing was deleted because nobody confirmed (no TTY and no --yes, or "no"). */
@@ -34,7 +36,13 @@ async function plan(ctx: Ctx, options: PruneOptions): Promise<{ model: ScanModel
 
 async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<number> {
   const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
-  const applied = planApply(model, file.options, file.items);
+  const madeAt = Date.parse(file.createdAt);
+  const applied = planApply(
+    model,
+    file.options,
+    file.items,
+    Number.isNaN(madeAt) ? undefined : madeAt / 1000,
+  );
   const leftAlone = {
     skipped: applied.skipped.map(({ reason, ...i }) => ({ ...i, reason })),
     alreadyRemoved: applied.alreadyRemoved.map(({ reason: _, ...i }) => i),
@@ -66,7 +74,14 @@ function progress(p: RunProgress): void {
 export async function pruneCommand(args: CliArgs): Promise<number> {
   // A plan file is read (and refused if it is not one) before anything connects.
   const file = args.apply !== undefined ? readPlanFile(args.apply) : undefined;
-  const options = file ? file.options : pruneOptions(args);
+  const builder = args.command === 'builder';
+  if (file && builder !== (file.options.builder !== undefined))
+    throw new UsageError(
+      builder
+        ? 'that plan was made by `layertop prune`: apply it with `layertop prune --apply`'
+        : 'that plan was made by `layertop builder prune`: apply it with `layertop builder prune --apply`',
+    );
+  const options = file ? file.options : builder ? builderPruneOptions(args) : pruneOptions(args);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   // A reviewed plan file is the confirmation (as `terraform apply PLANFILE`); otherwise ask.
   if (!file && !args.dryRun && !args.yes && !interactive) {
@@ -82,6 +97,11 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
   const helper = await session.helper;
   const ctx: Ctx = { client, info, helper, cache };
   try {
+    // BuildKit's min-free-space looks at the free space of the file system that holds its state.
+    if (!file && options.builder?.minFreeSpace) {
+      if (!helper) throw new UsageError('--min-free-space needs the helper (it reads the free disk space)');
+      options.builder.freeBytes = await buildKitFreeBytes(helper, info);
+    }
     if (file) return await applyCommand(args, ctx, file);
     let current = await plan(ctx, options);
     if (args.dryRun) {

@@ -14,6 +14,8 @@ import {
 import { diskSize, sizeText, table } from './format.js';
 
 const short = shortId;
+/** Records listed one per line in the text plan; the JSON lists every one. */
+const RECORD_LINES = 50;
 
 function group(title: string, items: PlanItem[], withId: boolean): string[] {
   if (!items.length) return [];
@@ -36,10 +38,40 @@ export function planText(plan: PrunePlan): string {
   if (plan.sharedImageBytes)
     out.push(`Layers shared only by the images above: ${sizeText(plan.sharedImageBytes)} on disk`, '');
   if (plan.buildCache) out.push(...group('Build cache', [plan.buildCache], false));
+  const lines = plan.buildCache?.recordLines ?? [];
+  if (lines.length) {
+    const shown = lines.slice(0, RECORD_LINES);
+    out.push(
+      'Build-cache records, in removal order:',
+      table(
+        ['ID', 'RECORD', 'FREES ON DISK', "DOCKER'S SIZE"],
+        shown.map((l) => [
+          l.id.slice(0, 12),
+          escapeText(l.name.slice(13)).slice(0, 70),
+          diskSize(l.diskBytes),
+          sizeText(l.dockerBytes),
+        ]),
+      ),
+      ...(lines.length > shown.length
+        ? [`... and ${lines.length - shown.length} more (--json lists all)`]
+        : []),
+      '',
+    );
+  }
   if (planIsEmpty(plan)) out.push('Nothing to remove.', '');
-  if (plan.kept.length) {
-    out.push(`Kept (${plan.kept.length}):`);
-    for (const k of plan.kept) out.push(`  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`);
+  const kept = plan.kept.filter((k) => k.kind !== 'build-cache' || k.id === 'build-cache');
+  const keptRecords = plan.kept.filter((k) => k.kind === 'build-cache' && k.id !== 'build-cache');
+  if (kept.length) {
+    out.push(`Kept (${kept.length}):`);
+    for (const k of kept) out.push(`  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`);
+    out.push('');
+  }
+  // Records kept are summed up by reason: a cache has thousands.
+  if (keptRecords.length) {
+    const byReason = new Map<string, number>();
+    for (const k of keptRecords) byReason.set(k.reason, (byReason.get(k.reason) ?? 0) + 1);
+    out.push(`Build-cache records kept (${keptRecords.length}):`);
+    for (const [reason, n] of byReason) out.push(`  ${n} ${escapeText(reason)}`);
     out.push('');
   }
   if (plan.predictedFreedBytes === null) {
@@ -96,6 +128,7 @@ const itemJson = (i: PlanItem) => ({
   ...(i.refs ? { refs: i.refs } : {}),
   ...(i.state ? { state: i.state } : {}),
   ...(i.created !== undefined ? { created: i.created } : {}),
+  ...(i.records ? { records: i.records } : {}),
   diskBytes: i.diskBytes,
   dockerBytes: i.dockerBytes,
 });

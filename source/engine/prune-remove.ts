@@ -167,21 +167,64 @@ async function removeVolume(client: EngineClient, item: PlanItem): Promise<Outco
   return { status: 'removed', notes };
 }
 
-/** POST /build/prune?all=1: the build cache item is all of it (see the README's decisions). */
-async function pruneBuildCache(client: EngineClient, fx: RemovalEffects): Promise<Outcome> {
-  const res = await new Promise<{ SpaceReclaimed?: number }>((resolve, reject) => {
+interface BuildPruneAnswer {
+  SpaceReclaimed?: number;
+  CachesDeleted?: string[] | null;
+}
+
+function buildPrune(client: EngineClient, options: Record<string, unknown>): Promise<BuildPruneAnswer> {
+  return new Promise<BuildPruneAnswer>((resolve, reject) => {
     client.docker.modem.dial(
       {
         path: '/build/prune?',
         method: 'POST',
-        options: { all: true },
-        statusCodes: { 200: true, 500: 'server error' },
+        options,
+        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
       },
-      (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { SpaceReclaimed?: number })),
+      (err: unknown, data: unknown) => (err ? reject(err) : resolve((data ?? {}) as BuildPruneAnswer)),
     );
   });
-  fx.buildCacheReclaimed += res?.SpaceReclaimed ?? 0;
-  return { status: 'removed', notes: [] };
+}
+
+/** Records per request: BuildKit takes one id filter, a regular expression; this keeps it short. */
+const RECORDS_PER_REQUEST = 200;
+
+/**
+ * The build cache item. With records (every plan layertop makes now): exactly those, by ID, as an
+ * anchored alternation in BuildKit's one id filter (an unanchored regular expression), with all=1
+ * so shared records can go; BuildKit removes children before parents within a request, and the
+ * plan lists children first, so the requests go in its order. A record the engine did not delete
+ * (used by a build that started meanwhile) is reported. Without records (an old plan file): all
+ * of it, as before.
+ */
+async function pruneBuildCache(client: EngineClient, item: PlanItem, fx: RemovalEffects): Promise<Outcome> {
+  if (!item.records) {
+    const res = await buildPrune(client, { all: true });
+    fx.buildCacheReclaimed += res.SpaceReclaimed ?? 0;
+    return { status: 'removed', notes: [] };
+  }
+  const deleted = new Set<string>();
+  for (let i = 0; i < item.records.length; i += RECORDS_PER_REQUEST) {
+    const ids = item.records.slice(i, i + RECORDS_PER_REQUEST);
+    if (ids.some((id) => !/^[a-z0-9]+$/.test(id))) throw new Error('a build-cache record ID that is not one');
+    const res = await buildPrune(client, {
+      all: true,
+      filters: JSON.stringify({ id: [`^(${ids.join('|')})$`] }),
+    });
+    fx.buildCacheReclaimed += res.SpaceReclaimed ?? 0;
+    for (const id of res.CachesDeleted ?? []) deleted.add(id);
+  }
+  const missed = item.records.filter((id) => !deleted.has(id));
+  if (missed.length === item.records.length)
+    return { status: 'skipped', reason: 'no record was removed (in use, or already gone)', notes: [] };
+  return {
+    status: 'removed',
+    notes: missed.length
+      ? [
+          `${missed.length} of ${item.records.length} records stayed (in use, or already gone): ${missed.slice(0, 5).join(', ')}${missed.length > 5 ? ', ...' : ''}`,
+        ]
+      : [],
+  };
 }
 
 /** Removes one item; never forces, never throws (the outcome says what happened). */
@@ -200,7 +243,7 @@ export async function removeItem(client: EngineClient, item: PlanItem, fx: Remov
       case 'image':
         return await removeImage(client, item, fx);
       case 'build-cache':
-        return await pruneBuildCache(client, fx);
+        return await pruneBuildCache(client, item, fx);
     }
   } catch (err) {
     if (statusOf(err) === 404) return { status: 'already-removed', notes: [] };

@@ -5,8 +5,15 @@ import {
   layerSizesFromApiHistory,
 } from '../model/history.js';
 import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
-import type { ContainerInput, EngineFacts, ImageInput, LayerFacts, VolumeInput } from '../model/types.js';
-import type { ApiInfo } from './docker/api-types.js';
+import type {
+  BuildCacheRecord,
+  ContainerInput,
+  EngineFacts,
+  ImageInput,
+  LayerFacts,
+  VolumeInput,
+} from '../model/types.js';
+import type { ApiBuildCache, ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
 import { HelperError, type HelperSession } from './helper/helper-session.js';
@@ -134,7 +141,30 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
         ...(n.Created ? { created: Date.parse(n.Created) / 1000 } : {}),
       })),
     // docker system df counts build cache records that are not shared with images.
-    buildCache: { records: bc.length, size: bc.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) },
+    buildCache: {
+      records: bc.length,
+      size: bc.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0),
+      items: bc.map(cacheRecord).sort((a, b) => byText(a.id, b.id)),
+    },
+  };
+}
+
+/** A build-cache record as /system/df lists it (Docker's " Parents" JSON tag has a space). */
+function cacheRecord(r: ApiBuildCache): BuildCacheRecord {
+  const parents = r.Parents ?? (r as unknown as Record<string, string[] | null | undefined>)[' Parents'];
+  const time = (t: string | null | undefined) => (t ? Date.parse(t) / 1000 : Number.NaN);
+  const lastUsed = time(r.LastUsedAt);
+  return {
+    id: r.ID,
+    parents: parents ?? (r.Parent ? [r.Parent] : []),
+    type: r.Type,
+    description: r.Description ?? '',
+    inUse: r.InUse,
+    shared: r.Shared,
+    size: r.Size,
+    created: time(r.CreatedAt) || 0,
+    lastUsed: Number.isNaN(lastUsed) ? null : lastUsed,
+    usageCount: r.UsageCount ?? 0,
   };
 }
 
@@ -215,6 +245,36 @@ function layoutTargets(
 }
 
 /**
+ * Each build-cache record's own directories and their bytes: those of its directories that are
+ * build cache (an image's layer directory is not the record's to free). What no listed record
+ * owns goes with the whole cache only.
+ */
+function attributeRecords(
+  inputs: ScanInputs,
+  layout: StorageLayout,
+  disk: (dir: string) => number | undefined,
+): void {
+  const storage = layout.buildCacheRecords;
+  const items = inputs.buildCache.items;
+  if (!storage || !items) return;
+  const cacheDirs = new Set(layout.buildCacheDirs);
+  const owned = new Set<string>();
+  for (const r of items) {
+    const s = storage.get(r.id);
+    const dirs = (s?.dirs ?? []).filter((d) => cacheDirs.has(d) && !owned.has(d));
+    for (const d of dirs) owned.add(d);
+    r.dirs = dirs;
+    if (s?.chainId) r.chainId = s.chainId;
+    const bytes = dirs.map(disk);
+    // A directory the walk could not measure leaves the record's bytes unknown, not 0.
+    if (bytes.every((b) => b !== undefined)) r.diskBytes = bytes.reduce((a, b) => a + b, 0);
+  }
+  inputs.buildCache.unattributedDiskBytes = layout.buildCacheDirs
+    .filter((d) => !owned.has(d))
+    .reduce((a, d) => a + (disk(d) ?? 0), 0);
+}
+
+/**
  * Phase "attribute": the measured bytes to what holds them (layers, images' metadata, containers,
  * volumes, build cache, leftovers), and each layer's engine size by the backend's rule.
  */
@@ -264,6 +324,7 @@ function attribute(
   const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
   inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
   inputs.buildCache.freedDiskBytes = cacheDirs;
+  attributeRecords(inputs, layout, disk);
   const leftovers = layout.leftoverDirs ?? [];
   inputs.leftovers = {
     directories: leftovers,

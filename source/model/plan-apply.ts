@@ -2,6 +2,7 @@
 // the items in the file, and of those only the ones that are still what the review showed and
 // that the plan's own rules would still remove. Every other item is reported with its reason.
 // Pure: it works on a fresh scan model and the file's items.
+import { childrenOf } from './build-cache.js';
 import {
   type KeptItem,
   type PlanItem,
@@ -10,8 +11,10 @@ import {
   planItems,
   planPrune,
   planSelection,
+  recordName,
 } from './prune-plan.js';
 import type { ScanModel } from './report.js';
+import type { BuildCacheRecord } from './types.js';
 
 export interface LeftAlone {
   kind: PlanItem['kind'];
@@ -45,7 +48,9 @@ function existsNow(model: ScanModel, item: PlanItem): boolean {
     case 'image':
       return inputs.images.some((i) => i.id === item.id);
     case 'build-cache':
-      return inputs.buildCache.records > 0;
+      return item.records
+        ? item.records.some((id) => inputs.buildCache.items?.some((r) => r.id === id))
+        : inputs.buildCache.records > 0;
   }
 }
 
@@ -71,10 +76,57 @@ function changed(model: ScanModel, item: PlanItem): string | undefined {
   return undefined;
 }
 
+/**
+ * The file's build-cache records that can still go exactly as reviewed: they still exist, nobody
+ * uses them and nobody used them since the plan was made (a build that hit them wants them), and
+ * no record built on them stays. The others are left alone, each with its reason.
+ */
+function cacheRecordsToApply(
+  model: ScanModel,
+  item: PlanItem,
+  planMadeAt: number | undefined,
+  skipped: LeftAlone[],
+  alreadyRemoved: LeftAlone[],
+): string[] {
+  const items = model.inputs.buildCache.items ?? [];
+  const byId = new Map(items.map((r) => [r.id, r]));
+  const ok = new Set<string>();
+  const leave = (id: string, reason: string) =>
+    skipped.push({
+      kind: 'build-cache',
+      id,
+      name: byId.get(id) ? recordName(byId.get(id) as BuildCacheRecord) : id,
+      reason,
+    });
+  for (const id of item.records ?? []) {
+    const r = byId.get(id);
+    if (!r) alreadyRemoved.push({ kind: 'build-cache', id, name: id, reason: 'already removed' });
+    else if (r.inUse) leave(id, 'in use now');
+    else if (planMadeAt !== undefined && r.lastUsed !== null && r.lastUsed > planMadeAt)
+      leave(id, 'used since the plan');
+    else ok.add(id);
+  }
+  // Children before parents: a record whose child stays cannot go (the child holds it).
+  const kids = childrenOf(items);
+  let changedSet = true;
+  while (changedSet) {
+    changedSet = false;
+    for (const id of ok)
+      if ((kids.get(id) ?? []).some((c) => !ok.has(c))) {
+        ok.delete(id);
+        leave(id, 'a record built on it stays');
+        changedSet = true;
+      }
+  }
+  return (item.records ?? []).filter((id) => ok.has(id));
+}
+
 export function planApply(
   model: ScanModel,
   options: PruneOptions,
   fileItems: readonly PlanItem[],
+  /** When the plan was made (seconds): build-cache records used since are left alone. */
+  planMadeAt?: number,
 ): ApplyPlan {
   const fresh = planPrune(model, options);
   const now = new Map(planItems(fresh).map((i) => [key(i), i]));
@@ -82,8 +134,13 @@ export function planApply(
   const skipped: LeftAlone[] = [];
   const alreadyRemoved: LeftAlone[] = [];
   const chosen = new Map<string, PlanItem>();
+  let cacheRecords: string[] | undefined;
   for (const item of fileItems) {
     const base = { kind: item.kind, id: item.id, name: item.name };
+    if (item.kind === 'build-cache' && item.records) {
+      cacheRecords = cacheRecordsToApply(model, item, planMadeAt, skipped, alreadyRemoved);
+      continue;
+    }
     if (!existsNow(model, item)) {
       alreadyRemoved.push({ ...base, reason: 'already removed' });
       continue;
@@ -105,12 +162,14 @@ export function planApply(
     images: ids('image'),
     volumes: ids('volume'),
     networks: ids('network'),
-    buildCache: chosen.has('build-cache:build-cache'),
+    buildCache: cacheRecords ?? chosen.has('build-cache:build-cache'),
   });
   for (const k of plan.kept) skipped.push({ kind: k.kind, id: k.id, name: k.name, reason: k.reason });
   // The removal checks each image against the tags the review showed, not today's.
   plan.images = plan.images.map((i) => ({ ...i, refs: chosen.get(key(i))?.refs ?? i.refs ?? [] }));
   plan.kept = [];
   const notInFile = [...now.keys()].filter((k) => !fileItems.some((i) => key(i) === k)).length;
+  // (A record the rules would pick now that the file does not name is not counted: records come
+  // and go with every build; only the file's are ever removed.)
   return { plan: { ...plan, source: 'apply' }, skipped, alreadyRemoved, notInFile };
 }

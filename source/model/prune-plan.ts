@@ -2,10 +2,11 @@
 // rules, or what removing a marked selection would remove; and the disk bytes that would really come
 // back (removal.ts). Pure: it works on a scan model.
 
+import { type BuilderPruneRules, selectBuilderPrune } from './build-cache.js';
 import { shortId } from './digest.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
-import type { ImageInput } from './types.js';
+import type { BuildCacheRecord, ImageInput } from './types.js';
 
 export interface PruneFilters {
   /** Only objects created before this time (seconds since the epoch). */
@@ -22,6 +23,8 @@ export interface PruneOptions {
   /** --volumes: anonymous volumes no remaining container uses. */
   volumes: boolean;
   filters?: PruneFilters;
+  /** `layertop builder prune`: only the build cache, by these rules. */
+  builder?: BuilderPruneRules;
 }
 
 export type ItemKind = 'container' | 'network' | 'volume' | 'image' | 'build-cache';
@@ -43,6 +46,13 @@ export interface PlanItem {
   state?: string;
   /** Volumes: creation time (seconds), so a volume made again under the same name is told apart. */
   created?: number;
+  /**
+   * Build cache: exactly these records (by ID, children before parents). Absent: all of it, as
+   * plans made before layertop read records said.
+   */
+  records?: string[];
+  /** Build cache: each record's own line (display only; plan files keep `records`). */
+  recordLines?: { id: string; name: string; diskBytes: number | null; dockerBytes: number }[];
 }
 
 export interface KeptItem {
@@ -141,7 +151,47 @@ interface Chosen {
   networks: Set<string>;
   volumes: Set<string>;
   images: Set<string>;
-  buildCache: boolean;
+  /** true: every record that can go (not in use); a list: those records, in removal order. */
+  buildCache: boolean | readonly string[];
+}
+
+/** The records a build-cache choice removes, in order; undefined when no record is known. */
+function cacheRecords(model: ScanModel, choice: Chosen['buildCache']): string[] | undefined {
+  if (choice === false) return [];
+  if (choice !== true) return [...choice];
+  const items = model.inputs.buildCache.items;
+  return items ? selectBuilderPrune(items, { all: true }).remove : undefined;
+}
+
+function buildCacheItem(model: ScanModel, records: string[] | undefined, diskBytes: number | null): PlanItem {
+  const { buildCache } = model.inputs;
+  const items = buildCache.items;
+  if (!records || !items)
+    return {
+      kind: 'build-cache',
+      id: 'build-cache',
+      name: `build cache (${buildCache.records} records)`,
+      diskBytes,
+      dockerBytes: buildCache.size,
+    };
+  const chosen = new Set(records);
+  const picked = items.filter((r) => chosen.has(r.id));
+  return {
+    kind: 'build-cache',
+    id: 'build-cache',
+    name:
+      records.length === items.length
+        ? `build cache (all ${items.length} records)`
+        : `build cache (${records.length} of ${items.length} records)`,
+    diskBytes,
+    // As docker system df counts it: the records that are not shared.
+    dockerBytes: picked.filter((r) => !r.shared).reduce((a, r) => a + r.size, 0),
+    records,
+    recordLines: records.map((id) => {
+      const r = items.find((x) => x.id === id) as BuildCacheRecord;
+      return { id, name: recordName(r), diskBytes: r.diskBytes ?? null, dockerBytes: r.size };
+    }),
+  };
 }
 
 function assemble(
@@ -151,7 +201,11 @@ function assemble(
   kept: KeptItem[],
 ): PrunePlan {
   const { inputs } = model;
-  const freed = freedBytes(model, chosen);
+  const records = cacheRecords(model, chosen.buildCache);
+  const freed = freedBytes(model, {
+    ...chosen,
+    buildCache: records === undefined ? chosen.buildCache !== false : new Set(records),
+  });
   // Per item: what it frees, or null when nothing was measured (no helper): unknown, not 0.
   const disk = (m: Map<string, number> | undefined, id: string) => (freed ? (m?.get(id) ?? 0) : null);
   const containers: PlanItem[] = inputs.containers
@@ -190,15 +244,15 @@ function assemble(
       diskBytes: disk(freed?.images, i.id),
       dockerBytes: Math.max(0, (i.engineSize ?? 0) - (dockerShared.get(i.id) ?? 0)),
     }));
-  const buildCache: PlanItem | null = chosen.buildCache
-    ? {
-        kind: 'build-cache',
-        id: 'build-cache',
-        name: `build cache (${inputs.buildCache.records} records)`,
-        diskBytes: freed?.buildCache ?? null,
-        dockerBytes: inputs.buildCache.size,
-      }
-    : null;
+  const cacheUnknown = freed?.buildCacheUnknown === true;
+  const buildCache: PlanItem | null =
+    records === undefined
+      ? chosen.buildCache !== false
+        ? buildCacheItem(model, undefined, freed?.buildCache ?? null)
+        : null
+      : records.length
+        ? buildCacheItem(model, records, cacheUnknown ? null : (freed?.buildCache ?? null))
+        : null;
   const all = [...containers, ...networks, ...volumes, ...images, ...(buildCache ? [buildCache] : [])];
   return {
     source,
@@ -209,8 +263,10 @@ function assemble(
     buildCache,
     sharedImageBytes: freed?.sharedByRemovedImages ?? null,
     kept,
-    predictedFreedBytes: freed?.total ?? null,
-    diskUnknown: model.report.diskUnknown,
+    predictedFreedBytes: cacheUnknown ? null : (freed?.total ?? null),
+    diskUnknown: cacheUnknown
+      ? "BuildKit's record metadata could not be read: what each record frees is unknown"
+      : model.report.diskUnknown,
     dockerEstimateBytes: all.reduce((a, i) => a + i.dockerBytes, 0),
   };
 }
@@ -230,6 +286,7 @@ function usersOf(model: ScanModel, imageId: string, remaining: ReadonlySet<strin
  * uses (it deletes tag by tag and stops at the conflict); layertop keeps such images whole.
  */
 export function planPrune(model: ScanModel, options: PruneOptions): PrunePlan {
+  if (options.builder) return planBuilderPrune(model, options.builder);
   const { inputs } = model;
   const f = options.filters;
   const kept: KeptItem[] = [];
@@ -263,17 +320,66 @@ export function planPrune(model: ScanModel, options: PruneOptions): PrunePlan {
       kept.push({ kind: 'image', id: img.id, name, reason: 'excluded by a filter' });
     else images.add(img.id);
   }
-  // Docker ignores label filters for build cache; `until` applies per record, which layertop
-  // cannot size per record, so with an until filter the build cache is left alone (and said so).
-  const buildCache = f?.until === undefined && inputs.buildCache.records > 0;
-  if (f?.until !== undefined && inputs.buildCache.records > 0)
-    kept.push({
-      kind: 'build-cache',
-      id: 'build-cache',
-      name: 'build cache',
-      reason: 'an until filter is set',
-    });
+  const buildCache = pruneCacheChoice(model, options, kept);
   return assemble(model, 'prune', { containers, networks, volumes, images, buildCache }, kept);
+}
+
+/**
+ * The build-cache part of `docker system prune`: BuildKit's rules with -a as --all and the until
+ * filter (Docker ignores label filters for build cache). Without the records (a scan saved by an
+ * older layertop), all of it, and with an until filter none (it cannot be told which).
+ */
+function pruneCacheChoice(model: ScanModel, options: PruneOptions, kept: KeptItem[]): Chosen['buildCache'] {
+  const { items, records } = model.inputs.buildCache;
+  const until = options.filters?.until;
+  if (!items) {
+    if (until !== undefined && records > 0)
+      kept.push({
+        kind: 'build-cache',
+        id: 'build-cache',
+        name: 'build cache',
+        reason: 'an until filter is set',
+      });
+    return until === undefined && records > 0;
+  }
+  const rules: BuilderPruneRules = { all: options.all, ...(until !== undefined ? { until } : {}) };
+  const sel = selectBuilderPrune(items, rules);
+  keptRecords(items, sel.kept, kept);
+  return sel.remove;
+}
+
+/** A build-cache record kept, with BuildKit's reason, for the plan's "kept" list. */
+export function keptRecords(
+  items: readonly BuildCacheRecord[],
+  reasons: readonly { id: string; reason: string }[],
+  kept: KeptItem[],
+): void {
+  const byId = new Map(items.map((r) => [r.id, r]));
+  for (const k of reasons) {
+    const r = byId.get(k.id);
+    kept.push({ kind: 'build-cache', id: k.id, name: r ? recordName(r) : k.id, reason: k.reason });
+  }
+}
+
+/** How a record reads in a list: its ID's first 12 characters, type and build step. */
+export function recordName(r: BuildCacheRecord): string {
+  const what = r.description || r.type;
+  return `${r.id.slice(0, 12)} ${r.type === 'regular' ? '' : `${r.type} `}${what}`.trim();
+}
+
+/** `docker builder prune` with these rules: only the build cache, exactly the records shown. */
+export function planBuilderPrune(model: ScanModel, rules: BuilderPruneRules): PrunePlan {
+  const items = model.inputs.buildCache.items ?? [];
+  const sel = selectBuilderPrune(items, rules);
+  const kept: KeptItem[] = [];
+  keptRecords(items, sel.kept, kept);
+  const none = new Set<string>();
+  return assemble(
+    model,
+    'prune',
+    { containers: none, networks: none, volumes: none, images: none, buildCache: sel.remove },
+    kept,
+  );
 }
 
 export interface Selection {
@@ -282,7 +388,8 @@ export interface Selection {
   volumes: ReadonlySet<string>;
   /** Networks (by ID): removed only while no container uses them and they are not built in. */
   networks?: ReadonlySet<string>;
-  buildCache: boolean;
+  /** true: all of the build cache (every record not in use); a list: those records. */
+  buildCache: boolean | readonly string[];
 }
 
 export const EMPTY_SELECTION: Selection = {

@@ -1,13 +1,15 @@
 // The disk bytes that come back when a set of containers, images, volumes and the build cache is
 // removed, attributed to the items that free them. Every figure in the prune preview, the marked-set
 // total and "freed if removed" in the details pane is computed here. Pure.
+import { recordsDiskBytes } from './build-cache.js';
 import type { ScanModel } from './report.js';
 
 export interface Removal {
   containers: ReadonlySet<string>;
   images: ReadonlySet<string>;
   volumes: ReadonlySet<string>;
-  buildCache: boolean;
+  /** true: all of the build cache; a set: those records (by ID). */
+  buildCache: boolean | ReadonlySet<string>;
 }
 
 export interface FreedBytes {
@@ -20,6 +22,8 @@ export interface FreedBytes {
   sharedByRemovedImages: number;
   volumes: Map<string, number>;
   buildCache: number;
+  /** The records' own bytes are unknown (BuildKit's metadata could not be read): so is the total. */
+  buildCacheUnknown?: boolean;
 }
 
 /** Images that cannot go because a container that stays uses them (Docker refuses without force). */
@@ -58,7 +62,7 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | nul
   }
   const addImage = (id: string, bytes: number) => out.images.set(id, (out.images.get(id) ?? 0) + bytes);
   for (const img of inputs.images) if (images.has(img.id)) addImage(img.id, img.metaDiskBytes ?? 0);
-  const cacheHeld = removal.buildCache ? undefined : inputs.buildCacheLayers;
+  const cacheHeld = layersHeldByCache(model, removal.buildCache);
   for (const node of graph.layers.values()) {
     if (node.images.length === 0 || !node.images.every((id) => images.has(id))) continue;
     if (cacheHeld?.has(node.chainId)) continue;
@@ -86,10 +90,35 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | nul
     else out.sharedByRemovedImages += e.diskBytes;
   }
   for (const v of inputs.volumes) if (removal.volumes.has(v.name)) out.volumes.set(v.name, v.diskBytes ?? 0);
-  if (removal.buildCache)
+  if (removal.buildCache === true)
     out.buildCache = inputs.buildCache.freedDiskBytes ?? inputs.buildCache.diskBytes ?? 0;
+  else if (removal.buildCache !== false && removal.buildCache.size > 0) {
+    const bytes = recordsDiskBytes(
+      inputs.buildCache.items ?? [],
+      removal.buildCache,
+      inputs.buildCache.unattributedDiskBytes,
+    );
+    if (bytes === null) out.buildCacheUnknown = true;
+    out.buildCache = bytes ?? 0;
+  }
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   out.total =
     sum(out.containers) + sum(out.images) + out.sharedByRemovedImages + sum(out.volumes) + out.buildCache;
   return out;
+}
+
+/**
+ * The layers BuildKit still holds after this removal: none when all of the cache goes; without the
+ * removed records' layers when some go (each record holds the layer its metadata names).
+ */
+function layersHeldByCache(model: ScanModel, cache: Removal['buildCache']): ReadonlySet<string> | undefined {
+  const held = model.inputs.buildCacheLayers;
+  if (cache === true || !held) return cache === true ? undefined : held;
+  if (cache === false || cache.size === 0) return held;
+  const items = model.inputs.buildCache.items ?? [];
+  const stays = new Set(items.filter((r) => !cache.has(r.id) && r.chainId).map((r) => r.chainId));
+  const goes = new Set(
+    items.filter((r) => cache.has(r.id) && r.chainId && !stays.has(r.chainId)).map((r) => r.chainId),
+  );
+  return new Set([...held].filter((c) => !goes.has(c)));
 }

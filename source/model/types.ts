@@ -85,9 +85,41 @@ export interface NetworkInput {
   labels?: Record<string, string>;
 }
 
+/** One record of BuildKit's cache, as `/system/df` lists it, with what layertop measured. */
+export interface BuildCacheRecord {
+  id: string;
+  parents: string[];
+  /** regular, source.local, exec.cachemount, frontend, internal, source.git.checkout */
+  type: string;
+  /** The build step (or context, or cache mount) that made it. */
+  description: string;
+  inUse: boolean;
+  /** BuildKit: its layers are an image's (and so are its ancestors'): removing it frees no layer. */
+  shared: boolean;
+  /** Docker's size: the snapshot's usage (apparent bytes) plus its blobs. */
+  size: number;
+  /** Seconds since the epoch. */
+  created: number;
+  lastUsed: number | null;
+  usageCount: number;
+  /** The layer-store layer (chain ID) the record holds, when BuildKit's metadata names one. */
+  chainId?: string;
+  /**
+   * The directories that go with this record alone (the image's own layer directories are not
+   * among them). Undefined: layertop could not read BuildKit's metadata (no helper): unknown.
+   */
+  dirs?: string[];
+  /** Measured disk bytes of `dirs`; undefined: not measured. */
+  diskBytes?: number;
+}
+
 export interface BuildCacheInput {
   records: number;
   size: number;
+  /** Every record with its measurement (absent in scans saved before layertop read records). */
+  items?: BuildCacheRecord[];
+  /** Build-cache directories no listed record owns (BuildKit's hidden duplicates): they go with all. */
+  unattributedDiskBytes?: number;
   diskBytes?: number;
   /**
    * What `docker builder prune -a` gives back: the cache's snapshot directories. BuildKit's own

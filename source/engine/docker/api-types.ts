@@ -49,6 +49,13 @@ export interface ApiBuildCache {
   InUse: boolean;
   Shared: boolean;
   Type: string;
+  Description?: string;
+  /** Docker's JSON tag for it has a leading space (" Parents"); both spellings are read. */
+  Parents?: string[] | null;
+  Parent?: string;
+  CreatedAt?: string;
+  LastUsedAt?: string | null;
+  UsageCount?: number;
 }
 
 export interface ApiSystemDf {

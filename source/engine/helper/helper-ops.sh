@@ -275,6 +275,10 @@ case "$op" in
       if cd "$R$d" 2>/dev/null; then lsnames; fi
       printf '\000\000'
     done ;;
+  statfs)
+    # Per path, the file system's free blocks (f_bfree) and block size (f_bsize), as BuildKit's
+    # min-free-space reads them, or "-".
+    for p in "$@"; do stat -f -c '%f %s' "$R$p" 2>/dev/null || echo -; done ;;
   du)
     # One du per directory (each its own total, hard links once within it), nothing else forked:
     # the bench's baseline is this bare loop, so it must not carry overhead of its own.

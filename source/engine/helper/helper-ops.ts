@@ -1,6 +1,7 @@
 // The helper's ops by name, as helper-ops.sh's `case` has them: a request names one of these, so a
 // misspelt op is a type error, not an "unknown op" from the helper at run time. Each op's parser:
 //   ping procs access du      read in place (one line each)
+//   statfs                    read in place ("<free blocks> <block size>" per path)
 //   read stat liststat        helper-read.ts (parseRead, parseStat, parseList)
 //   measure[:sub]             measure-parse.ts (parseMeasure); gmeasure[:sub]: parseGnuMeasure(Each)
 //   names gnames tree gtree   layer-list.ts (parseNames, parseTree, parseGnuTree)
@@ -20,6 +21,7 @@ export type HelperOp =
   | 'stat'
   | 'liststat'
   | 'du'
+  | 'statfs'
   | 'gprobe'
   | 'measure'
   | `measure:${ContentSub}`

@@ -6,6 +6,7 @@ import { parseList, parseRead, parseStat, stampTime, TornReadError } from '../he
 import type { HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
+import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
 import { allSnapshotIds, containerdOrphans, knownBlobDigests, snapshotMap } from './containerd-meta.js';
 import type { StorageLayout } from './storage-layout.js';
 
@@ -293,6 +294,16 @@ export async function containerdLayout(
   const immutableDirs = new Map<string, string>();
   for (const s of map.values())
     if (s.kind === 3 && !used.has(s.id)) immutableDirs.set(path(s.id), `snapshot:${s.key}`);
+  // BuildKit's record metadata sits under the data root (buildkit/containerd-<snapshotter>).
+  let buildCacheRecords: Map<string, RecordStorage> | undefined;
+  if (!options.onlyAsked) {
+    try {
+      const md = await readBolt(helper, `${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`);
+      buildCacheRecords = containerdRecordStorage(md, map, path);
+    } catch (err) {
+      if (!(err instanceof BoltFormatError)) throw err;
+    }
+  }
   const blobs = await imageBlobs(helper, blobDir, images, {
     store: options.cache,
     key: (id) => `${options.engineId ?? ''}|containerd-blobs|${id}`,
@@ -311,6 +322,7 @@ export async function containerdLayout(
       return `${blobDir}/${hex(digest)}`;
     },
     extraTargets: [{ dir: `${info.DockerRootDir}/buildkit` }],
+    buildCacheRecords,
     leftoverDirs: [
       ...orphans.snapshots.map((d) => `${snapDir}/snapshots/${d}`),
       ...orphans.blobs.map((h) => `${blobDir}/${h}`),

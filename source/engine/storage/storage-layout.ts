@@ -1,4 +1,5 @@
 import type { MeasureTarget } from '../helper/measure.js';
+import type { RecordStorage } from './buildkit-records.js';
 
 /** Where a storage backend keeps each thing on the engine host. */
 export interface StorageLayout {
@@ -31,6 +32,11 @@ export interface StorageLayout {
    * them while the build cache stays (overlay2: buildkit/snapshots.db).
    */
   buildCacheLayers?: Set<string>;
+  /**
+   * BuildKit record ID → the directories holding its data (buildkit-records.ts); undefined when
+   * BuildKit's metadata could not be read: each record's bytes are then unknown.
+   */
+  buildCacheRecords?: Map<string, RecordStorage> | undefined;
   /**
    * Directories of containers the engine no longer knows (overlay2: left in the layer store's
    * mounts/ when a removal could not delete them): no prune frees them.

@@ -3,6 +3,7 @@ import { parseList, stampTime } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltFormatError } from './bbolt.js';
+import { overlay2RecordStorage, type RecordStorage } from './buildkit-records.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = digestHex;
@@ -237,7 +238,26 @@ export async function overlay2Layout(
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
     leftoverDirs: leftovers,
     buildCacheLayers: await prefetch.buildCacheLayers,
+    ...(options.onlyAsked ? {} : { buildCacheRecords: await overlay2Records(helper, dataRoot) }),
   };
+}
+
+/** Each BuildKit record's directories; undefined when BuildKit has no state (or it is unreadable). */
+async function overlay2Records(
+  helper: HelperSession,
+  dataRoot: string,
+): Promise<Map<string, RecordStorage> | undefined> {
+  const { readBolt } = await import('./storage-containerd.js');
+  try {
+    const [metadata, snapshots] = await Promise.all([
+      readBolt(helper, `${dataRoot}/buildkit/metadata_v2.db`),
+      readBolt(helper, `${dataRoot}/buildkit/snapshots.db`),
+    ]);
+    return overlay2RecordStorage(metadata, snapshots, dataRoot);
+  } catch (err) {
+    if (err instanceof BoltFormatError) return undefined;
+    throw err;
+  }
 }
 
 /**

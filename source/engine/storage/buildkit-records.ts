@@ -1,0 +1,74 @@
+// Which directories each BuildKit cache record owns, from BuildKit's own bbolt metadata (read
+// through the helper; nothing here writes BuildKit's state).
+//
+// metadata_v2.db: _main/<record ID>/cache.snapshot = the record's snapshot key (JSON {"value":...}).
+// overlay2 (graph driver mode, <data root>/buildkit): snapshots.db/<key> has `committed` (the
+//   active key the snapshot was committed from: its directory overlay2/<that key>) and `chainid`
+//   when the snapshot became a layer-store layer. When an image's layer is that layer, the
+//   directory is the image's (the layer's cache-id): it is not the record's to free.
+// containerd store (<data root>/buildkit/containerd-overlayfs): the key is a snapshot of namespace
+//   moby in containerd's metadata, with a "<key>-view" snapshot beside it when one was mounted.
+import type { BoltBucket, BoltDb } from './bbolt.js';
+import type { SnapshotInfo } from './containerd-meta.js';
+
+export interface RecordStorage {
+  /** Every directory that holds this record's data (the caller keeps only build-cache ones). */
+  dirs: string[];
+  chainId?: string;
+}
+
+function jsonValue(b: BoltBucket, key: string): string | undefined {
+  const raw = b.value(key);
+  if (!raw) return undefined;
+  try {
+    const v = (JSON.parse(raw.toString('utf8')) as { value?: unknown }).value;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Record ID → its snapshot key, for every record BuildKit's metadata holds. */
+export function recordSnapshots(metadata: BoltDb): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of metadata.root.bucket('_main')?.entries() ?? []) {
+    if (!('bucket' in v)) continue;
+    const id = k.toString('utf8');
+    out.set(id, jsonValue(v.bucket, 'cache.snapshot') ?? id);
+  }
+  return out;
+}
+
+export function overlay2RecordStorage(
+  metadata: BoltDb,
+  snapshots: BoltDb,
+  dataRoot: string,
+): Map<string, RecordStorage> {
+  const out = new Map<string, RecordStorage>();
+  for (const [id, key] of recordSnapshots(metadata)) {
+    const s = snapshots.root.bucket(key);
+    const committed = s?.value('committed')?.toString('utf8');
+    const chainId = s?.value('chainid')?.toString('utf8');
+    const names = [key, committed].filter((n): n is string => !!n && !n.startsWith('sha256:'));
+    out.set(id, {
+      dirs: [...new Set(names)].map((n) => `${dataRoot}/overlay2/${n}`),
+      ...(chainId ? { chainId } : {}),
+    });
+  }
+  return out;
+}
+
+export function containerdRecordStorage(
+  metadata: BoltDb,
+  snapshotsByKey: ReadonlyMap<string, SnapshotInfo>,
+  snapshotPath: (id: number) => string,
+): Map<string, RecordStorage> {
+  const out = new Map<string, RecordStorage>();
+  for (const [id, key] of recordSnapshots(metadata)) {
+    const dirs = [snapshotsByKey.get(key), snapshotsByKey.get(`${key}-view`)]
+      .filter((s): s is SnapshotInfo => s !== undefined)
+      .map((s) => snapshotPath(s.id));
+    out.set(id, { dirs });
+  }
+  return out;
+}
