@@ -16,6 +16,13 @@ export interface CliArgs {
   reservedSpace: number | undefined;
   maxUsedSpace: number | undefined;
   minFreeSpace: number | undefined;
+  /** prune: cleanup policies (--keep-last, --unused-for, --protect, --cache-budget). */
+  keepLast: number | undefined;
+  unusedForSeconds: number | undefined;
+  protect: string[];
+  cacheBudget: number | undefined;
+  /** prune --policy FILE: the same rules from a JSON file. */
+  policyFile: string | undefined;
   /** builder du: sort by size (default) or by last use. */
   sort: 'size' | 'last-used';
   /** files: the image or container, and which layer (index from 0 at the bottom, or chain ID). */
@@ -85,6 +92,12 @@ Usage:
                                 what \`docker builder prune\` with those options removes, record by
                                 record, and the disk bytes that come back; then exactly those
                                 records go and predicted / reported / measured are compared
+  layertop prune [--keep-last N] [--unused-for D] [--protect label=K[=V]]... [--cache-budget S]
+                 [--policy FILE] --dry-run|--yes
+                                cleanup policies (a nightly job: review with --dry-run): images
+                                beyond the N newest tags of each repository, or unused for D,
+                                never those carrying a protecting label; the build cache cut to
+                                S on disk, least recently used first
   layertop leftovers [PATH...] [--dry-run|--yes] [--min-age D] [--json]
                                 what nothing references (layer directories, a removed container's
                                 records, containerd snapshots and blobs): no prune frees them.
@@ -115,6 +128,13 @@ Options:
       --min-free-space S        builder prune: prune until the disk has S free
                                 (S: bytes, or 512k, 20m, 10g, 1.5t: powers of 1024, as Docker)
       --sort size|last-used     builder du: order of records under each parent
+      --keep-last N             prune: keep the images of each repository's N newest tags
+      --unused-for D            prune: keep images used (created, tagged, a container made from
+                                them) within D (90s, 30m, 2h, 30d)
+      --protect label=K[=V]     prune: never remove what carries this label
+      --cache-budget S          prune: remove build cache, least recently used first, until it
+                                takes at most S on disk
+      --policy FILE             prune: the rules above from a JSON file (see the README)
       --dry-run                 prune, leftovers: print the plan, delete nothing
       --min-age D               leftovers: unchanged for at least D (90s, 30m, 2h, 1d; default 1h)
       --apply FILE              prune: apply a plan file made by --dry-run --json (- = stdin)
@@ -164,6 +184,11 @@ export function parseCli(argv: string[]): CliArgs {
         'max-used-space': { type: 'string' },
         'min-free-space': { type: 'string' },
         sort: { type: 'string' },
+        'keep-last': { type: 'string' },
+        'unused-for': { type: 'string' },
+        protect: { type: 'string', multiple: true },
+        'cache-budget': { type: 'string' },
+        policy: { type: 'string' },
         layer: { type: 'string' },
         merged: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -235,6 +260,38 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError('--sort belongs to the builder du command');
   if (v.sort !== undefined && v.sort !== 'size' && v.sort !== 'last-used')
     throw new UsageError(`--sort takes size or last-used, not "${String(v.sort)}"`);
+  const policyFlags = ['keep-last', 'unused-for', 'protect', 'cache-budget', 'policy'].filter(
+    (k) => v[k] !== undefined,
+  );
+  if (policyFlags.length && command !== 'prune' && command !== 'help')
+    throw new UsageError(`--${policyFlags[0]} belongs to the prune command`);
+  if (v.policy !== undefined && policyFlags.length > 1)
+    throw new UsageError(
+      `--policy FILE holds the rules: --${policyFlags.find((k) => k !== 'policy')} goes into the file`,
+    );
+  if (v.policy !== undefined && (v.all !== undefined || v.volumes !== undefined || v.filter !== undefined))
+    throw new UsageError('--policy FILE holds the rules: -a, --volumes and --filter go into the file');
+  if ((v['keep-last'] !== undefined || v['unused-for'] !== undefined) && v.all !== undefined)
+    throw new UsageError(
+      '--keep-last and --unused-for choose which tagged images go; -a would remove them all',
+    );
+  if (typeof v.apply === 'string' && policyFlags.length)
+    throw new UsageError(
+      `--apply takes the plan's own rules; --${policyFlags[0]} cannot change them (make a new plan)`,
+    );
+  let keepLast: number | undefined;
+  if (typeof v['keep-last'] === 'string') {
+    keepLast = Number(v['keep-last']);
+    if (!Number.isInteger(keepLast) || keepLast < 0) throw new UsageError('--keep-last takes a whole number');
+  }
+  const unusedFor = typeof v['unused-for'] === 'string' ? parseAge(v['unused-for']) : undefined;
+  if (typeof v['unused-for'] === 'string' && unusedFor === undefined)
+    throw new UsageError(`--unused-for takes a duration such as 12h or 30d, not "${v['unused-for']}"`);
+  const protect = (Array.isArray(v.protect) ? v.protect : []).map((p) => {
+    const m = /^label=(.+)$/s.exec(p);
+    if (!m) throw new UsageError(`--protect takes label=KEY or label=KEY=VALUE, not "${p}"`);
+    return m[1] as string;
+  });
   const space = (k: string) => (typeof v[k] === 'string' ? parseSpace(k, v[k]) : undefined);
   if (v['min-age'] !== undefined && command !== 'leftovers' && command !== 'help')
     throw new UsageError('--min-age belongs to the leftovers command');
@@ -259,6 +316,11 @@ export function parseCli(argv: string[]): CliArgs {
     maxUsedSpace: space('max-used-space'),
     minFreeSpace: space('min-free-space'),
     sort: v.sort === 'last-used' ? 'last-used' : 'size',
+    keepLast,
+    unusedForSeconds: unusedFor,
+    protect,
+    cacheBudget: space('cache-budget'),
+    policyFile: typeof v.policy === 'string' ? v.policy : undefined,
     json: v.json === true,
     dryRun: v['dry-run'] === true,
     yes: v.yes === true,

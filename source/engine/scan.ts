@@ -79,7 +79,10 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const images: ImageInput[] = inv.images.map((img) => {
     const inspect = inv.inspects.get(img.Id);
     const diffIds = inspect?.RootFS?.Layers ?? [];
+    // Go's zero time ("0001-01-01T00:00:00Z") means never tagged.
+    const tagged = Date.parse(inspect?.Metadata?.LastTagTime ?? '') / 1000;
     return {
+      ...(tagged > 0 ? { lastTagged: tagged } : {}),
       id: img.Id,
       tags: (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
       created: img.Created,

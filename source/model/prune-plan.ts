@@ -2,8 +2,9 @@
 // rules, or what removing a marked selection would remove; and the disk bytes that would really come
 // back (removal.ts). Pure: it works on a scan model.
 
-import { type BuilderPruneRules, selectBuilderPrune } from './build-cache.js';
+import { type BuilderPruneRules, selectBuilderPrune, selectCacheBudget } from './build-cache.js';
 import { shortId } from './digest.js';
+import { hasImageRules, keptByKeepLast, lastUse, type PrunePolicy, protectedBy } from './prune-policy.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
 import type { BuildCacheRecord, ImageInput } from './types.js';
@@ -25,6 +26,8 @@ export interface PruneOptions {
   filters?: PruneFilters;
   /** `layertop builder prune`: only the build cache, by these rules. */
   builder?: BuilderPruneRules;
+  /** Cleanup policies (prune-policy.ts): --keep-last, --unused-for, --protect, --cache-budget. */
+  policy?: PrunePolicy;
 }
 
 export type ItemKind = 'container' | 'network' | 'volume' | 'image' | 'build-cache';
@@ -285,42 +288,72 @@ function usersOf(model: ScanModel, imageId: string, remaining: ReadonlySet<strin
  * all build cache. Docker's own prune also strips the extra tags of an image a container still
  * uses (it deletes tag by tag and stops at the conflict); layertop keeps such images whole.
  */
-export function planPrune(model: ScanModel, options: PruneOptions): PrunePlan {
+export function planPrune(model: ScanModel, options: PruneOptions, now = Date.now() / 1000): PrunePlan {
   if (options.builder) return planBuilderPrune(model, options.builder);
   const { inputs } = model;
   const f = options.filters;
+  const policy = options.policy;
   const kept: KeptItem[] = [];
+  const guarded = (kind: ItemKind, id: string, name: string, labels: Record<string, string> | undefined) => {
+    const by = protectedBy(labels, policy);
+    if (by) kept.push({ kind, id, name, reason: `protected (label ${by})` });
+    return by !== undefined;
+  };
   const containers = new Set<string>();
   for (const c of inputs.containers) {
     if (ALIVE.has(c.state)) continue;
+    if (guarded('container', c.id, c.name, c.labels)) continue;
     if (passesFilters(c, f)) containers.add(c.id);
     else kept.push({ kind: 'container', id: c.id, name: c.name, reason: 'excluded by a filter' });
   }
   const remaining = new Set(inputs.containers.filter((c) => !containers.has(c.id)).map((c) => c.id));
   const networks = new Set(
-    inputs.networks.filter((n) => !n.builtin && n.containers === 0 && passesFilters(n, f)).map((n) => n.id),
+    inputs.networks
+      .filter((n) => !n.builtin && n.containers === 0 && passesFilters(n, f))
+      .filter((n) => !guarded('network', n.id, n.name, n.labels))
+      .map((n) => n.id),
   );
   const usedVolumes = new Set(inputs.containers.filter((c) => remaining.has(c.id)).flatMap((c) => c.volumes));
   const volumes = new Set(
     options.volumes
       ? inputs.volumes
           .filter((v) => v.anonymous && !usedVolumes.has(v.name) && passesFilters(v, f))
+          .filter((v) => !guarded('volume', v.name, v.name, v.labels))
           .map((v) => v.name)
       : [],
   );
   const held = imagesHeldByContainers(model, containers);
   const images = new Set<string>();
+  const byRules = hasImageRules(policy);
+  const keepLast =
+    policy?.keepLast !== undefined ? keptByKeepLast(inputs.images, policy.keepLast) : undefined;
+  const recentlyUsed = (img: ImageInput): string | undefined => {
+    if (policy?.unusedFor === undefined) return undefined;
+    const use = lastUse(img, inputs.containers);
+    const ago = Math.max(0, now - use.at);
+    return ago < policy.unusedFor ? `used ${ageText(ago)} ago (${use.basis})` : undefined;
+  };
   for (const img of inputs.images) {
     const name = imageName(img);
     if (held.has(img.id))
       kept.push({ kind: 'image', id: img.id, name, reason: usersOf(model, img.id, remaining) ?? 'in use' });
-    else if (!options.all && img.tags.length > 0)
+    else if (guarded('image', img.id, name, img.labels)) continue;
+    else if (byRules && img.tags.length > 0) {
+      const keep = keepLast?.get(img.id) ?? recentlyUsed(img);
+      if (keep) kept.push({ kind: 'image', id: img.id, name, reason: keep });
+      else if (!passesFilters(img, f))
+        kept.push({ kind: 'image', id: img.id, name, reason: 'excluded by a filter' });
+      else images.add(img.id);
+    } else if (!options.all && img.tags.length > 0)
       kept.push({ kind: 'image', id: img.id, name, reason: 'tagged (only dangling images without -a)' });
     else if (!passesFilters(img, f))
       kept.push({ kind: 'image', id: img.id, name, reason: 'excluded by a filter' });
     else images.add(img.id);
   }
-  const buildCache = pruneCacheChoice(model, options, kept);
+  const buildCache =
+    policy?.cacheBudget !== undefined
+      ? budgetCacheChoice(model, policy.cacheBudget, kept)
+      : pruneCacheChoice(model, options, kept);
   return assemble(model, 'prune', { containers, networks, volumes, images, buildCache }, kept);
 }
 
@@ -346,6 +379,36 @@ function pruneCacheChoice(model: ScanModel, options: PruneOptions, kept: KeptIte
   const sel = selectBuilderPrune(items, rules);
   keptRecords(items, sel.kept, kept);
   return sel.remove;
+}
+
+/** --cache-budget: the least recently used records until the cache fits the budget on disk. */
+function budgetCacheChoice(model: ScanModel, budget: number, kept: KeptItem[]): Chosen['buildCache'] {
+  const items = model.inputs.buildCache.items;
+  if (!items) {
+    kept.push({
+      kind: 'build-cache',
+      id: 'build-cache',
+      name: 'build cache',
+      reason: 'its records are unknown',
+    });
+    return false;
+  }
+  const sel = selectCacheBudget(items, budget);
+  keptRecords(items, sel.kept, kept);
+  return sel.remove;
+}
+
+/** "3 days", "5 hours": how long ago, in the largest whole unit. */
+function ageText(seconds: number): string {
+  for (const [unit, s] of [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+  ] as const) {
+    const n = Math.floor(seconds / s);
+    if (n >= 1) return `${n} ${unit}${n > 1 ? 's' : ''}`;
+  }
+  return `${Math.floor(seconds)} seconds`;
 }
 
 /** A build-cache record kept, with BuildKit's reason, for the plan's "kept" list. */

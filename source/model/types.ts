@@ -27,6 +27,8 @@ export interface ImageInput {
   /** Disk bytes of the image's own metadata outside layers and blobs (overlay2: imagedb files). */
   metaDiskBytes?: number;
   labels?: Record<string, string>;
+  /** When a tag last moved onto it (pull, build, tag), seconds; undefined when never. */
+  lastTagged?: number;
 }
 
 /** What layertop knows of one layer directory. */

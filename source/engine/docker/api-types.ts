@@ -72,6 +72,7 @@ export interface ApiImageInspect {
   Created?: string;
   RootFS?: { Type: string; Layers?: string[] };
   Config?: { Labels?: Record<string, string> | null } | null;
+  Metadata?: { LastTagTime?: string | null } | null;
 }
 
 export interface ApiNetwork {
