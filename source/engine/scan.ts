@@ -268,9 +268,12 @@ function attributeRecords(
     for (const d of dirs) owned.add(d);
     r.dirs = dirs;
     if (s?.chainId) r.chainId = s.chainId;
+    if (s?.blobPath && s.blobDiskBytes !== undefined)
+      r.blob = { path: s.blobPath, diskBytes: s.blobDiskBytes };
     const bytes = dirs.map(disk);
     // A directory the walk could not measure leaves the record's bytes unknown, not 0.
-    if (bytes.every((b) => b !== undefined)) r.diskBytes = bytes.reduce((a, b) => a + b, 0);
+    if (bytes.every((b) => b !== undefined))
+      r.diskBytes = bytes.reduce((a, b) => a + b, 0) + (s?.blobDiskBytes ?? 0);
   }
   inputs.buildCache.unattributedDiskBytes = layout.buildCacheDirs
     .filter((d) => !owned.has(d))
@@ -325,8 +328,10 @@ function attribute(
   }
   for (const v of inputs.volumes) v.diskBytes = disk(`${dataRoot}/volumes/${v.name}`) ?? 0;
   const cacheDirs = layout.buildCacheDirs.reduce((a, d) => a + (disk(d) ?? 0), 0);
-  inputs.buildCache.diskBytes = cacheDirs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
-  inputs.buildCache.freedDiskBytes = cacheDirs;
+  const cacheBlobs = layout.buildCacheBlobBytes ?? 0;
+  inputs.buildCache.diskBytes =
+    cacheDirs + cacheBlobs + layout.extraTargets.reduce((a, t) => a + (disk(t.dir) ?? 0), 0);
+  inputs.buildCache.freedDiskBytes = cacheDirs + cacheBlobs;
   attributeRecords(inputs, layout, disk);
   const leftovers = layout.leftoverDirs ?? [];
   inputs.leftovers = {

@@ -111,7 +111,9 @@ export interface BuildCacheRecord {
    * among them). Undefined: layertop could not read BuildKit's metadata (no helper): unknown.
    */
   dirs?: string[];
-  /** Measured disk bytes of `dirs`; undefined: not measured. */
+  /** containerd store: the compressed layer blob only this record holds (it goes with it). */
+  blob?: { path: string; diskBytes: number };
+  /** Measured disk bytes of `dirs` and `blob`; undefined: not measured. */
   diskBytes?: number;
 }
 

@@ -13,6 +13,8 @@ export interface FreshEngine {
   dataRoot: string;
   env: NodeJS.ProcessEnv;
   docker: (args: string[]) => Promise<string>;
+  /** One Engine API request over the socket (curl), its body as text. */
+  api: (method: 'GET' | 'POST', path: string) => Promise<string>;
   /** `du -sx -B1` of the data root on the host (the running containers' merged mounts excluded). */
   du: () => Promise<number>;
   /** The same data root under the other image store (scripts/engines.sh restart). */
@@ -70,6 +72,16 @@ export async function freshEngine(
     env,
     docker: async (args) =>
       (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+    api: async (method, path) =>
+      (
+        await run(
+          'curl',
+          ['-sS', '-X', method, '--unix-socket', host.replace(/^unix:\/\//, ''), `http://docker${path}`],
+          {
+            maxBuffer: 64 * 1024 * 1024,
+          },
+        )
+      ).stdout,
     restart: async (store) => {
       await engines(['restart', name, store]);
     },

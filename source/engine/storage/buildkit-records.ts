@@ -15,6 +15,11 @@ export interface RecordStorage {
   /** Every directory that holds this record's data (the caller keeps only build-cache ones). */
   dirs: string[];
   chainId?: string;
+  /** containerd store: the record's compressed layer blob (cache.blob), held by BuildKit's lease. */
+  blob?: string;
+  /** That blob's disk bytes when no image lists it (then it goes with the record), set by the backend. */
+  blobDiskBytes?: number;
+  blobPath?: string;
 }
 
 function jsonValue(b: BoltBucket, key: string): string | undefined {
@@ -64,11 +69,14 @@ export function containerdRecordStorage(
   snapshotPath: (id: number) => string,
 ): Map<string, RecordStorage> {
   const out = new Map<string, RecordStorage>();
+  const main = metadata.root.bucket('_main');
   for (const [id, key] of recordSnapshots(metadata)) {
     const dirs = [snapshotsByKey.get(key), snapshotsByKey.get(`${key}-view`)]
       .filter((s): s is SnapshotInfo => s !== undefined)
       .map((s) => snapshotPath(s.id));
-    out.set(id, { dirs });
+    const bucket = main?.bucket(id);
+    const blob = bucket ? jsonValue(bucket, 'cache.blob') : undefined;
+    out.set(id, { dirs, ...(blob?.startsWith('sha256:') ? { blob } : {}) });
   }
   return out;
 }

@@ -4,6 +4,7 @@ import { digestHex } from '../../model/digest.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { ImageContent, StorageBackend } from './backend.js';
+import type { RecordStorage } from './buildkit-records.js';
 import {
   containerdLayout,
   containerdRoot,
@@ -59,6 +60,38 @@ async function measureContent(
   return out;
 }
 
+/**
+ * The blobs BuildKit's records hold that no image lists (an image built and removed since, or a
+ * stage exported as cache): they go with the record (BuildKit's lease ends, containerd's garbage
+ * collection deletes them). Measured here; each blob once, for the first record naming it.
+ */
+async function measureRecordBlobs(
+  helper: HelperSession,
+  blobDir: string,
+  blobs: Map<string, ImageBlobs>,
+  records: Map<string, RecordStorage> | undefined,
+): Promise<number> {
+  if (!records) return 0;
+  const imageDigests = new Set(
+    [...blobs.values()].flatMap((b) => [...b.blobs, ...b.attestations].map((d) => d.digest)),
+  );
+  const owner = new Map<string, RecordStorage>();
+  for (const r of records.values())
+    if (r.blob && !imageDigests.has(r.blob) && !owner.has(r.blob)) owner.set(r.blob, r);
+  const digests = [...owner.keys()];
+  if (!digests.length) return 0;
+  const stats = await helper.statFiles(digests.map((d) => `${blobDir}/${digestHex(d)}`));
+  let total = 0;
+  digests.forEach((d, i) => {
+    const st = stats[i];
+    const r = owner.get(d) as RecordStorage;
+    r.blobDiskBytes = st ? st.blocks * 512 : 0;
+    r.blobPath = `${blobDir}/${digestHex(d)}`;
+    total += r.blobDiskBytes;
+  });
+  return total;
+}
+
 export function containerdBackend(info: ApiInfo, engineApiVersion: string): StorageBackend {
   const withAttestations = dockerCountsAttestations(engineApiVersion);
   return {
@@ -75,7 +108,13 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
           onlyAsked: purpose === 'files',
         });
         const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
-        return { ...cl, imageContent };
+        const buildCacheBlobBytes = await measureRecordBlobs(
+          helper,
+          cl.blobDir,
+          cl.blobs,
+          cl.buildCacheRecords,
+        );
+        return { ...cl, imageContent, buildCacheBlobBytes };
       },
     }),
     // containerd records a snapshot's blocks (its usage) when it commits it.

@@ -37,6 +37,8 @@ export interface StorageLayout {
    * BuildKit's metadata could not be read: each record's bytes are then unknown.
    */
   buildCacheRecords?: Map<string, RecordStorage> | undefined;
+  /** containerd store: disk bytes of the blobs only build-cache records hold (they go with them). */
+  buildCacheBlobBytes?: number;
   /**
    * Directories of containers the engine no longer knows (overlay2: left in the layer store's
    * mounts/ when a removal could not delete them): no prune frees them.

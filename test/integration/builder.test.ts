@@ -1,0 +1,190 @@
+// The build cache record by record (`layertop builder du`, `builder prune`), on fresh engines of
+// both backends with a cache made of real builds: the records against the engine's own list,
+// every record's disk bytes against du, each filter's preview against the records Docker itself
+// removes with the same filter and against the measured shrink.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../source/engine/prune-run.js';
+import type { BuildCacheRecord } from '../../source/model/types.js';
+import { apiRecords, type CacheRecordJson, makeBuildCache } from '../support/build-cache.js';
+import { layertop } from '../support/engines.js';
+import { type FreshEngine, freshEngine } from '../support/fresh-engine.js';
+
+const run = promisify(execFile);
+const du = async (paths: string[]) =>
+  paths.length
+    ? (await run('du', ['-s', '-B1', '-c', ...paths])).stdout
+        .trim()
+        .split('\n')
+        .map((l) => Number(l.split('\t')[0]))
+        .at(-1)
+    : 0;
+const fresh: FreshEngine[] = [];
+afterAll(async () => {
+  for (const e of fresh) await e.stop();
+});
+
+interface PlanJson {
+  plan: {
+    buildCache: { records?: string[]; diskBytes: number | null } | null;
+    kept: { id: string; reason: string }[];
+  };
+  predictedFreedBytes: number | null;
+}
+
+async function dryRun(e: FreshEngine, args: string[]): Promise<PlanJson & Record<string, unknown>> {
+  const r = await layertop(['builder', 'prune', '--dry-run', '--json', ...args], { env: e.env });
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as PlanJson & Record<string, unknown>;
+}
+
+/** Within 2% of the measured shrink (and 16 KiB: BuildKit's bolt files grow by a page or two). */
+function close(predicted: number | null, measured: number): void {
+  expect(predicted).not.toBeNull();
+  expect(Math.abs((predicted as number) - measured)).toBeLessThanOrEqual(Math.max(16384, measured * 0.02));
+}
+
+/** Docker's own /build/prune with these query parameters: the records it deleted. */
+async function dockerPrune(e: FreshEngine, query: Record<string, string>): Promise<string[]> {
+  const qs = new URLSearchParams(query).toString();
+  const out = JSON.parse(await e.api('POST', `/build/prune?${qs}`)) as {
+    CachesDeleted?: string[] | null;
+    message?: string;
+  };
+  if (out.message) throw new Error(out.message);
+  return [...(out.CachesDeleted ?? [])].sort();
+}
+
+const ids = (rs: readonly { ID: string }[]) => rs.map((r) => r.ID).sort();
+
+for (const kind of ['overlay2', 'containerd'] as const) {
+  describe(`builder du and builder prune on a fresh ${kind} engine`, () => {
+    it('lists every record as the engine does, measures each, and previews each filter exactly', async () => {
+      const e = await freshEngine(kind, 'light');
+      fresh.push(e);
+      const built = await makeBuildCache(e);
+      const api = await apiRecords(e);
+      expect(api.some((r) => r.Type === 'exec.cachemount')).toBe(true);
+      expect(api.some((r) => r.Type === 'source.local')).toBe(true);
+
+      // The tree: every record of the engine, with its fields, each child one level below its parent.
+      const duRun = await layertop(['builder', 'du', '--json'], { env: e.env });
+      expect(duRun.code, duRun.stderr).toBe(0);
+      const tree = (JSON.parse(duRun.stdout) as { records: (BuildCacheRecord & { depth: number })[] })
+        .records;
+      expect(tree.map((r) => r.id).sort()).toEqual(ids(api));
+      const byId = new Map(tree.map((r) => [r.id, r]));
+      for (const a of api) {
+        const r = byId.get(a.ID) as BuildCacheRecord & { depth: number };
+        expect({
+          type: r.type,
+          description: r.description,
+          inUse: r.inUse,
+          shared: r.shared,
+          size: r.size,
+        }).toEqual({
+          type: a.Type,
+          description: a.Description,
+          inUse: a.InUse,
+          shared: a.Shared,
+          size: a.Size,
+        });
+        expect(r.parents).toEqual(a.Parents ?? []);
+        const parent = r.parents.map((p) => byId.get(p)).find(Boolean);
+        if (parent) expect(r.depth).toBe(parent.depth + 1);
+        // What the record frees: du of its own directories, to the byte.
+        expect(r.diskBytes, r.id).toBe(await du([...(r.dirs ?? []), ...(r.blob ? [r.blob.path] : [])]));
+      }
+      // Something in the cache frees bytes that Docker counts as 0 (shared records) or not at all.
+      const text = await layertop(['builder', 'du'], { env: e.env });
+      expect(text.stdout).toMatch(
+        /^ID +TYPE +CREATED +LAST USED +USES +STATE +DOCKER'S SIZE +ON DISK +DESCRIPTION/m,
+      );
+      expect(text.stdout).toContain('exec.cachemount');
+
+      // 1. type=exec.cachemount: the preview names exactly the cache mounts, which are exactly what
+      // Docker's own prune with that filter removes; the shrink is the predicted bytes.
+      const mounts = ids(api.filter((r) => r.Type === 'exec.cachemount' && !r.InUse));
+      const p1 = await dryRun(e, ['--filter', 'type=exec.cachemount']);
+      expect([...(p1.plan.buildCache?.records ?? [])].sort()).toEqual(mounts);
+      let before = await e.du();
+      expect(await dockerPrune(e, { filters: JSON.stringify({ type: ['exec.cachemount'] }) })).toEqual(
+        mounts,
+      );
+      await e.settle();
+      close(p1.predictedFreedBytes, before - (await e.du()));
+      expect(p1.predictedFreedBytes as number).toBeGreaterThan(2_000_000);
+
+      // 2. until=<between build C and build A>, without --all: C's records that are not shared
+      // (its image is gone, so none is) and were last used before; Docker agrees record by record.
+      const api2 = await apiRecords(e);
+      const p2 = await dryRun(e, ['--filter', `until=${Math.floor(built.afterC)}`]);
+      const old = ids(
+        api2.filter(
+          (r) =>
+            !r.InUse &&
+            !r.Shared &&
+            r.Type !== 'internal' &&
+            r.Type !== 'frontend' &&
+            Date.parse(r.LastUsedAt ?? '') / 1000 < built.afterC,
+        ),
+      );
+      expect(old.length).toBeGreaterThan(0);
+      expect([...(p2.plan.buildCache?.records ?? [])].sort()).toEqual(old);
+      before = await e.du();
+      expect(
+        await dockerPrune(e, { filters: JSON.stringify({ until: [String(Math.floor(built.afterC))] }) }),
+      ).toEqual(old);
+      await e.settle();
+      close(p2.predictedFreedBytes, before - (await e.du()));
+
+      // 3. id=<regexp>, run by layertop itself: exactly the previewed record goes, and the report's
+      // predicted and measured figures agree.
+      const api3 = await apiRecords(e);
+      const target = api3
+        .filter((r) => !r.InUse && !r.Shared)
+        .sort((a, b) => b.Size - a.Size)[0] as CacheRecordJson;
+      expect(target).toBeDefined();
+      const p3 = await dryRun(e, ['--filter', `id=^${target.ID.slice(0, 10)}`]);
+      expect(p3.plan.buildCache?.records).toEqual([target.ID]);
+      const r3 = await layertop(
+        ['builder', 'prune', '--yes', '--json', '--filter', `id=^${target.ID.slice(0, 10)}`],
+        { env: e.env },
+      );
+      expect(r3.code, r3.stderr).toBe(0);
+      const rep3 = JSON.parse(r3.stdout) as RunReport;
+      expect(ids(await apiRecords(e))).toEqual(ids(api3).filter((id) => id !== target.ID));
+      close(rep3.predictedFreedBytes, rep3.measuredFreedBytes as number);
+
+      // 4. --keep-storage: BuildKit's order (least recently and least often used first) down to
+      // the limit; Docker's own prune with the same limit removes the same records.
+      const api4 = await apiRecords(e);
+      const unshared = api4.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0);
+      const limit = Math.floor(unshared / 2);
+      const p4 = await dryRun(e, ['--keep-storage', String(limit)]);
+      const picked = [...(p4.plan.buildCache?.records ?? [])].sort();
+      expect(picked.length).toBeGreaterThan(0);
+      expect(
+        await dockerPrune(e, { 'keep-storage': String(limit), 'reserved-space': String(limit) }),
+      ).toEqual(picked);
+
+      // 5. --all through a reviewed plan file: everything not in use goes, measured as predicted.
+      const p5 = await dryRun(e, ['--all']);
+      const file = join(tmpdir(), `lt-builder-plan-${kind}.json`);
+      writeFileSync(file, JSON.stringify(p5));
+      const r5 = await layertop(['builder', 'prune', '--apply', file, '--json'], { env: e.env });
+      expect(r5.code, r5.stderr).toBe(0);
+      const rep5 = JSON.parse(r5.stdout) as RunReport;
+      close(rep5.predictedFreedBytes, rep5.measuredFreedBytes as number);
+      expect((await apiRecords(e)).filter((r) => !r.InUse)).toEqual([]);
+      // A plan of `layertop prune` is not one of `builder prune`, and the other way round.
+      const wrong = await layertop(['prune', '--apply', file, '--dry-run'], { env: e.env });
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain('layertop builder prune --apply');
+    }, 600_000);
+  });
+}
