@@ -282,6 +282,9 @@ export function knownPieces(
     });
   }
   for (const d of layout.buildCacheDirs) known.set(d, { key: 'buildCache' });
+  // A blob only a build-cache record holds (containerd store) is build cache, not an image's.
+  for (const r of layout.buildCacheRecords?.values() ?? [])
+    if (r.blobPath && !known.has(r.blobPath)) known.set(r.blobPath, { key: 'buildCache' });
   for (const t of layout.extraTargets) known.set(t.dir, { key: 'buildCache' });
   known.set(`${root}/buildkit`, { key: 'buildCache' });
   for (const d of layout.leftoverDirs ?? []) known.set(d, { key: 'leftovers' });

@@ -216,3 +216,34 @@ export function recordsDiskBytes(
   if (records.length > 0 && records.every((r) => ids.has(r.id))) sum += unattributed ?? 0;
   return sum;
 }
+
+/**
+ * Marked records, as BuildKit can remove them: not one in use, nor one a record outside the set
+ * is built on (that child holds it); children before parents.
+ */
+export function selectRecords(records: readonly BuildCacheRecord[], ids: Iterable<string>): BuilderSelection {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const kids = childrenOf(records);
+  const ok = new Set<string>();
+  const kept: { id: string; reason: string }[] = [];
+  for (const id of ids) {
+    const r = byId.get(id);
+    if (!r) continue;
+    if (r.inUse) kept.push({ id, reason: 'in use' });
+    else ok.add(id);
+  }
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const id of ok)
+      if ((kids.get(id) ?? []).some((c) => !ok.has(c))) {
+        ok.delete(id);
+        kept.push({ id, reason: 'a record built on it stays' });
+        changed = true;
+      }
+  }
+  // Deepest first: a child is always deeper than its parent in the tree.
+  const depth = new Map(cacheTree(records).map((row) => [row.record.id, row.depth]));
+  const remove = [...ok].sort((a, b) => (depth.get(b) ?? 0) - (depth.get(a) ?? 0) || (a < b ? -1 : 1));
+  return { remove, kept };
+}

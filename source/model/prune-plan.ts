@@ -2,7 +2,12 @@
 // rules, or what removing a marked selection would remove; and the disk bytes that would really come
 // back (removal.ts). Pure: it works on a scan model.
 
-import { type BuilderPruneRules, selectBuilderPrune, selectCacheBudget } from './build-cache.js';
+import {
+  type BuilderPruneRules,
+  selectBuilderPrune,
+  selectCacheBudget,
+  selectRecords,
+} from './build-cache.js';
 import { shortId } from './digest.js';
 import { hasImageRules, keptByKeepLast, lastUse, type PrunePolicy, protectedBy } from './prune-policy.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
@@ -510,12 +515,14 @@ export function planSelection(model: ScanModel, marks: Selection): PrunePlan {
       kept.push({ kind: 'network', id: n.id, name: n.name, reason: `used by ${n.containers} container(s)` });
     else networks.add(n.id);
   }
-  return assemble(
-    model,
-    'selection',
-    { containers, networks, volumes, images, buildCache: marks.buildCache },
-    kept,
-  );
+  let buildCache: Chosen['buildCache'] = marks.buildCache === true;
+  if (Array.isArray(marks.buildCache)) {
+    const items = inputs.buildCache.items ?? [];
+    const sel = selectRecords(items, marks.buildCache as readonly string[]);
+    keptRecords(items, sel.kept, kept);
+    buildCache = sel.remove;
+  }
+  return assemble(model, 'selection', { containers, networks, volumes, images, buildCache }, kept);
 }
 
 /** True when the plan removes nothing. */

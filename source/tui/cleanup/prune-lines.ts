@@ -46,11 +46,28 @@ export function planLines(plan: PrunePlan): Line[] {
       tone: 'dim',
     });
   if (plan.buildCache) lines.push(...group('Build cache', [plan.buildCache]));
+  for (const r of plan.buildCache?.recordLines ?? [])
+    lines.push({
+      text: `    ${escapeText(r.name)}`,
+      right: COLS(diskText(r.diskBytes), size(r.dockerBytes)),
+      tone: 'dim',
+    });
   if (lines.length === 1) lines.push({ text: 'Nothing to remove.', tone: 'dim' });
-  if (plan.kept.length) {
+  // Records kept are summed up by reason (a cache has thousands); everything else one by one.
+  const kept = plan.kept.filter((k) => k.kind !== 'build-cache' || k.id === 'build-cache');
+  const byReason = new Map<string, number>();
+  for (const k of plan.kept)
+    if (k.kind === 'build-cache' && k.id !== 'build-cache')
+      byReason.set(k.reason, (byReason.get(k.reason) ?? 0) + 1);
+  if (kept.length || byReason.size) {
     lines.push({ text: `Kept (${plan.kept.length})`, tone: 'heading' });
-    for (const k of plan.kept)
+    for (const k of kept)
       lines.push({ text: `  ${k.kind} ${escapeText(k.name)}: ${escapeText(k.reason)}`, tone: 'good' });
+    for (const [reason, n] of byReason)
+      lines.push({
+        text: `  ${n} build-cache record${n > 1 ? 's' : ''}: ${escapeText(reason)}`,
+        tone: 'good',
+      });
   }
   return lines;
 }

@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { makeModel, readyData, sampleModel } from '../../../test/support/model.js';
+import type { BuildCacheRecord } from '../../model/types.js';
 import type { EngineData } from '../engine-data.js';
 import { BINDINGS } from '../key-bindings.js';
 import { Explorer } from './Explorer.js';
@@ -444,5 +445,91 @@ describe('Explorer: collapse and expand everything', () => {
     s = lastFrame() ?? '';
     expect(s).toMatch(/RUN build a/);
     expect(s).toMatch(/tools\/lone:1/);
+  });
+});
+
+describe('Explorer: the build cache, record by record', () => {
+  const withRecords = () => {
+    const model = sampleModel();
+    const rec = (id: string, extra: Partial<BuildCacheRecord>): BuildCacheRecord => ({
+      id,
+      parents: [],
+      type: 'regular',
+      description: '',
+      inUse: false,
+      shared: false,
+      size: 0,
+      created: 1_700_000_000,
+      lastUsed: 1_700_000_100,
+      usageCount: 1,
+      dirs: [`/data/overlay2/${id}`],
+      ...extra,
+    });
+    model.inputs.buildCache = {
+      records: 3,
+      size: 3_000_000,
+      diskBytes: 5_500_000,
+      freedDiskBytes: 5_000_000,
+      unattributedDiskBytes: 0,
+      items: [
+        rec('basebasebasebasebasebase1', { description: 'FROM busybox', shared: true, diskBytes: 0 }),
+        rec('mountmountmountmountmount', {
+          type: 'exec.cachemount',
+          description: 'cached mount /root/.cache from exec go build',
+          size: 2_000_000,
+          diskBytes: 4_000_000,
+        }),
+        rec('runrunrunrunrunrunrunrun1', {
+          parents: ['basebasebasebasebasebase1'],
+          description: 'mount / from exec /bin/sh -c make',
+          size: 1_000_000,
+          diskBytes: 1_000_000,
+        }),
+      ],
+    };
+    return model;
+  };
+
+  it('opens the cache onto its records as a tree, with their steps, sizes and details; Space marks one', async () => {
+    const { lastFrame, stdin } = screen(withRecords(), { columns: 200, rows: 30 });
+    stdin.write('G');
+    await tick();
+    expect(lastFrame()).toMatch(/build cache\s+⚙ 3 records \(→ opens them\)\s+3MB\s+5\.5MB/);
+    expect(lastFrame()).not.toContain('go build');
+    stdin.write('l');
+    await tick();
+    const f = lines(lastFrame());
+    // Largest on disk first; the child one level under its parent.
+    const mount = f.findIndex((l) =>
+      /mountmountmo\s+\[exec\.cachemount\] cached mount \/root\/\.cache from exec go build\s+2MB\s+4MB/.test(
+        l,
+      ),
+    );
+    const base = f.findIndex((l) => /basebasebase\s+FROM busybox\s+0B\s+0B\s+S/.test(l));
+    const run = f.findIndex((l) =>
+      /runrunrunrun\s+ {2}mount \/ from exec \/bin\/sh -c make\s+1MB\s+1MB/.test(l),
+    );
+    expect(mount).toBeGreaterThan(-1);
+    expect(base).toBeGreaterThan(mount);
+    expect(run).toBe(base + 1);
+    // On the run record: its details, then Space marks it and the footer says what comes back.
+    stdin.write('G');
+    await tick();
+    expect(lastFrame()).toMatch(/step\s+mount \/ from exec \/bin\/sh -c make/);
+    expect(lastFrame()).toMatch(/if removed\s+1MB freed/);
+    stdin.write(' ');
+    await tick();
+    expect(lastFrame()).toMatch(/1 marked: frees 1MB on disk/);
+  });
+
+  it('finds a record by its build step', async () => {
+    const { lastFrame, stdin } = screen(withRecords(), { columns: 200, rows: 30 });
+    stdin.write('/');
+    await tick();
+    stdin.write('go build');
+    await tick();
+    stdin.write('\r');
+    await tick();
+    expect(lastFrame()).toMatch(/record\s+mountmountmountmountmount/);
   });
 });

@@ -419,7 +419,9 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
       : 'tree';
   // Marked images whose own layers BuildKit's cache holds: they come back only with the cache.
   const heldOfMarked =
-    model && marked && !selection.buildCache ? heldByBuildCache(model, [...selection.images]) : undefined;
+    model && marked && selection.buildCache !== true
+      ? heldByBuildCache(model, [...selection.images])
+      : undefined;
   const markedCacheNote = heldOfMarked?.layers
     ? ` (the build cache holds ${disk(heldOfMarked.diskBytes)} more of them: mark it too)`
     : '';

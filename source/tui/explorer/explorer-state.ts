@@ -1,5 +1,5 @@
 import type { Selection } from '../../model/prune-plan.js';
-import type { Row, SortMode, ViewMode } from '../tree/tree-rows.js';
+import { BUILD_CACHE_KEY, type Row, type SortMode, type ViewMode } from '../tree/tree-rows.js';
 
 /** The explorer's UI state: one owner (the reducer), exposed to components through a context. */
 export interface ExplorerState {
@@ -42,8 +42,9 @@ export const initialState: ExplorerState = {
  */
 function opened(collapsed: ReadonlySet<string>, row: Row, open: boolean): Set<string> {
   const next = new Set(collapsed);
-  const key = row.kind === 'ledger' ? `open:${row.key}` : row.key;
-  if (open === (row.kind === 'ledger')) next.add(key);
+  const closedByDefault = row.kind === 'ledger' || row.kind === 'build-cache';
+  const key = closedByDefault ? `open:${row.key}` : row.key;
+  if (open === closedByDefault) next.add(key);
   else next.delete(key);
   return next;
 }
@@ -54,6 +55,7 @@ export function markKey(row: Row): string | undefined {
   if (row.kind === 'container' && row.containerId) return `container:${row.containerId}`;
   if (row.kind === 'volume' && row.volume) return `volume:${row.volume}`;
   if (row.kind === 'build-cache') return 'build-cache';
+  if (row.kind === 'cache-record' && row.recordId) return `cache-record:${row.recordId}`;
   // The Disk view's items go the engine's way: a container's layers and logs with the container,
   // a volume, an image's metadata with the image, BuildKit's with the build cache.
   if (row.kind === 'ledger-item') {
@@ -72,7 +74,8 @@ export function selectionOf(marks: ReadonlySet<string>): Selection {
     images: pick('image:'),
     containers: pick('container:'),
     volumes: pick('volume:'),
-    buildCache: marks.has('build-cache'),
+    // The whole cache when its row is marked, else the records marked one by one.
+    buildCache: marks.has('build-cache') ? true : [...pick('cache-record:')],
   };
 }
 
@@ -197,7 +200,11 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
     case 'reveal': {
       // Land on a search hit: expand every row above it, leave search.
       const collapsed = new Set(state.collapsed);
-      for (const a of event.row.ancestors) collapsed.delete(a);
+      for (const a of event.row.ancestors) {
+        collapsed.delete(a);
+        // Rows closed until opened (the build cache's) are opened.
+        if (a === BUILD_CACHE_KEY) collapsed.add(`open:${a}`);
+      }
       return { ...state, collapsed, cursor: event.row.key, overlay: 'none', query: '', detailScroll: 0 };
     }
   }

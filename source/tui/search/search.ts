@@ -3,7 +3,7 @@ import fuzzysort from 'fuzzysort';
 import { shortId } from '../../model/digest.js';
 import { escapeText } from '../../model/escape.js';
 import type { ScanModel } from '../../model/report.js';
-import { buildRows, type Row } from '../tree/tree-rows.js';
+import { BUILD_CACHE_KEY, buildRows, type Row } from '../tree/tree-rows.js';
 
 export interface SearchHit {
   row: Row;
@@ -37,7 +37,8 @@ const indexes = new WeakMap<ScanModel, Index>();
 function indexOf(model: ScanModel): Index {
   const known = indexes.get(model);
   if (known) return known;
-  const rows = buildRows(model, new Set(), 'tree', 'size');
+  // Everything open, the build cache's records too (its row opens only when asked).
+  const rows = buildRows(model, new Set([`open:${BUILD_CACHE_KEY}`]), 'tree', 'size');
   const byKey = new Map(rows.map((r) => [r.key, r]));
   const targets: Target[] = [];
   const add = (text: string, rowKey: string, kind: string) =>
@@ -51,12 +52,16 @@ function indexOf(model: ScanModel): Index {
     if (node.createdBy) add(escapeText(node.createdBy), `layer:${node.chainId}`, 'command');
   }
   for (const c of model.inputs.containers) add(escapeText(c.name), `container:${c.id}`, 'container');
+  for (const r of model.inputs.buildCache.items ?? []) {
+    add(r.id.slice(0, 12), `cache-record:${r.id}`, 'cache id');
+    if (r.description) add(escapeText(r.description), `cache-record:${r.id}`, 'build step');
+  }
   const index = { byKey, targets };
   indexes.set(model, index);
   return index;
 }
 
-/** Fuzzy search over image repository:tag, image ids, layer ids and build commands. */
+/** Fuzzy search over image repository:tag, image ids, layer ids, build commands and build-cache steps. */
 export function search(model: ScanModel, query: string, limit = 50): SearchHit[] {
   if (!query.trim()) return [];
   const { byKey, targets } = indexOf(model);

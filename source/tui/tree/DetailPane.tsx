@@ -45,7 +45,7 @@ const RECLAIM: Record<string, string> = {
   containers: 'Space marks the container, d removes it (its layers, config and logs go with it)',
   logs: 'the file goes with its container (Space, d); to cap it: --log-opt max-size=10m --log-opt max-file=3, or "log-opts" in daemon.json (applies to containers created after)',
   volumes: 'Space marks the volume, d removes it; one in use goes only after its containers',
-  buildCache: 'Space marks the build cache, d removes it (docker builder prune -a)',
+  buildCache: 'Space marks the build cache, d removes it; open it in the tree (→) to mark single records',
   leftovers: LEFTOVERS_RECLAIM,
   otherStore:
     'the images of the image store not in use: switch the engine back to that store, remove them there, switch again (or delete the directories with the engine stopped)',
@@ -215,7 +215,49 @@ export function detailFields(
       ['size', `${size(b.size)} (Docker, not shared with images)`],
       ['disk', b.diskBytes === undefined ? 'unknown' : `${size(b.diskBytes)} incl. BuildKit's databases`],
       ['if removed', `${disk(b.freedDiskBytes ?? b.diskBytes)} freed`],
+      [
+        'records',
+        b.items ? '→ opens them: each with its step, last use and bytes; Space marks one' : 'unknown',
+      ],
     );
+  }
+  if (row?.kind === 'cache-record') {
+    const r = model.inputs.buildCache.items?.find((x) => x.id === row.recordId);
+    if (r) {
+      const when = (t: number | null) =>
+        t === null ? 'never' : new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
+      lines.push(
+        ['record', r.id],
+        ['type', r.type],
+        ['step', r.description || '(none)'],
+        ['created', when(r.created)],
+        ['last used', when(r.lastUsed)],
+        ['uses', String(r.usageCount)],
+        [
+          'state',
+          [
+            r.inUse ? 'in use (a build holds it: stays)' : 'not in use',
+            r.shared ? "shared with an image's layers" : '',
+          ]
+            .filter(Boolean)
+            .join(', '),
+        ],
+        ['size', `${size(r.size)} (Docker${r.shared ? '; docker system df counts it as 0: shared' : ''})`],
+        ['disk', disk(r.diskBytes)],
+        ...(r.parents.length ? [['parent', r.parents.join(', ')] as [string, string]] : []),
+        [
+          'if removed',
+          r.inUse ? 'stays (in use)' : `${disk(r.diskBytes)} freed, with the records built on it first`,
+        ],
+        ...(r.dirs?.length
+          ? [['on disk', [...r.dirs, ...(r.blob ? [r.blob.path] : [])].join(' ')] as [string, string]]
+          : []),
+        [
+          'reclaim',
+          'Space marks it, d removes the marked (layertop builder prune --filter id=... does the same)',
+        ],
+      );
+    }
   }
   if (row?.kind === 'ledger' || row?.kind === 'ledger-item') lines.push(...ledgerFields(model, row));
   return lines;

@@ -79,12 +79,27 @@ export function rowText(model: ScanModel, row: Row): RowText {
     };
   }
   if (row.kind === 'ledger' || row.kind === 'ledger-item') return ledgerRowText(model, row, marker);
+  if (row.kind === 'cache-record') {
+    const r = model.inputs.buildCache.items?.find((x) => x.id === row.recordId);
+    const what = r?.description || r?.type || '?';
+    return {
+      marker,
+      id: (row.recordId ?? '').slice(0, 12),
+      label: `${row.guide}${r && r.type !== 'regular' ? `[${r.type}] ` : ''}${escapeText(what)}`,
+      size: size(r?.size),
+      disk: disk(r?.diskBytes),
+      // In use: BuildKit keeps it; shared: its layers are an image's (Docker counts it as 0).
+      share: r?.inUse ? 'use' : r?.shared ? 'S' : '',
+      kind: 'cache-record',
+      shared: r?.shared === true,
+    };
+  }
   if (row.kind === 'build-cache') {
     const b = model.inputs.buildCache;
     return {
       marker,
       id: 'build cache'.padEnd(12),
-      label: `⚙ ${b.records} records`,
+      label: `⚙ ${b.records} records${b.items?.length && !row.expanded ? ' (→ opens them)' : ''}`,
       size: size(b.size),
       disk: disk(b.diskBytes),
       share: '',

@@ -1,13 +1,31 @@
+import { bySize, cacheTree } from '../../model/build-cache.js';
 import type { LayerNode } from '../../model/layer-graph.js';
 import type { ScanModel } from '../../model/report.js';
+import type { BuildCacheRecord } from '../../model/types.js';
 
 export type ViewMode = 'tree' | 'images' | 'disk';
+
+/** The build cache's row; it opens ("open:build-cache" in the collapsed set) onto its records. */
+export const BUILD_CACHE_KEY = 'build-cache';
+
+/** Most recently used first: the time sort of the records. */
+const byRecentUse = (a: BuildCacheRecord, b: BuildCacheRecord): number =>
+  (b.lastUsed ?? 0) - (a.lastUsed ?? 0) || (a.id < b.id ? -1 : 1);
 export type SortMode = 'size' | 'time';
 
 export interface Row {
   /** Stable across refreshes: the cursor and the collapsed set are kept by key. */
   key: string;
-  kind: 'layer' | 'image' | 'container' | 'volume' | 'build-cache' | 'leftovers' | 'ledger' | 'ledger-item';
+  kind:
+    | 'layer'
+    | 'image'
+    | 'container'
+    | 'volume'
+    | 'build-cache'
+    | 'cache-record'
+    | 'leftovers'
+    | 'ledger'
+    | 'ledger-item';
   depth: number;
   /**
    * The tree's guide lines before the row, two cells per level: "├─"/"└─" where a row is one of
@@ -21,6 +39,8 @@ export interface Row {
   imageId?: string;
   containerId?: string;
   volume?: string;
+  /** A build-cache record's ID (kind cache-record). */
+  recordId?: string;
   /** Disk view: the ledger category ('unexplained' for what no rule names) and an item's path. */
   ledgerKey?: string;
   ledgerPath?: string;
@@ -148,7 +168,7 @@ export function buildRows(
         });
       });
     }
-    pushRest(model, rows);
+    pushRest(model, rows, collapsed, sort);
     return rows;
   }
 
@@ -178,7 +198,7 @@ export function buildRows(
     });
   };
   for (const root of order(model.graph.roots)) walk(root, 0, [], '', '');
-  pushRest(model, rows);
+  pushRest(model, rows, collapsed, sort);
   return rows;
 }
 
@@ -237,7 +257,7 @@ function diskRows(model: ScanModel, collapsed: ReadonlySet<string>): Row[] {
 const branch = (last: boolean): string => (last ? '└─' : '├─');
 
 /** Volumes and the build cache close the list: they can be marked for removal like the rest. */
-function pushRest(model: ScanModel, rows: Row[]): void {
+function pushRest(model: ScanModel, rows: Row[], collapsed: ReadonlySet<string>, sort: SortMode): void {
   const volumes = [...model.inputs.volumes].sort((a, b) => (b.diskBytes ?? b.size) - (a.diskBytes ?? a.size));
   for (const v of volumes)
     rows.push({
@@ -250,16 +270,32 @@ function pushRest(model: ScanModel, rows: Row[]): void {
       volume: v.name,
       ancestors: [],
     });
-  if (model.inputs.buildCache.records > 0)
+  const records = model.inputs.buildCache.items ?? [];
+  if (model.inputs.buildCache.records > 0) {
+    // Closed until opened (a CI host's cache has thousands of records), as the Disk view's categories.
+    const expanded = records.length > 0 && collapsed.has(`open:${BUILD_CACHE_KEY}`);
     rows.push({
-      key: 'build-cache',
+      key: BUILD_CACHE_KEY,
       kind: 'build-cache',
       depth: 0,
       guide: '',
-      expandable: false,
-      expanded: false,
+      expandable: records.length > 0,
+      expanded,
       ancestors: [],
     });
+    if (expanded)
+      for (const { record, depth } of cacheTree(records, sort === 'size' ? bySize : byRecentUse))
+        rows.push({
+          key: `cache-record:${record.id}`,
+          kind: 'cache-record',
+          depth: depth + 1,
+          guide: '  '.repeat(Math.min(depth, 8)),
+          expandable: false,
+          expanded: false,
+          recordId: record.id,
+          ancestors: [BUILD_CACHE_KEY],
+        });
+  }
   if (model.report.leftovers.directories.length > 0)
     rows.push({
       key: 'leftovers',
