@@ -2,7 +2,7 @@
 
 import { buildKitFreeBytes } from '../engine/buildkit-space.js';
 import type { ApiInfo } from '../engine/docker/api-types.js';
-import type { EngineClient } from '../engine/docker/docker-client.js';
+import { compareApi, type EngineClient } from '../engine/docker/docker-client.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
 import type { SizeCache } from '../engine/helper/size-cache.js';
 import { type RunProgress, runPlan } from '../engine/prune-run.js';
@@ -97,6 +97,9 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
   const helper = await session.helper;
   const ctx: Ctx = { client, info, helper, cache };
   try {
+    // BuildKit ranks records for a space limit one way before 0.22 (Docker 28.2, API 1.50), another after.
+    if (!file && options.builder)
+      options.builder.ranking = compareApi(client.engineApiVersion, '1.50') >= 0 ? 'scaled' : 'plain';
     // BuildKit's min-free-space looks at the free space of the file system that holds its state.
     if (!file && options.builder?.minFreeSpace) {
       if (!helper) throw new UsageError('--min-free-space needs the helper (it reads the free disk space)');

@@ -155,7 +155,12 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
 /** A build-cache record as /system/df lists it (Docker's " Parents" JSON tag has a space). */
 function cacheRecord(r: ApiBuildCache): BuildCacheRecord {
   const parents = r.Parents ?? (r as unknown as Record<string, string[] | null | undefined>)[' Parents'];
-  const time = (t: string | null | undefined) => (t ? Date.parse(t) / 1000 : Number.NaN);
+  // To the sub-microsecond (BuildKit orders records by these times; two can fall in one millisecond).
+  const time = (t: string | null | undefined) => {
+    if (!t) return Number.NaN;
+    const frac = /\.(\d+)/.exec(t)?.[1] ?? '';
+    return Math.floor(Date.parse(t) / 1000) + (frac ? Number(`0.${frac}`) : 0);
+  };
   const lastUsed = time(r.LastUsedAt);
   return {
     id: r.ID,

@@ -29,6 +29,11 @@ export interface BuilderPruneRules {
   minFreeSpace?: number;
   /** Free bytes of the file system holding BuildKit's state (statfs f_bfree), for minFreeSpace. */
   freeBytes?: number;
+  /**
+   * How BuildKit ranks records under a space limit: 'scaled' from BuildKit 0.22 (Docker 28.2, API
+   * 1.50) on, 'plain' before (see deletionOrder).
+   */
+  ranking?: 'plain' | 'scaled';
 }
 
 export interface BuilderSelection {
@@ -104,19 +109,32 @@ export function keepBytes(rules: BuilderPruneRules, totalSize: number): number {
 }
 
 /**
- * BuildKit's deletion order under a space limit: by rank of last use and rank of usage count,
- * summed (sortDeleteRecords); ties by ID so the order is the same every time.
+ * BuildKit's deletion order under a space limit (sortDeleteRecords): each record gets the rank of
+ * its last use among the candidates' distinct times (oldest 1) and the rank of its usage count
+ * among their distinct counts (a count of 0 ranks 0), each divided by the number of ranks; the
+ * lowest sum goes first. BuildKit 0.22 added one to every rank and to the divisor ('scaled').
+ * Equal sums keep the order of the sorts before (Go sorts up to 12 items stably): fewer uses
+ * first, then older.
  */
-export function deletionOrder(candidates: readonly BuildCacheRecord[]): BuildCacheRecord[] {
-  const rank = (values: number[]) => {
-    const distinct = [...new Set(values)].sort((a, b) => a - b);
-    const max = distinct.length || 1;
-    return (v: number) => (distinct.indexOf(v) + 1) / max;
-  };
-  const lastUsed = rank(candidates.map((r) => r.lastUsed ?? 0));
-  const usage = rank(candidates.map((r) => r.usageCount));
-  const score = (r: BuildCacheRecord) => lastUsed(r.lastUsed ?? 0) + usage(r.usageCount);
-  return [...candidates].sort((a, b) => score(a) - score(b) || byLastUsed(a, b));
+export function deletionOrder(
+  candidates: readonly BuildCacheRecord[],
+  ranking: 'plain' | 'scaled' = 'scaled',
+): BuildCacheRecord[] {
+  const plus = ranking === 'scaled' ? 1 : 0;
+  const times = [...new Set(candidates.map((r) => r.lastUsed).filter((t): t is number => t !== null))].sort(
+    (a, b) => a - b,
+  );
+  const counts = [...new Set(candidates.map((r) => r.usageCount).filter((c) => c !== 0))].sort(
+    (a, b) => a - b,
+  );
+  const lastRank = (r: BuildCacheRecord) => (r.lastUsed === null ? 0 : times.indexOf(r.lastUsed) + 1) + plus;
+  const countRank = (r: BuildCacheRecord) =>
+    (r.usageCount === 0 ? 0 : counts.indexOf(r.usageCount) + 1) + plus;
+  const score = (r: BuildCacheRecord) =>
+    lastRank(r) / (times.length + plus || 1) + countRank(r) / (counts.length + plus || 1);
+  return [...candidates].sort(
+    (a, b) => score(a) - score(b) || a.usageCount - b.usageCount || byLastUsed(a, b),
+  );
 }
 
 /** Which records `docker builder prune` with these rules removes, children before parents. */
@@ -149,7 +167,7 @@ export function selectBuilderPrune(
         (kids.get(r.id) ?? []).every((c) => gone.has(c)),
     );
     if (!leaves.length) break;
-    const batch = limited ? deletionOrder(leaves).slice(0, 1) : [...leaves].sort(byLastUsed);
+    const batch = limited ? deletionOrder(leaves, rules.ranking).slice(0, 1) : [...leaves].sort(byLastUsed);
     for (const r of batch) {
       gone.add(r.id);
       remove.push(r.id);

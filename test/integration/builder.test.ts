@@ -3,7 +3,7 @@
 // every record's disk bytes against du, each filter's preview against the records Docker itself
 // removes with the same filter and against the measured shrink.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -168,9 +168,17 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       const p4 = await dryRun(e, ['--keep-storage', String(limit)]);
       const picked = [...(p4.plan.buildCache?.records ?? [])].sort();
       expect(picked.length).toBeGreaterThan(0);
-      expect(
-        await dockerPrune(e, { 'keep-storage': String(limit), 'reserved-space': String(limit) }),
-      ).toEqual(picked);
+      const byDocker = await dockerPrune(e, {
+        'keep-storage': String(limit),
+        'reserved-space': String(limit),
+      });
+      const facts = api4
+        .map(
+          (r) =>
+            `${r.ID} ${r.Type} shared=${r.Shared} inUse=${r.InUse} size=${r.Size} used=${r.LastUsedAt} n=${r.UsageCount} parents=${(r.Parents ?? []).join(',')}`,
+        )
+        .join('\n');
+      expect(byDocker, `limit ${limit} of ${unshared}; records:\n${facts}`).toEqual(picked);
 
       // 5. --all through a reviewed plan file: everything not in use goes, measured as predicted.
       const p5 = await dryRun(e, ['--all']);
@@ -185,6 +193,82 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       const wrong = await layertop(['prune', '--apply', file, '--dry-run'], { env: e.env });
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toContain('layertop builder prune --apply');
+    }, 600_000);
+
+    it('runs a cleanup policy file: each rule selects what it says, and the shrink is as predicted', async () => {
+      const e = fresh.find((x) => x.name === `light-${kind}`) as FreshEngine;
+      const dockerfile = (label: string) => {
+        const dir = join(tmpdir(), `lt-pol-${kind}-${label.replace(/\W/g, '')}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nLABEL ${label}\nRUN echo ${label} > /which\n`);
+        return dir;
+      };
+      // Three tags of one repository a second apart and two labelled images, all more than 10 s
+      // before the plan (the build cache takes longer); a container made from the oldest just now.
+      for (const v of ['v1', 'v2', 'v3']) {
+        await e.docker(['build', '-q', '--network=none', '-t', `lt-pol/app:${v}`, dockerfile(`v=${v}`)]);
+        await new Promise((r) => setTimeout(r, 1100));
+      }
+      await e.docker(['build', '-q', '--network=none', '-t', 'lt-pol/keep:1', dockerfile('keep=yes k=1')]);
+      await e.docker(['build', '-q', '--network=none', '-t', 'lt-pol/keep:2', dockerfile('keep=yes k=2')]);
+      const built = await makeBuildCache(e);
+      await e.docker(['create', '--name', 'lt-pol-old', 'lt-pol/app:v1']);
+      const dangling = (await e.docker(['images', '-q', '--no-trunc', '-f', 'dangling=true']))
+        .split('\n')
+        .filter(Boolean);
+      // The budget: the records' bytes less those of build C (all used before build A): by the
+      // least-recently-used rule exactly C's records go.
+      const scan = JSON.parse((await layertop(['scan', '--json'], { env: e.env })).stdout) as {
+        buildCache: { items: BuildCacheRecord[] };
+      };
+      const items = scan.buildCache.items;
+      const cRecords = items.filter((r) => r.lastUsed !== null && r.lastUsed < built.afterC && !r.inUse);
+      expect(cRecords.length).toBeGreaterThan(0);
+      const total = items.reduce((a, r) => a + (r.diskBytes ?? 0), 0);
+      const budget = total - cRecords.reduce((a, r) => a + (r.diskBytes ?? 0), 0);
+      const policy = join(tmpdir(), `lt-policy-${kind}.json`);
+      writeFileSync(
+        policy,
+        JSON.stringify({ keepLast: 1, unusedFor: '10s', protect: ['label=keep=yes'], cacheBudget: budget }),
+      );
+      const dry = await layertop(['prune', '--policy', policy, '--dry-run', '--json'], { env: e.env });
+      expect(dry.code, dry.stderr).toBe(0);
+      const plan = JSON.parse(dry.stdout) as {
+        plan: {
+          images: { id: string; name: string }[];
+          containers: { name: string }[];
+          buildCache: { records: string[] } | null;
+          kept: { name: string; reason: string }[];
+        };
+      };
+      const reason = (name: string) => plan.plan.kept.find((k) => k.name === name)?.reason;
+      // v3 is the newest of its repository; v1 was used (a container made from it) within 10 s;
+      // v2 neither. keep:1 is not the newest of lt-pol/keep and unused, but protected.
+      expect(plan.plan.images.map((i) => i.name).filter((n) => n.startsWith('lt-pol'))).toEqual([
+        'lt-pol/app:v2',
+      ]);
+      expect(
+        plan.plan.images
+          .filter((i) => !i.name.startsWith('lt-pol'))
+          .map((i) => i.id)
+          .sort(),
+      ).toEqual(dangling.sort());
+      expect(reason('lt-pol/app:v3')).toMatch(/among the 1 newest of lt-pol\/app/);
+      expect(reason('lt-pol/app:v1')).toMatch(/^used \d+ seconds ago \(container lt-pol-old created\)$/);
+      expect(reason('lt-pol/keep:1')).toBe('protected (label keep=yes)');
+      expect(plan.plan.containers.map((c) => c.name)).toEqual(['lt-pol-old']);
+      expect([...(plan.plan.buildCache?.records ?? [])].sort()).toEqual(cRecords.map((r) => r.id).sort());
+      // The nightly run: the same file with --yes.
+      const r = await layertop(['prune', '--policy', policy, '--yes', '--json'], { env: e.env });
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as RunReport;
+      close(rep.predictedFreedBytes, rep.measuredFreedBytes as number);
+      expect(
+        (await e.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+          .split('\n')
+          .filter((t) => t.startsWith('lt-pol'))
+          .sort(),
+      ).toEqual(['lt-pol/app:v1', 'lt-pol/app:v3', 'lt-pol/keep:1', 'lt-pol/keep:2']);
     }, 600_000);
   });
 }

@@ -75,9 +75,14 @@ describe('builder prune selection (BuildKit rules)', () => {
   it('a space limit removes one at a time, least recently and least often used first, until under it', () => {
     // Unshared total 400+300+200+50+10+20 = 980; keep 600: remove until the total is below 600.
     const s = selectBuilderPrune(records, { all: false, reservedSpace: 600 });
-    // First pass: leaf (used at 3000, once) and ctx (at 2500, 9 times) score alike (2/2 + 1/2 and
-    // 1/2 + 2/2): the older goes first. 980 → 960 (ctx) → 760 (leaf) → 460 (mid, now a leaf).
-    expect(s.remove).toEqual(['ctx', 'leaf', 'mid']);
+    // First pass: leaf (used at 3000, once) and ctx (at 2500, 9 times) score alike (3/3 + 2/3 and
+    // 2/3 + 3/3): fewer uses first, leaf. Then mid (2/3 + 2/3) before ctx (3/3 + 3/3): 980 → 780 → 480.
+    expect(s.remove).toEqual(['leaf', 'mid']);
+    // BuildKit before 0.22 (ranks from 1, no added one): the same here.
+    expect(selectBuilderPrune(records, { all: false, reservedSpace: 600, ranking: 'plain' }).remove).toEqual([
+      'leaf',
+      'mid',
+    ]);
     expect(s.kept.find((k) => k.id === 'base')?.reason).toBe('the cache is within the space limit');
   });
 
@@ -96,8 +101,18 @@ describe('builder prune selection (BuildKit rules)', () => {
       rec('b', { lastUsed: 20, usageCount: 1 }),
       rec('c', { lastUsed: 30, usageCount: 1 }),
     ]);
-    // a: 1/3 + 2/2, b: 2/3 + 1/2, c: 3/3 + 1/2.
+    // Scaled: a 2/4 + 3/3, b 3/4 + 2/3, c 4/4 + 2/3. Plain: a 1/3 + 2/2, b 2/3 + 1/2, c 3/3 + 1/2.
     expect(order.map((r) => r.id)).toEqual(['b', 'a', 'c']);
+    const plain = deletionOrder(
+      [
+        rec('a', { lastUsed: 10, usageCount: 2 }),
+        rec('b', { lastUsed: 20, usageCount: 0 }),
+        rec('c', { lastUsed: 30, usageCount: 1 }),
+      ],
+      'plain',
+    );
+    // A count of 0 ranks 0: a 1/3 + 2/2, b 2/3 + 0/2, c 3/3 + 1/2.
+    expect(plain.map((r) => r.id)).toEqual(['b', 'a', 'c']);
   });
 });
 
