@@ -273,6 +273,7 @@ function attributeRecords(
     for (const d of dirs) owned.add(d);
     r.dirs = dirs;
     if (s?.chainId) r.chainId = s.chainId;
+    if (s?.blob) r.blobDigest = s.blob;
     if (s?.blobPath && s.blobDiskBytes !== undefined)
       r.blob = { path: s.blobPath, diskBytes: s.blobDiskBytes };
     const bytes = dirs.map(disk);

@@ -72,6 +72,9 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | nul
   }
   // Content-store blobs (containerd store): freed when no surviving image lists them.
   const keptBlobs = new Set<string>();
+  // A blob a build-cache record that stays holds (its lease) stays too.
+  for (const r of inputs.buildCache.items ?? [])
+    if (r.blobDigest && !recordGoes(removal.buildCache, r.id)) keptBlobs.add(r.blobDigest);
   const blobOwners = new Map<string, { diskBytes: number; owners: string[] }>();
   for (const img of inputs.images) {
     for (const b of img.blobs ?? []) {
@@ -122,3 +125,6 @@ function layersHeldByCache(model: ScanModel, cache: Removal['buildCache']): Read
   );
   return new Set([...held].filter((c) => !goes.has(c)));
 }
+
+const recordGoes = (cache: Removal['buildCache'], id: string): boolean =>
+  cache === true || (cache !== false && cache.has(id));

@@ -111,6 +111,8 @@ export interface BuildCacheRecord {
    * among them). Undefined: layertop could not read BuildKit's metadata (no helper): unknown.
    */
   dirs?: string[];
+  /** containerd store: the content blob BuildKit's lease for this record holds (an image's too, maybe). */
+  blobDigest?: string;
   /** containerd store: the compressed layer blob only this record holds (it goes with it). */
   blob?: { path: string; diskBytes: number };
   /** Measured disk bytes of `dirs` and `blob`; undefined: not measured. */

@@ -76,7 +76,12 @@ export function containerdRecordStorage(
       .map((s) => snapshotPath(s.id));
     const bucket = main?.bucket(id);
     const blob = bucket ? jsonValue(bucket, 'cache.blob') : undefined;
-    out.set(id, { dirs, ...(blob?.startsWith('sha256:') ? { blob } : {}) });
+    out.set(id, {
+      dirs,
+      // A record on an image's layer (an imported or pulled base) holds that layer's snapshot.
+      ...(key.startsWith('sha256:') ? { chainId: key } : {}),
+      ...(blob?.startsWith('sha256:') ? { blob } : {}),
+    });
   }
   return out;
 }

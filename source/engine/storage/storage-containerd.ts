@@ -323,6 +323,15 @@ export async function containerdLayout(
     },
     extraTargets: [{ dir: `${info.DockerRootDir}/buildkit` }],
     buildCacheRecords,
+    // The image layers BuildKit's records hold (their snapshot is the layer's own): removing the
+    // image does not free them while the record stays.
+    ...(buildCacheRecords
+      ? {
+          buildCacheLayers: new Set(
+            [...buildCacheRecords.values()].map((r) => r.chainId).filter((c): c is string => !!c),
+          ),
+        }
+      : {}),
     leftoverDirs: [
       ...orphans.snapshots.map((d) => `${snapDir}/snapshots/${d}`),
       ...orphans.blobs.map((h) => `${blobDir}/${h}`),
