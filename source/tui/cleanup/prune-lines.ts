@@ -46,7 +46,10 @@ export function planLines(plan: PrunePlan): Line[] {
       tone: 'dim',
     });
   if (plan.buildCache) lines.push(...group('Build cache', [plan.buildCache]));
-  for (const r of plan.buildCache?.recordLines ?? [])
+  // Marked records one by one when they are few; a prune's dozens are on its summary line (and in
+  // `layertop builder du`): the panel keeps room for what is kept and why.
+  const recordLines = plan.buildCache?.recordLines ?? [];
+  for (const r of recordLines.length <= 3 ? recordLines : [])
     lines.push({
       text: `    ${escapeText(r.name)}`,
       right: COLS(diskText(r.diskBytes), size(r.dockerBytes)),
