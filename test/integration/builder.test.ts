@@ -135,6 +135,15 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       );
       expect(old.length).toBeGreaterThan(0);
       expect([...(p2.plan.buildCache?.records ?? [])].sort()).toEqual(old);
+      // `docker system prune --filter until=` takes the same records (without -a: the same rules).
+      const sys = await layertop(
+        ['prune', '--dry-run', '--json', '--filter', `until=${Math.floor(built.afterC)}`],
+        {
+          env: e.env,
+        },
+      );
+      expect(sys.code, sys.stderr).toBe(0);
+      expect([...((JSON.parse(sys.stdout) as PlanJson).plan.buildCache?.records ?? [])].sort()).toEqual(old);
       before = await e.du();
       expect(
         await dockerPrune(e, { filters: JSON.stringify({ until: [String(Math.floor(built.afterC))] }) }),
