@@ -84,10 +84,14 @@ scale=()
 # fetched and started; every fixture set needs them.
 bash scripts/fixtures.sh assets >/dev/null &
 assets=$!
+# promtool, for the check of `scan --format prometheus` (Debian's prometheus package).
+bash scripts/fetch-promtool.sh >/dev/null 2>&1 &
+promtool=$!
 for s in "${sets[@]}"; do
   in_set "$s" bash scripts/engines.sh start "${engines[@]}" "${scale[@]}"
 done
 wait "$assets"
+wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
 # Every fixture set builds side by side.
 pids=()
 for s in "${sets[@]}"; do

@@ -50,6 +50,17 @@ export interface CliArgs {
   paths: string[];
   host: string | undefined;
   context: string | undefined;
+  /**
+   * Several engines (a fleet): every -H and every --context (comma lists and repeats; "all": every
+   * context the docker CLI knows), in order. Empty for one engine (then host/context say which).
+   */
+  fleet: { host?: string; context?: string }[];
+  /** --context all */
+  allContexts: boolean;
+  /** Engines scanned at once in a fleet. */
+  parallel: number;
+  /** scan --format: table (default), json (as --json) or prometheus. */
+  format: 'table' | 'json' | 'prometheus';
   helperImage: string | undefined;
   targetPid: number | undefined;
   noHelper: boolean;
@@ -107,8 +118,12 @@ Usage:
                                 PATHs: only those of the leftovers found
 
 Options:
-  -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI
-  -c, --context NAME            docker context to use
+  -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI;
+                                repeat it for several engines (scan, prune --dry-run/--apply)
+  -c, --context NAME[,NAME]     docker context(s) to use; repeat it or list several, or "all" for
+                                every context the docker CLI knows
+      --parallel N              engines scanned at once (default 4)
+      --format F                scan: table, json, or prometheus (the text exposition format)
       --helper-image IMAGE      image for the helper container (default: busybox)
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
       --no-helper               do not start the helper: the engine's own figures only
@@ -164,8 +179,10 @@ export function parseCli(argv: string[]): CliArgs {
       allowPositionals: true,
       strict: true,
       options: {
-        host: { type: 'string', short: 'H' },
-        context: { type: 'string', short: 'c' },
+        host: { type: 'string', short: 'H', multiple: true },
+        context: { type: 'string', short: 'c', multiple: true },
+        parallel: { type: 'string' },
+        format: { type: 'string' },
         'helper-image': { type: 'string' },
         'target-pid': { type: 'string' },
         'no-helper': { type: 'boolean' },
@@ -298,8 +315,42 @@ export function parseCli(argv: string[]): CliArgs {
   const minAge = typeof v['min-age'] === 'string' ? parseAge(v['min-age']) : DEFAULT_MIN_AGE_SECONDS;
   if (minAge === undefined)
     throw new UsageError(`--min-age takes a duration such as 90s, 30m, 2h or 1d, not "${v['min-age']}"`);
+  // Several engines: -H a -H b, --context a,b, -c a -c b, --context all.
+  const hosts = (Array.isArray(v.host) ? v.host : []).filter((h) => h !== '');
+  const contexts = (Array.isArray(v.context) ? v.context : [])
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim());
+  if (contexts.some((c) => c === ''))
+    throw new UsageError('--context takes a name, or names separated by commas');
+  const allContexts = contexts.includes('all');
   // docker/cli refuses the pair too (and exits as for any other usage error).
-  if (typeof v.host === 'string' && typeof v.context === 'string') throw new UsageError(HOST_AND_CONTEXT);
+  if (hosts.length === 1 && contexts.length === 1 && !allContexts) throw new UsageError(HOST_AND_CONTEXT);
+  const fleet =
+    hosts.length + contexts.length > 1 || allContexts
+      ? [
+          ...hosts.map((host) => ({ host })),
+          ...contexts.filter((c) => c !== 'all').map((context) => ({ context })),
+        ]
+      : [];
+  if ((fleet.length || allContexts) && !['scan', 'prune', 'tui', 'help'].includes(command))
+    throw new UsageError(
+      `several engines work with the explorer, scan and prune; ${command} takes one (-H or --context)`,
+    );
+  if (fleet.length && command === 'prune' && v['dry-run'] !== true && v.apply === undefined)
+    throw new UsageError(
+      'over several engines prune previews (--dry-run) or applies a reviewed plan (--apply FILE)',
+    );
+  let parallel = 4;
+  if (typeof v.parallel === 'string') {
+    parallel = Number(v.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1)
+      throw new UsageError('--parallel takes a whole number of engines, 1 or more');
+  }
+  const format = typeof v.format === 'string' ? v.format : v.json === true ? 'json' : 'table';
+  if (format !== 'table' && format !== 'json' && format !== 'prometheus')
+    throw new UsageError(`--format takes table, json or prometheus, not "${format}"`);
+  if (typeof v.format === 'string' && command !== 'scan' && command !== 'help')
+    throw new UsageError('--format belongs to the scan command');
   if (v['dry-run'] === true && v.yes === true)
     throw new UsageError('--dry-run and --yes contradict each other');
   if (typeof v.apply === 'string') {
@@ -321,7 +372,7 @@ export function parseCli(argv: string[]): CliArgs {
     protect,
     cacheBudget: space('cache-budget'),
     policyFile: typeof v.policy === 'string' ? v.policy : undefined,
-    json: v.json === true,
+    json: v.json === true || format === 'json',
     dryRun: v['dry-run'] === true,
     yes: v.yes === true,
     all: v.all === true,
@@ -334,8 +385,12 @@ export function parseCli(argv: string[]): CliArgs {
     layer: typeof v.layer === 'string' ? v.layer : undefined,
     merged: v.merged === true,
     path,
-    host: typeof v.host === 'string' ? v.host : undefined,
-    context: typeof v.context === 'string' ? v.context : undefined,
+    host: fleet.length ? undefined : hosts[0],
+    context: fleet.length ? undefined : contexts[0],
+    fleet,
+    allContexts,
+    parallel,
+    format,
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,
     targetPid,
     noHelper: v['no-helper'] === true,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { EndpointError } from '../engine/docker/endpoint.js';
 import { describeEngineError, EngineError } from '../engine/docker/engine-error.js';
 import { HelperError } from '../engine/helper/helper-session.js';
@@ -23,8 +24,13 @@ function progressLine(p: MeasureProgress): void {
 }
 
 async function scanCommand(args: CliArgs): Promise<number> {
+  if (args.fleet.length || args.allContexts) {
+    const { fleetScanCommand } = await import('./fleet-command.js');
+    return fleetScanCommand(args, describeFor);
+  }
+  const t0 = performance.now();
   // The helper starts while the scan asks the API.
-  const { client, info, helper: starting, cache, close } = await openSession(args);
+  const { client, info, helper: starting, cache, close, endpoint } = await openSession(args);
   try {
     // Test hook: an uncaught error while the helper runs, to prove that path removes it too.
     if (process.env.LAYERTOP_TEST_CRASH === 'during-scan') {
@@ -40,6 +46,12 @@ async function scanCommand(args: CliArgs): Promise<number> {
       noHelperReason: '--no-helper',
     });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    if (args.format === 'prometheus') {
+      const { oneEngineMetrics } = await import('./fleet-command.js');
+      const context = endpoint.context ?? (endpoint.source === 'context' ? '' : 'default');
+      process.stdout.write(oneEngineMetrics(context, endpoint.host, (performance.now() - t0) / 1000, model));
+      return 0;
+    }
     process.stdout.write(
       args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`,
     );
@@ -77,6 +89,10 @@ async function main(argv: string[]): Promise<number> {
       return catCommand(args);
     }
     case 'prune': {
+      if (args.fleet.length || args.allContexts || (args.apply !== undefined && isFleetPlan(args.apply))) {
+        const { fleetPruneDryRun, fleetApply } = await import('./fleet-command.js');
+        return args.apply !== undefined ? fleetApply(args, describeFor) : fleetPruneDryRun(args, describeFor);
+      }
       const { pruneCommand } = await import('./prune-command.js');
       return pruneCommand(args);
     }
@@ -94,6 +110,11 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'tui': {
       if (!process.stdout.isTTY || !process.stdin.isTTY) return scanCommand(args);
+      if (args.fleet.length || args.allContexts) {
+        const { fleetTargets } = await import('../engine/fleet.js');
+        const { runFleetTui } = await withoutFetch(() => import('../tui/run.js'));
+        return runFleetTui(args, fleetTargets(args.fleet, args.allContexts), args.parallel, describeFor);
+      }
       // Connect and start the helper while the UI code loads: the tree from the API appears that
       // much sooner, and the measuring starts with it.
       const early = openSession(args);
@@ -120,6 +141,25 @@ const SOCKET_CODES = new Set([
   'ECONNRESET',
   'EPIPE',
 ]);
+
+/** A plan file made over several engines (read again by the command; `-` cannot be told apart). */
+function isFleetPlan(path: string): boolean {
+  if (path === '-') return false;
+  try {
+    return (
+      (JSON.parse(readFileSync(path, 'utf8')) as { format?: unknown }).format === 'layertop-fleet-plan/1'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** One engine's failure in a fleet, naming that engine. */
+function describeFor(err: unknown, host: string): string {
+  const code = (err as { code?: string })?.code;
+  if (code && SOCKET_CODES.has(code)) return describeEngineError(err, host);
+  return describeFailure(err);
+}
 
 /** One line for any failure; the stack only with LAYERTOP_DEBUG=1. */
 function describeFailure(err: unknown): string {

@@ -9,7 +9,7 @@ import type { CliArgs } from './args.js';
 export type CliSession = Session;
 
 export function openSession(
-  args: CliArgs,
+  args: CliArgs & { onFrozen?: (message: string) => void },
   /** Checks that must pass before a helper is started (a plan file's engine, say). */
   check?: (conn: { endpoint: Endpoint; info: ApiInfo }) => void,
 ): Promise<Session> {

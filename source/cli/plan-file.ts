@@ -71,12 +71,20 @@ function item(path: string, raw: unknown, kind: ItemKind): PlanItem {
 
 /** Reads and checks a plan file; a file that is not one is a usage error, never a partial apply. */
 export function readPlanFile(path: string): PlanFile {
-  let raw: unknown;
+  return parsePlanFile(path, readPlanJson(path));
+}
+
+/** The file's JSON, or a usage error naming the file. */
+export function readPlanJson(path: string): unknown {
   try {
-    raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
+    return JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    bad(path, (err as Error).message.split('\n')[0] ?? 'unreadable');
+    return bad(path, (err as Error).message.split('\n')[0] ?? 'unreadable');
   }
+}
+
+/** One engine's plan (a whole file, or one engine's part of a fleet plan). */
+export function parsePlanFile(path: string, raw: unknown): PlanFile {
   const f = raw as Record<string, unknown>;
   if (f?.format !== PLAN_FORMAT) bad(path, `format is not ${PLAN_FORMAT}`);
   const engine = f.engine as PlanEngine | undefined;

@@ -17,6 +17,11 @@ export interface SessionOptions {
   onSession?: ((session: HelperSession) => void) | undefined;
   /** The helper was lost (its container gone, or the engine). */
   onLost?: ((session: HelperSession) => void) | undefined;
+  /**
+   * This engine stopped answering: in place of the process-wide handler (onEngineFrozen), so a
+   * fleet loses that engine only.
+   */
+  onFrozen?: ((message: string) => void) | undefined;
 }
 
 export interface EngineSession {
@@ -43,7 +48,7 @@ export async function connect(
 ): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo }> {
   const endpoint = resolveEndpoint({ host: options.host, context: options.context });
   const client = await connectEngine(endpoint);
-  const handler = frozenHandler;
+  const handler = options.onFrozen ?? frozenHandler;
   if (handler)
     await watchEngine(client, {
       // Over ssh a ping may need a new connection, and its login counts against the deadline.

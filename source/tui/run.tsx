@@ -1,10 +1,14 @@
 import { render } from 'ink';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import type { FleetTarget } from '../engine/fleet.js';
 import type { Session } from '../engine/session.js';
 import { onCleanup } from '../process/cleanup.js';
 import { mark } from '../process/timing.js';
 import { Explorer } from './explorer/Explorer.js';
 import { type ExplorerOptions, useEngineData } from './explorer/use-engine-data.js';
+import { FleetView } from './fleet/FleetView.js';
+import { type AcrossEngines, acrossEngines } from './fleet/fleet-rows.js';
+import { useFleetData } from './fleet/use-fleet-data.js';
 
 export type { ExplorerOptions };
 
@@ -19,6 +23,7 @@ function LiveExplorer(props: {
   options: ExplorerOptions;
   onQuit: () => void;
   early?: Promise<Session> | undefined;
+  across?: AcrossEngines | undefined;
 }) {
   const hooks = useMemo(
     () => ({ onHelper: (h: { close: () => Promise<void> }) => void onCleanup(() => h.close()) }),
@@ -27,7 +32,86 @@ function LiveExplorer(props: {
   const data = useEngineData(props.options, hooks, props.early);
   if (data.model) markOnce('tree');
   if (data.phase === 'ready') markOnce('measured');
-  return <Explorer data={data} onQuit={props.onQuit} pruneFilters={props.options.pruneFilters} />;
+  return (
+    <Explorer
+      data={data}
+      onQuit={props.onQuit}
+      pruneFilters={props.options.pruneFilters}
+      across={props.across}
+    />
+  );
+}
+
+/** Several engines: the fleet view, and one engine's explorer at a time below it. */
+function FleetApp(props: {
+  options: ExplorerOptions;
+  targets: readonly FleetTarget[];
+  parallel: number;
+  describe: (err: unknown, host: string) => string;
+  onQuit: () => void;
+}) {
+  const hooks = useMemo(
+    () => ({
+      ...props.options,
+      onSession: (h: { close: () => Promise<void> }) => void onCleanup(() => h.close()),
+    }),
+    [props.options],
+  );
+  const { engines, rescan } = useFleetData(props.targets, hooks, props.parallel, props.describe);
+  const [open, setOpen] = useState<number | undefined>(undefined);
+  const [last, setLast] = useState(0);
+  const across = useMemo(() => acrossEngines(engines.flatMap((e) => (e.model ? [e.model] : []))), [engines]);
+  const target = open === undefined ? undefined : props.targets[open];
+  if (target) {
+    const options = { ...props.options, host: target.host, context: target.context };
+    return (
+      <LiveExplorer
+        key={open}
+        options={options}
+        across={across}
+        onQuit={() => {
+          setLast(open ?? 0);
+          setOpen(undefined);
+        }}
+      />
+    );
+  }
+  return (
+    <FleetView
+      engines={engines}
+      across={across}
+      initial={last}
+      onOpen={setOpen}
+      onRescan={rescan}
+      onQuit={props.onQuit}
+    />
+  );
+}
+
+export async function runFleetTui(
+  options: ExplorerOptions,
+  targets: readonly FleetTarget[],
+  parallel: number,
+  describe: (err: unknown, host: string) => string,
+): Promise<number> {
+  let quit: () => void = () => {};
+  const done = new Promise<void>((res) => {
+    quit = res;
+  });
+  const app = render(
+    <FleetApp
+      options={options}
+      targets={targets}
+      parallel={parallel}
+      describe={describe}
+      onQuit={() => quit()}
+    />,
+    { alternateScreen: true, interactive: true, exitOnCtrlC: false, patchConsole: true },
+  );
+  await done;
+  app.unmount();
+  await app.waitUntilExit().catch(() => undefined);
+  return 0;
 }
 
 /** Full-screen explorer on the alternate screen; resolves with the exit code after cleanup. */

@@ -33,6 +33,8 @@ export interface ExplorerProps {
   size?: { columns: number; rows: number };
   /** Filters every prune plan applies (the docker config's pruneFilters). */
   pruneFilters?: import('../../model/prune-plan.js').PruneFilters | undefined;
+  /** Opened from the fleet view: each layer on how many engines, and what q goes back to. */
+  across?: ReadonlyMap<string, { engines: number; diskBytes: number | null }> | undefined;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface ExplorerProps {
  */
 const STALE_HINT = "the cleanup waits for this run's own scan (the tree still shows the last one)";
 
-export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: ExplorerProps) {
+export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }: ExplorerProps) {
   const term = useWindowSize();
   const columns = fixedSize?.columns ?? term.columns ?? 80;
   const rowsTotal = fixedSize?.rows ?? term.rows ?? 24;
@@ -315,7 +317,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
     // Tab gave the details the focus: the arrows and pages scroll them, not the tree.
     const scroll = { up: -1, down: 1, pageUp: -page, pageDown: page } as const;
     if (now.focus === 'detail' && action && action in scroll) {
-      const max = model ? detailFields(model, rows[cursor], wasted).length - 1 : 0;
+      const max = model ? detailFields(model, rows[cursor], wasted, across).length - 1 : 0;
       dispatch({ type: 'detailScroll', delta: scroll[action as keyof typeof scroll], max });
       return;
     }
@@ -524,6 +526,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters }: Explor
         wasted={wasted}
         focused={state.focus === 'detail'}
         scroll={state.detailScroll}
+        across={across}
       />
     );
     body = (

@@ -359,6 +359,9 @@ export function useEngineData(
       clearTimeout(t.notice);
       (c.events as { destroy?: () => void } | undefined)?.destroy?.();
       c.events = undefined;
+      // Leaving this engine (the fleet view's back, or the quit): its helper goes now.
+      void c.helper?.close().catch(() => undefined);
+      void c.session?.close().catch(() => undefined);
     };
   }, [args, rescan, early, notify, hooks, onHelperLost, last?.engineId, lastModel]);
 

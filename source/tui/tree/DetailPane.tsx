@@ -98,6 +98,8 @@ export function detailFields(
   model: ScanModel,
   row: Row | undefined,
   wasted?: ReadonlyMap<string, { bytes: number; image: string; imageId: string }> | undefined,
+  /** In a fleet: each layer (chain ID) on how many engines, and its disk bytes across them. */
+  across?: ReadonlyMap<string, { engines: number; diskBytes: number | null }> | undefined,
 ): [string, string][] {
   const lines: [string, string][] = [];
   if (row?.kind === 'layer' && row.chainId) {
@@ -116,6 +118,14 @@ export function detailFields(
         ['images', users.join('; ') || '-'],
         ['containers', containers.map((c) => escapeText(c.name)).join(', ') || '-'],
       );
+      const fleet = across?.get(n.chainId);
+      if (fleet)
+        lines.push([
+          'engines',
+          fleet.engines > 1
+            ? `on ${fleet.engines} engines of the fleet: ${disk(fleet.diskBytes)} across them`
+            : 'on this engine only',
+        ]);
       // Learnt from an image listed in the files pane: said while that image still has the layer
       // (once it is removed, its name must not linger here).
       const learnt = wasted?.get(n.chainId);
@@ -276,9 +286,11 @@ export function DetailPane(props: {
   focused?: boolean | undefined;
   /** Fields scrolled off the top. */
   scroll?: number | undefined;
+  /** In a fleet: each layer on how many engines (fleet-rows.ts acrossEngines). */
+  across?: ReadonlyMap<string, { engines: number; diskBytes: number | null }> | undefined;
 }) {
   const { model, row, theme, width, height } = props;
-  const lines = detailFields(model, row, props.wasted);
+  const lines = detailFields(model, row, props.wasted, props.across);
   return (
     // Wrapped values (the focused pane) can take more rows than it has: cut at its bottom edge.
     <Box flexDirection="column" width={width} height={height} paddingLeft={1} overflow="hidden">
