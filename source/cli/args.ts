@@ -332,7 +332,7 @@ export function parseCli(argv: string[]): CliArgs {
           ...contexts.filter((c) => c !== 'all').map((context) => ({ context })),
         ]
       : [];
-  if ((fleet.length || allContexts) && !['scan', 'prune', 'tui', 'help'].includes(command))
+  if ((fleet.length || allContexts) && !['scan', 'prune', 'tui', 'files', 'help'].includes(command))
     throw new UsageError(
       `several engines work with the explorer, scan and prune; ${command} takes one (-H or --context)`,
     );

@@ -324,3 +324,41 @@ export async function fleetApply(
   const failed = results.filter((r) => r.error !== undefined || (r.report?.failed.length ?? 0) > 0).length;
   return failed === 0 ? 0 : failed === results.length ? 1 : EXIT_PARTIAL;
 }
+
+/**
+ * `layertop files IMAGE -c a,b`: the same listing on each engine, one after another (a listing
+ * walks a layer, and two at once on one host only compete), each under a line naming the engine.
+ * An engine without the image, or down, says so and the others go on (exit EXIT_PARTIAL). Text
+ * only: a JSON document per engine is what `-c NAME --json` gives, one engine at a time.
+ */
+export async function fleetFiles(
+  args: CliArgs,
+  describe: (err: unknown, host: string) => string,
+): Promise<number> {
+  if (args.json)
+    throw new UsageError(
+      'files --json takes one engine (-c NAME): its document is the listing of that engine',
+    );
+  const { filesCommand } = await import('./files-command.js');
+  const targets = fleetTargets(args.fleet, args.allContexts);
+  let failed = 0;
+  for (const t of targets) {
+    process.stdout.write(`=== ${targetLabel(t)}\n`);
+    try {
+      const code = await filesCommand({
+        ...args,
+        host: t.host,
+        context: t.context,
+        fleet: [],
+        allContexts: false,
+      });
+      if (code !== 0) failed++;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      failed++;
+      process.stdout.write(`error: ${describe(err, t.host ?? targetLabel(t))}\n`);
+    }
+    process.stdout.write('\n');
+  }
+  return failed === 0 ? 0 : failed === targets.length ? 1 : EXIT_PARTIAL;
+}

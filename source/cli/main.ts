@@ -81,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
     case 'scan':
       return scanCommand(args);
     case 'files': {
+      if (args.fleet.length || args.allContexts) {
+        const { fleetFiles } = await import('./fleet-command.js');
+        return fleetFiles(args, describeFor);
+      }
       const { filesCommand } = await import('./files-command.js');
       return filesCommand(args);
     }

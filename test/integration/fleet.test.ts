@@ -159,6 +159,22 @@ describe('a fleet: three engines and a dead one', () => {
     expect(await imageIds(remote.host)).toHaveLength(1); // busybox, the helper's
   }, 300_000);
 
+  it("lists an image's files on each engine, under its name; an engine down says so", async () => {
+    const r = await layertop(['files', 'busybox:latest', '--context', 'o2,rl,dead'], { env });
+    expect(r.code, r.stderr).toBe(5);
+    const parts = r.stdout.split(/^=== /m).filter(Boolean);
+    expect(parts.map((p) => p.split('\n')[0])).toEqual(['o2', 'rl', 'dead']);
+    // The same busybox (imported from one tar) lists the same files on both engines.
+    const body = (p: string | undefined) =>
+      (p ?? '')
+        .split('\n')
+        .slice(1)
+        .filter((l) => /bin\/busybox/.test(l));
+    expect(body(parts[0]).length).toBeGreaterThan(0);
+    expect(body(parts[1])).toEqual(body(parts[0]));
+    expect(parts[2]).toMatch(/^dead\nerror: cannot connect to the Docker engine/);
+  }, 300_000);
+
   it('shows the engines as rows in the explorer, opens one, and comes back', async () => {
     // The command with this file's environment (the ssh wrapper first on PATH, the contexts).
     const vars = ['PATH', 'DOCKER_CONFIG', 'DOCKER_HOST', 'LAYERTOP_CACHE_DIR']

@@ -32,7 +32,9 @@ describe('fleet targets on the command line', () => {
     // One -H with one --context is refused as the docker CLI refuses it; more make a fleet.
     expect(() => parseCli(['scan', '-H', 'x', '-c', 'y'])).toThrow(/conflicting options/);
     expect(parseCli(['scan', '-H', 'x', '-c', 'y,z']).fleet).toHaveLength(3);
-    expect(() => parseCli(['files', 'img', '-c', 'a,b'])).toThrow(/several engines work with/);
+    expect(() => parseCli(['cat', 'img', '/etc/os-release', '-c', 'a,b'])).toThrow(
+      /several engines work with/,
+    );
     expect(() => parseCli(['prune', '-c', 'a,b', '--yes'])).toThrow(/previews \(--dry-run\) or applies/);
     expect(() => parseCli(['scan', '--format', 'xml'])).toThrow(/table, json or prometheus/);
   });
