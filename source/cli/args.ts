@@ -336,7 +336,7 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(
       `several engines work with the explorer, scan and prune; ${command} takes one (-H or --context)`,
     );
-  if (fleet.length && command === 'prune' && v['dry-run'] !== true && v.apply === undefined)
+  if ((fleet.length || allContexts) && command === 'prune' && v['dry-run'] !== true && v.apply === undefined)
     throw new UsageError(
       'over several engines prune previews (--dry-run) or applies a reviewed plan (--apply FILE)',
     );
@@ -385,8 +385,8 @@ export function parseCli(argv: string[]): CliArgs {
     layer: typeof v.layer === 'string' ? v.layer : undefined,
     merged: v.merged === true,
     path,
-    host: fleet.length ? undefined : hosts[0],
-    context: fleet.length ? undefined : contexts[0],
+    host: fleet.length || allContexts ? undefined : hosts[0],
+    context: fleet.length || allContexts ? undefined : contexts[0],
     fleet,
     allContexts,
     parallel,

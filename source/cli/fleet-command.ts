@@ -2,7 +2,7 @@
 // --context all): each engine scanned through its own transport with its own helper, a few at a
 // time (--parallel); one engine down, refusing or frozen has `error` with the reason and never
 // hides the others. Exit 0 when every engine answered, EXIT_PARTIAL when some did not, 1 when none.
-import { eachLimited, type FleetTarget, fleetTargets, targetLabel } from '../engine/fleet.js';
+import { closeWithin, eachLimited, type FleetTarget, fleetTargets, targetLabel } from '../engine/fleet.js';
 import { type RunReport, runPlan } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
@@ -69,7 +69,7 @@ async function scanOne(
   } catch (err) {
     out.error = describe(err, out.host || targetLabel(target));
   } finally {
-    await session?.close().catch(() => undefined);
+    await closeWithin(session);
     out.durationSeconds = (performance.now() - t0) / 1000;
   }
   return out;
@@ -256,18 +256,39 @@ export async function fleetApply(
     throw new UsageError(
       `${path} is not a fleet plan (format ${FLEET_PLAN_FORMAT}); make one with \`layertop prune --dry-run --json -c a,b > FILE\``,
     );
-  const parts = (raw.engines as Record<string, unknown>[]).filter((e) => e.error === undefined);
-  const results: (Record<string, unknown> & { report?: RunReport; error?: string })[] = [];
-  for (const part of parts) {
+  const all = raw.engines as Record<string, unknown>[];
+  // Every engine's part is read and checked before any engine is touched: a file that is not a
+  // plan deletes nothing anywhere.
+  const parts = all.map((part) => {
     const target = (part.target ?? {}) as FleetTarget;
-    const file = parsePlanFile(`${path} (${targetLabel(target)})`, part);
     const label = targetLabel(target);
+    if (part.error !== undefined) return { target, label, error: `not planned: ${String(part.error)}` };
+    return { target, label, file: parsePlanFile(`${path} (${label})`, part) };
+  });
+  const results: (Record<string, unknown> & { report?: RunReport; error?: string })[] = [];
+  for (const { target, label, file, error } of parts) {
+    if (!file) {
+      results.push({ context: label, host: target.host ?? '', error: error ?? 'no plan' });
+      continue;
+    }
     let session: Awaited<ReturnType<typeof openSession>> | undefined;
     try {
+      // Another engine at that address than the plan's is this engine's error, not the fleet's end.
+      let mismatch: string | undefined;
       session = await openSession(
         { ...args, host: target.host, context: target.context },
-        ({ endpoint, info }) => checkPlanEngine(file, endpoint.host, info),
-      );
+        ({ endpoint, info }) => {
+          try {
+            checkPlanEngine(file, endpoint.host, info);
+          } catch (err) {
+            mismatch = (err as Error).message;
+            throw err;
+          }
+        },
+      ).catch((err: unknown) => {
+        if (mismatch !== undefined) throw new Error(mismatch);
+        throw err;
+      });
       const helper = await session.helper;
       const model = await scanEngine(session.client, { helper, cache: session.cache, info: session.info });
       const madeAt = Date.parse(file.createdAt);
@@ -289,10 +310,9 @@ export async function fleetApply(
       report.alreadyRemoved.unshift(...applied.alreadyRemoved.map(({ reason: _, ...i }) => i));
       results.push({ context: label, host: session.endpoint.host, report });
     } catch (err) {
-      if (err instanceof UsageError) throw err;
       results.push({ context: label, host: target.host ?? '', error: describe(err, target.host ?? label) });
     } finally {
-      await session?.close().catch(() => undefined);
+      await closeWithin(session);
     }
   }
   const sum = (f: (r: RunReport) => number | null) =>

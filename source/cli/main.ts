@@ -28,6 +28,32 @@ async function scanCommand(args: CliArgs): Promise<number> {
     const { fleetScanCommand } = await import('./fleet-command.js');
     return fleetScanCommand(args, describeFor);
   }
+  if (args.format === 'prometheus') {
+    // A failed scan is a sample too (layertop_scan_success 0): a textfile collector must not go
+    // on serving the last good file as if nothing happened. The reason goes to stderr.
+    const t0 = performance.now();
+    try {
+      return await oneEngineScan(args);
+    } catch (err) {
+      const { prometheusText } = await import('./prometheus.js');
+      const host = args.host ?? process.env.DOCKER_HOST ?? '';
+      process.stdout.write(
+        prometheusText([
+          {
+            context: args.context ?? 'default',
+            host,
+            ok: false,
+            durationSeconds: (performance.now() - t0) / 1000,
+          },
+        ]),
+      );
+      throw err;
+    }
+  }
+  return oneEngineScan(args);
+}
+
+async function oneEngineScan(args: CliArgs): Promise<number> {
   const t0 = performance.now();
   // The helper starts while the scan asks the API.
   const { client, info, helper: starting, cache, close, endpoint } = await openSession(args);

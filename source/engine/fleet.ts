@@ -67,3 +67,24 @@ export async function eachLimited<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * Closes an engine's session, waiting at most `ms`: an engine that froze would hold the removal
+ * of its helper forever, and a fleet must go on (the helper still goes by itself: its stdin closes
+ * with this process, and the engine removes it once it answers again).
+ */
+export async function closeWithin(
+  session: { close: () => Promise<void> } | undefined,
+  ms = 5_000,
+): Promise<void> {
+  if (!session) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    session.close().catch(() => undefined),
+    new Promise<void>((res) => {
+      timer = setTimeout(res, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -203,10 +203,12 @@ async function pruneBuildCache(client: EngineClient, item: PlanItem, fx: Removal
     fx.buildCacheReclaimed += res.SpaceReclaimed ?? 0;
     return { status: 'removed', notes: [] };
   }
+  // Every ID checked before the first request: a bad one must not leave a half-done removal.
+  if (item.records.some((id) => !/^[a-z0-9]+$/.test(id)))
+    throw new Error('a build-cache record ID that is not one');
   const deleted = new Set<string>();
   for (let i = 0; i < item.records.length; i += RECORDS_PER_REQUEST) {
     const ids = item.records.slice(i, i + RECORDS_PER_REQUEST);
-    if (ids.some((id) => !/^[a-z0-9]+$/.test(id))) throw new Error('a build-cache record ID that is not one');
     const res = await buildPrune(client, {
       all: true,
       filters: JSON.stringify({ id: [`^(${ids.join('|')})$`] }),

@@ -269,21 +269,24 @@ function attributeRecords(
   const owned = new Set<string>();
   for (const r of items) {
     const s = storage.get(r.id);
-    const dirs = (s?.dirs ?? []).filter((d) => cacheDirs.has(d) && !owned.has(d));
+    // A record BuildKit's metadata does not have (made between the API's list and the read):
+    // its bytes are unknown, not 0.
+    if (!s) continue;
+    const dirs = s.dirs.filter((d) => cacheDirs.has(d) && !owned.has(d));
     for (const d of dirs) owned.add(d);
     r.dirs = dirs;
-    if (s?.chainId) r.chainId = s.chainId;
-    if (s?.blob) r.blobDigest = s.blob;
-    if (s?.blobPath && s.blobDiskBytes !== undefined)
+    if (s.chainId) r.chainId = s.chainId;
+    if (s.blob) r.blobDigest = s.blob;
+    if (s.blobPath && s.blobDiskBytes !== undefined)
       r.blob = { path: s.blobPath, diskBytes: s.blobDiskBytes };
     const bytes = dirs.map(disk);
     // A directory the walk could not measure leaves the record's bytes unknown, not 0.
     if (bytes.every((b) => b !== undefined))
-      r.diskBytes = bytes.reduce((a, b) => a + b, 0) + (s?.blobDiskBytes ?? 0);
+      r.diskBytes = bytes.reduce((a, b) => a + b, 0) + (s.blobDiskBytes ?? 0);
   }
-  inputs.buildCache.unattributedDiskBytes = layout.buildCacheDirs
-    .filter((d) => !owned.has(d))
-    .reduce((a, d) => a + (disk(d) ?? 0), 0);
+  const rest = layout.buildCacheDirs.filter((d) => !owned.has(d)).map(disk);
+  if (rest.every((b) => b !== undefined))
+    inputs.buildCache.unattributedDiskBytes = rest.reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ApiInfo } from './docker/api-types.js';
 import { connectEngine, type EngineClient } from './docker/docker-client.js';
 import { type Endpoint, resolveEndpoint } from './docker/endpoint.js';
 import { getInfo } from './docker/inventory.js';
-import { watchEngine } from './docker/watchdog.js';
+import { type Watch, watchEngine } from './docker/watchdog.js';
 import { HelperSession, reapStaleHelpers } from './helper/helper-session.js';
 import { SizeCache } from './helper/size-cache.js';
 
@@ -45,12 +45,13 @@ export function onEngineFrozen(handler: (message: string) => void): void {
 /** Connects to the engine (no helper yet): enough for the first frame. */
 export async function connect(
   options: SessionOptions,
-): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo }> {
+): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo; watch?: Watch }> {
   const endpoint = resolveEndpoint({ host: options.host, context: options.context });
   const client = await connectEngine(endpoint);
   const handler = options.onFrozen ?? frozenHandler;
+  let watch: Watch | undefined;
   if (handler)
-    await watchEngine(client, {
+    watch = await watchEngine(client, {
       // Over ssh a ping may need a new connection, and its login counts against the deadline.
       ...(endpoint.ssh ? { deadlineMs: 10_000 } : {}),
       onFrozen: (s) =>
@@ -58,8 +59,13 @@ export async function connect(
           `the Docker engine at ${endpoint.host} is not answering (no reply for ${s} s): is it frozen or overloaded?`,
         ),
     });
-  const info = await getInfo(client);
-  return { endpoint, client, info };
+  try {
+    const info = await getInfo(client);
+    return { endpoint, client, info, ...(watch ? { watch } : {}) };
+  } catch (err) {
+    watch?.stop();
+    throw err;
+  }
 }
 
 /** Starts the one helper of this run, after clearing helpers whose layertop process is gone. */
@@ -111,8 +117,13 @@ export async function openSession(
   options: OpenOptions,
   check?: (conn: { endpoint: Endpoint; info: ApiInfo }) => void,
 ): Promise<Session> {
-  const { endpoint, client, info } = await connect(options);
-  check?.({ endpoint, info });
+  const { endpoint, client, info, watch } = await connect(options);
+  try {
+    check?.({ endpoint, info });
+  } catch (err) {
+    watch?.stop();
+    throw err;
+  }
   let lost: ((helper: HelperSession) => void) | undefined;
   const start = (now: ApiInfo = info) => {
     const h = startHelper(client, now, { ...options, onLost: (s) => lost?.(s) });
@@ -133,6 +144,8 @@ export async function openSession(
       lost = listener;
     },
     close: async () => {
+      // The watchdog's pings stop with the session (a fleet opens many in one process).
+      watch?.stop();
       await (await session.helper?.catch(() => undefined))?.close();
     },
   };

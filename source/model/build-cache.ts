@@ -230,8 +230,12 @@ export function recordsDiskBytes(
     if (r.diskBytes === undefined) return null;
     sum += r.diskBytes;
   }
-  // Directories no listed record owns go when the whole cache goes (BuildKit's hidden duplicates).
-  if (records.length > 0 && records.every((r) => ids.has(r.id))) sum += unattributed ?? 0;
+  // Directories no listed record owns go when the whole cache goes (BuildKit's hidden duplicates);
+  // unmeasured, the whole is unknown.
+  if (records.length > 0 && records.every((r) => ids.has(r.id))) {
+    if (unattributed === undefined) return null;
+    sum += unattributed;
+  }
   return sum;
 }
 
@@ -260,8 +264,25 @@ export function selectRecords(records: readonly BuildCacheRecord[], ids: Iterabl
         changed = true;
       }
   }
-  // Deepest first: a child is always deeper than its parent in the tree.
-  const depth = new Map(cacheTree(records).map((row) => [row.record.id, row.depth]));
-  const remove = [...ok].sort((a, b) => (depth.get(b) ?? 0) - (depth.get(a) ?? 0) || (a < b ? -1 : 1));
-  return { remove, kept };
+  return { remove: childrenFirst(ok, kids), kept };
+}
+
+/**
+ * The given records in an order where every record comes after all of its children (a record
+ * with several parents is a child of each): depth-first, children before their parent.
+ */
+export function childrenFirst(
+  ids: ReadonlySet<string>,
+  kids: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  const out: string[] = [];
+  const done = new Set<string>();
+  const visit = (id: string) => {
+    if (done.has(id)) return;
+    done.add(id);
+    for (const c of kids.get(id) ?? []) if (ids.has(c)) visit(c);
+    out.push(id);
+  };
+  for (const id of [...ids].sort()) visit(id);
+  return out;
 }

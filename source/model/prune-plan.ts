@@ -549,7 +549,10 @@ export interface PlanChange {
 
 /** What differs between the plan the user saw and the plan just before running it. */
 export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null {
-  const key = (i: PlanItem) => `${i.kind}:${i.id}:${(i.refs ?? []).join(',')}`;
+  // The build cache's records are part of what it is: another set is another item (a build that
+  // finished meanwhile, a record that crossed an until cut-off), shown before anything is removed.
+  const key = (i: PlanItem) =>
+    `${i.kind}:${i.id}:${(i.refs ?? []).join(',')}:${[...(i.records ?? [])].sort().join(',')}`;
   const before = new Map(planItems(seen).map((i) => [key(i), i]));
   const after = new Map(planItems(now).map((i) => [key(i), i]));
   const added = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);

@@ -62,8 +62,13 @@ function FleetApp(props: {
   const [last, setLast] = useState(0);
   const across = useMemo(() => acrossEngines(engines.flatMap((e) => (e.model ? [e.model] : []))), [engines]);
   const target = open === undefined ? undefined : props.targets[open];
-  if (target) {
-    const options = { ...props.options, host: target.host, context: target.context };
+  // One options object per opened engine: a new one each render would restart its explorer's
+  // engine effect whenever another engine's scan finishes.
+  const options = useMemo(
+    () => (target ? { ...props.options, host: target.host, context: target.context } : undefined),
+    [props.options, target],
+  );
+  if (target && options) {
     return (
       <LiveExplorer
         key={open}

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cacheTree,
+  childrenFirst,
   deletionOrder,
   keepBytes,
   recordsDiskBytes,
@@ -10,6 +11,7 @@ import {
   selectCacheBudget,
   selectRecords,
 } from '../../source/model/build-cache.js';
+import { type PrunePlan, planChanges } from '../../source/model/prune-plan.js';
 import type { BuildCacheRecord } from '../../source/model/types.js';
 
 const rec = (id: string, extra: Partial<BuildCacheRecord> = {}): BuildCacheRecord => ({
@@ -149,5 +151,52 @@ describe('the build cache budget and marked records', () => {
     expect(rows.indexOf('-mid')).toBe(rows.indexOf('base') + 1);
     expect(rows.indexOf('--leaf')).toBe(rows.indexOf('-mid') + 1);
     expect(rows).toHaveLength(records.length);
+  });
+});
+
+describe('removal order and changes', () => {
+  it('puts every record after all its children, one with two parents too', () => {
+    const kids = new Map([
+      ['a', ['c']],
+      ['b', ['c']],
+      ['c', ['d']],
+    ]);
+    const order = childrenFirst(new Set(['a', 'b', 'c', 'd']), kids);
+    const at = (id: string) => order.indexOf(id);
+    expect(at('d')).toBeLessThan(at('c'));
+    expect(at('c')).toBeLessThan(at('a'));
+    expect(at('c')).toBeLessThan(at('b'));
+  });
+
+  it("leaves the whole cache's bytes unknown when what no record owns was not measured", () => {
+    expect(recordsDiskBytes(records, new Set(records.map((r) => r.id)), undefined)).toBeNull();
+    expect(recordsDiskBytes(records, new Set(['leaf']), undefined)).toBe(12288);
+  });
+
+  it('sees another set of build-cache records as a change of the plan (never run unseen)', () => {
+    const item = (ids: string[]) => ({
+      kind: 'build-cache' as const,
+      id: 'build-cache',
+      name: 'build cache',
+      diskBytes: 1,
+      dockerBytes: 1,
+      records: ids,
+    });
+    const plan = (ids: string[]): PrunePlan => ({
+      source: 'prune',
+      containers: [],
+      networks: [],
+      volumes: [],
+      images: [],
+      buildCache: item(ids),
+      sharedImageBytes: 0,
+      kept: [],
+      predictedFreedBytes: 1,
+      diskUnknown: null,
+      dockerEstimateBytes: 1,
+    });
+    expect(planChanges(plan(['a', 'b']), plan(['b', 'a']))).toBeNull();
+    const change = planChanges(plan(['a', 'b']), plan(['a', 'b', 'c']));
+    expect(change?.added.map((i) => i.records)).toEqual([['a', 'b', 'c']]);
   });
 });

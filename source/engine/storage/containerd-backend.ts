@@ -85,6 +85,7 @@ async function measureRecordBlobs(
   digests.forEach((d, i) => {
     const st = stats[i];
     const r = owner.get(d) as RecordStorage;
+    // No such file: the blob is gone already (containerd's collection ran): nothing to free.
     r.blobDiskBytes = st ? st.blocks * 512 : 0;
     r.blobPath = `${blobDir}/${digestHex(d)}`;
     total += r.blobDiskBytes;

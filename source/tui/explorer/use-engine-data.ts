@@ -359,11 +359,19 @@ export function useEngineData(
       clearTimeout(t.notice);
       (c.events as { destroy?: () => void } | undefined)?.destroy?.();
       c.events = undefined;
-      // Leaving this engine (the fleet view's back, or the quit): its helper goes now.
-      void c.helper?.close().catch(() => undefined);
-      void c.session?.close().catch(() => undefined);
     };
   }, [args, rescan, early, notify, hooks, onHelperLost, last?.engineId, lastModel]);
+
+  // Leaving this engine for good (the fleet view's back, or the quit): its helper and watchdog go
+  // now. Only on unmount: the effect above may run again (its inputs changing) on the same engine.
+  useEffect(
+    () => () => {
+      const c = ctx.current;
+      void c.helper?.close().catch(() => undefined);
+      void c.session?.close().catch(() => undefined);
+    },
+    [],
+  );
 
   const rescanNow = useCallback(async (): Promise<ScanModel> => {
     const c = ctx.current;

@@ -1,7 +1,7 @@
 // Scans every engine of the fleet in the background, a few at a time, each with its own session
 // and helper (closed once its scan is done); the rows fill in as engines answer.
 import { useEffect, useState } from 'react';
-import { eachLimited, type FleetTarget, targetLabel } from '../../engine/fleet.js';
+import { closeWithin, eachLimited, type FleetTarget, targetLabel } from '../../engine/fleet.js';
 import { scanEngine } from '../../engine/scan.js';
 import { type OpenOptions, openSession } from '../../engine/session.js';
 import type { FleetEngine } from './fleet-rows.js';
@@ -22,7 +22,12 @@ export function useFleetData(
       if (alive) setEngines((prev) => prev.map((e, k) => (k === i ? { ...e, ...patch } : e)));
     };
     void round;
+    // A new round starts from nothing known: an engine that fails now must not keep the last
+    // round's layers in the fleet's counts.
+    setEngines((prev) => prev.map((e) => ({ label: e.label, host: e.host, phase: 'waiting' })));
     void eachLimited(targets, parallel, async (t, i) => {
+      // A round replaced by a newer one (r pressed again) starts nothing more.
+      if (!alive) return;
       update(i, { phase: 'scanning' });
       let session: Awaited<ReturnType<typeof openSession>> | undefined;
       try {
@@ -50,7 +55,7 @@ export function useFleetData(
       } catch (err) {
         update(i, { phase: 'error', error: describe(err, t.host ?? targetLabel(t)) });
       } finally {
-        await session?.close().catch(() => undefined);
+        await closeWithin(session);
       }
     });
     return () => {

@@ -257,7 +257,9 @@ export function detailFields(
         ...(r.parents.length ? [['parent', r.parents.join(', ')] as [string, string]] : []),
         [
           'if removed',
-          r.inUse ? 'stays (in use)' : `${disk(r.diskBytes)} freed, with the records built on it first`,
+          r.inUse
+            ? 'stays (in use)'
+            : `${disk(r.diskBytes)} freed; records built on it must go too (mark them), or it stays`,
         ],
         ...(r.dirs?.length
           ? [['on disk', [...r.dirs, ...(r.blob ? [r.blob.path] : [])].join(' ')] as [string, string]]
