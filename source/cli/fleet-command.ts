@@ -2,7 +2,14 @@
 // --context all): each engine scanned through its own transport with its own helper, a few at a
 // time (--parallel); one engine down, refusing or frozen has `error` with the reason and never
 // hides the others. Exit 0 when every engine answered, EXIT_PARTIAL when some did not, 1 when none.
-import { closeWithin, eachLimited, type FleetTarget, fleetTargets, targetLabel } from '../engine/fleet.js';
+import {
+  closeWithin,
+  eachLimited,
+  type FleetTarget,
+  fleetTargets,
+  targetHost,
+  targetLabel,
+} from '../engine/fleet.js';
 import { type RunReport, runPlan } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
@@ -42,7 +49,7 @@ async function scanOne(
   ) => void,
 ): Promise<EngineOutcome> {
   const t0 = performance.now();
-  const out: EngineOutcome = { context: targetLabel(target), host: target.host ?? '', durationSeconds: 0 };
+  const out: EngineOutcome = { context: targetLabel(target), host: targetHost(target), durationSeconds: 0 };
   let frozen: ((why: string) => void) | undefined;
   const frozenNow = new Promise<never>((_, reject) => {
     frozen = (why) => reject(new Error(why));
@@ -101,11 +108,14 @@ export function layersAcrossEngines(
 
 function totals(outcomes: readonly EngineOutcome[]) {
   const ok = outcomes.filter((o) => o.model);
+  // No engine answered: the fleet's figures are unknown, not 0.
   const sum = (f: (m: ScanModel) => number | null | undefined): number | null =>
-    ok.reduce<number | null>((a, o) => {
-      const v = f(o.model as ScanModel);
-      return a === null || v === null || v === undefined ? null : a + v;
-    }, 0);
+    ok.length === 0
+      ? null
+      : ok.reduce<number | null>((a, o) => {
+          const v = f(o.model as ScanModel);
+          return a === null || v === null || v === undefined ? null : a + v;
+        }, 0);
   const shared = layersAcrossEngines(ok.map((o) => o.model as ScanModel));
   return {
     engines: outcomes.length,

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { resolveEndpoint } from './docker/endpoint.js';
 
 export interface FleetTarget {
   host?: string;
@@ -87,4 +88,13 @@ export async function closeWithin(
     }),
   ]);
   clearTimeout(timer);
+}
+
+/** The host a target resolves to (a context's endpoint), or '' when it cannot be resolved. */
+export function targetHost(t: FleetTarget, env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return resolveEndpoint({ host: t.host, context: t.context, env }).host;
+  } catch {
+    return t.host ?? '';
+  }
 }

@@ -1,7 +1,7 @@
 // Scans every engine of the fleet in the background, a few at a time, each with its own session
 // and helper (closed once its scan is done); the rows fill in as engines answer.
 import { useEffect, useState } from 'react';
-import { closeWithin, eachLimited, type FleetTarget, targetLabel } from '../../engine/fleet.js';
+import { closeWithin, eachLimited, type FleetTarget, targetHost, targetLabel } from '../../engine/fleet.js';
 import { scanEngine } from '../../engine/scan.js';
 import { type OpenOptions, openSession } from '../../engine/session.js';
 import type { FleetEngine } from './fleet-rows.js';
@@ -13,7 +13,7 @@ export function useFleetData(
   describe: (err: unknown, host: string) => string,
 ): { engines: FleetEngine[]; rescan: () => void } {
   const [engines, setEngines] = useState<FleetEngine[]>(() =>
-    targets.map((t) => ({ label: targetLabel(t), host: t.host ?? '', phase: 'waiting' })),
+    targets.map((t) => ({ label: targetLabel(t), host: targetHost(t), phase: 'waiting' })),
   );
   const [round, setRound] = useState(0);
   useEffect(() => {
