@@ -10,9 +10,9 @@ import {
   targetHost,
   targetLabel,
 } from '../engine/fleet.js';
-import { type RunReport, runPlan } from '../engine/prune-run.js';
+import type { RunReport } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
-import { planApply } from '../model/plan-apply.js';
+import { acrossEngines } from '../model/fleet.js';
 import { type PrunePlan, planPrune } from '../model/prune-plan.js';
 import type { ScanModel } from '../model/report.js';
 import { type CliArgs, UsageError } from './args.js';
@@ -20,6 +20,7 @@ import { sizeText } from './format.js';
 import { openSession } from './open-session.js';
 import { checkPlanEngine, parsePlanFile, planEngine, planFileJson, readPlanJson } from './plan-file.js';
 import { type EngineMetrics, prometheusText } from './prometheus.js';
+import { applyPlanFile } from './prune-command.js';
 import { pruneOptions } from './prune-options.js';
 import { planJson, planText, reportText } from './prune-text.js';
 import { scanTable } from './scan-table.js';
@@ -88,19 +89,9 @@ function exitCode(outcomes: readonly EngineOutcome[]): number {
   return failed === outcomes.length ? 1 : EXIT_PARTIAL;
 }
 
-/** A layer (chain ID) on several engines: on how many, and its disk bytes summed over them. */
-export function layersAcrossEngines(
-  models: readonly ScanModel[],
-): { chainId: string; engines: number; diskBytes: number | null }[] {
-  const by = new Map<string, { engines: number; diskBytes: number | null }>();
-  for (const m of models)
-    for (const l of m.graph.layers.values()) {
-      const e = by.get(l.chainId) ?? { engines: 0, diskBytes: 0 };
-      e.engines++;
-      e.diskBytes = e.diskBytes === null || l.diskBytes === undefined ? null : e.diskBytes + l.diskBytes;
-      by.set(l.chainId, e);
-    }
-  return [...by]
+/** The layers (chain IDs) on several engines: on how many, and their disk bytes across them. */
+export function layersAcrossEngines(models: readonly ScanModel[]) {
+  return [...acrossEngines(models)]
     .filter(([, e]) => e.engines > 1)
     .map(([chainId, e]) => ({ chainId, ...e }))
     .sort((a, b) => (b.diskBytes ?? 0) - (a.diskBytes ?? 0));
@@ -300,25 +291,13 @@ export async function fleetApply(
         throw err;
       });
       const helper = await session.helper;
-      const model = await scanEngine(session.client, { helper, cache: session.cache, info: session.info });
-      const madeAt = Date.parse(file.createdAt);
-      const applied = planApply(
-        model,
-        file.options,
-        file.items,
-        Number.isNaN(madeAt) ? undefined : madeAt / 1000,
+      const ctx = { client: session.client, info: session.info, helper, cache: session.cache };
+      const { applied, report } = await applyPlanFile(ctx, file, !args.dryRun);
+      results.push(
+        report
+          ? { context: label, host: session.endpoint.host, report }
+          : { context: label, host: session.endpoint.host, ...planJson(applied.plan) },
       );
-      if (args.dryRun) {
-        results.push({ context: label, host: session.endpoint.host, ...planJson(applied.plan) });
-        continue;
-      }
-      const report = await runPlan(
-        { client: session.client, info: session.info, helper, model },
-        applied.plan,
-      );
-      report.skipped.unshift(...applied.skipped.map(({ reason, ...i }) => ({ ...i, reason })));
-      report.alreadyRemoved.unshift(...applied.alreadyRemoved.map(({ reason: _, ...i }) => i));
-      results.push({ context: label, host: session.endpoint.host, report });
     } catch (err) {
       results.push({ context: label, host: target.host ?? '', error: describe(err, target.host ?? label) });
     } finally {

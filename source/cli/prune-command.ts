@@ -5,7 +5,7 @@ import type { ApiInfo } from '../engine/docker/api-types.js';
 import { compareApi, type EngineClient } from '../engine/docker/docker-client.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
 import type { SizeCache } from '../engine/helper/size-cache.js';
-import { type RunProgress, runPlan } from '../engine/prune-run.js';
+import { type RunProgress, type RunReport, runPlan } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
@@ -22,7 +22,7 @@ export const EXIT_NOT_CONFIRMED = 3;
 /** Exit code when some items could not be removed (each one is reported). */
 export const EXIT_SOME_FAILED = 4;
 
-interface Ctx {
+export interface Ctx {
   client: EngineClient;
   info: ApiInfo;
   helper: HelperSession | undefined;
@@ -34,7 +34,17 @@ async function plan(ctx: Ctx, options: PruneOptions): Promise<{ model: ScanModel
   return { model, plan: planPrune(model, options) };
 }
 
-async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<number> {
+/**
+ * A reviewed plan file against the engine as it is now (a fresh scan): what planApply keeps, and
+ * with `run` the removal and its report, with the file's items left alone at the head of the
+ * report. The one-engine `--apply` and each engine of a fleet's apply go through here.
+ */
+export async function applyPlanFile(
+  ctx: Ctx,
+  file: PlanFile,
+  run: boolean,
+  onProgress?: (p: RunProgress) => void,
+): Promise<{ applied: ReturnType<typeof planApply>; leftAlone: LeftAloneJson; report?: RunReport }> {
   const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
   const madeAt = Date.parse(file.createdAt);
   const applied = planApply(
@@ -47,7 +57,21 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
     skipped: applied.skipped.map(({ reason, ...i }) => ({ ...i, reason })),
     alreadyRemoved: applied.alreadyRemoved.map(({ reason: _, ...i }) => i),
   };
-  if (args.dryRun) {
+  if (!run) return { applied, leftAlone };
+  const report = await runPlan({ ...ctx, model }, applied.plan, onProgress);
+  report.skipped.unshift(...leftAlone.skipped);
+  report.alreadyRemoved.unshift(...leftAlone.alreadyRemoved);
+  return { applied, leftAlone, report };
+}
+
+type LeftAloneJson = {
+  skipped: RunReport['skipped'];
+  alreadyRemoved: RunReport['alreadyRemoved'];
+};
+
+async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<number> {
+  const { applied, leftAlone, report } = await applyPlanFile(ctx, file, !args.dryRun, progress);
+  if (!report) {
     process.stdout.write(
       args.json
         ? `${JSON.stringify({ ...planJson(applied.plan), ...leftAlone, notInFile: applied.notInFile }, null, 2)}\n`
@@ -55,10 +79,7 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
     );
     return 0;
   }
-  const report = await runPlan({ ...ctx, model }, applied.plan, progress);
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  report.skipped.unshift(...leftAlone.skipped);
-  report.alreadyRemoved.unshift(...leftAlone.alreadyRemoved);
   process.stdout.write(
     args.json
       ? `${JSON.stringify({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, null, 2)}\n`

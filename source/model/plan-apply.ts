@@ -2,7 +2,7 @@
 // the items in the file, and of those only the ones that are still what the review showed and
 // that the plan's own rules would still remove. Every other item is reported with its reason.
 // Pure: it works on a fresh scan model and the file's items.
-import { childrenOf } from './build-cache.js';
+import { selectRecords } from './build-cache.js';
 import {
   type KeptItem,
   type PlanItem,
@@ -101,24 +101,14 @@ function cacheRecordsToApply(
   for (const id of item.records ?? []) {
     const r = byId.get(id);
     if (!r) alreadyRemoved.push({ kind: 'build-cache', id, name: id, reason: 'already removed' });
-    else if (r.inUse) leave(id, 'in use now');
     else if (planMadeAt !== undefined && r.lastUsed !== null && r.lastUsed > planMadeAt)
       leave(id, 'used since the plan');
     else ok.add(id);
   }
   // Children before parents: a record whose child stays cannot go (the child holds it).
-  const kids = childrenOf(items);
-  let changedSet = true;
-  while (changedSet) {
-    changedSet = false;
-    for (const id of ok)
-      if ((kids.get(id) ?? []).some((c) => !ok.has(c))) {
-        ok.delete(id);
-        leave(id, 'a record built on it stays');
-        changedSet = true;
-      }
-  }
-  return (item.records ?? []).filter((id) => ok.has(id));
+  const sel = selectRecords(items, ok);
+  for (const k of sel.kept) leave(k.id, k.reason);
+  return sel.remove;
 }
 
 export function planApply(

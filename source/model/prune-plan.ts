@@ -9,7 +9,14 @@ import {
   selectRecords,
 } from './build-cache.js';
 import { shortId } from './digest.js';
-import { hasImageRules, keptByKeepLast, lastUse, type PrunePolicy, protectedBy } from './prune-policy.js';
+import {
+  hasImageRules,
+  keptByKeepLast,
+  labelMatches,
+  lastUse,
+  type PrunePolicy,
+  protectedBy,
+} from './prune-policy.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
 import type { BuildCacheRecord, ImageInput } from './types.js';
@@ -89,13 +96,6 @@ export interface PrunePlan {
 
 /** Containers Docker never prunes (and layertop never removes: it does not force). */
 const ALIVE = new Set(['running', 'paused', 'restarting']);
-
-function labelMatches(labels: Record<string, string> | undefined, expr: string): boolean {
-  const eq = expr.indexOf('=');
-  const key = eq < 0 ? expr : expr.slice(0, eq);
-  if (!labels || !(key in labels)) return false;
-  return eq < 0 || labels[key] === expr.slice(eq + 1);
-}
 
 export function passesFilters(
   obj: { created?: number | undefined; labels?: Record<string, string> | undefined },

@@ -30,7 +30,8 @@ export interface PrunePolicy {
 export const hasImageRules = (p: PrunePolicy | undefined): boolean =>
   p !== undefined && (p.keepLast !== undefined || p.unusedFor !== undefined);
 
-function labelMatches(labels: Record<string, string> | undefined, expr: string): boolean {
+/** label=K or label=K=V as Docker's filters take it: the key present, with that value if given. */
+export function labelMatches(labels: Record<string, string> | undefined, expr: string): boolean {
   const eq = expr.indexOf('=');
   const key = eq < 0 ? expr : expr.slice(0, eq);
   if (!labels || !(key in labels)) return false;

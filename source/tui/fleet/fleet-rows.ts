@@ -1,5 +1,6 @@
 // The fleet view's rows, as data: one per engine with its totals, every number from the engine's
 // scan model (model/report.ts, model/prune-plan.ts) or the fleet's layer map. The view only paints.
+import { type AcrossEngines, acrossEngines } from '../../model/fleet.js';
 import { planPrune } from '../../model/prune-plan.js';
 import type { ScanModel } from '../../model/report.js';
 
@@ -25,21 +26,6 @@ export interface FleetRow {
   sharedLayers: number;
 }
 
-/** chain ID → on how many engines, and its disk bytes summed over them (null: some unmeasured). */
-export type AcrossEngines = Map<string, { engines: number; diskBytes: number | null }>;
-
-export function acrossEngines(models: readonly ScanModel[]): AcrossEngines {
-  const by: AcrossEngines = new Map();
-  for (const m of models)
-    for (const l of m.graph.layers.values()) {
-      const e = by.get(l.chainId) ?? { engines: 0, diskBytes: 0 };
-      e.engines++;
-      e.diskBytes = e.diskBytes === null || l.diskBytes === undefined ? null : e.diskBytes + l.diskBytes;
-      by.set(l.chainId, e);
-    }
-  return by;
-}
-
 export function fleetRows(engines: readonly FleetEngine[], across: AcrossEngines): FleetRow[] {
   return engines.map((e) => {
     const m = e.model;
@@ -56,3 +42,5 @@ export function fleetRows(engines: readonly FleetEngine[], across: AcrossEngines
     };
   });
 }
+
+export { type AcrossEngines, acrossEngines };
