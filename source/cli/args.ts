@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HOST_AND_CONTEXT } from '../engine/docker/endpoint.js';
 import { parseAge } from '../model/leftovers.js';
@@ -122,7 +123,7 @@ Options:
                                 repeat it for several engines (scan, prune --dry-run/--apply)
   -c, --context NAME[,NAME]     docker context(s) to use; repeat it or list several, or "all" for
                                 every context the docker CLI knows
-      --parallel N              engines scanned at once (default 4)
+      --parallel N              engines scanned at once (default: twice the cores, 2 to 8)
       --format F                scan: table, json, or prometheus (the text exposition format)
       --helper-image IMAGE      image for the helper container (default: busybox)
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
@@ -340,7 +341,9 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(
       'over several engines prune previews (--dry-run) or applies a reviewed plan (--apply FILE)',
     );
-  let parallel = 4;
+  // Each engine's scan mostly waits on that engine (its API, its helper's walks): twice the local
+  // cores, 2 to 8, keeps them busy without piling up helpers on a small machine.
+  let parallel = Math.max(2, Math.min(8, availableParallelism() * 2));
   if (typeof v.parallel === 'string') {
     parallel = Number(v.parallel);
     if (!Number.isInteger(parallel) || parallel < 1)

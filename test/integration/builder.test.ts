@@ -189,6 +189,37 @@ for (const kind of ['overlay2', 'containerd'] as const) {
         .join('\n');
       expect(byDocker, `limit ${limit} of ${unshared}; records:\n${facts}`).toEqual(picked);
 
+      // 4b/4c. --max-used-space, then --min-free-space far above the disk's free space (everything
+      // that can go, goes): where the engine has these (API 1.48, Docker 28) Docker's own prune with
+      // the same value removes the same records; on older engines layertop's run removes exactly
+      // the previewed ones and measures what it predicted.
+      const version = JSON.parse(await e.api('GET', '/version')) as { ApiVersion: string };
+      const [major = 0, minor = 0] = version.ApiVersion.split('.').map(Number);
+      const engineHasThem = major > 1 || minor >= 48;
+      for (const [flag, param, value] of [
+        [
+          '--max-used-space',
+          'max-used-space',
+          async () =>
+            Math.floor((await apiRecords(e)).filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) / 2),
+        ],
+        ['--min-free-space', 'min-free-space', async () => 2 ** 50],
+      ] as const) {
+        const v = String(await value());
+        const before = ids(await apiRecords(e));
+        const p = await dryRun(e, [flag, v]);
+        const previewed = [...(p.plan.buildCache?.records ?? [])].sort();
+        if (flag === '--max-used-space') expect(previewed.length, flag).toBeGreaterThan(0);
+        if (engineHasThem) expect(await dockerPrune(e, { [param]: v }), flag).toEqual(previewed);
+        else {
+          const r = await layertop(['builder', 'prune', '--yes', '--json', flag, v], { env: e.env });
+          expect(r.code, r.stderr).toBe(0);
+          const rep = JSON.parse(r.stdout) as RunReport;
+          if (previewed.length) close(rep.predictedFreedBytes, rep.measuredFreedBytes as number);
+        }
+        expect(ids(await apiRecords(e)), flag).toEqual(before.filter((id) => !previewed.includes(id)));
+      }
+
       // 5. --all through a reviewed plan file: everything not in use goes, measured as predicted.
       const p5 = await dryRun(e, ['--all']);
       const file = join(tmpdir(), `lt-builder-plan-${kind}.json`);
