@@ -200,8 +200,9 @@ for (const kind of ['overlay2', 'containerd'] as const) {
         [
           '--max-used-space',
           'max-used-space',
+          // One byte under the cache's unshared total: at least one record must go, if one can.
           async () =>
-            Math.floor((await apiRecords(e)).filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) / 2),
+            Math.max(1, (await apiRecords(e)).filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0) - 1),
         ],
         ['--min-free-space', 'min-free-space', async () => 2 ** 50],
       ] as const) {
@@ -209,7 +210,10 @@ for (const kind of ['overlay2', 'containerd'] as const) {
         const before = ids(await apiRecords(e));
         const p = await dryRun(e, [flag, v]);
         const previewed = [...(p.plan.buildCache?.records ?? [])].sort();
-        if (flag === '--max-used-space') expect(previewed.length, flag).toBeGreaterThan(0);
+        const canGo = (await apiRecords(e)).some(
+          (r) => !r.Shared && !r.InUse && r.Type !== 'internal' && r.Type !== 'frontend' && r.Size > 0,
+        );
+        if (flag === '--max-used-space' && canGo) expect(previewed.length, flag).toBeGreaterThan(0);
         if (engineHasThem) expect(await dockerPrune(e, { [param]: v }), flag).toEqual(previewed);
         else {
           const r = await layertop(['builder', 'prune', '--yes', '--json', flag, v], { env: e.env });
