@@ -127,14 +127,19 @@ export function deletionOrder(
   const counts = [...new Set(candidates.map((r) => r.usageCount).filter((c) => c !== 0))].sort(
     (a, b) => a - b,
   );
-  const lastRank = (r: BuildCacheRecord) => (r.lastUsed === null ? 0 : times.indexOf(r.lastUsed) + 1) + plus;
+  // Ranks by lookup, not indexOf: under a space limit this runs once per removed record, and a CI
+  // host's cache has thousands of candidates.
+  const timeRank = new Map(times.map((t, i) => [t, i + 1]));
+  const countRankOf = new Map(counts.map((c, i) => [c, i + 1]));
+  const lastRank = (r: BuildCacheRecord) =>
+    (r.lastUsed === null ? 0 : (timeRank.get(r.lastUsed) ?? 0)) + plus;
   const countRank = (r: BuildCacheRecord) =>
-    (r.usageCount === 0 ? 0 : counts.indexOf(r.usageCount) + 1) + plus;
+    (r.usageCount === 0 ? 0 : (countRankOf.get(r.usageCount) ?? 0)) + plus;
   const score = (r: BuildCacheRecord) =>
     lastRank(r) / (times.length + plus || 1) + countRank(r) / (counts.length + plus || 1);
-  return [...candidates].sort(
-    (a, b) => score(a) - score(b) || a.usageCount - b.usageCount || byLastUsed(a, b),
-  );
+  const scores = new Map(candidates.map((r) => [r, score(r)]));
+  const of = (r: BuildCacheRecord) => scores.get(r) ?? 0;
+  return [...candidates].sort((a, b) => of(a) - of(b) || a.usageCount - b.usageCount || byLastUsed(a, b));
 }
 
 /** Which records `docker builder prune` with these rules removes, children before parents. */

@@ -184,6 +184,7 @@ function buildCacheItem(model: ScanModel, records: string[] | undefined, diskByt
     };
   const chosen = new Set(records);
   const picked = items.filter((r) => chosen.has(r.id));
+  const byId = new Map(items.map((r) => [r.id, r]));
   return {
     kind: 'build-cache',
     id: 'build-cache',
@@ -196,7 +197,7 @@ function buildCacheItem(model: ScanModel, records: string[] | undefined, diskByt
     dockerBytes: picked.filter((r) => !r.shared).reduce((a, r) => a + r.size, 0),
     records,
     recordLines: records.map((id) => {
-      const r = items.find((x) => x.id === id) as BuildCacheRecord;
+      const r = byId.get(id) as BuildCacheRecord;
       return { id, name: recordName(r), diskBytes: r.diskBytes ?? null, dockerBytes: r.size };
     }),
   };
