@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../source/engine/prune-run.js';
+import { sizeText } from '../../source/model/size-text.js';
 import type { BuildCacheRecord } from '../../source/model/types.js';
-import { apiRecords, type CacheRecordJson, makeBuildCache } from '../support/build-cache.js';
+import { apiRecords, build, type CacheRecordJson, makeBuildCache } from '../support/build-cache.js';
 import { layertop } from '../support/engines.js';
 import { type FreshEngine, freshEngine } from '../support/fresh-engine.js';
 
@@ -104,7 +105,14 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       expect(text.stdout).toMatch(
         /^ID +TYPE +CREATED +LAST USED +USES +STATE +DOCKER'S SIZE +ON DISK +DESCRIPTION/m,
       );
-      expect(text.stdout).toContain('exec.cachemount');
+      // The biggest record's row, as the user reads it: its ID, type, Docker's size and its bytes.
+      const big = [...tree].sort((a, b) => (b.diskBytes ?? 0) - (a.diskBytes ?? 0))[0] as BuildCacheRecord;
+      const row = text.stdout.split('\n').find((l) => l.trimStart().startsWith(big.id.slice(0, 12)));
+      expect(row).toMatch(
+        new RegExp(
+          `${big.type.replace('.', '\\.')}\\s.*\\s${sizeText(big.size).replace('.', '\\.')}\\s+${sizeText(big.diskBytes ?? 0).replace('.', '\\.')}\\s`,
+        ),
+      );
 
       // 1. type=exec.cachemount: the preview names exactly the cache mounts, which are exactly what
       // Docker's own prune with that filter removes; the shrink is the predicted bytes.
@@ -225,14 +233,41 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       }
 
       // 5. --all through a reviewed plan file: everything not in use goes, measured as predicted.
+      // A build lands between the review and the apply: its records were never previewed, so
+      // they stay, whatever "--all" would take now.
       const p5 = await dryRun(e, ['--all']);
+      const previewed5 = new Set(p5.plan.buildCache?.records ?? []);
       const file = join(tmpdir(), `lt-builder-plan-${kind}.json`);
       writeFileSync(file, JSON.stringify(p5));
+      await build(
+        e,
+        'lt-bc/race:latest',
+        'FROM busybox\nRUN head -c 200000 /dev/urandom > /race.bin\nCOPY r.bin /r.bin\n',
+        {
+          'r.bin': 100_000,
+        },
+      );
+      await e.settle();
+      const raced = ids((await apiRecords(e)).filter((r) => !previewed5.has(r.ID)));
+      expect(raced.length).toBeGreaterThan(0);
       const r5 = await layertop(['builder', 'prune', '--apply', file, '--json'], { env: e.env });
       expect(r5.code, r5.stderr).toBe(0);
       const rep5 = JSON.parse(r5.stdout) as RunReport;
       close(rep5.predictedFreedBytes, rep5.measuredFreedBytes as number);
-      expect((await apiRecords(e)).filter((r) => !r.InUse)).toEqual([]);
+      // A previewed record the build used meanwhile (its base) is left alone and said so; every
+      // other previewed record went; the build's own records all stay.
+      const after5 = await apiRecords(e);
+      const usedMeanwhile = ids(after5.filter((r) => previewed5.has(r.ID)));
+      const madeAt = Date.parse(String(p5.createdAt));
+      for (const r of after5.filter((x) => previewed5.has(x.ID)))
+        expect(Date.parse(r.LastUsedAt ?? '')).toBeGreaterThan(madeAt);
+      expect(
+        rep5.skipped
+          .filter((x) => x.reason === 'used since the plan')
+          .map((x) => x.id)
+          .sort(),
+      ).toEqual(usedMeanwhile);
+      expect(ids(after5.filter((r) => !previewed5.has(r.ID)))).toEqual(raced);
       // A plan of `layertop prune` is not one of `builder prune`, and the other way round.
       const wrong = await layertop(['prune', '--apply', file, '--dry-run'], { env: e.env });
       expect(wrong.code).toBe(2);

@@ -86,6 +86,53 @@ describe.skipIf(!host)('the scale engine', () => {
       );
     }
 
+    // BuildKit's records at scale: every one the engine lists, each with du of its own paths; the
+    // records' bytes and what no record owns add up to what a whole builder prune frees; and a
+    // space-limited preview over all of them picks records until the limit holds.
+    const items = report.buildCache.items ?? [];
+    const dfCache =
+      ((await client.docker.df()) as { BuildCache?: { ID: string; Shared: boolean; Size: number }[] })
+        .BuildCache ?? [];
+    expect(items.length).toBeGreaterThanOrEqual(1000);
+    expect(items.map((r) => r.id).sort()).toEqual(dfCache.map((r) => r.ID).sort());
+    const owned = items.flatMap((r) => r.dirs ?? []);
+    const ownedDu = owned.length
+      ? new Map(
+          (
+            await run('sh', ['-c', 'printf "%s\\0" "$@" | xargs -0 -n 1 du -s -B1', 'sh', ...owned], {
+              maxBuffer: 64 * 1024 * 1024,
+            })
+          ).stdout
+            .trim()
+            .split('\n')
+            .map((l) => [l.split('\t')[1] as string, Number(l.split('\t')[0])]),
+        )
+      : new Map<string, number>();
+    const off = items.filter(
+      (r) =>
+        r.diskBytes !==
+        (r.dirs ?? []).reduce((a, d) => a + (ownedDu.get(d) ?? Number.NaN), r.blob?.diskBytes ?? 0),
+    );
+    expect(off.map((r) => [r.id, r.diskBytes])).toEqual([]);
+    expect(items.reduce((a, r) => a + (r.diskBytes ?? 0), report.buildCache.unattributedDiskBytes ?? 0)).toBe(
+      report.buildCache.freedDiskBytes,
+    );
+    const unshared = dfCache.filter((r) => !r.Shared).reduce((a, r) => a + r.Size, 0);
+    const limit = Math.floor(unshared / 2);
+    const limited = await layertop(
+      ['builder', 'prune', '--dry-run', '--json', '--keep-storage', String(limit)],
+      {
+        env: e,
+      },
+    );
+    expect(limited.code, limited.stderr).toBe(0);
+    const picked = new Set(
+      (JSON.parse(limited.stdout) as { plan: { buildCache: { records?: string[] } | null } }).plan.buildCache
+        ?.records,
+    );
+    const left = dfCache.filter((r) => !r.Shared && !picked.has(r.ID)).reduce((a, r) => a + r.Size, 0);
+    if (unshared > 0) expect(left).toBeLessThan(limit);
+
     const warm = await layertop(['scan', '--json'], { env: e });
     expect(warm.code).toBe(0);
     expectSameScan(JSON.parse(warm.stdout) as ScanReport, report);

@@ -28,7 +28,8 @@ export interface BuiltCache {
   afterA: number;
 }
 
-async function build(e: FreshEngine, tag: string, dockerfile: string, files: Record<string, number>) {
+/** One real build of `dockerfile` with a context of random files (name → bytes). */
+export async function build(e: FreshEngine, tag: string, dockerfile: string, files: Record<string, number>) {
   const ctx = mkdtempSync(join(tmpdir(), 'lt-bc-'));
   try {
     writeFileSync(join(ctx, 'Dockerfile'), dockerfile);

@@ -1,6 +1,10 @@
 // Cleanup policies on hand-made scans: which images --keep-last, --unused-for and --protect leave,
 // with the reason shown, and what --cache-budget takes of the build cache.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { policyFileOptions } from '../../source/cli/prune-options.js';
 import { planPrune } from '../../source/model/prune-plan.js';
 import { keptByKeepLast, repositoryOf } from '../../source/model/prune-policy.js';
 import type { BuildCacheRecord } from '../../source/model/types.js';
@@ -115,5 +119,38 @@ describe('cleanup policies', () => {
     expect(repositoryOf('reg:5000/team/tool:1.2')).toBe('reg:5000/team/tool');
     expect(repositoryOf('app')).toBe('app');
     expect(keptByKeepLast(fleet().inputs.images, 0).size).toBe(0);
+  });
+});
+
+describe('the policy file', () => {
+  const file = (content: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lt-policy-')), 'policy.json');
+    writeFileSync(path, content);
+    return path;
+  };
+
+  it('reads the same rules as the flags', () => {
+    const o = policyFileOptions(
+      file(
+        '{"keepLast": 3, "unusedFor": "30d", "protect": ["label=keep"], "cacheBudget": "10g", "volumes": true}',
+      ),
+      NOW,
+    );
+    expect(o.policy).toEqual({
+      keepLast: 3,
+      unusedFor: 30 * 86400,
+      protect: ['keep'],
+      cacheBudget: 10 * 1024 ** 3,
+    });
+    expect(o.volumes).toBe(true);
+  });
+
+  it('refuses a misspelt rule, a bad value or -a beside image rules, naming the file', () => {
+    expect(() => policyFileOptions(file('{"keepLst": 3}'))).toThrow(/policy\.json: unknown rule "keepLst"/);
+    expect(() => policyFileOptions(file('{"unusedFor": "a month"}'))).toThrow(/unusedFor is a duration/);
+    expect(() => policyFileOptions(file('{"all": true, "keepLast": 1}'))).toThrow(
+      /"all" would remove them all/,
+    );
+    expect(() => policyFileOptions(file('not json'))).toThrow(/not a policy file/);
   });
 });
