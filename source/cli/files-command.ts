@@ -6,6 +6,7 @@ import { digestHex } from '../model/digest.js';
 import { escapeBytes, escapeText } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
+import { mark } from '../process/timing.js';
 import { type CliArgs, UsageError } from './args.js';
 import { ChunkedWriter, writeJsonWithList } from './chunked-output.js';
 import { sizeText } from './format.js';
@@ -37,9 +38,12 @@ export async function filesCommand(args: CliArgs): Promise<number> {
   if (args.noHelper) throw new UsageError('files reads the layers through the helper: drop --no-helper');
   const { client, info, helper: starting } = await openSession(args);
   // --no-helper was refused above: the helper is starting.
+  mark('connected');
   const helper = await (starting as Promise<HelperSession>);
+  mark('helper');
   try {
     const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
+    mark('resolved');
     const ids = target.layers.map((l) => l.id);
     const out = new ChunkedWriter();
     const k = layerIndex(args.layer, ids);
@@ -48,6 +52,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
       target,
       args.merged ? k : target.layers.length - 1,
     );
+    mark('listed');
     // listLayers' union is of exactly these layers: wastedBytes need not merge them again.
     const wasted = wastedBytes(layers, merged);
     const layer = target.layers[k];

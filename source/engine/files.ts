@@ -6,7 +6,7 @@ import type { ApiImageInspect, ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { EngineError } from './docker/engine-error.js';
 import type { HelperSession } from './helper/helper-session.js';
-import { type ListedEntry, listLayerDir, probeOpaque } from './helper/layer-list.js';
+import { type ListedEntry, listLayerDirs, probeOpaqueMany } from './helper/layer-list.js';
 import { storageBackend } from './storage/backend.js';
 
 export interface FilesLayer {
@@ -98,11 +98,11 @@ export interface ListedLayers {
 
 /**
  * Lists layers 0..upTo bottom to top; before each layer is applied, asks which of its directories
- * are opaque (only those that have something below them). The probes do not wait for each other:
- * each asks about every directory that has something below it in ANY lower layer (a superset of
- * what the union below holds, which only whiteouts and opaque directories make smaller), all at
- * once; the layers are then applied in order, each marking opaque only its exact candidates (a
- * 101-layer image took 100 probes one after the other).
+ * are opaque (only those that have something below them). The layers are walked a few per
+ * request, and ONE probe asks about every layer's directories that have something below them in
+ * ANY lower layer (a superset of what the union below holds, which only whiteouts and opaque
+ * directories make smaller); the layers are then applied in order, each marking opaque only its
+ * exact candidates (a 101-layer image took 100 probes one after the other, then 100 at once).
  */
 export async function listLayers(
   helper: HelperSession,
@@ -110,21 +110,21 @@ export async function listLayers(
   upTo = target.layers.length - 1,
   onLayer?: (index: number, entries: ListedEntry[]) => void,
 ): Promise<ListedLayers> {
-  const layers = await Promise.all(target.layers.slice(0, upTo + 1).map((l) => listLayerDir(helper, l.dir)));
+  const dirs = target.layers.slice(0, upTo + 1).map((l) => l.dir);
+  const layers = await listLayerDirs(helper, dirs);
   const wide = wideCandidates(layers);
-  const probes = layers.map((_, k) =>
-    k > 0
-      ? probeOpaque(helper, target.layers[k]?.dir ?? '', wide[k] ?? [])
-      : Promise.resolve(new Set<string>()),
+  // One request for every layer's probe (layer 0 has nothing below it to hide).
+  const probes = await probeOpaqueMany(
+    helper,
+    dirs.map((dir, k) => ({ dir, candidates: k > 0 ? (wide[k] ?? []) : [] })),
   );
-  for (const p of probes) p.catch(() => {}); // awaited in order below; a failure surfaces there
   const merged = new Map<string, MergedEntry>();
   let opaqueKnown = true;
   for (let k = 0; k < layers.length; k++) {
     const entries = layers[k] ?? [];
     if (k > 0) {
       const candidates = new Set(opaqueCandidates(merged, entries));
-      const opaque = await probes[k];
+      const opaque = probes[k];
       if (!opaque) opaqueKnown = false;
       for (const e of entries) if (candidates.has(e.path) && opaque?.has(e.path)) e.opaque = true;
     }

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { HelperSession } from '../../source/engine/helper/helper-session.js';
-import { listLayerDir, listNames } from '../../source/engine/helper/layer-list.js';
+import {
+  listLayerDir,
+  listLayerDirs,
+  listNames,
+  probeOpaque,
+  probeOpaqueMany,
+} from '../../source/engine/helper/layer-list.js';
 import { type MeasureTarget, measureDirs } from '../../source/engine/helper/measure.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { client, type EngineName } from '../support/engines.js';
@@ -127,5 +133,41 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
       whiteouts += a.filter((k) => k.includes('"whiteout"')).length;
     }
     expect(whiteouts).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('lists many layers in one walk exactly as one by one, and probes them in one request alike', async () => {
+    const sub = engine === 'overlay2' ? 'diff' : 'fs';
+    const dirs = layerDirs.map((d) => `${d}/${sub}`);
+    expect(dirs.length).toBeGreaterThan(3);
+    const key = (e: Awaited<ReturnType<typeof listLayerDir>>[number]) =>
+      JSON.stringify([
+        e.path,
+        e.type,
+        e.size,
+        e.ino,
+        e.nlink,
+        e.mode,
+        e.blocks,
+        e.mtime,
+        e.linkTarget ?? null,
+      ]);
+    const batched = await listLayerDirs(host, dirs);
+    const single = await Promise.all(dirs.map((d) => listLayerDir(host, d)));
+    expect(batched.map((l, i) => ({ dir: dirs[i], entries: l.map(key).sort() }))).toEqual(
+      single.map((l, i) => ({ dir: dirs[i], entries: l.map(key).sort() })),
+    );
+    // A root gone before the walk: that layer fails as it does alone, never shifts its neighbours.
+    await expect(listLayerDirs(host, [dirs[0] as string, `${root}/no-such-layer/${sub}`])).rejects.toThrow();
+    // Every directory of each layer asked about at once, against each layer's own probe.
+    const asked = batched.map((l, i) => ({
+      dir: dirs[i] as string,
+      candidates: l.filter((e) => e.type === 'dir').map((e) => e.path),
+    }));
+    const many = await probeOpaqueMany(host, asked);
+    const one = await Promise.all(asked.map((a) => probeOpaque(host, a.dir, a.candidates)));
+    expect(many.map((s) => [...(s ?? ['unknown'])].sort())).toEqual(
+      one.map((s) => [...(s ?? ['unknown'])].sort()),
+    );
+    if (engine === 'overlay2') expect(many.some((s) => (s?.size ?? 0) > 0)).toBe(true);
   }, 300_000);
 });

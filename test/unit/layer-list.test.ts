@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseGnuTree, parseNames, parseRdev, parseTree } from '../../source/engine/helper/layer-list.js';
+import {
+  parseGnuTree,
+  parseGnuTrees,
+  parseNames,
+  parseRdev,
+  parseTree,
+} from '../../source/engine/helper/layer-list.js';
 import { filePathJson } from '../../source/model/file-path.js';
 
 describe('the helper listing parsers', () => {
@@ -94,6 +100,18 @@ describe('the host find listing parser', () => {
     // Owner and modification time (whole seconds).
     expect(e[1]).toMatchObject({ uid: 1000, gid: 50, mtime: 1700000001 });
     expect(Buffer.from(e[1]?.path ?? '', 'latin1').subarray(2)).toEqual(bad);
+  });
+
+  it('splits one walk of several roots at each root (the only empty name), and refuses a root missing', () => {
+    const root = '2049 10 3 4096 8 755 d 0 0 1\0\0\0';
+    const reply = Buffer.from(
+      `${root}2049 11 1 3 8 644 f 0 0 1\0a\0\0${root}${root}2049 12 1 0 0 755 d 0 0 1\0b\0\0`,
+    );
+    expect(parseGnuTrees(reply, 3).map((g) => g.map((e) => e.path))).toEqual([['a'], [], ['b']]);
+    expect(() => parseGnuTrees(reply, 4)).toThrow(/went/);
+    expect(() => parseGnuTrees(reply, 2)).toThrow(/went/);
+    // Entries before any root's own line cannot be placed.
+    expect(() => parseGnuTrees(Buffer.from('2049 11 1 3 8 644 f 0 0 1\0a\0\0'), 1)).toThrow(/malformed/);
   });
 
   it('refuses a record cut short', () => {

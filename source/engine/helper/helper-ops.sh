@@ -381,6 +381,17 @@ case "$op" in
     case "$1" in /*) ;; *) return 2 ;; esac
     [ -d "$R$1" ] || return 3
     hostfind "$1" -mindepth 1 -printf '%D %i %n %s %b %m %y %U %G %T@\000%P\000%l\000' ;;
+  gtrees)
+    # gtree over several layer roots in ONE host find (a process per root cost more than the
+    # walks of a 101-layer image): each root's entries follow its own line, the only one with an
+    # empty name (%P of a starting point), in the order given. Every root must be a directory
+    # now; one removed before find reaches it leaves fewer empty names, and the reader refuses it.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    for d in "$@"; do
+      case "$d" in /*) ;; *) return 2 ;; esac
+      [ -d "$R$d" ] || return 3
+    done
+    hostfind "$@" -printf '%D %i %n %s %b %m %y %U %G %T@\000%P\000%l\000' ;;
   rdev:*)
     # Device numbers of entries INSIDE a root (whiteouts are 0/0 character devices): the root is
     # in the op (rdev:<root in base64>, so that every run xargs makes of a long list has it), the
@@ -429,6 +440,58 @@ case "$op" in
     printf '%s\n' "$ID"
     if [ "$k" = 0 ]; then head -c "$n" <&3
     else dd bs=65536 iflag=skip_bytes,fullblock skip="$k" count=$((n / 65536)) <&3 2>/dev/null; fi ;;
+  probes)
+    # probe for several layers at once: arguments "<layer dir> <count> <candidate>..." per layer;
+    # one private namespace and one scratch tmpfs for all (each probe of its own cost a chain of
+    # processes: 100 layers took most of a 101-layer image's listing). Prints 1 or 0 per candidate,
+    # in order; any failure fails the whole request (opacity then unknown).
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    B=/proc/$$/root/bin/busybox
+    # shellcheck disable=SC2016
+    nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
+      O=$1; shift
+      R=; LT_LOOP=1; . "$O" || exit 4
+      S=
+      for s in /mnt /media /srv /opt /tmp /run; do
+        ok=1
+        for a in "$@"; do case "$a/" in "$s"/*) ok= ;; esac; done
+        [ -n "$ok" ] && [ -d "$s" ] && { S=$s; break; }
+      done
+      [ -n "$S" ] || exit 4
+      mount -t tmpfs layertop-probe "$S" || exit 4
+      g=0
+      while [ $# -gt 0 ]; do
+        d=$1; c=$2; shift 2
+        # The shape and every candidate are checked before this group mounts anything.
+        case "$d" in /*) ;; *) exit 2 ;; esac
+        case "$c" in ""|*[!0-9]*) exit 2 ;; esac
+        [ "$#" -ge "$c" ] || exit 2
+        i=0
+        for x in "$@"; do
+          [ "$i" -lt "$c" ] || break
+          case "/$x/" in */../*|*/./*|*//*) exit 2 ;; esac
+          i=$((i + 1))
+        done
+        g=$((g + 1))
+        mkdir -p "$S/p$g" "$S/m$g" || exit 4
+        i=0; cd "$S/p$g" || exit 4
+        for x in "$@"; do
+          [ "$i" -lt "$c" ] || break
+          mkdir -p -- "$x" && : > "$x/.layertop-probe" || exit 4
+          i=$((i + 1))
+        done
+        cd /
+        mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p$g" "$S/m$g" || exit 4
+        i=0
+        while [ "$i" -lt "$c" ]; do
+          if indir "$S/m$g" "$1"; then
+            if [ -f .layertop-probe ] && [ ! -L .layertop-probe ]; then echo 0; else echo 1; fi
+          else echo 0; fi
+          cd /
+          shift; i=$((i + 1))
+        done
+      done
+    ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
   probe:*)
     # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
     # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,

@@ -5,7 +5,9 @@
 //   read stat liststat        helper-read.ts (parseRead, parseStat, parseList)
 //   measure[:sub]             measure-parse.ts (parseMeasure); gmeasure[:sub]: parseGnuMeasure(Each)
 //   names gnames tree gtree   layer-list.ts (parseNames, parseTree, parseGnuTree)
+//   gtrees                    layer-list.ts (parseGnuTrees: gtree of several roots)
 //   rdev:<dir> probe:<dir>    layer-list.ts (parseRdev; probe: one line per candidate)
+//   probes                    layer-list.ts (probe of several layers: one line per candidate)
 //   fread:<offset>+<length>   file-read.ts
 //   gprobe                    helper-session.ts (the host's find, if any)
 //   reclaim:<age root, b64>   reclaim.ts (one verdict per leftover path)
@@ -31,6 +33,8 @@ export type HelperOp =
   | 'gnames'
   | 'tree'
   | 'gtree'
+  | 'gtrees'
+  | 'probes'
   | `rdev:${string}`
   | `probe:${string}`
   | `fread:${number}+${number}`

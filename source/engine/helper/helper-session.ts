@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { mark } from '../../process/timing.js';
 import type { EngineClient } from '../docker/docker-client.js';
 import { describeEngineError, EngineError } from '../docker/engine-error.js';
 import { BULK_ARGS_MAX, chunkByBytes, type HelperReply } from './helper-frames.js';
@@ -81,10 +82,12 @@ export class HelperSession {
     options.onSession?.(session);
     try {
       await session.launch();
+      mark('helper-main-ready');
       await Promise.all([
         session.locateEngineNamespace().then(() => session.probeHostFind()),
         session.addLanes(),
       ]);
+      mark('helper-ready');
     } catch (err) {
       await session.close();
       throw err;
@@ -170,6 +173,7 @@ export class HelperSession {
       HostConfig: hostConfig,
     });
     this.container = await this.creating;
+    mark('helper-created');
     this.creating = undefined;
     if ((this.state as HelperState) === 'closed') {
       // close() ran while the container was being created (Ctrl-C during start-up).
@@ -186,6 +190,7 @@ export class HelperSession {
     const lane = this.newLane(stream);
     this.mainLane = lane;
     await this.container.start();
+    mark('helper-started');
     if ((this.state as HelperState) === 'closed')
       throw new HelperError('the helper session was closed during start-up');
     await this.waitReady(lane);

@@ -2,11 +2,13 @@
 // char per byte, so nothing is lost), in two steps: the names at once (rows can show), then the
 // stats in batches, then symlink targets, then which directories are opaque.
 import type { EntryType, LayerEntry } from '../../model/overlay.js';
+import { BULK_ARGS_MAX, chunkByBytes } from './helper-frames.js';
 import type { HelperOp } from './helper-ops.js';
 import { TornReadError } from './helper-read.js';
 import type { HelperSession } from './helper-session.js';
 
 const S_IFMT = 0o170000;
+const asArg = (s: string) => Buffer.from(s, 'latin1');
 // File types by the S_IFMT bits of st_mode (a Map: numeric object keys get rewritten by tools).
 const TYPES = new Map<number, EntryType>([
   [0o100000, 'file'],
@@ -218,6 +220,26 @@ export function parseGnuTree(buf: Buffer): ListedEntry[] {
   return out;
 }
 
+/**
+ * Parses the `gtrees` op's reply: `count` roots' walks back to back, each led by its root's own
+ * entry (the only one with an empty name). Fewer or more roots than asked: torn (a root went).
+ */
+export function parseGnuTrees(buf: Buffer, count: number): ListedEntry[][] {
+  const all = parseGnuTree(buf);
+  const out: ListedEntry[][] = [];
+  for (const e of all) {
+    if (e.path === '') {
+      out.push([]);
+      continue;
+    }
+    const group = out.at(-1);
+    if (!group) throw new TornReadError('helper tree: malformed reply');
+    group.push(e);
+  }
+  if (out.length !== count) throw new TornReadError('helper tree: a layer went while it was listed');
+  return out;
+}
+
 /** Parses the `rdev` op's reply: "<major hex> <minor hex>" per path, undefined where it is gone. */
 export function parseRdev(buf: Buffer, count: number): ([number, number] | undefined)[] {
   const out: ([number, number] | undefined)[] = [];
@@ -249,7 +271,15 @@ async function listWithHostFind(helper: HelperSession, dir: string): Promise<Lis
   // find reports entries that vanish mid-walk (a running container's layer): read it again.
   if (r.status !== 0)
     throw new TornReadError(`helper tree: ${r.stderr.toString('utf8').trim().split('\n')[0]}`);
-  const entries = parseGnuTree(r.stdout);
+  return withDevices(helper, dir, parseGnuTree(r.stdout));
+}
+
+/** Device entries of a GNU walk get their numbers (find cannot print them): whiteouts are 0/0. */
+async function withDevices(
+  helper: HelperSession,
+  dir: string,
+  entries: ListedEntry[],
+): Promise<ListedEntry[]> {
   // Siblings next to each other: the helper enters each parent directory once (see rdev).
   const parent = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
   const devices = entries
@@ -284,12 +314,83 @@ export async function listLayerDir(helper: HelperSession, dir: string): Promise<
   }
 }
 
+/** Roots per `gtrees` request: its arguments stay a small list (read by the loop itself). */
+const ROOTS_PER_WALK = 64;
+
+/**
+ * Every entry of several layer directories, in order: with the host's GNU find, one walk per
+ * lane's share of the roots instead of one per root (a process each cost more than the walks of
+ * small layers); a batch that tears (a root went, a file vanished) is listed root by root.
+ */
+export async function listLayerDirs(
+  helper: HelperSession,
+  dirs: readonly string[],
+): Promise<ListedEntry[][]> {
+  if (!helper.hostFind || dirs.length < 2) return Promise.all(dirs.map((d) => listLayerDir(helper, d)));
+  const per = Math.min(ROOTS_PER_WALK, Math.ceil(dirs.length / helper.parallelism));
+  const batches: string[][] = [];
+  for (let i = 0; i < dirs.length; i += per) batches.push(dirs.slice(i, i + per));
+  const lists = await Promise.all(
+    batches.map(async (batch) => {
+      try {
+        const r = await helper.request('gtrees', batch, 600_000);
+        if (r.status !== 0) throw new TornReadError('helper tree: a batch walk failed');
+        const groups = parseGnuTrees(r.stdout, batch.length);
+        return await Promise.all(groups.map((g, i) => withDevices(helper, batch[i] as string, g)));
+      } catch (err) {
+        if (!(err instanceof TornReadError)) throw err;
+        return Promise.all(batch.map((d) => listLayerDir(helper, d)));
+      }
+    }),
+  );
+  return lists.flat();
+}
+
+/**
+ * {@link probeOpaque} for several layers in one request (one private namespace for all). Per
+ * layer the opaque candidates found, or undefined for every layer where the engine refused it.
+ */
+export async function probeOpaqueMany(
+  helper: HelperSession,
+  layers: readonly { dir: string; candidates: readonly string[] }[],
+): Promise<(Set<string> | undefined)[]> {
+  const asked = layers.filter((l) => l.candidates.length);
+  if (!asked.length) return layers.map(() => new Set<string>());
+  const argsOf = (l: (typeof asked)[number]) => [
+    asArg(l.dir),
+    asArg(String(l.candidates.length)),
+    ...l.candidates.map(asArg),
+  ];
+  // Whole layers per request, each request one run of the op (a layer's group never splits),
+  // shared out over the lanes (each overlay mount costs the kernel a few milliseconds).
+  const bytes = (l: (typeof asked)[number]) => argsOf(l).reduce((n, a) => n + a.length + 1, 0);
+  const per = Math.ceil(asked.length / helper.parallelism);
+  const requests: (typeof asked)[] = [];
+  for (let i = 0; i < asked.length; i += per)
+    requests.push(...chunkByBytes(asked.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
+  const answers = await Promise.all(
+    requests.map(async (group) => {
+      const res = await helper.request('probes', group.flatMap(argsOf), 120_000);
+      const flags = res.stdout.toString('latin1').split('\n');
+      const total = group.reduce((n, l) => n + l.candidates.length, 0);
+      // Every candidate answered, or opacity is unknown: never a guess from a short reply.
+      return res.status === 0 && flags.length === total + 1 ? flags.slice(0, total) : undefined;
+    }),
+  );
+  if (answers.some((a) => a === undefined)) return layers.map(() => undefined);
+  const flags = answers.flatMap((a) => a ?? []);
+  let i = 0;
+  return layers.map((l) => {
+    const opaque = new Set<string>();
+    for (const c of l.candidates) if (flags[i++] === '1') opaque.add(c);
+    return opaque;
+  });
+}
+
 /** Names only (fast): what can show before the sizes are in. */
 export async function listNames(helper: HelperSession, dir: string): Promise<string[]> {
   return parseNames(await helper.run(helper.hostFind ? 'gnames' : 'names', [dir], 600_000));
 }
-
-const asArg = (s: string) => Buffer.from(s, 'latin1');
 
 /**
  * Which of the given directories of a layer are opaque (they hide everything below them). Only
