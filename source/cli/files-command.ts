@@ -47,10 +47,17 @@ export async function filesCommand(args: CliArgs): Promise<number> {
     const ids = target.layers.map((l) => l.id);
     const out = new ChunkedWriter();
     const k = layerIndex(args.layer, ids);
-    const { layers, merged, opaqueKnown } = await listLayers(
+    const {
+      layers,
+      merged,
+      opaqueKnown,
+      diff: applied,
+    } = await listLayers(
       helper,
       target,
       args.merged ? k : target.layers.length - 1,
+      undefined,
+      args.merged ? undefined : k,
     );
     mark('listed');
     // listLayers' union is of exactly these layers: wastedBytes need not merge them again.
@@ -108,7 +115,9 @@ export async function filesCommand(args: CliArgs): Promise<number> {
       }
       return 0;
     }
-    const diff = layerDiff(layers, k);
+    // The diff as listLayers applied it, in path order (as layerDiff gives it).
+    const diff = (applied ?? layerDiff(layers, k)).sort((a, b) => (a.entry.path < b.entry.path ? -1 : 1));
+    mark('diffed');
     if (args.json) {
       writeJsonWithList(out, head, 'entries', diff, (d) => ({
         ...filePathJson(d.entry.path),
@@ -122,12 +131,14 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         layer: ids[k] ?? null,
         status: d.status,
       }));
+      mark('written');
       return 0;
     }
     out.write(
       `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
         `${diff.length} entries; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
     );
+    mark('written-head');
     for (const d of diff)
       out.write(
         `${LETTER[d.status]} ${d.entry.type.padEnd(8)} ${sizeText(d.entry.size).padStart(8)}  /${shown(d.entry.path)}${d.entry.linkTarget !== undefined ? ` -> ${shown(d.entry.linkTarget)}` : ''}\n`,

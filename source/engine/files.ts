@@ -1,7 +1,7 @@
 // The files of an image or a container, layer by layer, through the helper: which directories
 // hold them (the storage backend's layout), every entry of each, and which directories are opaque.
 import { chainIds } from '../model/chain-id.js';
-import { applyLayer, type MergedEntry, opaqueCandidates } from '../model/overlay.js';
+import { applyLayer, type LayerDiffEntry, type MergedEntry, opaqueCandidates } from '../model/overlay.js';
 import type { ApiImageInspect, ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { EngineError } from './docker/engine-error.js';
@@ -94,6 +94,8 @@ export interface ListedLayers {
   merged: Map<string, MergedEntry>;
   /** False where the engine refused the opaque-directory probe: opacity unknown. */
   opaqueKnown: boolean;
+  /** The diff of layer `diffOf` as it was applied (unsorted), when asked for. */
+  diff?: LayerDiffEntry[];
 }
 
 /**
@@ -109,6 +111,8 @@ export async function listLayers(
   target: FilesTarget,
   upTo = target.layers.length - 1,
   onLayer?: (index: number, entries: ListedEntry[]) => void,
+  /** Keep this layer's diff as applied: a second union of the layers below it is not built. */
+  diffOf?: number,
 ): Promise<ListedLayers> {
   const dirs = target.layers.slice(0, upTo + 1).map((l) => l.dir);
   const layers = await listLayerDirs(helper, dirs);
@@ -120,6 +124,7 @@ export async function listLayers(
   );
   const merged = new Map<string, MergedEntry>();
   let opaqueKnown = true;
+  let kept: LayerDiffEntry[] | undefined;
   for (let k = 0; k < layers.length; k++) {
     const entries = layers[k] ?? [];
     if (k > 0) {
@@ -128,10 +133,11 @@ export async function listLayers(
       if (!opaque) opaqueKnown = false;
       for (const e of entries) if (candidates.has(e.path) && opaque?.has(e.path)) e.opaque = true;
     }
-    applyLayer(merged, entries, k);
+    const diff = applyLayer(merged, entries, k);
+    if (k === diffOf) kept = diff;
     onLayer?.(k, entries);
   }
-  return { layers, merged, opaqueKnown };
+  return { layers, merged, opaqueKnown, ...(kept ? { diff: kept } : {}) };
 }
 
 /**

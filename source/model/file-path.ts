@@ -3,9 +3,14 @@
 // invalid byte as U+FFFD). Readers that need exact names use pathBase64 when it is present.
 
 /** The JSON fields for a layer-relative path held as a byte string (one char per byte). */
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function filePathJson(latin1Path: string): { path: string; pathBase64?: string } {
+  // ASCII bytes are the same text in UTF-8: no buffers to make (400,000 rows of a big layer).
+  if (ASCII.test(latin1Path)) return { path: `/${latin1Path}` };
   const bytes = Buffer.from(latin1Path, 'latin1');
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  const text = utf8.decode(bytes);
   const exact = Buffer.from(text, 'utf8').equals(bytes);
   return exact
     ? { path: `/${text}` }

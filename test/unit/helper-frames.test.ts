@@ -87,6 +87,33 @@ describe('helper stream framing', () => {
     }
   });
 
+  it('hands a streamed body to its sink piece by piece, exactly, and the next reply whole', () => {
+    const other = '0123456789abcdef0123456789abcdef';
+    const body = Buffer.from(`a\nLT2 4\n${other} 0 0\nx${N.slice(0, 31)}\0\xff${'y'.repeat(300)}`, 'latin1');
+    const wire = Buffer.concat([
+      Buffer.from('LT2 3\n'),
+      body,
+      Buffer.from(`${N} 0 0\nLT2 4\nnext${other} 1 0\n`),
+    ]);
+    for (const step of [1, 5, 33, wire.length]) {
+      const replies: HelperReply[] = [];
+      const pieces: Buffer[] = [];
+      const p = new ReplyParser(
+        (r) => replies.push(r),
+        () => {},
+      );
+      // The sink copies: a piece is a view valid only during the call.
+      p.expect(3, N, (c) => pieces.push(Buffer.from(c)));
+      p.expect(4, other);
+      for (let i = 0; i < wire.length; i += step) p.push(wire.subarray(i, i + step));
+      expect(Buffer.concat(pieces).equals(body)).toBe(true);
+      expect(replies.map((r) => [r.id, r.status, r.stdout.toString()])).toEqual([
+        [3, 0, ''],
+        [4, 1, 'next'],
+      ]);
+    }
+  });
+
   it('sends arguments as data, never as shell text: read one by one when small, copied whole when big', () => {
     const args = ['/a b/$(reboot)\nx', Buffer.from([0x66, 0xff])];
     const small = encodeRequest(5, 'measure:diff', 30, 1234, args, N);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  GnuTreeParser,
   parseGnuTree,
   parseGnuTrees,
   parseNames,
@@ -112,6 +113,28 @@ describe('the host find listing parser', () => {
     expect(() => parseGnuTrees(reply, 2)).toThrow(/went/);
     // Entries before any root's own line cannot be placed.
     expect(() => parseGnuTrees(Buffer.from('2049 11 1 3 8 644 f 0 0 1\0a\0\0'), 1)).toThrow(/malformed/);
+  });
+
+  it('parses a walk fed in pieces of any size exactly as whole', () => {
+    const reply = Buffer.concat([
+      Buffer.from('2049 13 2 4096 8 755 d 0 0 1700000000.25\0d\0\0'),
+      Buffer.from('2049 14 1 5 8 4755 f 1000 50 1700000001.9\0d/\xff\n\x1b\0\0', 'latin1'),
+      Buffer.from("2049 15 1 5 0 777 l 0 0 1\0d/ln\0a\nb'c\0"),
+      Buffer.from('66 16 1 0 0 0 c 0 0 1\0d/wh\0\0'),
+    ]);
+    const whole = parseGnuTree(reply);
+    expect(whole.map((e) => (e as { dev?: string }).dev)).toEqual(['2049', '2049', '2049', '66']);
+    for (const step of [1, 3, 17]) {
+      const p = new GnuTreeParser();
+      for (let i = 0; i < reply.length; i += step) p.push(reply.subarray(i, i + step));
+      expect(p.finish()).toEqual(whole);
+    }
+    const cut = new GnuTreeParser();
+    cut.push(reply.subarray(0, reply.length - 3));
+    expect(() => cut.finish()).toThrow(/malformed/);
+    // A field that is not a number is refused, never read as one.
+    expect(() => parseGnuTree(Buffer.from('2049 1x 2 4096 8 755 d 0 0 1\0d\0\0'))).toThrow(/malformed/);
+    expect(() => parseGnuTree(Buffer.from('2049 13 2 4096 8 758 d 0 0 1\0d\0\0'))).toThrow(/malformed/);
   });
 
   it('refuses a record cut short', () => {

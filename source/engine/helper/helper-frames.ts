@@ -38,6 +38,8 @@ interface Streamed {
   size: number;
   /** The last marker.length - 1 bytes seen: a marker can straddle two chunks. */
   tail: Buffer;
+  /** Takes the body as it comes instead of `chunks` (see {@link ReplyParser.expect}). */
+  sink?: ((chunk: Buffer) => void) | undefined;
 }
 
 /**
@@ -53,20 +55,44 @@ export class ReplyParser {
   private streamed: Streamed | undefined;
   /** A streamed body is complete; its trailer line is next. */
   private body: { id: number; stdout: Buffer } | undefined;
-  private readonly nonces = new Map<number, string>();
+  private readonly nonces = new Map<
+    number,
+    { nonce: string; sink?: ((chunk: Buffer) => void) | undefined }
+  >();
 
   constructor(
     private readonly onReply: (reply: HelperReply) => void,
     private readonly onGarbage: (text: string) => void,
   ) {}
 
-  /** The end marker of request `id`'s streamed reply. */
-  expect(id: number, nonce: string): void {
-    this.nonces.set(id, nonce);
+  /**
+   * The end marker of request `id`'s streamed reply. With `sink`, the body goes to it in pieces
+   * as it arrives (views valid only during the call) and the reply's stdout is empty: a walk of
+   * 400,000 entries is parsed as it comes instead of held whole, copied and decoded.
+   */
+  expect(id: number, nonce: string, sink?: (chunk: Buffer) => void): void {
+    this.nonces.set(id, { nonce, sink });
+  }
+
+  /** {@link feed} for a body that goes to its sink: only the bytes a marker could start in wait. */
+  private feedSink(s: Streamed, sink: (chunk: Buffer) => void, data: Buffer): Buffer | undefined {
+    const probe = s.tail.length ? Buffer.concat([s.tail, data]) : data;
+    const at = probe.indexOf(s.marker);
+    if (at < 0) {
+      const keep = Math.min(probe.length, s.marker.length - 1);
+      if (probe.length > keep) sink(probe.subarray(0, probe.length - keep));
+      s.tail = Buffer.from(probe.subarray(probe.length - keep));
+      return undefined;
+    }
+    if (at > 0) sink(probe.subarray(0, at));
+    this.streamed = undefined;
+    this.body = { id: s.id, stdout: Buffer.alloc(0) };
+    return probe.subarray(at + s.marker.length);
   }
 
   /** Feeds a streamed body; returns the bytes after its end marker, or undefined while it goes on. */
   private feed(s: Streamed, data: Buffer): Buffer | undefined {
+    if (s.sink) return this.feedSink(s, s.sink, data);
     const probe = s.tail.length ? Buffer.concat([s.tail, data]) : data;
     const at = probe.indexOf(s.marker);
     if (at < 0) {
@@ -113,7 +139,8 @@ export class ReplyParser {
         }
         const m = SIZED.exec(line);
         const s = m ? undefined : STREAMED.exec(line);
-        const nonce = s ? this.nonces.get(Number(s[1])) : undefined;
+        const expected = s ? this.nonces.get(Number(s[1])) : undefined;
+        const nonce = expected?.nonce;
         if (m) {
           this.pending = { id: Number(m[1]), status: Number(m[2]), out: Number(m[3]), err: Number(m[4]) };
         } else if (s && nonce) {
@@ -125,6 +152,7 @@ export class ReplyParser {
             chunks: [],
             size: 0,
             tail: Buffer.alloc(0),
+            sink: expected?.sink,
           };
           this.streamed = st;
           const rest = this.buf;

@@ -94,6 +94,8 @@ export class HelperLane {
     args: readonly (string | Buffer)[],
     timeoutMs: number,
     pid: number,
+    /** Takes stdout as it arrives (see ReplyParser.expect); the reply's stdout is then empty. */
+    sink?: (chunk: Buffer) => void,
   ): Promise<HelperReply> {
     if (!this.alive) return Promise.reject(new HelperError('the helper session was lost'));
     const id = this.nextId++;
@@ -104,7 +106,7 @@ export class HelperLane {
     } catch (err) {
       return Promise.reject(new HelperError((err as Error).message));
     }
-    this.replies.expect(id, nonce);
+    this.replies.expect(id, nonce, sink);
     return new Promise<HelperReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         const p = this.pending.get(id);

@@ -279,6 +279,8 @@ export class HelperSession {
     args: readonly (string | Buffer)[] = [],
     timeoutMs = 120_000,
     pid = this.hostPid,
+    /** Takes stdout as it arrives, in pieces valid during the call; the reply's stdout is empty. */
+    sink?: (chunk: Buffer) => void,
   ): Promise<HelperReply> {
     if (this.state !== 'ready' || !this.lanes.length) return Promise.reject(this.unavailable());
     return new Promise<HelperReply>((resolve, reject) => {
@@ -292,7 +294,7 @@ export class HelperSession {
         );
       }, timeoutMs);
       timer.unref();
-      const job = { op, args, timeoutMs, pid, resolve, reject, timer };
+      const job = { op, args, timeoutMs, pid, resolve, reject, timer, sink };
       this.queue.push(job);
       this.dispatch();
     });
@@ -306,6 +308,7 @@ export class HelperSession {
     resolve: (r: HelperReply) => void;
     reject: (e: Error) => void;
     timer: NodeJS.Timeout;
+    sink: ((chunk: Buffer) => void) | undefined;
   }[] = [];
 
   private unavailable(): HelperError {
@@ -328,7 +331,7 @@ export class HelperSession {
       if (!job) return;
       clearTimeout(job.timer);
       lane
-        .request(job.op, job.args, job.timeoutMs, job.pid)
+        .request(job.op, job.args, job.timeoutMs, job.pid, job.sink)
         .then(job.resolve, job.reject)
         .finally(() => this.dispatch());
     }

@@ -170,54 +170,92 @@ const LETTERS = new Map<string, number>([
   ['s', 0o140000],
 ]);
 
+/** GNU find's type letters (%y) by byte. */
+const LETTER_BITS = new Map<number, number>([...LETTERS].map(([l, bits]) => [l.charCodeAt(0), bits]));
+
 /**
- * Parses the `gtree` op's reply (the host's GNU find, see helper-script.ts): per entry
- * "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type> <uid> <gid> <mtime s.frac>" NUL name
- * NUL target NUL. Device
- * entries come back with rdev unknown (-1): the caller asks for those.
+ * Parses the `gtree` op's reply (the host's GNU find, see helper-script.ts) as it arrives: per
+ * entry "<dev> <ino> <nlink> <size> <blocks> <perm octal> <type> <uid> <gid> <mtime s.frac>" NUL
+ * name NUL target NUL. Device entries come back with rdev unknown (-1): the caller asks for those.
+ * Fields are read from the bytes (no string per field) and each name is its own string, so a walk
+ * of 400,000 entries holds its entries and nothing of the reply.
  */
-export function parseGnuTree(buf: Buffer): ListedEntry[] {
-  const text = buf.toString('latin1');
-  const out: ListedEntry[] = [];
-  let pos = 0;
-  while (pos < text.length) {
-    const a = text.indexOf('\0', pos);
-    const b = a < 0 ? -1 : text.indexOf('\0', a + 1);
-    const c = b < 0 ? -1 : text.indexOf('\0', b + 1);
-    if (c < 0) throw new TornReadError('helper tree: malformed reply');
-    const [
-      dev = '',
-      ino = '0',
-      nlink = '1',
-      size = '0',
-      blocks = '0',
-      perm = '0',
-      letter = '',
-      uid = '',
-      gid = '',
-      mtime = '',
-    ] = text.slice(pos, a).split(' ');
-    const typeBits = LETTERS.get(letter);
-    if (typeBits === undefined || mtime === '') throw new TornReadError('helper tree: malformed reply');
-    const entry = entryOf(text.slice(a + 1, b), {
+export class GnuTreeParser {
+  readonly entries: ListedEntry[] = [];
+  private carry: Buffer | undefined;
+  private readonly devs = new Map<number, string>();
+
+  push(chunk: Buffer): void {
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    let pos = 0;
+    for (;;) {
+      const a = buf.indexOf(0, pos);
+      const b = a < 0 ? -1 : buf.indexOf(0, a + 1);
+      const c = b < 0 ? -1 : buf.indexOf(0, b + 1);
+      if (c < 0) break;
+      this.entries.push(this.record(buf, pos, a, b, c));
+      pos = c + 1;
+    }
+    this.carry = pos < buf.length ? Buffer.from(buf.subarray(pos)) : undefined;
+  }
+
+  /** Every entry; a record cut short is a malformed reply. */
+  finish(): ListedEntry[] {
+    if (this.carry) throw new TornReadError('helper tree: malformed reply');
+    return this.entries;
+  }
+
+  private record(buf: Buffer, pos: number, a: number, b: number, c: number): ListedEntry {
+    // The ten fields' bounds, split at spaces.
+    const starts: number[] = [pos];
+    for (let i = pos; i < a; i++) if (buf[i] === 0x20) starts.push(i + 1);
+    if (starts.length !== 10) throw new TornReadError('helper tree: malformed reply');
+    const end = (k: number) => (k === 9 ? a : (starts[k + 1] as number) - 1);
+    const num = (k: number, base = 10) => {
+      let n = 0;
+      const e = end(k);
+      if (e <= (starts[k] as number)) throw new TornReadError('helper tree: malformed reply');
+      for (let i = starts[k] as number; i < e; i++) {
+        const d = (buf[i] as number) - 0x30;
+        if (d < 0 || d >= base) throw new TornReadError('helper tree: malformed reply');
+        n = n * base + d;
+      }
+      return n;
+    };
+    const devNum = num(0);
+    let dev = this.devs.get(devNum);
+    if (dev === undefined) {
+      dev = buf.toString('latin1', pos, end(0));
+      this.devs.set(devNum, dev);
+    }
+    const letterAt = starts[6] as number;
+    const typeBits = end(6) === letterAt + 1 ? LETTER_BITS.get(buf[letterAt] as number) : undefined;
+    const mtimeText = buf.toString('latin1', starts[9] as number, a);
+    if (typeBits === undefined || mtimeText === '') throw new TornReadError('helper tree: malformed reply');
+    const entry = entryOf(buf.toString('latin1', a + 1, b), {
       dev,
-      ino: Number(ino),
-      nlink: Number(nlink),
-      size: Number(size),
-      blocks: Number(blocks),
-      mode: typeBits | Number.parseInt(perm, 8),
+      ino: num(1),
+      nlink: num(2),
+      size: num(3),
+      blocks: num(4),
+      mode: typeBits | num(5, 8),
       rdevMajor: -1,
       rdevMinor: -1,
-      uid: Number(uid),
-      gid: Number(gid),
+      uid: num(7),
+      gid: num(8),
       // %T@ is "seconds.fraction": whole seconds, as busybox stat's %Y gives them.
-      mtime: Math.floor(Number(mtime)),
+      mtime: Math.floor(Number(mtimeText)),
     });
-    if (entry.type === 'symlink') entry.linkTarget = text.slice(b + 1, c);
-    out.push(entry);
-    pos = c + 1;
+    if (entry.type === 'symlink') entry.linkTarget = buf.toString('latin1', b + 1, c);
+    return entry;
   }
-  return out;
+}
+
+/** Parses a whole `gtree` reply (see {@link GnuTreeParser}). */
+export function parseGnuTree(buf: Buffer): ListedEntry[] {
+  const p = new GnuTreeParser();
+  p.push(buf);
+  return p.finish();
 }
 
 /**
@@ -225,7 +263,11 @@ export function parseGnuTree(buf: Buffer): ListedEntry[] {
  * entry (the only one with an empty name). Fewer or more roots than asked: torn (a root went).
  */
 export function parseGnuTrees(buf: Buffer, count: number): ListedEntry[][] {
-  const all = parseGnuTree(buf);
+  return groupByRoot(parseGnuTree(buf), count);
+}
+
+/** One walk of several roots cut at each root's own entry (the only one with an empty name). */
+function groupByRoot(all: readonly ListedEntry[], count: number): ListedEntry[][] {
   const out: ListedEntry[][] = [];
   for (const e of all) {
     if (e.path === '') {
@@ -267,11 +309,12 @@ export function parseRdev(buf: Buffer, count: number): ([number, number] | undef
 }
 
 async function listWithHostFind(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
-  const r = await helper.request('gtree', [dir], 600_000);
+  const parser = new GnuTreeParser();
+  const r = await helper.request('gtree', [dir], 600_000, undefined, (chunk) => parser.push(chunk));
   // find reports entries that vanish mid-walk (a running container's layer): read it again.
   if (r.status !== 0)
     throw new TornReadError(`helper tree: ${r.stderr.toString('utf8').trim().split('\n')[0]}`);
-  return withDevices(helper, dir, parseGnuTree(r.stdout));
+  return withDevices(helper, dir, parser.finish());
 }
 
 /** Device entries of a GNU walk get their numbers (find cannot print them): whiteouts are 0/0. */
@@ -333,9 +376,10 @@ export async function listLayerDirs(
   const lists = await Promise.all(
     batches.map(async (batch) => {
       try {
-        const r = await helper.request('gtrees', batch, 600_000);
+        const parser = new GnuTreeParser();
+        const r = await helper.request('gtrees', batch, 600_000, undefined, (chunk) => parser.push(chunk));
         if (r.status !== 0) throw new TornReadError('helper tree: a batch walk failed');
-        const groups = parseGnuTrees(r.stdout, batch.length);
+        const groups = groupByRoot(parser.finish(), batch.length);
         return await Promise.all(groups.map((g, i) => withDevices(helper, batch[i] as string, g)));
       } catch (err) {
         if (!(err instanceof TornReadError)) throw err;
