@@ -55,6 +55,29 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     expect(checked).toBeGreaterThan(10);
   });
 
+  it('walks a bucket once however many keys are looked up in it, and finds each exactly', async () => {
+    const { snaps } = await copies();
+    const db = new BoltDb(snaps);
+    const bucket = db.root.bucket('v1')?.bucket('snapshots');
+    const names = (bucket?.entries() ?? []).map(([k]) => k.toString('utf8'));
+    expect(names.length).toBeGreaterThan(10);
+    let walks = 0;
+    const walk = db.walk.bind(db);
+    db.walk = (...args) => {
+      walks++;
+      walk(...args);
+    };
+    // Each lookup returns that key's own bucket (its own id), with no walk of the bucket again.
+    const ids = names.map((n) => bucket?.bucket(n)?.value('id')?.toString('hex'));
+    expect(new Set(ids).size).toBe(names.length);
+    expect(bucket?.get('no such key')).toBeUndefined();
+    // One walk per looked-up snapshot's own bucket at most (small ones are inline: none).
+    expect(walks).toBeLessThanOrEqual(names.length);
+    const before = walks;
+    for (const n of names) bucket?.bucket(n)?.value('id');
+    expect(walks).toBe(before);
+  });
+
   it('refuses a truncated copy instead of reading it', async () => {
     const { snaps } = await copies();
     expect(() => new BoltDb(snaps.subarray(0, Math.floor(snaps.length / 2)))).toThrow(BoltFormatError);
