@@ -198,6 +198,7 @@ function explorerRssMb(session: string): number | undefined {
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
       if (hwm) best = Math.max(best ?? 0, Number(hwm) / 1024);
+      if (process.env.LT_BENCH_DEBUG) console.error('rss', pid, hwm);
     } catch {
       // gone meanwhile
     }

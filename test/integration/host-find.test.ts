@@ -70,13 +70,13 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(members.length).toBeGreaterThan(engine === 'overlay2' ? 20 : 6);
     // What travels to the helper: the directories, never the entries' names.
     const sent: (string | Buffer)[] = [];
-    const run = host.run.bind(host);
-    host.run = (op, args = [], t) => {
+    const request = host.request.bind(host);
+    host.request = (op, args = [], ...rest) => {
       sent.push(...args);
-      return run(op, args, t);
+      return request(op, args, ...rest);
     };
     const a = await measureDirs(host, withGone, { engineId: 'x', each }).finally(() => {
-      host.run = run;
+      host.request = request;
     });
     // Each such directory once (a big scan's work spreads over several walks, each with its own
     // "--each" list), and none of its entries by name.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  GnuMeasureStream,
   MeasureOutputError,
   parseGnuMeasure,
   parseGnuMeasureEach,
@@ -146,6 +147,58 @@ describe("parseGnuMeasure (the host's GNU find)", () => {
   it('marks the batch partial on an error or a line it cannot read', () => {
     const r = parseGnuMeasure('W +\n=G\n0 4096 8 d 8\n1 x 8 f\n!\n', 1);
     expect(r[0]).toMatchObject({ partial: true, diskBytes: 4096, entries: 1 });
+  });
+});
+
+describe('the walk read as it arrives', () => {
+  const walks: [string, number][] = [
+    [
+      [
+        'S + +',
+        'W +',
+        'E +',
+        'e aaa',
+        'e bbb',
+        '=G',
+        '0 4096 8 d 8',
+        '1 26 8 f',
+        '1 4096 8 d C 8',
+        '2 5000 16 f 8:21',
+        '3 5000 16 f 8:21',
+        '1 4096 8 d 49',
+        '0 4096 8 d 8',
+        '1 300 8 f',
+        '!',
+        '0 4096 8 d 8',
+        '1 7 8 f',
+        '0 4096 8 d 8',
+        '1 65536 128 f T 8 77 1795790932.8877136250',
+      ].join('\n'),
+      2,
+    ],
+    ['W +\n=G\n0 4096 8 d 8\n1 x 8 f\n', 1],
+    ['W +\nW +\n=G\n0 4096 8 d 8\n1 10 8 f\n0 4096 8 d 8\n1 20 8 f', 2],
+  ];
+  it('gives the same figures whatever pieces the reply comes in, a line or a header cut anywhere', () => {
+    for (const [out, count] of walks) {
+      const whole = parseGnuMeasureEach(out, count);
+      for (const step of [1, 2, 5, 13]) {
+        const p = new GnuMeasureStream(count);
+        const bytes = Buffer.from(out, 'latin1');
+        for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+        const got = p.finish();
+        expect({ step, got }).toEqual({ step, got: whole });
+      }
+    }
+    // The figures are the ones the whole walk says (not two empty results agreeing).
+    expect(parseGnuMeasureEach(walks[2]?.[0] ?? '', 2).measures.map((m) => m.apparentBytes)).toEqual([
+      10, 20,
+    ]);
+  });
+  it('still refuses, fed in pieces, a walk that skipped a present root', () => {
+    const p = new GnuMeasureStream(2);
+    for (const line of ['W +\n', 'W +\n=', 'G\n0 4096 8 d 8\n1 1', '0 8 f\n']) p.push(Buffer.from(line));
+    expect(() => p.finish()).toThrow(/covered 1 of 2/);
   });
 });
 

@@ -56,7 +56,7 @@ export function parseList(buf: Buffer): Buffer[][] {
 export function parseLists(
   buf: Buffer,
   count = Number.POSITIVE_INFINITY,
-): { lists: Buffer[][]; end: number } {
+): { lists: Buffer[][]; end: number; complete: boolean } {
   const lists: Buffer[][] = [];
   let current: Buffer[] = [];
   let start = 0;
@@ -71,7 +71,9 @@ export function parseLists(
       start = i + 1;
     } else current.push(Buffer.from(item));
   }
-  return { lists, end: Math.min(start, buf.length) };
+  // Complete: all `count` lists, their closing pair of NULs whole (a reply read as it arrives
+  // may stop between the two).
+  return { lists, end: Math.min(start, buf.length), complete: lists.length === count && start <= buf.length };
 }
 
 /**

@@ -140,137 +140,198 @@ const emptyMeasure = (): DirMeasure => ({
   partial: false,
 });
 
+/** What a `gmeasure` walk gives: see {@link parseGnuMeasureEach}. */
+export interface GnuMeasureResult {
+  measures: DirMeasure[];
+  each: (Map<string, DirMeasure> | undefined)[];
+  stamp: string | undefined;
+}
+
 /**
  * {@link parseGnuMeasure}, with the entries of each "--each" directory by name (undefined: absent)
  * and the stamp of the file the op was asked to stamp ("<dev>:<ino>:<size>:<time>"), if it was there.
  */
-export function parseGnuMeasureEach(
-  output: string,
-  count: number,
-): { measures: DirMeasure[]; each: (Map<string, DirMeasure> | undefined)[]; stamp: string | undefined } {
-  const ms: DirMeasure[] = Array.from({ length: count }, emptyMeasure);
-  let stamp: string | undefined;
-  const each: (Map<string, DirMeasure> | undefined)[] = [];
-  const split: boolean[] = [];
+export function parseGnuMeasureEach(output: string, count: number): GnuMeasureResult {
+  const p = new GnuMeasureStream(count);
+  p.pushText(output);
+  return p.finish();
+}
+
+/**
+ * The `gmeasure` parser fed as the reply arrives (see HelperSession.request's sink): a walk of a
+ * 400,000-entry layer is a few megabytes of lines, read a chunk at a time between other events
+ * (the explorer answers keys meanwhile) instead of held, joined and decoded whole.
+ */
+export class GnuMeasureStream {
+  private readonly ms: DirMeasure[];
+  private stamp: string | undefined;
+  private readonly each: (Map<string, DirMeasure> | undefined)[] = [];
+  private readonly split: boolean[] = [];
   // The present roots in walk order, and whether each is a layer directory (S).
-  const walked: DirMeasure[] = [];
-  const walkedSplit: boolean[] = [];
-  let pos = 0;
-  for (;;) {
-    const nl = output.indexOf('\n', pos);
-    const line = output.slice(pos, nl < 0 ? output.length : nl);
-    pos = nl < 0 ? output.length : nl + 1;
-    if (line === '=G' || nl < 0) break;
+  private readonly walked: DirMeasure[] = [];
+  private readonly walkedSplit: boolean[] = [];
+  private head = true;
+  private carry = '';
+  private current = -1;
+  // The stamped file is walked as a root of its own after the requested ones (see the op).
+  private stampRoots = 0;
+  private m: DirMeasure | undefined;
+  private isSplit = false;
+  private inContent = false;
+  private rootDev = '';
+  private seenDisk = new Set<string>();
+  private seenApparent = new Set<string>();
+
+  constructor(private readonly count: number) {
+    this.ms = Array.from({ length: count }, emptyMeasure);
+  }
+
+  /** A piece of the reply (latin1: one char per byte). */
+  push(chunk: Buffer): void {
+    this.pushText(chunk.toString('latin1'));
+  }
+
+  pushText(piece: string): void {
+    let text = this.carry + piece;
+    let pos = 0;
+    if (this.head) {
+      for (;;) {
+        const nl = text.indexOf('\n', pos);
+        // A header line cut short waits for the rest (at the very end it is ignored, as ever).
+        if (nl < 0) {
+          this.carry = text.slice(pos);
+          return;
+        }
+        const line = text.slice(pos, nl);
+        pos = nl + 1;
+        if (line === '=G') {
+          this.head = false;
+          break;
+        }
+        this.headLine(line);
+      }
+      text = text.slice(pos);
+      pos = 0;
+    }
+    const last = text.lastIndexOf('\n');
+    while (pos <= last) {
+      const end = text.indexOf('\n', pos);
+      this.entryLine(text, pos, end);
+      pos = end + 1;
+    }
+    this.carry = text.slice(pos);
+  }
+
+  private headLine(line: string): void {
     if (line.startsWith('e ')) {
       const m = emptyMeasure();
-      each.at(-1)?.set(line.slice(2), m);
-      walked.push(m);
-      walkedSplit.push(false);
-      continue;
+      this.each.at(-1)?.set(line.slice(2), m);
+      this.walked.push(m);
+      this.walkedSplit.push(false);
+      return;
     }
     const [kind, a, b] = line.split(' ');
     if (kind === 'E') {
-      each.push(a === '+' ? new Map() : undefined);
-      continue;
+      this.each.push(a === '+' ? new Map() : undefined);
+      return;
     }
-    if (kind !== 'S' && kind !== 'W') continue;
-    const i = split.length;
-    const m = ms[i];
-    split.push(kind === 'S');
-    if (!m) continue;
+    if (kind !== 'S' && kind !== 'W') return;
+    const i = this.split.length;
+    const m = this.ms[i];
+    this.split.push(kind === 'S');
+    if (!m) return;
     if (a !== '+') m.missing = true;
     if ((kind === 'S' ? b : a) === '+') {
-      walked.push(m);
-      walkedSplit.push(kind === 'S');
+      this.walked.push(m);
+      this.walkedSplit.push(kind === 'S');
     }
   }
-  let current = -1;
-  // The stamped file is walked as a root of its own after the requested ones (see the op).
-  let stampRoots = 0;
-  let m: DirMeasure | undefined;
-  let isSplit = false;
-  let inContent = false;
-  let rootDev = '';
-  let seenDisk = new Set<string>();
-  let seenApparent = new Set<string>();
-  const len = output.length;
-  // Reads a decimal number at pos; -1 when there is none.
-  const num = (): number => {
-    let n = 0;
-    const start = pos;
-    for (let c = output.charCodeAt(pos); c >= 48 && c <= 57; c = output.charCodeAt(++pos))
-      n = n * 10 + (c - 48);
-    return pos > start ? n : -1;
-  };
-  while (pos < len) {
+
+  /** One entry line, output[pos, end). */
+  private entryLine(output: string, start: number, end: number): void {
+    let pos = start;
     if (output.charCodeAt(pos) === 0x21 /* ! */) {
-      for (const x of [...ms, ...walked]) x.partial = true;
-      pos = output.indexOf('\n', pos) + 1 || len;
-      continue;
+      for (const x of [...this.ms, ...this.walked]) x.partial = true;
+      return;
     }
+    // Reads a decimal number at pos; -1 when there is none.
+    const num = (): number => {
+      let n = 0;
+      const from = pos;
+      for (let c = output.charCodeAt(pos); pos < end && c >= 48 && c <= 57; c = output.charCodeAt(++pos))
+        n = n * 10 + (c - 48);
+      return pos > from ? n : -1;
+    };
     const depth = num();
     const ok1 = output.charCodeAt(pos++) === 0x20;
     const size = num();
     const ok2 = output.charCodeAt(pos++) === 0x20;
     const blocks = num();
     const ok3 = output.charCodeAt(pos++) === 0x20;
-    const type = output.charCodeAt(pos++);
-    let end = output.indexOf('\n', pos);
-    if (end < 0) end = len;
-    const rest = output.slice(pos, end);
-    pos = end + 1;
+    const type = pos < end ? output.charCodeAt(pos) : -1;
+    pos++;
+    const rest = pos < end ? output.slice(pos, end) : '';
     // The stamped file's line (see the op's --list): " T <dev> <ino> <change time>".
     const stamped = rest.startsWith(' T ');
     if (stamped) {
       const [dev, ino, ctime = ''] = rest.slice(3).split(' ');
-      stamp = `${dev}:${ino}:${size}:${stampTime(ctime)}`;
+      this.stamp = `${dev}:${ino}:${size}:${stampTime(ctime)}`;
     }
     const isDir = type === 0x64 && !stamped; /* d */
     // A directory's line ends in its device (after " C" for a content subdirectory).
     const flagged = isDir && rest.startsWith(' C ');
     const dirDev = isDir ? rest.slice(flagged ? 3 : 1) : '';
     if (depth === 0) {
-      if (stamped) stampRoots++;
-      current++;
-      m = walked[current];
-      isSplit = walkedSplit[current] ?? false;
-      inContent = !isSplit;
-      seenDisk = new Set();
-      seenApparent = new Set();
-      rootDev = dirDev;
+      if (stamped) this.stampRoots++;
+      this.current++;
+      this.m = this.walked[this.current];
+      this.isSplit = this.walkedSplit[this.current] ?? false;
+      this.inContent = !this.isSplit;
+      this.seenDisk = new Set();
+      this.seenApparent = new Set();
+      this.rootDev = dirDev;
     }
-    if (!m) continue;
+    const m = this.m;
+    if (!m) return;
     if (depth < 0 || size < 0 || blocks < 0 || !ok1 || !ok2 || !ok3) {
       m.partial = true;
-      continue;
+      return;
     }
-    if (depth === 1 && isSplit) inContent = flagged;
+    if (depth === 1 && this.isSplit) this.inContent = flagged;
     // A mount point (a running container's merged view): not this file system's, as for du -x.
-    if (isDir && depth > 0 && dirDev !== rootDev) continue;
+    if (isDir && depth > 0 && dirDev !== this.rootDev) return;
     m.entries++;
     // Only names with more than one link carry an identity: the sets stay small on big layers.
     const key = !isDir && !stamped && rest.startsWith(' ') ? rest.slice(1) : '';
-    if (!key || !seenDisk.has(key)) {
-      if (key) seenDisk.add(key);
+    if (!key || !this.seenDisk.has(key)) {
+      if (key) this.seenDisk.add(key);
       m.diskBytes += blocks * 512;
-      if (inContent) m.contentDiskBytes += blocks * 512;
+      if (this.inContent) m.contentDiskBytes += blocks * 512;
     }
-    if (inContent && !isDir && (!key || !seenApparent.has(key))) {
-      if (key) seenApparent.add(key);
+    if (this.inContent && !isDir && (!key || !this.seenApparent.has(key))) {
+      if (key) this.seenApparent.add(key);
       m.apparentBytes += size;
     }
   }
-  // The output must add up: a status line per requested path, and a walk for every present root
-  // (a list that reached the op in two runs, or a root that vanished mid-walk, does not).
-  if (split.length !== count)
-    throw new MeasureOutputError(`the walk announced ${split.length} of ${count} paths`);
-  if (current + 1 - stampRoots !== walked.length && !ms.some((x) => x.partial))
-    throw new MeasureOutputError(
-      `the walk covered ${current + 1 - stampRoots} of ${walked.length} present roots`,
-    );
-  // A top directory whose content subdirectory is missing is not a layer directory at all.
-  ms.forEach((x, i) => {
-    if (split[i] && x.entries === 0) x.missing = true;
-  });
-  return { measures: ms, each, stamp };
+
+  /** The figures, once the whole reply is in; a walk that does not add up is an error. */
+  finish(): GnuMeasureResult {
+    // A last entry line without its newline still counts (a header line cut short does not).
+    if (!this.head && this.carry) this.entryLine(this.carry, 0, this.carry.length);
+    this.carry = '';
+    const { ms, split, count, walked } = this;
+    // The output must add up: a status line per requested path, and a walk for every present root
+    // (a list that reached the op in two runs, or a root that vanished mid-walk, does not).
+    if (split.length !== count)
+      throw new MeasureOutputError(`the walk announced ${split.length} of ${count} paths`);
+    if (this.current + 1 - this.stampRoots !== walked.length && !ms.some((x) => x.partial))
+      throw new MeasureOutputError(
+        `the walk covered ${this.current + 1 - this.stampRoots} of ${walked.length} present roots`,
+      );
+    // A top directory whose content subdirectory is missing is not a layer directory at all.
+    ms.forEach((x, i) => {
+      if (split[i] && x.entries === 0) x.missing = true;
+    });
+    return { measures: ms, each: this.each, stamp: this.stamp };
+  }
 }

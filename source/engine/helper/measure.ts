@@ -1,8 +1,14 @@
 import { chunkByBytes } from './helper-frames.js';
 import type { ContentSub, HelperOp } from './helper-ops.js';
 import { parseLists } from './helper-read.js';
-import type { HelperSession } from './helper-session.js';
-import { type DirMeasure, MeasureOutputError, parseGnuMeasureEach, parseMeasure } from './measure-parse.js';
+import { HelperError, type HelperSession } from './helper-session.js';
+import {
+  type DirMeasure,
+  type GnuMeasureResult,
+  GnuMeasureStream,
+  MeasureOutputError,
+  parseMeasure,
+} from './measure-parse.js';
 import { SizeCache } from './size-cache.js';
 
 export interface MeasureTarget {
@@ -93,21 +99,22 @@ export async function measureDirs(
       const { op, list, args, each } = batch;
       // A walk whose output does not add up is walked once more, then fails the scan: a
       // wrong figure is never shown or cached.
-      let reply: Buffer;
       let listed: ReturnType<typeof parseLists> | undefined;
       let text = '';
-      let r: ReturnType<typeof parseGnuMeasureEach> | undefined;
+      let r: GnuMeasureResult | undefined;
       for (let attempt = 1; ; attempt++) {
         try {
-          reply = await helper.run(op, args, 600_000);
-          // The listing that rode along comes first, then the walk's own output.
-          listed = along && batch === carrier ? parseLists(reply, along.dirs.length) : undefined;
-          text = reply.subarray(listed?.end ?? 0).toString('latin1');
           if (op.startsWith('gmeasure')) {
-            r = parseGnuMeasureEach(text, list.length);
+            ({ listed, r } = await gnuWalk(
+              helper,
+              op,
+              args,
+              list.length,
+              batch === carrier ? along?.dirs.length : undefined,
+            ));
             if (r.each.length !== each.length)
               throw new MeasureOutputError(`the walk listed ${r.each.length} of ${each.length} directories`);
-          }
+          } else text = (await helper.run(op, args, 600_000)).toString('latin1');
           break;
         } catch (err) {
           if (err instanceof MeasureOutputError && attempt < 2) continue;
@@ -293,4 +300,41 @@ function busyboxBatches(todo: readonly MeasureTarget[], lanes: number, batchSize
       });
   }
   return out.sort((a, b) => b.cost - a.cost);
+}
+
+/**
+ * One `gmeasure` walk, read as it arrives (GnuMeasureStream): first the listing that rides along,
+ * when `lists` says how many directories it has, then the walk's own lines.
+ */
+async function gnuWalk(
+  helper: HelperSession,
+  op: HelperOp,
+  args: readonly string[],
+  count: number,
+  lists: number | undefined,
+): Promise<{ listed: ReturnType<typeof parseLists> | undefined; r: GnuMeasureResult }> {
+  const stream = new GnuMeasureStream(count);
+  let pre: Buffer | undefined = lists === undefined ? undefined : Buffer.alloc(0);
+  let listed: ReturnType<typeof parseLists> | undefined;
+  const reply = await helper.request(op, args, 600_000, undefined, (chunk) => {
+    if (!pre) return stream.push(chunk);
+    pre = Buffer.concat([pre, chunk]);
+    const l = parseLists(pre, lists);
+    if (!l.complete) return;
+    listed = l;
+    const rest = pre.subarray(l.end);
+    pre = undefined;
+    if (rest.length) stream.push(rest);
+  });
+  if (reply.status !== 0) {
+    const why =
+      reply.status === 124 || reply.status === 143 ? 'timed out' : reply.stderr.toString('utf8').trim();
+    throw new HelperError(`helper ${op} failed (${reply.status}): ${why}`);
+  }
+  if (pre) {
+    // The reply ended inside the listing: read as a whole reply would be.
+    listed = parseLists(pre, lists);
+    stream.push(pre.subarray(listed.end));
+  }
+  return { listed, r: stream.finish() };
 }
