@@ -7,6 +7,7 @@ import {
   ReplyParser,
 } from '../../source/engine/helper/helper-frames.js';
 import {
+  ListsReader,
   parseList,
   parseLists,
   parseRead,
@@ -184,6 +185,21 @@ describe('helper stream framing', () => {
     const { lists, end } = parseLists(buf, 2);
     expect(lists.map((l) => l.map((b) => b.toString()))).toEqual([['./a', './b'], []]);
     expect(buf.subarray(end).toString()).toBe('W +\n=G\n');
+    // Read as it arrives, in pieces of any size: the same lists, then exactly the rest.
+    for (const step of [1, 2, 3, 5, buf.length]) {
+      const reader = new ListsReader(2);
+      let rest: Buffer | undefined;
+      const after: Buffer[] = [];
+      for (let i = 0; i < buf.length; i += step) {
+        const piece = buf.subarray(i, i + step);
+        if (rest) after.push(piece);
+        else rest = reader.push(piece);
+      }
+      expect(reader.lists.map((l) => l.map((b) => b.toString()))).toEqual([['./a', './b'], []]);
+      expect(Buffer.concat([rest ?? Buffer.alloc(0), ...after]).toString()).toBe('W +\n=G\n');
+    }
+    const short = new ListsReader(2);
+    expect(short.push(buf.subarray(0, 10))).toBeUndefined();
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {

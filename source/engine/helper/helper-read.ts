@@ -56,7 +56,7 @@ export function parseList(buf: Buffer): Buffer[][] {
 export function parseLists(
   buf: Buffer,
   count = Number.POSITIVE_INFINITY,
-): { lists: Buffer[][]; end: number; complete: boolean } {
+): { lists: Buffer[][]; end: number } {
   const lists: Buffer[][] = [];
   let current: Buffer[] = [];
   let start = 0;
@@ -71,9 +71,53 @@ export function parseLists(
       start = i + 1;
     } else current.push(Buffer.from(item));
   }
-  // Complete: all `count` lists, their closing pair of NULs whole (a reply read as it arrives
-  // may stop between the two).
-  return { lists, end: Math.min(start, buf.length), complete: lists.length === count && start <= buf.length };
+  return { lists, end: Math.min(start, buf.length) };
+}
+
+/**
+ * {@link parseLists} of the first `count` lists fed as the reply arrives: each byte is looked at
+ * once (parsing the whole prefix again at every piece cost a warm scan 40 ms at 3,200 entries).
+ */
+export class ListsReader {
+  private buf = Buffer.alloc(0);
+  private at = 0;
+  private start = 0;
+  private current: Buffer[] = [];
+  readonly lists: Buffer[][] = [];
+
+  constructor(private readonly count: number) {}
+
+  /** Takes a piece; once the lists are complete, returns what follows them (maybe empty). */
+  push(chunk: Buffer): Buffer | undefined {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : Buffer.from(chunk);
+    const buf = this.buf;
+    for (; this.at < buf.length && this.lists.length < this.count; this.at++) {
+      if (buf[this.at] !== 0) continue;
+      if (this.at === this.start) {
+        // The empty item closing a list; its pair's second NUL must be here too.
+        if (this.at + 1 >= buf.length) return this.wait();
+        this.lists.push(this.current);
+        this.current = [];
+        this.at++;
+        this.start = this.at + 1;
+      } else {
+        this.current.push(Buffer.from(buf.subarray(this.start, this.at)));
+        this.start = this.at + 1;
+      }
+    }
+    if (this.lists.length < this.count) return this.wait();
+    const rest = buf.subarray(this.start);
+    this.buf = Buffer.alloc(0);
+    return rest;
+  }
+
+  /** Keeps only the item under way: the bytes before it are read already. */
+  private wait(): undefined {
+    this.buf = this.buf.subarray(this.start);
+    this.at -= this.start;
+    this.start = 0;
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { chunkByBytes } from './helper-frames.js';
 import type { ContentSub, HelperOp } from './helper-ops.js';
-import { parseLists } from './helper-read.js';
+import { ListsReader } from './helper-read.js';
 import { HelperError, type HelperSession } from './helper-session.js';
 import {
   type DirMeasure,
@@ -99,7 +99,7 @@ export async function measureDirs(
       const { op, list, args, each } = batch;
       // A walk whose output does not add up is walked once more, then fails the scan: a
       // wrong figure is never shown or cached.
-      let listed: ReturnType<typeof parseLists> | undefined;
+      let listed: { lists: Buffer[][] } | undefined;
       let text = '';
       let r: GnuMeasureResult | undefined;
       for (let attempt = 1; ; attempt++) {
@@ -312,17 +312,15 @@ async function gnuWalk(
   args: readonly string[],
   count: number,
   lists: number | undefined,
-): Promise<{ listed: ReturnType<typeof parseLists> | undefined; r: GnuMeasureResult }> {
+): Promise<{ listed: { lists: Buffer[][] } | undefined; r: GnuMeasureResult }> {
   const stream = new GnuMeasureStream(count);
-  let pre: Buffer | undefined = lists === undefined ? undefined : Buffer.alloc(0);
-  let listed: ReturnType<typeof parseLists> | undefined;
+  let pre: ListsReader | undefined = lists === undefined ? undefined : new ListsReader(lists);
+  let listed: { lists: Buffer[][] } | undefined;
   const reply = await helper.request(op, args, 600_000, undefined, (chunk) => {
     if (!pre) return stream.push(chunk);
-    pre = Buffer.concat([pre, chunk]);
-    const l = parseLists(pre, lists);
-    if (!l.complete) return;
-    listed = l;
-    const rest = pre.subarray(l.end);
+    const rest = pre.push(chunk);
+    if (!rest) return;
+    listed = { lists: pre.lists };
     pre = undefined;
     if (rest.length) stream.push(rest);
   });
@@ -331,10 +329,7 @@ async function gnuWalk(
       reply.status === 124 || reply.status === 143 ? 'timed out' : reply.stderr.toString('utf8').trim();
     throw new HelperError(`helper ${op} failed (${reply.status}): ${why}`);
   }
-  if (pre) {
-    // The reply ended inside the listing: read as a whole reply would be.
-    listed = parseLists(pre, lists);
-    stream.push(pre.subarray(listed.end));
-  }
+  // The reply ended inside the listing: what there is of it (the walk then does not add up).
+  if (pre) listed = { lists: pre.lists };
   return { listed, r: stream.finish() };
 }
