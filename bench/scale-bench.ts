@@ -50,7 +50,8 @@ function keyLatencies(lines: [string, number][], from: number, to: number): numb
 
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(xs.length * 0.95) - 1)] ?? Number.NaN;
 
-if (host) {
+/** The CLI's figures on one scale engine; the explorer's too where `explorer` says so. */
+async function benchScale(host: string, explorer: boolean): Promise<void> {
   const env = { DOCKER_HOST: host };
   const dataRoot = execFileSync(DOCKER, ['info', '-f', '{{.DockerRootDir}}'], { env: { ...process.env, ...env } })
     .toString()
@@ -75,7 +76,12 @@ if (host) {
   const files = timed(process.execPath, [BIN, 'files', 'lt-scale/chain-0', '--merged', '--json'], { ...env, ...cache });
   const save = timed(DOCKER, ['save', '-o', join(mkdtempSync(join(tmpdir(), 'lt-save-')), 'x.tar'), 'lt-scale/chain-0'], env);
   const many = timed(process.execPath, [BIN, 'files', 'lt-scale/many', '--json'], { ...env, ...cache });
-  console.log(`\nscale engine ${host}: ${images} images, median of ${RUNS}`);
+  const store = execFileSync(DOCKER, ['info', '-f', '{{json .DriverStatus}}'], { env: { ...process.env, ...env } })
+    .toString()
+    .includes('io.containerd.snapshotter')
+    ? 'containerd image store'
+    : 'overlay2';
+  console.log(`\nscale engine ${host} (${store}): ${images} images, median of ${RUNS}`);
   console.log(`  bare du -sx -B1 of the data root:  ${fmt(d)}`);
   console.log(`  docker system df -v:               ${fmt(f)}`);
   console.log(`  cold scan (layertop scan --json):  ${fmt(c)}   peak ${mb(cold[0]?.rssMb)}`);
@@ -88,6 +94,7 @@ if (host) {
   console.log(`  files --merged of a 101-layer image: ${fmt(files.ms)}, docker save ${fmt(save.ms)}`);
   console.log(`  files --merged / docker save:      ${goal(files.ms / save.ms, 0.5, '<= 0.5')}`);
   console.log(`  files of the 400,000-file layer:   ${fmt(many.ms)}, peak ${mb(many.rssMb)} (goal <= 300 MB: ${many.rssMb !== undefined && many.rssMb <= 300 ? 'met' : 'NOT met'})`);
+  if (!explorer) return;
   // The explorer, twice on one cache: the first launch measures and keeps its scan; the second
   // shows that scan at once and measures again. Milestones from inside the process.
   const ui = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-ui-')) };
@@ -107,6 +114,11 @@ if (host) {
   console.log(`  key to frame while measuring:       ${keysText(first.measuringKeys, 50)}`);
   console.log(`  key to frame per search character:  ${keysText(first.searchKeys, 30)}`);
 }
+
+if (host) await benchScale(host, true);
+// The same set on the containerd image store (new installs use it): the CLI's figures.
+const containerdHost = process.env.LAYERTOP_BENCH_SCALE_CONTAINERD;
+if (containerdHost) await benchScale(containerdHost, false);
 
 interface Launch {
   tree: number;
@@ -198,7 +210,6 @@ function explorerRssMb(session: string): number | undefined {
     try {
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
       if (hwm) best = Math.max(best ?? 0, Number(hwm) / 1024);
-      if (process.env.LT_BENCH_DEBUG) console.error('rss', pid, hwm);
     } catch {
       // gone meanwhile
     }

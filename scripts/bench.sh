@@ -16,15 +16,18 @@ engines=(overlay2 containerd)
 trap 'bash "$here/scripts/engines.sh" stop || true; [ -n "$own_dir" ] && rm -rf "$LAYERTOP_ENGINES_DIR"; rm -rf "$run_tmp"' EXIT
 # The scale engine (scripts/scale-fixtures.sh, about three minutes to fill) and the growth engine
 # (filled by the bench itself, 250 then 500 then 1,000 images) unless LAYERTOP_NO_SCALE=1.
-scale=(scale growth); [ "${LAYERTOP_NO_SCALE:-}" = 1 ] && scale=()
+scale=(scale scale-containerd growth); [ "${LAYERTOP_NO_SCALE:-}" = 1 ] && scale=()
 bash scripts/engines.sh start "${engines[@]}" "${scale[@]}"
 bash scripts/fixtures.sh assets >/dev/null
 for n in "${engines[@]}"; do
   ( eval "export $(bash scripts/engines.sh env "$n" | tr '\n' ' ')"; bash scripts/fixtures.sh ) &
 done
 if [ ${#scale[@]} -gt 0 ]; then
-  ( eval "export $(bash scripts/engines.sh env scale | tr '\n' ' ')"; bash scripts/scale-fixtures.sh >/dev/null ) &
+  for n in scale scale-containerd; do
+    ( eval "export $(bash scripts/engines.sh env "$n" | tr '\n' ' ')"; bash scripts/scale-fixtures.sh >/dev/null ) &
+  done
   export LAYERTOP_BENCH_SCALE="unix://$LAYERTOP_ENGINES_DIR/scale/docker.sock"
+  export LAYERTOP_BENCH_SCALE_CONTAINERD="unix://$LAYERTOP_ENGINES_DIR/scale-containerd/docker.sock"
   # The growth engine starts with the helper's image only.
   DOCKER_HOST="unix://$LAYERTOP_ENGINES_DIR/growth/docker.sock" "$here/.cache/engine/${LAYERTOP_ENGINE_SET:-stable}/root/usr/bin/docker" \
     import -c 'CMD ["sh"]' "$here/.cache/fixtures/busybox.tar" busybox:latest >/dev/null

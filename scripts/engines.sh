@@ -24,7 +24,7 @@ need_root() {
 config_for() {
   case "$1" in
     overlay2|victim|prune-overlay2|light-overlay2|scale|growth) echo '{"storage-driver":"overlay2","features":{"containerd-snapshotter":false}}' ;;
-    containerd|containerd-ext|prune-containerd|light-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
+    containerd|containerd-ext|prune-containerd|light-containerd|scale-containerd) echo '{"features":{"containerd-snapshotter":true}}' ;;
     # An engine whose image store a test switches (restart): the store named in its dir, overlay2 at first.
     switch) config_for "$(cat "$dir/switch/store" 2>/dev/null || echo overlay2)" ;;
     *) echo "engines: unknown engine '$1' (overlay2, containerd, containerd-ext, victim)" >&2; exit 2 ;;

@@ -4,15 +4,20 @@
 //   node scripts/gen-tar.mjs files SEED COUNT MAXBYTES   COUNT files of 0..MAXBYTES bytes
 //   node scripts/gen-tar.mjs archive FIRST LAST          a `docker load` archive of images
 //                                                        lt-scale/imp-FIRST..LAST, one layer each
-//   node scripts/gen-tar.mjs branches FILE               a `docker load` archive of images that
+//   node scripts/gen-tar.mjs branches FILE [SAVE_DIR]    a `docker load` archive of images that
 //                                                        each add one layer on top of layers the
 //                                                        engine has: FILE is JSON [{tag, diffIds,
 //                                                        seed}]; the existing layers are named in
 //                                                        the manifest only (the engine skips
-//                                                        layers it has, by chain ID)
+//                                                        layers it has, by chain ID); with SAVE_DIR
+//                                                        (a `docker save` of those images,
+//                                                        unpacked) and lowerPaths per entry, the
+//                                                        lower layers are copied in (the containerd
+//                                                        image store loads only what is there)
 //   node scripts/gen-tar.mjs many COUNT                  COUNT files, 1,000 per directory: every
 //                                                        tenth holds one byte, the rest are empty
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 const [kind, ...rest] = process.argv.slice(2);
 
@@ -103,7 +108,10 @@ if (kind === 'files') {
   // docker-archive (what `docker save` writes): per image its new layer's tar and a config whose
   // rootfs.diff_ids names the layers by their sha256; manifest.json ties them to their tags.
   const manifest = [];
-  const image = (tag, lower, layer, createdMs, describe) => {
+  // lowerPaths: where the lower layers are in `saveDir` (a `docker save` unpacked), for engines
+  // that load only what the archive holds (the containerd image store): copied in, once each.
+  const copied = new Set();
+  const image = (tag, lower, layer, createdMs, describe, lowerPaths, saveDir) => {
     const diff = createHash('sha256').update(layer).digest('hex');
     const created = new Date(createdMs).toISOString();
     const diffIds = [...lower, `sha256:${diff}`];
@@ -118,12 +126,19 @@ if (kind === 'files') {
       }),
     );
     const cfg = createHash('sha256').update(config).digest('hex');
+    for (const p of lowerPaths ?? []) {
+      if (copied.has(p)) continue;
+      copied.add(p);
+      file(p, readFileSync(`${saveDir}/${p}`));
+    }
     file(`${diff}/layer.tar`, layer);
     file(`${cfg}.json`, config);
     manifest.push({
       Config: `${cfg}.json`,
       RepoTags: [tag],
-      Layers: diffIds.map((d) => `${d.replace('sha256:', '')}/layer.tar`),
+      Layers: lowerPaths
+        ? [...lowerPaths, `${diff}/layer.tar`]
+        : diffIds.map((d) => `${d.replace('sha256:', '')}/layer.tar`),
     });
   };
   if (kind === 'archive') {
@@ -137,7 +152,6 @@ if (kind === 'files') {
         () => `generated files, seed ${i}`,
       );
   } else {
-    const { readFileSync } = await import('node:fs');
     for (const b of JSON.parse(readFileSync(rest[0], 'utf8')))
       image(
         b.tag,
@@ -145,6 +159,8 @@ if (kind === 'files') {
         tarOf(() => files(b.seed, 2, 3000)),
         Date.UTC(2024, 6, 1) + b.seed * 60_000,
         (k) => `branch ${b.seed} layer ${k}`,
+        b.lowerPaths,
+        rest[1],
       );
   }
   file('manifest.json', Buffer.from(JSON.stringify(manifest)));

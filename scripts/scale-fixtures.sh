@@ -52,22 +52,44 @@ say "$chains chains of $depth layers"
 # 3. Branches off the chains at various depths, one new layer each, in one `docker load`: each
 # names the chain's layers below it (the engine has them) and brings its own (a BuildKit build
 # per branch takes over a second, most of it exporting the image).
+# The containerd image store loads only the layers an archive holds (the graph driver skips those
+# it has): there the chains are saved once and their layers copied into the branches' archive.
+save=""
+case "$(docker info -f '{{json .DriverStatus}}')" in
+  *io.containerd.snapshotter*) save="$ctx/saved" ;;
+esac
 if ! docker image inspect "lt-scale/branch-$((branches - 1)):latest" >/dev/null 2>&1; then
   for j in $(seq 0 $((chains - 1))); do
     printf '%s\n' "$(docker image inspect -f '{{json .RootFS.Layers}}' "lt-scale/chain-$j:latest")"
   done > "$ctx/chains.jsonl"
+  if [ -n "$save" ]; then
+    mkdir -p "$save"
+    # shellcheck disable=SC2046
+    docker save $(seq -f 'lt-scale/chain-%g:latest' 0 $((chains - 1))) | tar -x -C "$save"
+  fi
+  # shellcheck disable=SC2016
   node -e '
     const fs = require("fs");
-    const [file, n] = process.argv.slice(1);
+    const [file, n, save] = process.argv.slice(1);
     const chains = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    // Per chain, where `docker save` put each of its layers (same order as its diff IDs).
+    const paths = save
+      ? chains.map((_, j) => JSON.parse(fs.readFileSync(`${save}/manifest.json`, "utf8")).find((m) => (m.RepoTags ?? []).includes(`lt-scale/chain-${j}:latest`)).Layers)
+      : [];
     const out = [];
     for (let b = 0; b < Number(n); b++) {
       const layers = chains[b % chains.length];
-      out.push({ tag: `lt-scale/branch-${b}:latest`, diffIds: layers.slice(0, 3 + ((b * 37) % (layers.length - 3))), seed: 100000 + b });
+      const k = 3 + ((b * 37) % (layers.length - 3));
+      out.push({
+        tag: `lt-scale/branch-${b}:latest`,
+        diffIds: layers.slice(0, k),
+        ...(save ? { lowerPaths: paths[b % chains.length].slice(0, k) } : {}),
+        seed: 100000 + b,
+      });
     }
     fs.writeFileSync(file + ".json", JSON.stringify(out));
-  ' "$ctx/chains.jsonl" "$branches"
-  node "$here/scripts/gen-tar.mjs" branches "$ctx/chains.jsonl.json" | docker load -q >/dev/null
+  ' "$ctx/chains.jsonl" "$branches" "$save"
+  node "$here/scripts/gen-tar.mjs" branches "$ctx/chains.jsonl.json" ${save:+"$save"} | docker load -q >/dev/null
 fi
 say "$branches branches"
 

@@ -13,6 +13,7 @@ import type {
   LayerFacts,
   VolumeInput,
 } from '../model/types.js';
+import { mark } from '../process/timing.js';
 import type { ApiBuildCache, ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
@@ -205,6 +206,7 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
   const inputs = baseInputs(client, inv);
   await historyFacts(client, inputs);
   inputs.diskUnknown = 'not measured yet';
+  mark('scan-ledger');
   return buildScanModel(inputs);
 }
 
@@ -397,6 +399,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       : undefined;
   fromWalk?.catch(() => {}); // the reader falls back to a request of its own
   const reader = helper ? backend.reader(helper, { cache, engineId, fromWalk }) : undefined;
+  reader?.prepare?.();
   const progress = {
     predicted: { done: 0, total: predicted.length, bytes: 0 },
     early: { done: 0, total: 0, bytes: 0 },
@@ -427,6 +430,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       : Promise.resolve(new Map<string, DirMeasure>());
   predictedRun.catch(() => {}); // awaited below; a failure surfaces there
   const inv = await invRun;
+  mark('scan-api');
   // The API may have answered before this run's helper container existed: it is layertop's too
   // (its layers are no leftovers, its image stays).
   const own = helper?.containerId;
@@ -467,6 +471,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     containerIds,
     images: inputs.images,
   });
+  mark('scan-layout');
   // Each image's own content outside its layers (the containerd store's blobs).
   for (const img of inputs.images) {
     const content = layout.imageContent?.get(img.id);
@@ -502,6 +507,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))
       : undefined,
   ]);
+  mark('scan-walks');
   cache?.save();
   // The ledger's own reads come after the walks. Started beside them (they need only the list of
   // targets), the warm scan at scale took the same 0.74 s and the explorer's peak memory grew
@@ -536,5 +542,6 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     if (!(err instanceof HelperError)) throw err;
     inputs.ledgerUnknown = `the ledger's walk failed: ${err.message}`;
   }
+  mark('scan-ledger');
   return buildScanModel(inputs);
 }

@@ -76,6 +76,9 @@ describe.skipIf(!host)('the scale engine', () => {
     // The disk ledger at scale: its categories add up to its total, and next to nothing is unexplained.
     const ledger = report.ledger;
     expect(ledger).not.toBeNull();
+    // npm test says which image store this set's scale engine uses (both are tested in CI).
+    const store = process.env.LAYERTOP_SCALE_STORE;
+    if (store) expect(report.engine.storage === 'overlay2' ? 'overlay2' : 'containerd').toBe(store);
     if (ledger) {
       expect(ledger.categories.reduce((a, c) => a + c.bytes, 0) + ledger.unexplainedBytes).toBe(
         ledger.totalBytes,

@@ -1,3 +1,4 @@
+import { mark } from '../../process/timing.js';
 import type {
   ApiDfContainer,
   ApiDfImage,
@@ -58,9 +59,11 @@ function get<T>(client: EngineClient, path: string): Promise<T> {
 /** /system/df's containers, volumes and build cache, with the images (and their Size) from /images/json. */
 async function dfWithoutSharedSizes(client: EngineClient): Promise<ApiSystemDf> {
   const [images, rest] = await Promise.all([
-    get<ApiDfImage[]>(client, '/images/json'),
+    get<ApiDfImage[]>(client, '/images/json').finally(() => mark('api-images')),
     // docker-modem drops a query's last character when it adds no options of its own: hence '&'.
-    get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&'),
+    get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&').finally(() =>
+      mark('api-df'),
+    ),
   ]);
   // SharedSize is -1 (not computed) here: the caller computes it.
   return { ...rest, Images: images.map((i) => ({ ...i, SharedSize: -1 })) };
@@ -121,6 +124,7 @@ export async function readInventory(
       ),
       docker.listNetworks() as Promise<ApiNetwork[]>,
     ]);
+    mark('api-lists');
     const images = (df.Images ?? []).map((img) => ({ ...img, Containers: img.Containers }));
     const inspected = await mapLimit(images, 8, async (img): Promise<ApiImageInspect | undefined> => {
       const layers = knownLayers?.(img.Id);

@@ -35,6 +35,8 @@ export interface ImageContent {
 
 /** A backend's reading of one engine, started before the API inventory is in. */
 export interface StorageReader {
+  /** Starts what the layout can read before the API answers (optional; layout() works without it). */
+  prepare?(): void;
   layout(request: LayoutRequest): Promise<StorageLayout & { imageContent?: Map<string, ImageContent> }>;
 }
 

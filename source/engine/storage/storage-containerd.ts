@@ -1,5 +1,6 @@
 import { digestHex } from '../../model/digest.js';
 import type { ImageInput } from '../../model/types.js';
+import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
 import { parseList, parseRead, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
@@ -234,6 +235,18 @@ async function imageBlobs(
   return out;
 }
 
+/** Reads (and keeps, see readBolt) the metadata files containerdLayout reads, ahead of it. */
+export async function prefetchMetadata(helper: HelperSession, info: ApiInfo): Promise<void> {
+  const root = await containerdRoot(helper, info);
+  await Promise.all(
+    [
+      `${root}/io.containerd.metadata.v1.bolt/meta.db`,
+      `${root}/io.containerd.snapshotter.v1.overlayfs/metadata.db`,
+      `${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`,
+    ].map((p) => readBolt(helper, p).catch(() => undefined)),
+  );
+}
+
 /**
  * The containerd image store. Snapshot directories are named by number; which number holds which
  * layer is only in containerd's bbolt metadata, read here from copies taken through the helper
@@ -259,6 +272,7 @@ export async function containerdLayout(
     readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
     readBolt(helper, `${snapDir}/metadata.db`),
   ]);
+  mark('cd-bolts');
   const [snapNames, blobNames] = parseList(listing.subarray(listing.indexOf(0x0a) + 1)).map((l) =>
     l.map((e) => e.toString('latin1').replace(/^\.\//, '')),
   );
@@ -304,6 +318,7 @@ export async function containerdLayout(
       if (!(err instanceof BoltFormatError)) throw err;
     }
   }
+  mark('cd-records');
   const blobs = await imageBlobs(helper, blobDir, images, {
     store: options.cache,
     key: (id) => `${options.engineId ?? ''}|containerd-blobs|${id}`,
