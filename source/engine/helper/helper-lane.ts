@@ -106,8 +106,22 @@ export class HelperLane {
     } catch (err) {
       return Promise.reject(new HelperError((err as Error).message));
     }
-    this.replies.expect(id, nonce, sink);
-    return new Promise<HelperReply>((resolve, reject) => {
+    // A sink that throws (a parser refusing what it reads) must not break this lane's stream: its
+    // first error is kept, the rest of the reply is only skipped, and the request fails with it.
+    let sinkError: unknown;
+    const safeSink =
+      sink &&
+      ((chunk: Buffer) => {
+        if (sinkError !== undefined) return;
+        try {
+          sink(chunk);
+        } catch (err) {
+          sinkError = err;
+        }
+      });
+    this.replies.expect(id, nonce, safeSink);
+    return new Promise<HelperReply>((res, reject) => {
+      const resolve = (r: HelperReply) => (sinkError !== undefined ? reject(sinkError) : res(r));
       const timer = setTimeout(() => {
         const p = this.pending.get(id);
         if (p) p.late = true;

@@ -47,6 +47,64 @@ export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
   return out;
 }
 
+/**
+ * The `read` op's reply for ONE path, taken as it arrives (HelperSession.request's sink) into one
+ * buffer of the size the reply announces: a 100 MB containerd metadata file is held once, not as
+ * the reply's pieces, their join and the file's copy (over 700 MB at the containerd scale engine).
+ */
+export class OneFileReader {
+  private head = Buffer.alloc(0);
+  private body: Buffer | undefined;
+  private filled = 0;
+  private tail = Buffer.alloc(0);
+  private state: 'head' | 'body' | 'tail' = 'head';
+  private readable = false;
+
+  push(chunk: Buffer): void {
+    if (this.state === 'head') {
+      this.head = Buffer.concat([this.head, chunk]);
+      const lines = this.head.toString('latin1').split('\n');
+      // "1" "+" "=" "<size>" "=" then the bytes; or "1" "-" "=" "=" then nothing.
+      if (lines.length < 4) return;
+      if (lines[0] !== '1' || (lines[1] !== '+' && lines[1] !== '-') || lines[2] !== '=')
+        throw new TornReadError('helper read: malformed reply');
+      this.readable = lines[1] === '+';
+      const headLines = this.readable ? 5 : 4;
+      if (lines.length <= headLines) return;
+      const size = this.readable ? Number(lines[3]) : 0;
+      if (!Number.isSafeInteger(size) || size < 0 || lines[headLines - 1] !== '=')
+        throw new TornReadError('helper read: a file vanished while it was read');
+      const used = lines.slice(0, headLines).reduce((n, l) => n + l.length + 1, 0);
+      const rest = this.head.subarray(used);
+      this.head = Buffer.alloc(0);
+      this.body = Buffer.allocUnsafe(size);
+      this.state = 'body';
+      if (rest.length) this.push(rest);
+      return;
+    }
+    if (this.state === 'body' && this.body) {
+      const n = Math.min(chunk.length, this.body.length - this.filled);
+      chunk.copy(this.body, this.filled, 0, n);
+      this.filled += n;
+      if (this.filled < this.body.length) return;
+      this.state = 'tail';
+      chunk = chunk.subarray(n);
+    }
+    this.tail = Buffer.concat([this.tail, chunk]);
+  }
+
+  /** The file's bytes (undefined: not readable), once the reply is whole and adds up. */
+  finish(): Buffer | undefined {
+    if (this.state !== 'tail' && !(this.state === 'body' && this.body?.length === 0))
+      throw new TornReadError('helper read: the reply ended early');
+    const size = this.body?.length ?? 0;
+    const expect = this.readable ? `=\n${size}\n` : '=\n';
+    if (this.tail.toString('latin1') !== expect)
+      throw new TornReadError('helper read: a file changed size while it was read');
+    return this.readable ? this.body : undefined;
+  }
+}
+
 /** Parses the directory lists of the `liststat` op: NUL-separated entries, each directory's list closed by an empty entry. */
 export function parseList(buf: Buffer): Buffer[][] {
   return parseLists(buf).lists;

@@ -3,8 +3,8 @@ import type { ImageInput } from '../../model/types.js';
 import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
-import { parseList, parseRead, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
-import type { HelperSession } from '../helper/helper-session.js';
+import { OneFileReader, parseList, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
+import { HelperError, type HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
@@ -52,6 +52,15 @@ export async function containerdRoot(helper: HelperSession, info: ApiInfo): Prom
 /** The last copy of each metadata file read in this process, with the stat it was read at. */
 const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: BoltDb }>>();
 
+/** One whole file through the `read` op, received straight into one buffer (OneFileReader). */
+async function readOneFile(helper: HelperSession, path: string): Promise<Buffer | undefined> {
+  const reader = new OneFileReader();
+  const r = await helper.request('read', [path], 120_000, undefined, (chunk) => reader.push(chunk));
+  if (r.status !== 0)
+    throw new HelperError(`helper read failed (${r.status}): ${r.stderr.toString('utf8').trim()}`);
+  return reader.finish();
+}
+
 /** Size, inode and change time of a file: when they are unchanged, so is the file. */
 async function stamp(helper: HelperSession, path: string): Promise<string | undefined> {
   const [st] = parseStat(await helper.run('stat', [path]), 1);
@@ -89,7 +98,7 @@ export async function readBolt(
   let stillRejected = 0;
   for (let i = 0; ; i++) {
     try {
-      const [buf] = parseRead(await helper.run('read', [path]), 1);
+      const buf = await readOneFile(helper, path);
       if (!buf) throw new BoltFormatError(`cannot read ${path}`);
       // The engine may commit while the copy is made (it writes pages in place, then the meta
       // page): a copy is whole only if the file did not change meanwhile. A torn copy can parse
