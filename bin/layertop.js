@@ -25,10 +25,11 @@ if (major < 22) {
 // V8 grows its young generation up to 16x its start when much of what it allocates survives (a
 // scan's model, a layer of 400,000 entries): measured on the scale engine, that young space was a
 // third of the peak (listing the 400,000-file layer: 360 MB, 242 MB without the growth, in the
-// same time). Set before anything large exists; only on the V8 versions it was measured with, as
-// an unknown flag would print an error (Node 22-24: V8 12-13; 14 for the next).
+// same time). Set before anything large exists; only on the V8 versions it was measured with
+// (Node 22-24: V8 12-13), as an unknown flag would print an error. V8 reads this flag each time it
+// would grow the young generation, so setting it after start-up takes effect (measured above).
 const v8major = Number(process.versions.v8.split('.')[0]);
-if (v8major >= 12 && v8major <= 14)
+if (v8major >= 12 && v8major <= 13)
   (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
 // V8's code cache across runs (Node >= 22.1): the bundle is parsed and compiled once, not at every start.
 const { enableCompileCache } = await import('node:module');

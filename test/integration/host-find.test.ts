@@ -14,7 +14,7 @@ import {
 } from '../../source/engine/helper/layer-list.js';
 import { type MeasureTarget, measureDirs } from '../../source/engine/helper/measure.js';
 import { scanEngine } from '../../source/engine/scan.js';
-import { client, type EngineName } from '../support/engines.js';
+import { client, type EngineName, sh } from '../support/engines.js';
 
 describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine', (engine) => {
   let host: HelperSession;
@@ -162,7 +162,17 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(batched.map((l, i) => ({ dir: dirs[i], entries: l.map(key).sort() }))).toEqual(
       single.map((l, i) => ({ dir: dirs[i], entries: l.map(key).sort() })),
     );
-    // A root gone before the walk: that layer fails as it does alone, never shifts its neighbours.
+    // An empty root between two others keeps its place: nothing of its neighbours moves into it.
+    const empty = `${root}/layertop-test-empty-root`;
+    await sh('mkdir', ['-p', empty]);
+    const around = await listLayerDirs(host, [dirs[0] as string, empty, dirs[1] as string]);
+    expect(around.map((l) => l.map(key).sort())).toEqual([
+      (single[0] ?? []).map(key).sort(),
+      [],
+      (single[1] ?? []).map(key).sort(),
+    ]);
+    await sh('rmdir', [empty]);
+    // A root gone before the walk: that layer fails as it does alone.
     await expect(listLayerDirs(host, [dirs[0] as string, `${root}/no-such-layer/${sub}`])).rejects.toThrow();
     // Every directory of each layer asked about at once, against each layer's own probe.
     const asked = batched.map((l, i) => ({
@@ -171,9 +181,19 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     }));
     const many = await probeOpaqueMany(host, asked);
     const one = await Promise.all(asked.map((a) => probeOpaque(host, a.dir, a.candidates)));
+    // Answered, not unknown (two unknowns would compare equal).
+    expect(many.every((x) => x !== undefined)).toBe(true);
     expect(many.map((s) => [...(s ?? ['unknown'])].sort())).toEqual(
       one.map((s) => [...(s ?? ['unknown'])].sort()),
     );
     if (engine === 'overlay2') expect(many.some((s) => (s?.size ?? 0) > 0)).toBe(true);
+    // A layer cannot stand in for the probe's marker: a directory holding an entry of the marker's
+    // old fixed name is not opaque (with that name the layer's entry hid the marker: "opaque").
+    const fake = `${root}/layertop-test-fake-layer`;
+    await sh('mkdir', ['-p', `${fake}/etc/.layertop-probe`, `${fake}/usr`]);
+    await sh('touch', [`${fake}/usr/.layertop-probe`]);
+    const probed = await probeOpaqueMany(host, [{ dir: fake, candidates: ['etc', 'usr'] }]);
+    await sh('rm', ['-rf', fake]);
+    expect(probed.map((x) => (x ? [...x] : 'unknown'))).toEqual([[]]);
   }, 300_000);
 });

@@ -447,9 +447,12 @@ case "$op" in
     # in order; any failure fails the whole request (opacity then unknown).
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     B=/proc/$$/root/bin/busybox
+    # The marker's name is new for every request: a layer cannot hold an entry of that name to
+    # stand in for it (a fixed name let an image fake or hide an opaque directory).
+    M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4
     # shellcheck disable=SC2016
     nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
-      O=$1; shift
+      O=$1; M=$2; shift 2
       R=; LT_LOOP=1; . "$O" || exit 4
       S=
       for s in /mnt /media /srv /opt /tmp /run; do
@@ -477,7 +480,7 @@ case "$op" in
         i=0; cd "$S/p$g" || exit 4
         for x in "$@"; do
           [ "$i" -lt "$c" ] || break
-          mkdir -p -- "$x" && : > "$x/.layertop-probe" || exit 4
+          mkdir -p -- "$x" && : > "$x/$M" || exit 4
           i=$((i + 1))
         done
         cd /
@@ -485,13 +488,13 @@ case "$op" in
         i=0
         while [ "$i" -lt "$c" ]; do
           if indir "$S/m$g" "$1"; then
-            if [ -f .layertop-probe ] && [ ! -L .layertop-probe ]; then echo 0; else echo 1; fi
+            if [ -f "$M" ] && [ ! -L "$M" ]; then echo 0; else echo 1; fi
           else echo 0; fi
           cd /
           shift; i=$((i + 1))
         done
       done
-    ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
+    ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$@" ;;
   probe:*)
     # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
     # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,
@@ -507,10 +510,12 @@ case "$op" in
     B=/proc/$$/root/bin/busybox
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     for c in "$@"; do case "/$c/" in */../*|*/./*|*//*) return 2 ;; esac; done
+    # A marker name new for every request (see probes).
+    M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4
     # The inner program is text for the inner shell: its expansions are its own.
     # shellcheck disable=SC2016
     nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
-      d=$1; O=$2; shift 2
+      d=$1; O=$2; M=$3; shift 3
       R=; LT_LOOP=1; . "$O" || exit 4
       S=
       for s in /mnt /media /srv /opt /tmp /run; do
@@ -521,15 +526,15 @@ case "$op" in
       mount -t tmpfs layertop-probe "$S" || exit 4
       mkdir -p "$S/p" "$S/m"
       cd "$S/p" && mkdir -p -- "$@" || exit 4
-      for c in "$@"; do : > "$c/.layertop-probe"; done
+      for c in "$@"; do : > "$c/$M"; done
       cd /
       mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p" "$S/m" || exit 4
       for c in "$@"; do
         if indir "$S/m" "$c"; then
-          if [ -f .layertop-probe ] && [ ! -L .layertop-probe ]; then echo 0; else echo 1; fi
+          if [ -f "$M" ] && [ ! -L "$M" ]; then echo 0; else echo 1; fi
         else echo 0; fi
       done
-    ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$@" ;;
+    ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$@" ;;
   reclaim:*)
     # reclaim:<base64 of "<seconds> <root>"> PATH...: one line per path, as reclaimone says (see
     # above); a path not under the root (the engine's data root, or containerd's own) is a badpath.

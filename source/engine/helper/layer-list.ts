@@ -412,23 +412,30 @@ export async function probeOpaqueMany(
   const requests: (typeof asked)[] = [];
   for (let i = 0; i < asked.length; i += per)
     requests.push(...chunkByBytes(asked.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
-  const answers = await Promise.all(
+  const found = new Map<(typeof asked)[number], Set<string> | undefined>();
+  await Promise.all(
     requests.map(async (group) => {
-      const res = await helper.request('probes', group.flatMap(argsOf), 120_000);
-      const flags = res.stdout.toString('latin1').split('\n');
       const total = group.reduce((n, l) => n + l.candidates.length, 0);
-      // Every candidate answered, or opacity is unknown: never a guess from a short reply.
-      return res.status === 0 && flags.length === total + 1 ? flags.slice(0, total) : undefined;
+      const res = await helper
+        .request('probes', group.flatMap(argsOf), 120_000 + 100 * total)
+        .catch(() => undefined);
+      const flags = res?.stdout.toString('latin1').split('\n');
+      // Every candidate answered, or this request's layers are asked one by one (a layer the
+      // engine will not mount must not make the others unknown); never a guess from a short reply.
+      if (res?.status === 0 && flags?.length === total + 1) {
+        let i = 0;
+        for (const l of group) {
+          const opaque = new Set<string>();
+          for (const c of l.candidates) if (flags[i++] === '1') opaque.add(c);
+          found.set(l, opaque);
+        }
+        return;
+      }
+      for (const l of group)
+        found.set(l, await probeOpaque(helper, l.dir, l.candidates).catch(() => undefined));
     }),
   );
-  if (answers.some((a) => a === undefined)) return layers.map(() => undefined);
-  const flags = answers.flatMap((a) => a ?? []);
-  let i = 0;
-  return layers.map((l) => {
-    const opaque = new Set<string>();
-    for (const c of l.candidates) if (flags[i++] === '1') opaque.add(c);
-    return opaque;
-  });
+  return layers.map((l) => (l.candidates.length ? found.get(l) : new Set<string>()));
 }
 
 /** Names only (fast): what can show before the sizes are in. */

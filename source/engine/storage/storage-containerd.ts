@@ -79,6 +79,30 @@ export async function readBolt(
   /** The file's stamp when the caller just took it. */
   known?: string,
 ): Promise<BoltDb> {
+  // A read of the same file under way (the prefetch, say) is waited for, not doubled (100 MB at
+  // the containerd scale engine); then this call stamps the file as ever and takes the copy only
+  // if the file has not changed since.
+  const reads = inFlight.get(helper) ?? new Map<string, Promise<unknown>>();
+  inFlight.set(helper, reads);
+  const running = reads.get(path);
+  if (running) await running.catch(() => undefined);
+  const mine = readBoltOnce(helper, path, patienceMs, known);
+  reads.set(path, mine);
+  try {
+    return await mine;
+  } finally {
+    if (reads.get(path) === mine) reads.delete(path);
+  }
+}
+
+const inFlight = new WeakMap<HelperSession, Map<string, Promise<unknown>>>();
+
+async function readBoltOnce(
+  helper: HelperSession,
+  path: string,
+  patienceMs: number,
+  known: string | undefined,
+): Promise<BoltDb> {
   const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
   boltMemo.set(helper, memo);
   let before: string | undefined = known;

@@ -18,7 +18,7 @@ import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
 import { SearchPanel } from '../search/SearchPanel.js';
-import { search } from '../search/search.js';
+import { prepareSearch, search } from '../search/search.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane, detailFields } from '../tree/DetailPane.js';
 import { LayerTree, windowStart } from '../tree/LayerTree.js';
@@ -66,6 +66,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     () => (model && state.overlay === 'search' ? search(model, state.query) : []),
     [model, state.overlay, state.query],
   );
+  // The search index of a model that has stayed 200 ms is built while nothing else happens, not
+  // at the first typed character (about 40 ms at 3,100 layers and 1,800 build-cache records).
+  useEffect(() => {
+    if (!model) return;
+    const t = setTimeout(() => prepareSearch(model), 200);
+    t.unref?.();
+    return () => clearTimeout(t);
+  }, [model]);
   const selection = useMemo(() => selectionOf(state.marks), [state.marks]);
   const marked = useMemo(
     () => (model && state.marks.size ? planSelection(model, selection) : undefined),

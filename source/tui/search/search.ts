@@ -61,6 +61,11 @@ function indexOf(model: ScanModel): Index {
   return index;
 }
 
+/** Builds the model's search index ahead of the first search (idle time; see Explorer). */
+export function prepareSearch(model: ScanModel): void {
+  indexOf(model);
+}
+
 /** Fuzzy search over image repository:tag, image ids, layer ids, build commands and build-cache steps. */
 export function search(model: ScanModel, query: string, limit = 50): SearchHit[] {
   if (!query.trim()) return [];
