@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,38 @@ async function killMidScan(signal: NodeJS.Signals): Promise<{ code: number | nul
   child.kill(signal);
   return { code: await exited, helperSeen };
 }
+
+describe('the engine process the helper enters', () => {
+  it('is never a process in a container that calls itself dockerd and names the data root', async () => {
+    const c = await client('overlay2');
+    const info = await getInfo(c);
+    const root = info.DockerRootDir;
+    // A script named dockerd (its process is called so) that names the data root, made to exist
+    // in the container: what a hostile container with the host's PIDs can show the helper.
+    const script = `printf '#!/bin/sh\\nsleep 120\\n' > /dockerd && chmod +x /dockerd && mkdir -p ${root} && exec /dockerd --data-root=${root}`;
+    const id = (
+      await docker('overlay2', ['run', '-d', '--pid=host', '--network=none', 'busybox', 'sh', '-c', script])
+    ).trim();
+    try {
+      const pid = Number((await docker('overlay2', ['inspect', '-f', '{{.State.Pid}}', id])).trim());
+      expect(
+        await waitFor(async () => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd', 10_000),
+      ).toBe(true);
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain(`--data-root=${root}`);
+      const h = await HelperSession.start(c, { dataRoot: root });
+      try {
+        expect(h.processes.map((p) => p.pid)).not.toContain(pid);
+        expect(h.hostPid).not.toBe(pid);
+        // The engine's own dockerd is still found.
+        expect(h.processes.some((p) => p.comm === 'dockerd')).toBe(true);
+      } finally {
+        await h.close();
+      }
+    } finally {
+      await docker('overlay2', ['rm', '-f', id]);
+    }
+  });
+});
 
 describe('the helper session', () => {
   it.each([

@@ -221,7 +221,54 @@ describe.each(shells)('the helper ops under $name', (sh) => {
     expect(existsSync(elsewhere)).toBe(true);
     expect(lstatSync(join(o2, id('c'))).isSymbolicLink()).toBe(true);
     expect(readdirSync(join(o2, 'l'))).toEqual([]);
+
+    // A root whose content-store directory is a symlink to another tree: the leftover-shaped blob
+    // over there is never deleted through it; nor is one a level deeper than the shape allows.
+    const root2 = mkdtempSync(join(work, 'cr-'));
+    const victim = join(mkdtempSync(join(work, 'victim-')), 'io.containerd.content.v1.content');
+    mkdirSync(join(victim, 'blobs', 'sha256'), { recursive: true });
+    writeFileSync(join(victim, 'blobs', 'sha256', id('f')), 'precious');
+    symlinkSync(victim, join(root2, 'io.containerd.content.v1.content'));
+    mkdirSync(join(root2, 'x', 'overlay2', id('9')), { recursive: true });
+    const through = [
+      join(root2, 'io.containerd.content.v1.content', 'blobs', 'sha256', id('f')),
+      join(root2, 'x', 'overlay2', id('9')),
+    ];
+    const op2 = `reclaim:${Buffer.from(`0 ${root2}`).toString('base64')}`;
+    expect(parseReclaim(op(sh, op2, through), through.length)).toEqual(['badpath', 'badpath']);
+    expect(existsSync(join(victim, 'blobs', 'sha256', id('f')))).toBe(true);
+    expect(existsSync(join(root2, 'x', 'overlay2', id('9')))).toBe(true);
   });
+});
+
+// The engine's process is chosen from what `procs` lists, and layertop runs the find of its mount
+// namespace as root: a process that only calls itself dockerd (in a namespace of its own) must
+// not be listed. Needs root (to make those namespaces), as CI has.
+describe.runIf(process.getuid?.() === 0)('procs under each shell', () => {
+  it.each(shells)(
+    'lists a root dockerd of the host namespaces, not one in its own PID or user namespace ($name)',
+    async (sh) => {
+      const bin = join(mkdtempSync(join(work, 'fake-')), 'dockerd');
+      execFileSync('cp', ['/bin/sleep', bin]);
+      const { spawn } = await import('node:child_process');
+      const host = spawn(bin, ['30']);
+      const pidns = spawn('unshare', ['--pid', '--fork', bin, '30']);
+      const userns = spawn('unshare', ['--user', '--map-root-user', bin, '30']);
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        const listed = op(sh, 'procs', [])
+          .toString('latin1')
+          .split('\n')
+          .filter((l) => l.includes(bin))
+          .map((l) => Number(l.split(' ')[0]));
+        // The one in the host's namespaces (its pid), and neither of the others (or their children).
+        expect(listed).toEqual([host.pid]);
+      } finally {
+        for (const c of [host, pidns, userns]) c.kill('SIGKILL');
+        execFileSync('pkill', ['-KILL', '-f', bin], { stdio: 'ignore' });
+      }
+    },
+  );
 });
 
 // CI always has the fixtures (npm test makes them first): there busybox must not be skipped.

@@ -267,6 +267,10 @@ export function encodeRequest(
   }
   const nul = Buffer.from([0]);
   const head = `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid}`;
+  // fread opens a file a running container may have swapped for a FIFO in the instant after its
+  // check: its open would wait forever. The bulk way runs the op under `timeout` (the raw way runs
+  // it in the loop's own shell, where nothing could end it).
+  if (op.startsWith('fread:')) raw = false;
   if (raw) {
     const table = prefixTable(parts);
     const tagged = parts.map((p) => {

@@ -77,7 +77,8 @@ indir() {
       if [ -e "$c" ]; then return 6; fi
       return 4
     fi
-    cd -P -- "$c" 2>/dev/null || return 6
+    # "./": a component named "-" is not `cd -` (the previous directory), nor looked up in CDPATH.
+    cd -P -- "./$c" 2>/dev/null || return 6
     # -ef: not POSIX, in busybox's and dash's test alike.
     # shellcheck disable=SC3013
     [ .. -ef "/proc/$$/fd/8" ] || return 6
@@ -148,25 +149,32 @@ ishex64() {
 # nothing in it changed for MINAGE seconds (a pull or build writes a layer's directory before the
 # engine records it). Prints one word: removed, absent, mounted, young, badpath, nomounts, failed.
 reclaimone() {
-  local p b w c l t x
+  local p b w c l t x rel
   p=$1; b=${p##*/}; w=${p%/*}; c=; l=
   case "$p/" in /*/../*|/*/./*|*//*|/../*|/./*) echo badpath; return ;; esac
-  case "$w" in
-    */overlay2) c=${b%-init}; ishex64 "$c" || { echo badpath; return; }; c="overlay2/$b/" ;;
-    */image/overlay2/layerdb/mounts)
-      ishex64 "$b" || { echo badpath; return; }
-      # A removed container's record: it stays while its layer is still mounted (a leaked mount).
-      c=$(cat "$R$p/mount-id" 2>/dev/null) || c=
-      if ishex64 "$c"; then c="overlay2/$c/"; else c=; fi ;;
-    */io.containerd.snapshotter.v1.overlayfs/snapshots)
+  # The parent is exactly one of the four places under the root the request names ($W), entered
+  # component by component without following a symlink (indir): a symlinked directory on the way
+  # (a containerd root that was made to point elsewhere) cannot lead the deletion out of it.
+  rel=${w#"$W"/}
+  [ "$rel" != "$w" ] || { echo badpath; return; }
+  case "$rel" in
+    overlay2) c=${b%-init}; ishex64 "$c" || { echo badpath; return; }; c="overlay2/$b/" ;;
+    image/overlay2/layerdb/mounts) ishex64 "$b" || { echo badpath; return; } ;;
+    io.containerd.snapshotter.v1.overlayfs/snapshots)
       case "$b" in ''|*[!0-9]*) echo badpath; return ;; esac; c="snapshots/$b/" ;;
-    */io.containerd.content.v1.content/blobs/sha256) ishex64 "$b" || { echo badpath; return; } ;;
+    io.containerd.content.v1.content/blobs/sha256) ishex64 "$b" || { echo badpath; return; } ;;
     *) echo badpath; return ;;
   esac
-  if [ -L "$R$p" ]; then echo badpath; return; fi
-  if [ ! -e "$R$p" ]; then echo absent; return; fi
+  indir "$W" "$rel" || { echo badpath; return; }
+  if [ -L "$b" ]; then echo badpath; return; fi
+  if [ ! -e "$b" ]; then echo absent; return; fi
+  if [ "$rel" = image/overlay2/layerdb/mounts ]; then
+    # A removed container's record: it stays while its layer is still mounted (a leaked mount).
+    c=$(cat "./$b/mount-id" 2>/dev/null) || c=
+    if ishex64 "$c"; then c="overlay2/$c/"; else c=; fi
+  fi
   # The newest change time of the entry and of what it holds directly.
-  t=$(stat -c %Z -- "$R$p" "$R$p"/* 2>/dev/null | sort -n | tail -n 1)
+  t=$(stat -c %Z -- "./$b" "./$b"/* 2>/dev/null | sort -n | tail -n 1)
   [ -n "$t" ] || { echo failed; return; }
   if [ $(( $3 - t )) -lt "$2" ]; then echo young; return; fi
   if [ -n "$c" ]; then
@@ -174,15 +182,15 @@ reclaimone() {
     # lowerdir through its short link in l/.
     x=$(cat /proc/[0-9]*/mountinfo 2>/dev/null) || :
     [ -n "$x" ] || { echo nomounts; return; }
-    [ -f "$R$p/link" ] && [ ! -L "$R$p/link" ] && l=$(cat "$R$p/link" 2>/dev/null)
+    [ -f "./$b/link" ] && [ ! -L "./$b/link" ] && l=$(cat "./$b/link" 2>/dev/null)
     case "$l" in *[!0-9A-Za-z]*) l= ;; esac
     if [ -n "$l" ]; then set -- -e "$c" -e "l/$l"; else set -- -e "$c"; fi
     if printf '%s\n' "$x" | grep -qF "$@"; then echo mounted; return; fi
   fi
   # overlay2's short link to the layer's diff goes with it, as the driver's own removal does.
-  if [ -n "$l" ] && [ "$(readlink "$R$w/l/$l" 2>/dev/null)" = "../$b/diff" ]; then rm -f "$R$w/l/$l"; fi
-  rm -rf -- "$R$p" 2>/dev/null
-  if [ -e "$R$p" ] || [ -L "$R$p" ]; then echo failed; else echo removed; fi
+  if [ -n "$l" ] && [ -d l ] && [ ! -L l ] && [ "$(readlink "l/$l" 2>/dev/null)" = "../$b/diff" ]; then rm -f "l/$l"; fi
+  rm -rf -- "./$b" 2>/dev/null
+  if [ -e "./$b" ] || [ -L "./$b" ]; then echo failed; else echo removed; fi
 }
 # The ops: defined once and run as a function of the loop's own shell (no process to start, no
 # script to parse: a fork alone costs 2 ms here), or run as a script by xargs for big argument
@@ -194,8 +202,20 @@ op=$1; shift
 case "$op" in
   ping) echo pong ;;
   procs)
+    # Only processes that can be the engine's: any process may call itself dockerd, and layertop
+    # enters the chosen one's mount namespace and runs the find it finds there as root. So a
+    # candidate runs as root in the host's own user and PID namespaces (the helper's: it runs with
+    # the host's PIDs, and privileged containers keep the host's users), outside every container
+    # (no container ID, 64 hex digits, in its cgroup): not a process in a container, nor one a
+    # user started in a namespace of their own.
+    k=$(readlink "/proc/$$/ns/pid") && n=$(readlink "/proc/$$/ns/user") || return 4
     for p in /proc/[0-9]*; do
       c=$(cat "$p/comm" 2>/dev/null) || continue
+      case "$c" in dockerd|containerd) ;; *) continue ;; esac
+      [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$k" ] || continue
+      [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$n" ] || continue
+      grep -q '^Uid:[[:space:]]*0[[:space:]]' "$p/status" 2>/dev/null || continue
+      ! grep -qE '[0-9a-f]{64}' "$p/cgroup" 2>/dev/null || continue
       case "$c" in
         dockerd|containerd) printf '%s %s ' "$(basename "$p")" "$c"; tr '\000\n' '\001\002' < "$p/cmdline"; echo ;;
       esac
@@ -545,6 +565,7 @@ case "$op" in
     n=$(date +%s)
     for p in "$@"; do
       case "$p" in "$W"/*) reclaimone "$p" "$k" "$n" ;; *) echo badpath ;; esac
+      cd /
     done ;;
   *) echo "unknown op $op" >&2; return 2 ;;
 esac

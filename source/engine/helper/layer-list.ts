@@ -457,8 +457,9 @@ export async function probeOpaque(
   if (!candidates.length) return opaque;
   const op: HelperOp = `probe:${Buffer.from(dir, 'latin1').toString('base64')}`;
   const res = await helper.request(op, candidates.map(asArg), 120_000);
-  if (res.status !== 0) return undefined;
   const flags = res.stdout.toString('latin1').split('\n');
+  // One answer per candidate, or unknown: a stray line must not shift the answers onto neighbours.
+  if (res.status !== 0 || flags.length !== candidates.length + 1) return undefined;
   candidates.forEach((c, i) => {
     if (flags[i] === '1') opaque.add(c);
   });

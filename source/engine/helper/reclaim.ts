@@ -31,8 +31,12 @@ export async function reclaimPaths(
 ): Promise<ReclaimVerdict[]> {
   const age = Math.max(0, Math.floor(minAgeSeconds));
   const verdicts: ReclaimVerdict[] = paths.map(() => 'badpath');
+  // Each path goes with the deepest root that holds it (containerd's root is inside the data
+  // root): the op takes the path's place relative to that root exactly.
+  const rootOf = (p: string) =>
+    [...new Set(roots)].filter((r) => p.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0];
   for (const root of new Set(roots)) {
-    const mine = paths.map((p, i) => [p, i] as const).filter(([p]) => p.startsWith(`${root}/`));
+    const mine = paths.map((p, i) => [p, i] as const).filter(([p]) => rootOf(p) === root);
     if (!mine.length) continue;
     const op = `reclaim:${Buffer.from(`${age} ${root}`, 'utf8').toString('base64')}` as const;
     const out = parseReclaim(
