@@ -110,6 +110,9 @@ export async function reclaimLeftovers(
   });
   const backend = await storageBackend(ctx.info, ctx.client.engineApiVersion);
   const roots = [ctx.info.DockerRootDir, ...(await backend.extraRoots(helper))];
+  // The helper takes each path's place relative to the root it is sent with exactly: containerd's
+  // own root too when it lies inside the data root (measured once, as part of the data root).
+  const deletionRoots = [...roots, ...(await backend.storeRoots(helper))];
   // Each layer directory's short link in l/ goes with it (helper-ops.sh): its blocks too.
   const linked = check.go.filter((i) => now.links.has(i.path));
   const linkStats = linked.length
@@ -128,7 +131,7 @@ export async function reclaimLeftovers(
       helper,
       ready.map((i) => i.path),
       minAgeSeconds,
-      roots,
+      deletionRoots,
     );
     ready.forEach((i, n) => {
       verdict.set(i.path, vs[n] ?? 'failed');

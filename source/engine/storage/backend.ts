@@ -68,6 +68,8 @@ export interface StorageBackend {
   mergedDir(containerId: string, writablePath: string | undefined): string | undefined;
   /** Roots besides the data root that a removal shrinks (containerd's own root when separate). */
   extraRoots(helper: HelperSession): Promise<string[]>;
+  /** The roots leftovers are deleted under (their shapes are relative to one): containerd's own. */
+  storeRoots(helper: HelperSession): Promise<string[]>;
   /**
    * What Docker reports reclaimed for the removed images: overlay2 counts the layers it deleted,
    * the containerd store the content blobs that are gone afterwards.

@@ -140,6 +140,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const root = await containerdRoot(helper, info);
       return root.startsWith(`${info.DockerRootDir}/`) ? [] : [root];
     },
+    storeRoots: async (helper) => [await containerdRoot(helper, info)],
     // The engine reports the content it deleted: the blobs of the removed images that are gone now.
     reportedImageBytes: async (helper, images) => {
       if (!helper) return 0;

@@ -34,6 +34,7 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     layerSize: (m) => m?.apparentBytes,
     mergedDir: (_id, writable) => writable && `${writable}/merged`,
     extraRoots: async () => [],
+    storeRoots: async () => [],
     // The engine reports the sizes of the layers it deleted.
     reportedImageBytes: async (_helper, _images, deletedLayerBytes) => deletedLayerBytes,
   };
