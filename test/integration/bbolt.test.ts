@@ -15,14 +15,15 @@ const statFrame = (t: number) =>
     `1\n+\n=\n2049 77 1 65536 128 81a4 2026-12-01 05:00:${String(t).padStart(2, '0')}.000000000 +0000\n`,
   );
 
-/** A helper's `request` whose reply (made by `reply`) reaches the caller's sink in pieces, as a
- *  streamed reply does. */
-const streamed =
-  (reply: () => Buffer) =>
-  async (_op: string, _args: unknown, _timeout: number, _pid: number, sink?: (chunk: Buffer) => void) => {
+/** A helper's `run`: the stat of the file (`stat`), or a copy made by `reply` that reaches the
+ *  caller's sink in pieces, as a streamed reply does. */
+const fakeRun =
+  (stat: () => Buffer, reply: () => Buffer) =>
+  async (op: string, _args: unknown, _timeout?: number, sink?: (chunk: Buffer) => void) => {
+    if (op === 'stat') return stat();
     const body = reply();
     for (let i = 0; i < body.length; i += 4096) sink?.(body.subarray(i, i + 4096));
-    return { id: 1, status: 0, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    return Buffer.alloc(0);
   };
 
 async function copies() {
@@ -122,11 +123,13 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
       Buffer.concat([Buffer.from(`1\n+\n=\n${b.length}\n=\n`), b, Buffer.from(`=\n${b.length}\n`)]);
     let calls = 0;
     const helper = {
-      run: async () => statFrame(1),
-      request: streamed(() => {
-        calls++;
-        return frame(calls < 3 ? meta.subarray(0, 8192) : meta);
-      }),
+      run: fakeRun(
+        () => statFrame(1),
+        () => {
+          calls++;
+          return frame(calls < 3 ? meta.subarray(0, 8192) : meta);
+        },
+      ),
     } as unknown as HelperSession;
     const db = await readBolt(helper, '/x/meta.db');
     expect(calls).toBe(3);
@@ -157,11 +160,13 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     let stats = 0;
     let reads = 0;
     const helper = {
-      run: async () => statFrame(++stats < 3 ? stats : 2),
-      request: streamed(() => {
-        reads++;
-        return frame(reads === 1 ? snaps : meta);
-      }),
+      run: fakeRun(
+        () => statFrame(++stats < 3 ? stats : 2),
+        () => {
+          reads++;
+          return frame(reads === 1 ? snaps : meta);
+        },
+      ),
     } as unknown as HelperSession;
     const db = await readBolt(helper, '/y/meta.db');
     expect(reads).toBe(2);

@@ -135,7 +135,7 @@ rdevrun() {
 # by its path again after it looked at it, so a directory a running container swaps for a symlink
 # in that instant is walked on the other side: names and figures (the tree reader refuses entries
 # below a non-directory and walks again), never contents. A file's bytes, and anything else below
-# a layer root, are reached only through indir/infile (fread, rdev, probe).
+# a layer root, are reached only through indir/infile (fread, rdev, probes).
 # ishex64 S: S is 64 lowercase hex digits (a layer's cache ID, a container ID, a digest).
 ishex64() {
   case "$1" in *[!0-9a-f]*) return 1 ;; esac
@@ -461,10 +461,19 @@ case "$op" in
     if [ "$k" = 0 ]; then head -c "$n" <&3
     else dd bs=65536 iflag=skip_bytes,fullblock skip="$k" count=$((n / 65536)) <&3 2>/dev/null; fi ;;
   probes)
-    # probe for several layers at once: arguments "<layer dir> <count> <candidate>..." per layer;
-    # one private namespace and one scratch tmpfs for all (each probe of its own cost a chain of
-    # processes: 100 layers took most of a 101-layer image's listing). Prints 1 or 0 per candidate,
-    # in order; any failure fails the whole request (opacity then unknown).
+    # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
+    # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,
+    # that directory is opaque (trusted.overlay.opaque). overlayfs takes lower directories only
+    # from its own mount namespace, so this runs in a private copy of the engine's (nsenter, then
+    # unshare with private propagation: nothing is mounted on the host, all goes with the copy),
+    # with the helper's own busybox (reached through /proc/<helper pid>/root).
+    # The candidates are paths inside the layer (the image's or the container's names): each is
+    # entered in the mounted view with indir (this file's, loaded again in there), so a directory
+    # swapped for a symlink is never followed out of the view; one that fails counts as not opaque.
+    # Arguments "<layer dir> <count> <candidate>..." per layer: one private namespace and one
+    # scratch tmpfs for all (a probe per layer cost a chain of processes: 100 layers took most of a
+    # 101-layer image's listing). Prints 1 or 0 per candidate, in order; any failure fails the
+    # whole request (the caller then asks layer by layer, and what still fails is unknown).
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
     B=/proc/$$/root/bin/busybox
     # The marker's name is new for every request: a layer cannot hold an entry of that name to
@@ -515,46 +524,6 @@ case "$op" in
         done
       done
     ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$@" ;;
-  probe:*)
-    # Opaque directories without getfattr (busybox has none): overlay the layer's directory on a
-    # scratch tree holding a marker in each candidate directory; where the kernel hides a marker,
-    # that directory is opaque (trusted.overlay.opaque). overlayfs takes lower directories only
-    # from its own mount namespace, so this runs in a private copy of the engine's (nsenter, then
-    # unshare with private propagation: nothing is mounted on the host, all goes with the copy),
-    # with the helper's own busybox (reached through /proc/<helper pid>/root). Prints 1 (opaque)
-    # or 0 per candidate.
-    # The candidates are paths inside the layer (the image's or the container's names): each is
-    # entered in the mounted view with indir (this file's, loaded again in there), so a directory
-    # swapped for a symlink is never followed out of the view; one that fails counts as not opaque.
-    d=$(echo "$op" | cut -d: -f2 | base64 -d)
-    B=/proc/$$/root/bin/busybox
-    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
-    for c in "$@"; do case "/$c/" in */../*|*/./*|*//*) return 2 ;; esac; done
-    # A marker name new for every request (see probes).
-    M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4
-    # The inner program is text for the inner shell: its expansions are its own.
-    # shellcheck disable=SC2016
-    nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
-      d=$1; O=$2; M=$3; shift 3
-      R=; LT_LOOP=1; . "$O" || exit 4
-      S=
-      for s in /mnt /media /srv /opt /tmp /run; do
-        case "$d/" in "$s"/*) continue ;; esac
-        [ -d "$s" ] && { S=$s; break; }
-      done
-      [ -n "$S" ] || exit 4
-      mount -t tmpfs layertop-probe "$S" || exit 4
-      mkdir -p "$S/p" "$S/m"
-      cd "$S/p" && mkdir -p -- "$@" || exit 4
-      for c in "$@"; do : > "$c/$M"; done
-      cd /
-      mount -t overlay layertop-probe -o "ro,lowerdir=$d:$S/p" "$S/m" || exit 4
-      for c in "$@"; do
-        if indir "$S/m" "$c"; then
-          if [ -f "$M" ] && [ ! -L "$M" ]; then echo 0; else echo 1; fi
-        else echo 0; fi
-      done
-    ' sh "$d" "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$@" ;;
   reclaim:*)
     # reclaim:<base64 of "<seconds> <root>"> PATH...: one line per path, as reclaimone says (see
     # above); a path not under the root (the engine's data root, or containerd's own) is a badpath.

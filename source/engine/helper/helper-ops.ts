@@ -6,8 +6,8 @@
 //   measure[:sub]             measure-parse.ts (parseMeasure); gmeasure[:sub]: parseGnuMeasure(Each)
 //   names gnames tree gtree   layer-list.ts (parseNames, parseTree, parseGnuTree)
 //   gtrees                    layer-list.ts (parseGnuTrees: gtree of several roots)
-//   rdev:<dir> probe:<dir>    layer-list.ts (parseRdev; probe: one line per candidate)
-//   probes                    layer-list.ts (probe of several layers: one line per candidate)
+//   rdev:<dir>                layer-list.ts (parseRdev)
+//   probes                    layer-list.ts (opaque directories of one or more layers: a line per candidate)
 //   fread:<offset>+<length>   file-read.ts
 //   gprobe                    helper-session.ts (the host's find, if any)
 //   reclaim:<age root, b64>   reclaim.ts (one verdict per leftover path)
@@ -36,6 +36,5 @@ export type HelperOp =
   | 'gtrees'
   | 'probes'
   | `rdev:${string}`
-  | `probe:${string}`
   | `fread:${number}+${number}`
   | `reclaim:${string}`;

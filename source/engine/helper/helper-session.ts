@@ -338,10 +338,18 @@ export class HelperSession {
   }
 
   /** Like request(), but a non-zero exit status becomes an error carrying the helper's stderr. */
-  async run(op: HelperOp, args: readonly (string | Buffer)[] = [], timeoutMs?: number): Promise<Buffer> {
-    const r = PER_PATH_OPS.test(op)
-      ? await this.requestChunked(op, args, timeoutMs)
-      : await this.request(op, args, timeoutMs);
+  async run(
+    op: HelperOp,
+    args: readonly (string | Buffer)[] = [],
+    timeoutMs?: number,
+    /** Takes stdout as it arrives (see request); the list then goes in one request, unsplit. */
+    sink?: (chunk: Buffer) => void,
+  ): Promise<Buffer> {
+    const r = sink
+      ? await this.request(op, args, timeoutMs, this.hostPid, sink)
+      : PER_PATH_OPS.test(op)
+        ? await this.requestChunked(op, args, timeoutMs)
+        : await this.request(op, args, timeoutMs);
     if (r.status !== 0) {
       const why = r.status === 124 || r.status === 143 ? 'timed out' : r.stderr.toString('utf8').trim();
       throw new HelperError(`helper ${op} failed (${r.status}): ${why}`);

@@ -455,8 +455,9 @@ export async function probeOpaque(
 ): Promise<Set<string> | undefined> {
   const opaque = new Set<string>();
   if (!candidates.length) return opaque;
-  const op: HelperOp = `probe:${Buffer.from(dir, 'latin1').toString('base64')}`;
-  const res = await helper.request(op, candidates.map(asArg), 120_000);
+  // The `probes` op with this one layer (see probeOpaqueMany).
+  const args = [asArg(dir), asArg(String(candidates.length)), ...candidates.map(asArg)];
+  const res = await helper.request('probes', args, 120_000 + 100 * candidates.length);
   const flags = res.stdout.toString('latin1').split('\n');
   // One answer per candidate, or unknown: a stray line must not shift the answers onto neighbours.
   if (res.status !== 0 || flags.length !== candidates.length + 1) return undefined;

@@ -1,7 +1,7 @@
 import { chunkByBytes } from './helper-frames.js';
 import type { ContentSub, HelperOp } from './helper-ops.js';
 import { ListsReader } from './helper-read.js';
-import { HelperError, type HelperSession } from './helper-session.js';
+import type { HelperSession } from './helper-session.js';
 import {
   type DirMeasure,
   type GnuMeasureResult,
@@ -316,7 +316,7 @@ async function gnuWalk(
   const stream = new GnuMeasureStream(count);
   let pre: ListsReader | undefined = lists === undefined ? undefined : new ListsReader(lists);
   let listed: { lists: Buffer[][] } | undefined;
-  const reply = await helper.request(op, args, 600_000, undefined, (chunk) => {
+  await helper.run(op, args, 600_000, (chunk) => {
     if (!pre) return stream.push(chunk);
     const rest = pre.push(chunk);
     if (!rest) return;
@@ -324,11 +324,6 @@ async function gnuWalk(
     pre = undefined;
     if (rest.length) stream.push(rest);
   });
-  if (reply.status !== 0) {
-    const why =
-      reply.status === 124 || reply.status === 143 ? 'timed out' : reply.stderr.toString('utf8').trim();
-    throw new HelperError(`helper ${op} failed (${reply.status}): ${why}`);
-  }
   // The reply ended inside the listing: what there is of it (the walk then does not add up).
   if (pre) listed = { lists: pre.lists };
   return { listed, r: stream.finish() };

@@ -4,7 +4,7 @@ import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
 import { OneFileReader, parseList, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
-import { HelperError, type HelperSession } from '../helper/helper-session.js';
+import type { HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
@@ -55,9 +55,7 @@ const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: Bol
 /** One whole file through the `read` op, received straight into one buffer (OneFileReader). */
 async function readOneFile(helper: HelperSession, path: string): Promise<Buffer | undefined> {
   const reader = new OneFileReader();
-  const r = await helper.request('read', [path], 120_000, undefined, (chunk) => reader.push(chunk));
-  if (r.status !== 0)
-    throw new HelperError(`helper read failed (${r.status}): ${r.stderr.toString('utf8').trim()}`);
+  await helper.run('read', [path], 120_000, (chunk) => reader.push(chunk));
   return reader.finish();
 }
 
