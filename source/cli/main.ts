@@ -57,6 +57,7 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
   const t0 = performance.now();
   // The helper starts while the scan asks the API.
   const { client, info, helper: starting, cache, close, endpoint } = await openSession(args);
+  let closing: Promise<void> | undefined;
   try {
     // Test hook: an uncaught error while the helper runs, to prove that path removes it too.
     if (process.env.LAYERTOP_TEST_CRASH === 'during-scan') {
@@ -70,7 +71,11 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
       info,
       onProgress: progressLine,
       noHelperReason: '--no-helper',
+      onHelperDone: () => {
+        closing = close();
+      },
     });
+    mark('scan-model');
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (args.format === 'prometheus') {
       const { oneEngineMetrics } = await import('./fleet-command.js');
@@ -81,9 +86,11 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     process.stdout.write(
       args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`,
     );
+    mark('scan-written');
     return 0;
   } finally {
-    await close();
+    await (closing ?? close());
+    mark('closed');
   }
 }
 

@@ -21,4 +21,17 @@ describe('chainIds', () => {
     const [, b] = chainIds([d(2), d(3)]);
     expect(a).not.toEqual(b);
   });
+
+  it('answers the same when asked again and for images sharing a base (remembered hashes)', () => {
+    const first = chainIds([d(4), d(5), d(6)]);
+    expect(chainIds([d(4), d(5), d(6)])).toEqual(first);
+    const branch = chainIds([d(4), d(5), d(7)]);
+    expect(branch.slice(0, 2)).toEqual(first.slice(0, 2));
+    expect(branch[2]).not.toEqual(first[2]);
+    expect(branch[2]).toBe(
+      `sha256:${createHash('sha256')
+        .update(`${first[1]} ${d(7)}`)
+        .digest('hex')}`,
+    );
+  });
 });

@@ -210,7 +210,8 @@ case "$op" in
     # user started in a namespace of their own.
     k=$(readlink "/proc/$$/ns/pid") && n=$(readlink "/proc/$$/ns/user") || return 4
     for p in /proc/[0-9]*; do
-      c=$(cat "$p/comm" 2>/dev/null) || continue
+      # The builtin read, not $(cat ...): a process per entry of /proc cost 90 ms at every start.
+      { read -r c < "$p/comm"; } 2>/dev/null || continue
       case "$c" in dockerd|containerd) ;; *) continue ;; esac
       [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$k" ] || continue
       [ "$(readlink "$p/ns/user" 2>/dev/null)" = "$n" ] || continue

@@ -83,10 +83,11 @@ export class HelperSession {
     try {
       await session.launch();
       mark('helper-main-ready');
-      await Promise.all([
-        session.locateEngineNamespace().then(() => session.probeHostFind()),
-        session.addLanes(),
-      ]);
+      // The extra lanes join as they become ready (an exec each, 50-80 ms at scale): the session
+      // is ready once the main lane knows where the engine is, and its first requests go there.
+      void session.addLanes().then(() => mark('helper-lanes'));
+      await session.locateEngineNamespace();
+      await session.probeHostFind();
       mark('helper-ready');
     } catch (err) {
       await session.close();
@@ -154,6 +155,7 @@ export class HelperSession {
         ? { Privileged: true }
         : { CapAdd: FALLBACK_CAPS, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] }),
     };
+    mark('helper-create');
     this.creating = docker.createContainer({
       // Named after layertop so that `docker ps` says what it is; the PID tells runs apart.
       name: `layertop-helper-${process.pid}-${randomBytes(3).toString('hex')}`,
@@ -225,8 +227,10 @@ export class HelperSession {
     const want = this.options.lanes ?? 2;
     const container = this.container;
     if (!container) return;
+    this.joining = Math.max(0, want - 1);
     await Promise.all(
       Array.from({ length: Math.max(0, want - 1) }, async () => {
+        let joined = false;
         try {
           const exec = await container.exec({
             Cmd: ['sh', '-c', HELPER_MAIN],
@@ -236,9 +240,12 @@ export class HelperSession {
             Tty: false,
           });
           const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+          this.joining--;
+          joined = true;
           await this.waitReady(this.newLane(stream));
           this.dispatch();
         } catch (err) {
+          if (!joined) this.joining--;
           // One lane is enough to work; more only make it faster.
           this.options.onLog?.(`helper: extra lane unavailable (${(err as Error).message})`);
         }
@@ -264,9 +271,12 @@ export class HelperSession {
 
   private mainLane: HelperLane | undefined;
 
+  /** Lanes still joining (see start): counted, so that work is split for them as well. */
+  private joining = 0;
+
   /** Number of requests that can run at once. */
   get parallelism(): number {
-    return Math.max(1, this.lanes.length);
+    return Math.max(1, this.lanes.length + this.joining);
   }
 
   /**
@@ -493,6 +503,7 @@ export class HelperSession {
     if (!c) return;
     try {
       await c.remove({ force: true });
+      mark('helper-removed');
     } catch {
       // already gone (AutoRemove) or the engine is unreachable: the reaper handles leftovers
     }
