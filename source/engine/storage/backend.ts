@@ -2,7 +2,7 @@
 // chosen once per engine (storageBackend); everything that differs between overlay2 and the
 // containerd store is answered behind it, so the use cases hold no backend branches.
 import type { ImageInput, StorageKind } from '../../model/types.js';
-import type { ApiInfo } from '../docker/api-types.js';
+import type { ApiDfImage, ApiInfo } from '../docker/api-types.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { MeasureTarget } from '../helper/measure.js';
 import type { DirMeasure } from '../helper/measure-parse.js';
@@ -40,8 +40,23 @@ export interface StorageReader {
   layout(request: LayoutRequest): Promise<StorageLayout & { imageContent?: Map<string, ImageContent> }>;
 }
 
+/**
+ * The state the engine's image list is made of, where the store keeps it in files the helper can
+ * read (containerd's metadata): equal fingerprints, equal answers of GET /images/json.
+ */
+export interface ImageListStamp {
+  fingerprint: string;
+  /** Whether a list (the engine's answer, or a remembered one) is the one this state makes. */
+  matches(images: readonly ApiDfImage[]): boolean;
+}
+
 export interface StorageBackend {
   readonly kind: StorageKind;
+  /**
+   * The image list's stamp, read now (undefined where the backend has none: overlay2's list is
+   * cheap to ask for). A scan answers the list from memory when the stamp is unchanged.
+   */
+  imageListStamp?(helper: HelperSession): Promise<ImageListStamp | undefined>;
   /** Directories a scan measures entry by entry (one per image or container), besides containers/ and volumes/. */
   readonly eachDirs: readonly string[];
   /** Metadata a scan can walk from the API's answer alone (overlay2's layer and image stores). */

@@ -1,0 +1,91 @@
+// The containerd store's image list answered from memory (scan.ts, ImageListStamp): only while
+// containerd's metadata proves it unchanged. A tag added, moved or removed on the engine must show
+// in the very next scan; a scan with nothing changed must not ask the engine for the list.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScanReport } from '../../source/model/report.js';
+import { docker, type EngineName, engineNames, layertop, sh } from '../support/engines.js';
+
+const engines = engineNames().filter((n): n is EngineName => n.startsWith('containerd'));
+const TAG = 'layertop-test/memory:1';
+const NEW = 'layertop-test/memory-import:1';
+
+describe.each(engines)('the image list remembered on the %s engine', (name) => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'lt-list-cache-'));
+  /** One scan: its report, and whether the image list came from memory (the timing marks say). */
+  const scan = async (): Promise<{ report: ScanReport; fromMemory: boolean }> => {
+    const timing = join(mkdtempSync(join(tmpdir(), 'lt-list-timing-')), 'marks');
+    const r = await layertop(['scan', '--json'], {
+      engine: name,
+      env: { LAYERTOP_CACHE_DIR: cacheDir, LAYERTOP_TIMING_FILE: timing },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const marks = readFileSync(timing, 'utf8');
+    return { report: JSON.parse(r.stdout) as ScanReport, fromMemory: /^api-images-known /m.test(marks) };
+  };
+  const tagsOf = (report: ScanReport, id: string) => report.images.find((i) => i.id === id)?.tags ?? [];
+  let debian = '';
+  let appA = '';
+
+  beforeAll(async () => {
+    debian = (
+      await docker(name, ['image', 'inspect', '-f', '{{.Id}}', 'layertop-test/debian:bookworm'])
+    ).trim();
+    appA = (await docker(name, ['image', 'inspect', '-f', '{{.Id}}', 'layertop-test/app-a:latest'])).trim();
+  });
+  afterAll(async () => {
+    for (const t of [TAG, NEW]) await docker(name, ['rmi', t]).catch(() => undefined);
+  });
+
+  it('answers from memory when nothing changed, with the same images, tags and sizes as the engine', async () => {
+    const first = await scan();
+    expect(first.fromMemory).toBe(false);
+    const second = await scan();
+    expect(second.fromMemory).toBe(true);
+    const brief = (r: ScanReport) => r.images.map((i) => [i.id, i.tags, i.engineSize, i.created]);
+    expect(brief(second.report)).toEqual(brief(first.report));
+  });
+
+  it('asks the engine again when a tag is added, moved or removed, and shows the change at once', async () => {
+    await docker(name, ['tag', 'layertop-test/debian:bookworm', TAG]);
+    const added = await scan();
+    expect(added.fromMemory).toBe(false);
+    expect(tagsOf(added.report, debian)).toContain(TAG);
+    expect((await scan()).fromMemory).toBe(true);
+
+    // The race the safety issue named: a tag moved to another image after a scan remembered it.
+    await docker(name, ['tag', 'layertop-test/app-a:latest', TAG]);
+    const moved = await scan();
+    expect(moved.fromMemory).toBe(false);
+    expect(tagsOf(moved.report, debian)).not.toContain(TAG);
+    expect(tagsOf(moved.report, appA)).toContain(TAG);
+
+    await docker(name, ['rmi', TAG]);
+    const removed = await scan();
+    expect(removed.fromMemory).toBe(false);
+    expect(removed.report.images.flatMap((i) => i.tags)).not.toContain(TAG);
+  });
+
+  it('asks the engine again when an image is added or removed', async () => {
+    expect((await scan()).fromMemory).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'lt-list-import-'));
+    writeFileSync(join(dir, 'hello'), 'hello\n');
+    await sh('tar', ['-cf', join(dir, 'layer.tar'), '-C', dir, 'hello']);
+    await docker(name, ['import', join(dir, 'layer.tar'), NEW]);
+    const all = (r: ScanReport) => r.images.flatMap((i) => i.tags);
+    try {
+      const withNew = await scan();
+      expect(withNew.fromMemory).toBe(false);
+      expect(all(withNew.report)).toContain(NEW);
+      expect((await scan()).fromMemory).toBe(true);
+    } finally {
+      await docker(name, ['rmi', NEW]);
+    }
+    const without = await scan();
+    expect(without.fromMemory).toBe(false);
+    expect(all(without.report)).not.toContain(NEW);
+  });
+});
