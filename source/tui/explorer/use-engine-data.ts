@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiInfo } from '../../engine/docker/api-types.js';
 import type { EngineClient } from '../../engine/docker/docker-client.js';
 import { resolveEndpoint } from '../../engine/docker/endpoint.js';
+import { engineEventLines } from '../../engine/docker/engine-events.js';
 import { getInfo } from '../../engine/docker/inventory.js';
 import { pingEngine, removeContainers } from '../../engine/docker/liveness.js';
 import { type FileSource, readFileHead } from '../../engine/file-read.js';
@@ -229,8 +230,11 @@ export function useEngineData(
         return;
       }
       c.events = events;
+      // Whole events: a piece of one (the helper's exec events are 40 KB) used to count as a
+      // change, and every launch scanned twice.
+      const lines = engineEventLines();
       events.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('io.layertop.helper')) return; // our own helper's events
+        if (!lines.push(chunk)) return; // nothing, or only our own helper's events
         clearTimeout(t.debounce);
         t.debounce = setTimeout(() => void rescan(), 500);
       });
