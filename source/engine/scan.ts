@@ -531,6 +531,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const layout = await (reader as NonNullable<typeof reader>).layout({
     chainIds: [...allChains],
     containerIds,
+    transientIds: inv.helpers.map((h) => h.id),
     images: inputs.images,
   });
   mark('scan-layout');

@@ -67,6 +67,15 @@ export class SizeCache {
     this.dirty = true;
   }
 
+  /** Forgets every fact whose key starts with `prefix` (a shape of fact no longer kept). */
+  dropFacts(prefix: string): void {
+    for (const k of Object.keys(this.facts))
+      if (k.startsWith(prefix)) {
+        delete this.facts[k];
+        this.dirty = true;
+      }
+  }
+
   save(): void {
     if (!this.file || !this.dirty) return;
     try {

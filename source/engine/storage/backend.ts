@@ -13,6 +13,8 @@ import type { StorageLayout } from './storage-layout.js';
 export interface LayoutRequest {
   chainIds: readonly string[];
   containerIds: readonly string[];
+  /** Those of containerIds that exist for this run only (layertop's own helper): nothing of them is remembered. */
+  transientIds?: readonly string[];
   /** Images whose own content the backend keeps outside their layers (containerd's blobs). */
   images: readonly ImageInput[];
 }

@@ -23,6 +23,7 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
       return {
         layout: (r) =>
           overlay2Layout(helper, root, r.chainIds, r.containerIds, {
+            transientIds: r.transientIds,
             prefetch,
             cache,
             engineId,

@@ -91,6 +91,8 @@ interface MountFact {
   init: string | null;
 }
 const isMountFact = (v: unknown): v is MountFact => typeof v === 'object' && v !== null && 'mount' in v;
+const isMountFacts = (v: unknown): v is Record<string, MountFact> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isMountFact);
 
 // A layer's tar-split (its tar headers) grows with its entries: about this many bytes per entry.
 const TAR_SPLIT_BYTES_PER_ENTRY = 20;
@@ -116,6 +118,8 @@ export async function overlay2Layout(
     engineId?: string;
     /** Only the layers and containers asked for: nothing else is read or classified. */
     onlyAsked?: boolean;
+    /** Containers of this run only (layertop's helper): their mount IDs are not remembered. */
+    transientIds?: readonly string[] | undefined;
   } = {},
 ): Promise<StorageLayout> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
@@ -133,7 +137,12 @@ export async function overlay2Layout(
   containerIds = [...containerIds, ...leftoverIds];
   const { cache, engineId = '' } = options;
   const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
-  const mountKey = (id: string) => `${engineId}|overlay2-mounts|${id}`;
+  // Every container's mount IDs in one fact, rewritten with the containers of now: one fact per
+  // container (as before) kept those of every removed container, and of every run's helper,
+  // forever, and rewrote the whole cache file at every scan.
+  const mountsKey = `${engineId}|overlay2-mounts`;
+  cache?.dropFacts(`${mountsKey}|`);
+  const mountFacts = cache?.fact(mountsKey, isMountFacts) ?? {};
 
   // Layers the layer store has that no image uses (BuildKit holds them, or they wait to go): their
   // directories are build cache, not leftovers. Their cache-ids are read like the images' layers.
@@ -148,7 +157,7 @@ export async function overlay2Layout(
   }
   const knownMounts = new Map<string, MountFact>();
   for (const id of containerIds) {
-    const f = cache?.fact(mountKey(id), isMountFact);
+    const f = Object.hasOwn(mountFacts, id) ? mountFacts[id] : undefined;
     if (f && [f.mount, f.init].every((d) => d === null || listed.has(d))) knownMounts.set(id, f);
   }
   const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
@@ -184,8 +193,14 @@ export async function overlay2Layout(
       init: contents[base + 2 * i + 1] || null,
     };
     knownMounts.set(id, fact);
-    if (fact.mount) cache?.setFact(mountKey(id), fact);
   });
+  const transient = new Set(options.transientIds ?? []);
+  // A scan names every container: the fact becomes exactly theirs. A run for some containers only
+  // (files) adds to it.
+  const remembered: Record<string, MountFact> = options.onlyAsked ? { ...mountFacts } : {};
+  for (const id of [...containerIds].sort())
+    if (!transient.has(id) && knownMounts.get(id)?.mount) remembered[id] = knownMounts.get(id) as MountFact;
+  cache?.setFact(mountsKey, remembered);
 
   const layers: StorageLayout['layers'] = new Map();
   const used = new Set<string>(['l']);
