@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +12,12 @@ let report: ScanReport;
 /** Two more scans with the size cache the first one filled: the second walks only what can change. */
 let warm: ScanReport[];
 let df: { Images: { Id: string; Size: number; SharedSize: number }[] };
+/** The size cache file after the first warm scan and after the second. */
+let cacheFiles: string[];
 
 beforeAll(async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'lt-cache-'));
+  const cacheFile = () => readFileSync(join(cacheDir, 'layer-sizes.json'), 'utf8');
   const scan = async () => {
     const r = await layertop(['scan', '--json'], {
       engine: 'overlay2',
@@ -25,7 +28,10 @@ beforeAll(async () => {
     return JSON.parse(r.stdout) as ScanReport;
   };
   report = await scan();
-  warm = [await scan(), await scan()];
+  warm = [await scan()];
+  cacheFiles = [cacheFile()];
+  warm.push(await scan());
+  cacheFiles.push(cacheFile());
   df = (await (await client('overlay2')).docker.df()) as typeof df;
 });
 
@@ -38,6 +44,18 @@ describe('layertop scan --json on the overlay2 engine', () => {
 
   it('gives the same report from a warm size cache as from a cold one, every byte', () => {
     for (const w of warm) expectSameScan(w, report);
+  });
+
+  it("leaves the size cache as it was when nothing changed (nothing of the run's own helper kept)", async () => {
+    expect(cacheFiles[1]).toBe(cacheFiles[0]);
+    const facts = Object.keys((JSON.parse(cacheFiles[1] as string) as { facts: object }).facts);
+    const mounts = facts.filter((k) => k.includes('|overlay2-mounts'));
+    expect(mounts).toHaveLength(1);
+    const ids = Object.keys(
+      (JSON.parse(cacheFiles[1] as string) as { facts: Record<string, object> }).facts[mounts[0] as string] ??
+        {},
+    );
+    expect(ids.sort()).toEqual(report.containers.map((c) => c.id).sort());
   });
 
   it('gives every image the size, shared size and unique size of GET /system/df, to the byte', () => {
