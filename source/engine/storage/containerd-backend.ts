@@ -12,6 +12,7 @@ import {
   containerdLayout,
   containerdRoot,
   dockerCountsAttestations,
+  forgetBolts,
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
@@ -137,6 +138,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
           onlyAsked: purpose === 'files',
         });
         mark('cd-layout');
+        if (purpose === 'files') forgetBolts(helper);
         const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
         mark('cd-content');
         const buildCacheBlobBytes = await measureRecordBlobs(

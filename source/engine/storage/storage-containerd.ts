@@ -52,6 +52,15 @@ export async function containerdRoot(helper: HelperSession, info: ApiInfo): Prom
 /** The last copy of each metadata file read in this process, with the stat it was read at. */
 const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: BoltDb }>>();
 
+/**
+ * Lets go of the copies remembered for this helper (a `files` run needs them for its layout only:
+ * containerd's 100 MB meta.db at scale, and its parsed buckets, stayed alive through the listing
+ * of a 400,000-file layer and made its peak).
+ */
+export function forgetBolts(helper: HelperSession): void {
+  boltMemo.delete(helper);
+}
+
 /** One whole file through the `read` op, received straight into one buffer (OneFileReader). */
 async function readOneFile(helper: HelperSession, path: string): Promise<Buffer | undefined> {
   const reader = new OneFileReader();
@@ -307,12 +316,11 @@ export async function containerdLayout(
   const [snapNames, blobNames] = parseList(listing.subarray(listing.indexOf(0x0a) + 1)).map((l) =>
     l.map((e) => e.toString('latin1').replace(/^\.\//, '')),
   );
-  const orphans = containerdOrphans(
-    snapNames ?? [],
-    blobNames ?? [],
-    allSnapshotIds(snaps),
-    knownBlobDigests(meta),
-  );
+  // Nothing was listed for a run asked about some layers only: no leftovers to find (and no walk
+  // of every snapshot and blob record for them).
+  const orphans = options.onlyAsked
+    ? { snapshots: [], blobs: [] }
+    : containerdOrphans(snapNames ?? [], blobNames ?? [], allSnapshotIds(snaps), knownBlobDigests(meta));
   const map = snapshotMap(meta, snaps);
   const path = (id: number) => `${snapDir}/snapshots/${id}`;
   const used = new Set<number>();
