@@ -1,5 +1,5 @@
 // `layertop files`: one layer's diff, or the merged view at that layer, as text or JSON.
-import { listLayers, resolveFilesTarget } from '../engine/files.js';
+import { listLayers, releaseLayoutCopies, resolveFilesTarget } from '../engine/files.js';
 import { HelperError, type HelperSession } from '../engine/helper/helper-session.js';
 import { listLayerDir } from '../engine/helper/layer-list.js';
 import { digestHex } from '../model/digest.js';
@@ -43,6 +43,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
   mark('helper');
   try {
     const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
+    releaseLayoutCopies(helper);
     mark('resolved');
     const ids = target.layers.map((l) => l.id);
     const out = new ChunkedWriter();

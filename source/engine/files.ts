@@ -8,6 +8,7 @@ import { EngineError } from './docker/engine-error.js';
 import type { HelperSession } from './helper/helper-session.js';
 import { type ListedEntry, listLayerDirs, probeOpaqueMany } from './helper/layer-list.js';
 import { storageBackend } from './storage/backend.js';
+import { forgetBolts } from './storage/storage-containerd.js';
 
 export interface FilesLayer {
   /** chainID for image layers; "init" and "rw" for a container's own layers. */
@@ -35,6 +36,15 @@ async function imageOf(client: EngineClient, ref: string): Promise<ApiImageInspe
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Lets go of the storage metadata a target's resolution read (containerd's bolt copies: 100 MB
+ * at scale), for a run that lists once and exits: they stayed alive through the listing of a
+ * 400,000-file layer and made its peak. The explorer keeps them for its next scan.
+ */
+export function releaseLayoutCopies(helper: HelperSession): void {
+  forgetBolts(helper);
 }
 
 /** Resolves an image (tag, ID, ID prefix) or a container (name, ID, ID prefix) to its layer directories. */

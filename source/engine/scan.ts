@@ -24,7 +24,6 @@ import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
 import { finishLedger, knownPieces, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
-import { BoltFormatError } from './storage/bbolt.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
 export { storageKind };
@@ -370,11 +369,10 @@ const isImageListFact = (v: unknown): v is ImageListFact =>
   (v as ImageListFact).images.every((i) => typeof i?.Id === 'string' && typeof i.Size === 'number');
 
 /**
- * Remembers the engine's image list with its stamp, when the state stood still from the stamp
- * read beside the API call (`before`) to one read after its answer, and the answer is the one
- * that state makes (its images and tags: ImageListStamp.matches). The API call starts before the
- * helper can read the first stamp; a change in that first moment that leaves every image and tag
- * as it was but changes a size (a layer's snapshot removed and unpacked again) is not seen.
+ * Remembers the engine's image list with its stamp: only an answer the engine was asked for after
+ * that stamp was read (`before`, the proof that failed), when the state stood still from then to
+ * a stamp read after the answer (`after`), and when the answer is the one that state makes (every
+ * image and its tags: ImageListStamp.matches). Only a speed-up: whatever fails, nothing is kept.
  */
 async function rememberImageList(
   inv: Inventory,
@@ -384,15 +382,15 @@ async function rememberImageList(
   cache: SizeCache | undefined,
   key: string,
 ): Promise<void> {
+  if (inv.imagesFrom !== 'after-proof') return;
   try {
     const before = await listStamp;
     const after = await backend.imageListStamp?.(helper);
     const images = inv.df.Images ?? [];
     if (before && after && before.fingerprint === after.fingerprint && after.matches(images))
       cache?.setFact(key, { fingerprint: after.fingerprint, images } satisfies ImageListFact);
-  } catch (err) {
+  } catch {
     // Not remembered: the next scan asks the engine. A lost helper surfaces in the scan's own requests.
-    if (!(err instanceof HelperError || err instanceof BoltFormatError)) throw err;
   }
 }
 
@@ -422,20 +420,21 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // Where the image list's state can be read (the containerd store's metadata), the list is
   // answered from memory while that state is unchanged: on that store the engine computes it
   // anew each time (17 s at 1,300 images on Docker 28.5), and /system/df -v takes as long.
-  const listKey = factKey('image-list', `${client.serverVersion}|${client.apiVersion}`);
+  const listKey = factKey('image-list', `${client.serverVersion}|${client.apiVersion}|${info.Driver}`);
   const listStamp =
     options.helper && cache && backend.imageListStamp
       ? Promise.resolve(options.helper).then((h) => backend.imageListStamp?.(h))
       : undefined;
   listStamp?.catch(() => {}); // no stamp: the engine's answer is used and not remembered
   const remembered = listStamp ? cache?.fact(listKey, isImageListFact) : undefined;
-  const knownImages =
-    remembered &&
-    listStamp?.then((s) =>
-      s && s.fingerprint === remembered.fingerprint && s.matches(remembered.images)
-        ? remembered.images
-        : undefined,
-    );
+  // The engine is asked for the list once this proof is read (at most 3 s: readInventory), with
+  // or without a remembered list: an answer asked for after the stamp can be remembered with it.
+  const knownImages = listStamp?.then((s) =>
+    remembered && s && s.fingerprint === remembered.fingerprint && s.matches(remembered.images)
+      ? remembered.images
+      : undefined,
+  );
+  knownImages?.catch(() => {}); // readInventory takes a failed proof as none
   const invRun = readInventory(
     client,
     info,
@@ -535,7 +534,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     images: inputs.images,
   });
   mark('scan-layout');
-  if (listStamp && !inv.imagesKnown) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
+  if (listStamp) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
   // Each image's own content outside its layers (the containerd store's blobs).
   for (const img of inputs.images) {
     const content = layout.imageContent?.get(img.id);

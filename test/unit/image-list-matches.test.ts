@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageListMatches } from '../../source/engine/storage/containerd-meta.js';
+import { familiarName, imageListMatches } from '../../source/engine/storage/containerd-meta.js';
 
 // containerd's image records: target digest -> names (as in meta.db's images bucket).
 const targets = new Map<string, string[]>([
@@ -24,6 +24,22 @@ describe('imageListMatches: is a remembered image list the one these records mak
     expect(imageListMatches(list.slice(0, 2), targets)).toBe(false);
     expect(imageListMatches([...list, { Id: 'sha256:d', RepoTags: [] }], targets)).toBe(false);
     expect(imageListMatches([list[0], list[0], list[2]] as typeof list, targets)).toBe(false);
+  });
+
+  it('refuses a list with the same number of tags but other names (a tag renamed in a race)', () => {
+    const renamed = [
+      list[0],
+      { Id: 'sha256:b', RepoTags: ['lt/app:1', 'lt/app:staging'] },
+      list[2],
+    ] as typeof list;
+    expect(imageListMatches(renamed, targets)).toBe(false);
+  });
+
+  it("reads containerd's names as Docker shows them", () => {
+    expect(familiarName('docker.io/library/busybox:latest')).toBe('busybox:latest');
+    expect(familiarName('docker.io/lt/app:1')).toBe('lt/app:1');
+    expect(familiarName('docker.io/library/a/b:1')).toBe('library/a/b:1');
+    expect(familiarName('registry.example:5000/x:1')).toBe('registry.example:5000/x:1');
   });
 
   it('refuses a list whose tags are not these (a tag added, or moved to another image)', () => {

@@ -19,8 +19,8 @@ export interface Inventory {
   containers: ApiDfContainer[];
   volumes: ApiDfVolume[];
   networks: ApiNetwork[];
-  /** The images came from the caller's proven list (knownImages), not from the engine. */
-  imagesKnown: boolean;
+  /** Where the image list came from (the caller's proven list, or the engine: see ImageListSource). */
+  imagesFrom: ImageListSource;
   /** layertop's own helper containers: not listed, but their layers and images are in use. */
   helpers: { id: string; imageId: string }[];
 }
@@ -72,53 +72,68 @@ function get<T>(client: EngineClient, path: string, abortSignal?: AbortSignal): 
 const KNOWN_WAIT_MS = 3_000;
 
 /**
+ * Where an image list came from: `known`, the caller's proven list; `after-proof`, the engine,
+ * asked only once the caller's proof had been read and failed (such an answer can be remembered
+ * with that proof's stamp); `engine`, the engine, asked before or without any proof.
+ */
+export type ImageListSource = 'known' | 'after-proof' | 'engine';
+
+/**
  * GET /images/json, or the caller's list when `known` resolves to one (a list the caller has
- * proven unchanged: see ImageListStamp). The engine is asked only once `known` says no, or after
- * KNOWN_WAIT_MS; a list proven after that still wins, and the engine's request is then abandoned
- * (the containerd store's list took 17 s at 1,300 images on Docker 28.5).
+ * proven unchanged: see ImageListStamp). The engine is asked only once `known` has settled, or
+ * after KNOWN_WAIT_MS; a list proven after that still wins, and the engine's request is then
+ * abandoned (the containerd store's list took 17 s at 1,300 images on Docker 28.5). `stop`
+ * abandons everything (the call beside it failed).
  */
 function imageList(
   client: EngineClient,
   known: Promise<ApiDfImage[] | undefined> | undefined,
-): Promise<{ images: ApiDfImage[]; known: boolean }> {
-  const ask = (signal?: AbortSignal) =>
-    get<ApiDfImage[]>(client, '/images/json', signal).finally(() => mark('api-images'));
-  if (!known) return ask().then((images) => ({ images, known: false }));
+  stop: AbortSignal,
+): Promise<{ images: ApiDfImage[]; source: ImageListSource }> {
+  const abort = new AbortController();
+  const ask = () => get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'));
   return new Promise((resolve, reject) => {
-    const abort = new AbortController();
     let settled = false;
     let asked = false;
-    const askEngine = () => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f();
+    };
+    const askEngine = (source: ImageListSource) => {
       if (asked || settled) return;
       asked = true;
-      ask(abort.signal).then(
-        (images) => {
-          if (settled) return;
-          settled = true;
-          resolve({ images, known: false });
-        },
-        (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          reject(err);
-        },
+      ask().then(
+        (images) => settle(() => resolve({ images, source })),
+        (err: unknown) => settle(() => reject(err)),
       );
     };
-    const timer = setTimeout(askEngine, KNOWN_WAIT_MS);
+    stop.addEventListener(
+      'abort',
+      () => {
+        settle(() => reject(stop.reason));
+        abort.abort();
+      },
+      { once: true },
+    );
+    if (!known) return askEngine('engine');
+    timer = setTimeout(() => askEngine('engine'), KNOWN_WAIT_MS);
     known.then(
       (images) => {
         clearTimeout(timer);
-        if (!images) return askEngine();
-        if (settled) return;
-        settled = true;
-        mark('api-images-known');
-        resolve({ images, known: true });
+        if (!images) return askEngine('after-proof');
+        settle(() => {
+          mark('api-images-known');
+          resolve({ images, source: 'known' });
+        });
         abort.abort();
       },
       () => {
-        // no proof: the engine's answer decides
+        // no proof: the engine's answer decides, and is not remembered
         clearTimeout(timer);
-        askEngine();
+        askEngine('engine');
       },
     );
   });
@@ -128,18 +143,21 @@ function imageList(
 async function dfWithoutSharedSizes(
   client: EngineClient,
   knownImages: Promise<ApiDfImage[] | undefined> | undefined,
-): Promise<{ df: ApiSystemDf; imagesKnown: boolean }> {
-  const [list, rest] = await Promise.all([
-    imageList(client, knownImages),
-    // docker-modem drops a query's last character when it adds no options of its own: hence '&'.
-    get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&').finally(() =>
-      mark('api-df'),
-    ),
-  ]);
+): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource }> {
+  const stop = new AbortController();
+  const list = imageList(client, knownImages, stop.signal);
+  // docker-modem drops a query's last character when it adds no options of its own: hence '&'.
+  const rest = get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&').finally(
+    () => mark('api-df'),
+  );
+  // A failure of either abandons the other (no request left running for nobody).
+  list.catch(() => undefined);
+  rest.catch((err: unknown) => stop.abort(err));
+  const [images, df] = await Promise.all([list, rest]);
   // SharedSize is -1 (not computed) here: the caller computes it.
   return {
-    df: { ...rest, Images: list.images.map((i) => ({ ...i, SharedSize: -1 })) },
-    imagesKnown: list.known,
+    df: { ...df, Images: images.images.map((i) => ({ ...i, SharedSize: -1 })) },
+    imagesFrom: images.source,
   };
 }
 
@@ -194,11 +212,11 @@ export async function readInventory(
 ): Promise<Inventory> {
   const { docker } = client;
   try {
-    const [inf, { df, imagesKnown }, networks] = await Promise.all([
+    const [inf, { df, imagesFrom }, networks] = await Promise.all([
       info ?? getInfo(client),
       untilSettled(() =>
         sharedSizes || !typedDf(client)
-          ? (docker.df() as Promise<ApiSystemDf>).then((df) => ({ df, imagesKnown: false }))
+          ? (docker.df() as Promise<ApiSystemDf>).then((df) => ({ df, imagesFrom: 'engine' as const }))
           : dfWithoutSharedSizes(client, knownImages),
       ),
       docker.listNetworks() as Promise<ApiNetwork[]>,
@@ -222,7 +240,7 @@ export async function readInventory(
     return {
       info: inf,
       df,
-      imagesKnown,
+      imagesFrom,
       images: images.filter((i) => inspects.has(i.Id)),
       inspects,
       // layertop's own helper is not part of the user's engine state.

@@ -242,6 +242,11 @@ export class HelperSession {
           const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
           this.joining--;
           joined = true;
+          // Closed meanwhile: the lane would join a session that no longer closes it.
+          if (this.state === 'closed') {
+            stream.destroy();
+            return;
+          }
           await this.waitReady(this.newLane(stream));
           this.dispatch();
         } catch (err) {

@@ -12,7 +12,6 @@ import {
   containerdLayout,
   containerdRoot,
   dockerCountsAttestations,
-  forgetBolts,
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
@@ -114,11 +113,9 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const root = await containerdRoot(helper, info);
       // The same copy as the layout's (readBolt reads the file again only when it changed).
       const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
-      let known = listStamps.get(meta);
-      if (!known) {
-        known = imageListFingerprint(meta);
-        listStamps.set(meta, known);
-      }
+      if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
+      const known = listStamps.get(meta);
+      if (!known) return undefined;
       const { fingerprint, targets } = known;
       mark('list-stamp');
       return { fingerprint, matches: (images) => imageListMatches(images, targets) };
@@ -138,7 +135,6 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
           onlyAsked: purpose === 'files',
         });
         mark('cd-layout');
-        if (purpose === 'files') forgetBolts(helper);
         const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
         mark('cd-content');
         const buildCacheBlobBytes = await measureRecordBlobs(

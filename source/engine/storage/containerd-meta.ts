@@ -109,7 +109,7 @@ export function containerdOrphans(
 export function imageListFingerprint(
   meta: BoltDb,
   namespace = 'moby',
-): { fingerprint: string; targets: Map<string, string[]> } {
+): { fingerprint: string; targets: Map<string, string[]> } | undefined {
   // Each piece with its length first: no two different inputs feed the same bytes. Gathered and
   // hashed once (an update per piece was most of the time: 100,000 pieces at scale).
   const pieces: Buffer[] = [];
@@ -129,9 +129,12 @@ export function imageListFingerprint(
     }
   };
   const ns = meta.root.bucket('v1')?.bucket(namespace);
+  // No namespace yet (an engine that never stored an image): nothing to prove a list with; its
+  // first image would not change a fingerprint of nothing.
+  if (!ns) return undefined;
   const targets = new Map<string, string[]>();
   feed(Buffer.from('images'));
-  for (const [name, v] of ns?.bucket('images')?.entries() ?? []) {
+  for (const [name, v] of ns.bucket('images')?.entries() ?? []) {
     if (!('bucket' in v)) continue;
     feed(name);
     feedBucket(v.bucket);
@@ -142,7 +145,7 @@ export function imageListFingerprint(
     targets.set(digest, names);
   }
   feed(Buffer.from('snapshots'));
-  for (const [, snapshotter] of ns?.bucket('snapshots')?.entries() ?? []) {
+  for (const [, snapshotter] of ns.bucket('snapshots')?.entries() ?? []) {
     if (!('bucket' in snapshotter)) continue;
     for (const [key, v] of snapshotter.bucket.entries()) {
       // Image layers only: containers' and BuildKit's snapshots come and go without the list changing.
@@ -156,7 +159,7 @@ export function imageListFingerprint(
   feed(Buffer.from('content'));
   // Digests only: a digest names its bytes; the blob's labels and times are not the list's
   // (containerd's garbage collector rewrites those).
-  for (const [digest] of ns?.bucket('content')?.bucket('blob')?.entries() ?? []) feed(digest);
+  for (const [digest] of ns.bucket('content')?.bucket('blob')?.entries() ?? []) feed(digest);
   return { fingerprint: createHash('sha256').update(Buffer.concat(pieces)).digest('hex'), targets };
 }
 
@@ -165,9 +168,21 @@ const BUCKET_MARK = Buffer.from([0xff, 0x00]);
 const BUCKET_END = Buffer.from([0xff, 0x01]);
 
 /**
+ * A containerd image name as Docker shows it (reference.FamiliarString): without "docker.io/",
+ * and without "library/" for an official image.
+ */
+export function familiarName(name: string): string {
+  if (!name.startsWith('docker.io/')) return name;
+  const rest = name.slice('docker.io/'.length);
+  const official = rest.startsWith('library/') ? rest.slice('library/'.length) : undefined;
+  return official !== undefined && !official.includes('/') ? official : rest;
+}
+
+/**
  * Whether an image list answer (GET /images/json) is the one these image records make: one image
- * per target digest, with as many tags as it has names that are tags (not "name@digest", which
- * dangling images' "moby-dangling@..." are too). A list from another state of the records fails.
+ * per target digest, each with exactly the tags its names give (names with a digest, dangling
+ * images' "moby-dangling@..." among them, are not tags). A list from another state of the records
+ * fails; so does one this reading of the names does not explain (then nothing is remembered).
  */
 export function imageListMatches(
   images: readonly { Id: string; RepoTags?: string[] | null }[],
@@ -179,8 +194,12 @@ export function imageListMatches(
     const names = targets.get(img.Id);
     if (!names || seen.has(img.Id)) return false;
     seen.add(img.Id);
-    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>').length;
-    if (tags !== names.filter((n) => !n.includes('@')).length) return false;
+    const tags = (img.RepoTags ?? []).filter((t) => t !== '<none>:<none>').sort();
+    const named = names
+      .filter((n) => !n.includes('@'))
+      .map(familiarName)
+      .sort();
+    if (tags.length !== named.length || tags.some((t, i) => t !== named[i])) return false;
   }
   return true;
 }

@@ -308,7 +308,8 @@ async function overlay2Records(
     const records = overlay2RecordStorage(metadata, snapshots, dataRoot);
     cache?.setFact(key, {
       stamps: stampText,
-      records: [...records].map(([id, r]) => (r.chainId ? [id, r.dirs, r.chainId] : [id, r.dirs])),
+      // Copies: the layout adds directories to the records it returns.
+      records: [...records].map(([id, r]) => (r.chainId ? [id, [...r.dirs], r.chainId] : [id, [...r.dirs]])),
     } satisfies RecordsFact);
     return records;
   } catch (err) {
