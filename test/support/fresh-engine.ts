@@ -98,9 +98,18 @@ export async function freshEngine(
       return map;
     },
     settle: async () => {
+      // The engine is still changing while this waits (containerd's garbage collector removes
+      // snapshots after a prune): an entry that vanishes during the walk makes find fail, and
+      // that walk counts as a change, not as an error of the test (seen once in CI).
       const stamp = async () =>
-        (await run('find', [dataRoot, '-xdev', '-printf', '%b %T@ %p\n'], { maxBuffer: 256 * 1024 * 1024 }))
-          .stdout;
+        (
+          await run('find', [dataRoot, '-xdev', '-printf', '%b %T@ %p\n'], {
+            maxBuffer: 256 * 1024 * 1024,
+          }).catch((err: { stdout?: string; stderr?: string }) => {
+            if (!/No such file or directory/.test(err.stderr ?? '')) throw err;
+            return { stdout: `changing ${Date.now()}\n${err.stdout ?? ''}` };
+          })
+        ).stdout;
       let last = await stamp();
       let quietSince = Date.now();
       const deadline = Date.now() + 30_000;
