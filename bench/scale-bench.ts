@@ -31,6 +31,23 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
   return { ms, rssMb: Number.isFinite(kb) ? kb / 1024 : undefined };
 }
 
+/**
+ * Docker's own `system df -v` on the containerd store can fail while a container just removed is
+ * still being cleaned up ("snapshot ... does not exist", seen right after a scan's helper went):
+ * asked again, up to twice, after a moment. Only a successful run is timed.
+ */
+function retried(run: () => Run): Run {
+  for (let i = 0; ; i++) {
+    try {
+      return run();
+    } catch (err) {
+      if (i >= 2 || !/does not exist|not found/.test((err as Error).message)) throw err;
+      process.stderr.write(`(retrying after: ${(err as Error).message.split('\n')[0]?.slice(0, 200)})\n`);
+      spawnSync('sleep', ['1']);
+    }
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (x: number | undefined) => (x === undefined ? 'unknown (no /usr/bin/time)' : `${x.toFixed(0)} MB`);
@@ -66,7 +83,7 @@ async function benchScale(host: string, explorer: boolean): Promise<void> {
     const cache = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-')) };
     du.push(timed('du', ['-sx', '-B1', dataRoot]));
     cold.push(timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache }));
-    df.push(timed(DOCKER, ['system', 'df', '-v'], env));
+    df.push(retried(() => timed(DOCKER, ['system', 'df', '-v'], env)));
     warm.push(timed(process.execPath, [BIN, 'scan', '--json'], { ...env, ...cache }));
     dry.push(timed(process.execPath, [BIN, 'prune', '--dry-run', '-a', '--json'], { ...env, ...cache }));
   }

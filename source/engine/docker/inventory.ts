@@ -227,7 +227,14 @@ export async function readInventory(
       const layers = knownLayers?.(img.Id);
       if (layers) return { Id: img.Id, RootFS: { Type: 'layers', Layers: layers } };
       try {
-        return (await untilSettled(() => docker.getImage(img.Id).inspect())) as ApiImageInspect;
+        const full = (await untilSettled(() => docker.getImage(img.Id).inspect())) as ApiImageInspect;
+        // What a scan reads of it, and nothing else: at 1,300 images the whole answers (each
+        // image's config, environment, history of settings) were tens of MB held to the end.
+        return {
+          Id: full.Id,
+          ...(full.RootFS ? { RootFS: full.RootFS } : {}),
+          ...(full.Metadata ? { Metadata: { LastTagTime: full.Metadata.LastTagTime ?? null } } : {}),
+        };
       } catch (err) {
         // Removed between the listing and now: leave it out rather than fail the scan (the
         // containerd store may still say 500 "not found" after the retries: the same).

@@ -502,15 +502,28 @@ export class HelperSession {
       clearTimeout(job.timer);
       job.reject(new HelperError('the helper session was closed'));
     }
-    for (const l of this.lanes) l.close();
+    const lanes = this.lanes;
     this.lanes = [];
     this.mainLane = undefined;
-    if (!c) return;
+    // Removed before its streams close: closing them first ended the helper's loop, AutoRemove
+    // began, and this removal was refused as "in progress" and returned at once, so layertop
+    // exited while the engine was still removing it (a `docker system df -v` just after failed
+    // on the containerd store: "snapshot ... does not exist").
     try {
-      await c.remove({ force: true });
-      mark('helper-removed');
-    } catch {
-      // already gone (AutoRemove) or the engine is unreachable: the reaper handles leftovers
+      if (c) {
+        await c.remove({ force: true });
+        mark('helper-removed');
+      }
+    } catch (err) {
+      // Already being removed: wait (briefly) until it is gone. Already gone, or the engine is
+      // unreachable: nothing to wait for (the reaper handles leftovers).
+      if ((err as { statusCode?: number }).statusCode === 409 && c)
+        await Promise.race([
+          c.wait({ condition: 'removed' }).catch(() => undefined),
+          new Promise((r) => setTimeout(r, 5_000).unref()),
+        ]);
+    } finally {
+      for (const l of lanes) l.close();
     }
   }
 
