@@ -3,7 +3,12 @@ import { escapeText } from '../../model/escape.js';
 import type { Theme } from '../theme.js';
 import type { SearchHit } from './search.js';
 
-function Highlighted(props: { hit: SearchHit; theme: Theme }) {
+/**
+ * One hit as ONE text node: its kind (padded, so labels line up), then the label with the matched
+ * characters highlighted. Nested <Text> are spans of the one node, not layout nodes: a row of
+ * boxes cost four layout nodes, and at 38 rows each typed character paid for them (issue 14).
+ */
+function HitRow(props: { hit: SearchHit; selected: boolean; theme: Theme }) {
   const { hit, theme } = props;
   const parts: { text: string; match: boolean }[] = [];
   let at = 0;
@@ -15,6 +20,7 @@ function Highlighted(props: { hit: SearchHit; theme: Theme }) {
   if (at < hit.label.length) parts.push({ text: hit.label.slice(at), match: false });
   return (
     <Text wrap="truncate">
+      <Text inverse={props.selected}>{hit.row.kind.padEnd(10)}</Text>
       {parts.map((p, i) =>
         p.match ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: parts of one label never reorder
@@ -22,8 +28,7 @@ function Highlighted(props: { hit: SearchHit; theme: Theme }) {
             {p.text}
           </Text>
         ) : (
-          // biome-ignore lint/suspicious/noArrayIndexKey: parts of one label never reorder
-          <Text key={i}>{p.text}</Text>
+          p.text
         ),
       )}
     </Text>
@@ -51,13 +56,7 @@ export function SearchPanel(props: {
         >{`  ${hits.length} match${hits.length === 1 ? '' : 'es'}  (Enter: go, Esc: leave)`}</Text>
       </Text>
       {hits.slice(Math.max(0, start), Math.max(0, start) + room).map((h, i) => (
-        <Box key={h.row.key}>
-          {/* Fixed and never shrunk: a label cut at the edge must not take a column from it. */}
-          <Box width={10} flexShrink={0}>
-            <Text inverse={Math.max(0, start) + i === index}>{h.row.kind.padEnd(10)}</Text>
-          </Box>
-          <Highlighted hit={h} theme={theme} />
-        </Box>
+        <HitRow key={h.row.key} hit={h} selected={Math.max(0, start) + i === index} theme={theme} />
       ))}
     </Box>
   );
