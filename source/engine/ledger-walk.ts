@@ -59,6 +59,8 @@ export async function startLedger(
   containers: readonly LedgerContainer[],
   /** The engine's default log driver (info.LoggingDriver), for containers that name none. */
   defaultLogDriver?: string,
+  /** Directories this scan listed already (StorageLayout.listed): not listed again. */
+  known?: ReadonlyMap<string, readonly Buffer[]>,
 ): Promise<LedgerStart> {
   const rel = (p: string) => p.slice(root.length + 1);
   const inside = new Set(targets.filter((p) => p.startsWith(`${root}/`)).map(rel));
@@ -84,17 +86,16 @@ export async function startLedger(
   const listedDirs = [...partial].sort();
   const abs = (d: string) => (d ? `${root}/${d}` : root);
   // In requests that each fit one run of the op (one directory per container: thousands at scale).
+  const asked = listedDirs.filter((d) => !known?.has(abs(d)));
   const replies = await Promise.all(
-    chunkArgs(listedDirs.map(abs), BULK_ARGS_MAX - 4096).map((dirs) =>
-      helper.run('liststat', ['/', ...dirs]),
-    ),
+    chunkArgs(asked.map(abs), BULK_ARGS_MAX - 4096).map((dirs) => helper.run('liststat', ['/', ...dirs])),
   );
   // Each reply's first line is the stamp of "/" (not needed here); the lists follow it.
-  const lists = replies.flatMap((out) => parseList(out.subarray(out.indexOf(0x0a) + 1)));
-  if (lists.length < listedDirs.length)
-    throw new HelperError(
-      `helper listed ${lists.length} of ${listedDirs.length} directories of the data root`,
-    );
+  const got = replies.flatMap((out) => parseList(out.subarray(out.indexOf(0x0a) + 1)));
+  if (got.length < asked.length)
+    throw new HelperError(`helper listed ${got.length} of ${asked.length} directories of the data root`);
+  const answered = new Map(asked.map((d, i) => [d, got[i] ?? []]));
+  const lists = listedDirs.map((d) => known?.get(abs(d)) ?? answered.get(d) ?? []);
   const unmeasured: string[] = [];
   const targetEntries: string[] = [];
   listedDirs.forEach((dir, i) => {

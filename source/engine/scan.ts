@@ -581,6 +581,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     targets.map((t) => t.dir),
     inputs.containers,
     info.LoggingDriver,
+    layout.listed,
   );
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();

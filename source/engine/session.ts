@@ -135,12 +135,14 @@ export async function openSession(
     h.catch(() => {}); // awaited by the caller; a failure surfaces there
     return h;
   };
+  // The helper first: its create request goes out while the cache file is read.
+  const helper = options.noHelper ? undefined : start();
   const session: Session = {
     endpoint,
     client,
     info,
-    helper: options.noHelper ? undefined : start(),
-    cache: new SizeCache(options.noCache ? undefined : SizeCache.defaultFile()),
+    helper,
+    cache: await SizeCache.open(options.noCache ? undefined : SizeCache.defaultFile()),
     restartHelper: (now) => {
       session.helper = start(now);
       return session.helper;

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -20,10 +21,14 @@ export class SizeCache {
   private facts: Record<string, unknown> = {};
   private dirty = false;
 
-  constructor(readonly file: string | undefined) {
+  /** `text`: the file's content already read (see open); otherwise it is read now. */
+  constructor(
+    readonly file: string | undefined,
+    text?: string,
+  ) {
     if (!file) return;
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as {
+      const data = JSON.parse(text ?? readFileSync(file, 'utf8')) as {
         version?: number;
         entries?: Record<string, CachedSize>;
         facts?: Record<string, unknown>;
@@ -33,6 +38,17 @@ export class SizeCache {
     } catch {
       // no cache yet, or unreadable: start empty
     }
+  }
+
+  /**
+   * The cache, its file read without holding the thread: at scale it is 5 MB and took 60-100 ms
+   * to read and parse, and a session opened it while its helper's create request still waited to
+   * be sent (every helper started that much later).
+   */
+  static async open(file: string | undefined): Promise<SizeCache> {
+    if (!file) return new SizeCache(undefined);
+    // Unreadable or absent: an empty text, which parses as no cache.
+    return new SizeCache(file, await readFile(file, 'utf8').catch(() => ''));
   }
 
   static defaultFile(env: NodeJS.ProcessEnv = process.env): string {

@@ -85,6 +85,12 @@ export async function readBolt(
   patienceMs = 15_000,
   /** The file's stamp when the caller just took it. */
   known?: string,
+  /**
+   * Keep the copy for this helper's next read of an unchanged file. Callers that keep what they
+   * take from it by the same stamp (overlay2's BuildKit files, in the size cache) say no: the
+   * explorer held their parsed buckets (60,000 buffers at 1,800 records) for nothing.
+   */
+  remember = true,
 ): Promise<BoltDb> {
   // A read of the same file under way (the prefetch, say) is waited for, not doubled (100 MB at
   // the containerd scale engine); then this call stamps the file as ever and takes the copy only
@@ -93,7 +99,7 @@ export async function readBolt(
   inFlight.set(helper, reads);
   const running = reads.get(path);
   if (running) await running.catch(() => undefined);
-  const mine = readBoltOnce(helper, path, patienceMs, known);
+  const mine = readBoltOnce(helper, path, patienceMs, known, remember);
   reads.set(path, mine);
   try {
     return await mine;
@@ -109,6 +115,7 @@ async function readBoltOnce(
   path: string,
   patienceMs: number,
   known: string | undefined,
+  remember: boolean,
 ): Promise<BoltDb> {
   const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
   boltMemo.set(helper, memo);
@@ -143,7 +150,8 @@ async function readBoltOnce(
       }
       before ??= after;
       const db = new BoltDb(buf);
-      if (before) memo.set(path, { stamp: before, db });
+      if (before && remember) memo.set(path, { stamp: before, db });
+      else memo.delete(path);
       return db;
     } catch (err) {
       if (!(err instanceof BoltFormatError || err instanceof TornReadError)) throw err;

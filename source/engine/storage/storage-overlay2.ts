@@ -25,7 +25,7 @@ export interface Overlay2Prefetch {
    * The names under overlay2/, under the layer store's mounts/ (one per container, or leftover)
    * and under its sha256/ (one per layer the store has, whether an image uses it or not).
    */
-  listing: Promise<{ dirs: string[]; mounts: string[]; chains: string[] }>;
+  listing: Promise<{ dirs: string[]; mounts: string[]; chains: string[]; raw: Buffer[][] }>;
   buildCacheLayers: Promise<Set<string>>;
 }
 
@@ -40,6 +40,9 @@ export function overlay2ListingPaths(dataRoot: string): { stampFile: string; dir
     ],
   };
 }
+
+/** How many directories the storage listing lists (overlay2ListingPaths). */
+const LISTED = 3;
 
 export function overlay2Prefetch(
   helper: HelperSession,
@@ -67,7 +70,7 @@ export function overlay2Prefetch(
   const listing = both.then(({ lists }) => {
     // Entries come as "./<name>", relative to the listed directory.
     const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
-    return { dirs: names(lists[0]), mounts: names(lists[1]), chains: names(lists[2]) };
+    return { dirs: names(lists[0]), mounts: names(lists[1]), chains: names(lists[2]), raw: lists };
   });
   const stampLine = both.then((b) => b.stamp);
   const buildCacheLayers = withBuildKit
@@ -125,7 +128,7 @@ export async function overlay2Layout(
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const prefetch = options.prefetch ?? overlay2Prefetch(helper, dataRoot);
   let containerIds = engineContainerIds;
-  const { dirs: names, mounts, chains: storeChains } = await prefetch.listing;
+  const { dirs: names, mounts, chains: storeChains, raw } = await prefetch.listing;
   const listed = new Set(names);
   // A container ID in the layer store's mounts/ that the engine no longer lists: its layers were
   // left behind (Docker 26's `docker export` leaks the mount, moby#48516, and the removal then
@@ -269,6 +272,10 @@ export async function overlay2Layout(
     meta: overlay2Meta(dataRoot),
     extraTargets: [{ dir: `${dataRoot}/buildkit` }],
     leftoverDirs: leftovers,
+    // Only a listing that came whole (one list per directory asked) stands in for the ledger's.
+    ...(raw.length === LISTED
+      ? { listed: new Map(overlay2ListingPaths(dataRoot).dirs.map((d, i) => [d, raw[i] ?? []])) }
+      : {}),
     buildCacheLayers: await prefetch.buildCacheLayers,
     ...(records ? { buildCacheRecords: records } : {}),
   };
@@ -302,8 +309,9 @@ async function overlay2Records(
     );
   try {
     const [metadata, snapshots] = await Promise.all([
-      readBolt(helper, files[0] as string, undefined, metaStamp),
-      readBolt(helper, files[1] as string, undefined, snapStamp),
+      // Remembered only without a size cache: with one, the records are (just above).
+      readBolt(helper, files[0] as string, undefined, metaStamp, !cache),
+      readBolt(helper, files[1] as string, undefined, snapStamp, !cache),
     ]);
     const records = overlay2RecordStorage(metadata, snapshots, dataRoot);
     cache?.setFact(key, {
@@ -358,7 +366,7 @@ async function buildKitLayers(
   if (known?.stamp === st) return new Set(known.chains);
   let db: Awaited<ReturnType<typeof readBolt>>;
   try {
-    db = await readBolt(helper, path, undefined, st);
+    db = await readBolt(helper, path, undefined, st, !cache);
   } catch (err) {
     if (err instanceof BoltFormatError) return held;
     throw err;
