@@ -14,6 +14,7 @@ import type { RunReport } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
 import { acrossEngines } from '../model/fleet.js';
 import { type PrunePlan, planPrune } from '../model/prune-plan.js';
+import { hasImageRules } from '../model/prune-policy.js';
 import type { ScanModel } from '../model/report.js';
 import { type CliArgs, UsageError } from './args.js';
 import { sizeText } from './format.js';
@@ -48,6 +49,8 @@ async function scanOne(
     out: EngineOutcome,
     info: { host: string; id: ReturnType<typeof planEngine> },
   ) => void,
+  /** Ask for every image's tag time (ScanOptions.tagTimes): the prune rules that decide by it. */
+  tagTimes = false,
 ): Promise<EngineOutcome> {
   const t0 = performance.now();
   const out: EngineOutcome = { context: targetLabel(target), host: targetHost(target), durationSeconds: 0 };
@@ -69,6 +72,7 @@ async function scanOne(
         cache: session.cache,
         info: session.info,
         noHelperReason: '--no-helper',
+        tagTimes,
       }),
       frozenNow,
     ]);
@@ -204,10 +208,16 @@ export async function fleetPruneDryRun(
   const options = pruneOptions(args);
   const targets = fleetTargets(args.fleet, args.allContexts);
   const outcomes = await eachLimited(targets, args.parallel, (t) =>
-    scanOne(args, t, describe, (model, out, { id }) => {
-      out.plan = planPrune(model, options);
-      out.planFile = planFileJson(out.plan, id, options);
-    }),
+    scanOne(
+      args,
+      t,
+      describe,
+      (model, out, { id }) => {
+        out.plan = planPrune(model, options);
+        out.planFile = planFileJson(out.plan, id, options);
+      },
+      hasImageRules(options.policy),
+    ),
   );
   if (args.json) {
     const plans = outcomes.map((o, i) => ({

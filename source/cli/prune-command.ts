@@ -9,6 +9,7 @@ import { type RunProgress, type RunReport, runPlan } from '../engine/prune-run.j
 import { scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
+import { hasImageRules } from '../model/prune-policy.js';
 import type { ScanModel } from '../model/report.js';
 import { type CliArgs, UsageError } from './args.js';
 import { askYes } from './ask-yes.js';
@@ -30,7 +31,12 @@ export interface Ctx {
 }
 
 async function plan(ctx: Ctx, options: PruneOptions): Promise<{ model: ScanModel; plan: PrunePlan }> {
-  const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
+  const model = await scanEngine(ctx.client, {
+    helper: ctx.helper,
+    cache: ctx.cache,
+    info: ctx.info,
+    tagTimes: hasImageRules(options.policy),
+  });
   return { model, plan: planPrune(model, options) };
 }
 
@@ -45,7 +51,12 @@ export async function applyPlanFile(
   run: boolean,
   onProgress?: (p: RunProgress) => void,
 ): Promise<{ applied: ReturnType<typeof planApply>; leftAlone: LeftAloneJson; report?: RunReport }> {
-  const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
+  const model = await scanEngine(ctx.client, {
+    helper: ctx.helper,
+    cache: ctx.cache,
+    info: ctx.info,
+    tagTimes: hasImageRules(file.options.policy),
+  });
   const madeAt = Date.parse(file.createdAt);
   const applied = planApply(
     model,

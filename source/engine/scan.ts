@@ -51,6 +51,13 @@ export interface ScanOptions {
    * exits after the scan removes it meanwhile (about 100 ms at scale) instead of after.
    */
   onHelperDone?: (() => void) | undefined;
+  /**
+   * Ask the engine for every image's tag time (LastTagTime). It changes whenever a tag moves onto
+   * the image, so it is never taken from the size cache; without this a scan inspects only the
+   * images whose layers it does not know yet, and marks the tag times unknown (tagTimesUnknown).
+   * The prune rules that decide by them (--keep-last, --unused-for) ask.
+   */
+  tagTimes?: boolean | undefined;
 }
 
 const ANON_LABEL = 'com.docker.volume.anonymous';
@@ -209,6 +216,8 @@ async function historyFacts(client: EngineClient, inputs: ScanInputs): Promise<v
 export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise<ScanModel> {
   const inv = await readInventory(client, info ?? (await getInfo(client)));
   const inputs = baseInputs(client, inv);
+  // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
+  if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;
   await historyFacts(client, inputs);
   inputs.diskUnknown = 'not measured yet';
   mark('scan-ledger');
@@ -438,7 +447,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const invRun = readInventory(
     client,
     info,
-    (id) => cache?.fact(factKey('layers', id), isStrings),
+    options.tagTimes ? undefined : (id) => cache?.fact(factKey('layers', id), isStrings),
     !options.helper,
     knownImages,
   );
@@ -501,6 +510,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   }
   for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
+  // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
+  if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;
   if (!helper) {
     // Docker's own figures only: per layer from the history, per image from /system/df; every disk
     // figure unknown (null), never 0.

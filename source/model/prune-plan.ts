@@ -331,6 +331,12 @@ export function planPrune(model: ScanModel, options: PruneOptions, now = Date.no
   const held = imagesHeldByContainers(model, containers);
   const images = new Set<string>();
   const byRules = hasImageRules(policy);
+  // Without the tag times an image tagged a minute ago would count as unused since its creation
+  // (a warm scan once planned to remove exactly that): the caller asks the engine for them.
+  if (byRules && inputs.tagTimesUnknown)
+    throw new Error(
+      "--keep-last and --unused-for need every image's tag time, and this scan did not ask the engine for them",
+    );
   const keepLast =
     policy?.keepLast !== undefined ? keptByKeepLast(inputs.images, policy.keepLast) : undefined;
   const recentlyUsed = (img: ImageInput): string | undefined => {

@@ -48,6 +48,12 @@ export interface ScanInputs {
   ledger?: LedgerInput | undefined;
   /** Why there is no ledger although the disk was measured (its walk failed). */
   ledgerUnknown?: string | undefined;
+  /**
+   * Set when some image's tag time (Docker's LastTagTime: when a tag last moved onto it) was not
+   * asked of the engine (a scan that took the image's layers from the size cache): `lastTagged`
+   * is then unknown, not "never", and no rule may decide by it (prune-plan.ts).
+   */
+  tagTimesUnknown?: boolean | undefined;
 }
 
 export interface ImageReport extends ImageSizes {

@@ -284,7 +284,7 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       };
       // Three tags of one repository a second apart and two labelled images, all more than 10 s
       // before the plan (the build cache takes longer); a container made from the oldest just now.
-      for (const v of ['v1', 'v2', 'v3']) {
+      for (const v of ['v0', 'v1', 'v2', 'v3']) {
         await e.docker(['build', '-q', '--network=none', '-t', `lt-pol/app:${v}`, dockerfile(`v=${v}`)]);
         await new Promise((r) => setTimeout(r, 1100));
       }
@@ -300,6 +300,10 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       const scan = JSON.parse((await layertop(['scan', '--json'], { env: e.env })).stdout) as {
         buildCache: { items: BuildCacheRecord[] };
       };
+      // With that scan in the size cache, a tag moves onto the oldest image (a pull of it, say): it
+      // was used just now. A warm scan took the images' layers from the cache and skipped their
+      // inspects, and with them the tag times: --unused-for then removed exactly this image.
+      await e.docker(['tag', 'lt-pol/app:v0', 'lt-pol/app:v0-again']);
       const items = scan.buildCache.items;
       const cRecords = items.filter((r) => r.lastUsed !== null && r.lastUsed < built.afterC && !r.inUse);
       expect(cRecords.length).toBeGreaterThan(0);
@@ -334,9 +338,13 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       ).toEqual(dangling.sort());
       expect(reason('lt-pol/app:v3')).toMatch(/among the 1 newest of lt-pol\/app/);
       expect(reason('lt-pol/app:v1')).toMatch(/^used \d+ seconds ago \(container lt-pol-old created\)$/);
+      const v0 = plan.plan.kept.find((k) => k.name.split(', ').includes('lt-pol/app:v0'));
+      expect(v0?.reason).toMatch(/^used \d+ seconds? ago \(tagged\)$/);
       expect(reason('lt-pol/keep:1')).toBe('protected (label keep=yes)');
       expect(plan.plan.containers.map((c) => c.name)).toEqual(['lt-pol-old']);
       expect([...(plan.plan.buildCache?.records ?? [])].sort()).toEqual(cRecords.map((r) => r.id).sort());
+      // Out of the way of the nightly run below (its tag time ages past the 10 s meanwhile).
+      await e.docker(['rmi', 'lt-pol/app:v0', 'lt-pol/app:v0-again']);
       // The nightly run: the same file with --yes.
       const r = await layertop(['prune', '--policy', policy, '--yes', '--json'], { env: e.env });
       expect(r.code, r.stderr).toBe(0);

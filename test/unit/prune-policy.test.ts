@@ -154,3 +154,20 @@ describe('the policy file', () => {
     expect(() => policyFileOptions(file('not json'))).toThrow(/not a policy file/);
   });
 });
+
+describe('a scan without the tag times', () => {
+  it('refuses to decide --keep-last or --unused-for by them (an image tagged just now is not unused)', () => {
+    const m = fleet();
+    m.inputs.tagTimesUnknown = true;
+    expect(() => planPrune(m, { all: false, volumes: false, policy: { unusedFor: 86400 } }, NOW)).toThrow(
+      /tag time/,
+    );
+    expect(() => planPrune(m, { all: false, volumes: false, policy: { keepLast: 1 } }, NOW)).toThrow(
+      /tag time/,
+    );
+    // Rules that do not look at them still plan.
+    expect(
+      planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=yes'] } }, NOW).images,
+    ).toBeDefined();
+  });
+});
