@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const host = process.env.LAYERTOP_BENCH_SCALE;
+/** What the bench types into the explorer's search, a character at a time. */
+const SEARCHED = 'chain-17';
 const RUNS = Number(process.env.LAYERTOP_BENCH_SCALE_RUNS ?? 3);
 const BIN = join(process.cwd(), 'bin', 'layertop.js');
 const DOCKER = join(process.cwd(), '.cache', 'engine', process.env.LAYERTOP_ENGINE_SET ?? 'stable', 'root', 'usr', 'bin', 'docker');
@@ -224,9 +226,6 @@ async function explorerLaunch(env: NodeJS.ProcessEnv, keys = false): Promise<Lau
       : {}),
   };
 }
-
-/** What the bench types into the search, a character at a time. */
-const SEARCHED = 'chain-17';
 
 /** Peak RSS (VmHWM) of the node process running in the tmux pane, if it is there. */
 function explorerRssMb(session: string): number | undefined {

@@ -52,6 +52,17 @@ export interface LedgerStart {
  * listed directory's own blocks are read, and the log configs of containers with logs, side by
  * side. Paths outside the root (containerd's own root elsewhere) are not the data root's.
  */
+/**
+ * A directory's listing ("./name" entries, as liststat gives them) with the names it lacks added:
+ * a listing taken earlier than the scan's targets were named (see startLedger).
+ */
+export function withEntries(list: readonly Buffer[], names: readonly string[]): readonly Buffer[] {
+  if (!names.length) return list;
+  const have = new Set(list.map((b) => b.toString('latin1').replace(/^\.\//, '')));
+  const missing = names.filter((n) => !have.has(n));
+  return missing.length ? [...list, ...missing.map((n) => Buffer.from(`./${n}`, 'latin1'))] : list;
+}
+
 export async function startLedger(
   helper: HelperSession,
   root: string,
@@ -84,6 +95,20 @@ export async function startLedger(
   }
   const pieces: LedgerPiece[] = [];
   const listedDirs = [...partial].sort();
+  // A listing the scan took at its start (known) predates what the API named after it (a container
+  // created meanwhile, measured by the scan): its targets are added, so that nothing measured is
+  // left out of the ledger. Printable names only (engine IDs); they are read back as latin1 below.
+  const targetsIn = new Map<string, string[]>();
+  for (const p of inside) {
+    const slash = p.lastIndexOf('/');
+    const dir = slash < 0 ? '' : p.slice(0, slash);
+    const name = p.slice(slash + 1);
+    if (!/^[\x21-\x7e]+$/.test(name)) continue;
+    const names = targetsIn.get(dir);
+    if (names) names.push(name);
+    else targetsIn.set(dir, [name]);
+  }
+  const withTargets = (dir: string, list: readonly Buffer[]) => withEntries(list, targetsIn.get(dir) ?? []);
   const abs = (d: string) => (d ? `${root}/${d}` : root);
   // In requests that each fit one run of the op (one directory per container: thousands at scale).
   const asked = listedDirs.filter((d) => !known?.has(abs(d)));
@@ -95,7 +120,7 @@ export async function startLedger(
   if (got.length < asked.length)
     throw new HelperError(`helper listed ${got.length} of ${asked.length} directories of the data root`);
   const answered = new Map(asked.map((d, i) => [d, got[i] ?? []]));
-  const lists = listedDirs.map((d) => known?.get(abs(d)) ?? answered.get(d) ?? []);
+  const lists = listedDirs.map((d) => answered.get(d) ?? withTargets(d, known?.get(abs(d)) ?? []));
   const unmeasured: string[] = [];
   const targetEntries: string[] = [];
   listedDirs.forEach((dir, i) => {

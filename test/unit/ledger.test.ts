@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withEntries } from '../../source/engine/ledger-walk.js';
 import { buildLedger, classifyPath } from '../../source/model/ledger.js';
 
 describe('the disk ledger', () => {
@@ -56,5 +57,23 @@ describe('the disk ledger', () => {
       'engine',
     );
     expect(classifyPath('something-else', 'graphdriver')).toBeUndefined();
+  });
+});
+
+describe("the ledger's use of a listing taken at the scan's start", () => {
+  const entries = (l: readonly Buffer[]) => l.map((b) => b.toString('latin1'));
+  it('adds the targets it lacks (a container created while the scan waited for the API), once', () => {
+    const listed = [Buffer.from('./aaa'), Buffer.from('./bbb-init')];
+    expect(entries(withEntries(listed, ['bbb-init', 'ccc', 'ccc-init']))).toEqual([
+      './aaa',
+      './bbb-init',
+      './ccc',
+      './ccc-init',
+    ]);
+  });
+  it('leaves a listing that has them all as it is (the same array)', () => {
+    const listed = [Buffer.from('./aaa')];
+    expect(withEntries(listed, ['aaa'])).toBe(listed);
+    expect(withEntries(listed, [])).toBe(listed);
   });
 });

@@ -61,6 +61,11 @@ export function forgetBolts(helper: HelperSession): void {
   boltMemo.delete(helper);
 }
 
+/** Lets go of this helper's copy of one file (its reader took what it needed from it). */
+export function forgetBolt(helper: HelperSession, path: string): void {
+  boltMemo.get(helper)?.delete(path);
+}
+
 /** One whole file through the `read` op, received straight into one buffer (OneFileReader). */
 async function readOneFile(helper: HelperSession, path: string): Promise<Buffer | undefined> {
   const reader = new OneFileReader();

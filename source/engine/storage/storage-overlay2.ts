@@ -296,7 +296,7 @@ async function overlay2Records(
   cache: SizeCache | undefined,
   key: string,
 ): Promise<Map<string, RecordStorage> | undefined> {
-  const { readBolt } = await import('./storage-containerd.js');
+  const { readBolt, forgetBolt } = await import('./storage-containerd.js');
   const files = [`${dataRoot}/buildkit/metadata_v2.db`, `${dataRoot}/buildkit/snapshots.db`];
   const stamps = (await helper.statFiles(files)).map((st) =>
     st ? `${st.dev}:${st.ino}:${st.size}:${stampTime(st.ctime)}` : undefined,
@@ -306,15 +306,20 @@ async function overlay2Records(
   const stampText = stamps.join(' ');
   const known = cache?.fact(key, isRecordsFact);
   // A fresh map every time: the layout adds directories to the records it is given.
-  if (known?.stamps === stampText)
+  if (known?.stamps === stampText) {
+    if (cache) forgetBolt(helper, files[1] as string); // a copy buildKitLayers kept, if it read one
     return new Map(
       known.records.map(([id, dirs, chainId]) => [id, { dirs: [...dirs], ...(chainId ? { chainId } : {}) }]),
     );
+  }
   try {
     const [metadata, snapshots] = await Promise.all([
       // Remembered only without a size cache: with one, the records are (just above).
+      // snapshots.db is the copy buildKitLayers kept (the same stamp), let go once read here.
       readBolt(helper, files[0] as string, undefined, metaStamp, !cache),
-      readBolt(helper, files[1] as string, undefined, snapStamp, !cache),
+      readBolt(helper, files[1] as string, undefined, snapStamp).finally(() => {
+        if (cache) forgetBolt(helper, files[1] as string);
+      }),
     ]);
     const records = overlay2RecordStorage(metadata, snapshots, dataRoot);
     cache?.setFact(key, {
@@ -369,7 +374,8 @@ async function buildKitLayers(
   if (known?.stamp === st) return new Set(known.chains);
   let db: Awaited<ReturnType<typeof readBolt>>;
   try {
-    db = await readBolt(helper, path, undefined, st, !cache);
+    // Kept for overlay2Records, which reads the same file in the same scan and lets it go.
+    db = await readBolt(helper, path, undefined, st);
   } catch (err) {
     if (err instanceof BoltFormatError) return held;
     throw err;

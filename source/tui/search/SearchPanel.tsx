@@ -3,6 +3,9 @@ import { escapeText } from '../../model/escape.js';
 import type { Theme } from '../theme.js';
 import type { SearchHit } from './search.js';
 
+/** The longest kind ("cache-record") and a space: every label starts in the same column. */
+const KIND_WIDTH = 13;
+
 /**
  * One hit as ONE text node: its kind (padded, so labels line up), then the label with the matched
  * characters highlighted. Nested <Text> are spans of the one node, not layout nodes: a row of
@@ -20,7 +23,7 @@ function HitRow(props: { hit: SearchHit; selected: boolean; theme: Theme }) {
   if (at < hit.label.length) parts.push({ text: hit.label.slice(at), match: false });
   return (
     <Text wrap="truncate">
-      <Text inverse={props.selected}>{hit.row.kind.padEnd(10)}</Text>
+      <Text inverse={props.selected}>{hit.row.kind.padEnd(KIND_WIDTH)}</Text>
       {parts.map((p, i) =>
         p.match ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: parts of one label never reorder
