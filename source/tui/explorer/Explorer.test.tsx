@@ -391,7 +391,7 @@ describe('Explorer: search results', () => {
     await tick();
     const hits = lines(lastFrame()).filter((l) => /^image\s/.test(l));
     expect(hits.length).toBe(2);
-    for (const l of hits) expect(l.indexOf('shop/')).toBe(10);
+    for (const l of hits) expect(l.indexOf('shop/')).toBe(13);
   });
 });
 
