@@ -501,6 +501,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   predictedRun.catch(() => {}); // awaited below; a failure surfaces there
   const inv = await invRun;
   mark('scan-api');
+  await breathe();
   // The API may have answered before this run's helper container existed: it is layertop's too
   // (its layers are no leftovers, its image stays).
   const own = helper?.containerId;
@@ -545,6 +546,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     images: inputs.images,
   });
   mark('scan-layout');
+  await breathe();
   if (listStamp) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
   // Each image's own content outside its layers (the containerd store's blobs).
   for (const img of inputs.images) {
@@ -582,7 +584,6 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       : undefined,
   ]);
   mark('scan-walks');
-  cache?.save();
   // The ledger's own reads come after the walks. Started beside them (they need only the list of
   // targets), the warm scan at scale took the same 0.74 s and the explorer's peak memory grew
   // (both walks' buffers alive at once): measured with npm run bench, 2026-12-01.
@@ -594,6 +595,12 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     info.LoggingDriver,
     layout.listed,
   );
+  ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
+  // The cache file (5 MB at scale) is written while the ledger's requests are out, with a turn of
+  // the event loop on each side: in the explorer a key pressed meanwhile is answered between them.
+  await breathe();
+  cache?.save();
+  await breathe();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();
   for (const t of predicted) {
@@ -623,6 +630,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     // A turn of the event loop, so that what the callback starts (the helper's removal: a
     // request to the engine) is on its way before the model is built, which takes the thread.
     await new Promise((r) => setTimeout(r, 1));
-  }
+  } else await breathe();
   return buildScanModel(inputs);
 }
+
+/**
+ * One turn of the event loop: input and replies that arrived meanwhile are handled before the
+ * next stretch of work that holds the thread (the explorer measures while it takes keys: at scale
+ * the end of a scan was 250 ms of such work in a row, and a key pressed then waited for all of it).
+ */
+const breathe = () => new Promise<void>((r) => setImmediate(r));

@@ -69,23 +69,44 @@ export function installExitHandlers(): void {
     ['SIGHUP', 129],
   ];
   for (const [sig, code] of bySignal) process.on(sig, () => void exitWith(code, true));
+  // One report, then no more: a report that itself fails (stderr on a full disk, a terminal that
+  // hung up) must not report again. It did, through stderr's error event, in a loop of ticks that
+  // starved the event loop: the helper stayed, SIGTERM was never handled, the CPU spun (seen when
+  // a terminal closed under the explorer; `scan >/dev/full 2>/dev/full` never ended).
+  let reported = false;
+  const report = (text: string) => {
+    if (reported) return;
+    reported = true;
+    try {
+      if (!process.stderr.destroyed) process.stderr.write(text);
+    } catch {
+      // nowhere to report: the exit goes on
+    }
+  };
   const fatal = (err: unknown) => {
     const text = process.env.LAYERTOP_DEBUG
       ? ((err as Error)?.stack ?? String(err))
       : `internal error: ${((err as Error)?.message ?? String(err)).split('\n')[0]} (LAYERTOP_DEBUG=1 shows where)`;
     // An error's message can quote engine text: escaped, line by line.
-    process.stderr.write(`layertop: ${text.split('\n').map(escapeText).join('\n')}\n`);
+    report(`layertop: ${text.split('\n').map(escapeText).join('\n')}\n`);
     void exitWith(1);
   };
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   // A reader that went away (`layertop files IMAGE | head -1`) ends the output, quietly: exit 0
-  // after the usual cleanup. Without stderr there is nowhere to report anything; carry on.
+  // after the usual cleanup. A terminal that hung up (EIO; its SIGHUP may come later or never)
+  // ends the run as the hangup does. Any other failure to write the output is an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') void exitWith(0);
-    else fatal(err);
+    else if (err.code === 'EIO') void exitWith(129);
+    else {
+      report(`layertop: cannot write the output: ${escapeText(err.message)}\n`);
+      void exitWith(1);
+    }
   });
+  // Without stderr there is nowhere to report anything: the run carries on (its output may still
+  // reach stdout), unless the terminal itself is gone.
   process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') fatal(err);
+    if (err.code === 'EIO') void exitWith(129);
   });
 }

@@ -1,6 +1,7 @@
 // The command line's manners: a reader that leaves early, Node's warnings, conflicting options.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,37 @@ const dir = mkdtempSync(join(tmpdir(), 'lt-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the command line', () => {
+  it('ends with exit 1 when neither its output nor its report can be written (a full disk), helper removed', async () => {
+    // Both on /dev/full: every write fails with ENOSPC. The report of the first failure failed
+    // too and reported again, in a loop that starved the event loop: the run never ended, not
+    // even on SIGTERM, and its helper stayed (a terminal closing under the explorer did the same).
+    const full = () => open('/dev/full', 'w');
+    const [out, err] = await Promise.all([full(), full()]);
+    const lt = spawn(process.execPath, [BIN, 'files', 'layertop-test/many:latest', '--json'], {
+      env: { ...process.env, DOCKER_HOST: engineHost('overlay2') },
+      stdio: ['ignore', out.fd, err.fd],
+    });
+    const code = await new Promise<number | null>((r) => {
+      const t = setTimeout(() => {
+        lt.kill('SIGKILL');
+        r(null);
+      }, 30_000);
+      lt.on('close', (c) => {
+        clearTimeout(t);
+        r(c);
+      });
+    });
+    await Promise.all([out.close(), err.close()]);
+    expect(code).toBe(1);
+    const left = await docker('overlay2', [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=io.layertop.owner=${hostname()}:${lt.pid}`,
+    ]);
+    expect(left.trim()).toBe('');
+  });
+
   it('ends quietly with exit 0 when its reader goes away (`files IMAGE | head -1`), helper removed', async () => {
     // A real pipe: layertop's stdout is head's stdin, and head leaves after one line of 50,000.
     const head = spawn('head', ['-1'], { stdio: ['pipe', 'pipe', 'ignore'] });

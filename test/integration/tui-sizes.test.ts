@@ -49,7 +49,9 @@ describe.each([
   });
 
   async function explore(term: Tmux, appBDisk: string): Promise<void> {
-    await term.waitForText(/helper: ready/, 60_000);
+    // Measured, not only the API tree ("disk …" until this run's figures are in): the row read
+    // below must be this run's, whenever the search lands.
+    await term.waitForText(/ on disk +helper: ready/, 60_000);
     const fits = (s: string) => expect(s.split('\n').every((l) => [...l].length <= columns)).toBe(true);
 
     // Find app-b by search: its row shows the scan's disk text; the footer keeps help and quit.

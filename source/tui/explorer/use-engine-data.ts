@@ -181,7 +181,6 @@ export function useEngineData(
           noHelperReason: args.noHelper ? '--no-helper' : c.noHelperWhy,
           onProgress: (progress) => c.alive && setData((d) => ({ ...d, progress, phase: 'measuring' })),
         });
-        if (c.alive && session) saveLastScan(session.endpoint.host, engineIdOf(c.info), model.inputs);
         if (c.alive)
           setData((d) => ({
             ...d,
@@ -191,6 +190,11 @@ export function useEngineData(
             progress: undefined,
             message: c.helper || args.noHelper ? undefined : d.message,
           }));
+        // Kept for the next launch once this one is on screen (its JSON is 15-30 ms at scale; a
+        // key pressed meanwhile comes first).
+        const info = c.info;
+        if (c.alive && session)
+          setImmediate(() => saveLastScan(session.endpoint.host, engineIdOf(info), model.inputs));
       } while (c.again && c.alive);
     } catch (err) {
       if (c.alive) {
