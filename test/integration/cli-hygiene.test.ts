@@ -9,6 +9,12 @@ import { BIN, docker, engineHost, layertop } from '../support/engines.js';
 import { freePort } from '../support/net.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lt-cli-'));
+
+/** The helper containers a layertop process left on the overlay2 engine (IDs, one per line). */
+const helpersOf = async (pid: number | undefined) =>
+  (
+    await docker('overlay2', ['ps', '-aq', '--filter', `label=io.layertop.owner=${hostname()}:${pid}`])
+  ).trim();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the command line', () => {
@@ -34,13 +40,7 @@ describe('the command line', () => {
     });
     await Promise.all([out.close(), err.close()]);
     expect(code).toBe(1);
-    const left = await docker('overlay2', [
-      'ps',
-      '-aq',
-      '--filter',
-      `label=io.layertop.owner=${hostname()}:${lt.pid}`,
-    ]);
-    expect(left.trim()).toBe('');
+    expect(await helpersOf(lt.pid)).toBe('');
   });
 
   it('ends quietly with exit 0 when its reader goes away (`files IMAGE | head -1`), helper removed', async () => {
@@ -67,13 +67,7 @@ describe('the command line', () => {
     expect(firstLine).toMatch(/^layertop-test\/many:latest: layer 1 of 2 /);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const left = await docker('overlay2', [
-      'ps',
-      '-aq',
-      '--filter',
-      `label=io.layertop.owner=${hostname()}:${lt.pid}`,
-    ]);
-    expect(left.trim()).toBe('');
+    expect(await helpersOf(lt.pid)).toBe('');
   });
 
   it('prints no Node deprecation warning on a tcp:// host (docker-modem uses url.parse)', async () => {
