@@ -169,13 +169,17 @@ async function dfWithoutSharedSizes(
 const removedMeanwhile = (err: unknown) =>
   (err as { statusCode?: number }).statusCode === 500 && /not ?found/i.test(String((err as Error).message));
 
-/** Asks again (up to 5 times over about a second) while the answer is such a race. */
+/**
+ * Asks again (up to 10 times over about 2.3 s) while the answer is such a race. Five tries over
+ * 0.75 s were too few on the containerd store: there another prune removing six images made the
+ * image list fail ("content digest ... not found") for longer (a CI run, Docker 26.1).
+ */
 async function untilSettled<T>(ask: () => Promise<T>): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await ask();
     } catch (err) {
-      if (!removedMeanwhile(err) || i >= 4) throw err;
+      if (!removedMeanwhile(err) || i >= 9) throw err;
       await new Promise((r) => setTimeout(r, 50 * (i + 1)));
     }
   }
