@@ -53,6 +53,10 @@ describe('the disk ledger', () => {
     const snap = 'containerd/daemon/io.containerd.snapshotter.v1.overlayfs/snapshots/12';
     expect(classifyPath(snap, 'containerd')).toBe('images');
     expect(classifyPath(snap, 'graphdriver')).toBe('otherStore');
+    // The snapshotter's database grows with every container create and never shrinks.
+    const snapDb = 'containerd/daemon/io.containerd.snapshotter.v1.overlayfs/metadata.db';
+    expect(classifyPath(snapDb, 'containerd')).toBe('engine');
+    expect(classifyPath(snapDb, 'graphdriver')).toBe('otherStore');
     expect(classifyPath('containerd/daemon/io.containerd.metadata.v1.bolt/meta.db', 'graphdriver')).toBe(
       'engine',
     );
