@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
 import { BoltDb, BoltFormatError } from '../../source/engine/storage/bbolt.js';
-import { snapshotMap } from '../../source/engine/storage/containerd-meta.js';
+import { snapshotMap, snapshotsByOwnName } from '../../source/engine/storage/containerd-meta.js';
 import { readBolt } from '../../source/engine/storage/storage-containerd.js';
 import { chainIds } from '../../source/model/chain-id.js';
 import { client, sh } from '../support/engines.js';
@@ -64,6 +64,17 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
       }
     }
     expect(checked).toBeGreaterThan(10);
+  });
+
+  it("finds every key of the namespace from the snapshotter's own names as from meta.db (files reads no meta.db)", async () => {
+    const { meta, snaps } = await copies();
+    const full = snapshotMap(new BoltDb(meta), new BoltDb(snaps));
+    const own = snapshotsByOwnName(new BoltDb(snaps));
+    // Image layers, containers and their init layers, BuildKit's keys: the same snapshot either way.
+    expect(full.size).toBeGreaterThan(10);
+    for (const [key, info] of full) if (!own.ambiguous.has(key)) expect(own.map.get(key), key).toEqual(info);
+    // Another namespace's snapshots (none here but moby's) are not taken for moby's.
+    expect(snapshotsByOwnName(new BoltDb(snaps), 'other').map.size).toBe(0);
   });
 
   it('walks a bucket once however many keys are looked up in it, and finds each exactly', async () => {

@@ -8,7 +8,14 @@ import type { HelperSession } from '../helper/helper-session.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
-import { allSnapshotIds, containerdOrphans, knownBlobDigests, snapshotMap } from './containerd-meta.js';
+import {
+  allSnapshotIds,
+  containerdOrphans,
+  knownBlobDigests,
+  type SnapshotInfo,
+  snapshotMap,
+  snapshotsByOwnName,
+} from './containerd-meta.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = digestHex;
@@ -321,20 +328,34 @@ export async function containerdLayout(
   const listing = options.onlyAsked
     ? Buffer.from('-\n')
     : await helper.run('liststat', ['/', `${snapDir}/snapshots`, blobDir]);
-  const [meta, snaps] = await Promise.all([
-    readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
-    readBolt(helper, `${snapDir}/metadata.db`),
-  ]);
+  const metaPath = `${root}/io.containerd.metadata.v1.bolt/meta.db`;
+  let map: Map<string, SnapshotInfo> | undefined;
+  let orphans: { snapshots: string[]; blobs: string[] } = { snapshots: [], blobs: [] };
+  if (options.onlyAsked) {
+    // A run asked about some layers only (files): the snapshotter's own names answer it, unless
+    // one of the asked keys is ambiguous there. Nothing was listed: no leftovers to find.
+    const own = snapshotsByOwnName(await readBolt(helper, `${snapDir}/metadata.db`));
+    const asked = [...chainIds, ...containerIds.flatMap((id) => [id, `${id}-init`])];
+    if (!asked.some((k) => own.ambiguous.has(k))) map = own.map;
+  }
+  if (!map) {
+    const [meta, snaps] = await Promise.all([
+      readBolt(helper, metaPath),
+      readBolt(helper, `${snapDir}/metadata.db`),
+    ]);
+    const [snapNames, blobNames] = parseList(listing.subarray(listing.indexOf(0x0a) + 1)).map((l) =>
+      l.map((e) => e.toString('latin1').replace(/^\.\//, '')),
+    );
+    if (!options.onlyAsked)
+      orphans = containerdOrphans(
+        snapNames ?? [],
+        blobNames ?? [],
+        allSnapshotIds(snaps),
+        knownBlobDigests(meta),
+      );
+    map = snapshotMap(meta, snaps);
+  }
   mark('cd-bolts');
-  const [snapNames, blobNames] = parseList(listing.subarray(listing.indexOf(0x0a) + 1)).map((l) =>
-    l.map((e) => e.toString('latin1').replace(/^\.\//, '')),
-  );
-  // Nothing was listed for a run asked about some layers only: no leftovers to find (and no walk
-  // of every snapshot and blob record for them).
-  const orphans = options.onlyAsked
-    ? { snapshots: [], blobs: [] }
-    : containerdOrphans(snapNames ?? [], blobNames ?? [], allSnapshotIds(snaps), knownBlobDigests(meta));
-  const map = snapshotMap(meta, snaps);
   const path = (id: number) => `${snapDir}/snapshots/${id}`;
   const used = new Set<number>();
   const layers: StorageLayout['layers'] = new Map();
