@@ -121,19 +121,26 @@ async function benchScale(host: string, explorer: boolean): Promise<void> {
   const ui = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-ui-')) };
   const first = await explorerLaunch({ ...env, ...ui }, true);
   const again = await explorerLaunch({ ...env, ...ui });
+  // One more first launch, on a cache of its own, for its keys: one launch answers about 15 keys
+  // while it measures, and the p95 of 15 is their slowest.
+  const other = await explorerLaunch(
+    { ...env, LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-scale-bench-ui-')) },
+    true,
+  );
+  const pooled = (k: 'measuringKeys' | 'searchKeys') => [...(first[k] ?? []), ...(other[k] ?? [])];
   console.log('  explorer, first launch (no last scan): ' + launchText(first));
   console.log('  explorer, next launch (last scan kept): ' + launchText(again));
   console.log(`  tree with names, next launch:       ${goal(again.tree / 1000, 1.0, '<= 1.0 s')}`);
   console.log(
     `  sizes complete - warm CLI scan:     ${((again.measured - w) / 1000).toFixed(2)} s  (goal <= 0.5 s: ${again.measured - w <= 500 ? 'met' : 'NOT met'})`,
   );
-  console.log(`  explorer peak RSS:                  ${mb(Math.max(first.rssMb ?? 0, again.rssMb ?? 0) || undefined)} (goal <= 200 MB)`);
+  console.log(`  explorer peak RSS:                  ${mb(Math.max(first.rssMb ?? 0, again.rssMb ?? 0, other.rssMb ?? 0) || undefined)} (goal <= 200 MB)`);
   const keysText = (xs: number[] | undefined, limit: number) =>
     xs?.length
       ? `p95 ${p95(xs).toFixed(0)} ms of ${xs.length} keys, median ${median(xs).toFixed(0)} ms (goal <= ${limit} ms: ${p95(xs) <= limit ? 'met' : 'NOT met'})`
       : 'no keys timed';
-  console.log(`  key to frame while measuring:       ${keysText(first.measuringKeys, 50)}`);
-  console.log(`  key to frame per search character:  ${keysText(first.searchKeys, 30)}`);
+  console.log(`  key to frame while measuring:       ${keysText(pooled('measuringKeys'), 50)}`);
+  console.log(`  key to frame per search character:  ${keysText(pooled('searchKeys'), 30)}`);
 }
 
 if (host) await benchScale(host, true);
