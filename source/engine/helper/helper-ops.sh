@@ -23,14 +23,17 @@ statpaths() {
   local fmt n p
   fmt=$1; shift
   cd "$R/" || return 3
-  # The present paths go to a file, then to stat in one xargs run (see gmeasure on lists).
-  : > "$LT_TMP/p"
-  echo "$#"
-  for p in "$@"; do
-    case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
-    if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$LT_TMP/p"; else echo -; fi
-  done
-  echo '='
+  # The present paths go to a file, then to stat in one xargs run (see gmeasure on lists). The
+  # loop's output goes to files opened once, then out in one write (see the read op).
+  {
+    echo "$#"
+    for p in "$@"; do
+      case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
+      if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >&4; else echo -; fi
+    done
+    echo '='
+  } > "$LT_TMP/s" 4> "$LT_TMP/p"
+  cat "$LT_TMP/s"
   xargs -0 -r -s 262144 stat -c "$fmt" < "$LT_TMP/p"
   :
 }
@@ -267,14 +270,20 @@ case "$op" in
     # Trusted paths only (the layer store's files, image configs, containerd's config, bolt files
     # and content-store blobs, by digest); one with a "." or ".." component counts as unreadable.
     cd "$R/" || return 3
-    : > "$LT_TMP/p"
-    echo "$#"
-    for p in "$@"; do
-      case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
-      # Not through a symlink (stat would size the link, cat its target): unreadable, like a directory.
-      if [ -f ".$p" ] && [ ! -L ".$p" ] && [ -r ".$p" ]; then echo +; printf '%s\000' ".$p" >> "$LT_TMP/p"; else echo -; fi
-    done
-    echo '='
+    # The status lines and the path list go to files opened once for the whole loop: a line
+    # written to the stream per path is a frame per path for the engine to pass on, and an append
+    # per path opens the file each time (6,222 paths of a cold scan at scale: 200 ms of loop in
+    # busybox ash against 140 ms so). The status goes out in one write.
+    {
+      echo "$#"
+      for p in "$@"; do
+        case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
+        # Not through a symlink (stat would size the link, cat its target): unreadable, like a directory.
+        if [ -f ".$p" ] && [ ! -L ".$p" ] && [ -r ".$p" ]; then echo +; printf '%s\000' ".$p" >&4; else echo -; fi
+      done
+      echo '='
+    } > "$LT_TMP/s" 4> "$LT_TMP/p"
+    cat "$LT_TMP/s"
     xargs -0 -r -s 262144 stat -c %s < "$LT_TMP/p"
     echo '='
     xargs -0 -r -s 262144 cat < "$LT_TMP/p"
