@@ -109,25 +109,12 @@ infile() {
   [ "${a%%"$NL"*}" = "${ID% *}" ] || return 7
   case "${ID% *}" in *" "8???) ;; *) return 7 ;; esac
 }
-# rdevrun ROOT PARENT N PATH...: one run of the rdev op, the first N paths (all in PARENT).
-rdevrun() {
-  local d p n k f ok ok2
-  d=$1 p=$2 n=$3; shift 3
-  echo "$n"
-  ok=0; indir "$d" "$p" || ok=1
-  k=$#
-  for f in "$@"; do
-    [ "$n" -gt 0 ] || break
-    n=$((n - 1))
-    f=${f##*/}
-    case "$f" in ''|.|..) ok2=1 ;; *) ok2=$ok ;; esac
-    # A device by lstat: a name swapped for a symlink (or anything else) since it was listed is "-".
-    if [ "$ok2" = 0 ] && [ ! -L "$f" ] && { [ -c "$f" ] || [ -b "$f" ]; }; then echo +; set -- "$@" "./$f"; else echo -; fi
-  done
-  shift "$k"
-  echo '='
-  [ $# -gt 0 ] && stat -c '%t %T' -- "$@"
-  :
+# rdevflush N: one run of siblings of the rdev op (see there), its N flags and device paths
+# gathered in files by the op's loop: out, then the files emptied for the next run.
+rdevflush() {
+  echo "$1"; cat "$LT_TMP/rs"; echo '='
+  xargs -0 -r -s 262144 stat -c '%t %T' -- < "$LT_TMP/rp"
+  : > "$LT_TMP/rs"; : > "$LT_TMP/rp"
 }
 # Paths: an op that takes absolute paths gets only paths layertop builds from the engine's own
 # metadata (the data root from the API, IDs and digests, the layer store's cache IDs, containerd's
@@ -430,17 +417,27 @@ case "$op" in
     # parent directory is entered with indir (never through a symlink) and each name is stat'ed
     # there, by lstat: nothing is followed.
     d=$(printf '%s' "${op#rdev:}" | base64 -d) || return 2
-    while [ $# -gt 0 ]; do
-      case "$1" in */*) p=${1%/*} ;; *) p= ;; esac
-      n=0
+    # ONE pass over the arguments: the flags and the devices go to files (appended through
+    # descriptors opened once), each run out when its parent directory ends. Handing the rest of
+    # the list to a function per run, and appending each device to the argument list, copied the
+    # list every time: 4.9 s for 5,000 whiteouts in one directory.
+    : > "$LT_TMP/rs"; : > "$LT_TMP/rp"
+    {
+      g='' n=0 ok=1
       for f in "$@"; do
         case "$f" in */*) e=${f%/*} ;; *) e= ;; esac
-        [ "$e" = "$p" ] || break
+        if [ "$n" -gt 0 ] && [ "$e" != "$g" ]; then rdevflush "$n"; n=0; fi
+        if [ "$n" = 0 ]; then g=$e; ok=0; indir "$d" "$g" || ok=1; fi
         n=$((n + 1))
+        f=${f##*/}
+        case "$f" in ''|.|..) ok2=1 ;; *) ok2=$ok ;; esac
+        # A device by lstat: a name swapped for a symlink (or anything else) since it was listed is "-".
+        if [ "$ok2" = 0 ] && [ ! -L "$f" ] && { [ -c "$f" ] || [ -b "$f" ]; }; then
+          echo + >&6; printf './%s\000' "$f" >&4
+        else echo - >&6; fi
       done
-      rdevrun "$d" "$p" "$n" "$@"
-      shift "$n"
-    done ;;
+      [ "$n" = 0 ] || rdevflush "$n"
+    } 4>> "$LT_TMP/rp" 6>> "$LT_TMP/rs" ;;
   names)
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || return 3
