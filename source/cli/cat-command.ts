@@ -129,9 +129,13 @@ export async function catCommand(args: CliArgs): Promise<number> {
   const path = catPath(args.path ?? '');
   const { client, info, helper: starting } = await openSession(args);
   // --no-helper was refused above: the helper is starting.
-  const helper = await (starting as Promise<HelperSession>);
+  const helperReady = starting as Promise<HelperSession>;
+  // The engine's part of resolving the target goes on while the helper starts.
+  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '');
+  resolving.catch(() => {}); // awaited below; a failure surfaces there
+  const helper = await helperReady;
   try {
-    const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
+    const target = await resolving;
     const k = layerIndex(
       args.layer,
       target.layers.map((l) => l.id),

@@ -39,10 +39,14 @@ export async function filesCommand(args: CliArgs): Promise<number> {
   const { client, info, helper: starting } = await openSession(args);
   // --no-helper was refused above: the helper is starting.
   mark('connected');
-  const helper = await (starting as Promise<HelperSession>);
+  const helperReady = starting as Promise<HelperSession>;
+  // The engine's part of resolving the target goes on while the helper starts.
+  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '');
+  resolving.catch(() => {}); // awaited below; a failure surfaces there
+  const helper = await helperReady;
   mark('helper');
   try {
-    const target = await resolveFilesTarget(client, helper, info, args.target ?? '');
+    const target = await resolving;
     releaseLayoutCopies(helper);
     mark('resolved');
     const ids = target.layers.map((l) => l.id);

@@ -47,14 +47,38 @@ export function releaseLayoutCopies(helper: HelperSession): void {
   forgetBolts(helper);
 }
 
-/** Resolves an image (tag, ID, ID prefix) or a container (name, ID, ID prefix) to its layer directories. */
+type ApiHistory = { CreatedBy?: string; Size?: number }[];
+
+/**
+ * Resolves an image (tag, ID, ID prefix) or a container (name, ID, ID prefix) to its layer
+ * directories. The engine is asked first, the helper (which may still be starting) only for the
+ * layout: on the containerd store at scale the inspect and the history took 0.35 s, after the
+ * helper's start before.
+ */
 export async function resolveFilesTarget(
   client: EngineClient,
-  helper: HelperSession,
+  helperReady: HelperSession | Promise<HelperSession>,
   info: ApiInfo,
   ref: string,
 ): Promise<FilesTarget> {
   let container: { Id: string; Name: string; Image: string; State?: { Running?: boolean } } | undefined;
+  // What the layout reads whatever the target (containerd's snapshotter database: 0.24 s at
+  // scale) is read as soon as the helper is up, beside the engine's answers.
+  const backend = storageBackend(info, client.engineApiVersion);
+  const reading = Promise.all([backend, helperReady]).then(([b, h]) => {
+    const reader = b.reader(h, { purpose: 'files' });
+    reader.prepare?.();
+    return reader;
+  });
+  reading.catch(() => {}); // awaited below; a failure surfaces there
+  // The history asked by the same name beside the inspect (an image's, the usual case); it is
+  // taken only if it is the inspected image's (a tag moved between the two is asked again by ID).
+  const historyOf = (name: string) =>
+    client.docker
+      .getImage(name)
+      .history()
+      .catch(() => []) as Promise<ApiHistory>;
+  const early = historyOf(ref);
   let image = await imageOf(client, ref);
   if (!image) {
     try {
@@ -66,17 +90,15 @@ export async function resolveFilesTarget(
   }
   const diffIds = image?.RootFS?.Layers ?? [];
   const chains = chainIds(diffIds);
-  const history = (await client.docker
-    .getImage(image?.Id ?? '')
-    .history()
-    .catch(() => [])) as { CreatedBy?: string; Size?: number }[];
+  const asked = await early;
+  // The history's newest entry names the image by ID ("Id" of the top entry): the same image, or
+  // asked again by ID.
+  const top = (asked[0] as { Id?: string } | undefined)?.Id;
+  const history = !container && image?.Id && top === image.Id ? asked : await historyOf(image?.Id ?? '');
   const { layerCommandsFromApiHistory } = await import('../model/history.js');
   const commands = layerCommandsFromApiHistory(history, diffIds.length);
   const ids = container ? [container.Id] : [];
-  const backend = await storageBackend(info, client.engineApiVersion);
-  const layout = await backend
-    .reader(helper, { purpose: 'files' })
-    .layout({ chainIds: chains, containerIds: ids, images: [] });
+  const layout = await (await reading).layout({ chainIds: chains, containerIds: ids, images: [] });
   const content = (dir: string) => `${dir}/${layout.contentSub}`;
   const layers: FilesLayer[] = chains.map((c, i) => {
     const l = layout.layers.get(c);
@@ -94,7 +116,7 @@ export async function resolveFilesTarget(
     id: container.Id,
     name: container.Name.replace(/^\//, ''),
     layers,
-    mergedDir: container.State?.Running ? backend.mergedDir(container.Id, paths?.path) : undefined,
+    mergedDir: container.State?.Running ? (await backend).mergedDir(container.Id, paths?.path) : undefined,
   };
 }
 

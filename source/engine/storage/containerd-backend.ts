@@ -125,8 +125,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       // containerd store's image list took 7 s at 1,300 images). layout() reads them again only
       // if they changed since (readBolt's stamp), so nothing is taken from an older copy.
       prepare: () => {
-        if (purpose === 'files') return;
-        void prefetchMetadata(helper, info).catch(() => undefined);
+        void prefetchMetadata(helper, info, purpose === 'files').catch(() => undefined);
       },
       layout: async (r) => {
         const cl = await containerdLayout(helper, info, r.chainIds, r.containerIds, r.images, {

@@ -296,13 +296,18 @@ async function imageBlobs(
 }
 
 /** Reads (and keeps, see readBolt) the metadata files containerdLayout reads, ahead of it. */
-export async function prefetchMetadata(helper: HelperSession, info: ApiInfo): Promise<void> {
+export async function prefetchMetadata(
+  helper: HelperSession,
+  info: ApiInfo,
+  /** A files run reads the snapshotter's own database only (see containerdLayout's onlyAsked). */
+  snapshotterOnly = false,
+): Promise<void> {
   const root = await containerdRoot(helper, info);
   await Promise.all(
     [
-      `${root}/io.containerd.metadata.v1.bolt/meta.db`,
+      ...(snapshotterOnly ? [] : [`${root}/io.containerd.metadata.v1.bolt/meta.db`]),
       `${root}/io.containerd.snapshotter.v1.overlayfs/metadata.db`,
-      `${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`,
+      ...(snapshotterOnly ? [] : [`${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`]),
     ].map((p) => readBolt(helper, p).catch(() => undefined)),
   );
 }
