@@ -95,14 +95,6 @@ function FleetApp(props: {
 }
 
 /**
- * The explorer keeps a model on screen while it measures the next one. With V8's own heap growth
- * the garbage of that measuring made its peak at scale (1,300 images: 236-256 MB against a live
- * heap of about 50 MB once done); growing the heap by half its live size after each full
- * collection kept it at 171-185 MB, with the same time to sizes complete and the same key
- * latency (issue 14, measured with the bench's first launch). Only on the V8 versions measured
- * (Node 22-24), as the launcher does with its own flag.
- */
-/**
  * Ink paints at most 30 frames a second by default (a 34 ms throttle, leading and trailing): a key
  * pressed just after a frame (a progress update's, while measuring) waited for the throttle's
  * trailing edge, 43-46 ms from key to frame at the scale engine where the render itself took
@@ -110,6 +102,14 @@ function FleetApp(props: {
  */
 const MAX_FPS = 60;
 
+/**
+ * The explorer keeps a model on screen while it measures the next one. With V8's own heap growth
+ * the garbage of that measuring made its peak at scale (1,300 images: 236-256 MB against a live
+ * heap of about 50 MB once done); growing the heap by half its live size after each full
+ * collection kept it at 171-185 MB, with the same time to sizes complete and the same key
+ * latency (issue 14, measured with the bench's first launch). Only on the V8 versions measured
+ * (Node 22-24), as the launcher does with its own flag.
+ */
 function favourMemory(): void {
   const v8major = Number(process.versions.v8.split('.')[0]);
   if (v8major >= 12 && v8major <= 13) setFlagsFromString('--heap-growing-percent=50');

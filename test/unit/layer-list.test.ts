@@ -144,11 +144,21 @@ describe('the host find listing parser', () => {
   });
 
   it('reads device numbers per run, gone paths as undefined, and refuses a short reply', () => {
-    expect(parseRdev(Buffer.from('3\n+\n-\n+\n=\n0 0\n1 3\n'), 3)).toEqual([[0, 0], undefined, [1, 3]]);
-    expect(parseRdev(Buffer.from('1\n+\n=\n0 0\n1\n+\n=\nff 1\n'), 2)).toEqual([
+    expect(parseRdev(Buffer.from('3\n+\n-\n+\n=\n2180 0 0\n61b0 1 3\n'), 3)).toEqual([
+      [0, 0],
+      undefined,
+      [1, 3],
+    ]);
+    expect(parseRdev(Buffer.from('1\n+\n=\n2000 0 0\n1\n+\n=\n21a4 ff 1\n'), 2)).toEqual([
       [0, 0],
       [255, 1],
     ]);
-    expect(() => parseRdev(Buffer.from('2\n+\n+\n=\n0 0\n'), 2)).toThrow();
+    expect(() => parseRdev(Buffer.from('2\n+\n+\n=\n2180 0 0\n'), 2)).toThrow();
+  });
+
+  it('refuses a device that stat found to be something else (swapped after the test), not a whiteout', () => {
+    // A regular file (8xxx) or a symlink (axxx) has "device" 0 0: it must not read as a whiteout.
+    expect(() => parseRdev(Buffer.from('1\n+\n=\n81a4 0 0\n'), 1)).toThrow(/changed/);
+    expect(() => parseRdev(Buffer.from('1\n+\n=\na1ff 0 0\n'), 1)).toThrow(/changed/);
   });
 });

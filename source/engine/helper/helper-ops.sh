@@ -113,7 +113,7 @@ infile() {
 # gathered in files by the op's loop: out, then the files emptied for the next run.
 rdevflush() {
   echo "$1"; cat "$LT_TMP/rs"; echo '='
-  xargs -0 -r -s 262144 stat -c '%t %T' -- < "$LT_TMP/rp"
+  xargs -0 -r -s 262144 stat -c '%f %t %T' -- < "$LT_TMP/rp"
   : > "$LT_TMP/rs"; : > "$LT_TMP/rp"
 }
 # Paths: an op that takes absolute paths gets only paths layertop builds from the engine's own
@@ -187,7 +187,7 @@ reclaimone() {
 # lists. So an op never exits (it returns), keeps its variables local, and may leave the working
 # directory anywhere (the loop goes back to /).
 lt_op() {
-local op sub W d c n k p f e G S Q
+local op sub W d c n k p f e g G S Q ok ok2
 op=$1; shift
 case "$op" in
   ping) echo pong ;;
@@ -413,7 +413,8 @@ case "$op" in
     # Device numbers of entries INSIDE a root (whiteouts are 0/0 character devices): the root is
     # in the op (rdev:<root in base64>, so that every run xargs makes of a long list has it), the
     # arguments are paths relative to it, siblings next to each other. Per run of siblings: the
-    # number of paths, per path "+" or "-", "=", then "<major hex> <minor hex>" per "+". Their
+    # number of paths, per path "+" or "-", "=", then "<mode hex> <major hex> <minor hex>" per "+"
+    # (the mode: a device swapped for a file after the test is refused by the reader). Their
     # parent directory is entered with indir (never through a symlink) and each name is stat'ed
     # there, by lstat: nothing is followed.
     d=$(printf '%s' "${op#rdev:}" | base64 -d) || return 2

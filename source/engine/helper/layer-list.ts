@@ -282,7 +282,7 @@ function groupByRoot(all: readonly ListedEntry[], count: number): ListedEntry[][
   return out;
 }
 
-/** Parses the `rdev` op's reply: "<major hex> <minor hex>" per path, undefined where it is gone. */
+/** Parses the `rdev` op's reply: "<mode hex> <major hex> <minor hex>" per path, undefined where it is gone. */
 export function parseRdev(buf: Buffer, count: number): ([number, number] | undefined)[] {
   const out: ([number, number] | undefined)[] = [];
   const lines = buf.toString('latin1').split('\n');
@@ -298,7 +298,12 @@ export function parseRdev(buf: Buffer, count: number): ([number, number] | undef
         out.push(undefined);
         continue;
       }
-      const [maj = '', min = ''] = (lines[i++] ?? '').split(' ');
+      const [mode = '', maj = '', min = ''] = (lines[i++] ?? '').split(' ');
+      // The type as stat saw it, after the op's test: a device swapped for anything else meanwhile
+      // (a running container's layer) would otherwise read as device 0/0, a whiteout.
+      const type = Number.parseInt(mode, 16) & 0xf000;
+      if (type !== 0x2000 && type !== 0x6000)
+        throw new TornReadError('helper rdev: an entry changed while it was read');
       const pair: [number, number] = [Number.parseInt(maj, 16), Number.parseInt(min, 16)];
       if (!pair.every(Number.isInteger)) throw new TornReadError('helper rdev: malformed reply');
       out.push(pair);

@@ -341,7 +341,11 @@ export async function containerdLayout(
     // one of the asked keys is ambiguous there. Nothing was listed: no leftovers to find.
     const own = snapshotsByOwnName(await readBolt(helper, `${snapDir}/metadata.db`));
     const asked = [...chainIds, ...containerIds.flatMap((id) => [id, `${id}-init`])];
-    if (!asked.some((k) => own.ambiguous.has(k))) map = own.map;
+    // A layer or writable layer the names do not have (a snapshot another namespace's name
+    // holds, say) is asked of meta.db too; a missing init layer is no reason (not every
+    // container has one).
+    const missing = [...chainIds, ...containerIds].some((k) => !own.map.has(k));
+    if (!missing && !asked.some((k) => own.ambiguous.has(k))) map = own.map;
   }
   if (!map) {
     const [meta, snaps] = await Promise.all([
