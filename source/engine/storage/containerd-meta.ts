@@ -18,6 +18,22 @@ export interface SnapshotInfo {
   inodes?: number | undefined;
 }
 
+type BackendSnapshot = Omit<SnapshotInfo, 'key'>;
+
+/** One snapshot of the snapshotter's own database (v1/snapshots/<name>), undefined without an id. */
+function backendSnapshot(bucket: BoltBucket): BackendSnapshot | undefined {
+  const id = bucket.value('id');
+  if (!id) return undefined;
+  const size = bucket.value('size');
+  const inodes = bucket.value('inodes');
+  return {
+    id: uvarint(id),
+    kind: bucket.value('kind')?.[0] ?? 0,
+    size: size ? varint(size) : undefined,
+    inodes: inodes ? varint(inodes) : undefined,
+  };
+}
+
 export function snapshotMap(
   meta: BoltDb,
   snapshotterDb: BoltDb,
@@ -28,22 +44,10 @@ export function snapshotMap(
   const keys = meta.root.bucket('v1')?.bucket(namespace)?.bucket('snapshots')?.bucket(snapshotter);
   const backend = snapshotterDb.root.bucket('v1')?.bucket('snapshots');
   if (!keys || !backend) return out;
-  const byName = new Map<
-    string,
-    { id: number; kind: number; size: number | undefined; inodes: number | undefined }
-  >();
+  const byName = new Map<string, BackendSnapshot>();
   for (const [name, v] of backend.entries()) {
-    if (!('bucket' in v)) continue;
-    const id = v.bucket.value('id');
-    if (!id) continue;
-    const size = v.bucket.value('size');
-    const inodes = v.bucket.value('inodes');
-    byName.set(name.toString('utf8'), {
-      id: uvarint(id),
-      kind: v.bucket.value('kind')?.[0] ?? 0,
-      size: size ? varint(size) : undefined,
-      inodes: inodes ? varint(inodes) : undefined,
-    });
+    const info = 'bucket' in v ? backendSnapshot(v.bucket) : undefined;
+    if (info) byName.set(name.toString('utf8'), info);
   }
   for (const [key, v] of keys.entries()) {
     if (!('bucket' in v)) continue;
@@ -75,18 +79,10 @@ export function snapshotsByOwnName(
     const slash = full.indexOf('/', prefix.length);
     if (slash < 0 || !/^\d+$/.test(full.slice(prefix.length, slash))) continue;
     const key = full.slice(slash + 1);
-    const id = v.bucket.value('id');
-    if (!id) continue;
+    const info = backendSnapshot(v.bucket);
+    if (!info) continue;
     if (map.has(key)) ambiguous.add(key);
-    const size = v.bucket.value('size');
-    const inodes = v.bucket.value('inodes');
-    map.set(key, {
-      key,
-      id: uvarint(id),
-      kind: v.bucket.value('kind')?.[0] ?? 0,
-      size: size ? varint(size) : undefined,
-      inodes: inodes ? varint(inodes) : undefined,
-    });
+    map.set(key, { key, ...info });
   }
   for (const k of ambiguous) map.delete(k);
   return { map, ambiguous };
