@@ -83,9 +83,9 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
       process.stdout.write(oneEngineMetrics(context, endpoint.host, (performance.now() - t0) / 1000, model));
       return 0;
     }
-    process.stdout.write(
-      args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`,
-    );
+    const text = args.json ? `${JSON.stringify(model.report, null, 2)}\n` : `${scanTable(model.report)}\n`;
+    mark('scan-text');
+    process.stdout.write(text);
     mark('scan-written');
     return 0;
   } finally {

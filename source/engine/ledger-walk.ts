@@ -43,6 +43,14 @@ export interface LedgerStart {
   targetEntries: string[];
   byContainerDir: Map<string, LedgerContainer>;
   logConfigs: Map<string, { driver: string; options: Record<string, string> }>;
+  /** What this ledger listed and walked (absolute paths): the next scan takes them along early. */
+  plan: LedgerPlan;
+}
+
+/** The ledger's own reads, by absolute path: directories listed, entries walked whole. */
+export interface LedgerPlan {
+  listed: string[];
+  walked: string[];
 }
 
 /**
@@ -72,6 +80,10 @@ export async function startLedger(
   defaultLogDriver?: string,
   /** Directories this scan listed already (StorageLayout.listed): not listed again. */
   known?: ReadonlyMap<string, readonly Buffer[]>,
+  /** Entries this scan walked already (absolute path: the first walk took the last plan's): not walked again. */
+  walkedEarly?: ReadonlyMap<string, DirMeasure>,
+  /** Whether the scan found a target (absolute path) there: one it did not is not added to a known listing. */
+  present: (path: string) => boolean = () => true,
 ): Promise<LedgerStart> {
   const rel = (p: string) => p.slice(root.length + 1);
   const inside = new Set(targets.filter((p) => p.startsWith(`${root}/`)).map(rel));
@@ -98,18 +110,19 @@ export async function startLedger(
   // A listing the scan took at its start (known) predates what the API named after it (a container
   // created meanwhile, measured by the scan): its targets are added, so that nothing measured is
   // left out of the ledger. Printable names only (engine IDs); they are read back as latin1 below.
+  const abs = (d: string) => (d ? `${root}/${d}` : root);
   const targetsIn = new Map<string, string[]>();
   for (const p of inside) {
     const slash = p.lastIndexOf('/');
     const dir = slash < 0 ? '' : p.slice(0, slash);
     const name = p.slice(slash + 1);
-    if (!/^[\x21-\x7e]+$/.test(name)) continue;
+    // (An image's metadata directory is a target whether there or not: most images have none.)
+    if (!/^[\x21-\x7e]+$/.test(name) || !present(abs(p))) continue;
     const names = targetsIn.get(dir);
     if (names) names.push(name);
     else targetsIn.set(dir, [name]);
   }
   const withTargets = (dir: string, list: readonly Buffer[]) => withEntries(list, targetsIn.get(dir) ?? []);
-  const abs = (d: string) => (d ? `${root}/${d}` : root);
   // In requests that each fit one run of the op (one directory per container: thousands at scale).
   const asked = listedDirs.filter((d) => !known?.has(abs(d)));
   const replies = await Promise.all(
@@ -156,12 +169,13 @@ export async function startLedger(
       else pieces.push({ path: u, bytes: s.blocks * 512 });
     });
   }
-  const [stats, walked, configs] = await Promise.all([
+  const walkNow = walkedEarly?.size ? toWalk.filter((u) => !walkedEarly.has(abs(u))) : toWalk;
+  const [stats, walkedNow, configs] = await Promise.all([
     helper.statFiles(listedDirs.map(abs)),
-    toWalk.length
+    walkNow.length
       ? measureDirs(
           helper,
-          toWalk.map((u) => ({ dir: `${root}/${u}` })),
+          walkNow.map((u) => ({ dir: `${root}/${u}` })),
           { engineId: root },
         )
       : Promise.resolve(new Map<string, DirMeasure>()),
@@ -175,7 +189,7 @@ export async function startLedger(
     if (st) pieces.push({ path: dir ? `${dir}/.` : '.', bytes: st.blocks * 512 });
   });
   for (const u of toWalk) {
-    const m = walked.get(`${root}/${u}`);
+    const m = walkedNow.get(abs(u)) ?? walkedEarly?.get(abs(u));
     if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
   }
   // Each log's driver and its limits, from the container's own hostconfig.json (the engine's file).
@@ -191,7 +205,8 @@ export async function startLedger(
       // Unreadable: the driver stays unknown rather than guessed.
     }
   });
-  return { root, pieces, targetEntries, byContainerDir, logConfigs };
+  const plan = { listed: listedDirs.map(abs), walked: toWalk.map(abs).sort() };
+  return { root, pieces, targetEntries, byContainerDir, logConfigs, plan };
 }
 
 /**

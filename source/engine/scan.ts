@@ -22,7 +22,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong }
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
-import { finishLedger, knownPieces, startLedger } from './ledger-walk.js';
+import { finishLedger, knownPieces, type LedgerPlan, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
@@ -225,6 +225,12 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isLedgerPlan = (v: unknown): v is LedgerPlan =>
+  typeof v === 'object' &&
+  v !== null &&
+  isStrings((v as LedgerPlan).listed) &&
+  isStrings((v as LedgerPlan).walked) &&
+  [...(v as LedgerPlan).listed, ...(v as LedgerPlan).walked].every((p) => p.startsWith('/'));
 const isTargets = (v: unknown): v is MeasureTarget[] =>
   Array.isArray(v) &&
   v.every(
@@ -458,16 +464,48 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // listing rides along with them: in the steady state a warm scan is ONE helper request and the
   // API calls. What the API then adds is walked after; what it no longer has is walked for
   // nothing and not used.
-  const predicted = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
+  const mutable = cache?.fact(factKey('mutable', 'targets'), isTargets) ?? [];
   let alongside: RideAlong | undefined;
   const listingAlong = backend.listingAlong;
+  // The ledger's reads as the last scan made them (its listings and the entries it walked) ride
+  // along too: in the steady state its requests were two round trips after the walks (0.25 s of a
+  // 1.8 s warm scan at scale); now they are part of the first walk, and only what the API adds is
+  // asked after.
+  const planKey = factKey('ledger', 'plan');
+  const plan =
+    helper?.hostFind && mutable.length && listingAlong ? cache?.fact(planKey, isLedgerPlan) : undefined;
+  const predicted = plan ? [...mutable, ...plan.walked.map((dir) => ({ dir }))] : mutable;
+  let ledgerLists: Promise<Map<string, Buffer[]>> | undefined;
   const fromWalk =
     helper?.hostFind && predicted.length && listingAlong
       ? new Promise<{ lists: Buffer[][]; stamp: string | undefined }>((resolve, reject) => {
-          alongside = { ...listingAlong, resolve, reject };
+          const own = listingAlong.dirs.length;
+          const listedEarly = plan?.listed ?? [];
+          let toLedger: ((lists: Map<string, Buffer[]>) => void) | undefined;
+          let ledgerFailed: ((err: unknown) => void) | undefined;
+          ledgerLists = new Promise((res, rej) => {
+            toLedger = res;
+            ledgerFailed = rej;
+          });
+          alongside = {
+            ...listingAlong,
+            dirs: [...listingAlong.dirs, ...listedEarly],
+            resolve: ({ lists, stamp }) => {
+              // One list per directory asked, or none is used (the ledger then asks for its own).
+              if (lists.length === own + listedEarly.length)
+                toLedger?.(new Map(listedEarly.map((d, i) => [d, lists[own + i] ?? []])));
+              else ledgerFailed?.(new Error('the listing came short'));
+              resolve({ lists: lists.slice(0, own), stamp });
+            },
+            reject: (err) => {
+              ledgerFailed?.(err);
+              reject(err);
+            },
+          };
         })
       : undefined;
   fromWalk?.catch(() => {}); // the reader falls back to a request of its own
+  ledgerLists?.catch(() => {}); // the ledger then lists for itself
   const reader = helper ? backend.reader(helper, { cache, engineId, fromWalk }) : undefined;
   reader?.prepare?.();
   const progress = {
@@ -587,13 +625,26 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The ledger's own reads come after the walks. Started beside them (they need only the list of
   // targets), the warm scan at scale took the same 0.74 s and the explorer's peak memory grew
   // (both walks' buffers alive at once): measured with npm run bench, 2026-12-01.
+  // What rode along with the first walk for the ledger: its listings and its walked entries.
+  const ledgerEarly = await ledgerLists?.catch(() => undefined);
+  const earlyWalked = new Map<string, DirMeasure>();
+  if (ledgerEarly)
+    for (const d of plan?.walked ?? []) {
+      const m = predictedMeasured.get(d);
+      if (m) earlyWalked.set(d, m);
+    }
   const ledgerRun = startLedger(
     helper,
     root,
     targets.map((t) => t.dir),
     inputs.containers,
     info.LoggingDriver,
-    layout.listed,
+    ledgerEarly ? new Map([...(layout.listed ?? []), ...ledgerEarly]) : layout.listed,
+    earlyWalked,
+    (dir) => {
+      const m = predictedMeasured.get(dir) ?? earlyMeasured.get(dir) ?? lateMeasured.get(dir);
+      return !m?.missing;
+    },
   );
   ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
   // The cache file (5 MB at scale) is written while the ledger's requests are out, with a turn of
@@ -615,11 +666,26 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   for (const [d, m] of measured) if (!m.missing) onDisk.set(d, m.diskBytes);
   // A ledger that cannot be made leaves the rest of the scan standing: it is unknown, with why.
   try {
+    const started = await ledgerRun;
     inputs.ledger = {
       dataRoot: root,
       imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
-      pieces: await finishLedger(helper, await ledgerRun, onDisk, knownPieces(inputs, layout, root)),
+      pieces: await finishLedger(helper, started, onDisk, knownPieces(inputs, layout, root)),
     };
+    // For the next scan's first walk (see planKey). Written only when it changed: in the steady
+    // state the cache file is not written twice.
+    // Not this run's helper: its directories are new at every run (and would rewrite the cache).
+    const transient = new Set<string>();
+    for (const h of inv.helpers) {
+      const paths = layout.containers.get(h.id);
+      for (const d of [`${root}/containers/${h.id}`, meta?.containerDir(h.id), paths?.path, paths?.initPath])
+        if (d) transient.add(d);
+    }
+    cache?.setFact(planKey, {
+      ...started.plan,
+      walked: started.plan.walked.filter((w) => !transient.has(w)),
+    });
+    cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;
     inputs.ledgerUnknown = `the ledger's walk failed: ${err.message}`;

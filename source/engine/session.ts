@@ -46,6 +46,20 @@ export function onEngineFrozen(handler: (message: string) => void): void {
 export async function connect(
   options: SessionOptions,
 ): Promise<{ endpoint: Endpoint; client: EngineClient; info: ApiInfo; watch?: Watch }> {
+  const { endpoint, client, watch } = await connectClient(options);
+  try {
+    const info = await getInfo(client);
+    return { endpoint, client, info, ...(watch ? { watch } : {}) };
+  } catch (err) {
+    watch?.stop();
+    throw err;
+  }
+}
+
+/** The client, its API version negotiated, and the engine watched: before /info. */
+async function connectClient(
+  options: SessionOptions,
+): Promise<{ endpoint: Endpoint; client: EngineClient; watch?: Watch }> {
   const endpoint = resolveEndpoint({ host: options.host, context: options.context });
   const client = await connectEngine(endpoint);
   const handler = options.onFrozen ?? frozenHandler;
@@ -59,13 +73,7 @@ export async function connect(
           `the Docker engine at ${endpoint.host} is not answering (no reply for ${s} s): is it frozen or overloaded?`,
         ),
     });
-  try {
-    const info = await getInfo(client);
-    return { endpoint, client, info, ...(watch ? { watch } : {}) };
-  } catch (err) {
-    watch?.stop();
-    throw err;
-  }
+  return { endpoint, client, ...(watch ? { watch } : {}) };
 }
 
 /**
@@ -75,14 +83,15 @@ export async function connect(
  */
 export async function startHelper(
   client: EngineClient,
-  info: ApiInfo,
+  /** The engine's /info, or its request under way (the container is created meanwhile). */
+  info: ApiInfo | Promise<ApiInfo>,
   options: SessionOptions,
 ): Promise<HelperSession> {
   const reaping = reapStaleHelpers(client).catch(() => 0);
   const helper = HelperSession.start(client, {
     ...(options.helperImage ? { image: options.helperImage } : {}),
     ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
-    dataRoot: info.DockerRootDir,
+    dataRoot: Promise.resolve(info).then((i) => i.DockerRootDir),
     ...(options.noHostTools ? { hostTools: false } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onSession ? { onSession: options.onSession } : {}),
@@ -122,28 +131,36 @@ export async function openSession(
   options: OpenOptions,
   check?: (conn: { endpoint: Endpoint; info: ApiInfo }) => void,
 ): Promise<Session> {
-  const { endpoint, client, info, watch } = await connect(options);
-  try {
-    check?.({ endpoint, info });
-  } catch (err) {
-    watch?.stop();
-    throw err;
-  }
+  const { endpoint, client, watch } = await connectClient(options);
+  const infoRun = getInfo(client);
+  infoRun.catch(() => {}); // awaited below
   let lost: ((helper: HelperSession) => void) | undefined;
-  const start = (now: ApiInfo = info) => {
+  const start = (now: ApiInfo | Promise<ApiInfo>) => {
     const h = startHelper(client, now, { ...options, onLost: (s) => lost?.(s) });
     h.catch(() => {}); // awaited by the caller; a failure surfaces there
     return h;
   };
-  // The helper first: its create request goes out while the cache file is read.
-  const helper = options.noHelper ? undefined : start();
+  // The helper first: its create request goes out beside /info (25-30 ms at scale) and while the
+  // cache file is read; with a check to pass first (a plan file's engine), only after it.
+  let helper = options.noHelper || check ? undefined : start(infoRun);
+  let info: ApiInfo;
+  try {
+    info = await infoRun;
+    check?.({ endpoint, info });
+  } catch (err) {
+    watch?.stop();
+    // No engine answer: the helper already under way goes too (nothing left behind).
+    await helper?.then((h) => h.close()).catch(() => undefined);
+    throw err;
+  }
+  if (!options.noHelper && !helper) helper = start(info);
   const session: Session = {
     endpoint,
     client,
     info,
     helper,
     cache: await SizeCache.open(options.noCache ? undefined : SizeCache.defaultFile()),
-    restartHelper: (now) => {
+    restartHelper: (now = info) => {
       session.helper = start(now);
       return session.helper;
     },

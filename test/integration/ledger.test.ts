@@ -2,13 +2,15 @@
 // adding up exactly to `du -sx -B1` of it; a container's logs and a layer directory nothing
 // references each in their own category with the bytes du gives them.
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../source/engine/docker/docker-client.js';
 import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
 import { getInfo } from '../../source/engine/docker/inventory.js';
+import { SizeCache } from '../../source/engine/helper/size-cache.js';
 import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import type { Ledger } from '../../source/model/ledger.js';
@@ -22,15 +24,27 @@ afterAll(async () => {
   for (const e of fresh) await e.stop();
 });
 
-/** A scan with its helper still running, and du of the data root taken before the helper goes. */
-async function ledgerOf(host: string): Promise<{ ledger: Ledger; du: number }> {
+/**
+ * A scan with its helper still running, and du of the data root taken before the helper goes;
+ * with the ops the helper was asked for, in order.
+ */
+async function ledgerOf(
+  host: string,
+  cache?: SizeCache,
+): Promise<{ ledger: Ledger; du: number; ops: string[] }> {
   const client = await connectEngine(resolveEndpoint({ host }));
   const info = await getInfo(client);
   const helper = await startHelper(client, info, {});
+  const ops: string[] = [];
+  const run = helper.run.bind(helper);
+  helper.run = (op, ...rest) => {
+    ops.push(op);
+    return run(op, ...rest);
+  };
   try {
-    const model = await scanEngine(client, { helper, info });
+    const model = await scanEngine(client, { helper, info, cache });
     const ledger = model.report.ledger as Ledger;
-    return { ledger, du: await du(info.DockerRootDir) };
+    return { ledger, du: await du(info.DockerRootDir), ops };
   } finally {
     await helper.close();
   }
@@ -57,6 +71,39 @@ describe.each(['overlay2', 'containerd'] as const)('the disk ledger of the %s en
     expect(bytes('volumes')).toBeGreaterThanOrEqual(100_000);
     expect(bytes('buildCache')).toBeGreaterThan(0);
     expect(bytes('engine')).toBeGreaterThan(0);
+  });
+});
+
+describe('the ledger from a warm size cache (overlay2)', () => {
+  it("adds up the same when the last ledger's listings and walks ride along with the first walk", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lt-ledger-')), 'sizes.json');
+    const cold = await ledgerOf(engineHost('overlay2'), new SizeCache(file));
+    const warm = await ledgerOf(engineHost('overlay2'), new SizeCache(file));
+    // The cold ledger listed the data root's directories itself; the warm one had them from the
+    // first walk (no listing request of its own) and still adds up to du, entry by entry.
+    expect(cold.ops).toContain('liststat');
+    expect(warm.ops).not.toContain('liststat');
+    expect(warm.ledger.totalBytes).toBe(warm.du);
+    checkSums(warm.ledger);
+    // Each container's files and logs, as the cold scan walked them (not this run's helper, new
+    // at each run, nor a directory's own blocks, which grow as entries come and go).
+    const files = (l: Ledger) => {
+      const items = l.categories
+        .filter((c) => c.key === 'containers' || c.key === 'logs')
+        .flatMap((c) => c.items);
+      const helpers = items.filter((i) => i.name === 'layertop helper' && i.id).map((i) => i.id as string);
+      return items
+        .filter(
+          (i) =>
+            i.name !== 'layertop helper' &&
+            !helpers.some((h) => i.path.includes(h)) &&
+            !i.path.endsWith('/.'),
+        )
+        .map((i) => `${i.path} ${i.bytes}`)
+        .sort();
+    };
+    expect(files(warm.ledger).length).toBeGreaterThan(5);
+    expect(files(warm.ledger)).toEqual(files(cold.ledger));
   });
 });
 

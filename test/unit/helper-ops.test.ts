@@ -9,6 +9,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  rmdirSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -298,6 +299,18 @@ describe.runIf(process.getuid?.() === 0)('procs under each shell', () => {
       const host = spawn(bin, ['30']);
       const pidns = spawn('unshare', ['--pid', '--fork', bin, '30']);
       const userns = spawn('unshare', ['--user', '--map-root-user', bin, '30']);
+      // Not root (real UID 65534), and in a container's cgroup (64 hex digits in its path).
+      const nobody = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', bin, '30']);
+      const boxed = spawn(bin, ['30']);
+      const cgroup = `/sys/fs/cgroup/pids/lt-test-${'c0ffee'.repeat(11).slice(0, 64)}`;
+      let inCgroup = false;
+      try {
+        mkdirSync(cgroup, { recursive: true });
+        writeFileSync(`${cgroup}/cgroup.procs`, String(boxed.pid));
+        inCgroup = true;
+      } catch {
+        // No writable cgroup hierarchy here: that rule goes untested on this machine.
+      }
       try {
         await new Promise((r) => setTimeout(r, 300));
         const listed = op(sh, 'procs', [])
@@ -306,10 +319,15 @@ describe.runIf(process.getuid?.() === 0)('procs under each shell', () => {
           .filter((l) => l.includes(bin))
           .map((l) => Number(l.split(' ')[0]));
         // The one in the host's namespaces (its pid), and neither of the others (or their children).
-        expect(listed).toEqual([host.pid]);
+        expect(listed).toEqual(
+          inCgroup ? [host.pid] : [host.pid, boxed.pid].sort((a, b) => (a ?? 0) - (b ?? 0)),
+        );
       } finally {
-        for (const c of [host, pidns, userns]) c.kill('SIGKILL');
+        for (const c of [host, pidns, userns, nobody, boxed]) c.kill('SIGKILL');
         execFileSync('pkill', ['-KILL', '-f', bin], { stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, 100));
+        // A cgroup goes by rmdir once empty (its files cannot be deleted one by one).
+        if (inCgroup) rmdirSync(cgroup);
       }
     },
   );

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { mark } from '../../process/timing.js';
 import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from './helper-frames.js';
+
+const TRACE_OPS = Boolean(process.env.LAYERTOP_TIMING_OPS && process.env.LAYERTOP_TIMING_FILE);
 
 export class HelperError extends Error {
   override name = 'HelperError';
@@ -120,8 +123,15 @@ export class HelperLane {
         }
       });
     this.replies.expect(id, nonce, safeSink);
+    // LAYERTOP_TIMING_OPS=1 (with LAYERTOP_TIMING_FILE): each request's send and reply, to see
+    // which of a command's helper round trips are on its critical path.
+    const traced = TRACE_OPS ? `op ${op} #${id} ${args.length}` : undefined;
+    if (traced) mark(`${traced} sent`);
     return new Promise<HelperReply>((res, reject) => {
-      const resolve = (r: HelperReply) => (sinkError !== undefined ? reject(sinkError) : res(r));
+      const resolve = (r: HelperReply) => {
+        if (traced) mark(`${traced} done ${r.stdout.length}`);
+        return sinkError !== undefined ? reject(sinkError) : res(r);
+      };
       const timer = setTimeout(() => {
         const p = this.pending.get(id);
         if (p) p.late = true;

@@ -20,8 +20,11 @@ export interface HelperOptions {
   image?: string;
   /** Force the PID whose mount namespace holds the engine's storage. */
   targetPid?: number;
-  /** Engine's DockerRootDir: picks the dockerd that owns it when several run. */
-  dataRoot?: string;
+  /**
+   * Engine's DockerRootDir: picks the dockerd that owns it when several run. A promise (the
+   * engine's /info still on its way): the container is created meanwhile, the root awaited after.
+   */
+  dataRoot?: string | Promise<string | undefined>;
   /** Test hook: skip the --privileged attempt. */
   noPrivileged?: boolean;
   /** Use the engine host's GNU find where it has one (default); false: the helper's busybox only. */
@@ -34,6 +37,11 @@ export interface HelperOptions {
   /** Called once when a ready session is lost (its container's stream ended: killed, engine gone). */
   onLost?: (session: HelperSession) => void;
 }
+
+/** The engine's answer to a create naming an image it does not have (404 "No such image: ..."). */
+const isNoSuchImage = (err: unknown): boolean =>
+  (err as { statusCode?: number }).statusCode === 404 &&
+  /no such image/i.test(String((err as Error).message));
 
 export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
 
@@ -60,6 +68,8 @@ export class HelperSession {
   mode: 'privileged' | 'capabilities' = 'privileged';
   /** dockerd and containerd processes the helper saw on the engine host, with their arguments. */
   processes: { pid: number; comm: string; args: string[] }[] = [];
+  /** The engine's data root, once known (HelperOptions.dataRoot). */
+  private dataRoot: string | undefined;
   /** The engine host's find has GNU -printf: walks take one host process and one lstat per entry. */
   hostFind = false;
   private lanes: HelperLane[] = [];
@@ -86,6 +96,7 @@ export class HelperSession {
       // The extra lanes join as they become ready (an exec each, 50-80 ms at scale): the session
       // is ready once the main lane knows where the engine is, and its first requests go there.
       void session.addLanes().then(() => mark('helper-lanes'));
+      session.dataRoot = await options.dataRoot;
       await session.locateEngineNamespace();
       await session.probeHostFind();
       mark('helper-ready');
@@ -122,11 +133,23 @@ export class HelperSession {
   }
 
   private async launch(): Promise<void> {
-    await this.ensureImage();
+    try {
+      await this.createPrivilegedOrNot();
+    } catch (err) {
+      // Created without asking first whether the image is there (a request less at every
+      // start): the engine's "No such image" is that answer; then it is pulled (or the reason
+      // said), and created again.
+      if (!isNoSuchImage(err)) throw err;
+      await this.ensureImage();
+      await this.createPrivilegedOrNot();
+    }
+  }
+
+  private async createPrivilegedOrNot(): Promise<void> {
     try {
       await this.createAndStart(!this.options.noPrivileged);
     } catch (err) {
-      if (this.options.noPrivileged) throw err;
+      if (this.options.noPrivileged || isNoSuchImage(err)) throw err;
       // Some engines refuse --privileged (a bounding set without CAP_SYS_RESOURCE, rootless, ...).
       this.options.onLog?.(
         `helper: --privileged refused (${(err as Error).message.split('\n')[0]}); using capabilities`,
@@ -174,9 +197,12 @@ export class HelperSession {
       },
       HostConfig: hostConfig,
     });
-    this.container = await this.creating;
+    try {
+      this.container = await this.creating;
+    } finally {
+      this.creating = undefined;
+    }
     mark('helper-created');
-    this.creating = undefined;
     if ((this.state as HelperState) === 'closed') {
       // close() ran while the container was being created (Ctrl-C during start-up).
       await this.removeContainer();
@@ -462,7 +488,7 @@ export class HelperSession {
       await this.checkRoot();
       return;
     }
-    const dataRoot = this.options.dataRoot;
+    const dataRoot = this.dataRoot;
     const dockerds = procs.filter((p) => p.comm === 'dockerd');
     const named = dataRoot
       ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`))
@@ -489,7 +515,7 @@ export class HelperSession {
   }
 
   private async checkRoot(): Promise<void> {
-    const dataRoot = this.options.dataRoot;
+    const dataRoot = this.dataRoot;
     if (!dataRoot) return;
     const ok = (await this.run('access', [dataRoot])).toString().trim() === '1';
     if (!ok) throw new HelperError(`PID ${this.hostPid} does not see the data root ${dataRoot}`);
