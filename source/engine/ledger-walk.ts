@@ -11,7 +11,7 @@ import { shortId } from '../model/digest.js';
 import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
 import type { ScanInputs } from '../model/report.js';
 import { BULK_ARGS_MAX } from './helper/helper-frames.js';
-import { parseList } from './helper/helper-read.js';
+import { type FileStat, parseList } from './helper/helper-read.js';
 import { chunkArgs, HelperError, type HelperSession } from './helper/helper-session.js';
 import { measureDirs } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
@@ -42,9 +42,28 @@ export interface LedgerStart {
   /** Listed entries that are the scan's own targets (relative paths): their bytes come from the scan. */
   targetEntries: string[];
   byContainerDir: Map<string, LedgerContainer>;
-  logConfigs: Map<string, { driver: string; options: Record<string, string> }>;
+  logConfigs: Map<string, LogConfig>;
+  /** Log configs read by this ledger that the container itself names (to remember: they never change). */
+  readLogConfigs: Map<string, LogConfig>;
   /** What this ledger listed and walked (absolute paths): the next scan takes them along early. */
   plan: LedgerPlan;
+}
+
+/** What the scan read for the ledger before it started (all by absolute path), and what it knows. */
+export interface LedgerEarly {
+  /** Entries walked already (the first walk took the last plan's along): not walked again. */
+  walked?: ReadonlyMap<string, DirMeasure>;
+  /** Listed directories' own stats, taken at the scan's start (undefined: not there then). */
+  stats?: ReadonlyMap<string, FileStat | undefined>;
+  /** Whether the scan found a target there: one it did not is not added to a known listing. */
+  present?: (path: string) => boolean;
+  /** Containers' log configs known from an earlier scan (a container's never changes). */
+  logConfigs?: (containerId: string) => LogConfig | undefined;
+}
+
+export interface LogConfig {
+  driver: string;
+  options: Record<string, string>;
 }
 
 /** The ledger's own reads, by absolute path: directories listed, entries walked whole. */
@@ -80,19 +99,22 @@ export async function startLedger(
   defaultLogDriver?: string,
   /** Directories this scan listed already (StorageLayout.listed): not listed again. */
   known?: ReadonlyMap<string, readonly Buffer[]>,
-  /** Entries this scan walked already (absolute path: the first walk took the last plan's): not walked again. */
-  walkedEarly?: ReadonlyMap<string, DirMeasure>,
-  /** Whether the scan found a target (absolute path) there: one it did not is not added to a known listing. */
-  present: (path: string) => boolean = () => true,
+  early: LedgerEarly = {},
 ): Promise<LedgerStart> {
+  const { walked: walkedEarly, stats: statsEarly, present = () => true, logConfigs: knownLogs } = early;
   const rel = (p: string) => p.slice(root.length + 1);
   const inside = new Set(targets.filter((p) => p.startsWith(`${root}/`)).map(rel));
   // Every directory above a target is listed instead of measured whole; so is each container's
   // directory (its logs), and a target with targets below it.
   const partial = new Set<string>(['']);
   for (const p of inside) {
-    const parts = p.split('/');
-    for (let i = 1; i < parts.length; i++) partial.add(parts.slice(0, i).join('/'));
+    // Up from the parent, until a directory already there (its own parents are then there too).
+    for (let i = p.lastIndexOf('/'); i > 0; ) {
+      const d = p.slice(0, i);
+      if (partial.has(d)) break;
+      partial.add(d);
+      i = d.lastIndexOf('/');
+    }
   }
   // The engine's own containerd keeps the containerd store's content and snapshots beside its
   // state: listed, so that they are pieces of their own (the images', or the other store's).
@@ -152,6 +174,13 @@ export async function startLedger(
     if (m && isLog(m[1] as string, m[2] as string)) withLogs.add(m[1] as string);
   }
   const logged = containers.filter((c) => withLogs.has(c.id));
+  // A container's log config is set when it is created and never changes: read once, then known.
+  const logConfigs = new Map<string, LogConfig>();
+  for (const c of logged) {
+    const known = knownLogs?.(c.id);
+    if (known) logConfigs.set(c.id, known);
+  }
+  const toRead = logged.filter((c) => !logConfigs.has(c.id));
   // Side by side: each listed directory's own blocks; every other entry walked whole, as the scan
   // walks (not busybox du, which counts a mount point inside, such as a running container's
   // merged view, where du -x on the host does not); the log configs of containers with logs.
@@ -170,8 +199,9 @@ export async function startLedger(
     });
   }
   const walkNow = walkedEarly?.size ? toWalk.filter((u) => !walkedEarly.has(abs(u))) : toWalk;
-  const [stats, walkedNow, configs] = await Promise.all([
-    helper.statFiles(listedDirs.map(abs)),
+  const statNow = statsEarly?.size ? listedDirs.filter((d) => !statsEarly.has(abs(d))) : listedDirs;
+  const [statsNow, walkedNow, configs] = await Promise.all([
+    statNow.length ? helper.statFiles(statNow.map(abs)) : Promise.resolve([]),
     walkNow.length
       ? measureDirs(
           helper,
@@ -179,34 +209,39 @@ export async function startLedger(
           { engineId: root },
         )
       : Promise.resolve(new Map<string, DirMeasure>()),
-    logged.length
-      ? helper.readFiles(logged.map((c) => `${root}/containers/${c.id}/hostconfig.json`))
+    toRead.length
+      ? helper.readFiles(toRead.map((c) => `${root}/containers/${c.id}/hostconfig.json`))
       : Promise.resolve([]),
   ]);
-  stats.forEach((st, i) => {
+  const statOf = new Map(statNow.map((d, i) => [d, statsNow[i]]));
+  for (const dir of listedDirs) {
+    const st = statOf.has(dir) ? statOf.get(dir) : statsEarly?.get(abs(dir));
     // Gone meanwhile (or never there): nothing of it is on disk now.
-    const dir = listedDirs[i] as string;
     if (st) pieces.push({ path: dir ? `${dir}/.` : '.', bytes: st.blocks * 512 });
-  });
+  }
   for (const u of toWalk) {
     const m = walkedNow.get(abs(u)) ?? walkedEarly?.get(abs(u));
     if (m && !m.missing) pieces.push({ path: u, bytes: m.diskBytes });
   }
   // Each log's driver and its limits, from the container's own hostconfig.json (the engine's file).
-  const logConfigs = new Map<string, { driver: string; options: Record<string, string> }>();
-  logged.forEach((c, i) => {
+  const readLogConfigs = new Map<string, LogConfig>();
+  toRead.forEach((c, i) => {
     try {
       const hc = JSON.parse(configs[i]?.toString('utf8') ?? '{}') as {
         LogConfig?: { Type?: string; Config?: Record<string, string> };
       };
-      const driver = hc.LogConfig?.Type || defaultLogDriver || 'json-file';
+      // Only a driver the container names is its own for good (none: the engine's default, which a
+      // restart with another daemon.json changes).
+      const own = hc.LogConfig?.Type;
+      const driver = own || defaultLogDriver || 'json-file';
       logConfigs.set(c.id, { driver, options: hc.LogConfig?.Config ?? {} });
+      if (own) readLogConfigs.set(c.id, { driver, options: hc.LogConfig?.Config ?? {} });
     } catch {
       // Unreadable: the driver stays unknown rather than guessed.
     }
   });
   const plan = { listed: listedDirs.map(abs), walked: toWalk.map(abs).sort() };
-  return { root, pieces, targetEntries, byContainerDir, logConfigs, plan };
+  return { root, pieces, targetEntries, byContainerDir, logConfigs, readLogConfigs, plan };
 }
 
 /**

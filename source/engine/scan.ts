@@ -22,7 +22,7 @@ import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong }
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
 import { configFileBytes, readCommands } from './image-facts.js';
-import { finishLedger, knownPieces, type LedgerPlan, startLedger } from './ledger-walk.js';
+import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
@@ -225,6 +225,13 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isLogConfig = (v: unknown): v is LogConfig =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as LogConfig).driver === 'string' &&
+  typeof (v as LogConfig).options === 'object' &&
+  (v as LogConfig).options !== null &&
+  Object.values((v as LogConfig).options).every((o) => typeof o === 'string');
 const isLedgerPlan = (v: unknown): v is LedgerPlan =>
   typeof v === 'object' &&
   v !== null &&
@@ -537,6 +544,12 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
         })
       : Promise.resolve(new Map<string, DirMeasure>());
   predictedRun.catch(() => {}); // awaited below; a failure surfaces there
+  // The listed directories' own blocks too, in a request of their own queued behind the first walks.
+  const statsEarly =
+    helper && plan
+      ? helper.statFiles(plan.listed).then((st) => new Map(plan.listed.map((d, i) => [d, st[i]])))
+      : undefined;
+  statsEarly?.catch(() => {}); // the ledger then stats for itself
   const inv = await invRun;
   mark('scan-api');
   await breathe();
@@ -612,7 +625,15 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       .map((t) => (t.sub ? { dir: t.dir, sub: t.sub } : { dir: t.dir }))
       .sort((a, b) => byText(targetKey(a), targetKey(b))),
   );
-  const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes] = await Promise.all([
+  // This run's helper's own directories, which the ledger walks (new at every run: never in the
+  // last plan), beside the late walks rather than after them.
+  const helperDirs: string[] = [];
+  for (const h of inv.helpers) {
+    const paths = layout.containers.get(h.id);
+    for (const d of [`${root}/containers/${h.id}`, meta?.containerDir(h.id), paths?.path, paths?.initPath])
+      if (d) helperDirs.push(d);
+  }
+  const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes, helperMeasured] = await Promise.all([
     predictedRun,
     earlyRun,
     measureDirs(helper, late, { cache, engineId, onProgress: (p) => report('late', p) }),
@@ -620,6 +641,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     meta
       ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))
       : undefined,
+    // Only where GNU find walks files and directories alike, as the ledger's own walk would.
+    helper.hostFind && plan
+      ? measureDirs(
+          helper,
+          helperDirs.map((dir) => ({ dir })),
+          { engineId },
+        )
+      : new Map<string, DirMeasure>(),
   ]);
   mark('scan-walks');
   // The ledger's own reads come after the walks. Started beside them (they need only the list of
@@ -627,12 +656,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // (both walks' buffers alive at once): measured with npm run bench, 2026-12-01.
   // What rode along with the first walk for the ledger: its listings and its walked entries.
   const ledgerEarly = await ledgerLists?.catch(() => undefined);
-  const earlyWalked = new Map<string, DirMeasure>();
+  const earlyWalked = new Map<string, DirMeasure>(helperMeasured);
   if (ledgerEarly)
     for (const d of plan?.walked ?? []) {
       const m = predictedMeasured.get(d);
       if (m) earlyWalked.set(d, m);
     }
+  const logKey = (id: string) => factKey('log-config', id);
   const ledgerRun = startLedger(
     helper,
     root,
@@ -640,12 +670,17 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     inputs.containers,
     info.LoggingDriver,
     ledgerEarly ? new Map([...(layout.listed ?? []), ...ledgerEarly]) : layout.listed,
-    earlyWalked,
-    (dir) => {
-      const m = predictedMeasured.get(dir) ?? earlyMeasured.get(dir) ?? lateMeasured.get(dir);
-      return !m?.missing;
+    {
+      walked: earlyWalked,
+      stats: await statsEarly?.catch(() => undefined),
+      present: (dir) => {
+        const m = predictedMeasured.get(dir) ?? earlyMeasured.get(dir) ?? lateMeasured.get(dir);
+        return !m?.missing;
+      },
+      logConfigs: (id) => cache?.fact(logKey(id), isLogConfig),
     },
   );
+
   ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
   // The cache file (5 MB at scale) is written while the ledger's requests are out, with a turn of
   // the event loop on each side: in the explorer a key pressed meanwhile is answered between them.
@@ -675,16 +710,12 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     // For the next scan's first walk (see planKey). Written only when it changed: in the steady
     // state the cache file is not written twice.
     // Not this run's helper: its directories are new at every run (and would rewrite the cache).
-    const transient = new Set<string>();
-    for (const h of inv.helpers) {
-      const paths = layout.containers.get(h.id);
-      for (const d of [`${root}/containers/${h.id}`, meta?.containerDir(h.id), paths?.path, paths?.initPath])
-        if (d) transient.add(d);
-    }
+    const transient = new Set(helperDirs);
     cache?.setFact(planKey, {
       ...started.plan,
       walked: started.plan.walked.filter((w) => !transient.has(w)),
     });
+    for (const [id, c] of started.readLogConfigs) cache?.setFact(logKey(id), c);
     cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;

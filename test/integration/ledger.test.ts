@@ -99,7 +99,7 @@ describe('the ledger from a warm size cache (overlay2)', () => {
             !helpers.some((h) => i.path.includes(h)) &&
             !i.path.endsWith('/.'),
         )
-        .map((i) => `${i.path} ${i.bytes}`)
+        .map((i) => `${i.path} ${i.bytes} ${i.logDriver ?? ''} ${JSON.stringify(i.logOptions ?? {})}`)
         .sort();
     };
     expect(files(warm.ledger).length).toBeGreaterThan(5);
