@@ -36,6 +36,20 @@ describe('helper stream framing', () => {
     expect(got).toContain('stderr:oops');
   });
 
+  it('gives every frame exactly, whatever sizes the chunks come in (frames up to 32 KB)', () => {
+    const payloads = [5, 0, 40_000, 1, 32_768, 300, 7].map((n, i) =>
+      Buffer.from(Array.from({ length: n }, (_, j) => (i * 31 + j) % 251)),
+    );
+    const wire = Buffer.concat(payloads.map((p, i) => muxed(i % 3 === 2 ? 2 : 1, p)));
+    for (const step of [1, 3, 7, 8, 9, 4096, 32_775, 65_536, wire.length]) {
+      const got: Buffer[] = [];
+      const d = new DockerDemuxer((_, b) => got.push(Buffer.from(b)));
+      for (let i = 0; i < wire.length; i += step) d.push(wire.subarray(i, i + step));
+      expect(got.map((b) => b.length)).toEqual(payloads.map((p) => p.length));
+      expect(got.every((b, i) => b.equals(payloads[i] as Buffer))).toBe(true);
+    }
+  });
+
   it('reassembles replies whose bodies hold newlines, NULs and fake headers', () => {
     const replies: HelperReply[] = [];
     const garbage: string[] = [];
@@ -68,7 +82,8 @@ describe('helper stream framing', () => {
       body,
       Buffer.from(`${N} 2 4\nerr!LT2 4\n${other} 0 0\n`),
     ]);
-    for (const step of [1, 7, wire.length]) {
+    // Every chunk size up to past the nonce's length: a marker split at each of its bytes.
+    for (const step of [...Array.from({ length: 70 }, (_, i) => i + 1), wire.length]) {
       const replies: HelperReply[] = [];
       const garbage: string[] = [];
       const p = new ReplyParser(
@@ -96,7 +111,7 @@ describe('helper stream framing', () => {
       body,
       Buffer.from(`${N} 0 0\nLT2 4\nnext${other} 1 0\n`),
     ]);
-    for (const step of [1, 5, 33, wire.length]) {
+    for (const step of [...Array.from({ length: 70 }, (_, i) => i + 1), wire.length]) {
       const replies: HelperReply[] = [];
       const pieces: Buffer[] = [];
       const p = new ReplyParser(
@@ -138,6 +153,20 @@ describe('helper stream framing', () => {
     expect(() => encodeRequest(1, 'rm -rf', 1, 0, [], N)).toThrow(/bad op/);
     expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'], N)).toThrow(/NUL/);
     expect(() => encodeRequest(1, 'ping', 1, 0, [], 'x y')).toThrow(/nonce/);
+    // A big list of strings (encoded as one string) says the same as the same list as Buffers,
+    // names outside ASCII included, and refuses a NUL anywhere in it.
+    const paths = Array.from({ length: 3000 }, (_, i) => `/var/lib/docker/overlay2/${i}-é`);
+    expect(encodeRequest(5, 'stat', 30, 0, paths, N)).toEqual(
+      encodeRequest(
+        5,
+        'stat',
+        30,
+        0,
+        paths.map((p) => Buffer.from(p)),
+        N,
+      ),
+    );
+    expect(() => encodeRequest(1, 'stat', 1, 0, [...paths, '/x\0y'], N)).toThrow(/NUL/);
   });
 
   it('declares repeated directories once and tags each argument, as the loop decodes them', () => {

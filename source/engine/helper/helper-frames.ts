@@ -7,7 +7,24 @@ export class DockerDemuxer {
   constructor(private readonly onChunk: (stream: 'stdout' | 'stderr', data: Buffer) => void) {}
 
   push(data: Buffer): void {
-    this.buf = this.buf.length === 0 ? data : Buffer.concat([this.buf, data]);
+    if (this.buf.length >= 8) {
+      // The frame begun in an earlier chunk is completed from this one, copying only that frame
+      // (Docker's frames are at most 32 KB): joining every chunk to the rest of the last copied
+      // everything that came through once more.
+      const need = this.buf.readUInt32BE(4) + 8 - this.buf.length;
+      if (data.length < need) {
+        this.buf = Buffer.concat([this.buf, data]);
+        return;
+      }
+      this.buf = Buffer.concat([this.buf, data.subarray(0, need)]);
+      this.drain();
+      data = data.subarray(need);
+    } else if (this.buf.length) data = Buffer.concat([this.buf, data]); // a header split in two
+    this.buf = data;
+    this.drain();
+  }
+
+  private drain(): void {
     while (this.buf.length >= 8) {
       const type = this.buf[0];
       const len = this.buf.readUInt32BE(4);
@@ -74,39 +91,61 @@ export class ReplyParser {
     this.nonces.set(id, { nonce, sink });
   }
 
-  /** {@link feed} for a body that goes to its sink: only the bytes a marker could start in wait. */
-  private feedSink(s: Streamed, sink: (chunk: Buffer) => void, data: Buffer): Buffer | undefined {
-    const probe = s.tail.length ? Buffer.concat([s.tail, data]) : data;
-    const at = probe.indexOf(s.marker);
-    if (at < 0) {
-      const keep = Math.min(probe.length, s.marker.length - 1);
-      if (probe.length > keep) sink(probe.subarray(0, probe.length - keep));
-      s.tail = Buffer.from(probe.subarray(probe.length - keep));
-      return undefined;
-    }
-    if (at > 0) sink(probe.subarray(0, at));
-    this.streamed = undefined;
-    this.body = { id: s.id, stdout: Buffer.alloc(0) };
-    return probe.subarray(at + s.marker.length);
-  }
-
-  /** Feeds a streamed body; returns the bytes after its end marker, or undefined while it goes on. */
+  /**
+   * Feeds a streamed body; returns the bytes after its end marker, or undefined while it goes on.
+   * The body goes to its sink, or to `chunks`, as views of what arrives: only the few bytes a
+   * marker could start in are held back and copied (joining each chunk to them copied every byte
+   * of a walk's or a file's reply once more, in the explorer's thread).
+   */
   private feed(s: Streamed, data: Buffer): Buffer | undefined {
-    if (s.sink) return this.feedSink(s, s.sink, data);
-    const probe = s.tail.length ? Buffer.concat([s.tail, data]) : data;
-    const at = probe.indexOf(s.marker);
-    if (at < 0) {
-      s.chunks.push(data);
-      s.size += data.length;
-      s.tail = Buffer.from(probe.subarray(Math.max(0, probe.length - (s.marker.length - 1))));
-      return undefined;
+    const take = (piece: Buffer) => {
+      if (!piece.length) return;
+      if (s.sink) s.sink(piece);
+      else {
+        s.chunks.push(piece);
+        s.size += piece.length;
+      }
+    };
+    const m = s.marker.length;
+    const done = () => {
+      this.streamed = undefined;
+      // A single chunk is a view of the caller's buffer: copied; a joined one is already fresh.
+      const stdout = s.sink
+        ? Buffer.alloc(0)
+        : s.chunks.length === 1
+          ? Buffer.from(s.chunks[0] as Buffer)
+          : Buffer.concat(s.chunks, s.size);
+      this.body = { id: s.id, stdout };
+    };
+    if (s.tail.length) {
+      if (data.length < m - 1) {
+        // Too short to rule out a marker that starts in the tail and ends beyond it: joined.
+        const probe = Buffer.concat([s.tail, data]);
+        s.tail = Buffer.alloc(0);
+        return this.feed(s, probe);
+      }
+      // A marker across the boundary starts in the tail and ends in data's first m - 1 bytes.
+      const edge = Buffer.concat([s.tail, data.subarray(0, m - 1)]);
+      const at = edge.indexOf(s.marker);
+      if (at >= 0) {
+        take(Buffer.from(s.tail.subarray(0, at)));
+        s.tail = Buffer.alloc(0);
+        done();
+        return data.subarray(at + m - (edge.length - (m - 1)));
+      }
+      take(s.tail);
+      s.tail = Buffer.alloc(0);
     }
-    const end = s.size - s.tail.length + at;
-    // A single chunk is a view of the caller's buffer: copied; a joined one is already fresh.
-    const all = s.chunks.length ? Buffer.concat([...s.chunks, data]) : data;
-    this.streamed = undefined;
-    this.body = { id: s.id, stdout: all === data ? Buffer.from(all.subarray(0, end)) : all.subarray(0, end) };
-    return all.subarray(end + s.marker.length);
+    const at = data.indexOf(s.marker);
+    if (at >= 0) {
+      take(data.subarray(0, at));
+      done();
+      return data.subarray(at + m);
+    }
+    const keep = Math.min(data.length, m - 1);
+    take(data.subarray(0, data.length - keep));
+    s.tail = Buffer.from(data.subarray(data.length - keep));
+    return undefined;
   }
 
   push(data: Buffer): void {
@@ -260,18 +299,38 @@ export function encodeRequest(
 ): Buffer {
   if (!/^[A-Za-z0-9]{16,}$/.test(nonce)) throw new Error('helper: bad nonce');
   if (!/^[a-z]+(:[A-Za-z0-9+/=]+)?$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
+  const head = `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid}`;
+  // fread opens a file a running container may have swapped for a FIFO in the instant after its
+  // check: its open would wait forever. The bulk way runs the op under `timeout` (the raw way runs
+  // it in the loop's own shell, where nothing could end it).
+  if (op.startsWith('fread:')) raw = false;
+  // Only a list whose names alone fit could go raw (each is at least its last component, a tag
+  // and a NUL): a scan's walk of thousands of paths goes the bulk way at once, as one string
+  // encoded once (a Buffer per path and the raw attempt took 10-20 ms per request at scale, in
+  // the explorer's thread).
+  let least = 0;
+  for (const a of args) {
+    least += a.length - (typeof a === 'string' ? a.lastIndexOf('/') : a.lastIndexOf(0x2f)) + 1;
+    if (least > RAW_ARGS_MAX) break;
+  }
+  if (least > RAW_ARGS_MAX && args.every((a) => typeof a === 'string')) {
+    if (args.some((a) => (a as string).includes('\0')))
+      throw new Error('helper: a path cannot contain a NUL byte');
+    const text = (args as readonly string[]).join('\0');
+    const list = Buffer.from(`${text}\0`, 'utf8');
+    if (list.length > BULK_ARGS_MAX)
+      throw new Error(
+        `helper: ${op} got ${list.length} bytes of arguments, over ${BULK_ARGS_MAX} for one run`,
+      );
+    return Buffer.concat([Buffer.from(`${head} = ${list.length} ${nonce}\n`), list]);
+  }
   // Paths are bytes: a Buffer argument goes through unchanged (names that are not valid UTF-8).
   const parts = args.map((a) => (typeof a === 'string' ? Buffer.from(a, 'utf8') : a));
   for (const p of parts) {
     if (p.includes(0)) throw new Error('helper: a path cannot contain a NUL byte');
   }
   const nul = Buffer.from([0]);
-  const head = `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid}`;
-  // fread opens a file a running container may have swapped for a FIFO in the instant after its
-  // check: its open would wait forever. The bulk way runs the op under `timeout` (the raw way runs
-  // it in the loop's own shell, where nothing could end it).
-  if (op.startsWith('fread:')) raw = false;
-  if (raw) {
+  if (raw && least <= RAW_ARGS_MAX) {
     const table = prefixTable(parts);
     const tagged = parts.map((p) => {
       const slash = p.lastIndexOf(0x2f);
