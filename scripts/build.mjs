@@ -57,7 +57,8 @@ const noSsh2 = {
     b.onResolve({ filter: /^ssh2$/ }, (a) => ({ path: a.path, namespace: 'no-ssh2' }));
     b.onLoad({ filter: /.*/, namespace: 'no-ssh2' }, () => ({
       contents:
-        "const no = () => { throw new Error('layertop reaches ssh:// engines through the ssh command'); };" +
+        // A function (docker-modem calls `new Client()`), so that the error says why.
+        "function no() { throw new Error('layertop reaches ssh:// engines through the ssh command'); }" +
         'module.exports = { Client: no };',
       loader: 'js',
     }));

@@ -225,6 +225,11 @@ export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise
 }
 
 const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+/** The ledger's listing that rides along with a walk (measure.ts: its roots take up to 150 KB). */
+const LEDGER_ALONG_MAX = 32 * 1024;
+
+const isLogConfigs = (v: unknown): v is Record<string, LogConfig> =>
+  typeof v === 'object' && v !== null && Object.values(v).every(isLogConfig);
 const isLogConfig = (v: unknown): v is LogConfig =>
   typeof v === 'object' &&
   v !== null &&
@@ -487,7 +492,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     helper?.hostFind && predicted.length && listingAlong
       ? new Promise<{ lists: Buffer[][]; stamp: string | undefined }>((resolve, reject) => {
           const own = listingAlong.dirs.length;
-          const listedEarly = plan?.listed ?? [];
+          // Only a plan whose listing fits the first walk's request beside its roots (one
+          // directory per container: thousands of containers would not): else the ledger lists
+          // for itself, in requests that fit.
+          const listedEarly =
+            plan && plan.listed.reduce((a, d) => a + Buffer.byteLength(d) + 1, 0) <= LEDGER_ALONG_MAX
+              ? plan.listed
+              : [];
           let toLedger: ((lists: Map<string, Buffer[]>) => void) | undefined;
           let ledgerFailed: ((err: unknown) => void) | undefined;
           ledgerLists = new Promise((res, rej) => {
@@ -662,7 +673,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       const m = predictedMeasured.get(d);
       if (m) earlyWalked.set(d, m);
     }
-  const logKey = (id: string) => factKey('log-config', id);
+  // Every container's log config in one fact, rewritten with the containers of now (one fact per
+  // container would keep every removed container's for ever).
+  const logKey = factKey('log-configs', 'all');
+  const knownLogs = cache?.fact(logKey, isLogConfigs) ?? {};
   const ledgerRun = startLedger(
     helper,
     root,
@@ -677,7 +691,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
         const m = predictedMeasured.get(dir) ?? earlyMeasured.get(dir) ?? lateMeasured.get(dir);
         return !m?.missing;
       },
-      logConfigs: (id) => cache?.fact(logKey(id), isLogConfig),
+      logConfigs: (id) => (Object.hasOwn(knownLogs, id) ? knownLogs[id] : undefined),
     },
   );
 
@@ -715,7 +729,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       ...started.plan,
       walked: started.plan.walked.filter((w) => !transient.has(w)),
     });
-    for (const [id, c] of started.readLogConfigs) cache?.setFact(logKey(id), c);
+    const logs: Record<string, LogConfig> = {};
+    for (const c of [...inputs.containers].sort((a, b) => byText(a.id, b.id))) {
+      const cfg =
+        started.readLogConfigs.get(c.id) ?? (Object.hasOwn(knownLogs, c.id) ? knownLogs[c.id] : undefined);
+      if (cfg) logs[c.id] = cfg;
+    }
+    cache?.setFact(logKey, logs);
     cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;

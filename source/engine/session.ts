@@ -88,10 +88,14 @@ export async function startHelper(
   options: SessionOptions,
 ): Promise<HelperSession> {
   const reaping = reapStaleHelpers(client).catch(() => 0);
+  // Awaited only once the container is up: an /info that fails meanwhile is not left unhandled
+  // (the session says why where /info itself is awaited).
+  const dataRoot = Promise.resolve(info).then((i) => i.DockerRootDir);
+  dataRoot.catch(() => {});
   const helper = HelperSession.start(client, {
     ...(options.helperImage ? { image: options.helperImage } : {}),
     ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
-    dataRoot: Promise.resolve(info).then((i) => i.DockerRootDir),
+    dataRoot,
     ...(options.noHostTools ? { hostTools: false } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),
     ...(options.onSession ? { onSession: options.onSession } : {}),
@@ -135,8 +139,16 @@ export async function openSession(
   const infoRun = getInfo(client);
   infoRun.catch(() => {}); // awaited below
   let lost: ((helper: HelperSession) => void) | undefined;
+  let starting: HelperSession | undefined;
   const start = (now: ApiInfo | Promise<ApiInfo>) => {
-    const h = startHelper(client, now, { ...options, onLost: (s) => lost?.(s) });
+    const h = startHelper(client, now, {
+      ...options,
+      onLost: (s) => lost?.(s),
+      onSession: (s) => {
+        starting = s;
+        options.onSession?.(s);
+      },
+    });
     h.catch(() => {}); // awaited by the caller; a failure surfaces there
     return h;
   };
@@ -149,8 +161,9 @@ export async function openSession(
     check?.({ endpoint, info });
   } catch (err) {
     watch?.stop();
-    // No engine answer: the helper already under way goes too (nothing left behind).
-    await helper?.then((h) => h.close()).catch(() => undefined);
+    // No engine answer: the helper already under way goes too (nothing left behind), at once: its
+    // close during start-up removes what its create makes, without waiting for it to be ready.
+    await starting?.close().catch(() => undefined);
     throw err;
   }
   if (!options.noHelper && !helper) helper = start(info);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EndpointError, resolveEndpoint } from '../../source/engine/docker/endpoint.js';
+import { EndpointError, modemOptions, resolveEndpoint } from '../../source/engine/docker/endpoint.js';
 import { describeSshFailure, sshArgs } from '../../source/engine/docker/ssh-connection.js';
 
 const made: string[] = [];
@@ -83,6 +83,30 @@ describe('resolveEndpoint (the docker CLI order)', () => {
       /docker context "nope" not found/,
     );
   });
+});
+
+describe("the engine client's connection: this endpoint's, whatever the environment says", () => {
+  it.each(['tcp://203.0.113.9:2375', 'ssh://someone@203.0.113.9', 'unix:///elsewhere.sock'])(
+    'a unix socket stays that socket with DOCKER_HOST=%s (docker-modem takes a host from it over the socket)',
+    async (other) => {
+      const { default: Docker } = await import('dockerode');
+      const saved = process.env.DOCKER_HOST;
+      process.env.DOCKER_HOST = other;
+      try {
+        const endpoint = resolveEndpoint({ host: 'unix:///run/test-engine.sock', env: {} });
+        const modem = new Docker(modemOptions(endpoint)).modem as unknown as Record<string, unknown>;
+        expect(modem.socketPath).toBe('/run/test-engine.sock');
+        expect(modem.host).toBeUndefined();
+        expect(modem.protocol).toBe('http');
+        // Without the override docker-modem would have gone elsewhere: the test can fail.
+        const raw = new Docker(endpoint.modem).modem as unknown as Record<string, unknown>;
+        if (!other.startsWith('unix:')) expect(raw.host).toBe('203.0.113.9');
+      } finally {
+        if (saved === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = saved;
+      }
+    },
+  );
 });
 
 describe('ssh:// hosts (the system ssh, as docker/cli runs it)', () => {

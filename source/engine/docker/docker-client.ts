@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { Endpoint } from './endpoint.js';
+import { type Endpoint, modemOptions } from './endpoint.js';
 import { describeEngineError, EngineError } from './engine-error.js';
 
 /**
@@ -41,7 +41,7 @@ export async function connectEngine(endpoint: Endpoint, timeoutMs = 10_000): Pro
     // ssh gives up on an unreachable host after its ConnectTimeout (30 s) and says why: let it.
     probeTimeout = Math.max(timeoutMs, 40_000);
   }
-  const probe = new Docker({ ...endpoint.modem, timeout: probeTimeout });
+  const probe = new Docker({ ...modemOptions(endpoint), timeout: probeTimeout });
   let version: { ApiVersion?: string; Version?: string };
   try {
     version = (await probe.version()) as { ApiVersion?: string; Version?: string };
@@ -50,7 +50,7 @@ export async function connectEngine(endpoint: Endpoint, timeoutMs = 10_000): Pro
   }
   const engineApi = version.ApiVersion ?? '1.41';
   const apiVersion = compareApi(engineApi, MAX_API_VERSION) < 0 ? engineApi : MAX_API_VERSION;
-  const docker = new Docker({ ...endpoint.modem, version: `v${apiVersion}` });
+  const docker = new Docker({ ...modemOptions(endpoint), version: `v${apiVersion}` });
   return {
     docker,
     endpoint,

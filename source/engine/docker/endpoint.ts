@@ -155,6 +155,28 @@ function fromHost(
   }
 }
 
+/**
+ * The options docker-modem gets: exactly this endpoint's. docker-modem fills in what an option
+ * leaves out from DOCKER_HOST and DOCKER_CERT_PATH of the environment, and a host it finds there
+ * wins over a socket path: `--host unix:///x` with DOCKER_HOST=tcp://y (or a unix context, or a
+ * fleet target) reached y, and with ssh://y its own ssh transport. Every connection option is
+ * therefore named, the ones this endpoint lacks as undefined.
+ */
+export function modemOptions(endpoint: Endpoint): ModemOptions & Record<string, unknown> {
+  return {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: 'http',
+    username: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    pathPrefix: undefined,
+    ...endpoint.modem,
+  };
+}
+
 /** The HTTP host name requests over ssh carry (the docker CLI sends a dummy too). */
 export const SSH_DUMMY_HOST = 'api.moby.localhost';
 

@@ -3,6 +3,7 @@
 // and calls onFrozen once when it has missed `misses` pings in a row, so a command can say so and
 // exit instead of hanging for minutes.
 import type { EngineClient } from './docker-client.js';
+import { modemOptions } from './endpoint.js';
 
 export interface WatchOptions {
   /** Between pings (ms). */
@@ -26,7 +27,7 @@ export async function watchEngine(client: EngineClient, options: WatchOptions): 
   const deadline = options.deadlineMs ?? 4_000;
   const misses = options.misses ?? 2;
   // Its own connection: the pings must not queue behind the requests that hang.
-  const pinger = new Docker({ ...client.endpoint.modem, timeout: deadline });
+  const pinger = new Docker({ ...modemOptions(client.endpoint), timeout: deadline });
   let missed = 0;
   let since = 0;
   let stopped = false;
