@@ -662,9 +662,6 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       : new Map<string, DirMeasure>(),
   ]);
   mark('scan-walks');
-  // The ledger's own reads come after the walks. Started beside them (they need only the list of
-  // targets), the warm scan at scale took the same 0.74 s and the explorer's peak memory grew
-  // (both walks' buffers alive at once): measured with npm run bench, 2026-12-01.
   // What rode along with the first walk for the ledger: its listings and its walked entries.
   const ledgerEarly = await ledgerLists?.catch(() => undefined);
   const earlyWalked = new Map<string, DirMeasure>(helperMeasured);
@@ -677,6 +674,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // container would keep every removed container's for ever).
   const logKey = factKey('log-configs', 'all');
   const knownLogs = cache?.fact(logKey, isLogConfigs) ?? {};
+  // The ledger's own reads (only what did not ride along) come after the walks. Started beside
+  // them (they need only the list of targets), the warm scan at scale took the same 0.74 s and the
+  // explorer's peak memory grew (both walks' buffers alive at once): npm run bench, 2026-12-01.
   const ledgerRun = startLedger(
     helper,
     root,
@@ -721,9 +721,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
       pieces: await finishLedger(helper, started, onDisk, knownPieces(inputs, layout, root)),
     };
-    // For the next scan's first walk (see planKey). Written only when it changed: in the steady
-    // state the cache file is not written twice.
-    // Not this run's helper: its directories are new at every run (and would rewrite the cache).
+    // For the next scan's first walk (see planKey), without this run's helper (its directories
+    // are new at every run): written only when it changed, so the steady state writes the cache
+    // file once.
     const transient = new Set(helperDirs);
     cache?.setFact(planKey, {
       ...started.plan,
