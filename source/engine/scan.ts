@@ -696,11 +696,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   );
 
   ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
-  // The cache file (5 MB at scale) is written while the ledger's requests are out, with a turn of
-  // the event loop on each side: in the explorer a key pressed meanwhile is answered between them.
-  await breathe();
-  cache?.save();
-  await breathe();
+  // The cache file (5 MB at scale) is written while the ledger's requests are out, in slices of a
+  // few ms (SizeCache.save): in the explorer a key pressed meanwhile is answered between them.
+  const firstSave = cache?.save();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();
   for (const t of predicted) {
@@ -736,11 +734,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       if (cfg) logs[c.id] = cfg;
     }
     cache?.setFact(logKey, logs);
-    cache?.save();
+    await cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;
     inputs.ledgerUnknown = `the ledger's walk failed: ${err.message}`;
   }
+  // Done before the scan returns (a CLI may exit right after); it never rejects.
+  await firstSave;
   mark('scan-ledger');
   if (options.onHelperDone) {
     options.onHelperDone();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SizeCache } from '../../source/engine/helper/size-cache.js';
+import { stringifyInSlices } from '../../source/process/json-slices.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'lt-size-cache-')), 'layer-sizes.json');
@@ -13,7 +14,7 @@ describe('the size cache file', () => {
     const first = new SizeCache(file);
     first.set('e|chain|/dir', { apparentBytes: 10, diskBytes: 4096, contentDiskBytes: 4096 });
     first.setFact('e|fact', 7);
-    first.save();
+    await first.save();
     const again = await SizeCache.open(file);
     expect(again.get('e|chain|/dir')).toEqual({ apparentBytes: 10, diskBytes: 4096, contentDiskBytes: 4096 });
     expect(again.fact('e|fact', isNumber)).toBe(7);
@@ -29,7 +30,7 @@ describe('the size cache file', () => {
     const broken = await SizeCache.open(file);
     expect(broken.get('e|c|/d')).toBeUndefined();
     broken.setFact('e|fact', 1);
-    broken.save();
+    await broken.save();
     expect(JSON.parse(readFileSync(file, 'utf8')).facts).toEqual({ 'e|fact': 1 });
   });
 
@@ -37,7 +38,67 @@ describe('the size cache file', () => {
     const none = await SizeCache.open(undefined);
     none.setFact('e|fact', 3);
     expect(none.fact('e|fact', isNumber)).toBe(3);
-    none.save();
+    await none.save();
     expect(none.file).toBeUndefined();
+  });
+
+  it('a change made while a save is written is saved by the next save, not lost', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    for (let i = 0; i < 50_000; i++) cache.set(`e|c${i}|/d`, { apparentBytes: i, diskBytes: 4096 });
+    const first = cache.save();
+    // The first slices are written by now (the first entry among them), the rest is not.
+    await new Promise<void>((r) => setImmediate(r));
+    cache.set('e|c0|/d', { apparentBytes: 1, diskBytes: 8192 });
+    await first;
+    expect(new SizeCache(file).get('e|c0|/d')).toEqual({ apparentBytes: 0, diskBytes: 4096 });
+    await cache.save();
+    expect(new SizeCache(file).get('e|c0|/d')).toEqual({ apparentBytes: 1, diskBytes: 8192 });
+    expect(new SizeCache(file).get('e|c49999|/d')).toEqual({ apparentBytes: 49999, diskBytes: 4096 });
+  });
+});
+
+describe('JSON in slices', () => {
+  const entries: Record<string, unknown> = {};
+  for (let i = 0; i < 300; i++)
+    entries[`e|\u00e9"\n|${i}`] = { apparentBytes: i, diskBytes: i * 2, more: i % 3 ? undefined : [i, null] };
+  const value = {
+    version: 1,
+    entries,
+    // Integer-like keys come first in both, whatever the insertion order.
+    facts: {
+      b: 1,
+      10: 'ten',
+      2: 'two',
+      gone: undefined,
+      fn: () => 1,
+      nested: { ...entries },
+      d: new Date(0),
+    },
+  };
+
+  it('is exactly what JSON.stringify writes', async () => {
+    const text = await stringifyInSlices(value, 0);
+    expect(text).toBe(JSON.stringify(value));
+    expect(JSON.parse(text).facts.nested['e|\u00e9"\n|299']).toEqual({ apparentBytes: 299, diskBytes: 598 });
+  });
+
+  it('lets other work run between its slices', async () => {
+    let ranBetween = false;
+    setImmediate(() => {
+      ranBetween = true;
+    });
+    let sawItDuring = false;
+    const big: Record<string, number> = {};
+    for (let i = 0; i < 2000; i++) big[`k${i}`] = i;
+    const p = stringifyInSlices({ big }, 0).then((t) => {
+      sawItDuring = ranBetween;
+      return t;
+    });
+    // The other callback runs before the text is done: the work was not one block.
+    await new Promise<void>((r) => setImmediate(r));
+    expect(ranBetween).toBe(true);
+    expect(await p).toBe(JSON.stringify({ big }));
+    expect(sawItDuring).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stringifyInSlices } from '../../process/json-slices.js';
 
 export interface CachedSize {
   apparentBytes: number;
@@ -20,6 +21,10 @@ export class SizeCache {
   /** Other immutable facts (an image's layer list and build commands, a layer's directory). */
   private facts: Record<string, unknown> = {};
   private dirty = false;
+  /** Counts changes: a save clears `dirty` only if nothing changed while it was being written. */
+  private changes = 0;
+  /** The save under way: saves run one after another (they share the temporary file). */
+  private saving: Promise<void> = Promise.resolve();
 
   /** `text`: the file's content already read (see open); otherwise it is read now. */
   constructor(
@@ -69,6 +74,7 @@ export class SizeCache {
   set(key: string, value: CachedSize): void {
     this.entries[key] = value;
     this.dirty = true;
+    this.changes++;
   }
 
   /** A fact remembered under `key`, if `valid` accepts its shape (a file from another version may not). */
@@ -81,6 +87,7 @@ export class SizeCache {
     if (JSON.stringify(this.facts[key]) === JSON.stringify(value)) return;
     this.facts[key] = value;
     this.dirty = true;
+    this.changes++;
   }
 
   /** Forgets every fact whose key starts with `prefix` (a shape of fact no longer kept). */
@@ -89,17 +96,30 @@ export class SizeCache {
       if (k.startsWith(prefix)) {
         delete this.facts[k];
         this.dirty = true;
+        this.changes++;
       }
   }
 
-  save(): void {
+  /**
+   * Writes the file if anything changed, without holding the thread for long: the text is made in
+   * slices (process/json-slices.ts) and written asynchronously, then renamed into place (a reader
+   * never sees half a file). Never rejects: a cache that cannot be written only costs time later.
+   */
+  save(): Promise<void> {
+    this.saving = this.saving.then(() => this.saveNow());
+    return this.saving;
+  }
+
+  private async saveNow(): Promise<void> {
     if (!this.file || !this.dirty) return;
+    const seen = this.changes;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
+      const text = await stringifyInSlices({ version: 1, entries: this.entries, facts: this.facts });
+      await mkdir(dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries, facts: this.facts }));
-      renameSync(tmp, this.file);
-      this.dirty = false;
+      await writeFile(tmp, text);
+      await rename(tmp, this.file);
+      if (this.changes === seen) this.dirty = false;
     } catch {
       // a cache that cannot be written only costs time on the next run
     }
