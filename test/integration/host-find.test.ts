@@ -195,5 +195,16 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     const probed = await probeOpaqueMany(host, [{ dir: fake, candidates: ['etc', 'usr'] }]);
     await sh('rm', ['-rf', fake]);
     expect(probed.map((x) => (x ? [...x] : 'unknown'))).toEqual([[]]);
+    // A candidate that climbs (or an empty component) makes the whole request refused before
+    // anything is made or mounted: unknown, never an answer for a path outside the layer.
+    for (const bad of ['../etc', 'usr/../..', 'a//b', ''])
+      expect(await probeOpaque(host, dirs[0] as string, ['etc', bad])).toBeUndefined();
+    // Two layers in one request, the second with more candidates than it sends: refused too.
+    const short = await host.request(
+      'probes',
+      [dirs[0] as string, '1', 'etc', dirs[1] as string, '3', 'etc', 'usr'].map((a) => Buffer.from(a)),
+      60_000,
+    );
+    expect(short.status).toBe(2);
   }, 300_000);
 });

@@ -521,25 +521,33 @@ case "$op" in
       done
       [ -n "$S" ] || exit 4
       mount -t tmpfs layertop-probe "$S" || exit 4
+      # First the shape of every group and every candidate is checked, and every scratch
+      # directory is made by ONE mkdir: a process per directory cost 1.6 ms each, more than the
+      # mounts (a 101-layer image has about three directories per layer to make).
+      g=0 k=0 d=
+      : > "$S/dirs" || exit 4
+      for x in "$@"; do
+        if [ "$k" -gt 0 ]; then
+          case "/$x/" in */../*|*/./*|*//*) exit 2 ;; esac
+          printf "%s\000" "$S/p$g/$x" >> "$S/dirs"; k=$((k - 1))
+        elif [ -z "$d" ]; then
+          case "$x" in /*) d=$x ;; *) exit 2 ;; esac
+        else
+          case "$x" in ""|*[!0-9]*) exit 2 ;; esac
+          g=$((g + 1)) k=$x d=
+          printf "%s\000%s\000" "$S/p$g" "$S/m$g" >> "$S/dirs"
+        fi
+      done
+      [ "$k" = 0 ] && [ -z "$d" ] || exit 2
+      xargs -0 mkdir -p -- < "$S/dirs" || exit 4
       g=0
       while [ $# -gt 0 ]; do
         d=$1; c=$2; shift 2
-        # The shape and every candidate are checked before this group mounts anything.
-        case "$d" in /*) ;; *) exit 2 ;; esac
-        case "$c" in ""|*[!0-9]*) exit 2 ;; esac
-        [ "$#" -ge "$c" ] || exit 2
-        i=0
-        for x in "$@"; do
-          [ "$i" -lt "$c" ] || break
-          case "/$x/" in */../*|*/./*|*//*) exit 2 ;; esac
-          i=$((i + 1))
-        done
         g=$((g + 1))
-        mkdir -p "$S/p$g" "$S/m$g" || exit 4
         i=0; cd "$S/p$g" || exit 4
         for x in "$@"; do
           [ "$i" -lt "$c" ] || break
-          mkdir -p -- "$x" && : > "$x/$M" || exit 4
+          : > "$x/$M" || exit 4
           i=$((i + 1))
         done
         cd /
