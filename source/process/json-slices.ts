@@ -2,8 +2,10 @@
  * JSON text of a big plain object made in slices of a few milliseconds, with a turn of the event
  * loop between them: the size cache (about 5 MB at 1,300 images) took 100-200 ms of one
  * `JSON.stringify` while the explorer measured, and a key pressed meanwhile waited for all of it.
- * The text is exactly `JSON.stringify(value)`'s: the same key order (both walk the object's own
- * keys the same way) and members whose value JSON leaves out (undefined, functions) left out.
+ * For plain JSON data (what the cache holds) the text is exactly `JSON.stringify(value)`'s: the
+ * same key order (both walk the object's own keys the same way) and members whose value JSON
+ * leaves out (undefined, functions) left out. Not for other data: a `toJSON` below the top gets ""
+ * as its key, and a cycle through a big object is not detected.
  */
 export async function stringifyInSlices(value: Record<string, unknown>, sliceMs = 4): Promise<string> {
   const parts: string[] = [];

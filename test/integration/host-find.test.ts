@@ -195,16 +195,39 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     const probed = await probeOpaqueMany(host, [{ dir: fake, candidates: ['etc', 'usr'] }]);
     await sh('rm', ['-rf', fake]);
     expect(probed.map((x) => (x ? [...x] : 'unknown'))).toEqual([[]]);
-    // A candidate that climbs (or an empty component) makes the whole request refused before
-    // anything is made or mounted: unknown, never an answer for a path outside the layer.
-    for (const bad of ['../etc', 'usr/../..', 'a//b', ''])
-      expect(await probeOpaque(host, dirs[0] as string, ['etc', bad])).toBeUndefined();
-    // Two layers in one request, the second with more candidates than it sends: refused too.
-    const short = await host.request(
-      'probes',
-      [dirs[0] as string, '1', 'etc', dirs[1] as string, '3', 'etc', 'usr'].map((a) => Buffer.from(a)),
-      60_000,
-    );
-    expect(short.status).toBe(2);
+    // A candidate that climbs (or an empty component), a count with a leading 0 (octal to the
+    // shell's arithmetic, decimal to test) or more candidates than sent: the whole request is
+    // refused (2) before anything is made or mounted, even with a valid group before it, which
+    // then has no answer either. Never an answer for a path outside the layer.
+    const probe = (args: string[]) =>
+      host.request(
+        'probes',
+        args.map((a) => Buffer.from(a)),
+        60_000,
+      );
+    const [d0, d1] = [dirs[0] as string, dirs[1] as string];
+    for (const bad of ['../etc', 'usr/../..', 'a//b', '', '.'])
+      for (const args of [
+        [d0, '2', 'etc', bad],
+        [d0, '1', 'etc', d1, '1', bad],
+      ]) {
+        const r = await probe(args);
+        expect({ bad, args: args.length, status: r.status, out: r.stdout.toString() }).toEqual({
+          bad,
+          args: args.length,
+          status: 2,
+          out: '',
+        });
+      }
+    for (const args of [
+      [d0, '010', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', '/etc', '1', 'y'],
+      [d0, '1', 'etc', d1, '3', 'etc', 'usr'],
+      ['relative', '1', 'etc'],
+    ]) {
+      const r = await probe(args);
+      expect({ args, status: r.status, out: r.stdout.toString() }).toEqual({ args, status: 2, out: '' });
+    }
+    // The same shapes done right are answered.
+    expect((await probe([d0, '1', 'etc', d1, '1', 'usr'])).status).toBe(0);
   }, 300_000);
 });

@@ -15,11 +15,13 @@ const NEW = 'layertop-test/memory-import:1';
 describe.each(engines)('the image list remembered on the %s engine', (name) => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'lt-list-cache-'));
   /** One scan: its report, and whether the image list came from memory (the timing marks say). */
-  const scan = async (): Promise<{ report: ScanReport; fromMemory: boolean }> => {
+  const scan = async (
+    env: Record<string, string> = { LAYERTOP_CACHE_DIR: cacheDir },
+  ): Promise<{ report: ScanReport; fromMemory: boolean }> => {
     const timing = join(mkdtempSync(join(tmpdir(), 'lt-list-timing-')), 'marks');
     const r = await layertop(['scan', '--json'], {
       engine: name,
-      env: { LAYERTOP_CACHE_DIR: cacheDir, LAYERTOP_TIMING_FILE: timing },
+      env: { ...env, LAYERTOP_TIMING_FILE: timing },
     });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -87,5 +89,40 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
     const without = await scan();
     expect(without.fromMemory).toBe(false);
     expect(all(without.report)).not.toContain(NEW);
+  });
+
+  it('remembers again after a change on a machine whose proof comes after the engine is asked', async () => {
+    // The engine asked at once whenever a list is remembered (LAYERTOP_TEST_PROOF_WAIT_MS=0), as on
+    // a machine where containerd's metadata takes longer to read than the usual wait.
+    const dir = mkdtempSync(join(tmpdir(), 'lt-list-late-'));
+    const env = { LAYERTOP_CACHE_DIR: dir, LAYERTOP_TEST_PROOF_WAIT_MS: '0' };
+    /** The image lists the cache remembers, as their tags. */
+    const remembered = () =>
+      Object.entries(
+        (
+          JSON.parse(readFileSync(join(dir, 'layer-sizes.json'), 'utf8')) as {
+            facts: Record<string, { images?: { RepoTags?: string[] | null }[] }>;
+          }
+        ).facts,
+      )
+        .filter(([k]) => k.includes('|image-list|'))
+        .map(([, v]) => (v.images ?? []).flatMap((i) => i.RepoTags ?? []));
+    // Nothing remembered: the engine is asked after the proof, whatever it waits, and remembered.
+    await scan(env);
+    expect(remembered()).toHaveLength(1);
+    expect(remembered()[0]).not.toContain(TAG);
+    await docker(name, ['tag', 'layertop-test/debian:bookworm', TAG]);
+    try {
+      // Asked before the proof, which then fails: the answer is not kept, and the stale list goes.
+      const changed = await scan(env);
+      expect(tagsOf(changed.report, debian)).toContain(TAG);
+      expect(remembered()).toHaveLength(0);
+      // So the next scan waits for its proof again and remembers the list as it is now.
+      await scan(env);
+      expect(remembered()).toHaveLength(1);
+      expect(remembered()[0]).toContain(TAG);
+    } finally {
+      await docker(name, ['rmi', TAG]);
+    }
   });
 });

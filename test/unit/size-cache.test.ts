@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SizeCache } from '../../source/engine/helper/size-cache.js';
 import { stringifyInSlices } from '../../source/process/json-slices.js';
@@ -56,6 +56,29 @@ describe('the size cache file', () => {
     expect(new SizeCache(file).get('e|c0|/d')).toEqual({ apparentBytes: 1, diskBytes: 8192 });
     expect(new SizeCache(file).get('e|c49999|/d')).toEqual({ apparentBytes: 49999, diskBytes: 4096 });
   });
+
+  it('runs saves one after another: two saves with a change between, and two caches of one file', async () => {
+    const file = fresh();
+    const a = new SizeCache(file);
+    const b = new SizeCache(file);
+    for (let i = 0; i < 30_000; i++) {
+      a.set(`e|a${i}|/d`, { apparentBytes: i, diskBytes: 4096 });
+      b.set(`e|b${i}|/d`, { apparentBytes: i, diskBytes: 8192 });
+    }
+    // None awaited before the next: each writes its own text whole, one after the other, and the
+    // file ends as the last one wrote it (a's again: a change came while its first save ran).
+    const saves = [a.save(), b.save()];
+    await new Promise<void>((r) => setImmediate(r));
+    a.set('e|late|/d', { apparentBytes: 1, diskBytes: 1 });
+    saves.push(a.save());
+    await Promise.all(saves);
+    const last = JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> };
+    // The last save's content, whole: a's entries with the late one, none of b's.
+    expect(Object.keys(last.entries)).toHaveLength(30_001);
+    expect(last.entries['e|late|/d']).toEqual({ apparentBytes: 1, diskBytes: 1 });
+    // No temporary file left beside it.
+    expect(readdirSync(dirname(file))).toEqual(['layer-sizes.json']);
+  });
 });
 
 describe('JSON in slices', () => {
@@ -74,6 +97,16 @@ describe('JSON in slices', () => {
       fn: () => 1,
       nested: { ...entries },
       d: new Date(0),
+    },
+    // More than 64 members: written member by member by the slicing code itself, not by one
+    // JSON.stringify (integer-like keys, left-out members and a Date among them).
+    big: {
+      ...Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`k${i}`, i % 2 ? i : { v: [i, 'x'] }])),
+      7: 'seven',
+      3: null,
+      gone: undefined,
+      fn: () => 1,
+      when: new Date(0),
     },
   };
 

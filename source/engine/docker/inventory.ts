@@ -89,6 +89,7 @@ function imageList(
   client: EngineClient,
   known: Promise<ApiDfImage[] | undefined> | undefined,
   stop: AbortSignal,
+  waitMs: number,
 ): Promise<{ images: ApiDfImage[]; source: ImageListSource }> {
   const abort = new AbortController();
   const ask = () => get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'));
@@ -119,7 +120,7 @@ function imageList(
       { once: true },
     );
     if (!known) return askEngine('engine');
-    timer = setTimeout(() => askEngine('engine'), KNOWN_WAIT_MS);
+    if (Number.isFinite(waitMs)) timer = setTimeout(() => askEngine('engine'), waitMs);
     known.then(
       (images) => {
         clearTimeout(timer);
@@ -143,9 +144,10 @@ function imageList(
 async function dfWithoutSharedSizes(
   client: EngineClient,
   knownImages: Promise<ApiDfImage[] | undefined> | undefined,
+  proofWaitMs: number,
 ): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource }> {
   const stop = new AbortController();
-  const list = imageList(client, knownImages, stop.signal);
+  const list = imageList(client, knownImages, stop.signal, proofWaitMs);
   // docker-modem drops a query's last character when it adds no options of its own: hence '&'.
   const rest = get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&').finally(
     () => mark('api-df'),
@@ -213,6 +215,11 @@ export async function readInventory(
    * otherwise): used if it comes before the engine's answer (only without sharedSizes).
    */
   knownImages?: Promise<ApiDfImage[] | undefined>,
+  /**
+   * How long the engine waits for that proof: KNOWN_WAIT_MS, or Infinity when nothing is
+   * remembered to prove, so that the answer is asked for after the stamp and can be remembered.
+   */
+  proofWaitMs = KNOWN_WAIT_MS,
 ): Promise<Inventory> {
   const { docker } = client;
   try {
@@ -221,7 +228,7 @@ export async function readInventory(
       untilSettled(() =>
         sharedSizes || !typedDf(client)
           ? (docker.df() as Promise<ApiSystemDf>).then((df) => ({ df, imagesFrom: 'engine' as const }))
-          : dfWithoutSharedSizes(client, knownImages),
+          : dfWithoutSharedSizes(client, knownImages, proofWaitMs),
       ),
       docker.listNetworks() as Promise<ApiNetwork[]>,
     ]);

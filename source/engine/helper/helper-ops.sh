@@ -511,7 +511,7 @@ case "$op" in
     M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4
     # shellcheck disable=SC2016
     nsenter -t "$LT_PID" -m "$B" unshare -m --propagation private "$B" sh -c '
-      O=$1; M=$2; shift 2
+      O=$1; M=$2; B=$3; shift 3
       R=; LT_LOOP=1; . "$O" || exit 4
       S=
       for s in /mnt /media /srv /opt /tmp /run; do
@@ -533,13 +533,15 @@ case "$op" in
         elif [ -z "$d" ]; then
           case "$x" in /*) d=$x ;; *) exit 2 ;; esac
         else
-          case "$x" in ""|*[!0-9]*) exit 2 ;; esac
+          # Decimal digits without a leading 0 (arithmetic would read 010 as octal, test as ten).
+          case "$x" in ""|*[!0-9]*|0?*) exit 2 ;; esac
           g=$((g + 1)) k=$x d=
           printf "%s\000%s\000" "$S/p$g" "$S/m$g" >> "$S/dirs"
         fi
       done
       [ "$k" = 0 ] && [ -z "$d" ] || exit 2
-      xargs -0 mkdir -p -- < "$S/dirs" || exit 4
+      # The busybox of the helper, as the unshare and this shell: the host may lack xargs.
+      "$B" xargs -0 "$B" mkdir -p -- < "$S/dirs" || exit 4
       g=0
       while [ $# -gt 0 ]; do
         d=$1; c=$2; shift 2
@@ -561,7 +563,7 @@ case "$op" in
           shift; i=$((i + 1))
         done
       done
-    ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$@" ;;
+    ' sh "/proc/$$/root${LT_TMP%/w}/ops.sh" "$M" "$B" "$@" ;;
   reclaim:*)
     # reclaim:<base64 of "<seconds> <root>"> PATH...: one line per path, as reclaimone says (see
     # above); a path not under the root (the engine's data root, or containerd's own) is a badpath.

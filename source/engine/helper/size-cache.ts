@@ -1,8 +1,29 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringifyInSlices } from '../../process/json-slices.js';
+
+/** The save under way per cache file (see SizeCache.save). */
+const saving = new Map<string, Promise<void>>();
+/** Temporary files being written: removed if the process exits meanwhile (a quit mid-save). */
+const writing = new Set<string>();
+let exitHook = false;
+
+function writingNow(tmp: string): void {
+  writing.add(tmp);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const t of writing)
+      try {
+        unlinkSync(t);
+      } catch {
+        // already renamed into place, or never made
+      }
+  });
+}
 
 export interface CachedSize {
   apparentBytes: number;
@@ -23,8 +44,6 @@ export class SizeCache {
   private dirty = false;
   /** Counts changes: a save clears `dirty` only if nothing changed while it was being written. */
   private changes = 0;
-  /** The save under way: saves run one after another (they share the temporary file). */
-  private saving: Promise<void> = Promise.resolve();
 
   /** `text`: the file's content already read (see open); otherwise it is read now. */
   constructor(
@@ -102,26 +121,37 @@ export class SizeCache {
 
   /**
    * Writes the file if anything changed, without holding the thread for long: the text is made in
-   * slices (process/json-slices.ts) and written asynchronously, then renamed into place (a reader
-   * never sees half a file). Never rejects: a cache that cannot be written only costs time later.
+   * slices (process/json-slices.ts) and written asynchronously to a temporary file of its own,
+   * then renamed into place (a reader never sees half a file). Saves of one file run one after
+   * another, also from several caches of it (a fleet's sessions). Never rejects: a cache that
+   * cannot be written only costs time on the next run.
    */
   save(): Promise<void> {
-    this.saving = this.saving.then(() => this.saveNow());
-    return this.saving;
+    const file = this.file;
+    if (!file) return Promise.resolve();
+    const next = (saving.get(file) ?? Promise.resolve()).then(() => this.saveNow(file));
+    saving.set(file, next);
+    void next.then(() => {
+      if (saving.get(file) === next) saving.delete(file);
+    });
+    return next;
   }
 
-  private async saveNow(): Promise<void> {
-    if (!this.file || !this.dirty) return;
+  private async saveNow(file: string): Promise<void> {
+    if (!this.dirty) return;
     const seen = this.changes;
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const text = await stringifyInSlices({ version: 1, entries: this.entries, facts: this.facts });
-      await mkdir(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
+      await mkdir(dirname(file), { recursive: true });
+      writingNow(tmp);
       await writeFile(tmp, text);
-      await rename(tmp, this.file);
+      await rename(tmp, file);
       if (this.changes === seen) this.dirty = false;
     } catch {
-      // a cache that cannot be written only costs time on the next run
+      await unlink(tmp).catch(() => {});
+    } finally {
+      writing.delete(tmp);
     }
   }
 }
