@@ -459,8 +459,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const knownImages = listStamp?.then((s) => {
     if (remembered && s && s.fingerprint === remembered.fingerprint && s.matches(remembered.images))
       return remembered.images;
-    // Proven stale: forgotten, so that the next scan waits for its proof (below) and remembers anew.
-    if (remembered && s) cache?.dropFacts(listKey);
+    // Proven stale: forgotten, so that the next scan waits for its proof (below) and remembers
+    // anew; only that very list (a scan beside this one may have remembered a newer one).
+    if (remembered && s && cache?.fact(listKey, isImageListFact)?.fingerprint === remembered.fingerprint)
+      cache.dropFacts(listKey);
     return undefined;
   });
   knownImages?.catch(() => {}); // readInventory takes a failed proof as none
@@ -470,11 +472,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     options.tagTimes ? undefined : (id) => cache?.fact(factKey('layers', id), isStrings),
     !options.helper,
     knownImages,
-    // Nothing remembered: the engine is asked once the stamp is read, however long that takes,
-    // so that its answer can be remembered. With the usual wait (3 s) a machine whose stamp came
-    // later (5.6-8.4 s at 1,300 images on Docker 26.1.5 here) asked before it, never remembered,
-    // and paid the engine's whole list (17-20 s) at every warm scan.
-    remembered ? testProofWaitMs() : Number.POSITIVE_INFINITY,
+    // Nothing remembered, in a cache that outlives this scan: the engine is asked once the stamp
+    // is read (up to PROOF_WAIT_MAX_MS), so that its answer can be remembered. With the usual
+    // wait (3 s) a machine whose stamp came later (5.6-8.4 s at 1,300 images on Docker 26.1.5
+    // here) asked before it, never remembered, and paid the engine's whole list (17-20 s) at
+    // every warm scan. Bounded: a stamp that keeps failing (a meta.db torn by a pull, retried for
+    // up to 15 s) must not hold the list much longer than the list itself takes.
+    remembered || !cache?.file ? testProofWaitMs() : PROOF_WAIT_MAX_MS,
   );
   invRun.catch(() => {}); // awaited below; a failure surfaces there
   const helper = await options.helper;
@@ -765,11 +769,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
  */
 const breathe = () => new Promise<void>((r) => setImmediate(r));
 
+/** How long a scan with nothing remembered waits for its image list's proof (see scanEngine). */
+const PROOF_WAIT_MAX_MS = 15_000;
+
 /**
- * Test hook (LAYERTOP_TEST_MODE only): how long a scan waits for its image list's proof before it
- * asks the engine, to play a machine whose proof comes late; undefined: readInventory's own wait.
+ * Test hook (LAYERTOP_TEST_MODE only): the usual wait for the image list's proof (3 s, not the
+ * longer one above), to play a machine whose proof comes late; undefined: readInventory's own.
  */
 function testProofWaitMs(): number | undefined {
   const v = process.env.LAYERTOP_TEST_PROOF_WAIT_MS;
-  return process.env.LAYERTOP_TEST_MODE && v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+  return process.env.LAYERTOP_TEST_MODE && v !== undefined && /^\d{1,6}$/.test(v) ? Number(v) : undefined;
 }

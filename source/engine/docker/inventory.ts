@@ -216,8 +216,9 @@ export async function readInventory(
    */
   knownImages?: Promise<ApiDfImage[] | undefined>,
   /**
-   * How long the engine waits for that proof: KNOWN_WAIT_MS, or Infinity when nothing is
-   * remembered to prove, so that the answer is asked for after the stamp and can be remembered.
+   * How long the engine waits for that proof: KNOWN_WAIT_MS, or longer when nothing is
+   * remembered to prove, so that the answer is asked for after the stamp and can be remembered
+   * (scanEngine); Infinity: no limit.
    */
   proofWaitMs = KNOWN_WAIT_MS,
 ): Promise<Inventory> {
