@@ -39,8 +39,8 @@ export function engineFacts(client: EngineClient, info: ApiInfo): EngineFacts {
 }
 
 export interface ScanOptions {
-  /** The helper, or its start still under way: the API is asked meanwhile. */
-  helper?: HelperSession | Promise<HelperSession> | undefined;
+  /** The helper, or its start still under way: the API is asked meanwhile (resolving undefined: it could not start). */
+  helper?: HelperSession | Promise<HelperSession | undefined> | undefined;
   cache?: SizeCache | undefined;
   onProgress?: ((p: MeasureProgress) => void) | undefined;
   info?: ApiInfo | undefined;
@@ -450,7 +450,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const listKey = factKey('image-list', `${client.serverVersion}|${client.apiVersion}|${info.Driver}`);
   const listStamp =
     options.helper && cache && backend.imageListStamp
-      ? Promise.resolve(options.helper).then((h) => backend.imageListStamp?.(h))
+      ? Promise.resolve(options.helper).then((h) => (h ? backend.imageListStamp?.(h) : undefined))
       : undefined;
   listStamp?.catch(() => {}); // no stamp: the engine's answer is used and not remembered
   const remembered = listStamp ? cache?.fact(listKey, isImageListFact) : undefined;
