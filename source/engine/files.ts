@@ -152,7 +152,12 @@ export async function listLayers(
   // One request for every layer's probe (layer 0 has nothing below it to hide).
   const probes = await probeOpaqueMany(
     helper,
-    dirs.map((dir, k) => ({ dir, candidates: k > 0 ? (wide[k] ?? []) : [] })),
+    dirs.map((dir, k) => ({
+      dir,
+      candidates: k > 0 ? (wide[k] ?? []) : [],
+      // An image's layer: nothing writes to it (a container's init and writable layers can change).
+      immutable: target.layers[k]?.id !== 'init' && target.layers[k]?.id !== 'rw',
+    })),
   );
   const merged = new Map<string, MergedEntry>();
   let opaqueKnown = true;

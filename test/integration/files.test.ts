@@ -1,6 +1,8 @@
 // A layer's files through the helper: for every test image on both storage backends, the merged
 // view layertop computes from the layers equals `docker export` of a fresh container of that image.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -163,6 +165,41 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
     });
     // The chmod-only copy-up wastes the whole lower copy.
     expect(chmod.wastedBytes).toBeGreaterThanOrEqual(80000);
+  });
+
+  it("reads the image layers' opaque directories from their xattrs (the host's GNU tar), as the overlay mounts say", async () => {
+    // The same views, every layer of edge and of the image with the most layers, both ways: the
+    // host's tar (one process) and the overlay mounts (--no-host-tools); the ops traced.
+    const dir = mkdtempSync(join(tmpdir(), 'lt-opaque-ops-'));
+    const traced = async (args: string[], name: string) => {
+      const file = join(dir, name);
+      const res = await layertop(['files', ...args, '--json'], {
+        engine,
+        env: { LAYERTOP_TIMING_FILE: file, LAYERTOP_TIMING_OPS: '1' },
+      });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const ops = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('op ') && l.includes(' sent '))
+        .map((l) => l.split(' ')[1]);
+      return { json: JSON.parse(res.stdout) as FilesJson, ops };
+    };
+    for (const layer of ['-2', '-1']) {
+      const args = ['layertop-test/edge:latest', '--layer', layer, '--merged'];
+      const tar = await traced(args, `tar${layer}`);
+      const mounts = await traced([...args, '--no-host-tools'], `mounts${layer}`);
+      expect(tar.ops).toContain('gopaque');
+      expect(tar.ops).not.toContain('probes');
+      expect(mounts.ops).toContain('probes');
+      expect(mounts.ops).not.toContain('gopaque');
+      expect(tar.json).toEqual(mounts.json);
+      const diffTar = await traced(args.slice(0, 3), `dtar${layer}`);
+      const diffMounts = await traced([...args.slice(0, 3), '--no-host-tools'], `dmounts${layer}`);
+      expect(diffTar.json).toEqual(diffMounts.json);
+      if (engine === 'overlay2' && layer === '-2')
+        expect(diffTar.json.entries.find((e) => e.path === '/opq')?.status).toBe('opaque');
+    }
   });
 
   it("counts the overwrite fixture's wasted bytes as exactly the overwritten file", async () => {

@@ -70,7 +70,7 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
     if [ "$st" = 123 ] && [ -s "$LT_TMP/st" ]; then read -r st < "$LT_TMP/st"; fi
     # A walk split over several runs would print several status sections: never parse that.
     case "$op" in
-      measure*|gmeasure*|gtrees|probes)
+      measure*|gmeasure*|gtrees|probes|gopaque)
         if [ "$cnt" -gt 0 ] && [ "$(wc -c < "$LT_TMP/runs")" != 1 ]; then
           echo "the argument list reached the op in $(wc -c < "$LT_TMP/runs") runs" >> "$T/err"; st=98
         fi ;;

@@ -8,6 +8,7 @@
 //   gtrees                    layer-list.ts (parseGnuTrees: gtree of several roots)
 //   rdev:<dir>                layer-list.ts (parseRdev)
 //   probes                    layer-list.ts (opaque directories of one or more layers: a line per candidate)
+//   gopaque                   layer-list.ts (parseOpaqueTar: the same from the host's GNU tar, image layers)
 //   fread:<offset>+<length>   file-read.ts
 //   gprobe                    helper-session.ts (the host's find, if any)
 //   reclaim:<age root, b64>   reclaim.ts (one verdict per leftover path)
@@ -35,6 +36,7 @@ export type HelperOp =
   | 'gtree'
   | 'gtrees'
   | 'probes'
+  | 'gopaque'
   | `rdev:${string}`
   | `fread:${number}+${number}`
   | `reclaim:${string}`;

@@ -401,10 +401,148 @@ export async function listLayerDirs(
  */
 export async function probeOpaqueMany(
   helper: HelperSession,
-  layers: readonly { dir: string; candidates: readonly string[] }[],
+  layers: readonly {
+    dir: string;
+    candidates: readonly string[];
+    /** Nothing writes to it (an image's layer) and its candidates come from its own listing. */
+    immutable?: boolean;
+  }[],
 ): Promise<(Set<string> | undefined)[]> {
   const asked = layers.filter((l) => l.candidates.length);
   if (!asked.length) return layers.map(() => new Set<string>());
+  const found = new Map<(typeof asked)[number], Set<string> | undefined>();
+  // Image layers first from their xattrs, by the host's GNU tar where the host has GNU tools;
+  // what that does not answer exactly is probed below.
+  if (helper.hostFind)
+    await readOpaqueXattrs(
+      helper,
+      asked.filter((l) => l.immutable),
+      found,
+    );
+  await probeByMounts(
+    helper,
+    asked.filter((l) => !found.has(l)),
+    found,
+  );
+  return layers.map((l) => (l.candidates.length ? found.get(l) : new Set<string>()));
+}
+
+type OpaqueAsk = { dir: string; candidates: readonly string[] };
+
+/**
+ * The `gopaque` op: the candidates' trusted.overlay.opaque as the host's GNU tar archives them,
+ * every layer in one host process (the probes' overlay mounts took 0.49 s for a 101-layer image).
+ * Only for layers nothing writes to: their candidates are directories of their own listing, so no
+ * component on the way can have become a symlink since (tar would follow one).
+ */
+async function readOpaqueXattrs<T extends OpaqueAsk>(
+  helper: HelperSession,
+  layers: readonly T[],
+  found: Map<T, Set<string> | undefined>,
+): Promise<void> {
+  if (!layers.length) return;
+  const argsOf = (l: T) => [asArg('-C'), asArg(l.dir), ...l.candidates.map((c) => asArg(`./${c}`))];
+  const bytes = (l: T) => argsOf(l).reduce((n, a) => n + a.length + 1, 0);
+  const per = Math.ceil(layers.length / helper.parallelism);
+  const requests: T[][] = [];
+  for (let i = 0; i < layers.length; i += per)
+    requests.push(...chunkByBytes(layers.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
+  await Promise.all(
+    requests.map(async (group) => {
+      const res = await helper.request('gopaque', group.flatMap(argsOf), 120_000).catch(() => undefined);
+      if (res?.status !== 0) return;
+      const flags = parseOpaqueTar(
+        res.stdout,
+        group.flatMap((l) => l.candidates),
+      );
+      if (!flags) return;
+      let i = 0;
+      for (const l of group) {
+        const opaque = new Set<string>();
+        for (const c of l.candidates) if (flags[i++]) opaque.add(c);
+        found.set(l, opaque);
+      }
+    }),
+  );
+}
+
+/**
+ * Reads the `gopaque` op's archive: per member, in order, whether its extended header says
+ * trusted.overlay.opaque=y. Undefined unless the members are exactly the candidates asked, in
+ * order, each a directory, every header's checksum right and the archive whole: never a guess.
+ */
+export function parseOpaqueTar(buf: Buffer, asked: readonly string[]): boolean[] | undefined {
+  const out: boolean[] = [];
+  let off = 0;
+  let pax: Map<string, string> | undefined;
+  for (;;) {
+    if (off + 512 > buf.length) return undefined; // no end-of-archive block: cut short
+    const h = buf.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) break;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : (h[i] ?? 0);
+    if (sum !== octal(h, 148, 8)) return undefined;
+    const size = octal(h, 124, 12);
+    const type = String.fromCharCode(h[156] ?? 0);
+    const start = off + 512;
+    off = start + Math.ceil(size / 512) * 512;
+    if (Number.isNaN(size) || off > buf.length) return undefined;
+    if (type === 'x') {
+      pax = paxRecords(buf.subarray(start, start + size));
+      if (!pax) return undefined;
+      continue;
+    }
+    if (type === 'g') continue;
+    const name = pax?.get('path') ?? ustarName(h);
+    const want = asked[out.length];
+    if (type !== '5' || want === undefined || name !== `./${want}/`) return undefined;
+    out.push(pax?.get('SCHILY.xattr.trusted.overlay.opaque') === 'y');
+    pax = undefined;
+  }
+  return out.length === asked.length ? out : undefined;
+}
+
+/** A header's octal number field (NUL- or space-ended); NaN if it is not one. */
+function octal(h: Buffer, at: number, len: number): number {
+  const text = h.toString('latin1', at, at + len).replace(/[\0 ]+$/, '');
+  return /^[0-7]+$/.test(text) ? Number.parseInt(text, 8) : Number.NaN;
+}
+
+/** ustar's name, with its prefix field where it has one (bytes as latin1). */
+function ustarName(h: Buffer): string {
+  const field = (at: number, len: number) => {
+    const end = h.indexOf(0, at);
+    return h.toString('latin1', at, end >= 0 && end < at + len ? end : at + len);
+  };
+  const prefix = field(345, 155);
+  return prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
+}
+
+/** An extended header's records ("<length> <key>=<value>\n"), values as bytes (latin1). */
+function paxRecords(data: Buffer): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    if (space < 0) return undefined;
+    const len = Number(data.toString('latin1', at, space));
+    if (!Number.isInteger(len) || len <= space - at + 1 || at + len > data.length) return undefined;
+    const record = data.toString('latin1', space + 1, at + len - 1);
+    const eq = record.indexOf('=');
+    if (eq < 0 || data[at + len - 1] !== 0x0a) return undefined;
+    out.set(record.slice(0, eq), record.slice(eq + 1));
+    at += len;
+  }
+  return out;
+}
+
+/** The `probes` op (overlay mounts) for layers the xattrs did not answer; see probeOpaqueMany. */
+async function probeByMounts<T extends OpaqueAsk>(
+  helper: HelperSession,
+  asked: readonly T[],
+  found: Map<T, Set<string> | undefined>,
+): Promise<void> {
+  if (!asked.length) return;
   const argsOf = (l: (typeof asked)[number]) => [
     asArg(l.dir),
     asArg(String(l.candidates.length)),
@@ -417,7 +555,6 @@ export async function probeOpaqueMany(
   const requests: (typeof asked)[] = [];
   for (let i = 0; i < asked.length; i += per)
     requests.push(...chunkByBytes(asked.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
-  const found = new Map<(typeof asked)[number], Set<string> | undefined>();
   await Promise.all(
     requests.map(async (group) => {
       const total = group.reduce((n, l) => n + l.candidates.length, 0);
@@ -440,7 +577,6 @@ export async function probeOpaqueMany(
         found.set(l, await probeOpaque(helper, l.dir, l.candidates).catch(() => undefined));
     }),
   );
-  return layers.map((l) => (l.candidates.length ? found.get(l) : new Set<string>()));
 }
 
 /** Names only (fast): what can show before the sizes are in. */
