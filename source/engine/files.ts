@@ -155,8 +155,9 @@ export async function listLayers(
     dirs.map((dir, k) => ({
       dir,
       candidates: k > 0 ? (wide[k] ?? []) : [],
-      // An image's layer: nothing writes to it (a container's init and writable layers can change).
-      immutable: target.layers[k]?.id !== 'init' && target.layers[k]?.id !== 'rw',
+      // An image's layer (named by its chain ID): nothing writes to it (a container's init and
+      // writable layers, "init" and "rw", can change).
+      immutable: /^sha256:[0-9a-f]{64}$/.test(target.layers[k]?.id ?? ''),
     })),
   );
   const merged = new Map<string, MergedEntry>();

@@ -14,7 +14,7 @@ import type {
   VolumeInput,
 } from '../model/types.js';
 import { mark } from '../process/timing.js';
-import type { ApiBuildCache, ApiDfImage, ApiInfo } from './docker/api-types.js';
+import type { ApiBuildCache, ApiDfImage, ApiInfo, ApiSystemDf } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
 import { HelperError, type HelperSession } from './helper/helper-session.js';
@@ -589,6 +589,18 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   if (!helper) {
     // Docker's own figures only: per layer from the history, per image from /system/df; every disk
     // figure unknown (null), never 0.
+    if (options.helper) {
+      // A helper was to start (it could not): the list was asked without Docker's shared sizes,
+      // which layertop's graph would have counted from measured layers. Docker's, asked now (the
+      // graph's count from history sizes equals them on the test engines, so no test tells the
+      // two apart; it need not elsewhere: a failed history call counts its layers as 0).
+      const df = (await client.docker.df()) as ApiSystemDf;
+      const shared = new Map((df.Images ?? []).map((i) => [i.Id, i.SharedSize]));
+      for (const img of inputs.images) {
+        const s = shared.get(img.id);
+        if (s !== undefined && s >= 0) img.engineSharedSize = s;
+      }
+    }
     await historyFacts(client, inputs);
     inputs.diskUnknown = options.noHelperReason ?? 'the helper is not running';
     return buildScanModel(inputs);

@@ -151,27 +151,30 @@ describe.each([
   });
 });
 
-describe('the explorer when its helper cannot start (tmux, overlay2 engine)', () => {
-  // The first scan asks the API while the helper starts, and takes the helper's start as a
-  // promise: when that start fails, the scan still comes, with Docker's sizes, every disk figure
-  // unknown with the reason, and the helper's own error on the message line.
-  it('shows the tree with Docker sizes, "?" for disk (never 0B), the reason, and quits cleanly', async () => {
-    const own = mkdtempSync(join(tmpdir(), 'lt-tui-nohelper-'));
-    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${own} ${process.execPath} ${BIN} --helper-image layertop-test/no-such-image:1; echo "EXIT:$?"; sleep 600`;
-    const term = await Tmux.start('layertop-nohelper', cmd, 140, 40);
-    terms.push(term);
-    const s = await term.waitForText(/disk unknown \(needs the helper: it could not start\)/, 60_000);
-    const shown = await term.waitForText(
-      /helper: the helper image "layertop-test\/no-such-image:1" is not on the engine/,
-    );
-    const row = shown.split('\n').find((l) => l.includes('layertop-test/app-b:latest'));
-    // SIZE (Docker's), then DISK: unknown, shown as '?'.
-    expect(row).toMatch(/\d+(\.\d+)?[kMG]?B +\? /);
-    // No DISK figure is 0B (Docker's own SIZE can be: an empty volume is).
-    expect(shown.split('\n').filter((l) => /[\d.]+[kMG]?B +0B( |$)/.test(l))).toEqual([]);
-    expect(shown.split('\n').filter((l) => /B +\? /.test(l)).length).toBeGreaterThan(5);
-    await term.keys('q');
-    await term.waitForText(/EXIT:0/);
-    expect(await helperContainers('overlay2')).toEqual([]);
-  });
-});
+describe.each(['overlay2', 'containerd'] as const)(
+  'the explorer when its helper cannot start (tmux, %s engine)',
+  (engine) => {
+    // The first scan asks the API while the helper starts, and takes the helper's start as a
+    // promise: when that start fails, the scan still comes, with Docker's sizes, every disk figure
+    // unknown with the reason, and the helper's own error on the message line.
+    it('shows the tree with Docker sizes, "?" for disk (never 0B), the reason, and quits cleanly', async () => {
+      const own = mkdtempSync(join(tmpdir(), 'lt-tui-nohelper-'));
+      const cmd = `env DOCKER_HOST=${engineHost(engine)} LAYERTOP_CACHE_DIR=${own} ${process.execPath} ${BIN} --helper-image layertop-test/no-such-image:1; echo "EXIT:$?"; sleep 600`;
+      const term = await Tmux.start(`layertop-nohelper-${engine}`, cmd, 140, 40);
+      terms.push(term);
+      const s = await term.waitForText(/disk unknown \(needs the helper: it could not start\)/, 60_000);
+      const shown = await term.waitForText(
+        /helper: the helper image "layertop-test\/no-such-image:1" is not on the engine/,
+      );
+      const row = shown.split('\n').find((l) => l.includes('layertop-test/app-b:latest'));
+      // SIZE (Docker's), then DISK: unknown, shown as '?'.
+      expect(row).toMatch(/\d+(\.\d+)?[kMG]?B +\? /);
+      // No DISK figure is 0B (Docker's own SIZE can be: an empty volume is).
+      expect(shown.split('\n').filter((l) => /[\d.]+[kMG]?B +0B( |$)/.test(l))).toEqual([]);
+      expect(shown.split('\n').filter((l) => /B +\? /.test(l)).length).toBeGreaterThan(5);
+      await term.keys('q');
+      await term.waitForText(/EXIT:0/);
+      expect(await helperContainers(engine)).toEqual([]);
+    });
+  },
+);

@@ -499,12 +499,16 @@ case "$op" in
     # layers nothing writes to, whose candidates come from their own listing (layer-list.ts); the
     # caller checks that every member is the candidate asked, in order, or probes instead.
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
-    local t x c
+    local t x c t2
     t=
     for x in /usr/bin/tar /bin/tar /usr/local/bin/tar; do
       if [ -x "$R$x" ]; then t=$x; break; fi
     done
     [ -n "$t" ] || return 5
+    # Only in the host's own user namespace: in another (a rootless engine, userns-remap) the
+    # kernel hides trusted.* without a word, and every directory would read as not opaque.
+    read -r x c t2 < /proc/self/uid_map || return 5
+    [ "$x $c $t2" = "0 0 4294967295" ] || return 5
     # Another tar (busybox, bsdtar) may take --xattrs and store xattrs otherwise, or not at all.
     case "$(nsenter -t "$LT_PID" -m "$t" --version 2>/dev/null)" in "tar (GNU tar) "*) ;; *) return 5 ;; esac
     [ "$1" = -C ] || return 2

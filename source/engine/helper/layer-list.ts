@@ -450,7 +450,9 @@ async function readOpaqueXattrs<T extends OpaqueAsk>(
   await Promise.all(
     requests.map(async (group) => {
       const res = await helper.request('gopaque', group.flatMap(argsOf), 120_000).catch(() => undefined);
-      if (res?.status !== 0) return;
+      // Any word from tar is a no: it warns and still exits 0 where it cannot list a directory's
+      // xattrs (or was built without them), and then every member would read as not opaque.
+      if (res?.status !== 0 || res.stderr.length) return;
       const flags = parseOpaqueTar(
         res.stdout,
         group.flatMap((l) => l.candidates),

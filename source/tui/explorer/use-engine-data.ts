@@ -84,6 +84,8 @@ export function useEngineData(
     helper?: HelperSession | undefined;
     /** The session's first helper (started with it) is not taken yet. */
     helperPending: boolean;
+    /** A helper's start under way (settles undefined if it fails): one at a time. */
+    helperStarting?: Promise<HelperSession | undefined> | undefined;
     scanning: boolean;
     again: boolean;
     alive: boolean;
@@ -158,8 +160,10 @@ export function useEngineData(
         // The helper's start, when one is under way: the scan takes it as a promise and asks the
         // API meanwhile, as the CLI does (awaited here first, the API's 1 s at scale came after
         // the helper's start: sizes complete 2.5-2.7 s after launch against 1.95 s for the CLI).
-        let starting: Promise<HelperSession | undefined> | undefined;
-        if (!c.helper && session?.helper) {
+        // A start already under way is awaited, never doubled (a scan that failed before it
+        // settled must not leave a second helper started beside it).
+        let starting = c.helper ? undefined : c.helperStarting;
+        if (!c.helper && !starting && session?.helper) {
           await removeContainers(c.client, c.stale);
           // The session's own helper first (started beside the API tree), a new one after a loss
           // (with the engine's facts as they are now: it may have restarted with another root).
@@ -181,6 +185,11 @@ export function useEngineData(
               return undefined;
             },
           );
+          const mine = starting;
+          c.helperStarting = mine;
+          void mine.then(() => {
+            if (c.helperStarting === mine) c.helperStarting = undefined;
+          });
         }
         setData((d) => ({ ...d, phase: d.model ? 'measuring' : d.phase }));
         const model = await scanEngine(c.client, {
