@@ -442,13 +442,8 @@ async function readOpaqueXattrs<T extends OpaqueAsk>(
 ): Promise<void> {
   if (!layers.length) return;
   const argsOf = (l: T) => [asArg('-C'), asArg(l.dir), ...l.candidates.map((c) => asArg(`./${c}`))];
-  const bytes = (l: T) => argsOf(l).reduce((n, a) => n + a.length + 1, 0);
-  const per = Math.ceil(layers.length / helper.parallelism);
-  const requests: T[][] = [];
-  for (let i = 0; i < layers.length; i += per)
-    requests.push(...chunkByBytes(layers.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
   await Promise.all(
-    requests.map(async (group) => {
+    laneRequests(layers, argsOf, helper.parallelism).map(async (group) => {
       const res = await helper.request('gopaque', group.flatMap(argsOf), 120_000).catch(() => undefined);
       // Any word from tar is a no: it warns and still exits 0 where it cannot list a directory's
       // xattrs (or was built without them), and then every member would read as not opaque.
@@ -457,15 +452,36 @@ async function readOpaqueXattrs<T extends OpaqueAsk>(
         res.stdout,
         group.flatMap((l) => l.candidates),
       );
-      if (!flags) return;
-      let i = 0;
-      for (const l of group) {
-        const opaque = new Set<string>();
-        for (const c of l.candidates) if (flags[i++]) opaque.add(c);
-        found.set(l, opaque);
-      }
+      if (flags) spreadFlags(group, flags, found);
     }),
   );
+}
+
+/**
+ * Whole layers per request (a layer's group never splits: each request is one run of its op),
+ * shared out over the helper's lanes, each request under the argument limit.
+ */
+function laneRequests<T>(layers: readonly T[], argsOf: (l: T) => readonly Buffer[], lanes: number): T[][] {
+  const bytes = (l: T) => argsOf(l).reduce((n, a) => n + a.length + 1, 0);
+  const per = Math.ceil(layers.length / lanes);
+  const requests: T[][] = [];
+  for (let i = 0; i < layers.length; i += per)
+    requests.push(...chunkByBytes(layers.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
+  return requests;
+}
+
+/** One answer per candidate, in the order asked, handed back to each layer as its opaque set. */
+function spreadFlags<T extends OpaqueAsk>(
+  group: readonly T[],
+  flags: readonly boolean[],
+  found: Map<T, Set<string> | undefined>,
+): void {
+  let i = 0;
+  for (const l of group) {
+    const opaque = new Set<string>();
+    for (const c of l.candidates) if (flags[i++]) opaque.add(c);
+    found.set(l, opaque);
+  }
 }
 
 /**
@@ -545,20 +561,10 @@ async function probeByMounts<T extends OpaqueAsk>(
   found: Map<T, Set<string> | undefined>,
 ): Promise<void> {
   if (!asked.length) return;
-  const argsOf = (l: (typeof asked)[number]) => [
-    asArg(l.dir),
-    asArg(String(l.candidates.length)),
-    ...l.candidates.map(asArg),
-  ];
-  // Whole layers per request, each request one run of the op (a layer's group never splits),
-  // shared out over the lanes (each overlay mount costs the kernel a few milliseconds).
-  const bytes = (l: (typeof asked)[number]) => argsOf(l).reduce((n, a) => n + a.length + 1, 0);
-  const per = Math.ceil(asked.length / helper.parallelism);
-  const requests: (typeof asked)[] = [];
-  for (let i = 0; i < asked.length; i += per)
-    requests.push(...chunkByBytes(asked.slice(i, i + per), bytes, BULK_ARGS_MAX - 4096));
+  const argsOf = (l: T) => [asArg(l.dir), asArg(String(l.candidates.length)), ...l.candidates.map(asArg)];
+  // Over the lanes: each overlay mount costs the kernel a few milliseconds.
   await Promise.all(
-    requests.map(async (group) => {
+    laneRequests(asked, argsOf, helper.parallelism).map(async (group) => {
       const total = group.reduce((n, l) => n + l.candidates.length, 0);
       const res = await helper
         .request('probes', group.flatMap(argsOf), 120_000 + 100 * total)
@@ -567,12 +573,11 @@ async function probeByMounts<T extends OpaqueAsk>(
       // Every candidate answered, or this request's layers are asked one by one (a layer the
       // engine will not mount must not make the others unknown); never a guess from a short reply.
       if (res?.status === 0 && flags?.length === total + 1) {
-        let i = 0;
-        for (const l of group) {
-          const opaque = new Set<string>();
-          for (const c of l.candidates) if (flags[i++] === '1') opaque.add(c);
-          found.set(l, opaque);
-        }
+        spreadFlags(
+          group,
+          flags.map((f) => f === '1'),
+          found,
+        );
         return;
       }
       for (const l of group)
