@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import { escapeText } from '../../model/escape.js';
 import { freedIfRemoved, heldByBuildCache } from '../../model/freed.js';
 import { LEFTOVER_WHAT, leftoverKind } from '../../model/leftovers.js';
@@ -276,7 +277,7 @@ export function detailFields(
 }
 
 /** Everything about the selected row; the bytes freed come from model/freed.ts. */
-export function DetailPane(props: {
+export const DetailPane = memo(function DetailPane(props: {
   model: ScanModel;
   row: Row | undefined;
   width: number;
@@ -307,4 +308,4 @@ export function DetailPane(props: {
         ))}
     </Box>
   );
-}
+});

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import type { ScanModel } from '../../model/report.js';
 import { markKey } from '../explorer/explorer-state.js';
 import type { Theme } from '../theme.js';
@@ -15,7 +16,7 @@ export function windowStart(cursor: number, count: number, height: number, previ
 }
 
 /** A virtualized list: only the rows inside the window are rendered, whatever the tree's size. */
-export function LayerTree(props: {
+export const LayerTree = memo(function LayerTree(props: {
   model: ScanModel;
   rows: Row[];
   cursor: number;
@@ -48,4 +49,4 @@ export function LayerTree(props: {
       {rows.length === 0 ? <Text color={theme.color('dim')}>No images on this engine.</Text> : null}
     </Box>
   );
-}
+});

@@ -1,4 +1,5 @@
 import { Text } from 'ink';
+import { memo } from 'react';
 import { escapeText } from '../../model/escape.js';
 import type { ScanModel } from '../../model/report.js';
 import { disk, fitCells, shortId, size } from '../format.js';
@@ -166,7 +167,11 @@ function ledgerRowText(model: ScanModel, row: Row, marker: string): RowText {
   };
 }
 
-export function TreeRow(props: {
+/**
+ * Memoized: while the scan measures, every progress update re-renders the explorer; an unchanged
+ * row (same model, row and width) is then skipped, not rebuilt and diffed.
+ */
+export const TreeRow = memo(function TreeRow(props: {
   model: ScanModel;
   row: Row;
   width: number;
@@ -194,4 +199,4 @@ export function TreeRow(props: {
       <Text color={t.shared ? theme.color('shared') : theme.color('unique')}>{t.share.padEnd(5)}</Text>
     </Text>
   );
-}
+});
