@@ -64,9 +64,13 @@ function indexOf(model: ScanModel): Index {
   return index;
 }
 
-/** Builds the model's search index ahead of the first search (idle time; see Explorer). */
+/**
+ * Builds the model's search index ahead of the first search (idle time; see Explorer), and runs
+ * one search on it: fuzzysort's matching code is then compiled before the first typed character
+ * (which took 23-35 ms at scale, every later one 4-16 ms).
+ */
 export function prepareSearch(model: ScanModel): void {
-  indexOf(model);
+  search(model, 'e');
 }
 
 /** Fuzzy search over image repository:tag, image ids, layer ids, build commands and build-cache steps. */
