@@ -162,7 +162,7 @@ describe.each(['overlay2', 'containerd'] as const)(
       const cmd = `env DOCKER_HOST=${engineHost(engine)} LAYERTOP_CACHE_DIR=${own} ${process.execPath} ${BIN} --helper-image layertop-test/no-such-image:1; echo "EXIT:$?"; sleep 600`;
       const term = await Tmux.start(`layertop-nohelper-${engine}`, cmd, 140, 40);
       terms.push(term);
-      const s = await term.waitForText(/disk unknown \(needs the helper: it could not start\)/, 60_000);
+      await term.waitForText(/disk unknown \(needs the helper: it could not start\)/, 60_000);
       const shown = await term.waitForText(
         /helper: the helper image "layertop-test\/no-such-image:1" is not on the engine/,
       );

@@ -1,7 +1,7 @@
 // The explorer's fuzzy search: what a query finds, escaped labels, and the same answer on every
 // keystroke (its index is built once per model).
 import { describe, expect, it } from 'vitest';
-import { search } from '../../source/tui/search/search.js';
+import { prepareSearch, search, searchIndexReady } from '../../source/tui/search/search.js';
 import { sampleModel } from '../support/model.js';
 
 describe('search', () => {
@@ -25,5 +25,18 @@ describe('search', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(search(model, q).map((h) => [h.row.key, h.label, h.ranges])).toEqual(first);
     expect(search(model, '   ')).toEqual([]);
+  });
+
+  it('prepares its index in the background, not in one block, and its warm-up changes no answer', async () => {
+    const model = sampleModel();
+    const tag = model.inputs.images.flatMap((i) => i.tags)[0] as string;
+    const fresh = search(sampleModel(), tag.slice(0, 3)).map((h) => [h.row.key, h.label, h.ranges]);
+    prepareSearch(model);
+    // Still preparing when the call returns: a search now would have finished it in one block.
+    expect(searchIndexReady(model)).toBe(false);
+    for (let i = 0; i < 100 && !searchIndexReady(model); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(searchIndexReady(model)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100)); // the warm-up's searches have run
+    expect(search(model, tag.slice(0, 3)).map((h) => [h.row.key, h.label, h.ranges])).toEqual(fresh);
   });
 });

@@ -1,7 +1,7 @@
 import type { Selection } from '../../model/prune-plan.js';
 import { BUILD_CACHE_KEY, type Row, type SortMode, type ViewMode } from '../tree/tree-rows.js';
 
-/** The explorer's UI state: one owner (the reducer), exposed to components through a context. */
+/** The explorer's UI state: one owner (the reducer in Explorer), handed to components as props. */
 export interface ExplorerState {
   cursor: string | undefined;
   collapsed: Set<string>;
