@@ -87,10 +87,15 @@ function expected(dir: string): { apparent: number; disk: number; entries: numbe
   return { apparent, disk, entries };
 }
 
-function op(sh: (typeof shells)[number], name: string, args: string[]): Buffer {
+function op(
+  sh: (typeof shells)[number],
+  name: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Buffer {
   const lt = mkdtempSync(join(work, 'lt-'));
   const r = spawnSync(sh.shell, [opsFile, name, ...args], {
-    env: { PATH: sh.path, R: '', LT_PID: '0', LT_TMP: lt, LC_ALL: 'C' },
+    env: { PATH: sh.path, R: '', LT_PID: '0', LT_TMP: lt, LC_ALL: 'C', ...extraEnv },
     maxBuffer: 64 * 1024 * 1024,
   });
   expect(r.stderr.toString()).toBe('');
@@ -331,6 +336,42 @@ describe.runIf(process.getuid?.() === 0)('procs under each shell', () => {
       }
     },
   );
+});
+
+// Each listed process's arguments, NUL as \x01 and newline as \x02 on its one line: by tr, or
+// (LT_RAWREAD: the loop shell has `read -d`, as busybox ash) by the builtin read, which must print
+// the same bytes, and fall back to tr for an argument holding a newline.
+describe.runIf(process.getuid?.() === 0)('procs: the command line of each candidate', () => {
+  const ways = shells.flatMap((sh) => [
+    { ...sh, way: 'tr', env: {} as Record<string, string> },
+    ...(sh.shell.endsWith('/sh') ? [{ ...sh, way: 'the builtin read', env: { LT_RAWREAD: '1' } }] : []),
+  ]);
+  it.each(ways)('prints every argument whole ($name, $way)', async (sh) => {
+    const bin = join(mkdtempSync(join(work, 'fake-')), 'dockerd');
+    execFileSync('cp', ['/bin/sh', bin]);
+    const { spawn } = await import('node:child_process');
+    // A shell named dockerd that stays (the `:` keeps it from exec'ing sleep) with hostile arguments.
+    const argsOf = [
+      ['-c', 'sleep 30; :', 'x', 'a b', '$(touch pwned)', '', 'tab\there'],
+      ['-c', 'sleep 30; :', 'x', 'new\nline', 'after'],
+    ];
+    const procs = argsOf.map((a) => spawn(bin, a));
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const lines = op(sh, 'procs', [], sh.env)
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l.includes(bin));
+      const want = procs.map(
+        (p, i) =>
+          `${p.pid} dockerd ${[bin, ...(argsOf[i] ?? [])].map((a) => `${a.replace(/\n/g, '\x02')}\x01`).join('')}`,
+      );
+      expect(lines.sort()).toEqual(want.sort());
+    } finally {
+      for (const p of procs) p.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
 });
 
 // CI always has the fixtures (npm test makes them first): there busybox must not be skipped.

@@ -13,6 +13,9 @@ LTOPS
 # Raw arguments need a shell whose read takes -d (busybox ash, bash); dash (a Debian helper
 # image) has none: the ready line says which, and the caller sends every list the bulk way if not.
 if printf 'a\000' | { IFS= read -r -d '' x && [ "$x" = a ]; } 2>/dev/null; then
+  # The ops may read NUL-separated text with the builtin too (not exported: xargs' shells may differ).
+  # shellcheck disable=SC2034
+  LT_RAWREAD=1
   printf 'LT1 0 0 9 0\nready raw'
 else
   printf 'LT1 0 0 5 0\nready'
