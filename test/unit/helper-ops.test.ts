@@ -9,7 +9,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmdirSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -339,34 +341,66 @@ describe.runIf(process.getuid?.() === 0)('procs under each shell', () => {
 });
 
 // Each listed process's arguments, NUL as \x01 and newline as \x02 on its one line: by tr, or
-// (LT_RAWREAD: the loop shell has `read -d`, as busybox ash) by the builtin read, which must print
-// the same bytes, and fall back to tr for an argument holding a newline.
+// (LT_RAWREAD: the loop shell has `read -d`, as busybox ash and bash) by the builtin read, which
+// must print the same bytes, and fall back to tr for an argument holding a newline only.
 describe.runIf(process.getuid?.() === 0)('procs: the command line of each candidate', () => {
-  const ways = shells.flatMap((sh) => [
-    { ...sh, way: 'tr', env: {} as Record<string, string> },
-    ...(sh.shell.endsWith('/sh') ? [{ ...sh, way: 'the builtin read', env: { LT_RAWREAD: '1' } }] : []),
-  ]);
+  // Under bash, tr is a wrapper that counts its runs (busybox sh runs its own applet whatever PATH says).
+  const wrap = mkdtempSync(join(work, 'trwrap-'));
+  const trLog = join(wrap, 'runs');
+  writeFileSync(join(wrap, 'tr'), `#!/bin/sh\necho run >> ${trLog}\nexec /usr/bin/tr "$@"\n`, {
+    mode: 0o755,
+  });
+  const bash = { name: 'bash', shell: '/bin/bash', path: `${wrap}:/usr/bin:/bin` };
+  const ways = [
+    ...shells.flatMap((sh) => [
+      { ...sh, way: 'tr', env: {} as Record<string, string>, trRuns: undefined as number | undefined },
+      ...(sh.shell.endsWith('/sh')
+        ? [{ ...sh, way: 'the builtin read', env: { LT_RAWREAD: '1' }, trRuns: undefined }]
+        : []),
+    ]),
+    // One tr: for the process whose argument holds a newline, none for the other.
+    { ...bash, way: 'the builtin read', env: { LT_RAWREAD: '1' }, trRuns: 1 },
+  ];
   it.each(ways)('prints every argument whole ($name, $way)', async (sh) => {
     const bin = join(mkdtempSync(join(work, 'fake-')), 'dockerd');
     execFileSync('cp', ['/bin/sh', bin]);
     const { spawn } = await import('node:child_process');
     // A shell named dockerd that stays (the `:` keeps it from exec'ing sleep) with hostile arguments.
     const argsOf = [
-      ['-c', 'sleep 30; :', 'x', 'a b', '$(touch pwned)', '', 'tab\there'],
+      [
+        '-c',
+        'sleep 30; :',
+        'x',
+        'a b',
+        '$(touch pwned)',
+        '',
+        'tab\there',
+        '  lead and trail  ',
+        'back\\slash',
+        '-%s%d',
+        'é\u00ff',
+      ],
       ['-c', 'sleep 30; :', 'x', 'new\nline', 'after'],
     ];
     const procs = argsOf.map((a) => spawn(bin, a));
+    rmSync(trLog, { force: true });
     try {
       await new Promise((r) => setTimeout(r, 300));
       const lines = op(sh, 'procs', [], sh.env)
         .toString('latin1')
         .split('\n')
         .filter((l) => l.includes(bin));
-      const want = procs.map(
-        (p, i) =>
+      // Bytes as the kernel holds them (UTF-8), read back as latin1 like the output.
+      const want = procs.map((p, i) =>
+        Buffer.from(
           `${p.pid} dockerd ${[bin, ...(argsOf[i] ?? [])].map((a) => `${a.replace(/\n/g, '\x02')}\x01`).join('')}`,
+        ).toString('latin1'),
       );
       expect(lines.sort()).toEqual(want.sort());
+      if (sh.trRuns !== undefined)
+        expect(existsSync(trLog) ? readFileSync(trLog, 'utf8').split('\n').filter(Boolean).length : 0).toBe(
+          sh.trRuns,
+        );
     } finally {
       for (const p of procs) p.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 100));

@@ -18,6 +18,9 @@ if printf 'a\000' | { IFS= read -r -d '' x && [ "$x" = a ]; } 2>/dev/null; then
   LT_RAWREAD=1
   printf 'LT1 0 0 9 0\nready raw'
 else
+  # Not taken from the environment (a helper image's own setting): this shell has no read -d.
+  # shellcheck disable=SC2034
+  LT_RAWREAD=
   printf 'LT1 0 0 5 0\nready'
 fi
 # The ops as functions in this shell (LT_LOOP is not exported: xargs' scripts run the op).

@@ -61,7 +61,7 @@ incontainer() {
 # helper. dash has no `read -d`, and an argument holding a newline would need a substitution dash
 # lacks: both take tr.
 cmdline() {
-  local a f="$1/cmdline"
+  local a='' f="$1/cmdline"
   if [ -n "$LT_RAWREAD" ]; then
     set --
     # shellcheck disable=SC3045
