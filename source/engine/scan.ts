@@ -212,9 +212,25 @@ async function historyFacts(client: EngineClient, inputs: ScanInputs): Promise<v
   });
 }
 
-/** API-only inputs: what the first frame shows before the helper has measured anything. */
-export async function scanFromApi(client: EngineClient, info?: ApiInfo): Promise<ScanModel> {
+/** Whose facts a size cache holds: the engine's ID and data root (another engine's never match). */
+function engineKeyOf(client: EngineClient, info: ApiInfo): string {
+  return `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
+}
+
+/**
+ * API-only inputs: what the first frame shows before the helper has measured anything. With a
+ * size cache, the layer lists it inspected are remembered (an image ID names its config: they
+ * never change), as a full scan remembers them: the full scan that follows it on a first launch
+ * then does not inspect every image again (1,322 inspects at scale).
+ */
+export async function scanFromApi(
+  client: EngineClient,
+  info?: ApiInfo,
+  cache?: SizeCache,
+): Promise<ScanModel> {
   const inv = await readInventory(client, info ?? (await getInfo(client)));
+  const engineId = engineKeyOf(client, inv.info);
+  for (const [id, i] of inv.inspects) cache?.setFact(`${engineId}|layers|${id}`, i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
   // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
   if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;
@@ -437,7 +453,7 @@ async function rememberImageList(
 export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
   const info = options.info ?? (await getInfo(client));
   const cache = options.helper ? options.cache : undefined;
-  const engineId = `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
+  const engineId = engineKeyOf(client, info);
   const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
   // The API first: it does not need the helper, whose start (a container, its exec lanes) takes
   // as long again. With the helper, shared sizes come from layertop's own graph: the engine is

@@ -344,7 +344,8 @@ export function useEngineData(
         const sameEngine = lastModel !== undefined && last?.engineId === engineIdOf(conn.info);
         if (sameEngine) void rescan();
         else {
-          const model = await scanFromApi(conn.client, conn.info);
+          // Its inspects are remembered for the full scan after it (in the session's size cache).
+          const model = await scanFromApi(conn.client, conn.info, conn.helper ? conn.cache : undefined);
           if (!c.alive) return;
           setData((d) => {
             // Nothing on screen, or another engine's last scan (a new one at the same address):

@@ -1,0 +1,35 @@
+// The explorer's first launch: the API tree first, then the full scan with the same size cache.
+// The full scan takes the layer lists the API tree inspected instead of inspecting every image
+// again, and must report exactly what a scan on its own reports.
+import { describe, expect, it } from 'vitest';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { SizeCache } from '../../source/engine/helper/size-cache.js';
+import { scanEngine, scanFromApi } from '../../source/engine/scan.js';
+import { client } from '../support/engines.js';
+import { expectSameScan } from '../support/same-scan.js';
+
+describe('the full scan after the API tree (overlay2 engine)', () => {
+  it('uses the layer lists the API tree inspected and reports every byte as a scan on its own', async () => {
+    const c = await client('overlay2');
+    const info = await getInfo(c);
+    const cache = new SizeCache(undefined);
+    const tree = await scanFromApi(c, info, cache);
+    expect(tree.inputs.images.length).toBeGreaterThan(5);
+    const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
+    try {
+      const after = await scanEngine(c, { helper, info, cache });
+      const alone = await scanEngine(c, { helper, info, cache: new SizeCache(undefined) });
+      // No image was inspected again (its tag time, which only an inspect gives, is unknown)...
+      expect(after.inputs.tagTimesUnknown).toBe(true);
+      expect(alone.inputs.tagTimesUnknown).toBeFalsy();
+      // ...and every image has the layers the engine gives it.
+      expect(after.inputs.images.map((i) => [i.id, i.diffIds])).toEqual(
+        alone.inputs.images.map((i) => [i.id, i.diffIds]),
+      );
+      expectSameScan(after.report, alone.report);
+    } finally {
+      await helper.close();
+    }
+  });
+});
