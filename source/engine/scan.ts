@@ -217,11 +217,14 @@ function engineKeyOf(client: EngineClient, info: ApiInfo): string {
   return `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
 }
 
+/** The size cache's key of one fact about this engine (`kind`: layers, commands, ...). */
+const factKeyOf = (engineId: string, kind: string, id: string) => `${engineId}|${kind}|${id}`;
+
 /**
  * API-only inputs: what the first frame shows before the helper has measured anything. With a
- * size cache, the layer lists it inspected are remembered (an image ID names its config: they
- * never change), as a full scan remembers them: the full scan that follows it on a first launch
- * then does not inspect every image again (1,322 inspects at scale).
+ * size cache, the layer lists it inspected are remembered exactly as a full scan remembers them
+ * (scanEngine: the same fact, trusted the same way), so the full scan that follows it on a first
+ * launch does not inspect every image again (1,322 inspects at scale).
  */
 export async function scanFromApi(
   client: EngineClient,
@@ -230,7 +233,8 @@ export async function scanFromApi(
 ): Promise<ScanModel> {
   const inv = await readInventory(client, info ?? (await getInfo(client)));
   const engineId = engineKeyOf(client, inv.info);
-  for (const [id, i] of inv.inspects) cache?.setFact(`${engineId}|layers|${id}`, i.RootFS?.Layers ?? []);
+  for (const [id, i] of inv.inspects)
+    cache?.setFact(factKeyOf(engineId, 'layers', id), i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
   // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
   if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;
@@ -454,7 +458,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   const info = options.info ?? (await getInfo(client));
   const cache = options.helper ? options.cache : undefined;
   const engineId = engineKeyOf(client, info);
-  const factKey = (kind: string, id: string) => `${engineId}|${kind}|${id}`;
+  const factKey = (kind: string, id: string) => factKeyOf(engineId, kind, id);
   // The API first: it does not need the helper, whose start (a container, its exec lanes) takes
   // as long again. With the helper, shared sizes come from layertop's own graph: the engine is
   // not asked for them (readInventory).

@@ -20,9 +20,11 @@ describe('the full scan after the API tree (overlay2 engine)', () => {
     try {
       const after = await scanEngine(c, { helper, info, cache });
       const alone = await scanEngine(c, { helper, info, cache: new SizeCache(undefined) });
-      // No image was inspected again (its tag time, which only an inspect gives, is unknown)...
+      // No image was inspected again: not one tag time (only an inspect gives it) is known...
       expect(after.inputs.tagTimesUnknown).toBe(true);
+      expect(after.inputs.images.filter((i) => i.lastTagged !== undefined)).toEqual([]);
       expect(alone.inputs.tagTimesUnknown).toBeFalsy();
+      expect(alone.inputs.images.filter((i) => i.lastTagged !== undefined).length).toBeGreaterThan(5);
       // ...and every image has the layers the engine gives it.
       expect(after.inputs.images.map((i) => [i.id, i.diffIds])).toEqual(
         alone.inputs.images.map((i) => [i.id, i.diffIds]),
