@@ -68,8 +68,9 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   );
   // The search index of a measured model that has stayed 200 ms is built (and prepared by
   // fuzzysort in background slices, see prepareSearch), not at the first typed character (about
-  // 40 ms at 3,100 layers and 1,800 build-cache records). Not for a model a scan under way will replace (the API tree, the last scan): its
-  // index took 7 MB and 40 ms of the measuring, and a search then builds it when asked.
+  // 40 ms at 3,100 layers and 1,800 build-cache records). Not for a model a scan under way will
+  // replace (the API tree, the last scan): its index took 7 MB and 40 ms of the measuring, and a
+  // search then builds it when asked.
   const settled = data.phase === 'ready';
   useEffect(() => {
     if (!model || !settled) return;
