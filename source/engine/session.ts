@@ -11,6 +11,8 @@ export interface SessionOptions {
   context?: string | undefined;
   helperImage?: string | undefined;
   targetPid?: number | undefined;
+  /** Keep the helper this many idle seconds for the next run, and join a kept one (--keep-helper). */
+  keepHelper?: number | undefined;
   noHelper?: boolean | undefined;
   noHostTools?: boolean | undefined;
   onLog?: ((line: string) => void) | undefined;
@@ -95,6 +97,7 @@ export async function startHelper(
   const helper = HelperSession.start(client, {
     ...(options.helperImage ? { image: options.helperImage } : {}),
     ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
+    ...(options.keepHelper ? { keepSeconds: options.keepHelper } : {}),
     dataRoot,
     ...(options.noHostTools ? { hostTools: false } : {}),
     ...(options.onLog ? { onLog: options.onLog } : {}),

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseCli, UsageError } from '../../source/cli/args.js';
 
 describe('parseCli: the engine options', () => {
@@ -19,5 +19,35 @@ describe('parseCli: the engine options', () => {
         /^conflicting options: either specify --host or --context, not both$/,
       );
     }
+  });
+});
+
+describe('parseCli: --keep-helper', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('takes whole seconds from the option, else from LAYERTOP_KEEP_HELPER; 0 or nothing keeps none', () => {
+    vi.stubEnv('LAYERTOP_KEEP_HELPER', '');
+    expect(parseCli(['scan', '--keep-helper', '90']).keepHelper).toBe(90);
+    expect(parseCli(['scan']).keepHelper).toBeUndefined();
+    expect(parseCli(['scan', '--keep-helper', '0']).keepHelper).toBeUndefined();
+    vi.stubEnv('LAYERTOP_KEEP_HELPER', '15');
+    expect(parseCli(['scan']).keepHelper).toBe(15);
+    // The option wins over the environment.
+    expect(parseCli(['scan', '--keep-helper', '0']).keepHelper).toBeUndefined();
+    expect(parseCli(['files', 'img', '--keep-helper=86400']).keepHelper).toBe(86_400);
+  });
+
+  it('refuses anything else (a usage error: exit 2)', () => {
+    vi.stubEnv('LAYERTOP_KEEP_HELPER', '');
+    for (const v of ['-1', '1.5', '1e3', '86401', '60s', ' 5', '999999']) {
+      expect(() => parseCli(['scan', `--keep-helper=${v}`])).toThrow(UsageError);
+      expect(() => parseCli(['scan', `--keep-helper=${v}`])).toThrow(
+        /^--keep-helper \(LAYERTOP_KEEP_HELPER\) takes whole seconds, 0 to 86400$/,
+      );
+    }
+    vi.stubEnv('LAYERTOP_KEEP_HELPER', 'soon');
+    expect(() => parseCli(['scan'])).toThrow(UsageError);
   });
 });

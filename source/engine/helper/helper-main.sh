@@ -7,6 +7,18 @@
 export LC_ALL=C
 T=$(mktemp -d 2>/dev/null || echo /tmp/lt.$$); mkdir -p "$T" "$T/w"
 export LT_TMP="$T/w"
+# Run as a kept helper's loop (`sh -c MAIN lt keep`, helper-keeper.sh): registered with the keeper
+# first (its PID and start time, written whole), then it leaves at once if the keeper is closing
+# (the caller then starts a new helper). The mode is an argument, not the environment: a helper
+# image's own environment cannot switch it on.
+LT_KEPT=
+if [ "${1:-}" = keep ]; then
+  # shellcheck disable=SC2034
+  read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ lt_start _ </proc/$$/stat
+  echo "$lt_start" >"/tmp/lt-keep/lanes/.$$" && mv "/tmp/lt-keep/lanes/.$$" "/tmp/lt-keep/lanes/$$" || exit 3
+  LT_KEPT=/tmp/lt-keep/lanes/$$
+  if [ -e /tmp/lt-keep/closing ]; then rm -rf "$LT_KEPT" "$T"; exit 3; fi
+fi
 cat > "$T/ops.sh" <<'LTOPS'
 @LT_OPS@
 LTOPS
@@ -91,4 +103,4 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
   # Emptied at once: the helper's own writable layer is on the disk layertop measures.
   if [ "$n" != 0 ]; then cat "$T/err"; : > "$T/err"; fi
 done
-rm -rf "$T"
+rm -rf "$T" $LT_KEPT

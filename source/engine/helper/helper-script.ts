@@ -17,6 +17,7 @@
 // vitest.config.ts loads them the same way) and kept shellcheck-clean by npm test: helper-ops.sh
 // (the ops) and helper-main.sh (the request loop, which writes the ops to a file at start).
 
+import KEEPER from './helper-keeper.sh';
 import MAIN from './helper-main.sh';
 import OPS from './helper-ops.sh';
 
@@ -25,3 +26,6 @@ export const HELPER_OPS: string = OPS;
 
 /** The whole program the helper container runs: the loop with the ops in its heredoc. */
 export const HELPER_MAIN: string = MAIN.replace('@LT_OPS@', () => OPS.replace(/\n$/, ''));
+
+/** A kept helper's main process (--keep-helper): see helper-keeper.sh. */
+export const HELPER_KEEPER: string = KEEPER;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -9,12 +9,16 @@ import { BULK_ARGS_MAX, chunkByBytes, type HelperReply } from './helper-frames.j
 import { HelperError, HelperLane } from './helper-lane.js';
 import type { HelperOp } from './helper-ops.js';
 import { type FileStat, parseRead, parseStat, TornReadError } from './helper-read.js';
-import { HELPER_MAIN } from './helper-script.js';
+import { HELPER_KEEPER, HELPER_MAIN } from './helper-script.js';
 
 export { HelperError } from './helper-lane.js';
 
 export const HELPER_LABEL = 'io.layertop.helper';
 export const OWNER_LABEL = 'io.layertop.owner';
+/** A kept helper (--keep-helper): the value says which program and image it runs (keepKey). */
+export const KEEP_LABEL = 'io.layertop.keep';
+/** A kept helper's mode ("privileged" or "capabilities"), for the runs that join it. */
+const MODE_LABEL = 'io.layertop.mode';
 
 export interface HelperOptions {
   image?: string;
@@ -31,6 +35,11 @@ export interface HelperOptions {
   hostTools?: boolean;
   /** Parallel request streams (execs into the helper); default: one per CPU core, 2 to 4. */
   lanes?: number;
+  /**
+   * Keep the helper for this many idle seconds after the run, and join one kept before
+   * (--keep-helper): the next run execs into it instead of starting a container.
+   */
+  keepSeconds?: number;
   onLog?: (line: string) => void;
   /** Called with the session before any container exists, so an exit handler can close it. */
   onSession?: (session: HelperSession) => void;
@@ -133,6 +142,7 @@ export class HelperSession {
   }
 
   private async launch(): Promise<void> {
+    if (this.options.keepSeconds && (await this.joinKept())) return;
     try {
       await this.createPrivilegedOrNot();
     } catch (err) {
@@ -184,21 +194,24 @@ export class HelperSession {
         : { CapAdd: FALLBACK_CAPS, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] }),
     };
     mark('helper-create');
+    const keep = this.options.keepSeconds;
     this.creating = docker.createContainer({
       // Named after layertop so that `docker ps` says what it is; the PID tells runs apart.
-      name: `layertop-helper-${process.pid}-${randomBytes(3).toString('hex')}`,
+      name: `layertop-helper-${keep ? 'kept-' : ''}${process.pid}-${randomBytes(3).toString('hex')}`,
       Image: this.image,
-      Entrypoint: ['sh', '-c', HELPER_MAIN],
+      // A kept helper's main process is the keeper, with no stream: every loop is an exec.
+      Entrypoint: keep ? ['sh', '-c', HELPER_KEEPER, 'lt-keeper', String(keep)] : ['sh', '-c', HELPER_MAIN],
       Cmd: [],
-      OpenStdin: true,
-      StdinOnce: true,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
+      OpenStdin: !keep,
+      StdinOnce: !keep,
+      AttachStdin: !keep,
+      AttachStdout: !keep,
+      AttachStderr: !keep,
       Tty: false,
       Labels: {
         [HELPER_LABEL]: '1',
         [OWNER_LABEL]: `${hostname()}:${process.pid}`,
+        ...(keep ? { [KEEP_LABEL]: this.keepKey, [MODE_LABEL]: this.mode } : {}),
       },
       HostConfig: hostConfig,
     });
@@ -212,6 +225,17 @@ export class HelperSession {
       // close() ran while the container was being created (Ctrl-C during start-up).
       await this.removeContainer();
       throw new HelperError('the helper session was closed during start-up');
+    }
+    if (keep) {
+      await this.container.start();
+      mark('helper-started');
+      // Started: from now on it goes by itself once idle, and is never removed by this run.
+      this.keptRunning = true;
+      if ((this.state as HelperState) === 'closed')
+        throw new HelperError('the helper session was closed during start-up');
+      this.mainLane = await this.execLane(this.container);
+      this.state = 'ready';
+      return;
     }
     const stream = (await this.container.attach({
       stream: true,
@@ -228,6 +252,81 @@ export class HelperSession {
       throw new HelperError('the helper session was closed during start-up');
     await this.waitReady(lane);
     this.state = 'ready';
+  }
+
+  /** The request loop's command: a kept helper's loops register with its keeper. */
+  private get loopCmd(): string[] {
+    return this.options.keepSeconds ? ['sh', '-c', HELPER_MAIN, 'lt', 'keep'] : ['sh', '-c', HELPER_MAIN];
+  }
+
+  /**
+   * Which kept helpers this run may join: the same loop and keeper programs, the same image, and
+   * --privileged not refused by a test hook (a different layertop version starts its own).
+   */
+  private get keepKey(): string {
+    return createHash('sha256')
+      .update([HELPER_MAIN, HELPER_KEEPER, this.image, this.options.noPrivileged ? 'caps' : 'any'].join('\0'))
+      .digest('hex')
+      .slice(0, 16);
+  }
+
+  /** A kept helper whose keeper runs (this run must never remove it: others may join it). */
+  private keptRunning = false;
+
+  /**
+   * Joins a running kept helper (the newest first): true once its loop is ready. One that is
+   * closing (its loop leaves at once) or gone meanwhile is passed over.
+   */
+  private async joinKept(): Promise<boolean> {
+    const { docker } = this.client;
+    const list = (await docker.listContainers({
+      filters: { label: [`${KEEP_LABEL}=${this.keepKey}`], status: ['running'] },
+    })) as { Id: string; Created: number; Labels?: Record<string, string> }[];
+    for (const c of list.sort((a, b) => b.Created - a.Created)) {
+      if (this.state === 'closed') throw new HelperError('the helper session was closed during start-up');
+      const container = docker.getContainer(c.Id);
+      try {
+        const lane = await this.execLane(container);
+        this.container = container;
+        this.keptRunning = true;
+        this.mainLane = lane;
+        this.mode = c.Labels?.[MODE_LABEL] === 'capabilities' ? 'capabilities' : 'privileged';
+        this.state = 'ready';
+        mark('helper-joined');
+        return true;
+      } catch (err) {
+        if ((this.state as HelperState) === 'closed') throw err;
+        this.options.onLog?.(
+          `helper: kept helper ${c.Id.slice(0, 12)} not joined (${(err as Error).message})`,
+        );
+      }
+    }
+    return false;
+  }
+
+  /** A request loop exec'd into the container, ready; one that fails is dropped. */
+  private async execLane(container: Dockerode.Container): Promise<HelperLane> {
+    const exec = await container.exec({
+      Cmd: this.loopCmd,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+    if (this.state === 'closed') {
+      stream.destroy();
+      throw new HelperError('the helper session was closed during start-up');
+    }
+    const lane = this.newLane(stream);
+    try {
+      await this.waitReady(lane);
+    } catch (err) {
+      lane.close();
+      this.lanes = this.lanes.filter((l) => l !== lane);
+      throw err;
+    }
+    return lane;
   }
 
   private newLane(stream: Duplex): HelperLane {
@@ -264,7 +363,7 @@ export class HelperSession {
         let joined = false;
         try {
           const exec = await container.exec({
-            Cmd: ['sh', '-c', HELPER_MAIN],
+            Cmd: this.loopCmd,
             AttachStdin: true,
             AttachStdout: true,
             AttachStderr: true,
@@ -541,7 +640,9 @@ export class HelperSession {
     // exited while the engine was still removing it (a `docker system df -v` just after failed
     // on the containerd store: "snapshot ... does not exist").
     try {
-      if (c) {
+      // A kept helper stays for the next run (its keeper removes it once idle): this run only
+      // closes its own loops (finally), which then end and leave it.
+      if (c && !this.keptRunning) {
         await c.remove({ force: true });
         mark('helper-removed');
       }
@@ -587,6 +688,8 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
   })) as { Id: string; Labels?: Record<string, string> }[];
   let removed = 0;
   for (const c of list) {
+    // A kept helper outlives its owner on purpose; its keeper removes it once idle.
+    if (c.Labels?.[KEEP_LABEL] !== undefined) continue;
     const owner = c.Labels?.[OWNER_LABEL] ?? '';
     const sep = owner.lastIndexOf(':');
     const host = owner.slice(0, sep);
