@@ -1,4 +1,4 @@
-import { freedBytes, imagesHeldByContainers } from './removal.js';
+import { freedBytes, imagesHeldByContainers, layersOf } from './removal.js';
 import type { ScanModel } from './report.js';
 
 export interface RemovalSet {
@@ -38,7 +38,7 @@ export function heldByBuildCache(
   const ids = new Set(images.filter((i) => !kept.has(i)));
   let layers = 0;
   let diskBytes: number | null = model.report.diskUnknown === null ? 0 : null;
-  for (const node of model.graph.layers.values()) {
+  for (const node of layersOf(model.graph, ids)) {
     if (!held?.has(node.chainId) || node.images.length === 0 || !node.images.every((i) => ids.has(i)))
       continue;
     layers++;

@@ -2,6 +2,7 @@
 // removed, attributed to the items that free them. Every figure in the prune preview, the marked-set
 // total and "freed if removed" in the details pane is computed here. Pure.
 import { recordsDiskBytes } from './build-cache.js';
+import type { LayerNode } from './layer-graph.js';
 import type { ScanModel } from './report.js';
 
 export interface Removal {
@@ -63,7 +64,10 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | nul
   const addImage = (id: string, bytes: number) => out.images.set(id, (out.images.get(id) ?? 0) + bytes);
   for (const img of inputs.images) if (images.has(img.id)) addImage(img.id, img.metaDiskBytes ?? 0);
   const cacheHeld = layersHeldByCache(model, removal.buildCache);
-  for (const node of graph.layers.values()) {
+  // Only the removed images' own layers can come back: those are looked at, each once (the
+  // details pane asks this for one image at every key; every layer of the engine was 1 ms of it
+  // at 3,112 layers).
+  for (const node of layersOf(graph, images)) {
     if (node.images.length === 0 || !node.images.every((id) => images.has(id))) continue;
     if (cacheHeld?.has(node.chainId)) continue;
     const bytes = (node.diskBytes ?? 0) + (inputs.layerFacts.get(node.chainId)?.metaDiskBytes ?? 0);
@@ -107,6 +111,20 @@ export function freedBytes(model: ScanModel, removal: Removal): FreedBytes | nul
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   out.total =
     sum(out.containers) + sum(out.images) + out.sharedByRemovedImages + sum(out.volumes) + out.buildCache;
+  return out;
+}
+
+/** Every layer of the given images, each once (for a few images, far fewer than the engine's). */
+export function layersOf(graph: ScanModel['graph'], images: ReadonlySet<string>): LayerNode[] {
+  const seen = new Set<string>();
+  const out: LayerNode[] = [];
+  for (const id of images)
+    for (const c of graph.imageChains.get(id) ?? []) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      const node = graph.layers.get(c);
+      if (node) out.push(node);
+    }
   return out;
 }
 

@@ -7,6 +7,7 @@ import {
   planPrune,
   planSelection,
 } from '../../source/model/prune-plan.js';
+import { freedBytes } from '../../source/model/removal.js';
 import { base, common, makeModel } from '../support/model.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
@@ -115,6 +116,32 @@ describe('prune plan (docker system prune -a)', () => {
     );
     // An image a surviving container uses cannot go (Docker refuses without force).
     expect(freedIfRemoved(m, { images: [b.id], containers: [] })).toBe(0);
+  });
+
+  it('frees a layer several removed images share once, and none that an image staying still uses', () => {
+    const m = model();
+    const [a, b, dd] = m.inputs.images;
+    if (!a || !b || !dd) throw new Error('fixture');
+    const both = ['run'.padEnd(64, '0'), 'old'.padEnd(64, '0')];
+    const all = freedBytes(m, {
+      images: new Set([a.id, b.id, dd.id]),
+      containers: new Set(both),
+      volumes: new Set(),
+      buildCache: false,
+    });
+    // base (all three) and common (a, b): once each, on the shared line.
+    expect(all?.sharedByRemovedImages).toBe(base.disk + common.disk);
+    expect(Object.fromEntries(all?.images ?? [])).toEqual({ [a.id]: 4096, [b.id]: 8192, [dd.id]: 12288 });
+    expect(all?.total).toBe(1000 + 2000 + 300 + base.disk + common.disk + 4096 + 8192 + 12288);
+    // a stays: base and common stay with it; b and dd free their own layers only.
+    const some = freedBytes(m, {
+      images: new Set([b.id, dd.id]),
+      containers: new Set(both),
+      volumes: new Set(),
+      buildCache: false,
+    });
+    expect(some?.sharedByRemovedImages).toBe(0);
+    expect(some?.total).toBe(1000 + 2000 + 300 + 8192 + 12288);
   });
 
   it('attributes each freed byte once: to the one image that holds it, or to the shared line', () => {
