@@ -127,11 +127,11 @@ const write = (data: string | Buffer) =>
 export async function catCommand(args: CliArgs): Promise<number> {
   if (args.noHelper) throw new UsageError('cat reads the layers through the helper: drop --no-helper');
   const path = catPath(args.path ?? '');
-  const { client, info, helper: starting } = await openSession(args);
+  const { client, info, helper: starting, cache } = await openSession(args);
   // --no-helper was refused above: the helper is starting.
   const helperReady = starting as Promise<HelperSession>;
   // The engine's part of resolving the target goes on while the helper starts.
-  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '');
+  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '', cache);
   resolving.catch(() => {}); // awaited below; a failure surfaces there
   const helper = await helperReady;
   try {

@@ -36,12 +36,12 @@ export function layerIndex(spec: string | undefined, ids: readonly string[]): nu
 
 export async function filesCommand(args: CliArgs): Promise<number> {
   if (args.noHelper) throw new UsageError('files reads the layers through the helper: drop --no-helper');
-  const { client, info, helper: starting } = await openSession(args);
+  const { client, info, helper: starting, cache } = await openSession(args);
   // --no-helper was refused above: the helper is starting.
   mark('connected');
   const helperReady = starting as Promise<HelperSession>;
   // The engine's part of resolving the target goes on while the helper starts.
-  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '');
+  const resolving = resolveFilesTarget(client, helperReady, info, args.target ?? '', cache);
   resolving.catch(() => {}); // awaited below; a failure surfaces there
   const helper = await helperReady;
   mark('helper');

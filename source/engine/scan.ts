@@ -14,6 +14,7 @@ import type {
   VolumeInput,
 } from '../model/types.js';
 import { mark } from '../process/timing.js';
+import { engineKeyOf, factKeyOf } from './cache-keys.js';
 import type { ApiBuildCache, ApiDfImage, ApiInfo, ApiSystemDf } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
@@ -211,14 +212,6 @@ async function historyFacts(client: EngineClient, inputs: ScanInputs): Promise<v
     });
   });
 }
-
-/** Whose facts a size cache holds: the engine's ID and data root (another engine's never match). */
-function engineKeyOf(client: EngineClient, info: ApiInfo): string {
-  return `${info.ID ?? client.endpoint.host}|${info.DockerRootDir}`;
-}
-
-/** The size cache's key of one fact about this engine (`kind`: layers, commands, ...). */
-const factKeyOf = (engineId: string, kind: string, id: string) => `${engineId}|${kind}|${id}`;
 
 /**
  * API-only inputs: what the first frame shows before the helper has measured anything. With a

@@ -1,7 +1,7 @@
 // A layer's files through the helper: for every test image on both storage backends, the merged
 // view layertop computes from the layers equals `docker export` of a fresh container of that image.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -200,6 +200,50 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
       if (engine === 'overlay2' && layer === '-2')
         expect(diffTar.json.entries.find((e) => e.path === '/opq')?.status).toBe('opaque');
     }
+  });
+
+  it("lists the same from the layer store's answers a scan remembered, and reads them again once stale", async () => {
+    const env = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-files-cache-')) };
+    expect((await layertop(['scan', '--json'], { engine, env })).code).toBe(0);
+    const args = ['files', 'layertop-test/edge:latest', '--merged', '--json'];
+    /** A run's stdout, and the helper requests it made (LAYERTOP_TIMING_OPS). */
+    const traced = async (extra: string[], more: NodeJS.ProcessEnv = {}) => {
+      const marks = join(mkdtempSync(join(tmpdir(), 'lt-files-ops-')), 'marks');
+      const r = await layertop([...args, ...extra], {
+        engine,
+        env: { ...env, ...more, LAYERTOP_TIMING_FILE: marks, LAYERTOP_TIMING_OPS: '1' },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const ops = readFileSync(marks, 'utf8')
+        .split('\n')
+        .filter((l) => / sent /.test(l))
+        .map((l) => l.split(' ')[1]);
+      return { stdout: r.stdout, ops };
+    };
+    const fresh = await traced(['--no-cache']);
+    const remembered = await traced([]);
+    expect(JSON.parse(remembered.stdout).entries.length).toBeGreaterThan(3); // the fixture is there
+    expect(remembered.stdout).toBe(fresh.stdout);
+    if (engine !== 'overlay2') return;
+    // overlay2: the layer store's files (cache-id, size, tar-split) were read only without the cache.
+    expect(fresh.ops).toContain('read');
+    expect(remembered.ops).not.toContain('read');
+    // Every remembered directory made stale (a layer removed and pulled again gets a new one):
+    // none is listed, so each is read again, and the listing is the same.
+    const file = join(env.LAYERTOP_CACHE_DIR, 'layer-sizes.json');
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { facts: Record<string, { cacheId?: string }> };
+    let made = 0;
+    for (const [k, v] of Object.entries(data.facts))
+      if (k.includes('|overlay2-layer|') && v.cacheId) {
+        v.cacheId = 'f'.repeat(64);
+        made++;
+      }
+    expect(made).toBeGreaterThan(3);
+    writeFileSync(file, JSON.stringify(data));
+    const stale = await traced([]);
+    expect(stale.ops).toContain('read');
+    expect(stale.stdout).toBe(fresh.stdout);
   });
 
   it("counts the overwrite fixture's wasted bytes as exactly the overwritten file", async () => {

@@ -427,12 +427,12 @@ export function useEngineData(
       const c = ctx.current;
       if (!c.client || !c.info) throw new Error('not connected to an engine');
       if (!c.helper) throw new Error('the file lists need the helper (it is not running)');
-      return { client: c.client, info: c.info, helper: c.helper };
+      return { client: c.client, info: c.info, helper: c.helper, cache: c.session?.cache };
     };
     return {
       filesTarget: async (ref: string) => {
-        const { client, info, helper } = need();
-        return resolveFilesTarget(client, helper, info, ref);
+        const { client, info, helper, cache } = need();
+        return resolveFilesTarget(client, helper, info, ref, cache);
       },
       listNames: async (dir: string) => listNames(need().helper, dir),
       listFiles: async (target: FilesTarget, upTo: number) => listLayers(need().helper, target, upTo),
