@@ -246,7 +246,14 @@ export function parseCli(argv: string[]): CliArgs {
   else if (cmd !== undefined) throw new UsageError(`unknown command "${cmd}" (try layertop --help)`);
   // Seconds, whole, up to a day: a kept helper is a privileged container left running, so it is
   // asked for by the user (an option or the environment of a monitor's job), never the default.
-  const keepText = typeof v['keep-helper'] === 'string' ? v['keep-helper'] : process.env.LAYERTOP_KEEP_HELPER;
+  // The environment's value counts only where a helper may start: a bad one in a job's
+  // environment must not stop --help or --version.
+  const keepText =
+    typeof v['keep-helper'] === 'string'
+      ? v['keep-helper']
+      : command === 'help' || command === 'version'
+        ? undefined
+        : process.env.LAYERTOP_KEEP_HELPER;
   let keepHelper: number | undefined;
   if (keepText !== undefined && keepText !== '') {
     if (!/^\d{1,5}$/.test(keepText) || Number(keepText) > 86_400)

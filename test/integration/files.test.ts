@@ -244,6 +244,14 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
     const stale = await traced([]);
     expect(stale.ops).toContain('read');
     expect(stale.stdout).toBe(fresh.stdout);
+    // A cache file written by someone else, naming an entry that IS listed but is no layer
+    // ("l", overlay2's directory of short links): not taken either.
+    for (const [k, v] of Object.entries(data.facts))
+      if (k.includes('|overlay2-layer|') && v.cacheId) v.cacheId = 'l';
+    writeFileSync(file, JSON.stringify(data));
+    const forged = await traced([]);
+    expect(forged.ops).toContain('read');
+    expect(forged.stdout).toBe(fresh.stdout);
   });
 
   it("counts the overwrite fixture's wasted bytes as exactly the overwritten file", async () => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
@@ -25,7 +25,7 @@ afterEach(async () => {
 
 describe('--keep-helper SECONDS', () => {
   it('keeps ONE helper, which the next run joins and measures the same bytes with; it goes once idle', async () => {
-    const first = await layertop(['scan', '--json', '--no-cache', '--keep-helper', '6'], {
+    const first = await layertop(['scan', '--json', '--no-cache', '--keep-helper', '10'], {
       engine: 'overlay2',
     });
     expect(first.code).toBe(0);
@@ -33,7 +33,7 @@ describe('--keep-helper SECONDS', () => {
     expect(ids).toHaveLength(1);
     // The run's helper is that one: no other is left.
     expect(await helperContainers('overlay2')).toEqual(ids);
-    const second = await layertop(['scan', '--json', '--no-cache', '--keep-helper', '6'], {
+    const second = await layertop(['scan', '--json', '--no-cache', '--keep-helper', '10'], {
       engine: 'overlay2',
       env: freshCache(),
     });
@@ -44,12 +44,12 @@ describe('--keep-helper SECONDS', () => {
     expect(a.layers.length).toBeGreaterThan(5); // the fixtures are there
     expect(layerBytes(b)).toEqual(layerBytes(a));
     expect(b.totals.layersDiskBytes).toBe(a.totals.layersDiskBytes);
-    // Not before its idle time (6 s after the second run's loops ended), and surely after it.
+    // Not before its idle time (10 s after the second run's loops ended), and surely after it.
     const idleFrom = Date.now();
     expect(await waitFor(async () => (await helperContainers('overlay2')).length === 0, 30_000, 250)).toBe(
       true,
     );
-    expect(Date.now() - idleFrom).toBeGreaterThanOrEqual(4_000);
+    expect(Date.now() - idleFrom).toBeGreaterThanOrEqual(7_000);
   });
 
   it('is left running by a run without the option (no stale helper to reap), whose own helper goes', async () => {
@@ -62,6 +62,26 @@ describe('--keep-helper SECONDS', () => {
     expect((await docker('overlay2', ['inspect', '-f', '{{.State.Running}}', ids[0] ?? ''])).trim()).toBe(
       'true',
     );
+  });
+
+  it('is reaped by the next run when it never ran (its creator killed between the create and the start)', async () => {
+    const stale = (
+      await docker('overlay2', [
+        'create',
+        '--network=none',
+        '--label',
+        'io.layertop.helper=1',
+        '--label',
+        'io.layertop.keep=0000000000000000',
+        '--label',
+        `io.layertop.kept-by=${hostname()}:2147480000`,
+        'busybox',
+        'true',
+      ])
+    ).trim();
+    expect(await helperContainers('overlay2')).toEqual([stale.slice(0, 12)]);
+    expect((await layertop(['scan', '--json'], { engine: 'overlay2' })).code).toBe(0);
+    expect(await helperContainers('overlay2')).toEqual([]);
   });
 
   it('goes once idle after its run was killed with SIGKILL mid-scan (the loops see their input end)', async () => {
@@ -87,7 +107,9 @@ describe('--keep-helper SECONDS', () => {
     child.kill('SIGKILL');
     await exited;
     expect(looping).toBe(true);
-    expect(await waitFor(async () => (await helperContainers('overlay2')).length === 0, 30_000, 250)).toBe(
+    // Within its idle time (3 s) of the loops' end, or 30 s if the keeper never saw a loop alive
+    // (it looks once a second: one that lived less is missed, and a keeper waits 30 s for its first).
+    expect(await waitFor(async () => (await helperContainers('overlay2')).length === 0, 60_000, 250)).toBe(
       true,
     );
   });

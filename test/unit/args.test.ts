@@ -49,5 +49,8 @@ describe('parseCli: --keep-helper', () => {
     }
     vi.stubEnv('LAYERTOP_KEEP_HELPER', 'soon');
     expect(() => parseCli(['scan'])).toThrow(UsageError);
+    // Not where no helper starts: --help and --version still answer.
+    expect(parseCli(['--help']).command).toBe('help');
+    expect(parseCli(['--version']).command).toBe('version');
   });
 });

@@ -13,8 +13,12 @@ export LT_TMP="$T/w"
 # image's own environment cannot switch it on.
 LT_KEPT=
 if [ "${1:-}" = keep ]; then
+  lt_start=
   # shellcheck disable=SC2034
   read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ lt_start _ </proc/$$/stat
+  # The directory too (this exec may run before the keeper made it); no start time, no loop: an
+  # unregistered loop would not hold the keeper.
+  [ -n "$lt_start" ] && mkdir -p /tmp/lt-keep/lanes || exit 3
   echo "$lt_start" >"/tmp/lt-keep/lanes/.$$" && mv "/tmp/lt-keep/lanes/.$$" "/tmp/lt-keep/lanes/$$" || exit 3
   LT_KEPT=/tmp/lt-keep/lanes/$$
   if [ -e /tmp/lt-keep/closing ]; then rm -rf "$LT_KEPT" "$T"; exit 3; fi
@@ -51,6 +55,9 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
   # no file name or content can fake the end). No reply file to size and copy: every program
   # started costs milliseconds, more than a small request's work.
   printf 'LT2 %s\n' "$id"
+  # Busy (a kept helper's keeper ends a loop busy for an hour: a request that never returns must
+  # not keep a privileged container for ever). Builtins only: no process per request.
+  if [ -n "$LT_KEPT" ]; then printf 1 >"$LT_KEPT.b"; fi
   if [ "$how" = + ]; then
     # Small lists: the arguments follow, NUL-terminated; the op runs as a function of this shell
     # (no process to start). Its time limit is the caller's: a late reply still comes, and the
@@ -100,7 +107,9 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
   # shellcheck disable=SC2046
   if [ -s "$T/err" ]; then set -- $(wc -c < "$T/err"); n=$1; fi
   printf '%s %s %s\n' "$nonce" "$st" "$n"
+  if [ -n "$LT_KEPT" ]; then : >"$LT_KEPT.b"; fi
   # Emptied at once: the helper's own writable layer is on the disk layertop measures.
   if [ "$n" != 0 ]; then cat "$T/err"; : > "$T/err"; fi
 done
-rm -rf "$T" $LT_KEPT
+[ -z "$LT_KEPT" ] || rm -f "$LT_KEPT" "$LT_KEPT.b"
+rm -rf "$T"

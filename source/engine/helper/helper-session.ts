@@ -19,6 +19,11 @@ export const OWNER_LABEL = 'io.layertop.owner';
 export const KEEP_LABEL = 'io.layertop.keep';
 /** A kept helper's mode ("privileged" or "capabilities"), for the runs that join it. */
 const MODE_LABEL = 'io.layertop.mode';
+/**
+ * Who created a kept helper ("<host>:<pid>"), in place of OWNER_LABEL: a layertop of before
+ * --keep-helper reaps a helper whose owner is gone, and a kept one outlives its creator on purpose.
+ */
+const KEPT_BY_LABEL = 'io.layertop.kept-by';
 
 export interface HelperOptions {
   image?: string;
@@ -172,6 +177,8 @@ export class HelperSession {
   private async createAndStart(privileged: boolean): Promise<void> {
     const { docker } = this.client;
     if (this.state === 'closed') throw new HelperError('the helper session was closed during start-up');
+    // A container this attempt creates is removed on any failure until its first loop is ready.
+    this.keptRunning = false;
     this.mode = privileged ? 'privileged' : 'capabilities';
     const hostConfig: Dockerode.HostConfig = {
       PidMode: 'host',
@@ -210,8 +217,13 @@ export class HelperSession {
       Tty: false,
       Labels: {
         [HELPER_LABEL]: '1',
-        [OWNER_LABEL]: `${hostname()}:${process.pid}`,
-        ...(keep ? { [KEEP_LABEL]: this.keepKey, [MODE_LABEL]: this.mode } : {}),
+        ...(keep
+          ? {
+              [KEEP_LABEL]: this.keepKey,
+              [MODE_LABEL]: this.mode,
+              [KEPT_BY_LABEL]: `${hostname()}:${process.pid}`,
+            }
+          : { [OWNER_LABEL]: `${hostname()}:${process.pid}` }),
       },
       HostConfig: hostConfig,
     });
@@ -229,11 +241,12 @@ export class HelperSession {
     if (keep) {
       await this.container.start();
       mark('helper-started');
-      // Started: from now on it goes by itself once idle, and is never removed by this run.
-      this.keptRunning = true;
       if ((this.state as HelperState) === 'closed')
         throw new HelperError('the helper session was closed during start-up');
+      // Until its first loop is ready a failure removes it (as any helper of this run); from then
+      // on it goes by itself once idle, and this run never removes it: others may have joined.
       this.mainLane = await this.execLane(this.container);
+      this.keptRunning = true;
       this.state = 'ready';
       return;
     }
@@ -279,9 +292,12 @@ export class HelperSession {
    */
   private async joinKept(): Promise<boolean> {
     const { docker } = this.client;
-    const list = (await docker.listContainers({
-      filters: { label: [`${KEEP_LABEL}=${this.keepKey}`], status: ['running'] },
-    })) as { Id: string; Created: number; Labels?: Record<string, string> }[];
+    // No list (the engine refused it): a helper of this run's own, as without a kept one.
+    const list = (await docker
+      .listContainers({
+        filters: { label: [`${KEEP_LABEL}=${this.keepKey}`], status: ['running'] },
+      })
+      .catch(() => [])) as { Id: string; Created: number; Labels?: Record<string, string> }[];
     for (const c of list.sort((a, b) => b.Created - a.Created)) {
       if (this.state === 'closed') throw new HelperError('the helper session was closed during start-up');
       const container = docker.getContainer(c.Id);
@@ -685,12 +701,14 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
   const list = (await client.docker.listContainers({
     all: true,
     filters: { label: [HELPER_LABEL] },
-  })) as { Id: string; Labels?: Record<string, string> }[];
+  })) as { Id: string; State?: string; Labels?: Record<string, string> }[];
   let removed = 0;
   for (const c of list) {
-    // A kept helper outlives its owner on purpose; its keeper removes it once idle.
-    if (c.Labels?.[KEEP_LABEL] !== undefined) continue;
-    const owner = c.Labels?.[OWNER_LABEL] ?? '';
+    // A running kept helper outlives its creator on purpose (its keeper removes it once idle);
+    // one that never ran (its creator killed between the create and the start) goes like any.
+    const kept = c.Labels?.[KEEP_LABEL] !== undefined;
+    if (kept && c.State === 'running') continue;
+    const owner = (kept ? c.Labels?.[KEPT_BY_LABEL] : c.Labels?.[OWNER_LABEL]) ?? '';
     const sep = owner.lastIndexOf(':');
     const host = owner.slice(0, sep);
     const pid = Number(owner.slice(sep + 1));

@@ -97,6 +97,12 @@ const isMountFact = (v: unknown): v is MountFact => typeof v === 'object' && v !
 const isMountFacts = (v: unknown): v is Record<string, MountFact> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every(isMountFact);
 
+/**
+ * A layer directory's name as the engines make them: 64 hex digits (the layer store's), 25 base32
+ * characters (BuildKit's), "-init" added for a container's init layer. Never "l" (the short links).
+ */
+const LAYER_DIR = /^(?:[0-9a-f]{64}|[0-9a-z]{25})(?:-init)?$/;
+
 // A layer's tar-split (its tar headers) grows with its entries: about this many bytes per entry.
 const TAR_SPLIT_BYTES_PER_ENTRY = 20;
 
@@ -157,14 +163,18 @@ export async function overlay2Layout(
     ? []
     : storeChains.filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h)).map((h) => `sha256:${h}`);
   const known = new Map<string, LayerFact>();
+  // A remembered directory name is taken only in a shape the engines make (LAYER_DIR) and only
+  // while listed: a cache file someone else could write (a
+  // shared LAYERTOP_CACHE_DIR) cannot point a layer at "l" or any other entry of overlay2/.
   for (const c of [...chainIds, ...storeOnly]) {
     const f = cache?.fact(layerKey(c), isLayerFact);
-    if (f && listed.has(f.cacheId)) known.set(c, f);
+    if (f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId)) known.set(c, f);
   }
   const knownMounts = new Map<string, MountFact>();
   for (const id of containerIds) {
     const f = Object.hasOwn(mountFacts, id) ? mountFacts[id] : undefined;
-    if (f && [f.mount, f.init].every((d) => d === null || listed.has(d))) knownMounts.set(id, f);
+    if (f && [f.mount, f.init].every((d) => d === null || (LAYER_DIR.test(d) && listed.has(d))))
+      knownMounts.set(id, f);
   }
   const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
   const newContainers = containerIds.filter((id) => !knownMounts.has(id));
