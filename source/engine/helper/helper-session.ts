@@ -320,8 +320,8 @@ export class HelperSession {
     return false;
   }
 
-  /** A request loop exec'd into the container, ready; one that fails is dropped. */
-  private async execLane(container: Dockerode.Container): Promise<HelperLane> {
+  /** An exec of the request loop in the container, its stream attached (not yet ready). */
+  private async execLoop(container: Dockerode.Container): Promise<Duplex> {
     const exec = await container.exec({
       Cmd: this.loopCmd,
       AttachStdin: true,
@@ -329,7 +329,12 @@ export class HelperSession {
       AttachStderr: true,
       Tty: false,
     });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+    return (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+  }
+
+  /** A request loop exec'd into the container, ready; one that fails is dropped. */
+  private async execLane(container: Dockerode.Container): Promise<HelperLane> {
+    const stream = await this.execLoop(container);
     if (this.state === 'closed') {
       stream.destroy();
       throw new HelperError('the helper session was closed during start-up');
@@ -378,14 +383,7 @@ export class HelperSession {
       Array.from({ length: Math.max(0, want - 1) }, async () => {
         let joined = false;
         try {
-          const exec = await container.exec({
-            Cmd: this.loopCmd,
-            AttachStdin: true,
-            AttachStdout: true,
-            AttachStderr: true,
-            Tty: false,
-          });
-          const stream = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+          const stream = await this.execLoop(container);
           this.joining--;
           joined = true;
           // Closed meanwhile: the lane would join a session that no longer closes it.
