@@ -177,7 +177,7 @@ export class HelperSession {
   private async createAndStart(privileged: boolean): Promise<void> {
     const { docker } = this.client;
     if (this.state === 'closed') throw new HelperError('the helper session was closed during start-up');
-    // A container this attempt creates is removed on any failure until its first loop is ready.
+    // A container this attempt creates is removed on any failure until it is started.
     this.keptRunning = false;
     this.mode = privileged ? 'privileged' : 'capabilities';
     const hostConfig: Dockerode.HostConfig = {
@@ -241,12 +241,12 @@ export class HelperSession {
     if (keep) {
       await this.container.start();
       mark('helper-started');
+      // Started: another run may join it from now on, so this run never removes it. If its first
+      // loop fails, it goes by itself (its keeper waits 30 s, or SECONDS, for a loop that never comes).
+      this.keptRunning = true;
       if ((this.state as HelperState) === 'closed')
         throw new HelperError('the helper session was closed during start-up');
-      // Until its first loop is ready a failure removes it (as any helper of this run); from then
-      // on it goes by itself once idle, and this run never removes it: others may have joined.
       this.mainLane = await this.execLane(this.container);
-      this.keptRunning = true;
       this.state = 'ready';
       return;
     }
@@ -702,10 +702,11 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
   })) as { Id: string; State?: string; Labels?: Record<string, string> }[];
   let removed = 0;
   for (const c of list) {
-    // A running kept helper outlives its creator on purpose (its keeper removes it once idle);
-    // one that never ran (its creator killed between the create and the start) goes like any.
+    // A kept helper outlives its creator on purpose (its keeper removes it once idle); only one
+    // that never ran (its creator killed between the create and the start) goes like any. Not
+    // one paused: its keeper ran, and runs that joined it may still hold its loops.
     const kept = c.Labels?.[KEEP_LABEL] !== undefined;
-    if (kept && c.State === 'running') continue;
+    if (kept && c.State !== 'created') continue;
     const owner = (kept ? c.Labels?.[KEPT_BY_LABEL] : c.Labels?.[OWNER_LABEL]) ?? '';
     const sep = owner.lastIndexOf(':');
     const host = owner.slice(0, sep);
