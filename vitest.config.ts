@@ -30,6 +30,11 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.{ts,tsx}'],
+          // The suite runs as root beside its engines, where the CLI's default (auto) would read
+          // the storage with local processes: it tests the helper container, which every other
+          // user gets (not root, Docker Desktop, remote engines); local-helper.test.ts and the
+          // tests that pass --helper-mode local test the other way.
+          env: { LAYERTOP_HELPER_MODE: 'container' },
           environment: 'node',
           testTimeout: 180_000,
           hookTimeout: 300_000,

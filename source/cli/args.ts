@@ -66,6 +66,8 @@ export interface CliArgs {
   targetPid: number | undefined;
   /** --keep-helper (or LAYERTOP_KEEP_HELPER): idle seconds a kept helper waits for the next run. */
   keepHelper: number | undefined;
+  /** --helper-mode (or LAYERTOP_HELPER_MODE): where the helper's loops run (see startHelper). */
+  helperMode: 'auto' | 'local' | 'container';
   noHelper: boolean;
   noCache: boolean;
   /** Walk with the helper's own tools, never the engine host's find. */
@@ -132,6 +134,9 @@ Options:
       --keep-helper SECONDS     keep the helper running until idle this long, and join one
                                 kept before: the next run starts 0.4 s sooner (also
                                 LAYERTOP_KEEP_HELPER=SECONDS; 0 = never keep)
+      --helper-mode MODE        auto (default): as root on the engine's own host, read its
+                                storage with local processes, else start the helper container;
+                                local or container: only that (also LAYERTOP_HELPER_MODE)
       --no-helper               do not start the helper: the engine's own figures only
       --no-cache                measure every layer again (ignore the size cache)
       --no-host-tools           walk layers with the helper's busybox only, not the engine
@@ -192,6 +197,7 @@ export function parseCli(argv: string[]): CliArgs {
         'helper-image': { type: 'string' },
         'target-pid': { type: 'string' },
         'keep-helper': { type: 'string' },
+        'helper-mode': { type: 'string' },
         'no-helper': { type: 'boolean' },
         'no-cache': { type: 'boolean' },
         'no-host-tools': { type: 'boolean' },
@@ -260,6 +266,20 @@ export function parseCli(argv: string[]): CliArgs {
       throw new UsageError('--keep-helper (LAYERTOP_KEEP_HELPER) takes whole seconds, 0 to 86400');
     keepHelper = Number(keepText) || undefined;
   }
+  const modeText =
+    typeof v['helper-mode'] === 'string'
+      ? v['helper-mode']
+      : command === 'help' || command === 'version'
+        ? undefined
+        : process.env.LAYERTOP_HELPER_MODE;
+  if (modeText !== undefined && modeText !== '' && !['auto', 'local', 'container'].includes(modeText))
+    throw new UsageError('--helper-mode (LAYERTOP_HELPER_MODE) is auto, local or container');
+  const helperMode = (modeText || 'auto') as CliArgs['helperMode'];
+  // Both ask for a container: said at once, not after connecting.
+  if (helperMode === 'local' && keepHelper)
+    throw new UsageError('--keep-helper keeps a helper container: it does not go with --helper-mode local');
+  if (helperMode === 'local' && typeof v['helper-image'] === 'string')
+    throw new UsageError('--helper-image names a container image: it does not go with --helper-mode local');
   let targetPid: number | undefined;
   if (typeof v['target-pid'] === 'string') {
     targetPid = Number(v['target-pid']);
@@ -419,6 +439,7 @@ export function parseCli(argv: string[]): CliArgs {
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,
     targetPid,
     keepHelper,
+    helperMode,
     noHelper: v['no-helper'] === true,
     noCache: v['no-cache'] === true,
     noHostTools: v['no-host-tools'] === true,

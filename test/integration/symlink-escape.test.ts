@@ -189,14 +189,13 @@ describe.each(['overlay2', 'containerd'] as const)(
       }
     });
 
-    it('refuses the same with a Debian helper image (dash and GNU tools instead of busybox)', async () => {
+    /** The swapped paths of the test above, refused by another helper just the same. */
+    async function refusedByOther(options: Parameters<typeof startHelper>[2]): Promise<void> {
       const c2 = await client(engine);
-      const debian = await startHelper(c2, await getInfo(c2), {
-        helperImage: 'layertop-test/debian:bookworm',
-      });
+      const other = await startHelper(c2, await getInfo(c2), options);
       try {
         for (const { label, root } of roots) {
-          const ok = await readFileHead(debian, { root, path: 'data/ok' }, 100);
+          const ok = await readFileHead(other, { root, path: 'data/ok' }, 100);
           expect(ok.bytes.toString(), label).toBe('container-ok\n');
           for (const [path, reason] of [
             ['data/file', 'not-regular'],
@@ -204,7 +203,7 @@ describe.each(['overlay2', 'containerd'] as const)(
             ['data/dir/shadow', 'outside'],
             ['data/dir2/marker', 'outside'],
           ] as const) {
-            const got = await readFileHead(debian, { root, path }, 100).then(
+            const got = await readFileHead(other, { root, path }, 100).then(
               (r) => `read ${r.bytes.toString('latin1')}`,
               (err: unknown) => (err instanceof FileReadError ? err.reason : String(err)),
             );
@@ -213,8 +212,16 @@ describe.each(['overlay2', 'containerd'] as const)(
           }
         }
       } finally {
-        await debian.close();
+        await other.close();
       }
+    }
+
+    it('refuses the same with a Debian helper image (dash and GNU tools instead of busybox)', async () => {
+      await refusedByOther({ helperImage: 'layertop-test/debian:bookworm' });
+    });
+
+    it("refuses the same with the local helper (the host's own sh and tools, no container)", async () => {
+      await refusedByOther({ helperMode: 'local' });
     });
 
     /** Reads of race/f and race/d/marker, both roots in turn: never host bytes; the outcomes. */

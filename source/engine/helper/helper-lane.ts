@@ -38,6 +38,8 @@ export class HelperLane {
     private readonly stream: Duplex,
     private readonly onLost: (lane: HelperLane) => void,
     onLog?: (line: string) => void,
+    /** Docker's multiplexed frames (an attach or exec); false: a local process's plain stdout. */
+    framed = true,
   ) {
     this.ready = new Promise((res, rej) => {
       this.readyResolve = res;
@@ -53,7 +55,7 @@ export class HelperLane {
       if (which === 'stdout') replies.push(data);
       else onLog?.(`helper stderr: ${data.toString('utf8').trim()}`);
     });
-    stream.on('data', (d: Buffer) => demux.push(d));
+    stream.on('data', framed ? (d: Buffer) => demux.push(d) : (d: Buffer) => replies.push(d));
     const lost = () =>
       this.lose(new HelperError('the helper session was lost (did the engine stop or restart?)'));
     stream.on('end', lost);

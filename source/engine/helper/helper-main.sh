@@ -5,6 +5,18 @@
 # `read -d ''` is used only where the probe below found it (busybox ash, bash), never under dash:
 # shellcheck disable=SC3045
 export LC_ALL=C
+# What runs the helper's own tools by name where an op needs them whatever the host has (the
+# opaque probe): busybox in the helper image; the host's env for a local helper (`sh -c MAIN lt
+# local`, run by layertop itself as root on the engine's host). Set here, never taken from the
+# environment of a helper image.
+LT_LOCAL=
+if [ "${1:-}" = local ]; then LT_LOCAL=1 LT_BB=/usr/bin/env; else LT_BB=/bin/busybox; fi
+export LT_BB
+# A local helper whose layertop was killed (SIGKILL) must still clean up: its replies then go to a
+# closed pipe, and SIGPIPE would end this shell before the clean-up at the end of the loop; with it
+# ignored, the write fails, the next read finds no input, and the loop ends as usual. (A container's
+# loop goes with its container.)
+if [ -n "$LT_LOCAL" ]; then trap '' PIPE; fi
 T=$(mktemp -d 2>/dev/null || echo /tmp/lt.$$); mkdir -p "$T" "$T/w"
 export LT_TMP="$T/w"
 # Run as a kept helper's loop (`sh -c MAIN lt keep`, helper-keeper.sh): registered with the keeper
@@ -113,3 +125,6 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
 done
 [ -z "$LT_KEPT" ] || rm -f "$LT_KEPT" "$LT_KEPT.b"
 rm -rf "$T"
+# A local helper's lanes share the directory layertop made for them: the last to leave removes
+# it (layertop does too, unless it was killed first).
+if [ -n "$LT_LOCAL" ]; then rmdir "${TMPDIR:-/nonexistent}" 2>/dev/null; fi

@@ -565,7 +565,8 @@ case "$op" in
     # 101-layer image's listing). Prints 1 or 0 per candidate, in order; any failure fails the
     # whole request (the caller then asks layer by layer, and what still fails is unknown).
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
-    B=/proc/$$/root/bin/busybox
+    # A local helper (helper-main.sh's LT_BB) has no busybox: the host's env runs the host's tools.
+    B=/proc/$$/root${LT_BB:-/bin/busybox}
     # The marker's name is new for every request: a layer cannot hold an entry of that name to
     # stand in for it (a fixed name let an image fake or hide an opaque directory).
     M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4

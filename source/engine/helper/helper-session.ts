@@ -1,6 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { Duplex } from 'node:stream';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { mark } from '../../process/timing.js';
 import type { EngineClient } from '../docker/docker-client.js';
@@ -36,6 +39,12 @@ export interface HelperOptions {
   dataRoot?: string | Promise<string | undefined>;
   /** Test hook: skip the --privileged attempt. */
   noPrivileged?: boolean;
+  /**
+   * Run the request loops as processes of this run, not in a container (root on the engine's own
+   * host: see startHelper). `engineId` is the engine's /info ID: the loops must find that very
+   * engine's data root (its engine-id file), or the session fails with LocalEngineMismatch.
+   */
+  local?: { engineId: Promise<string | undefined> };
   /** Use the engine host's GNU find where it has one (default); false: the helper's busybox only. */
   hostTools?: boolean;
   /** Parallel request streams (execs into the helper); default: one per CPU core, 2 to 4. */
@@ -59,6 +68,14 @@ const isNoSuchImage = (err: unknown): boolean =>
 
 export type HelperState = 'starting' | 'ready' | 'lost' | 'closed';
 
+/** A local helper's loops do not see the engine /info describes (another host's, a VM's). */
+export class LocalEngineMismatch extends HelperError {
+  override name = 'LocalEngineMismatch';
+}
+
+/** A local loop's whole environment: a fixed PATH, the C locale, its own scratch directory. */
+const LOCAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** Ops whose output is one section per run, so a long list may go in several requests. */
 const PER_PATH_OPS = /^(read|stat|access|du|reclaim:[A-Za-z0-9+/=]+)$/;
 
@@ -79,7 +96,8 @@ export class HelperSession {
   state: HelperState = 'starting';
   /** The PID whose /proc/<pid>/root is the engine's mount namespace (0: the helper's own view). */
   hostPid = 0;
-  mode: 'privileged' | 'capabilities' = 'privileged';
+  /** How the loops run: in a container (privileged, or with capabilities), or as local processes. */
+  mode: 'privileged' | 'capabilities' | 'local' = 'privileged';
   /** dockerd and containerd processes the helper saw on the engine host, with their arguments. */
   processes: { pid: number; comm: string; args: string[] }[] = [];
   /** The engine's data root, once known (HelperOptions.dataRoot). */
@@ -112,6 +130,10 @@ export class HelperSession {
       void session.addLanes().then(() => mark('helper-lanes'));
       session.dataRoot = await options.dataRoot;
       await session.locateEngineNamespace();
+      if (options.local) {
+        session.checkLocalEngine(await options.local.engineId);
+        session.watchEngineProcess();
+      }
       await session.probeHostFind();
       mark('helper-ready');
     } catch (err) {
@@ -147,6 +169,13 @@ export class HelperSession {
   }
 
   private async launch(): Promise<void> {
+    if (this.options.local) {
+      this.mode = 'local';
+      this.mainLane = this.newLane(this.spawnLocalLoop(), false);
+      await this.waitReady(this.mainLane);
+      this.state = 'ready';
+      return;
+    }
     if (this.options.keepSeconds && (await this.joinKept())) return;
     try {
       await this.createPrivilegedOrNot();
@@ -350,8 +379,8 @@ export class HelperSession {
     return lane;
   }
 
-  private newLane(stream: Duplex): HelperLane {
-    const lane = new HelperLane(stream, (l) => this.onLaneLost(l), this.options.onLog);
+  private newLane(stream: Duplex, framed = true): HelperLane {
+    const lane = new HelperLane(stream, (l) => this.onLaneLost(l), this.options.onLog, framed);
     this.lanes.push(lane);
     return lane;
   }
@@ -377,13 +406,13 @@ export class HelperSession {
   private async addLanes(): Promise<void> {
     const want = this.options.lanes ?? 2;
     const container = this.container;
-    if (!container) return;
+    if (!container && !this.options.local) return;
     this.joining = Math.max(0, want - 1);
     await Promise.all(
       Array.from({ length: Math.max(0, want - 1) }, async () => {
         let joined = false;
         try {
-          const stream = await this.execLoop(container);
+          const stream = container ? await this.execLoop(container) : this.spawnLocalLoop();
           this.joining--;
           joined = true;
           // Closed meanwhile: the lane would join a session that no longer closes it.
@@ -391,7 +420,7 @@ export class HelperSession {
             stream.destroy();
             return;
           }
-          await this.waitReady(this.newLane(stream));
+          await this.waitReady(this.newLane(stream, Boolean(container)));
           this.dispatch();
         } catch (err) {
           if (!joined) this.joining--;
@@ -586,6 +615,80 @@ export class HelperSession {
     };
   }
 
+  /** Local loops (HelperOptions.local) and the scratch directory they share. */
+  private children: ChildProcess[] = [];
+  private localTmp: string | undefined;
+
+  /**
+   * One request loop as a process of this run: the same program as in the container, run by the
+   * host's own sh (dash on Debian: lists then go the bulk way, see helper-main.sh) and tools.
+   */
+  private spawnLocalLoop(): Duplex {
+    this.localTmp ??= mkdtempSync(join(tmpdir(), 'layertop-helper-'));
+    const child = spawn('/bin/sh', ['-c', HELPER_MAIN, 'lt', 'local'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: close() ends its walks with it, and the terminal's Ctrl-C goes to
+      // layertop, which then closes it (as it removes a container).
+      detached: true,
+      // Nothing of the caller's environment: a PATH, the locale and TMPDIR of layertop's choosing.
+      env: { PATH: LOCAL_PATH, LC_ALL: 'C', TMPDIR: this.localTmp },
+    });
+    this.children.push(child);
+    child.stderr?.on('data', (d: Buffer) =>
+      this.options.onLog?.(`helper stderr: ${d.toString('utf8').trim()}`),
+    );
+    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // A loop that cannot start (no /bin/sh) or dies: its lane is lost, with the reason logged.
+    child.on('error', (err) => {
+      this.options.onLog?.(`helper: local loop failed (${err.message})`);
+      stream.destroy();
+    });
+    child.on('exit', () => stream.destroy());
+    return stream;
+  }
+
+  /**
+   * A local session is lost with the engine's process, as a helper container is (the explorer then
+   * starts a new one once the engine is back): its loops would otherwise go on reading through the
+   * /proc/<pid>/root of a process that is gone, or is another process by now.
+   */
+  private watchEngineProcess(): void {
+    const pid = this.hostPid;
+    const started = processStart(pid);
+    if (started === undefined) return;
+    const timer = setInterval(() => {
+      if (this.state === 'closed' || this.state === 'lost') clearInterval(timer);
+      else if (processStart(pid) !== started) {
+        clearInterval(timer);
+        for (const l of [...this.lanes])
+          l.lose(new HelperError('the helper session was lost (did the engine stop or restart?)'));
+        this.killLocal();
+      }
+    }, 1_000);
+    timer.unref();
+  }
+
+  /**
+   * A local session measures only the engine it was asked about: the data root its loops found
+   * (through the dockerd they chose) must hold that engine's engine-id (written by dockerd since
+   * 23.0). Another engine's data root at the same path (a VM's engine behind a forwarded socket,
+   * a second engine on the host) fails here, and the caller starts a container instead.
+   */
+  private checkLocalEngine(engineId: string | undefined): void {
+    const root = this.dataRoot;
+    let found: string | undefined;
+    try {
+      if (root && engineId)
+        found = readFileSync(`/proc/${this.hostPid}/root${root}/engine-id`, 'utf8').trim();
+    } catch {
+      found = undefined;
+    }
+    if (!engineId || !found || found !== engineId)
+      throw new LocalEngineMismatch(
+        `the local helper found no engine-id ${engineId ?? '(none in /info)'} in ${root ?? '(no data root)'}`,
+      );
+  }
+
   /**
    * Finds the dockerd whose mount namespace holds the data root: with --pid=host the helper sees
    * host PIDs. Prefer the dockerd whose command line names the data root, then any dockerd that
@@ -670,7 +773,22 @@ export class HelperSession {
         ]);
     } finally {
       for (const l of lanes) l.close();
+      this.killLocal();
     }
+  }
+
+  /** Ends the local loops and whatever they run (their process groups), then their scratch files. */
+  private killLocal(): void {
+    for (const child of this.children.splice(0)) {
+      try {
+        if (child.pid && child.exitCode === null && child.signalCode === null)
+          process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    if (this.localTmp) rmSync(this.localTmp, { recursive: true, force: true });
+    this.localTmp = undefined;
   }
 
   /** Stops and removes the helper. Safe to call more than once. */
@@ -721,6 +839,17 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
     }
   }
   return removed;
+}
+
+/** A process's start time (clock ticks since boot; /proc/<pid>/stat's 22nd field), or undefined. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The name (field 2) may hold spaces and parentheses: the fields after it follow its last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 function processAlive(pid: number): boolean {
