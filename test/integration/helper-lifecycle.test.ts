@@ -1,12 +1,22 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { HelperSession } from '../../source/engine/helper/helper-session.js';
 import type { ScanReport } from '../../source/model/report.js';
-import { BIN, client, docker, engineHost, helperContainers, layertop, waitFor } from '../support/engines.js';
+import {
+  BIN,
+  client,
+  docker,
+  engineHost,
+  GONE_OWNER,
+  helperContainers,
+  layertop,
+  staleHelper,
+  waitFor,
+} from '../support/engines.js';
 import { steadyLedger } from '../support/same-scan.js';
 
 const freshCache = () => ({ LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-cache-')) });
@@ -113,18 +123,7 @@ describe('the helper session', () => {
   });
 
   it('removes at start a helper whose layertop process is gone', async () => {
-    const stale = (
-      await docker('overlay2', [
-        'create',
-        '--network=none',
-        '--label',
-        'io.layertop.helper=1',
-        '--label',
-        `io.layertop.owner=${hostname()}:2147480000`,
-        'busybox',
-        'true',
-      ])
-    ).trim();
+    const stale = await staleHelper('overlay2', { 'io.layertop.owner': GONE_OWNER });
     expect(await helperContainers('overlay2')).toEqual([stale.slice(0, 12)]);
     const r = await layertop(['scan', '--json'], { engine: 'overlay2' });
     expect(r.code).toBe(0);

@@ -1,10 +1,19 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
-import { BIN, docker, engineHost, helperContainers, layertop, waitFor } from '../support/engines.js';
+import {
+  BIN,
+  docker,
+  engineHost,
+  GONE_OWNER,
+  helperContainers,
+  layertop,
+  staleHelper,
+  waitFor,
+} from '../support/engines.js';
 
 // --keep-helper: one helper outlives its run for the next to join, and goes by itself once idle.
 
@@ -65,20 +74,10 @@ describe('--keep-helper SECONDS', () => {
   });
 
   it('is reaped by the next run when it never ran (its creator killed between the create and the start)', async () => {
-    const stale = (
-      await docker('overlay2', [
-        'create',
-        '--network=none',
-        '--label',
-        'io.layertop.helper=1',
-        '--label',
-        'io.layertop.keep=0000000000000000',
-        '--label',
-        `io.layertop.kept-by=${hostname()}:2147480000`,
-        'busybox',
-        'true',
-      ])
-    ).trim();
+    const stale = await staleHelper('overlay2', {
+      'io.layertop.keep': '0000000000000000',
+      'io.layertop.kept-by': GONE_OWNER,
+    });
     expect(await helperContainers('overlay2')).toEqual([stale.slice(0, 12)]);
     expect((await layertop(['scan', '--json'], { engine: 'overlay2' })).code).toBe(0);
     expect(await helperContainers('overlay2')).toEqual([]);

@@ -1,6 +1,7 @@
 // Access to the throwaway engines that scripts/test.sh started. Tests talk to nothing else.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -102,6 +103,19 @@ export async function helperContainers(name: EngineName): Promise<string[]> {
   const out = await docker(name, ['ps', '-aq', '--filter', 'label=io.layertop.helper']);
   return out.split('\n').filter(Boolean);
 }
+
+/**
+ * A helper container as a layertop process that is gone (PID 2147480000) would have left it: created,
+ * never started, with the helper label and these (owner or kept-by, ...). Its ID.
+ */
+export async function staleHelper(name: EngineName, labels: Record<string, string>): Promise<string> {
+  const args = ['create', '--network=none', '--label', 'io.layertop.helper=1'];
+  for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
+  return (await docker(name, [...args, 'busybox', 'true'])).trim();
+}
+
+/** The "<host>:<pid>" of a layertop process that does not exist on this machine. */
+export const GONE_OWNER = `${hostname()}:2147480000`;
 
 export async function waitFor(
   cond: () => Promise<boolean>,
