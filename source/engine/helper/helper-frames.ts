@@ -330,6 +330,10 @@ export function encodeRequest(
     if (p.includes(0)) throw new Error('helper: a path cannot contain a NUL byte');
   }
   const nul = Buffer.from([0]);
+  // No arguments: nothing to read, so the op runs in the loop's own shell whatever that shell's
+  // read can do (under dash, the bulk way's xargs and sh cost 20-25 ms per request: procs and
+  // gprobe at every start of a local helper). fread is never without arguments.
+  if (!parts.length && !op.startsWith('fread:')) return Buffer.from(`${head} + 0 ${nonce} 0\n`);
   if (raw && least <= RAW_ARGS_MAX) {
     const table = prefixTable(parts);
     const tagged = parts.map((p) => {
