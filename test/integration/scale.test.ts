@@ -139,5 +139,11 @@ describe.skipIf(!host)('the scale engine', () => {
     const warm = await layertop(['scan', '--json'], { env: e });
     expect(warm.code).toBe(0);
     expectSameScan(JSON.parse(warm.stdout) as ScanReport, report);
+    // The local helper (root on the engine's host, the CLI's default there) cold, on a cache of its
+    // own: the same report as the helper container's.
+    const local = await layertop(['scan', '--json', '--helper-mode', 'local'], { env: env() });
+    expect(local.stderr).toBe('');
+    expect(local.code).toBe(0);
+    expectSameScan(JSON.parse(local.stdout) as ScanReport, report);
   }, 600_000);
 });
