@@ -27,11 +27,6 @@ export interface Overlay2Prefetch {
    */
   listing: Promise<{ dirs: string[]; mounts: string[]; chains: string[]; raw: Buffer[][] }>;
   buildCacheLayers: Promise<Set<string>>;
-  /**
-   * A scan's: what the layer store says of every layer it lists that the cache does not know
-   * (cache-id, size, tar-split size), read as soon as the listing is in, beside the API's inspects.
-   */
-  layerFacts?: Promise<Map<string, LayerFact>>;
 }
 
 /** What the storage listing reads: the stamp file, then the listed directories (see liststat). */
@@ -81,71 +76,10 @@ export function overlay2Prefetch(
   const buildCacheLayers = withBuildKit
     ? buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine)
     : Promise.resolve(new Set<string>());
-  // A cold scan at scale read 3,100 layers' files only once the API had named its images (1 s of
-  // inspects): every layer the store lists is read now instead. A scan reads them all anyway (the
-  // images' layers and those no image uses), and the listing already names them.
-  const layerFacts = withBuildKit
-    ? listing.then(({ dirs, chains }) => {
-        const listed = new Set(dirs);
-        const unknown = chains
-          .filter((h) => /^[0-9a-f]{64}$/.test(h))
-          .map((h) => `sha256:${h}`)
-          .filter((c) => !knownLayerFact(cache, engineId, c, listed));
-        return readLayerFacts(helper, `${dataRoot}/image/overlay2/layerdb`, unknown);
-      })
-    : undefined;
   // Awaited later; a failure surfaces there, not as an unhandled rejection.
   listing.catch(() => {});
   buildCacheLayers.catch(() => {});
-  layerFacts?.catch(() => {}); // the layout then reads for itself
-  return { listing, buildCacheLayers, ...(layerFacts ? { layerFacts } : {}) };
-}
-
-const layerFactKey = (engineId: string, chainId: string) => `${engineId}|overlay2-layer|${chainId}`;
-
-/**
- * A layer's remembered facts, if usable: a remembered directory name is taken only in a shape the
- * engines make (LAYER_DIR) and only while listed, so a cache file someone else could write (a
- * shared LAYERTOP_CACHE_DIR) cannot point a layer at "l" or any other entry of overlay2/.
- */
-function knownLayerFact(
-  cache: SizeCache | undefined,
-  engineId: string,
-  chainId: string,
-  listed: ReadonlySet<string>,
-): LayerFact | undefined {
-  const f = cache?.fact(layerFactKey(engineId, chainId), isLayerFact);
-  return f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId) ? f : undefined;
-}
-
-/** The layer store's cache-id, size and tar-split size of these layers (those it has). */
-async function readLayerFacts(
-  helper: HelperSession,
-  layerdb: string,
-  chains: readonly string[],
-): Promise<Map<string, LayerFact>> {
-  const facts = new Map<string, LayerFact>();
-  if (!chains.length) return facts;
-  const files = chains.flatMap((c) => [
-    `${layerdb}/sha256/${hex(c)}/cache-id`,
-    `${layerdb}/sha256/${hex(c)}/size`,
-  ]);
-  const [readOut, splitStats] = await Promise.all([
-    helper.readFiles(files),
-    helper.statFiles(chains.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`)),
-  ]);
-  chains.forEach((c, i) => {
-    const cacheId = readOut[2 * i]?.toString('utf8').trim();
-    const size = readOut[2 * i + 1]?.toString('utf8').trim();
-    if (!cacheId) return;
-    const st = splitStats[i];
-    facts.set(c, {
-      cacheId,
-      size: size ? Number(size) : null,
-      work: st ? Math.ceil(st.size / TAR_SPLIT_BYTES_PER_ENTRY) : null,
-    });
-  });
-  return facts;
+  return { listing, buildCacheLayers };
 }
 
 interface LayerFact {
@@ -211,7 +145,7 @@ export async function overlay2Layout(
     : mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
   containerIds = [...containerIds, ...leftoverIds];
   const { cache, engineId = '' } = options;
-  const layerKey = (c: string) => layerFactKey(engineId, c);
+  const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
   // Every container's mount IDs in one fact, rewritten with the containers of now: one fact per
   // container (as before) kept those of every removed container, and of every run's helper,
   // forever, and rewrote the whole cache file at every scan.
@@ -229,18 +163,12 @@ export async function overlay2Layout(
     ? []
     : storeChains.filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h)).map((h) => `sha256:${h}`);
   const known = new Map<string, LayerFact>();
-  const early = await prefetch.layerFacts?.catch(() => undefined);
+  // A remembered directory name is taken only in a shape the engines make (LAYER_DIR) and only
+  // while listed: a cache file someone else could write (a
+  // shared LAYERTOP_CACHE_DIR) cannot point a layer at "l" or any other entry of overlay2/.
   for (const c of [...chainIds, ...storeOnly]) {
-    const f = knownLayerFact(cache, engineId, c, listed);
-    if (f) known.set(c, f);
-    else {
-      // Read early (a scan's prefetch): what the layer store said, remembered like a read here.
-      const e = early?.get(c);
-      if (e) {
-        known.set(c, e);
-        cache?.setFact(layerKey(c), e);
-      }
-    }
+    const f = cache?.fact(layerKey(c), isLayerFact);
+    if (f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId)) known.set(c, f);
   }
   const knownMounts = new Map<string, MountFact>();
   for (const id of containerIds) {
@@ -251,27 +179,40 @@ export async function overlay2Layout(
   const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
   const newContainers = containerIds.filter((id) => !knownMounts.has(id));
   const files: string[] = [];
+  for (const c of newChains)
+    files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
   for (const id of newContainers)
     files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
+  const tarSplits = newChains.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`);
   // BuildKit's records (a stat of its two bolt files when unchanged) beside these reads, not after
   // them: in a warm scan both are a round trip on the way to the layout (25-40 ms each at scale).
   const recordsRun = options.onlyAsked
     ? undefined
     : overlay2Records(helper, dataRoot, options.cache, `${options.engineId ?? dataRoot}|buildkit-records`);
   recordsRun?.catch(() => {}); // awaited below; a failure surfaces there
-  const [readOut, chainFacts] = await Promise.all([
+  const [readOut, splitStats] = await Promise.all([
     files.length ? helper.readFiles(files) : Promise.resolve([]),
-    readLayerFacts(helper, layerdb, newChains),
+    tarSplits.length ? helper.statFiles(tarSplits) : Promise.resolve([]),
   ]);
-  for (const [c, fact] of chainFacts) {
+  const contents = readOut.map((b) => b?.toString('utf8').trim());
+  newChains.forEach((c, i) => {
+    const cacheId = contents[2 * i];
+    const size = contents[2 * i + 1];
+    if (!cacheId) return;
+    const st = splitStats[i];
+    const fact: LayerFact = {
+      cacheId,
+      size: size ? Number(size) : null,
+      work: st ? Math.ceil(st.size / TAR_SPLIT_BYTES_PER_ENTRY) : null,
+    };
     known.set(c, fact);
     cache?.setFact(layerKey(c), fact);
-  }
-  const contents = readOut.map((b) => b?.toString('utf8').trim());
+  });
+  const base = 2 * newChains.length;
   newContainers.forEach((id, i) => {
     const fact: MountFact = {
-      mount: contents[2 * i] || null,
-      init: contents[2 * i + 1] || null,
+      mount: contents[base + 2 * i] || null,
+      init: contents[base + 2 * i + 1] || null,
     };
     knownMounts.set(id, fact);
   });
