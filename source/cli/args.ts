@@ -254,24 +254,20 @@ export function parseCli(argv: string[]): CliArgs {
   // asked for by the user (an option or the environment of a monitor's job), never the default.
   // The environment's value counts only where a helper may start: a bad one in a job's
   // environment must not stop --help or --version.
-  const keepText =
-    typeof v['keep-helper'] === 'string'
-      ? v['keep-helper']
-      : command === 'help' || command === 'version'
-        ? undefined
-        : process.env.LAYERTOP_KEEP_HELPER;
+  // An option's value, else its environment variable's (only where a helper may start).
+  const optionOrEnv = (option: string, env: string): string | undefined => {
+    const given = v[option as keyof typeof v];
+    if (typeof given === 'string') return given;
+    return command === 'help' || command === 'version' ? undefined : process.env[env];
+  };
+  const keepText = optionOrEnv('keep-helper', 'LAYERTOP_KEEP_HELPER');
   let keepHelper: number | undefined;
   if (keepText !== undefined && keepText !== '') {
     if (!/^\d{1,5}$/.test(keepText) || Number(keepText) > 86_400)
       throw new UsageError('--keep-helper (LAYERTOP_KEEP_HELPER) takes whole seconds, 0 to 86400');
     keepHelper = Number(keepText) || undefined;
   }
-  const modeText =
-    typeof v['helper-mode'] === 'string'
-      ? v['helper-mode']
-      : command === 'help' || command === 'version'
-        ? undefined
-        : process.env.LAYERTOP_HELPER_MODE;
+  const modeText = optionOrEnv('helper-mode', 'LAYERTOP_HELPER_MODE');
   if (modeText !== undefined && modeText !== '' && !['auto', 'local', 'container'].includes(modeText))
     throw new UsageError('--helper-mode (LAYERTOP_HELPER_MODE) is auto, local or container');
   const helperMode = (modeText || 'auto') as CliArgs['helperMode'];

@@ -54,3 +54,35 @@ describe('parseCli: --keep-helper', () => {
     expect(parseCli(['--version']).command).toBe('version');
   });
 });
+
+describe('parseCli: --helper-mode', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is auto unless the option or LAYERTOP_HELPER_MODE says local or container (the option wins)', () => {
+    vi.stubEnv('LAYERTOP_HELPER_MODE', '');
+    expect(parseCli(['scan']).helperMode).toBe('auto');
+    expect(parseCli(['scan', '--helper-mode', 'local']).helperMode).toBe('local');
+    vi.stubEnv('LAYERTOP_HELPER_MODE', 'container');
+    expect(parseCli(['files', 'img']).helperMode).toBe('container');
+    expect(parseCli(['scan', '--helper-mode=auto']).helperMode).toBe('auto');
+  });
+
+  it('refuses a mode it does not know, and local with what asks for a container; --help minds no bad environment', () => {
+    vi.stubEnv('LAYERTOP_HELPER_MODE', 'nearby');
+    expect(() => parseCli(['scan'])).toThrow(
+      '--helper-mode (LAYERTOP_HELPER_MODE) is auto, local or container',
+    );
+    expect(parseCli(['--help']).command).toBe('help');
+    vi.stubEnv('LAYERTOP_HELPER_MODE', '');
+    expect(() => parseCli(['scan', '--helper-mode', 'local', '--keep-helper', '30'])).toThrow(
+      '--keep-helper keeps a helper container: it does not go with --helper-mode local',
+    );
+    expect(() => parseCli(['scan', '--helper-mode', 'local', '--helper-image', 'alpine'])).toThrow(
+      '--helper-image names a container image: it does not go with --helper-mode local',
+    );
+    // Without local, each goes with the default (auto then uses the container).
+    expect(parseCli(['scan', '--keep-helper', '30']).helperMode).toBe('auto');
+  });
+});
