@@ -16,6 +16,8 @@ export interface EngineData {
   staleSince?: number | undefined;
   progress: MeasureProgress | undefined;
   helper: 'starting' | 'ready' | 'lost' | 'off' | 'failed';
+  /** The ready helper's loops run as local processes (root on the engine's host), not a container. */
+  helperLocal?: boolean | undefined;
   message: string | undefined;
   /**
    * The engine connection, watched by events and a ping every few seconds: 'not answering' (a ping

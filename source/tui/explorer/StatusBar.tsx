@@ -66,7 +66,11 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
       : '';
   // While the engine is away the helper's own state says nothing more.
   // Nor with no engine at all: no helper is starting then.
-  const helper = fault || (data.phase === 'error' && !m) ? '' : `  ${HELPER_TEXT[data.helper]}`;
+  // "(local)": no container was started, the loops run as layertop's own processes (README).
+  const helper =
+    fault || (data.phase === 'error' && !m)
+      ? ''
+      : `  ${HELPER_TEXT[data.helper]}${data.helper === 'ready' && data.helperLocal ? ' (local)' : ''}`;
   // At 80 columns "Docker " is what gives way, so the helper's state stays whole.
   const rest =
     (fault ? `  ${fault}` : '') + (!fault && data.notice ? `  ${data.notice}` : '') + totals + stale + helper;

@@ -173,7 +173,12 @@ export function useEngineData(
             (helper) => {
               c.helper = helper;
               c.noHelperWhy = undefined;
-              setData((d) => ({ ...d, helper: 'ready', message: undefined }));
+              setData((d) => ({
+                ...d,
+                helper: 'ready',
+                helperLocal: helper.mode === 'local',
+                message: undefined,
+              }));
               if (c.helperLost && c.link === 'ok') notify('helper restarted');
               c.helperLost = false;
               return helper;
