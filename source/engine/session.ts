@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ApiInfo } from './docker/api-types.js';
 import { connectEngine, type EngineClient } from './docker/docker-client.js';
 import { type Endpoint, resolveEndpoint } from './docker/endpoint.js';
@@ -51,9 +52,25 @@ export function localHelperRefusal(endpoint: Endpoint, options: SessionOptions):
   if (process.getuid?.() !== 0) return 'layertop does not run as root';
   if (!endpoint.modem.socketPath || endpoint.ssh)
     return `the engine (${endpoint.host}) is not on a local socket`;
+  if (!hasLocalCapabilities()) return 'layertop lacks the capabilities the helper has (root in a container?)';
   if (options.helperImage) return '--helper-image asks for a container';
   if (options.keepHelper) return '--keep-helper keeps a container';
   return undefined;
+}
+
+/** CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE, CAP_SYS_ADMIN: what the helper container is given. */
+const LOCAL_CAPS = [2, 19, 21];
+
+/** This process has the helper's capabilities in its effective set (/proc/self/status CapEff). */
+function hasLocalCapabilities(): boolean {
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
+    if (!m?.[1]) return false;
+    const eff = BigInt(`0x${m[1]}`);
+    return LOCAL_CAPS.every((bit) => ((eff >> BigInt(bit)) & 1n) === 1n);
+  } catch {
+    return false;
+  }
 }
 
 let frozenHandler: ((message: string) => void) | undefined;
@@ -125,10 +142,13 @@ export async function startHelper(
     // Root on the engine's own host: the loops run here, with no container to create and start
     // (0.4-0.5 s at every run, and nothing privileged left on the engine). The engine must be the
     // one this host's loops find (checkLocalEngine), or a container measures it as usual.
+    // Never unhandled: an /info that fails is said where /info itself is awaited.
+    const engineId = Promise.resolve(info).then((i) => i.ID);
+    engineId.catch(() => {});
     const local = HelperSession.start(client, {
       ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
       dataRoot,
-      local: { engineId: Promise.resolve(info).then((i) => i.ID) },
+      local: { engineId },
       ...(options.noHostTools ? { hostTools: false } : {}),
       ...(options.onLog ? { onLog: options.onLog } : {}),
       ...(options.onSession ? { onSession: options.onSession } : {}),
@@ -137,7 +157,7 @@ export async function startHelper(
     try {
       return (await Promise.all([local, reaping]))[0];
     } catch (err) {
-      // Auto: a local start that fails (another engine's data root, a host tool missing) leaves
+      // Auto: a local start that fails (another engine's data root, no dockerd found, no /bin/sh) leaves
       // the container to try, as before there was a local mode; one closed meanwhile (Ctrl-C) ends.
       if (mode === 'local' || !(err instanceof HelperError) || /closed/.test(err.message)) throw err;
       options.onLog?.(`helper: local loops unusable (${err.message}); using the helper container`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { listLayers, resolveFilesTarget } from '../../source/engine/files.js';
-import type { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { type HelperSession, LOCAL_TMP_BASE } from '../../source/engine/helper/helper-session.js';
 import { startHelper } from '../../source/engine/session.js';
 import type { ScanReport } from '../../source/model/report.js';
 import {
@@ -40,8 +40,25 @@ function localLoops(): number[] {
   return pids;
 }
 
-/** The local helpers' scratch directories in the temporary directory layertop uses. */
-const scratchDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('layertop-helper-'));
+/** The local helpers' scratch directories (always in /tmp itself, whatever TMPDIR says). */
+const scratchDirs = () => readdirSync(LOCAL_TMP_BASE).filter((n) => n.startsWith('layertop-helper-'));
+
+/** The live processes of these sessions (each loop leads one: what it starts, GNU timeout's too). */
+function inSessions(sessions: ReadonlySet<number>): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // A zombie is dead already (its parent, gone too, left it to init to reap).
+      if (fields[0] !== 'Z' && sessions.has(Number(fields[3]))) pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
 
 /** The helper containers' events on the engine between two times (seconds). */
 async function helperEvents(engine: EngineName, since: number, until: number): Promise<string[]> {
@@ -149,16 +166,36 @@ describe('the local helper: its processes and its refusals', () => {
         stdio: 'ignore',
       });
       const exited = new Promise((r) => child.on('exit', r));
-      // Stopped while its loops run.
-      expect(await waitFor(async () => localLoops().length > 0, 20_000, 10), signal).toBe(true);
+      // Stopped mid-walk: a loop has started a program (xargs, find, timeout in a group of its
+      // own) that is still running.
+      const sessions = new Set<number>();
+      const busy = await waitFor(
+        async () => {
+          for (const p of localLoops()) sessions.add(p);
+          return inSessions(sessions).some((p) => !sessions.has(p));
+        },
+        20_000,
+        5,
+      );
+      expect(busy, signal).toBe(true);
       child.kill(signal);
       await exited;
-      // SIGTERM: layertop ends them; SIGKILL: each ends when its request does and its stdin is gone.
-      expect(await waitFor(async () => localLoops().length === 0, 30_000, 100), signal).toBe(true);
+      // SIGTERM: layertop ends every process of the loops' sessions; SIGKILL: each loop ends when
+      // its request does (its walk dies writing to nobody) and its input is gone.
+      expect(await waitFor(async () => inSessions(sessions).length === 0, 30_000, 100), signal).toBe(true);
       expect(await waitFor(async () => scratchDirs().length === before.length, 5_000, 100), signal).toBe(
         true,
       );
     }
+    // The CLI's default (auto) as root beside the engine: the local helper, no container.
+    const from = now() - 1;
+    const auto = await layertop(['scan', '--json'], {
+      engine,
+      env: { ...freshCache(), LAYERTOP_HELPER_MODE: '' },
+    });
+    expect(auto.code).toBe(0);
+    const to = now() + 1;
+    expect(await helperEvents(engine, from, to)).toEqual([]);
   });
 
   it('does not measure an engine it cannot prove it sees: auto falls back to the container, local says why', async () => {

@@ -13,11 +13,15 @@ LT_LOCAL=
 if [ "${1:-}" = local ]; then LT_LOCAL=1 LT_BB=/usr/bin/env; else LT_BB=/bin/busybox; fi
 export LT_BB
 # A local helper whose layertop was killed (SIGKILL) must still clean up: its replies then go to a
-# closed pipe, and SIGPIPE would end this shell before the clean-up at the end of the loop; with it
-# ignored, the write fails, the next read finds no input, and the loop ends as usual. (A container's
-# loop goes with its container.)
-if [ -n "$LT_LOCAL" ]; then trap '' PIPE; fi
-T=$(mktemp -d 2>/dev/null || echo /tmp/lt.$$); mkdir -p "$T" "$T/w"
+# closed pipe, and SIGPIPE would end this shell before the clean-up at the end of the loop; caught,
+# the write fails, the next read finds no input, and the loop ends as usual. Caught, not ignored:
+# the programs it starts get the default back (a walk writing to nobody ends at once). (A
+# container's loop goes with its container.)
+if [ -n "$LT_LOCAL" ]; then trap 'LT_GONE=1' PIPE; fi
+# A local loop's scratch directory is made in the private one layertop made for it, or there is
+# none (never a guessable name in a shared /tmp, sourced as root).
+if [ -n "$LT_LOCAL" ]; then T=$(mktemp -d) || exit 3; else T=$(mktemp -d 2>/dev/null || echo /tmp/lt.$$); fi
+mkdir -p "$T" "$T/w"
 export LT_TMP="$T/w"
 # Run as a kept helper's loop (`sh -c MAIN lt keep`, helper-keeper.sh): registered with the keeper
 # first (its PID and start time, written whole), then it leaves at once if the keeper is closing

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -75,6 +75,8 @@ export class LocalEngineMismatch extends HelperError {
 
 /** A local loop's whole environment: a fixed PATH, the C locale, its own scratch directory. */
 const LOCAL_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Where a local helper's scratch directory is made (see spawnLocalLoop). */
+export const LOCAL_TMP_BASE = '/tmp';
 
 /** Ops whose output is one section per run, so a long list may go in several requests. */
 const PER_PATH_OPS = /^(read|stat|access|du|reclaim:[A-Za-z0-9+/=]+)$/;
@@ -624,9 +626,16 @@ export class HelperSession {
    * host's own sh (dash on Debian: lists then go the bulk way, see helper-main.sh) and tools.
    */
   private spawnLocalLoop(): Duplex {
-    this.localTmp ??= mkdtempSync(join(tmpdir(), 'layertop-helper-'));
+    try {
+      // In /tmp itself, not the caller's TMPDIR (`sudo -E` keeps a user's, where that user could
+      // swap the directory whose ops file root then sources): a new directory of mode 0700.
+      this.localTmp ??= mkdtempSync(join(LOCAL_TMP_BASE, 'layertop-helper-'));
+    } catch (err) {
+      throw new HelperError(`no scratch directory for the local helper (${(err as Error).message})`);
+    }
     const child = spawn('/bin/sh', ['-c', HELPER_MAIN, 'lt', 'local'], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: '/',
       // Its own process group: close() ends its walks with it, and the terminal's Ctrl-C goes to
       // layertop, which then closes it (as it removes a container).
       detached: true,
@@ -655,7 +664,10 @@ export class HelperSession {
   private watchEngineProcess(): void {
     const pid = this.hostPid;
     const started = processStart(pid);
-    if (started === undefined) return;
+    if (started === undefined)
+      throw new HelperError(
+        `the local helper cannot watch the engine's process ${pid} (no /proc/${pid}/stat)`,
+      );
     const timer = setInterval(() => {
       if (this.state === 'closed' || this.state === 'lost') clearInterval(timer);
       else if (processStart(pid) !== started) {
@@ -714,7 +726,14 @@ export class HelperSession {
     const named = dataRoot
       ? dockerds.filter((p) => p.args.some((a) => a === dataRoot || a === `--data-root=${dataRoot}`))
       : [];
-    const candidates = [...named, ...dockerds.filter((p) => !named.includes(p)), { pid: 1 }];
+    // A local helper takes a dockerd it found, never PID 1: run in a container that mounts the
+    // engine's socket and data root, PID 1 is that container's own init, which sees the files but
+    // not the engine's mount namespace (the container then measures exactly instead).
+    const candidates = [
+      ...named,
+      ...dockerds.filter((p) => !named.includes(p)),
+      ...(this.options.local ? [] : [{ pid: 1 }]),
+    ];
     for (const c of candidates) {
       this.hostPid = c.pid;
       if (!dataRoot) return;
@@ -779,15 +798,26 @@ export class HelperSession {
 
   /** Ends the local loops and whatever they run (their process groups), then their scratch files. */
   private killLocal(): void {
-    for (const child of this.children.splice(0)) {
-      try {
-        if (child.pid && child.exitCode === null && child.signalCode === null)
-          process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // gone already
+    const sessions = new Set<number>();
+    for (const child of this.children.splice(0)) if (child.pid) sessions.add(child.pid);
+    // Each loop leads a session of its own (spawn's detached: setsid). Everything it started is in
+    // that session, also what left its process group (GNU timeout makes a group of its own: a kill
+    // of the loop's group alone left its xargs and find walking). A session's ID is not given to a
+    // new process while any process of it lives, so this kills only the loops' own.
+    if (sessions.size) {
+      for (const pid of sessionMembers(sessions)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
       }
     }
-    if (this.localTmp) rmSync(this.localTmp, { recursive: true, force: true });
+    try {
+      if (this.localTmp) rmSync(this.localTmp, { recursive: true, force: true });
+    } catch {
+      // a scratch directory that cannot go now is removed by the last loop, or left in /tmp
+    }
     this.localTmp = undefined;
   }
 
@@ -841,15 +871,36 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
   return removed;
 }
 
-/** A process's start time (clock ticks since boot; /proc/<pid>/stat's 22nd field), or undefined. */
-function processStart(pid: number): string | undefined {
+/** /proc/<pid>/stat's fields from the 3rd on (the name, field 2, may hold spaces and ')'). */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The name (field 2) may hold spaces and parentheses: the fields after it follow its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** A process's start time (clock ticks since boot; the 22nd field), or undefined. */
+function processStart(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** The processes whose session ID (the 6th field) is one of these. */
+function sessionMembers(sessions: ReadonlySet<number>): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const sid = Number(statFields(e)?.[3]);
+    if (sessions.has(sid)) out.push(Number(e));
+  }
+  return out;
 }
 
 function processAlive(pid: number): boolean {
