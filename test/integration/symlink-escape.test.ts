@@ -41,6 +41,8 @@ describe.each(['overlay2', 'containerd'] as const)(
     let shadow: Buffer | undefined;
     let c: EngineClient;
     let helper: HelperSession;
+    /** The local helper (root on the engine's host): a follow there would reach the host's root. */
+    let local: HelperSession;
     let target: FilesTarget;
     let rw = 0;
     /** The roots a reader reaches the container's files through: its writable layer and its live view. */
@@ -85,6 +87,7 @@ describe.each(['overlay2', 'containerd'] as const)(
       c = await client(engine);
       const info = await getInfo(c);
       helper = await startHelper(c, info, {});
+      local = await startHelper(c, info, { helperMode: 'local' });
       target = await resolveFilesTarget(c, helper, info, name);
       rw = target.layers.findIndex((l) => l.id === 'rw');
       expect(rw).toBeGreaterThan(0);
@@ -97,6 +100,7 @@ describe.each(['overlay2', 'containerd'] as const)(
 
     afterAll(async () => {
       await helper?.close();
+      await local?.close();
       await docker(engine, ['rm', '-f', name]).catch(() => '');
       if (hostDir) rmSync(hostDir, { recursive: true, force: true });
     });
@@ -224,15 +228,19 @@ describe.each(['overlay2', 'containerd'] as const)(
       await refusedByOther({ helperMode: 'local' });
     });
 
-    /** Reads of race/f and race/d/marker, both roots in turn: never host bytes; the outcomes. */
+    /**
+     * Reads of race/f and race/d/marker, both roots in turn, by the helper container and the local
+     * helper in turn (every fourth read): never host bytes; the outcomes.
+     */
     async function raceReads(count: number, through = roots): Promise<Map<string, number>> {
       const outcomes = new Map<string, number>();
       for (let i = 0; i < count; i++) {
         const { root } = through[i % through.length] ?? { root: '' };
         const path = i % 4 < 2 ? 'race/f' : 'race/d/marker';
+        const by = Math.floor(i / 4) % 2 ? local : helper;
         let outcome: string;
         try {
-          const got = await readFileHead(helper, { root, path }, 16384);
+          const got = await readFileHead(by, { root, path }, 16384);
           notHost(got.bytes);
           expect(got.bytes.toString()).toBe('container-race\n');
           outcome = 'read';
