@@ -814,7 +814,10 @@ export class HelperSession {
       }
     }
     try {
-      if (this.localTmp) rmSync(this.localTmp, { recursive: true, force: true });
+      // Retried: a loop killed a moment ago may still finish the system call that adds an entry
+      // (ENOTEMPTY: a SIGTERM mid-walk at scale left the directory once in two tries).
+      if (this.localTmp)
+        rmSync(this.localTmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
     } catch {
       // a scratch directory that cannot go now is removed by the last loop, or left in /tmp
     }
