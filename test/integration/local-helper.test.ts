@@ -44,20 +44,21 @@ function localLoops(): number[] {
 const scratchDirs = () => readdirSync(LOCAL_TMP_BASE).filter((n) => n.startsWith('layertop-helper-'));
 
 /** The live processes of these sessions (each loop leads one: what it starts, GNU timeout's too). */
-function inSessions(sessions: ReadonlySet<number>): number[] {
-  const pids: number[] = [];
+function inSessions(sessions: ReadonlySet<number>): { pid: number; pgid: number; sid: number }[] {
+  const found: { pid: number; pgid: number; sid: number }[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // A zombie is dead already (its parent, gone too, left it to init to reap).
-      if (fields[0] !== 'Z' && sessions.has(Number(fields[3]))) pids.push(Number(d));
+      if (fields[0] !== 'Z' && sessions.has(Number(fields[3])))
+        found.push({ pid: Number(d), pgid: Number(fields[2]), sid: Number(fields[3]) });
     } catch {
       // gone meanwhile
     }
   }
-  return pids;
+  return found;
 }
 
 /** The helper containers' events on the engine between two times (seconds). */
@@ -166,23 +167,30 @@ describe('the local helper: its processes and its refusals', () => {
         stdio: 'ignore',
       });
       const exited = new Promise((r) => child.on('exit', r));
-      // Stopped mid-walk: a loop has started a program (xargs, find, timeout in a group of its
-      // own) that is still running.
+      // Stopped mid-walk: a program a loop started runs in a process group of its own (GNU timeout
+      // makes one for each bulk request), which a kill of the loops' groups alone would miss.
       const sessions = new Set<number>();
       const busy = await waitFor(
         async () => {
           for (const p of localLoops()) sessions.add(p);
-          return inSessions(sessions).some((p) => !sessions.has(p));
+          return inSessions(sessions).some((p) => p.pgid !== p.sid);
         },
         20_000,
-        5,
+        2,
       );
       expect(busy, signal).toBe(true);
       child.kill(signal);
       await exited;
-      // SIGTERM: layertop ends every process of the loops' sessions; SIGKILL: each loop ends when
-      // its request does (its walk dies writing to nobody) and its input is gone.
-      expect(await waitFor(async () => inSessions(sessions).length === 0, 30_000, 100), signal).toBe(true);
+      // SIGTERM: layertop ends every process of the loops' sessions before it exits; SIGKILL: each
+      // loop ends when its request does (a walk dies at its next write to nobody), its input gone.
+      expect(
+        await waitFor(
+          async () => inSessions(sessions).length === 0,
+          signal === 'SIGTERM' ? 1_000 : 30_000,
+          50,
+        ),
+        signal,
+      ).toBe(true);
       expect(await waitFor(async () => scratchDirs().length === before.length, 5_000, 100), signal).toBe(
         true,
       );
@@ -196,6 +204,33 @@ describe('the local helper: its processes and its refusals', () => {
     expect(auto.code).toBe(0);
     const to = now() + 1;
     expect(await helperEvents(engine, from, to)).toEqual([]);
+  });
+
+  it('ends every process a request started when it is closed, also those in a process group of their own', async () => {
+    const c = await client(engine);
+    const h = await startHelper(c, await getInfo(c), { helperMode: 'local' });
+    const sessions = new Set<number>();
+    let running: Promise<unknown> | undefined;
+    try {
+      // A request that runs for seconds and writes nothing meanwhile (a walk that only prints its
+      // total at the end; nothing ends it but a kill): du of /usr, three times, which the bulk way
+      // runs under GNU timeout, in a process group of its own.
+      running = h.request('du', ['/usr', '/usr', '/usr'], 600_000).catch(() => undefined);
+      const started = await waitFor(
+        async () => {
+          for (const p of localLoops()) sessions.add(p);
+          return inSessions(sessions).some((p) => p.pgid !== p.sid);
+        },
+        10_000,
+        2,
+      );
+      expect(started).toBe(true);
+    } finally {
+      await h.close();
+    }
+    // close() kills before it returns: nothing of the loops' sessions is left a moment later.
+    expect(await waitFor(async () => inSessions(sessions).length === 0, 1_000, 50)).toBe(true);
+    await running;
   });
 
   it('does not measure an engine it cannot prove it sees: auto falls back to the container, local says why', async () => {

@@ -230,7 +230,7 @@ describe.each(['overlay2', 'containerd'] as const)(
 
     /**
      * Reads of race/f and race/d/marker, both roots in turn, by the helper container and the local
-     * helper in turn (every fourth read): never host bytes; the outcomes.
+     * helper in turn (in blocks of four reads): never host bytes; the outcomes.
      */
     async function raceReads(count: number, through = roots): Promise<Map<string, number>> {
       const outcomes = new Map<string, number>();

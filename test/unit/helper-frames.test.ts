@@ -152,6 +152,7 @@ describe('helper stream framing', () => {
     expect(encodeRequest(8, 'stat', 1, 0, ['/x'], N, false).toString()).toBe(`8 stat 1 0 = 3 ${N}\n/x\0`);
     expect(encodeRequest(9, 'ping', 1, 0, [], N, false).toString()).toBe(`9 ping 1 0 + 0 ${N} 0\n`);
     // ...but fread never: the bulk way's `timeout` bounds an open that a FIFO would block.
+    expect(encodeRequest(9, 'fread:1', 1, 0, ['/x'], N).toString()).toBe(`9 fread:1 1 0 = 3 ${N}\n/x\0`);
     expect(encodeRequest(9, 'fread:1', 1, 0, [], N).toString()).toBe(`9 fread:1 1 0 = 0 ${N}\n`);
     expect(() => encodeRequest(1, 'rm -rf', 1, 0, [], N)).toThrow(/bad op/);
     expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'], N)).toThrow(/NUL/);

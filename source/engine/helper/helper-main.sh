@@ -17,6 +17,7 @@ export LT_BB
 # the write fails, the next read finds no input, and the loop ends as usual. Caught, not ignored:
 # the programs it starts get the default back (a walk writing to nobody ends at once). (A
 # container's loop goes with its container.)
+LT_GONE=
 if [ -n "$LT_LOCAL" ]; then trap 'LT_GONE=1' PIPE; fi
 # A local loop's scratch directory is made in the private one layertop made for it, or there is
 # none (never a guessable name in a shared /tmp, sourced as root).
@@ -126,6 +127,8 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
   if [ -n "$LT_KEPT" ]; then : >"$LT_KEPT.b"; fi
   # Emptied at once: the helper's own writable layer is on the disk layertop measures.
   if [ "$n" != 0 ]; then cat "$T/err"; : > "$T/err"; fi
+  # A local loop whose reply went to nobody (layertop gone): no more requests are coming.
+  [ -z "$LT_GONE" ] || break
 done
 [ -z "$LT_KEPT" ] || rm -f "$LT_KEPT" "$LT_KEPT.b"
 rm -rf "$T"

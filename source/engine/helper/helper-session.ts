@@ -636,8 +636,8 @@ export class HelperSession {
     const child = spawn('/bin/sh', ['-c', HELPER_MAIN, 'lt', 'local'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: '/',
-      // Its own process group: close() ends its walks with it, and the terminal's Ctrl-C goes to
-      // layertop, which then closes it (as it removes a container).
+      // A session of its own (setsid): close() ends everything it started (endSessions), and the
+      // terminal's Ctrl-C goes to layertop, which then closes it (as it removes a container).
       detached: true,
       // Nothing of the caller's environment: a PATH, the locale and TMPDIR of layertop's choosing.
       env: { PATH: LOCAL_PATH, LC_ALL: 'C', TMPDIR: this.localTmp },
@@ -652,7 +652,12 @@ export class HelperSession {
       this.options.onLog?.(`helper: local loop failed (${err.message})`);
       stream.destroy();
     });
-    child.on('exit', () => stream.destroy());
+    child.on('exit', () => {
+      stream.destroy();
+      // What the loop started ends with it, at once: its session ID is still held until node
+      // reaps the loop (this event), so none of another session can be taken for it.
+      if (child.pid) endSessions([child.pid]);
+    });
     return stream;
   }
 
@@ -741,7 +746,7 @@ export class HelperSession {
       if (ok) return;
     }
     throw new HelperError(
-      `the helper cannot reach the engine's data root ${dataRoot ?? ''} through any dockerd or PID 1; ` +
+      `the helper cannot reach the engine's data root ${dataRoot ?? ''} through any dockerd${this.options.local ? '' : ' or PID 1'}; ` +
         'pass --target-pid PID (the PID of dockerd on the engine host)',
     );
   }
@@ -796,23 +801,18 @@ export class HelperSession {
     }
   }
 
-  /** Ends the local loops and whatever they run (their process groups), then their scratch files. */
+  /** Ends the local loops and whatever they run (their sessions), then their scratch files. */
   private killLocal(): void {
-    const sessions = new Set<number>();
-    for (const child of this.children.splice(0)) if (child.pid) sessions.add(child.pid);
     // Each loop leads a session of its own (spawn's detached: setsid). Everything it started is in
     // that session, also what left its process group (GNU timeout makes a group of its own: a kill
-    // of the loop's group alone left its xargs and find walking). A session's ID is not given to a
-    // new process while any process of it lives, so this kills only the loops' own.
-    if (sessions.size) {
-      for (const pid of sessionMembers(sessions)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
-    }
+    // of the loop's group alone left its xargs and find walking). Only loops not yet reaped: their
+    // PIDs, and so their session IDs, cannot belong to anyone else; a loop reaped already had its
+    // session ended then (spawnLocalLoop's exit handler).
+    const live = this.children
+      .splice(0)
+      .filter((c) => c.exitCode === null && c.signalCode === null && c.pid)
+      .map((c) => c.pid as number);
+    endSessions(live);
     try {
       // Retried: a loop killed a moment ago may still finish the system call that adds an entry
       // (ENOTEMPTY: a SIGTERM mid-walk at scale left the directory once in two tries).
@@ -889,9 +889,9 @@ function processStart(pid: number): string | undefined {
   return statFields(pid)?.[19];
 }
 
-/** The processes whose session ID (the 6th field) is one of these. */
-function sessionMembers(sessions: ReadonlySet<number>): number[] {
-  const out: number[] = [];
+/** The live processes whose session ID (the 6th field) is one of these, with their groups. */
+function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: number }[] {
+  const out: { pid: number; pgid: number }[] = [];
   let entries: string[] = [];
   try {
     entries = readdirSync('/proc');
@@ -900,10 +900,37 @@ function sessionMembers(sessions: ReadonlySet<number>): number[] {
   }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
-    const sid = Number(statFields(e)?.[3]);
-    if (sessions.has(sid)) out.push(Number(e));
+    const f = statFields(e);
+    // A zombie is dead already: its parent reaps it, or init does.
+    if (!f || f[0] === 'Z' || !sessions.has(Number(f[3]))) continue;
+    out.push({ pid: Number(e), pgid: Number(f[2]) });
   }
   return out;
+}
+
+/**
+ * SIGKILLs every live process of these sessions, group by group, until none is left: a process
+ * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
+ * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
+ * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
+ */
+function endSessions(leaders: readonly number[]): void {
+  if (!leaders.length) return;
+  const sessions = new Set(leaders);
+  for (let pass = 0; pass < 20; pass++) {
+    const members = sessionMembers(sessions);
+    if (!members.length) return;
+    for (const { pid, pgid } of members) {
+      for (const target of [-pgid, pid]) {
+        try {
+          // A group of such a session holds only that session's processes (POSIX): never ours.
+          if (target !== 0 && target !== -process.pid) process.kill(target, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
 }
 
 function processAlive(pid: number): boolean {
