@@ -35,19 +35,26 @@ function makeDir(parent: string, name: string, files: Record<string, number>): s
 type Json = LeftoverPlan & Partial<LeftoverReport> & { minAgeSeconds: number };
 
 async function leftovers(
-  e: FreshEngine,
+  env: NodeJS.ProcessEnv,
   args: string[],
 ): Promise<{ code: number | null; json: Json; stderr: string }> {
-  const r = await layertop(['leftovers', '--json', ...args], { env: e.env });
+  const r = await layertop(['leftovers', '--json', ...args], { env });
   return { code: r.code, json: (r.stdout ? JSON.parse(r.stdout) : {}) as Json, stderr: r.stderr };
 }
 
 const paths = (items: readonly { path: string }[] | undefined) => (items ?? []).map((i) => i.path).sort();
 
-describe('layertop leftovers on a fresh overlay2 engine', () => {
+// Deletes through the helper container (every user but root on the engine's host) and through
+// local processes (root there: the CLI's default), each on its own fresh engine.
+const MODES = ['container', 'local'] as const;
+
+describe.each(MODES)('layertop leftovers on a fresh overlay2 engine, helper %s', (mode) => {
+  let e: FreshEngine;
+  let env: NodeJS.ProcessEnv;
   it('deletes only what nothing references, builds on, mounts or changed lately; measures what came back', async () => {
-    const e = await freshEngine('overlay2', 'light');
+    e = await freshEngine('overlay2', 'light');
     fresh.push(e);
+    env = { ...e.env, LAYERTOP_HELPER_MODE: mode };
     const o2 = join(e.dataRoot, 'overlay2');
     // X has a short link in l/, and Z, another leftover, is built on it (Z's lower names X's
     // link): X goes only after Z. N is built on by K, a layer the layer store records: N stays.
@@ -81,28 +88,28 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     const linkBytes = (l: string) => lstatSync(join(o2, 'l', l)).blocks * 512;
 
     // The preview: each one with the bytes du gives it; nothing deleted.
-    const dry = await leftovers(e, ['--dry-run']);
+    const dry = await leftovers(env, ['--dry-run']);
     expect(dry.code).toBe(0);
     expect(paths(dry.json.items)).toEqual(all);
     for (const i of dry.json.items)
       expect([i.path, i.diskBytes, i.kind]).toEqual([i.path, bytes.get(i.path), 'layer-dir']);
     expect(dry.json.predictedFreedBytes).toBe(b(...all));
     expect(dry.json.minAgeSeconds).toBe(3600);
-    const text = await layertop(['leftovers', '--dry-run'], { env: e.env });
+    const text = await layertop(['leftovers', '--dry-run'], { env });
     expect(text.stdout).toContain('Leftovers: 5 entries that nothing references');
     expect(text.stdout).toContain(`layer-dir   ${Y}`);
 
     // Without a TTY and without --yes: nothing is deleted, exit 3.
-    const unasked = await layertop(['leftovers'], { env: e.env });
+    const unasked = await layertop(['leftovers'], { env });
     expect(unasked.code).toBe(3);
     // A path that is not one of the leftovers: refused before anything is deleted.
-    const notOne = await leftovers(e, ['--yes', '--min-age', '0s', Y, '/etc', K]);
+    const notOne = await leftovers(env, ['--yes', '--min-age', '0s', Y, '/etc', K]);
     expect(notOne.code).toBe(1);
     expect(notOne.stderr).toContain(`not a leftover now (nothing deleted): /etc, ${K}`);
     for (const d of all) expect(existsSync(d)).toBe(true);
 
     // The default minimum age (1 h): everything was just written, so nothing goes.
-    const young = await leftovers(e, ['--yes']);
+    const young = await leftovers(env, ['--yes']);
     expect(young.code).toBe(0);
     expect(young.json.removed).toEqual([]);
     const reasons = new Map((young.json.refused ?? []).map((r) => [r.path, r.reason]));
@@ -114,7 +121,7 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     // --min-age 0s: Z and Y go, then X (Z was built on it) with its short link; N stays for K,
     // M for its mount.
     const lx = linkBytes(LX);
-    const first = await leftovers(e, ['--yes', '--min-age', '0s']);
+    const first = await leftovers(env, ['--yes', '--min-age', '0s']);
     expect(first.code).toBe(0);
     expect(paths(first.json.removed)).toEqual([X, Z, Y].sort());
     const refused = new Map((first.json.refused ?? []).map((r) => [r.path, r.reason]));
@@ -134,23 +141,22 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
     rmSync(chain, { recursive: true });
     const mBytes = await du(M);
     const ln = linkBytes(LN);
-    const second = await leftovers(e, ['--yes', '--min-age', '0s']);
+    const second = await leftovers(env, ['--yes', '--min-age', '0s']);
     expect(paths(second.json.removed)).toEqual([M, N, K].sort());
     expect(second.json.items?.find((i) => i.path === M)?.diskBytes).toBe(mBytes);
     expect(second.json.predictedFreedBytes).toBe(mBytes + b(N, K) + ln);
     expect(second.json.measuredFreedBytes).toBe(second.json.predictedFreedBytes);
-    const none = await layertop(['leftovers', '--dry-run'], { env: e.env });
+    const none = await layertop(['leftovers', '--dry-run'], { env });
     expect(none.stdout).toMatch(/^No leftovers in .*: everything on disk is referenced\.$/m);
     // The engine works on: an image imported now has its layer, untouched.
     await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
   });
 
   it('checks again after the typed "yes": a directory the layer store names meanwhile is left alone', async () => {
-    const e = fresh[0] as FreshEngine;
     const W = makeDir(join(e.dataRoot, 'overlay2'), 'e'.repeat(64), { 'diff/w.bin': 100_000 });
     const tmux = await Tmux.start(
       'lt-leftovers',
-      `env DOCKER_HOST=${e.host} LAYERTOP_TEST_MODE=1 ${process.execPath} ${BIN} leftovers --min-age 0s; echo EXIT=$?; sleep 30`,
+      `env DOCKER_HOST=${e.host} LAYERTOP_TEST_MODE=1 LAYERTOP_HELPER_MODE=${mode} ${process.execPath} ${BIN} leftovers --min-age 0s; echo EXIT=$?; sleep 30`,
       250,
       40,
     );
@@ -173,10 +179,11 @@ describe('layertop leftovers on a fresh overlay2 engine', () => {
   });
 });
 
-describe('layertop leftovers on a fresh containerd-store engine', () => {
+describe.each(MODES)('layertop leftovers on a fresh containerd-store engine, helper %s', (mode) => {
   it("finds a snapshot and a blob containerd's metadata does not record, and deletes them with the bytes du gives", async () => {
     const e = await freshEngine('containerd', 'light');
     fresh.push(e);
+    const env = { ...e.env, LAYERTOP_HELPER_MODE: mode };
     const daemon = join(e.dataRoot, 'containerd', 'daemon');
     const snapshots = join(daemon, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots');
     const makeSnap = () => {
@@ -193,7 +200,7 @@ describe('layertop leftovers on a fresh containerd-store engine', () => {
       [snap, await du(snap)],
       [blob, await du(blob)],
     ]);
-    const scan = JSON.parse((await layertop(['scan', '--json'], { env: e.env })).stdout) as ScanReport;
+    const scan = JSON.parse((await layertop(['scan', '--json'], { env })).stdout) as ScanReport;
     expect(scan.leftovers.items.map((i) => [i.path, i.diskBytes]).sort()).toEqual([...want].sort());
     const cat = scan.ledger?.categories.find((c) => c.key === 'leftovers');
     expect(cat?.bytes).toBe((want.get(snap) as number) + (want.get(blob) as number));
@@ -203,7 +210,7 @@ describe('layertop leftovers on a fresh containerd-store engine', () => {
     console.log(`containerd removed the unrecorded snapshot itself: ${!existsSync(snap)}`);
     if (!existsSync(snap)) makeSnap();
     expect(await du(snap)).toBe(want.get(snap));
-    const done = await leftovers(e, ['--yes', '--min-age', '0s']);
+    const done = await leftovers(env, ['--yes', '--min-age', '0s']);
     expect(done.code).toBe(0);
     expect(done.json.refused).toEqual([]);
     expect(paths(done.json.removed)).toEqual([snap, blob].sort());

@@ -32,16 +32,27 @@ interface RunJson {
   failed: Result[];
 }
 
-describe.each(['overlay2', 'containerd'] as const)('exact deletes on a fresh %s engine', (kind) => {
+// Each store with the helper in a container (every user but root on the engine's host) and as
+// local processes (root there: the CLI's default). Without the helper container, its image is
+// unused, so prune -a (Docker's and the plan's) removes it too: the plan says so, and it goes.
+describe.each([
+  ['overlay2', 'container'],
+  ['overlay2', 'local'],
+  ['containerd', 'container'],
+  ['containerd', 'local'],
+] as const)('exact deletes on a fresh %s engine, helper %s', (kind, mode) => {
   let e: FreshEngine;
   let env: NodeJS.ProcessEnv;
+  /** The helper image's ID when no helper container uses it (local mode), else nothing. */
+  let unusedHelper: string[] = [];
   const imageIds = async () =>
     new Set((await e.docker(['images', '-aq', '--no-trunc'])).split('\n').filter(Boolean));
   const idOf = async (ref: string) => (await e.docker(['image', 'inspect', '-f', '{{.Id}}', ref])).trim();
 
   beforeAll(async () => {
     e = await freshEngine(kind, 'light');
-    env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-${kind}`) };
+    env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-${kind}-${mode}`), LAYERTOP_HELPER_MODE: mode };
+    unusedHelper = mode === 'local' ? [await idOf('busybox:latest')] : [];
   });
   afterAll(async () => {
     await e?.stop();
@@ -66,7 +77,7 @@ describe.each(['overlay2', 'containerd'] as const)('exact deletes on a fresh %s 
       plan: { images: { id: string; refs: string[] }[]; containers: { id: string }[] };
     };
     expect(plan.format).toBe('layertop-prune-plan/1');
-    expect(plan.plan.images.map((i) => i.id).sort()).toEqual([a, b, c, d].sort());
+    expect(plan.plan.images.map((i) => i.id).sort()).toEqual([a, b, c, d, ...unusedHelper].sort());
     expect(plan.plan.containers.map((i) => i.id)).toEqual([created]);
 
     // After the review: lt/a:1 and lt/b:2 move to new images, lt/c gains a tag nobody reviewed.
@@ -96,14 +107,14 @@ describe.each(['overlay2', 'containerd'] as const)('exact deletes on a fresh %s 
     const report = JSON.parse(res.stdout) as RunJson;
     expect(report.failed).toEqual([]);
     // Removed by the IDs the review showed; the images the tags now name are untouched.
-    const gone = keepsDangling ? [a, b, created, d] : [b, created, d];
+    const gone = [...(keepsDangling ? [a, b, created, d] : [b, created, d]), ...unusedHelper];
     expect(report.removed.map((r) => r.id).sort()).toEqual(gone.sort());
     expect(report.alreadyRemoved.map((r) => r.id)).toEqual(keepsDangling ? [] : [a]);
     expect(report.skipped.map((r) => [r.id, r.reason])).toEqual([
       [c, expect.stringMatching(/gained lt\/c:unreviewed/)],
     ]);
     const left = await imageIds();
-    for (const gone of [a, b, d]) expect(left.has(gone)).toBe(false);
+    for (const gone of [a, b, d, ...unusedHelper]) expect(left.has(gone)).toBe(false);
     for (const kept of [c, n1, n2]) expect(left.has(kept)).toBe(true);
     expect(await idOf('lt/a:1')).toBe(n1);
     expect(await idOf('lt/b:2')).toBe(n2);
@@ -123,34 +134,36 @@ describe.each(['overlay2', 'containerd'] as const)('exact deletes on a fresh %s 
     const twice = JSON.parse(again.stdout) as RunJson;
     expect(twice.removed).toEqual([]);
     expect(twice.failed).toEqual([]);
-    expect(twice.alreadyRemoved.map((r) => r.id).sort()).toEqual([a, b, created, d].sort());
+    expect(twice.alreadyRemoved.map((r) => r.id).sort()).toEqual([a, b, created, d, ...unusedHelper].sort());
     await e.docker(['rmi', 'lt/a:1', 'lt/b:2', 'lt/c:1', 'lt/c:unreviewed']);
   });
 
-  it('a tag moved after the plan and before the delete: the planned image goes by ID, the new one stays', async () => {
-    const a = await importImage(e, 'lt/race:1');
-    const client = await connectEngine(resolveEndpoint({ host: e.host }));
-    const info = await getInfo(client);
-    const model = await scanEngine(client, { info });
-    const plan = planPrune(model, { all: true, volumes: false });
-    expect(plan.images.map((i) => i.id)).toContain(a);
-    // This run has no helper to keep its image: only the image under test goes.
-    plan.images = plan.images.filter((i) => i.id === a);
-    plan.containers = [];
-    plan.networks = [];
-    plan.buildCache = null;
-    const moved = await importImage(e, 'lt/race:1');
-    const report = await runPlan({ client, info, helper: undefined, model }, plan);
-    expect(report.failed).toEqual([]);
-    expect(report.skipped).toEqual([]);
-    // Removed by ID (overlay2), or gone with its tag already (Docker 26's containerd store).
-    expect([...report.removed, ...report.alreadyRemoved].map((r) => r.id)).toContain(a);
-    const left = await imageIds();
-    expect(left.has(a)).toBe(false);
-    expect(left.has(moved)).toBe(true);
-    expect(await idOf('lt/race:1')).toBe(moved);
-    await e.docker(['rmi', 'lt/race:1']);
-  });
+  // The library path without a helper: once per store is enough.
+  if (mode === 'container')
+    it('a tag moved after the plan and before the delete: the planned image goes by ID, the new one stays', async () => {
+      const a = await importImage(e, 'lt/race:1');
+      const client = await connectEngine(resolveEndpoint({ host: e.host }));
+      const info = await getInfo(client);
+      const model = await scanEngine(client, { info });
+      const plan = planPrune(model, { all: true, volumes: false });
+      expect(plan.images.map((i) => i.id)).toContain(a);
+      // This run has no helper to keep its image: only the image under test goes.
+      plan.images = plan.images.filter((i) => i.id === a);
+      plan.containers = [];
+      plan.networks = [];
+      plan.buildCache = null;
+      const moved = await importImage(e, 'lt/race:1');
+      const report = await runPlan({ client, info, helper: undefined, model }, plan);
+      expect(report.failed).toEqual([]);
+      expect(report.skipped).toEqual([]);
+      // Removed by ID (overlay2), or gone with its tag already (Docker 26's containerd store).
+      expect([...report.removed, ...report.alreadyRemoved].map((r) => r.id)).toContain(a);
+      const left = await imageIds();
+      expect(left.has(a)).toBe(false);
+      expect(left.has(moved)).toBe(true);
+      expect(await idOf('lt/race:1')).toBe(moved);
+      await e.docker(['rmi', 'lt/race:1']);
+    });
 
   it('two prunes at once: every item removed once, the other run says "already removed", no failure', async () => {
     const ids: string[] = [];
