@@ -271,6 +271,9 @@ export function parseCli(argv: string[]): CliArgs {
   if (modeText !== undefined && modeText !== '' && !['auto', 'local', 'container'].includes(modeText))
     throw new UsageError('--helper-mode (LAYERTOP_HELPER_MODE) is auto, local or container');
   const helperMode = (modeText || 'auto') as CliArgs['helperMode'];
+  // An empty name would silently mean the default image (and let auto go local): said instead.
+  if (typeof v['helper-image'] === 'string' && v['helper-image'].trim() === '')
+    throw new UsageError('--helper-image needs an image name (the default is busybox)');
   // Both ask for a container: said at once, not after connecting.
   if (helperMode === 'local' && keepHelper)
     throw new UsageError('--keep-helper keeps a helper container: it does not go with --helper-mode local');

@@ -4,7 +4,7 @@ import { connectEngine, type EngineClient } from './docker/docker-client.js';
 import { type Endpoint, resolveEndpoint } from './docker/endpoint.js';
 import { getInfo } from './docker/inventory.js';
 import { type Watch, watchEngine } from './docker/watchdog.js';
-import { HelperError, HelperSession, reapStaleHelpers } from './helper/helper-session.js';
+import { HelperError, type HelperOptions, HelperSession, reapStaleHelpers } from './helper/helper-session.js';
 import { SizeCache } from './helper/size-cache.js';
 
 export interface SessionOptions {
@@ -134,6 +134,15 @@ export async function startHelper(
   // (the session says why where /info itself is awaited).
   const dataRoot = Promise.resolve(info).then((i) => i.DockerRootDir);
   dataRoot.catch(() => {});
+  // What both ways of running the loops share.
+  const common: HelperOptions = {
+    ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
+    dataRoot,
+    ...(options.noHostTools ? { hostTools: false } : {}),
+    ...(options.onLog ? { onLog: options.onLog } : {}),
+    ...(options.onSession ? { onSession: options.onSession } : {}),
+    ...(options.onLost ? { onLost: options.onLost } : {}),
+  };
   const mode = options.helperMode ?? 'container';
   const refusal = mode === 'container' ? 'container' : localHelperRefusal(client.endpoint, options);
   if (mode === 'local' && refusal)
@@ -145,15 +154,7 @@ export async function startHelper(
     // Never unhandled: an /info that fails is said where /info itself is awaited.
     const engineId = Promise.resolve(info).then((i) => i.ID);
     engineId.catch(() => {});
-    const local = HelperSession.start(client, {
-      ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
-      dataRoot,
-      local: { engineId },
-      ...(options.noHostTools ? { hostTools: false } : {}),
-      ...(options.onLog ? { onLog: options.onLog } : {}),
-      ...(options.onSession ? { onSession: options.onSession } : {}),
-      ...(options.onLost ? { onLost: options.onLost } : {}),
-    });
+    const local = HelperSession.start(client, { ...common, local: { engineId } });
     try {
       return (await Promise.all([local, reaping]))[0];
     } catch (err) {
@@ -164,14 +165,9 @@ export async function startHelper(
     }
   }
   const helper = HelperSession.start(client, {
+    ...common,
     ...(options.helperImage ? { image: options.helperImage } : {}),
-    ...(options.targetPid !== undefined ? { targetPid: options.targetPid } : {}),
     ...(options.keepHelper ? { keepSeconds: options.keepHelper } : {}),
-    dataRoot,
-    ...(options.noHostTools ? { hostTools: false } : {}),
-    ...(options.onLog ? { onLog: options.onLog } : {}),
-    ...(options.onSession ? { onSession: options.onSession } : {}),
-    ...(options.onLost ? { onLost: options.onLost } : {}),
   });
   return (await Promise.all([helper, reaping]))[0];
 }

@@ -82,6 +82,10 @@ describe('parseCli: --helper-mode', () => {
     expect(() => parseCli(['scan', '--helper-mode', 'local', '--helper-image', 'alpine'])).toThrow(
       '--helper-image names a container image: it does not go with --helper-mode local',
     );
+    expect(() => parseCli(['scan', '--helper-image', ''])).toThrow(
+      '--helper-image needs an image name (the default is busybox)',
+    );
+    expect(() => parseCli(['scan', '--helper-image=  '])).toThrow('--helper-image needs an image name');
     // Without local, each goes with the default (auto then uses the container).
     expect(parseCli(['scan', '--keep-helper', '30']).helperMode).toBe('auto');
   });

@@ -133,8 +133,11 @@ export class HelperSession {
       session.dataRoot = await options.dataRoot;
       await session.locateEngineNamespace();
       if (options.local) {
+        // The start time first: the engine-id read below is then proven to be the watched
+        // process's (an engine that restarted between the two fails the watch's first look).
+        const started = session.engineProcessStart();
         session.checkLocalEngine(await options.local.engineId);
-        session.watchEngineProcess();
+        session.watchEngineProcess(started);
       }
       await session.probeHostFind();
       mark('helper-ready');
@@ -666,13 +669,20 @@ export class HelperSession {
    * starts a new one once the engine is back): its loops would otherwise go on reading through the
    * /proc/<pid>/root of a process that is gone, or is another process by now.
    */
-  private watchEngineProcess(): void {
+  private engineProcessStart(): string {
     const pid = this.hostPid;
     const started = processStart(pid);
     if (started === undefined)
       throw new HelperError(
         `the local helper cannot watch the engine's process ${pid} (no /proc/${pid}/stat)`,
       );
+    return started;
+  }
+
+  private watchEngineProcess(started: string): void {
+    const pid = this.hostPid;
+    if (processStart(pid) !== started)
+      throw new HelperError(`the engine's process ${pid} changed while the local helper started`);
     const timer = setInterval(() => {
       if (this.state === 'closed' || this.state === 'lost') clearInterval(timer);
       else if (processStart(pid) !== started) {
