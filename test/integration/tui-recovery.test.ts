@@ -1,7 +1,8 @@
 // The explorer sees faults and recovers by itself (tmux 160x45), on a private engine it may break:
-// the helper killed, the engine restarted, the engine frozen (SIGSTOP) and thawed.
+// the helper killed, the engine restarted, the engine frozen (SIGSTOP) and thawed; and with a local
+// helper (root on the engine host), its loops killed and the engine restarted.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +30,21 @@ const helpers = async (all = true) =>
   )
     .split('\n')
     .filter(Boolean);
+/** A local helper's loops (`/bin/sh -c PROGRAM lt local`): their PIDs. */
+function localLoops(): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0');
+      if (argv[0] === '/bin/sh' && argv[1] === '-c' && argv[3] === 'lt' && argv[4] === 'local')
+        out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
 /** The one line that is the explorer's header. */
 const header = (screen: string) => screen.split('\n')[0] ?? '';
 
@@ -112,5 +128,48 @@ describe('the explorer when the helper or the engine goes away (victim engine, t
     await term.keys('q');
     await term.waitForText(/EXIT:0/);
     expect(await waitFor(async () => (await helpers()).length === 0, 15_000)).toBe(true);
+  });
+
+  // Root on the engine's host (the CLI's default there): the loops are layertop's own processes,
+  // and the explorer recovers from their loss and the engine's as it does with a container.
+  it('with a local helper: loops killed, then the engine restarted, it recovers by itself and never makes a container', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'lt-recovery-cache-'));
+    await term?.kill();
+    const cmd = `env DOCKER_HOST=${host} LAYERTOP_CACHE_DIR=${cache} LAYERTOP_HELPER_MODE=local ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    term = await Tmux.start('layertop-recovery-local', cmd, 160, 45);
+    await term.waitForText(/helper: ready \(local\)/, 30_000);
+    // The first test's tags sort before it: the row shows it cut short.
+    await term.waitForText(/▣ .*lt\/debian:la/);
+    const first = localLoops();
+    expect(first.length).toBeGreaterThan(0);
+
+    // 1. The loops are killed: "helper lost", then new loops, ready.
+    for (const pid of first) process.kill(pid, 'SIGKILL');
+    await term.waitForText(/helper lost — restarting/, 10_000);
+    await term.waitForText(/helper restarted.*helper: ready \(local\)/, 30_000);
+    const second = localLoops();
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.filter((p) => first.includes(p))).toEqual([]);
+
+    // 2. The engine is killed and started again: its loops go with it (they read through the old
+    // process's root), then new ones, and engine events flow again.
+    process.kill(dockerdPid(), 'SIGKILL');
+    const s = await term.waitForText(/engine lost — reconnecting/, 10_000);
+    expect(header(s)).not.toMatch(/helper: ready/);
+    await engines(['start', 'victim']);
+    await term.waitForText(/reconnected/, 30_000);
+    await term.waitForText(/helper: ready \(local\)/, 30_000);
+    const third = localLoops();
+    expect(third.length).toBeGreaterThan(0);
+    expect(third.filter((p) => second.includes(p))).toEqual([]);
+    await dockerCli(['tag', 'lt/debian', 'lt/after-local-restart:1']);
+    await term.waitForText(/lt\/after-local-restart:1/, 15_000);
+    expect(await helpers()).toEqual([]);
+
+    // Quit: no loop left.
+    await term.keys('q');
+    await term.waitForText(/EXIT:0/);
+    expect(await waitFor(async () => localLoops().length === 0, 15_000)).toBe(true);
+    expect(await helpers()).toEqual([]);
   });
 });
