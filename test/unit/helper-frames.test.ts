@@ -233,6 +233,38 @@ describe('helper stream framing', () => {
     }
     const short = new ListsReader(2);
     expect(short.push(buf.subarray(0, 10))).toBeUndefined();
+    // Many lists of names of every length, empty lists among them, cut anywhere: the same lists and
+    // the same rest as the whole text parsed at once.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const want: string[][] = [];
+    const parts: string[] = [];
+    for (let l = 0; l < 40; l++) {
+      const names = Array.from({ length: rnd(6) }, (_, k) => `./${'x'.repeat(rnd(300))}${k}`);
+      want.push(names);
+      parts.push(...names.map((n) => `${n}\0`), '\0\0');
+    }
+    const text = Buffer.from(`${parts.join('')}tail\n`, 'latin1');
+    const whole = parseLists(text, 40);
+    expect(whole.lists.map((l) => l.map((b) => b.toString()))).toEqual(want);
+    expect(text.subarray(whole.end).toString()).toBe('tail\n');
+    for (let round = 0; round < 20; round++) {
+      const reader = new ListsReader(40);
+      let rest: Buffer | undefined;
+      const after: Buffer[] = [];
+      for (let i = 0; i < text.length; ) {
+        const step = 1 + rnd(700);
+        const piece = text.subarray(i, i + step);
+        i += step;
+        if (rest) after.push(piece);
+        else rest = reader.push(piece);
+      }
+      expect(reader.lists.map((l) => l.map((b) => b.toString()))).toEqual(want);
+      expect(Buffer.concat([rest ?? Buffer.alloc(0), ...after]).toString()).toBe('tail\n');
+    }
   });
 
   it('parses read and list replies, including unreadable files and empty directories', () => {

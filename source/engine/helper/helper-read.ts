@@ -118,16 +118,18 @@ export function parseLists(
   const lists: Buffer[][] = [];
   let current: Buffer[] = [];
   let start = 0;
-  for (let i = 0; i < buf.length && lists.length < count; i++) {
-    if (buf[i] !== 0) continue;
-    const item = buf.subarray(start, i);
-    start = i + 1;
-    if (item.length === 0) {
+  // indexOf finds each NUL natively: a loop over every byte in JS was most of a listing's cost.
+  while (lists.length < count) {
+    const j = buf.indexOf(0, start);
+    if (j < 0) break;
+    if (j === start) {
       lists.push(current);
       current = [];
-      i++; // the pair of NULs that closes a list
-      start = i + 1;
-    } else current.push(Buffer.from(item));
+      start = j + 2; // the pair of NULs that closes a list
+    } else {
+      current.push(Buffer.from(buf.subarray(start, j)));
+      start = j + 1;
+    }
   }
   return { lists, end: Math.min(start, buf.length) };
 }
@@ -149,18 +151,28 @@ export class ListsReader {
   push(chunk: Buffer): Buffer | undefined {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : Buffer.from(chunk);
     const buf = this.buf;
-    for (; this.at < buf.length && this.lists.length < this.count; this.at++) {
-      if (buf[this.at] !== 0) continue;
-      if (this.at === this.start) {
+    // Each NUL found natively (indexOf): a JS loop over every byte took 40 ms of a warm scan's
+    // main thread at scale (the storage listing rides along with the first walk).
+    while (this.lists.length < this.count) {
+      const j = buf.indexOf(0, this.at);
+      if (j < 0) {
+        this.at = buf.length;
+        return this.wait();
+      }
+      if (j === this.start) {
         // The empty item closing a list; its pair's second NUL must be here too.
-        if (this.at + 1 >= buf.length) return this.wait();
+        if (j + 1 >= buf.length) {
+          this.at = j;
+          return this.wait();
+        }
         this.lists.push(this.current);
         this.current = [];
-        this.at++;
-        this.start = this.at + 1;
+        this.at = j + 2;
+        this.start = j + 2;
       } else {
-        this.current.push(Buffer.from(buf.subarray(this.start, this.at)));
-        this.start = this.at + 1;
+        this.current.push(Buffer.from(buf.subarray(this.start, j)));
+        this.at = j + 1;
+        this.start = j + 1;
       }
     }
     if (this.lists.length < this.count) return this.wait();
