@@ -69,7 +69,7 @@ describe.each([
     const dry = await layertop(['prune', '--dry-run', '-a', '--json'], { env });
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
-    const planFile = join(tmp, `plan-${kind}.json`);
+    const planFile = join(tmp, `plan-${kind}-${mode}.json`);
     writeFileSync(planFile, dry.stdout);
     const plan = JSON.parse(dry.stdout) as {
       format: string;
@@ -94,7 +94,7 @@ describe.each([
     // A plan applies only to the engine it was made for.
     const other = JSON.parse(dry.stdout) as { engine: { id: string } };
     other.engine.id = 'ANOTHER:ENGINE';
-    const otherFile = join(tmp, `other-${kind}.json`);
+    const otherFile = join(tmp, `other-${kind}-${mode}.json`);
     writeFileSync(otherFile, JSON.stringify(other));
     const refused = await layertop(['prune', '--apply', otherFile], { env });
     expect(refused.code).toBe(2);

@@ -30,15 +30,29 @@ const helpers = async (all = true) =>
   )
     .split('\n')
     .filter(Boolean);
-/** A local helper's loops (`/bin/sh -c PROGRAM lt local`): their PIDs. */
-function localLoops(): number[] {
+/** The parent PID of a process (undefined: gone). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The local helper loops (`/bin/sh -c PROGRAM lt local`) of the layertop in this tmux pane: their
+ * parent is layertop, whose parent is the pane's shell (loops of other runs do not count).
+ */
+function localLoops(panePid: number): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0');
-      if (argv[0] === '/bin/sh' && argv[1] === '-c' && argv[3] === 'lt' && argv[4] === 'local')
-        out.push(Number(e));
+      if (argv[0] !== '/bin/sh' || argv[1] !== '-c' || argv[3] !== 'lt' || argv[4] !== 'local') continue;
+      const parent = parentOf(Number(e));
+      if (parent !== undefined && parentOf(parent) === panePid) out.push(Number(e));
     } catch {
       // gone meanwhile
     }
@@ -132,22 +146,28 @@ describe('the explorer when the helper or the engine goes away (victim engine, t
 
   // Root on the engine's host (the CLI's default there): the loops are layertop's own processes,
   // and the explorer recovers from their loss and the engine's as it does with a container.
-  it('with a local helper: loops killed, then the engine restarted, it recovers by itself and never makes a container', async () => {
+  it('with a local helper: loops killed, then the engine restarted, it recovers by itself with new loops each time', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'lt-recovery-cache-'));
     await term?.kill();
     const cmd = `env DOCKER_HOST=${host} LAYERTOP_CACHE_DIR=${cache} LAYERTOP_HELPER_MODE=local ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
     term = await Tmux.start('layertop-recovery-local', cmd, 160, 45);
+    const pane = Number(
+      (
+        await run('tmux', ['display-message', '-p', '-t', 'layertop-recovery-local', '#{pane_pid}'])
+      ).stdout.trim(),
+    );
+    const loops = () => localLoops(pane);
     await term.waitForText(/helper: ready \(local\)/, 30_000);
     // The first test's tags sort before it: the row shows it cut short.
     await term.waitForText(/▣ .*lt\/debian:la/);
-    const first = localLoops();
+    const first = loops();
     expect(first.length).toBeGreaterThan(0);
 
     // 1. The loops are killed: "helper lost", then new loops, ready.
     for (const pid of first) process.kill(pid, 'SIGKILL');
     await term.waitForText(/helper lost — restarting/, 10_000);
     await term.waitForText(/helper restarted.*helper: ready \(local\)/, 30_000);
-    const second = localLoops();
+    const second = loops();
     expect(second.length).toBeGreaterThan(0);
     expect(second.filter((p) => first.includes(p))).toEqual([]);
 
@@ -159,7 +179,7 @@ describe('the explorer when the helper or the engine goes away (victim engine, t
     await engines(['start', 'victim']);
     await term.waitForText(/reconnected/, 30_000);
     await term.waitForText(/helper: ready \(local\)/, 30_000);
-    const third = localLoops();
+    const third = loops();
     expect(third.length).toBeGreaterThan(0);
     expect(third.filter((p) => second.includes(p))).toEqual([]);
     await dockerCli(['tag', 'lt/debian', 'lt/after-local-restart:1']);
@@ -169,7 +189,7 @@ describe('the explorer when the helper or the engine goes away (victim engine, t
     // Quit: no loop left.
     await term.keys('q');
     await term.waitForText(/EXIT:0/);
-    expect(await waitFor(async () => localLoops().length === 0, 15_000)).toBe(true);
+    expect(await waitFor(async () => loops().length === 0, 15_000)).toBe(true);
     expect(await helpers()).toEqual([]);
   });
 });

@@ -237,7 +237,7 @@ describe('helper stream framing', () => {
     // the same rest as the whole text parsed at once.
     let seed = 7;
     const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      seed = (seed * 48271) % 2147483647; // exact in doubles (Park-Miller)
       return seed % n;
     };
     const want: string[][] = [];

@@ -175,7 +175,6 @@ export class ListsReader {
         this.start = j + 1;
       }
     }
-    if (this.lists.length < this.count) return this.wait();
     const rest = buf.subarray(this.start);
     this.buf = Buffer.alloc(0);
     return rest;
