@@ -3,7 +3,7 @@
 // measure and list exactly what the container does, start no container, leave nothing behind, and
 // refuse an engine whose data root it cannot prove is that engine's.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,22 +23,14 @@ import {
   layertop,
   waitFor,
 } from '../support/engines.js';
+import { argvOf, pids, statFields } from '../support/procfs.js';
 import { expectSameScan } from '../support/same-scan.js';
 
 const freshCache = () => ({ LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-cache-')) });
 
 /** PIDs of local helper loops on this machine (`sh -c <program> lt local`). */
 function localLoops(): number[] {
-  const pids: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'latin1').endsWith('\0lt\0local\0')) pids.push(Number(d));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
+  return pids().filter((pid) => argvOf(pid)?.join('\0').endsWith('\0lt\0local\0'));
 }
 
 /** The local helpers' scratch directories (always in /tmp itself, whatever TMPDIR says). */
@@ -47,17 +39,11 @@ const scratchDirs = () => readdirSync(LOCAL_TMP_BASE).filter((n) => n.startsWith
 /** The live processes of these sessions (each loop leads one: what it starts, GNU timeout's too). */
 function inSessions(sessions: ReadonlySet<number>): { pid: number; pgid: number; sid: number }[] {
   const found: { pid: number; pgid: number; sid: number }[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // A zombie is dead already (its parent, gone too, left it to init to reap).
-      if (fields[0] !== 'Z' && sessions.has(Number(fields[3])))
-        found.push({ pid: Number(d), pgid: Number(fields[2]), sid: Number(fields[3]) });
-    } catch {
-      // gone meanwhile
-    }
+  for (const pid of pids()) {
+    const fields = statFields(pid);
+    // A zombie is dead already (its parent, gone too, left it to init to reap).
+    if (fields && fields[0] !== 'Z' && sessions.has(Number(fields[3])))
+      found.push({ pid, pgid: Number(fields[2]), sid: Number(fields[3]) });
   }
   return found;
 }

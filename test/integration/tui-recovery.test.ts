@@ -2,12 +2,13 @@
 // the helper killed, the engine restarted, the engine frozen (SIGSTOP) and thawed; and with a local
 // helper (root on the engine host), its loops killed and the engine restarted.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ENGINE_BIN, engineHost, ROOT, waitFor } from '../support/engines.js';
+import { argvOf, parentOf, pids } from '../support/procfs.js';
 import { Tmux } from '../support/tmux.js';
 
 const run = promisify(execFile);
@@ -30,34 +31,17 @@ const helpers = async (all = true) =>
   )
     .split('\n')
     .filter(Boolean);
-/** The parent PID of a process (undefined: gone). */
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The local helper loops (`/bin/sh -c PROGRAM lt local`) of the layertop in this tmux pane: their
  * parent is layertop, whose parent is the pane's shell (loops of other runs do not count).
  */
 function localLoops(panePid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const argv = readFileSync(`/proc/${e}/cmdline`, 'latin1').split('\0');
-      if (argv[0] !== '/bin/sh' || argv[1] !== '-c' || argv[3] !== 'lt' || argv[4] !== 'local') continue;
-      const parent = parentOf(Number(e));
-      if (parent !== undefined && parentOf(parent) === panePid) out.push(Number(e));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
+  return pids().filter((pid) => {
+    const argv = argvOf(pid);
+    if (argv?.[0] !== '/bin/sh' || argv[1] !== '-c' || argv[3] !== 'lt' || argv[4] !== 'local') return false;
+    const parent = parentOf(pid);
+    return parent !== undefined && parentOf(parent) === panePid;
+  });
 }
 /** The one line that is the explorer's header. */
 const header = (screen: string) => screen.split('\n')[0] ?? '';

@@ -4,11 +4,12 @@
 // the system ssh with `-F` this sshd's ssh_config (key, known_hosts, no agent): layertop runs `ssh`
 // from PATH, as the docker CLI does, and everything the config says applies.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ENGINE_BIN, waitFor } from './engines.js';
 import { freePort } from './net.js';
+import { argvOf, parentOf, pids } from './procfs.js';
 
 export interface Sshd {
   /** Holds the keys, the configs, the ssh wrapper (bin/ssh). */
@@ -38,14 +39,9 @@ function which(cmd: string, fallback: string): string {
 /** PIDs whose parent chain leads to `root` (sshd's session processes). */
 function descendants(root: number): number[] {
   const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
+  for (const pid of pids()) {
+    const p = parentOf(pid);
+    if (p !== undefined) parent.set(pid, p);
   }
   const out: number[] = [];
   for (const pid of parent.keys()) {
@@ -139,17 +135,7 @@ export async function startSshd(dockerHost: string): Promise<Sshd> {
   if (!up || sshd.exitCode !== null) throw new Error(`sshd did not start:\n${log}`);
   const clientProcesses = () => {
     const config = join(dir, 'ssh_config');
-    const out: number[] = [];
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(config))
-          out.push(Number(name));
-      } catch {
-        // gone meanwhile
-      }
-    }
-    return out;
+    return pids().filter((pid) => argvOf(pid)?.includes(config));
   };
   return {
     dir,
