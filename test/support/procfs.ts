@@ -1,25 +1,9 @@
-// The tests' view of the host's processes, from /proc (the tests run as root beside the engines).
-import { readdirSync, readFileSync } from 'node:fs';
+// The tests' view of the host's processes (they run as root beside the engines): the product's
+// /proc reading (source/process/proc-table.ts), plus parents and arguments.
+import { readFileSync } from 'node:fs';
+import { statFields } from '../../source/process/proc-table.js';
 
-/** The PIDs of the host's processes now. */
-export function pids(): number[] {
-  return readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number);
-}
-
-/**
- * A process's /proc/<pid>/stat fields after its name (the name may hold spaces and parentheses:
- * it ends at the last ')'): [0] state, [1] parent, [2] process group, [3] session. Undefined: gone.
- */
-export function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
+export { pids, statFields } from '../../source/process/proc-table.js';
 
 /** A process's parent PID (undefined: gone). */
 export function parentOf(pid: number): number | undefined {

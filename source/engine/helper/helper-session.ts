@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { endSessions, processStart } from '../../process/proc-table.js';
 import { mark } from '../../process/timing.js';
 import type { EngineClient } from '../docker/docker-client.js';
 import { describeEngineError, EngineError } from '../docker/engine-error.js';
@@ -882,65 +883,6 @@ export async function reapStaleHelpers(client: EngineClient): Promise<number> {
     }
   }
   return removed;
-}
-
-/** /proc/<pid>/stat's fields from the 3rd on (the name, field 2, may hold spaces and ')'). */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** A process's start time (clock ticks since boot; the 22nd field), or undefined. */
-function processStart(pid: number): string | undefined {
-  return statFields(pid)?.[19];
-}
-
-/** The live processes whose session ID (the 6th field) is one of these, with their groups. */
-function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: number }[] {
-  const out: { pid: number; pgid: number }[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    const f = statFields(e);
-    // A zombie is dead already: its parent reaps it, or init does.
-    if (!f || f[0] === 'Z' || !sessions.has(Number(f[3]))) continue;
-    out.push({ pid: Number(e), pgid: Number(f[2]) });
-  }
-  return out;
-}
-
-/**
- * SIGKILLs every live process of these sessions, group by group, until none is left: a process
- * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
- * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
- * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
- */
-function endSessions(leaders: readonly number[]): void {
-  if (!leaders.length) return;
-  const sessions = new Set(leaders);
-  for (let pass = 0; pass < 20; pass++) {
-    const members = sessionMembers(sessions);
-    if (!members.length) return;
-    for (const { pid, pgid } of members) {
-      for (const target of [-pgid, pid]) {
-        try {
-          // A group of such a session holds only that session's processes (POSIX): never ours.
-          if (target !== 0 && target !== -process.pid) process.kill(target, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
-    }
-  }
 }
 
 function processAlive(pid: number): boolean {

@@ -1,0 +1,66 @@
+// The host's processes as /proc shows them (Linux): what the local helper needs to watch the
+// engine's process and to end its loops' sessions, and what the tests use to see them.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The PIDs of the processes now (none where /proc cannot be read). */
+export function pids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** /proc/<pid>/stat's fields from the 3rd on (the name, field 2, may hold spaces and ')'). */
+export function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time (clock ticks since boot; the 22nd field), or undefined. */
+export function processStart(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** The live processes whose session ID (the 6th field) is one of these, with their groups. */
+function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: number }[] {
+  const out: { pid: number; pgid: number }[] = [];
+  for (const pid of pids()) {
+    const f = statFields(pid);
+    // A zombie is dead already: its parent reaps it, or init does.
+    if (!f || f[0] === 'Z' || !sessions.has(Number(f[3]))) continue;
+    out.push({ pid, pgid: Number(f[2]) });
+  }
+  return out;
+}
+
+/**
+ * SIGKILLs every live process of these sessions, group by group, until none is left: a process
+ * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
+ * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
+ * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
+ */
+export function endSessions(leaders: readonly number[]): void {
+  if (!leaders.length) return;
+  const sessions = new Set(leaders);
+  for (let pass = 0; pass < 20; pass++) {
+    const members = sessionMembers(sessions);
+    if (!members.length) return;
+    // Each group once, then each member (one that left its group meanwhile).
+    const targets = new Set([...members.map((m) => -m.pgid), ...members.map((m) => m.pid)]);
+    for (const target of targets) {
+      try {
+        // A group of such a session holds only that session's processes (POSIX): never ours.
+        if (target !== 0 && target !== -process.pid) process.kill(target, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
