@@ -3,7 +3,7 @@ import { EndpointError } from '../engine/docker/endpoint.js';
 import { describeEngineError, EngineError } from '../engine/docker/engine-error.js';
 import { HelperError } from '../engine/helper/helper-session.js';
 import type { MeasureProgress } from '../engine/helper/measure.js';
-import { scanEngine } from '../engine/scan.js';
+import { askScanListsEarly, scanEngine } from '../engine/scan.js';
 import { onEngineFrozen } from '../engine/session.js';
 import { escapeText } from '../model/escape.js';
 import type { PruneFilters } from '../model/prune-plan.js';
@@ -56,7 +56,17 @@ async function scanCommand(args: CliArgs): Promise<number> {
 async function oneEngineScan(args: CliArgs): Promise<number> {
   const t0 = performance.now();
   // The helper starts while the scan asks the API.
-  const { client, info, helper: starting, cache, close, endpoint } = await openSession(args);
+  const {
+    client,
+    info,
+    helper: starting,
+    cache,
+    close,
+    endpoint,
+  } = await openSession({
+    ...args,
+    ...(args.noHelper ? {} : { beforeCache: askScanListsEarly }),
+  });
   let closing: Promise<void> | undefined;
   try {
     // Test hook: an uncaught error while the helper runs, to prove that path removes it too.

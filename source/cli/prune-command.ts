@@ -6,7 +6,7 @@ import { compareApi, type EngineClient } from '../engine/docker/docker-client.js
 import type { HelperSession } from '../engine/helper/helper-session.js';
 import type { SizeCache } from '../engine/helper/size-cache.js';
 import { type RunProgress, type RunReport, runPlan } from '../engine/prune-run.js';
-import { scanEngine } from '../engine/scan.js';
+import { askScanListsEarly, scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import { hasImageRules } from '../model/prune-policy.js';
@@ -122,7 +122,9 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
     );
     return EXIT_NOT_CONFIRMED;
   }
-  const session = await openSession(args, ({ endpoint, info }) => {
+  // A prune's plan is a scan first: its lists are asked beside the size cache's read.
+  const early = args.noHelper ? {} : { beforeCache: askScanListsEarly };
+  const session = await openSession({ ...args, ...early }, ({ endpoint, info }) => {
     if (file) checkPlanEngine(file, endpoint.host, info);
   });
   const { client, info, cache, endpoint } = session;

@@ -17,7 +17,7 @@ import { mark } from '../process/timing.js';
 import { engineKeyOf, factKeyOf } from './cache-keys.js';
 import type { ApiBuildCache, ApiDfImage, ApiInfo, ApiSystemDf } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
-import { getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
+import { askInventoryEarly, getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
 import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
@@ -432,6 +432,15 @@ async function rememberImageList(
   } catch {
     // Not remembered: the next scan asks the engine. A lost helper surfaces in the scan's own requests.
   }
+}
+
+/**
+ * For openSession's beforeCache, where a scan with the helper comes next: the engine's lists that
+ * scan asks first are asked at once (askInventoryEarly), beside the size cache's read. The
+ * containerd store's image list waits for its proof (below), so there it is not among them.
+ */
+export function askScanListsEarly(client: EngineClient, info: ApiInfo): void {
+  askInventoryEarly(client, storageKind(info) !== 'containerd');
 }
 
 /**

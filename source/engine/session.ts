@@ -176,6 +176,11 @@ export async function startHelper(
 export interface OpenOptions extends SessionOptions {
   /** No size cache file: everything is measured afresh. */
   noCache?: boolean | undefined;
+  /**
+   * Runs once the engine has answered /info, before the size cache is read: what the caller will
+   * ask the engine first (a scan's lists: askInventoryEarly) is then computed beside that read.
+   */
+  beforeCache?: ((client: EngineClient, info: ApiInfo) => void) | undefined;
 }
 
 /**
@@ -237,6 +242,7 @@ export async function openSession(
     throw err;
   }
   if (!options.noHelper && !helper) helper = start(info);
+  options.beforeCache?.(client, info);
   const session: Session = {
     endpoint,
     client,

@@ -12,7 +12,7 @@ export interface ImageSizes {
   diskBytes: number | null;
   uniqueDiskBytes: number | null;
   containers: number;
-  layers: string[];
+  layers: readonly string[];
 }
 
 /**

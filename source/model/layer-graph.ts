@@ -27,7 +27,7 @@ export interface LayerGraph {
   /** Base layers (no parent), in first-seen order. */
   roots: string[];
   /** chainIds of each image, bottom to top. */
-  imageChains: Map<string, string[]>;
+  imageChains: Map<string, readonly string[]>;
 }
 
 /**
@@ -41,7 +41,7 @@ export function buildLayerGraph(
 ): LayerGraph {
   const layers = new Map<string, LayerNode>();
   const roots: string[] = [];
-  const imageChains = new Map<string, string[]>();
+  const imageChains = new Map<string, readonly string[]>();
 
   for (const image of images) {
     const chain = chainIds(image.diffIds);
