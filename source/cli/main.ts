@@ -10,7 +10,9 @@ import type { PruneFilters } from '../model/prune-plan.js';
 import { exitWith, installExitHandlers, isExiting } from '../process/cleanup.js';
 import { mark } from '../process/timing.js';
 import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
+import { ChunkedWriter } from './chunked-output.js';
 import { sizeText } from './format.js';
+import { writePrettyJson } from './json-stream.js';
 import { openSession } from './open-session.js';
 import { pruneOptions } from './prune-options.js';
 import { silenceUrlParseDeprecations } from './quiet-warnings.js';
@@ -93,10 +95,17 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
       process.stdout.write(oneEngineMetrics(context, endpoint.host, (performance.now() - t0) / 1000, model));
       return 0;
     }
-    const text = args.json ? JSON.stringify(model.report, null, 2) : scanTable(model.report);
+    if (args.json) {
+      // Written as it is made, never one 6.4 MB string (json-stream.ts).
+      const out = new ChunkedWriter();
+      writePrettyJson(out, model.report);
+      out.write('\n');
+      out.end();
+      mark('scan-written');
+      return 0;
+    }
+    const text = scanTable(model.report);
     mark('scan-text');
-    // The text as made, then its newline: the 6.4 MB JSON joined to "\n" was a string to flatten
-    // again before writing (30-60 ms at scale).
     process.stdout.write(text);
     process.stdout.write('\n');
     mark('scan-written');

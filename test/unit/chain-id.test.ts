@@ -35,3 +35,12 @@ describe('chainIds', () => {
     );
   });
 });
+
+describe('chainIds of a list asked again', () => {
+  it('gives the very answer of the first ask for the same list, and an equal one for a copy', () => {
+    const list = [d(1), d(8), d(9)];
+    const first = chainIds(list);
+    expect(chainIds(list)).toBe(first);
+    expect(chainIds([...list])).toEqual(first);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ChunkedWriter } from '../../source/cli/chunked-output.js';
+import { writePrettyJson } from '../../source/cli/json-stream.js';
+
+const written = (value: unknown) => {
+  let out = '';
+  const w = new ChunkedWriter((t) => {
+    out += t;
+  });
+  writePrettyJson(w, value);
+  w.end();
+  return out;
+};
+
+/** Park-Miller: the same inputs on every run. */
+function rng(seed: number) {
+  let s = seed;
+  return (n: number) => {
+    s = (s * 16807) % 2147483647;
+    return s % n;
+  };
+}
+
+function randomValue(next: (n: number) => number, depth: number): unknown {
+  const kind = next(depth > 5 ? 6 : 9);
+  switch (kind) {
+    case 0:
+      return null;
+    case 1:
+      return next(2) === 0;
+    case 2:
+      return next(1_000_000) - 500_000 + (next(2) ? 0.5 : 0);
+    case 3:
+      return ['', 'a', 'with "quotes"', 'line\nbreak', '\u001b[31m', 'é ü', '\\'][next(7)];
+    case 4:
+      return undefined;
+    case 5:
+      return Number.NaN;
+    case 6:
+    case 7:
+      return Array.from({ length: next(5) }, () => randomValue(next, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: next(5) }, (_, i) => [
+          `k${i}${next(2) ? '"' : ''}`,
+          randomValue(next, depth + 1),
+        ]),
+      );
+  }
+}
+
+describe('writePrettyJson', () => {
+  it('writes what JSON.stringify(value, null, 2) makes, byte for byte', () => {
+    const report = {
+      engine: { version: '26.1.5', unknown: undefined },
+      images: [
+        {
+          id: 'sha256:a',
+          tags: ['a:1', 'b:2'],
+          layers: [],
+          nested: { deep: { deeper: { deepest: [1, { x: 'y' }] } } },
+        },
+        { id: 'sha256:b', tags: [], size: 0 },
+      ],
+      empty: {},
+      list: [undefined, null, () => 1, 'text\twith\ttabs'],
+      fn: () => 2,
+      when: new Date(0),
+      ledger: { categories: [{ key: 'logs', items: [{ path: 'a\nb', bytes: 4096 }] }] },
+    };
+    expect(written(report)).toBe(JSON.stringify(report, null, 2));
+    for (const v of [null, 1, 'x', [], {}, [[]], [{}], { a: [] }, { a: undefined }])
+      expect(written(v)).toBe(JSON.stringify(v, null, 2));
+  });
+
+  it('agrees with JSON.stringify on 300 random documents, large enough to be written in many chunks', () => {
+    const next = rng(12345);
+    for (let round = 0; round < 300; round++) {
+      const doc = {
+        items: Array.from({ length: 1 + next(400) }, () => randomValue(next, 1)),
+        other: randomValue(next, 0),
+      };
+      expect(written(doc)).toBe(JSON.stringify(doc, null, 2));
+    }
+  });
+});
