@@ -594,6 +594,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       ? helper.statFiles(plan.listed).then((st) => new Map(plan.listed.map((d, i) => [d, st[i]])))
       : undefined;
   statsEarly?.catch(() => {}); // the ledger then stats for itself
+  // The size cache's bulk (all but the facts above: cache.loaded), parsed once the first walks
+  // are out, beside them and the API's answers, not before them.
+  setImmediate(() => void cache?.loaded());
   const inv = await invRun;
   mark('scan-api');
   await breathe();

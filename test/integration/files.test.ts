@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { listLayers, resolveFilesTarget } from '../../source/engine/files.js';
+import { parseCacheText } from '../../source/engine/helper/size-cache.js';
 import { startHelper } from '../../source/engine/session.js';
 import { filePathJson } from '../../source/model/file-path.js';
 import { mergedList } from '../../source/model/overlay.js';
@@ -232,7 +233,10 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
     // Every remembered directory made stale (a layer removed and pulled again gets a new one):
     // none is listed, so each is read again, and the listing is the same.
     const file = join(env.LAYERTOP_CACHE_DIR, 'layer-sizes.json');
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { facts: Record<string, { cacheId?: string }> };
+    // Written back in the first version's form (one line), which is still read.
+    const data = { version: 1, ...parseCacheText(readFileSync(file, 'utf8')) } as {
+      facts: Record<string, { cacheId?: string }>;
+    };
     let made = 0;
     for (const [k, v] of Object.entries(data.facts))
       if (k.includes('|overlay2-layer|') && v.cacheId) {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCacheText } from '../../source/engine/helper/size-cache.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { docker, type EngineName, engineNames, layertop, sh } from '../support/engines.js';
 
@@ -102,7 +103,7 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
     const remembered = () =>
       Object.entries(
         (
-          JSON.parse(readFileSync(join(dir, 'layer-sizes.json'), 'utf8')) as {
+          parseCacheText(readFileSync(join(dir, 'layer-sizes.json'), 'utf8')) as {
             facts: Record<string, { images?: { RepoTags?: string[] | null }[] }>;
           }
         ).facts,

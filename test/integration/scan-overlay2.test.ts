@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareApi } from '../../source/engine/docker/docker-client.js';
+import { parseCacheText } from '../../source/engine/helper/size-cache.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, docker, engineVersion, helperContainers, layertop, sh } from '../support/engines.js';
@@ -48,12 +49,13 @@ describe('layertop scan --json on the overlay2 engine', () => {
 
   it("leaves the size cache as it was when nothing changed (nothing of the run's own helper kept)", async () => {
     expect(cacheFiles[1]).toBe(cacheFiles[0]);
-    const facts = Object.keys((JSON.parse(cacheFiles[1] as string) as { facts: object }).facts);
+    const facts = Object.keys((parseCacheText(cacheFiles[1] as string) as { facts: object }).facts);
     const mounts = facts.filter((k) => k.includes('|overlay2-mounts'));
     expect(mounts).toHaveLength(1);
     const ids = Object.keys(
-      (JSON.parse(cacheFiles[1] as string) as { facts: Record<string, object> }).facts[mounts[0] as string] ??
-        {},
+      (parseCacheText(cacheFiles[1] as string) as { facts: Record<string, object> }).facts[
+        mounts[0] as string
+      ] ?? {},
     );
     // The engine's containers, and the records of containers it no longer lists (leftovers, left
     // by earlier tests' killed runs): never a run's own helper, which is neither.

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SizeCache } from '../../source/engine/helper/size-cache.js';
+import { parseCacheText, SizeCache } from '../../source/engine/helper/size-cache.js';
 import { stringifyInSlices } from '../../source/process/json-slices.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
@@ -22,6 +22,85 @@ describe('the size cache file', () => {
     expect(new SizeCache(file).fact('e|fact', isNumber)).toBe(7);
   });
 
+  it("writes the scan's first needs (foreseen walks, ledger plan, image list) on a first line of their own", async () => {
+    const file = fresh();
+    const c = new SizeCache(file);
+    c.setFact('e|/root|mutable|targets', [{ dir: '/a' }]);
+    c.setFact('e|/root|ledger|plan', { listed: [] });
+    c.setFact('e|/root|layers|sha256:x', ['d1']);
+    c.set('e|/root|sha256:x|/d', { apparentBytes: 1, diskBytes: 4096 });
+    await c.save();
+    const [first, second, end] = readFileSync(file, 'utf8').split('\n');
+    expect(JSON.parse(first as string)).toEqual({
+      version: 2,
+      early: { 'e|/root|mutable|targets': [{ dir: '/a' }], 'e|/root|ledger|plan': { listed: [] } },
+    });
+    expect(JSON.parse(second as string)).toEqual({
+      entries: { 'e|/root|sha256:x|/d': { apparentBytes: 1, diskBytes: 4096 } },
+      facts: { 'e|/root|layers|sha256:x': ['d1'] },
+    });
+    expect(end).toBe('');
+  });
+
+  it('answers the first line at once and the rest once read, or read at once when asked for sooner', async () => {
+    const file = fresh();
+    const big = new SizeCache(file);
+    // Past the 512 kB read for the first line: the rest is read after open resolves.
+    for (let i = 0; i < 20_000; i++) big.set(`e|/root|c${i}|/d`, { apparentBytes: i, diskBytes: 4096 });
+    big.setFact('e|/root|mutable|targets', [{ dir: '/a' }]);
+    big.setFact('e|/root|layers|sha256:x', ['d1']);
+    await big.save();
+    const isTargets = (v: unknown): v is { dir: string }[] => Array.isArray(v);
+    const isList = (v: unknown): v is string[] => Array.isArray(v);
+
+    const waited = await SizeCache.open(file);
+    expect(waited.fact('e|/root|mutable|targets', isTargets)).toEqual([{ dir: '/a' }]);
+    await waited.loaded();
+    expect(waited.get('e|/root|c19999|/d')).toEqual({ apparentBytes: 19999, diskBytes: 4096 });
+    expect(waited.fact('e|/root|layers|sha256:x', isList)).toEqual(['d1']);
+
+    // Asked before the rest is in: read at once, the same answers.
+    const eager = await SizeCache.open(file);
+    expect(eager.fact('e|/root|layers|sha256:x', isList)).toEqual(['d1']);
+    expect(eager.get('e|/root|c7|/d')).toEqual({ apparentBytes: 7, diskBytes: 4096 });
+
+    // A change before the rest is in keeps the rest: the next save holds both.
+    const early = await SizeCache.open(file);
+    early.set('e|/root|new|/d', { apparentBytes: 1, diskBytes: 1 });
+    await early.save();
+    const again = new SizeCache(file);
+    expect(again.get('e|/root|new|/d')).toEqual({ apparentBytes: 1, diskBytes: 1 });
+    expect(again.get('e|/root|c19999|/d')).toEqual({ apparentBytes: 19999, diskBytes: 4096 });
+    expect(again.fact('e|/root|mutable|targets', isTargets)).toEqual([{ dir: '/a' }]);
+  });
+
+  it('reads a file of the first version (one line) and a file whose rest is torn (its first line kept)', async () => {
+    const isNumberFact = (v: unknown): v is number => typeof v === 'number';
+    const v1 = fresh();
+    writeFileSync(
+      v1,
+      JSON.stringify({
+        version: 1,
+        entries: { 'e|c|/d': { apparentBytes: 2, diskBytes: 4096 } },
+        facts: { 'e|r|mutable|targets': 5, 'e|f': 6 },
+      }),
+    );
+    const old = await SizeCache.open(v1);
+    expect(old.get('e|c|/d')).toEqual({ apparentBytes: 2, diskBytes: 4096 });
+    expect(old.fact('e|r|mutable|targets', isNumberFact)).toBe(5);
+    expect(old.fact('e|f', isNumberFact)).toBe(6);
+
+    const torn = fresh();
+    writeFileSync(
+      torn,
+      `${JSON.stringify({ version: 2, early: { 'e|r|mutable|targets': 5 } })}\n{"entries":{"e|c|/d":`,
+    );
+    const cache = await SizeCache.open(torn);
+    await cache.loaded();
+    expect(cache.fact('e|r|mutable|targets', isNumberFact)).toBe(5);
+    expect(cache.get('e|c|/d')).toBeUndefined();
+  });
+
   it('starts empty from a file that is absent or not JSON, and a save replaces a broken one', async () => {
     const absent = await SizeCache.open(fresh());
     expect(absent.get('e|chain|/dir')).toBeUndefined();
@@ -31,7 +110,7 @@ describe('the size cache file', () => {
     expect(broken.get('e|c|/d')).toBeUndefined();
     broken.setFact('e|fact', 1);
     await broken.save();
-    expect(JSON.parse(readFileSync(file, 'utf8')).facts).toEqual({ 'e|fact': 1 });
+    expect(parseCacheText(readFileSync(file, 'utf8'))?.facts).toEqual({ 'e|fact': 1 });
   });
 
   it('without a file (--no-cache) remembers within the run only and writes nothing', async () => {
@@ -72,7 +151,7 @@ describe('the size cache file', () => {
     a.set('e|late|/d', { apparentBytes: 1, diskBytes: 1 });
     saves.push(a.save());
     await Promise.all(saves);
-    const last = JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> };
+    const last = parseCacheText(readFileSync(file, 'utf8')) as { entries: Record<string, unknown> };
     // The last save's content, whole: a's entries with the late one, none of b's.
     expect(Object.keys(last.entries)).toHaveLength(30_001);
     expect(last.entries['e|late|/d']).toEqual({ apparentBytes: 1, diskBytes: 1 });
