@@ -195,11 +195,13 @@ export class SizeCache {
     this.pending = undefined;
     const rest = text === undefined ? undefined : parseRest(text);
     if (!rest) return;
-    // What the first line or this run set meanwhile stays: the rest only adds.
-    for (const [k, v] of Object.entries(rest.facts)) if (!(k in this.facts)) this.facts[k] = v;
-    const own = this.entries;
+    // What the first line or this run set meanwhile stays: the rest only adds. (The rest is the
+    // base, the few facts already here go over it: the other way, 11,000 keys added one by one
+    // to an object took 85 ms at scale.)
+    for (const [k, v] of Object.entries(this.facts)) rest.facts[k] = v;
+    for (const [k, v] of Object.entries(this.entries)) rest.entries[k] = v;
+    this.facts = rest.facts;
     this.entries = rest.entries;
-    for (const [k, v] of Object.entries(own)) this.entries[k] = v;
   }
 
   /**
