@@ -45,12 +45,14 @@ export function writePrettyJson(w: ChunkedWriter, value: unknown, pad = '', dept
       return;
     }
     w.write('[');
-    value.forEach((item, i) => {
+    // By index, holes included (JSON.stringify writes a hole as null; forEach skips it).
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       w.write(`${i ? ',' : ''}\n${inner}`);
       // undefined, a function or a symbol in an array: null, as JSON.stringify writes them.
       if (item === undefined || typeof item === 'function' || typeof item === 'symbol') w.write('null');
       else writePrettyJson(w, item, inner, depth + 1);
-    });
+    }
     w.write(`\n${pad}]`);
     return;
   }
@@ -58,9 +60,16 @@ export function writePrettyJson(w: ChunkedWriter, value: unknown, pad = '', dept
   for (const [key, item] of Object.entries(value)) {
     // Omitted, as JSON.stringify omits them.
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    // A value with its own toJSON: written whole, and left out where that gives nothing.
+    const own =
+      isContainer(item) && typeof (item as { toJSON?: unknown }).toJSON === 'function'
+        ? whole(item, inner)
+        : '';
+    if (own === undefined) continue;
     w.write(`${first ? '{' : ','}\n${inner}${JSON.stringify(key)}: `);
     first = false;
-    writePrettyJson(w, item, inner, depth + 1);
+    if (own) w.write(own);
+    else writePrettyJson(w, item, inner, depth + 1);
   }
   w.write(first ? '{}' : `\n${pad}}`);
 }

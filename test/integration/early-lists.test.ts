@@ -1,5 +1,5 @@
 // A scan's engine lists asked before the scan runs (askInventoryEarly, beside the size cache's
-// read): the next inventory takes them once, and only while they are fresh; every later one asks
+// read): the next inventory takes them once, and only while they are fresh (2 s); every later one asks
 // the engine anew. A container created after the early ask tells which answer an inventory used.
 import { afterAll, describe, expect, it } from 'vitest';
 import { askInventoryEarly, getInfo, readInventory } from '../../source/engine/docker/inventory.js';
@@ -22,8 +22,9 @@ describe.each(engineNames())('the early lists on the %s engine', (engine) => {
     const c = await client(engine);
     await docker(engine, ['rm', '-f', NAME]).catch(() => undefined);
     askInventoryEarly(c, engine === 'overlay2');
-    // The engine has answered long before (20-40 ms on these engines).
-    await sleep(1_000);
+    // The engine has answered long before (20-40 ms on these engines), and the answers are
+    // taken well within their 2 s.
+    await sleep(400);
     await docker(engine, ['create', '--name', NAME, 'busybox:latest', 'true']);
     // The early answer, from before the create: the feature is in use.
     expect(await names(c)).not.toContain(`/${NAME}`);
@@ -32,10 +33,10 @@ describe.each(engineNames())('the early lists on the %s engine', (engine) => {
 
     await docker(engine, ['rm', '-f', NAME]);
     askInventoryEarly(c, engine === 'overlay2');
-    await sleep(1_000);
+    await sleep(400);
     await docker(engine, ['create', '--name', NAME, 'busybox:latest', 'true']);
-    // Older than 5 s: asked anew.
-    await sleep(4_300);
+    // Older than 2 s: asked anew.
+    await sleep(1_800);
     expect(await names(c)).toContain(`/${NAME}`);
   });
 });

@@ -71,6 +71,10 @@ describe('writePrettyJson', () => {
     expect(written(report)).toBe(JSON.stringify(report, null, 2));
     for (const v of [null, 1, 'x', [], {}, [[]], [{}], { a: [] }, { a: undefined }])
       expect(written(v)).toBe(JSON.stringify(v, null, 2));
+    // A hole in an array, and a value whose toJSON gives nothing (left out).
+    // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
+    const odd = { holes: [1, , 3], gone: { toJSON: () => undefined }, kept: { toJSON: () => ({ a: [1] }) } };
+    expect(written(odd)).toBe(JSON.stringify(odd, null, 2));
   });
 
   it('agrees with JSON.stringify on 300 random documents, large enough to be written in many chunks', () => {

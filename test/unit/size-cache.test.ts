@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +99,15 @@ describe('the size cache file', () => {
     await cache.loaded();
     expect(cache.fact('e|r|mutable|targets', isNumberFact)).toBe(5);
     expect(cache.get('e|c|/d')).toBeUndefined();
+  });
+
+  it('opens as no cache, never failing, a file that is a directory or whose big first line is not an object', async () => {
+    const dir = fresh();
+    mkdirSync(dir);
+    expect((await SizeCache.open(dir)).get('e|c|/d')).toBeUndefined();
+    const odd = fresh();
+    writeFileSync(odd, `null\n${'x'.repeat(600_000)}`);
+    expect((await SizeCache.open(odd)).get('e|c|/d')).toBeUndefined();
   });
 
   it('starts empty from a file that is absent or not JSON, and a save replaces a broken one', async () => {

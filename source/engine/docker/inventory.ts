@@ -141,8 +141,8 @@ function imageList(
 }
 
 // docker-modem drops a query's last character when it adds no options of its own: hence '&'.
-const askRest = (client: EngineClient) =>
-  get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&').finally(() =>
+const askRest = (client: EngineClient, signal?: AbortSignal) =>
+  get<ApiSystemDf>(client, '/system/df?type=container&type=volume&type=build-cache&', signal).finally(() =>
     mark('api-df'),
   );
 
@@ -152,11 +152,18 @@ interface EarlyAnswers {
   images: Promise<ApiDfImage[]> | undefined;
   rest: Promise<ApiSystemDf>;
   networks: Promise<ApiNetwork[]>;
+  /** Abandons the image list and the rest (not taken, or the scan failed). */
+  abort: AbortController;
 }
 const early = new WeakMap<EngineClient, EarlyAnswers>();
 
-/** Answers older than this are not taken: a scan's lists are asked as it starts. */
-const EARLY_MAX_AGE_MS = 5_000;
+/**
+ * Answers older than this are not taken: a scan's lists are asked as it starts (0.3-0.5 s
+ * before it takes them at scale; `prune` starts its helper, and so its scan, only after /info).
+ */
+const EARLY_MAX_AGE_MS = 2_000;
+
+const fresh = (a: EarlyAnswers) => performance.now() - a.at <= EARLY_MAX_AGE_MS;
 
 /**
  * Asks the lists a scan with the helper needs (readInventory without shared sizes) at once, so
@@ -167,14 +174,19 @@ const EARLY_MAX_AGE_MS = 5_000;
  * containerd store), so only the rest is asked.
  */
 export function askInventoryEarly(client: EngineClient, withImages: boolean): void {
-  if (!typedDf(client) || early.has(client)) return;
+  if (!typedDf(client)) return;
+  const before = early.get(client);
+  if (before && fresh(before)) return;
+  before?.abort.abort();
+  const abort = new AbortController();
   const answers: EarlyAnswers = {
     at: performance.now(),
     images: withImages
-      ? get<ApiDfImage[]>(client, '/images/json').finally(() => mark('api-images'))
+      ? get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'))
       : undefined,
-    rest: askRest(client),
+    rest: askRest(client, abort.signal),
     networks: client.docker.listNetworks() as Promise<ApiNetwork[]>,
+    abort,
   };
   // Awaited by the scan that takes them; a failure surfaces there (or is asked again).
   for (const p of [answers.images, answers.rest, answers.networks]) p?.catch(() => {});
@@ -184,7 +196,9 @@ export function askInventoryEarly(client: EngineClient, withImages: boolean): vo
 function takeEarly(client: EngineClient): EarlyAnswers | undefined {
   const answers = early.get(client);
   early.delete(client);
-  return answers && performance.now() - answers.at <= EARLY_MAX_AGE_MS ? answers : undefined;
+  if (answers && fresh(answers)) return answers;
+  answers?.abort.abort();
+  return undefined;
 }
 
 /** /system/df's containers, volumes and build cache, with the images (and their Size) from /images/json. */
@@ -195,14 +209,19 @@ async function dfWithoutSharedSizes(
   asked?: EarlyAnswers,
 ): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource }> {
   const stop = new AbortController();
-  const list =
-    asked?.images && !knownImages
-      ? asked.images.then((images) => ({ images, source: 'engine' as const }))
-      : imageList(client, knownImages, stop.signal, proofWaitMs);
+  // The early image list is asked only where no proof is awaited (askScanListsEarly: not on the
+  // containerd store); one asked anyway beside a proof is not used, the proof's way decides.
+  const earlyList = asked?.images && !knownImages ? asked.images : undefined;
+  const list = earlyList
+    ? earlyList.then((images) => ({ images, source: 'engine' as const }))
+    : imageList(client, knownImages, stop.signal, proofWaitMs);
   const rest = asked?.rest ?? askRest(client);
-  // A failure of either abandons the other (no request left running for nobody).
+  // A failure of the rest abandons the image list (no request left running for nobody).
   list.catch(() => undefined);
-  rest.catch((err: unknown) => stop.abort(err));
+  rest.catch((err: unknown) => {
+    stop.abort(err);
+    asked?.abort.abort();
+  });
   const [images, df] = await Promise.all([list, rest]);
   // SharedSize is -1 (not computed) here: the caller computes it.
   return {
@@ -280,9 +299,11 @@ export async function readInventory(
       untilSettled(() => {
         const first = asked;
         asked = undefined;
-        return sharedSizes || !typedDf(client)
-          ? (docker.df() as Promise<ApiSystemDf>).then((df) => ({ df, imagesFrom: 'engine' as const }))
-          : dfWithoutSharedSizes(client, knownImages, proofWaitMs, first);
+        if (sharedSizes || !typedDf(client)) {
+          first?.abort.abort(); // not the lists this way needs
+          return (docker.df() as Promise<ApiSystemDf>).then((df) => ({ df, imagesFrom: 'engine' as const }));
+        }
+        return dfWithoutSharedSizes(client, knownImages, proofWaitMs, first);
       }),
       networksRun,
     ]);

@@ -32,12 +32,6 @@ export interface CachedSize {
 }
 
 /**
- * Image layers never change once written, so their measured sizes are remembered across runs.
- * The key joins the engine, the layer's chainID and its directory: a directory name that is reused
- * for other content (a new cache-id or snapshot number) is a new key, never a stale hit.
- * Writable layers are never cached.
- */
-/**
  * Facts a scan needs before anything else (the walks the last scan foresaw, the ledger's plan,
  * the containerd store's remembered image list): the file's first line holds them, so that a
  * warm scan sends its first walks as soon as its helper is ready, while the rest (5 MB at scale:
@@ -110,7 +104,7 @@ export class SizeCache {
    * it is in, anything not among the early facts, and any change, reads the rest at once.
    */
   private pending:
-    | { reading: Promise<string | undefined>; done: boolean; text?: string | undefined }
+    | { reading: Promise<Buffer | undefined>; done: boolean; bytes?: Buffer | undefined }
     | undefined;
 
   /** `text`: the file's content already read (see open); otherwise it is read now. */
@@ -134,8 +128,9 @@ export class SizeCache {
   /**
    * The cache, without holding the thread: the file's first line (the early facts) is read and
    * parsed before this resolves, the rest is read beside what the caller does next and parsed
-   * when it is in. A file of version 1, or one whose first line is not in its first 512 kB, is
-   * read whole first.
+   * when first needed (or `loaded`). A file of version 1, or one whose first line is not in its
+   * first 512 kB, is read whole first. Never rejects: a file that cannot be read (absent, a
+   * directory, an I/O error) or parsed is no cache.
    */
   static async open(file: string | undefined): Promise<SizeCache> {
     if (!file) return new SizeCache(undefined);
@@ -151,16 +146,18 @@ export class SizeCache {
       const whole = async () => new SizeCache(file, (await fh.readFile()).toString('utf8'));
       if (nl < 0 || bytesRead === size)
         return bytesRead === size ? new SizeCache(file, head.toString('utf8', 0, bytesRead)) : await whole();
-      let first: { version?: number; early?: unknown };
+      let first: unknown;
       try {
-        first = JSON.parse(head.toString('utf8', 0, nl)) as typeof first;
+        first = JSON.parse(head.toString('utf8', 0, nl));
       } catch {
         return new SizeCache(file, '');
       }
-      if (first.version !== 2 || !isRecord(first.early)) return await whole();
+      if (!isRecord(first) || first.version !== 2 || !isRecord(first.early)) return await whole();
       const cache = new SizeCache(file, '');
       cache.facts = { ...first.early };
-      // The rest: what the head already holds, then one read of what follows it.
+      // The rest: what the head already holds, then one read of what follows it. Kept as bytes:
+      // made a string only when parsed (a 4.6 MB string made as the read came in held the
+      // helper's readiness probes 60 ms), and never if something read it sooner.
       const reading = (async () => {
         const rest = Buffer.allocUnsafe(size - nl - 1);
         head.copy(rest, 0, nl + 1, bytesRead);
@@ -170,7 +167,7 @@ export class SizeCache {
           if (!r.bytesRead) break;
           at += r.bytesRead;
         }
-        return at === rest.length ? rest.toString('utf8') : undefined;
+        return at === rest.length ? rest : undefined;
       })().finally(() => fh.close().catch(() => {}));
       closing = false;
       // Read now, parsed when first needed (or `loaded`): its parse (about 0.1 s at scale) held
@@ -180,20 +177,23 @@ export class SizeCache {
         done: false,
       };
       cache.pending = pending;
-      void pending.reading.then((text) => {
-        pending.text = text;
+      void pending.reading.then((bytes) => {
+        pending.bytes = bytes;
         pending.done = true;
       });
       return cache;
+    } catch {
+      return new SizeCache(file, '');
     } finally {
       if (closing) await fh.close().catch(() => {});
     }
   }
 
   /** The rest of the file as read (undefined: unreadable, then it counts as empty). */
-  private takeRest(text: string | undefined): void {
+  private takeRest(text: string | Buffer | undefined): void {
     this.pending = undefined;
-    const rest = text === undefined ? undefined : parseRest(text);
+    const rest =
+      text === undefined ? undefined : parseRest(typeof text === 'string' ? text : text.toString('utf8'));
     if (!rest) return;
     // What the first line or this run set meanwhile stays: the rest only adds. (The rest is the
     // base, the few facts already here go over it: the other way, 11,000 keys added one by one
@@ -213,7 +213,7 @@ export class SizeCache {
     const file = this.file;
     if (!this.pending || !file) return;
     if (this.pending.done) {
-      this.takeRest(this.pending.text);
+      this.takeRest(this.pending.bytes);
       return;
     }
     let text: string | undefined;
