@@ -158,13 +158,14 @@ describe('the local helper: its processes and its refusals', () => {
         stdio: 'ignore',
       });
       const exited = new Promise((r) => child.on('exit', r));
-      // Stopped mid-walk: a program a loop started runs in a process group of its own (GNU timeout
-      // makes one for each bulk request), which a kill of the loops' groups alone would miss.
+      // Stopped mid-walk: a program a loop started is running (each loop leads its session; a
+      // process of the session that is not its leader is a request's). The test below holds a
+      // process group of a request's own (GNU timeout makes one) to the same end.
       const sessions = new Set<number>();
       const busy = await waitFor(
         async () => {
           for (const p of localLoops()) sessions.add(p);
-          return inSessions(sessions).some((p) => p.pgid !== p.sid);
+          return inSessions(sessions).some((p) => p.pid !== p.sid);
         },
         20_000,
         2,

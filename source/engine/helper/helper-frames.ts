@@ -284,7 +284,7 @@ export function prefixTable(parts: readonly Buffer[]): Buffer[] {
  * NUL-terminated; the loop reads them with `read -d ''` and runs the op as a function, with no
  * process to start. Big lists (payload "=", count = their length in bytes) follow the line as
  * the plain NUL-separated list, which `head -c` copies whole and `xargs -0` turns into argv, in
- * runs, under `timeout`. Either way no path is ever parsed as shell code.
+ * runs (under `timeout` for fread and du: see helper-main.sh). Either way no path is ever parsed as shell code.
  */
 export function encodeRequest(
   id: number,
