@@ -65,6 +65,69 @@ const noSsh2 = {
   },
 };
 
+/**
+ * Ink 8's frame, made cheaper where its own code throws work away (issue 14: keys while the
+ * explorer measures at scale). Every frame made a fresh cell object (and a fresh styles array) for
+ * each of the screen's cells before writing the text over them, and fresh caches of each text's
+ * styled characters and widths, so the rows that did not change were tokenized and measured again;
+ * and the width of every text node was measured again with no cache at all. Shared here: one
+ * frozen blank cell (nothing writes into a cell: a write puts another object in its place), the
+ * caches across frames (pure functions of the text, dropped when they grow past a bound) and
+ * Ink's own measureText cache for that width. What is drawn is the same; the whole-app tests in
+ * tmux run this bundle. The build fails if Ink's code is not what these replacements expect.
+ */
+const inkFrameCost = {
+  name: 'ink-frame-cost',
+  setup(b) {
+    const edits = {
+      'output.js': [
+        [
+          `                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });`,
+          '                row.push(BLANK_CELL);',
+        ],
+        [
+          `export default class Output {
+    operations = [];
+    caches = new OutputCaches();`,
+          `const BLANK_CELL = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+let sharedCaches = new OutputCaches();
+const frameCaches = () => {
+    if (sharedCaches.styledChars.size > 2000 || sharedCaches.widths.size > 20000 || sharedCaches.blockWidths.size > 4000) {
+        sharedCaches = new OutputCaches();
+    }
+    return sharedCaches;
+};
+export default class Output {
+    operations = [];
+    caches = frameCaches();`,
+        ],
+      ],
+      'render-node-to-output.js': [
+        [
+          "import wrapText from './wrap-text.js';",
+          "import wrapText from './wrap-text.js';\nimport measureText from './measure-text.js';",
+        ],
+        ['const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;'],
+      ],
+    };
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/](output|render-node-to-output)\.js$/ }, (a) => {
+      const name = a.path.slice(a.path.lastIndexOf('/') + 1);
+      let contents = readFileSync(a.path, 'utf8');
+      for (const [from, to] of edits[name]) {
+        if (contents.split(from).length !== 2)
+          throw new Error(`ink-frame-cost: ${name} is not the Ink it was written for`);
+        contents = contents.replace(from, () => to);
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: ['source/cli/main.ts'],
   outdir: 'dist',
@@ -78,7 +141,7 @@ await build({
   sourcemap: 'linked',
   jsx: 'automatic',
   external: ['cpu-features', '*.node'],
-  plugins: [noDevtools, noGrpc, noSsh2],
+  plugins: [noDevtools, noGrpc, noSsh2, inkFrameCost],
   // The helper's shell program (engine/helper/*.sh) goes in as text.
   loader: { '.sh': 'text' },
   // Bundled CommonJS (React, some of Ink's dependencies) calls require(): give ESM one.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringifyInSlices } from '../../process/json-slices.js';
@@ -311,10 +311,22 @@ export class SizeCache {
       const early: Record<string, unknown> = {};
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.facts)) (isEarly(k) ? early : facts)[k] = v;
-      const text = `${await stringifyInSlices({ version: 2, early })}\n${await stringifyInSlices({ entries: this.entries, facts })}\n`;
       await mkdir(dirname(file), { recursive: true });
       writingNow(tmp);
-      await writeFile(tmp, text);
+      // Written as it is made, slice by slice (see stringifyInSlices' flush): the same two lines.
+      const fh = await open(tmp, 'w');
+      try {
+        const out = async (text: string): Promise<void> => {
+          let b = Buffer.from(text, 'utf8');
+          while (b.length > 0) b = b.subarray((await fh.write(b)).bytesWritten);
+        };
+        await stringifyInSlices({ version: 2, early }, 4, out);
+        await out('\n');
+        await stringifyInSlices({ entries: this.entries, facts }, 4, out);
+        await out('\n');
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, file);
       if (this.changes === seen) this.dirty = false;
     } catch {
