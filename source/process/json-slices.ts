@@ -3,9 +3,9 @@
  * loop between them: the size cache (about 5 MB at 1,300 images) took 100-200 ms of one
  * `JSON.stringify` while the explorer measured, and a key pressed meanwhile waited for all of it.
  * For plain JSON data (what the cache holds) the text is exactly `JSON.stringify(value)`'s: the
- * same key order (both walk the object's own keys the same way) and members whose value JSON
- * leaves out (undefined, functions) left out. Not for other data: a `toJSON` below the top gets ""
- * as its key, and a cycle through a big object is not detected.
+ * same key order (both walk the object's own keys the same way), members whose value JSON leaves
+ * out (undefined, functions) left out, and null for such an array element. Not for other data: a
+ * `toJSON` below the top gets "" as its key, and a cycle through a big object is not detected.
  */
 export async function stringifyInSlices(
   value: Record<string, unknown>,
@@ -20,27 +20,52 @@ export async function stringifyInSlices(
 ): Promise<string> {
   const parts: string[] = [];
   let start = performance.now();
-  const write = async (obj: Record<string, unknown>): Promise<void> => {
+  const turn = async (): Promise<void> => {
+    if (performance.now() - start <= sliceMs) return;
+    if (flush) await flush(parts.splice(0).join(''));
+    else await new Promise<void>((r) => setImmediate(r));
+    start = performance.now();
+  };
+  // Sliced in its turn: a plain object near the top (the last scan's inputs: a few members, each
+  // big) or one with many members (the cache's entries), and a long array (the last scan's images
+  // and layers), element by element. Anything else is one JSON.stringify.
+  const sliced = (v: unknown, depth: number): boolean =>
+    Array.isArray(v) ? v.length > 64 : isPlainObject(v) && (depth < 2 || Object.keys(v).length > 64);
+  const writeArray = async (arr: readonly unknown[], depth: number): Promise<void> => {
+    parts.push('[');
+    for (let i = 0; i < arr.length; i++) {
+      if (i > 0) parts.push(',');
+      const v = arr[i];
+      if (sliced(v, depth + 1)) await writeAny(v, depth + 1);
+      else {
+        // As JSON.stringify writes an array: what JSON leaves out (undefined, a function, a hole) is null.
+        const text = JSON.stringify(v);
+        parts.push(text === undefined ? 'null' : text);
+        await turn();
+      }
+    }
+    parts.push(']');
+  };
+  const writeAny = (v: unknown, depth: number): Promise<void> =>
+    Array.isArray(v) ? writeArray(v, depth) : write(v as Record<string, unknown>, depth);
+  const write = async (obj: Record<string, unknown>, depth: number): Promise<void> => {
     parts.push('{');
     let first = true;
     for (const key of Object.keys(obj)) {
       const v = obj[key];
-      // One level deep: a top-level member that is a big object is sliced in its turn.
-      const text = isPlainObject(v) && Object.keys(v).length > 64 ? undefined : JSON.stringify(v);
-      if (text === undefined && !isPlainObject(v)) continue;
+      const whole = sliced(v, depth + 1) ? undefined : JSON.stringify(v);
+      if (whole === undefined && !sliced(v, depth + 1)) continue;
       parts.push(`${first ? '' : ','}${JSON.stringify(key)}:`);
       first = false;
-      if (text === undefined) await write(v as Record<string, unknown>);
-      else parts.push(text);
-      if (performance.now() - start > sliceMs) {
-        if (flush) await flush(parts.splice(0).join(''));
-        else await new Promise<void>((r) => setImmediate(r));
-        start = performance.now();
+      if (whole === undefined) await writeAny(v, depth + 1);
+      else {
+        parts.push(whole);
+        await turn();
       }
     }
     parts.push('}');
   };
-  await write(value);
+  await write(value, 0);
   if (!flush) return parts.join('');
   await flush(parts.join(''));
   return '';

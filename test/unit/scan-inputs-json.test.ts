@@ -1,4 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lastScanFile, loadLastScan, saveLastScan } from '../../source/engine/last-scan.js';
 import { buildScanModel } from '../../source/model/report.js';
 import { scanInputsFromJson, scanInputsToJson } from '../../source/model/scan-inputs-json.js';
 import { sampleModel } from '../support/model.js';
@@ -24,5 +28,45 @@ describe('a scan kept as JSON for the next launch', () => {
     expect(scanInputsFromJson({ ...good, layerFacts: [{ chainId: 'x' }] })).toBeUndefined();
     expect(scanInputsFromJson(null)).toBeUndefined();
     expect(scanInputsFromJson('{"format":')).toBeUndefined();
+  });
+});
+
+describe('the last scan file', () => {
+  it('comes back from the file as it was saved, written whole as the exact JSON text', async () => {
+    const env = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-last-scan-')) };
+    const model = sampleModel();
+    const before = Date.now();
+    // Two saves at once, the second of other inputs: one after the other, the last one wins.
+    const other = sampleModel().inputs;
+    other.images = other.images.slice(0, 1);
+    await Promise.all([
+      saveLastScan('unix:///a.sock', 'id|/root', model.inputs, env),
+      saveLastScan('unix:///a.sock', 'id|/root', other, env),
+    ]);
+    const back = loadLastScan('unix:///a.sock', env);
+    expect(back?.engineId).toBe('id|/root');
+    expect(back?.savedAt).toBeGreaterThanOrEqual(before);
+    expect(back?.inputs.images.map((i) => i.id)).toEqual(other.images.map((i) => i.id));
+    await saveLastScan('unix:///a.sock', 'id|/root', model.inputs, env);
+    const again = loadLastScan('unix:///a.sock', env);
+    expect(again && buildScanModel(again.inputs).report).toEqual(buildScanModel(model.inputs).report);
+    const file = lastScanFile('unix:///a.sock', env);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toBe(
+      `${JSON.stringify({ savedAt: again?.savedAt, engineId: 'id|/root', inputs: scanInputsToJson(model.inputs) })}\n`,
+    );
+    // No temporary file left beside it.
+    expect(readdirSync(env.LAYERTOP_CACHE_DIR)).toEqual([file.slice(file.lastIndexOf('/') + 1)]);
+  });
+
+  it('is not written where it cannot be, and that is no error', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'lt-last-scan-'));
+    writeFileSync(join(base, 'file'), '');
+    const env = { LAYERTOP_CACHE_DIR: join(base, 'file') };
+    await expect(
+      saveLastScan('unix:///a.sock', 'id|/root', sampleModel().inputs, env),
+    ).resolves.toBeUndefined();
+    expect(loadLastScan('unix:///a.sock', env)).toBeUndefined();
+    expect(readdirSync(base)).toEqual(['file']);
   });
 });

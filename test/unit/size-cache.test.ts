@@ -212,6 +212,36 @@ describe('JSON in slices', () => {
     expect(JSON.parse(text).facts.nested['e|\u00e9"\n|299']).toEqual({ apparentBytes: 299, diskBytes: 598 });
   });
 
+  it('slices long arrays and the members near the top as exactly', async () => {
+    // A hole in the middle (concat keeps it), which JSON writes as null.
+    const holey: unknown[] = new Array(3);
+    holey[0] = 1;
+    holey[2] = 3;
+    const arrays = {
+      top: {
+        list: Array.from({ length: 300 }, (_, i) =>
+          i % 7 === 0
+            ? undefined
+            : i % 11 === 0
+              ? () => i
+              : i % 5 === 0
+                ? { n: i, deep: [i, { x: 'é' }] }
+                : `s${i}`,
+        ),
+        small: { a: [1, 2], b: null },
+        sparse: Array.from({ length: 70 }, (_, i): unknown => i).concat(holey),
+      },
+      none: [],
+    };
+    expect(await stringifyInSlices(arrays, 0)).toBe(JSON.stringify(arrays));
+    const pieces: string[] = [];
+    await stringifyInSlices(arrays, 0, async (t) => {
+      pieces.push(t);
+    });
+    expect(pieces.join('')).toBe(JSON.stringify(arrays));
+    expect(pieces.length).toBeGreaterThan(300);
+  });
+
   it('hands the same text over in pieces to a flush, turn by turn, and returns nothing then', async () => {
     const pieces: string[] = [];
     const text = await stringifyInSlices(value, 0, async (t) => {

@@ -1,29 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { stringifyInSlices } from '../../process/json-slices.js';
+import { join } from 'node:path';
+import { writeJsonLines } from '../../process/json-file.js';
 
 /** The save under way per cache file (see SizeCache.save). */
 const saving = new Map<string, Promise<void>>();
-/** Temporary files being written: removed if the process exits meanwhile (a quit mid-save). */
-const writing = new Set<string>();
-let exitHook = false;
-
-function writingNow(tmp: string): void {
-  writing.add(tmp);
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
-    for (const t of writing)
-      try {
-        unlinkSync(t);
-      } catch {
-        // already renamed into place, or never made
-      }
-  });
-}
 
 export interface CachedSize {
   apparentBytes: number;
@@ -305,34 +287,18 @@ export class SizeCache {
   private async saveNow(file: string): Promise<void> {
     if (!this.dirty) return;
     const seen = this.changes;
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await this.loaded();
       const early: Record<string, unknown> = {};
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.facts)) (isEarly(k) ? early : facts)[k] = v;
-      await mkdir(dirname(file), { recursive: true });
-      writingNow(tmp);
-      // Written as it is made, slice by slice (see stringifyInSlices' flush): the same two lines.
-      const fh = await open(tmp, 'w');
-      try {
-        const out = async (text: string): Promise<void> => {
-          let b = Buffer.from(text, 'utf8');
-          while (b.length > 0) b = b.subarray((await fh.write(b)).bytesWritten);
-        };
-        await stringifyInSlices({ version: 2, early }, 4, out);
-        await out('\n');
-        await stringifyInSlices({ entries: this.entries, facts }, 4, out);
-        await out('\n');
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, file);
+      await writeJsonLines(file, [
+        { version: 2, early },
+        { entries: this.entries, facts },
+      ]);
       if (this.changes === seen) this.dirty = false;
     } catch {
-      await unlink(tmp).catch(() => {});
-    } finally {
-      writing.delete(tmp);
+      // Not written: still dirty, for the next save.
     }
   }
 }

@@ -216,11 +216,11 @@ export function useEngineData(
             progress: undefined,
             message: c.helper || args.noHelper ? undefined : d.message,
           }));
-        // Kept for the next launch once this one is on screen (its JSON is 15-30 ms at scale; a
-        // key pressed meanwhile comes first).
+        // Kept for the next launch once this one is on screen, in slices (see saveLastScan): a
+        // key pressed meanwhile comes first.
         const info = c.info;
         if (c.alive && session)
-          setImmediate(() => saveLastScan(session.endpoint.host, engineIdOf(info), model.inputs));
+          setImmediate(() => void saveLastScan(session.endpoint.host, engineIdOf(info), model.inputs));
       } while (c.again && c.alive);
     } catch (err) {
       if (c.alive) {
