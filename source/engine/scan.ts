@@ -596,7 +596,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   statsEarly?.catch(() => {}); // the ledger then stats for itself
   // The size cache's bulk (all but the facts above: cache.loaded), parsed once the first walks
   // are out, beside them and the API's answers, not before them.
-  setImmediate(() => void cache?.loaded());
+  // Then the engine noted as seen (what is not seen for long is forgotten: SizeCache.touchEngine).
+  setImmediate(() => void cache?.loaded().then(() => cache.touchEngine(engineId)));
   const inv = await invRun;
   mark('scan-api');
   await breathe();

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCacheText, SizeCache } from '../../source/engine/helper/size-cache.js';
+import { FORGET_AFTER_MS, parseCacheText, SizeCache } from '../../source/engine/helper/size-cache.js';
 import { stringifyInSlices } from '../../source/process/json-slices.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
@@ -37,7 +37,8 @@ describe('the size cache file', () => {
     });
     expect(JSON.parse(second as string)).toEqual({
       entries: { 'e|/root|sha256:x|/d': { apparentBytes: 1, diskBytes: 4096 } },
-      facts: { 'e|/root|layers|sha256:x': ['d1'] },
+      // The engine stamped as seen at its first save (see "engines not scanned for long").
+      facts: { 'e|/root|layers|sha256:x': ['d1'], 'e|/root|seen': expect.any(Number) },
     });
     expect(end).toBe('');
   });
@@ -174,6 +175,50 @@ describe('the size cache file', () => {
     expect(last.entries['e|late|/d']).toEqual({ apparentBytes: 1, diskBytes: 1 });
     // No temporary file left beside it.
     expect(readdirSync(dirname(file))).toEqual(['layer-sizes.json']);
+  });
+});
+
+describe('engines not scanned for long', () => {
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
+  const size = { apparentBytes: 1, diskBytes: 4096 };
+
+  it('are forgotten at the next save, entries and facts; the others stay, an unstamped one is stamped', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    const now = Date.now();
+    for (const e of ['gone|/var/lib/docker', 'here|/var/lib/docker', 'old-cache|/data']) {
+      cache.set(SizeCache.key(e, 'sha256:c', '/d'), size);
+      cache.setFact(`${e}|layers|img`, ['sha256:c']);
+    }
+    cache.touchEngine('gone|/var/lib/docker', now - FORGET_AFTER_MS - 1000);
+    cache.touchEngine('here|/var/lib/docker', now - FORGET_AFTER_MS + 60_000);
+    await cache.save();
+    const back = new SizeCache(file);
+    expect(back.get(SizeCache.key('gone|/var/lib/docker', 'sha256:c', '/d'))).toBeUndefined();
+    expect(back.fact('gone|/var/lib/docker|layers|img', Array.isArray)).toBeUndefined();
+    expect(back.fact('gone|/var/lib/docker|seen', isNumber)).toBeUndefined();
+    expect(back.get(SizeCache.key('here|/var/lib/docker', 'sha256:c', '/d'))).toEqual(size);
+    expect(back.fact('here|/var/lib/docker|layers|img', Array.isArray)).toEqual(['sha256:c']);
+    // A cache written before engines were stamped: its engines count as seen now.
+    expect(back.get(SizeCache.key('old-cache|/data', 'sha256:c', '/d'))).toEqual(size);
+    expect(back.fact('old-cache|/data|seen', isNumber)).toBeGreaterThanOrEqual(now);
+  });
+
+  it('a scan notes its engine at most once a day: a warm scan leaves the file unwritten', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    const t = Date.now() - 2 * 86_400_000;
+    cache.touchEngine('e|/r', t);
+    await cache.save();
+    const written = readFileSync(file, 'utf8');
+    const again = new SizeCache(file);
+    await again.loaded();
+    again.touchEngine('e|/r', t + 3_600_000);
+    await again.save();
+    expect(readFileSync(file, 'utf8')).toBe(written);
+    again.touchEngine('e|/r', t + 86_400_000);
+    await again.save();
+    expect(new SizeCache(file).fact('e|/r|seen', isNumber)).toBe(t + 86_400_000);
   });
 });
 

@@ -4,6 +4,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonLines } from '../../process/json-file.js';
 
+/** The fact that says when an engine was last scanned (ms since the epoch): "<engine ID>|seen". */
+const SEEN = '|seen';
+const DAY_MS = 86_400_000;
+/** What the cache holds of an engine not scanned for this long is forgotten (it is only a cache). */
+export const FORGET_AFTER_MS = 60 * DAY_MS;
+
 /** The save under way per cache file (see SizeCache.save). */
 const saving = new Map<string, Promise<void>>();
 
@@ -255,6 +261,47 @@ export class SizeCache {
     this.changes++;
   }
 
+  /**
+   * Notes that the engine `engineId` (every key of it starts "<ID>|<data root>|") was scanned now.
+   * Changes the cache at most once a day per engine, so a warm scan's cache stays unwritten.
+   */
+  touchEngine(engineId: string, now = Date.now()): void {
+    this.restNow();
+    const k = `${engineId}${SEEN}`;
+    const t = this.facts[k];
+    if (typeof t === 'number' && t <= now && now - t < DAY_MS) return;
+    this.setFact(k, now);
+  }
+
+  /**
+   * Forgets what the cache holds of engines not scanned for FORGET_AFTER_MS (a data root removed,
+   * a machine reinstalled, a context gone): without this their entries stayed for ever, and every
+   * warm scan of the engines still here parsed them (two generations of the scale engine made a
+   * 9.6 MB file of a 4.8 MB one). An engine of a cache written before this is stamped now.
+   */
+  private forgetStale(now: number): void {
+    const seen = new Map<string, number>();
+    for (const [k, v] of Object.entries(this.facts))
+      if (k.endsWith(SEEN) && typeof v === 'number') seen.set(k.slice(0, -SEEN.length), v);
+    const engineOf = (k: string): string | undefined => {
+      const j = k.indexOf('|', k.indexOf('|') + 1);
+      return j < 0 ? undefined : k.slice(0, j);
+    };
+    const sort = (k: string): boolean => {
+      const e = engineOf(k);
+      if (e === undefined) return false;
+      const t = seen.get(e);
+      if (t === undefined) {
+        seen.set(e, now);
+        this.facts[`${e}${SEEN}`] = now;
+        return false;
+      }
+      return now - t > FORGET_AFTER_MS;
+    };
+    for (const k of Object.keys(this.entries)) if (sort(k)) delete this.entries[k];
+    for (const k of Object.keys(this.facts)) if (sort(k)) delete this.facts[k];
+  }
+
   /** Forgets every fact whose key starts with `prefix` (a shape of fact no longer kept). */
   dropFacts(prefix: string): void {
     this.restNow();
@@ -289,6 +336,7 @@ export class SizeCache {
     const seen = this.changes;
     try {
       await this.loaded();
+      this.forgetStale(Date.now());
       const early: Record<string, unknown> = {};
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.facts)) (isEarly(k) ? early : facts)[k] = v;
