@@ -376,7 +376,9 @@ case "$op" in
     # (no root may hold one) with globbing off.
     S=$LT_TMP/s; Q=$LT_TMP/q; : > "$S"; : > "$Q"
     k=S; [ -n "$sub" ] || k=W; f='' p=''
-    for d in "$@"; do
+    # Both files open once for the loop (fds 5 and 6), not at every line: 6,300 roots of a cold
+    # scan at scale opened and closed them 12,600 times.
+    { for d in "$@"; do
       if [ "$d" = -- ]; then k=W; continue; fi
       if [ "$d" = --each ]; then k=E; continue; fi
       if [ "$d" = --list ]; then k=F; continue; fi
@@ -393,20 +395,20 @@ case "$op" in
         # loop reads arguments a byte per system call). Names outside Docker's own alphabet
         # for IDs and volume names are left out, so a name is always one safe word.
         if cd "$R$d" 2>/dev/null; then
-          echo 'E +' >> "$S"
+          echo 'E +' >&5
           for e in *; do
             case "$e" in *[!A-Za-z0-9_.-]*) continue ;; esac
             [ -e "$e" ] || continue
-            echo "e $e" >> "$S"; echo "$d/$e" >> "$Q"
+            echo "e $e" >&5; echo "$d/$e" >&6
           done
-        else echo 'E ?' >> "$S"; fi
+        else echo 'E ?' >&5; fi
       elif [ $k = W ]; then
-        if [ -e "$R$d" ]; then echo 'W +' >> "$S"; echo "$d" >> "$Q"; else echo 'W ?' >> "$S"; fi
+        if [ -e "$R$d" ]; then echo 'W +' >&5; echo "$d" >&6; else echo 'W ?' >&5; fi
       elif [ -d "$R$d" ]; then
-        if [ -d "$R$d/$sub" ]; then echo 'S + +' >> "$S"; else echo 'S ? +' >> "$S"; fi
-        echo "$d" >> "$Q"
-      else echo 'S ? ?' >> "$S"; fi
-    done
+        if [ -d "$R$d/$sub" ]; then echo 'S + +' >&5; else echo 'S ? +' >&5; fi
+        echo "$d" >&6
+      else echo 'S ? ?' >&5; fi
+    done; } 5>> "$S" 6>> "$Q"
     # The status lines go out in one write: each write is a frame for the engine to pass on.
     echo '=G' >> "$S"; cat "$S"
     # The stamped file, if there, is walked last (beyond the requested roots): its line, and its
