@@ -142,14 +142,32 @@ describe('helper stream framing', () => {
     const many = Array.from({ length: 200 }, (_, i) => `/var/lib/docker/overlay2/${'x'.repeat(60)}${i}`);
     const big = encodeRequest(6, 'stat', 30, 1234, many, N);
     const bnl = big.indexOf(0x0a);
-    const list = Buffer.from(`${many.join('\0')}\0`);
-    // A big list: its length on the line, then the plain list for head -c and xargs -0.
-    expect(big.subarray(0, bnl).toString()).toBe(`6 stat 30 1234 = ${list.length} ${N}`);
+    const list = Buffer.from(`${many.join('\n')}\n`);
+    // A big list: its length on the line, then its lines, split by the loop's shell.
+    expect(big.subarray(0, bnl).toString()).toBe(`6 stat 30 1234 - ${list.length} ${N}`);
     expect(big.subarray(bnl + 1)).toEqual(list);
+    // ...but a list with an argument that is empty or holds a newline, and du's (under timeout),
+    // go as the plain NUL-separated list for head -c and xargs -0.
+    for (const [odd, op] of [
+      [[...many, '/a\nb'], 'stat'],
+      [[...many, ''], 'stat'],
+      [many, 'du'],
+    ] as const) {
+      const w = encodeRequest(6, op, 30, 1234, odd, N);
+      const nul = Buffer.from(`${odd.join('\0')}\0`);
+      expect(w.subarray(0, w.indexOf(0x0a)).toString()).toBe(`6 ${op} 30 1234 = ${nul.length} ${N}`);
+      expect(w.subarray(w.indexOf(0x0a) + 1)).toEqual(nul);
+    }
     expect(encodeRequest(7, 'ping', 1, 0, [], N).toString()).toBe(`7 ping 1 0 + 0 ${N} 0\n`);
-    // A loop whose shell cannot read raw arguments (dash) gets every list the bulk way; a request
-    // without arguments has nothing to read, and runs in the loop's shell there too.
-    expect(encodeRequest(8, 'stat', 1, 0, ['/x'], N, false).toString()).toBe(`8 stat 1 0 = 3 ${N}\n/x\0`);
+    // A loop whose shell cannot read raw arguments (dash) gets every list as lines, or the bulk
+    // way; a request without arguments has nothing to read, and runs in the loop's shell there too.
+    expect(encodeRequest(8, 'stat', 1, 0, ['/x'], N, false).toString()).toBe(`8 stat 1 0 - 3 ${N}\n/x\n`);
+    expect(encodeRequest(8, 'stat', 1, 0, [Buffer.from([0x2f, 0xff])], N, false)).toEqual(
+      Buffer.from([...Buffer.from(`8 stat 1 0 - 3 ${N}\n`), 0x2f, 0xff, 0x0a]),
+    );
+    expect(encodeRequest(8, 'stat', 1, 0, ['/x\ny'], N, false).toString()).toBe(
+      `8 stat 1 0 = 5 ${N}\n/x\ny\0`,
+    );
     expect(encodeRequest(9, 'ping', 1, 0, [], N, false).toString()).toBe(`9 ping 1 0 + 0 ${N} 0\n`);
     // ...but fread never: the bulk way's `timeout` bounds an open that a FIFO would block.
     expect(encodeRequest(9, 'fread:1', 1, 0, ['/x'], N).toString()).toBe(`9 fread:1 1 0 = 3 ${N}\n/x\0`);

@@ -277,14 +277,20 @@ export function prefixTable(parts: readonly Buffer[]): Buffer[] {
     .map((e) => e.prefix);
 }
 
+/** The ops that run under the bulk way's `timeout` (see helper-main.sh): their lists never go as lines. */
+const TIMED_OPS = /^(fread:|du$)/;
+
 /**
  * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count> <nonce> [<prefixes>]\n`.
  * Small argument lists travel raw after the line (payload "+"): the declared prefixes, then each
  * argument tagged with one byte, "0"-"7" (that prefix + the rest) or "=" (the rest as is), all
  * NUL-terminated; the loop reads them with `read -d ''` and runs the op as a function, with no
- * process to start. Big lists (payload "=", count = their length in bytes) follow the line as
- * the plain NUL-separated list, which `head -c` copies whole and `xargs -0` turns into argv, in
- * runs (under `timeout` for fread and du: see helper-main.sh). Either way no path is ever parsed as shell code.
+ * process to start. Other lists (payload "-", count = their length in bytes) follow the line as
+ * lines, which the loop splits at newlines into its arguments and runs the op as a function too;
+ * a list with an empty argument or one holding a newline, and fread's and du's (payload "="),
+ * follows as the plain NUL-separated list, which `head -c` copies whole and `xargs -0` turns into
+ * argv, in runs (under `timeout` for fread and du: see helper-main.sh). Either way no path is
+ * ever parsed as shell code.
  */
 export function encodeRequest(
   id: number,
@@ -316,6 +322,15 @@ export function encodeRequest(
   if (least > RAW_ARGS_MAX && args.every((a) => typeof a === 'string')) {
     if (args.some((a) => (a as string).includes('\0')))
       throw new Error('helper: a path cannot contain a NUL byte');
+    const strings = args as readonly string[];
+    if (!TIMED_OPS.test(op) && strings.every((a) => a.length > 0 && !a.includes('\n'))) {
+      const lines = Buffer.from(`${strings.join('\n')}\n`, 'utf8');
+      if (lines.length > BULK_ARGS_MAX)
+        throw new Error(
+          `helper: ${op} got ${lines.length} bytes of arguments, over ${BULK_ARGS_MAX} for one run`,
+        );
+      return Buffer.concat([Buffer.from(`${head} - ${lines.length} ${nonce}\n`), lines]);
+    }
     const text = (args as readonly string[]).join('\0');
     const list = Buffer.from(`${text}\0`, 'utf8');
     if (list.length > BULK_ARGS_MAX)
@@ -346,8 +361,10 @@ export function encodeRequest(
     if (body.length <= RAW_ARGS_MAX)
       return Buffer.concat([Buffer.from(`${head} + ${parts.length} ${nonce} ${table.length}\n`), body]);
   }
-  const list = Buffer.concat(parts.flatMap((p) => [p, nul]));
+  const lines = !TIMED_OPS.test(op) && parts.every((p) => p.length > 0 && !p.includes(0x0a));
+  const sep = Buffer.from([lines ? 0x0a : 0]);
+  const list = Buffer.concat(parts.flatMap((p) => [p, sep]));
   if (list.length > BULK_ARGS_MAX)
     throw new Error(`helper: ${op} got ${list.length} bytes of arguments, over ${BULK_ARGS_MAX} for one run`);
-  return Buffer.concat([Buffer.from(`${head} = ${list.length} ${nonce}\n`), list]);
+  return Buffer.concat([Buffer.from(`${head} ${lines ? '-' : '='} ${list.length} ${nonce}\n`), list]);
 }

@@ -104,6 +104,22 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
     # Back to / and without the files an op held open (fread's file on 3, indir's directory on 8).
     cd /
     exec 3<&- 8<&-
+  elif [ "$how" = - ]; then
+    # A list of lines (no argument in it is empty or holds a newline; the caller sends any other
+    # list the way below): split into this shell's arguments in one step and run as a function
+    # here, as a raw list is. head, xargs and a shell of their own for the ops cost about 9 ms a
+    # request here, most of a small request's time under dash (a local helper); this costs a
+    # subshell and head. Every list but fread's and du's (see below) goes this way or raw.
+    k=$IFS; IFS=$NL; set -f
+    # Split on purpose: one argument per line.
+    # shellcheck disable=SC2046
+    set -- $(head -c "$cnt")
+    set +f; IFS=$k
+    LT_PID=$pid; export R LT_PID
+    lt_op "$op" "$@" < /dev/null 2> "$T/err"
+    st=$?
+    cd /
+    exec 3<&- 8<&-
   else
     # Big lists (and every list for a shell without read -d): copied whole, then argv by xargs.
     # head may read ahead of the count: nothing follows in the stream, as the caller sends a lane's
@@ -114,10 +130,10 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
     # 256 KiB stays far below ARG_MAX (2 MiB with the usual 8 MiB stack). The caller sends at
     # most BULK_ARGS_MAX bytes, so a list is one run; the walks check it below.
     # Only fread runs under timeout: a FIFO swapped in for its file would hold its open for ever
-    # (so it never goes the raw way either). Every other op runs the raw way, unbounded, wherever
-    # the shell has read -d: the caller never relied on timeout for them. du keeps it, the bench's
-    # bare baseline as it was measured. timeout cost 5 ms a request here (a fork and two execs):
-    # 57 requests in a cold scan at scale, a walk's four requests one after another in a warm one.
+    # (so it never goes the raw way either). Every other op runs the raw way or as lines (above),
+    # unbounded: the caller never relied on timeout for them. du keeps it, the bench's bare
+    # baseline as it was measured. timeout cost 5 ms a request here (a fork and two execs): 57
+    # requests in a cold scan at scale, a walk's four requests one after another in a warm one.
     case "$op" in
       fread:*|du) R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
       *) R="$R" LT_PID="$pid" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
