@@ -72,7 +72,8 @@ const noSsh2 = {
  * styled characters and widths, so the rows that did not change were tokenized and measured again;
  * and the width of every text node was measured again with no cache at all. Shared here: one
  * frozen blank cell (nothing writes into a cell: a write puts another object in its place), the
- * caches across frames (pure functions of the text, dropped when they grow past a bound) and
+ * caches across frames (pure functions of the text, dropped past 100,000 characters of text:
+ * a styled character is an object of about 100 bytes, so at most 10 MB or so) and
  * Ink's own measureText cache for that width. What is drawn is the same; the whole-app tests in
  * tmux run this bundle. The build fails if Ink's code is not what these replacements expect.
  */
@@ -81,6 +82,10 @@ const inkFrameCost = {
   setup(b) {
     const edits = {
       'output.js': [
+        [
+          '            this.styledChars.set(line, cached);',
+          '            this.styledChars.set(line, cached);\n            this.chars = (this.chars ?? 0) + line.length;',
+        ],
         [
           `                row.push({
                     type: 'char',
@@ -97,7 +102,7 @@ const inkFrameCost = {
           `const BLANK_CELL = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
 let sharedCaches = new OutputCaches();
 const frameCaches = () => {
-    if (sharedCaches.styledChars.size > 2000 || sharedCaches.widths.size > 20000 || sharedCaches.blockWidths.size > 4000) {
+    if ((sharedCaches.chars ?? 0) > 100000 || sharedCaches.widths.size > 20000 || sharedCaches.blockWidths.size > 4000) {
         sharedCaches = new OutputCaches();
     }
     return sharedCaches;

@@ -3,7 +3,7 @@
 // measure and list exactly what the container does, start no container, leave nothing behind, and
 // refuse an engine whose data root it cannot prove is that engine's.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,15 @@ function localLoops(): number[] {
 
 /** The local helpers' scratch directories (always in /tmp itself, whatever TMPDIR says). */
 const scratchDirs = () => readdirSync(LOCAL_TMP_BASE).filter((n) => n.startsWith('layertop-helper-'));
+
+/** A process's command name (`/proc/<pid>/comm`), or "" once it is gone. */
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
 
 /** The live processes of these sessions (each loop leads one: what it starts, GNU timeout's too). */
 function inSessions(sessions: ReadonlySet<number>): { pid: number; pgid: number; sid: number }[] {
@@ -158,14 +167,14 @@ describe('the local helper: its processes and its refusals', () => {
         stdio: 'ignore',
       });
       const exited = new Promise((r) => child.on('exit', r));
-      // Stopped mid-walk: a program a loop started is running (each loop leads its session; a
-      // process of the session that is not its leader is a request's). The test below holds a
-      // process group of a request's own (GNU timeout makes one) to the same end.
+      // Stopped mid-walk: a walk's program runs in a loop's session (find, or stat of a list).
+      // The test below holds a process group of a request's own (GNU timeout makes one) to the
+      // same end.
       const sessions = new Set<number>();
       const busy = await waitFor(
         async () => {
           for (const p of localLoops()) sessions.add(p);
-          return inSessions(sessions).some((p) => p.pid !== p.sid);
+          return inSessions(sessions).some((p) => ['find', 'stat'].includes(commOf(p.pid)));
         },
         20_000,
         2,

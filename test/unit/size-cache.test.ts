@@ -204,6 +204,19 @@ describe('engines not scanned for long', () => {
     expect(back.fact('old-cache|/data|seen', isNumber)).toBeGreaterThanOrEqual(now);
   });
 
+  it('knows an engine whose data root holds "|" by its stamp, not by the key\'s first two parts', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    const now = Date.now();
+    cache.set(SizeCache.key('id|/a|b', 'sha256:c', '/d'), size);
+    cache.touchEngine('id|/a|b', now);
+    await cache.save();
+    // Its keys' first two parts make "id|/a", which was never seen: that must not be stamped.
+    const back = new SizeCache(file);
+    expect(back.fact('id|/a|seen', isNumber)).toBeUndefined();
+    expect(back.get(SizeCache.key('id|/a|b', 'sha256:c', '/d'))).toEqual(size);
+  });
+
   it('a scan notes its engine at most once a day: a warm scan leaves the file unwritten', async () => {
     const file = fresh();
     const cache = new SizeCache(file);

@@ -283,7 +283,11 @@ export class SizeCache {
     const seen = new Map<string, number>();
     for (const [k, v] of Object.entries(this.facts))
       if (k.endsWith(SEEN) && typeof v === 'number') seen.set(k.slice(0, -SEEN.length), v);
+    // A key's engine: its first two components, as engineKeyOf makes them, unless it starts with
+    // a stamped engine of more (an ID or a data root that holds "|"; rare, so this stays linear).
+    const odd = [...seen.keys()].filter((e) => e.split('|').length > 2).sort((a, b) => b.length - a.length);
     const engineOf = (k: string): string | undefined => {
+      for (const e of odd) if (k.startsWith(e) && k.charCodeAt(e.length) === 0x7c) return e;
       const j = k.indexOf('|', k.indexOf('|') + 1);
       return j < 0 ? undefined : k.slice(0, j);
     };
