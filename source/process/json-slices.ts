@@ -53,8 +53,9 @@ export async function stringifyInSlices(
     let first = true;
     for (const key of Object.keys(obj)) {
       const v = obj[key];
-      const whole = sliced(v, depth + 1) ? undefined : JSON.stringify(v);
-      if (whole === undefined && !sliced(v, depth + 1)) continue;
+      const inTurn = sliced(v, depth + 1);
+      const whole = inTurn ? undefined : JSON.stringify(v);
+      if (whole === undefined && !inTurn) continue;
       parts.push(`${first ? '' : ','}${JSON.stringify(key)}:`);
       first = false;
       if (whole === undefined) await writeAny(v, depth + 1);
