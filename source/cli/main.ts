@@ -12,7 +12,7 @@ import { mark } from '../process/timing.js';
 import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
 import { ChunkedWriter } from './chunked-output.js';
 import { sizeText } from './format.js';
-import { writePrettyJson } from './json-stream.js';
+import { writeReportJson } from './json-stream.js';
 import { openSession } from './open-session.js';
 import { pruneOptions } from './prune-options.js';
 import { silenceUrlParseDeprecations } from './quiet-warnings.js';
@@ -98,7 +98,7 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     if (args.json) {
       // Written as it is made, never one 6.4 MB string (json-stream.ts).
       const out = new ChunkedWriter();
-      writePrettyJson(out, model.report);
+      writeReportJson(out, model.report);
       out.write('\n');
       out.end();
       mark('scan-written');

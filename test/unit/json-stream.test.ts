@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkedWriter } from '../../source/cli/chunked-output.js';
-import { writePrettyJson } from '../../source/cli/json-stream.js';
+import { writeReportJson } from '../../source/cli/json-stream.js';
 
 const written = (value: unknown) => {
   let out = '';
   const w = new ChunkedWriter((t) => {
     out += t;
   });
-  writePrettyJson(w, value);
+  writeReportJson(w, value);
   w.end();
   return out;
 };
@@ -49,8 +49,12 @@ function randomValue(next: (n: number) => number, depth: number): unknown {
   }
 }
 
-describe('writePrettyJson', () => {
-  it('writes what JSON.stringify(value, null, 2) makes, byte for byte', () => {
+/** What JSON.stringify makes of a value, as text (the JSON both must mean). */
+const same = (text: string, value: unknown) =>
+  expect(JSON.stringify(JSON.parse(text))).toBe(JSON.stringify(value));
+
+describe('writeReportJson', () => {
+  it('lays a report out as JSON.stringify(value, null, 2) down to its items, each item on one line', () => {
     const report = {
       engine: { version: '26.1.5', unknown: undefined },
       images: [
@@ -68,23 +72,57 @@ describe('writePrettyJson', () => {
       when: new Date(0),
       ledger: { categories: [{ key: 'logs', items: [{ path: 'a\nb', bytes: 4096 }] }] },
     };
-    expect(written(report)).toBe(JSON.stringify(report, null, 2));
-    for (const v of [null, 1, 'x', [], {}, [[]], [{}], { a: [] }, { a: undefined }])
+    expect(written(report)).toBe(
+      [
+        '{',
+        '  "engine": {',
+        '    "version": "26.1.5"',
+        '  },',
+        '  "images": [',
+        '    {"id":"sha256:a","tags":["a:1","b:2"],"layers":[],"nested":{"deep":{"deeper":{"deepest":[1,{"x":"y"}]}}}},',
+        '    {"id":"sha256:b","tags":[],"size":0}',
+        '  ],',
+        '  "empty": {},',
+        '  "list": [',
+        '    null,',
+        '    null,',
+        '    null,',
+        '    "text\\twith\\ttabs"',
+        '  ],',
+        '  "when": "1970-01-01T00:00:00.000Z",',
+        '  "ledger": {',
+        '    "categories": [',
+        '      {"key":"logs","items":[{"path":"a\\nb","bytes":4096}]}',
+        '    ]',
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+    same(written(report), report);
+    for (const v of [null, 1, 'x', [], {}, [[]], [{}], { a: [] }, { a: undefined }]) {
       expect(written(v)).toBe(JSON.stringify(v, null, 2));
+      same(written(v), v);
+    }
     // A hole in an array, and a value whose toJSON gives nothing (left out).
     // biome-ignore lint/suspicious/noSparseArray: the hole is what is tested
     const odd = { holes: [1, , 3], gone: { toJSON: () => undefined }, kept: { toJSON: () => ({ a: [1] }) } };
-    expect(written(odd)).toBe(JSON.stringify(odd, null, 2));
+    expect(written(odd)).toBe('{\n  "holes": [\n    1,\n    null,\n    3\n  ],\n  "kept": {"a":[1]}\n}');
   });
 
-  it('agrees with JSON.stringify on 300 random documents, large enough to be written in many chunks', () => {
+  it('means what JSON.stringify makes of 300 random documents, large enough to be written in many chunks', () => {
     const next = rng(12345);
     for (let round = 0; round < 300; round++) {
       const doc = {
         items: Array.from({ length: 1 + next(400) }, () => randomValue(next, 1)),
         other: randomValue(next, 0),
       };
-      expect(written(doc)).toBe(JSON.stringify(doc, null, 2));
+      const text = written(doc);
+      same(text, doc);
+      // Each object in the list is one line of its own, compact.
+      const lines = new Set(text.split('\n').map((l) => l.trim().replace(/,$/, '')));
+      for (const item of doc.items)
+        if (item && typeof item === 'object' && !Array.isArray(item))
+          expect(lines).toContain(JSON.stringify(item));
     }
   });
 });
