@@ -435,7 +435,8 @@ export function parseCli(argv: string[]): CliArgs {
     allContexts,
     parallel,
     format,
-    helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'] : undefined,
+    // Trimmed: " busybox " (a quoted name with spaces) names busybox, as the engine would refuse the spaces.
+    helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'].trim() : undefined,
     targetPid,
     keepHelper,
     helperMode,

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { render } from 'ink';
 import { useMemo, useState } from 'react';
 import type { FleetTarget } from '../engine/fleet.js';
+import { lastScanSaves } from '../engine/last-scan.js';
 import type { Session } from '../engine/session.js';
 import { onCleanup } from '../process/cleanup.js';
 import { mark } from '../process/timing.js';
@@ -154,6 +155,7 @@ export async function runFleetTui(
   await done;
   app.unmount();
   await app.waitUntilExit().catch(() => undefined);
+  await lastScanSaves(3_000);
   return 0;
 }
 
@@ -184,5 +186,7 @@ export async function runTui(options: ExplorerOptions, early?: Promise<Session>)
   await done;
   app.unmount();
   await app.waitUntilExit().catch(() => undefined);
+  // A save of the last scan under way is finished first (bounded: a stuck disk never holds the quit).
+  await lastScanSaves(3_000);
   return 0;
 }

@@ -86,6 +86,8 @@ describe('parseCli: --helper-mode', () => {
       '--helper-image needs an image name (the default is busybox)',
     );
     expect(() => parseCli(['scan', '--helper-image=  '])).toThrow('--helper-image needs an image name');
+    // Spaces around a name (a quoted " busybox ") are not part of it.
+    expect(parseCli(['scan', '--helper-image', ' busybox:1.36 ']).helperImage).toBe('busybox:1.36');
     // Without local, each goes with the default (auto then uses the container).
     expect(parseCli(['scan', '--keep-helper', '30']).helperMode).toBe('auto');
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastScanFile, loadLastScan, saveLastScan } from '../../source/engine/last-scan.js';
+import { lastScanFile, lastScanSaves, loadLastScan, saveLastScan } from '../../source/engine/last-scan.js';
 import { buildScanModel } from '../../source/model/report.js';
 import { scanInputsFromJson, scanInputsToJson } from '../../source/model/scan-inputs-json.js';
 import { sampleModel } from '../support/model.js';
@@ -57,6 +57,19 @@ describe('the last scan file', () => {
     );
     // No temporary file left beside it.
     expect(readdirSync(env.LAYERTOP_CACHE_DIR)).toEqual([file.slice(file.lastIndexOf('/') + 1)]);
+  });
+
+  it('is on disk once lastScanSaves resolves (what the explorer awaits as it quits)', async () => {
+    const env = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-last-scan-')) };
+    // Asked for in a setImmediate, as the explorer does, in the same turn as the quit.
+    setImmediate(() => void saveLastScan('unix:///b.sock', 'id|/root', sampleModel().inputs, env));
+    expect(loadLastScan('unix:///b.sock', env)).toBeUndefined();
+    await lastScanSaves(3_000);
+    expect(loadLastScan('unix:///b.sock', env)?.engineId).toBe('id|/root');
+    // Nothing under way: it resolves at once.
+    const t = performance.now();
+    await lastScanSaves(3_000);
+    expect(performance.now() - t).toBeLessThan(500);
   });
 
   it('is not written where it cannot be, and that is no error', async () => {
