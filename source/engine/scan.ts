@@ -488,10 +488,25 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     return undefined;
   });
   knownImages?.catch(() => {}); // readInventory takes a failed proof as none
+  // Layer lists the store's own files hold (the containerd store's content blobs): read once,
+  // for the images no earlier scan remembered, instead of inspecting each (115 ms per image there;
+  // 15 s of a cold scan at 1,300 images). Started at once when no image list is remembered (a
+  // first scan: read while the engine computes its list), else only at the first image missing.
+  let contentLayersRun: Promise<Map<string, string[]> | undefined> | undefined;
+  const contentLayers = () => {
+    contentLayersRun ??= Promise.resolve(options.helper)
+      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h) : undefined))
+      .catch(() => undefined); // then each image is inspected, as without
+    return contentLayersRun;
+  };
+  if (!remembered && backend.imageLayers && options.helper && !options.tagTimes) void contentLayers();
+  const knownLayers = (id: string) =>
+    cache?.fact(factKey('layers', id), isStrings) ??
+    (backend.imageLayers && options.helper ? contentLayers().then((m) => m?.get(id)) : undefined);
   const invRun = readInventory(
     client,
     info,
-    options.tagTimes ? undefined : (id) => cache?.fact(factKey('layers', id), isStrings),
+    options.tagTimes ? undefined : knownLayers,
     !options.helper,
     knownImages,
     // Nothing remembered, in a cache that outlives this scan: the engine is asked once the stamp

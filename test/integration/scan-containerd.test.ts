@@ -2,6 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getInfo } from '../../source/engine/docker/inventory.js';
+import { startHelper } from '../../source/engine/session.js';
+import { storageBackend } from '../../source/engine/storage/backend.js';
+import { chainIds } from '../../source/model/chain-id.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, type EngineName, engineNames, helperContainers, layertop, sh } from '../support/engines.js';
@@ -80,6 +84,42 @@ describe.each(engines)('layertop scan --json on the %s engine (containerd image 
     for (const l of report.layers) {
       const du = Number((await sh('du', ['-s', '-B1', l.path ?? '/nonexistent'])).split('\t')[0]);
       expect({ layer: l.chainId, diskBytes: l.diskBytes }).toEqual({ layer: l.chainId, diskBytes: du });
+    }
+  });
+
+  it('reads every image layer list from the content store as GET /images/{id}/json gives it, and the report has it', async () => {
+    const c = await client(name);
+    const info = await getInfo(c);
+    const helper = await startHelper(c, info, {});
+    try {
+      const backend = await storageBackend(info, c.engineApiVersion);
+      const layers = await backend.imageLayers?.(helper);
+      const images = (await c.docker.listImages({ all: true })) as { Id: string }[];
+      // Every image of the fixtures (built ones are indexes with an attestation; busybox a manifest).
+      expect([...(layers?.keys() ?? [])].sort()).toEqual(images.map((i) => i.Id).sort());
+      for (const img of images) {
+        const inspect = (await c.docker.getImage(img.Id).inspect()) as { RootFS: { Layers: string[] } };
+        expect(layers?.get(img.Id)).toEqual(inspect.RootFS.Layers);
+        // The cold scan above took them from there: its image has their chain.
+        expect(report.images.find((i) => i.id === img.Id)?.layers).toEqual(chainIds(inspect.RootFS.Layers));
+      }
+      // Both ways were taken: a top blob that is an index (to its platform's manifest) and one that is a manifest.
+      const root =
+        name === 'containerd-ext'
+          ? join(report.engine.dataRoot, '..', 'containerd-root')
+          : join(report.engine.dataRoot, 'containerd', 'daemon');
+      const kinds = new Set(
+        images.map((i) => {
+          const top = readFileSync(
+            join(root, 'io.containerd.content.v1.content/blobs/sha256', i.Id.slice(7)),
+            'utf8',
+          );
+          return 'manifests' in JSON.parse(top) ? 'index' : 'manifest';
+        }),
+      );
+      expect([...kinds].sort()).toEqual(['index', 'manifest']);
+    } finally {
+      await helper.close();
     }
   });
 

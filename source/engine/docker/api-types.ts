@@ -10,6 +10,9 @@ export interface ApiInfo {
   Name?: string;
   /** The default log driver for containers that name none. */
   LoggingDriver?: string;
+  /** "linux" (or "windows"), and the host's machine as uname names it ("x86_64", "aarch64"). */
+  OSType?: string;
+  Architecture?: string;
 }
 
 export interface ApiDfImage {

@@ -269,8 +269,11 @@ export async function getInfo(client: EngineClient): Promise<ApiInfo> {
 export async function readInventory(
   client: EngineClient,
   info?: ApiInfo,
-  /** An image's layer list when already known (an image ID names its config: it never changes). */
-  knownLayers?: (imageId: string) => string[] | undefined,
+  /**
+   * An image's layer list when already known (an image ID names its config or manifest: it never
+   * changes), or when it will be without asking the engine (read from the store's files).
+   */
+  knownLayers?: (imageId: string) => string[] | undefined | Promise<string[] | undefined>,
   /**
    * false: the caller computes shared sizes itself (from its layer graph, by Docker's own rule),
    * so the images come from GET /images/json and the rest from /system/df without its image part.
@@ -310,7 +313,7 @@ export async function readInventory(
     mark('api-lists');
     const images = (df.Images ?? []).map((img) => ({ ...img, Containers: img.Containers }));
     const inspected = await mapLimit(images, 8, async (img): Promise<ApiImageInspect | undefined> => {
-      const layers = knownLayers?.(img.Id);
+      const layers = await knownLayers?.(img.Id);
       if (layers) return { Id: img.Id, RootFS: { Type: 'layers', Layers: layers } };
       try {
         const full = (await untilSettled(() => docker.getImage(img.Id).inspect())) as ApiImageInspect;

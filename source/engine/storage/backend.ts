@@ -59,6 +59,13 @@ export interface StorageBackend {
    * cheap to ask for). A scan answers the list from memory when the stamp is unchanged.
    */
   imageListStamp?(helper: HelperSession): Promise<ImageListStamp | undefined>;
+  /**
+   * Each image's layer list (RootFS.Layers) by image ID, read from the store's own files where
+   * they hold it (the containerd store's content blobs), for images the store records now: what a
+   * scan otherwise asks GET /images/{id}/json for (115 ms per image on the containerd store, 15 s
+   * of a cold scan at 1,300 images). An image it cannot say for sure is absent (asked of the API).
+   */
+  imageLayers?(helper: HelperSession): Promise<Map<string, string[]>>;
   /** Directories a scan measures entry by entry (one per image or container), besides containers/ and volumes/. */
   readonly eachDirs: readonly string[];
   /** Metadata a scan can walk from the API's answer alone (overlay2's layer and image stores). */

@@ -7,7 +7,14 @@ import type { HelperSession } from '../helper/helper-session.js';
 import type { ImageContent, StorageBackend } from './backend.js';
 import type { BoltDb } from './bbolt.js';
 import type { RecordStorage } from './buildkit-records.js';
-import { imageListFingerprint, imageListMatches } from './containerd-meta.js';
+import {
+  configDiffIds,
+  imageListFingerprint,
+  imageListMatches,
+  imageTop,
+  manifestConfig,
+  ociArchitecture,
+} from './containerd-meta.js';
 import {
   containerdLayout,
   containerdRoot,
@@ -21,6 +28,46 @@ import {
 const listStamps = new WeakMap<BoltDb, ReturnType<typeof imageListFingerprint>>();
 
 const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/blobs/sha256`;
+
+/**
+ * Each image's layer list from the content store: its top blob (index or manifest), the manifest
+ * of the engine's platform for an index, then its config's `rootfs.diff_ids`. Three reads of many
+ * files each, through the helper; an image whose chain breaks anywhere is left out.
+ */
+async function layersFromContent(
+  helper: HelperSession,
+  blobDir: string,
+  ids: readonly string[],
+  platform: { os: string; architecture: string | undefined },
+): Promise<Map<string, string[]>> {
+  const path = (digest: string) => `${blobDir}/${digestHex(digest)}`;
+  const valid = ids.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id));
+  const tops = await helper.readFiles(valid.map(path));
+  const config = new Map<string, string>();
+  const viaIndex = new Map<string, string>();
+  valid.forEach((id, i) => {
+    const raw = tops[i];
+    const top = raw ? imageTop(raw, platform) : ({ kind: 'unknown' } as const);
+    if (top.kind === 'manifest') config.set(id, top.config);
+    else if (top.kind === 'index') viaIndex.set(id, top.manifest);
+  });
+  const indexed = [...viaIndex];
+  const manifests = indexed.length ? await helper.readFiles(indexed.map(([, m]) => path(m))) : [];
+  indexed.forEach(([id], i) => {
+    const raw = manifests[i];
+    const c = raw ? manifestConfig(raw) : undefined;
+    if (c) config.set(id, c);
+  });
+  const wanted = [...config];
+  const configs = wanted.length ? await helper.readFiles(wanted.map(([, c]) => path(c))) : [];
+  const out = new Map<string, string[]>();
+  wanted.forEach(([id], i) => {
+    const raw = configs[i];
+    const layers = raw ? configDiffIds(raw) : undefined;
+    if (layers) out.set(id, layers);
+  });
+  return out;
+}
 
 /**
  * Content-store blobs (compressed layers, configs, manifests) are the image's too, and a removal
@@ -119,6 +166,19 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const { fingerprint, targets } = known;
       mark('list-stamp');
       return { fingerprint, matches: (images) => imageListMatches(images, targets) };
+    },
+    imageLayers: async (helper) => {
+      const root = await containerdRoot(helper, info);
+      const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
+      if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
+      const targets = listStamps.get(meta)?.targets;
+      if (!targets?.size) return new Map();
+      const layers = await layersFromContent(helper, blobDirOf(root), [...targets.keys()], {
+        os: info.OSType || 'linux',
+        architecture: ociArchitecture(info.Architecture),
+      });
+      mark('cd-image-layers');
+      return layers;
     },
     reader: (helper, { cache, engineId, purpose = 'scan' }) => ({
       // containerd's metadata copies do not need the API's answer: read while it is awaited (the

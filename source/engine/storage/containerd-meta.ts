@@ -237,3 +237,88 @@ export function imageListMatches(
   }
   return true;
 }
+
+/** The OCI architecture name of an engine's `Architecture` (Go's runtime.GOARCH for Linux's uname). */
+export function ociArchitecture(unameArch: string | undefined): string | undefined {
+  const known: Record<string, string> = {
+    x86_64: 'amd64',
+    amd64: 'amd64',
+    aarch64: 'arm64',
+    arm64: 'arm64',
+    i386: '386',
+    i686: '386',
+    s390x: 's390x',
+    ppc64le: 'ppc64le',
+    riscv64: 'riscv64',
+  };
+  return unameArch === undefined ? undefined : known[unameArch];
+}
+
+export type ImageTop =
+  /** A manifest: its config names the layers. */
+  | { kind: 'manifest'; config: string }
+  /** An index: the one manifest of the engine's platform. */
+  | { kind: 'index'; manifest: string }
+  /** Neither, or an index without exactly one manifest of the platform: the API is asked. */
+  | { kind: 'unknown' };
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * What an image's top blob (the target its ID names: an index or a manifest) says about where its
+ * layer list is. From an index, only a manifest of exactly the engine's OS and architecture, and
+ * only when there is one such (several, as arm variants would be, are left to the engine: it
+ * picks among them by rules not repeated here). Attestation manifests (platform unknown/unknown)
+ * never match.
+ */
+export function imageTop(raw: Buffer, platform: { os: string; architecture: string | undefined }): ImageTop {
+  let doc: { manifests?: unknown; config?: { digest?: unknown } };
+  try {
+    doc = JSON.parse(raw.toString('utf8')) as typeof doc;
+  } catch {
+    return { kind: 'unknown' };
+  }
+  if (Array.isArray(doc.manifests)) {
+    if (!platform.architecture) return { kind: 'unknown' };
+    const matching = (doc.manifests as Descriptor[]).filter(
+      (m) =>
+        m?.platform?.os === platform.os &&
+        m.platform.architecture === platform.architecture &&
+        typeof m.digest === 'string' &&
+        DIGEST.test(m.digest),
+    );
+    return matching.length === 1
+      ? { kind: 'index', manifest: (matching[0] as Descriptor).digest }
+      : { kind: 'unknown' };
+  }
+  const config = doc.config?.digest;
+  return typeof config === 'string' && DIGEST.test(config)
+    ? { kind: 'manifest', config }
+    : { kind: 'unknown' };
+}
+
+interface Descriptor {
+  digest: string;
+  platform?: { os?: string; architecture?: string };
+}
+
+/** The config of a manifest blob (a manifest read for an index), undefined if it names none. */
+export function manifestConfig(raw: Buffer): string | undefined {
+  const top = imageTop(raw, { os: '', architecture: undefined });
+  return top.kind === 'manifest' ? top.config : undefined;
+}
+
+/**
+ * An image config's layer list (`rootfs.diff_ids`, what GET /images/{id}/json says as
+ * RootFS.Layers), undefined unless it is a well-formed list of digests.
+ */
+export function configDiffIds(raw: Buffer): string[] | undefined {
+  try {
+    const cfg = JSON.parse(raw.toString('utf8')) as { rootfs?: { type?: unknown; diff_ids?: unknown } };
+    const ids = cfg.rootfs?.diff_ids;
+    if (cfg.rootfs?.type !== 'layers' || !Array.isArray(ids)) return undefined;
+    return ids.every((d) => typeof d === 'string' && DIGEST.test(d)) ? (ids as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

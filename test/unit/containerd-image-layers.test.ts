@@ -1,0 +1,88 @@
+// Reading an image's layer list from the containerd store's content blobs (containerd-meta.ts):
+// which manifest of an index, which config, which list; anything unsure is left to the API.
+import { describe, expect, it } from 'vitest';
+import {
+  configDiffIds,
+  imageTop,
+  manifestConfig,
+  ociArchitecture,
+} from '../../source/engine/storage/containerd-meta.js';
+
+const d = (c: string) => `sha256:${c.repeat(64)}`;
+const blob = (v: unknown) => Buffer.from(JSON.stringify(v));
+const amd64 = { os: 'linux', architecture: 'amd64' };
+
+describe('imageTop', () => {
+  it("takes a manifest's config", () => {
+    const m = { schemaVersion: 2, config: { digest: d('c'), size: 10 }, layers: [{ digest: d('1') }] };
+    expect(imageTop(blob(m), amd64)).toEqual({ kind: 'manifest', config: d('c') });
+    expect(manifestConfig(blob(m))).toBe(d('c'));
+  });
+
+  it("takes an index's one manifest of the engine's platform, never an attestation", () => {
+    const index = {
+      manifests: [
+        { digest: d('a'), platform: { os: 'linux', architecture: 'arm64' } },
+        { digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } },
+        { digest: d('e'), platform: { os: 'unknown', architecture: 'unknown' } },
+      ],
+    };
+    expect(imageTop(blob(index), amd64)).toEqual({ kind: 'index', manifest: d('b') });
+    expect(imageTop(blob(index), { os: 'linux', architecture: 'arm64' })).toEqual({
+      kind: 'index',
+      manifest: d('a'),
+    });
+  });
+
+  it('leaves to the engine an index with none or several manifests of the platform, or an unknown machine', () => {
+    const none = { manifests: [{ digest: d('a'), platform: { os: 'linux', architecture: 'arm64' } }] };
+    const two = {
+      manifests: [
+        { digest: d('a'), platform: { os: 'linux', architecture: 'amd64' } },
+        { digest: d('b'), platform: { os: 'linux', architecture: 'amd64', variant: 'v3' } },
+      ],
+    };
+    expect(imageTop(blob(none), amd64)).toEqual({ kind: 'unknown' });
+    expect(imageTop(blob(two), amd64)).toEqual({ kind: 'unknown' });
+    expect(imageTop(blob(two), { os: 'linux', architecture: undefined })).toEqual({ kind: 'unknown' });
+    // An index's manifest is never taken as a config.
+    expect(manifestConfig(blob(two))).toBeUndefined();
+  });
+
+  it('says unknown for what is not JSON, or names no well-formed digest', () => {
+    expect(imageTop(Buffer.from('\x00\x01not json'), amd64)).toEqual({ kind: 'unknown' });
+    expect(imageTop(blob({ config: { digest: 'sha256:short' } }), amd64)).toEqual({ kind: 'unknown' });
+    expect(imageTop(blob({ config: { digest: `${d('c')}/../x` } }), amd64)).toEqual({ kind: 'unknown' });
+    expect(imageTop(blob({ manifests: [{ digest: '../../etc/passwd', platform: amd64 }] }), amd64)).toEqual({
+      kind: 'unknown',
+    });
+    expect(imageTop(blob([]), amd64)).toEqual({ kind: 'unknown' });
+  });
+});
+
+describe('configDiffIds', () => {
+  it('gives rootfs.diff_ids as RootFS.Layers says them, in order', () => {
+    const cfg = { architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [d('1'), d('2'), d('1')] } };
+    expect(configDiffIds(blob(cfg))).toEqual([d('1'), d('2'), d('1')]);
+    expect(configDiffIds(blob({ rootfs: { type: 'layers', diff_ids: [] } }))).toEqual([]);
+  });
+
+  it('gives nothing for a config that is not a well-formed layer list', () => {
+    expect(configDiffIds(blob({ rootfs: { type: 'other', diff_ids: [d('1')] } }))).toBeUndefined();
+    expect(
+      configDiffIds(blob({ rootfs: { type: 'layers', diff_ids: [d('1'), 'sha256:xyz'] } })),
+    ).toBeUndefined();
+    expect(configDiffIds(blob({ rootfs: { type: 'layers', diff_ids: d('1') } }))).toBeUndefined();
+    expect(configDiffIds(blob({}))).toBeUndefined();
+    expect(configDiffIds(Buffer.from('{'))).toBeUndefined();
+  });
+});
+
+describe('ociArchitecture', () => {
+  it("names the engine's machine as OCI platforms do", () => {
+    expect(ociArchitecture('x86_64')).toBe('amd64');
+    expect(ociArchitecture('aarch64')).toBe('arm64');
+    expect(ociArchitecture('armv7l')).toBeUndefined();
+    expect(ociArchitecture(undefined)).toBeUndefined();
+  });
+});
