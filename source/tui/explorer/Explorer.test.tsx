@@ -533,3 +533,16 @@ describe('Explorer: the build cache, record by record', () => {
     expect(lastFrame()).toMatch(/record\s+mountmountmountmountmount/);
   });
 });
+
+describe('Explorer: before its first tree', () => {
+  it('says it is connecting, then, once connected and scanning, that it reads the engine', () => {
+    const size = { columns: 160, rows: 20 };
+    const connecting: EngineData = { ...data(), model: undefined, phase: 'connecting' };
+    const { lastFrame, rerender } = render(<Explorer data={connecting} onQuit={() => {}} size={size} />);
+    expect(lastFrame()).toMatch(/Connecting to the Docker engine…/);
+    expect(lastFrame()).toMatch(/connecting…/);
+    rerender(<Explorer data={{ ...connecting, phase: 'measuring' }} onQuit={() => {}} size={size} />);
+    expect(lastFrame()).toMatch(/Connected\. Reading the engine’s images and layers…/);
+    expect(lastFrame()).not.toMatch(/Connecting to the Docker engine|connecting…/);
+  });
+});

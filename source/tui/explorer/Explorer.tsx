@@ -469,7 +469,11 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   if (!model) {
     body = (
       <Text color={data.phase === 'error' ? theme.color('danger') : theme.color('dim')}>
-        {data.phase === 'error' ? escapeText(data.message ?? 'error') : 'Connecting to the Docker engine…'}
+        {data.phase === 'error'
+          ? escapeText(data.message ?? 'error')
+          : data.phase === 'measuring'
+            ? 'Connected. Reading the engine’s images and layers… (a first scan of a large engine can take a while)'
+            : 'Connecting to the Docker engine…'}
       </Text>
     );
   } else if (state.overlay === 'help') {

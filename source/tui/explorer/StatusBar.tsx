@@ -45,7 +45,13 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   const e = m?.report.engine;
   const t = m?.report.totals;
   const long = e ? `${e.storage} · Docker ${escapeText(e.version)}` : '';
-  const engineText = e ? long : data.phase === 'error' ? 'no engine' : 'connecting…';
+  const engineText = e
+    ? long
+    : data.phase === 'error'
+      ? 'no engine'
+      : data.phase === 'measuring'
+        ? 'connected'
+        : 'connecting…';
   const fault = faultText(data);
   const coming = data.helper === 'starting' || data.helper === 'ready';
   const disk =
