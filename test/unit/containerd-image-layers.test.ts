@@ -1,12 +1,15 @@
 // Reading an image's layer list from the containerd store's content blobs (containerd-meta.ts):
 // which manifest of an index, which config, which list; anything unsure is left to the API.
 import { describe, expect, it } from 'vitest';
+import type { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { layersFromContent } from '../../source/engine/storage/containerd-backend.js';
 import {
   configDiffIds,
   imageTop,
   manifestConfig,
   ociArchitecture,
 } from '../../source/engine/storage/containerd-meta.js';
+import { chainIds } from '../../source/model/chain-id.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const blob = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -84,5 +87,51 @@ describe('ociArchitecture', () => {
     expect(ociArchitecture('aarch64')).toBe('arm64');
     expect(ociArchitecture('armv7l')).toBeUndefined();
     expect(ociArchitecture(undefined)).toBeUndefined();
+  });
+});
+
+describe('layersFromContent', () => {
+  /** A helper whose readFiles answers from a map of blob paths (absent: undefined). */
+  const helperOf = (blobs: Record<string, unknown>) =>
+    ({
+      readFiles: async (paths: readonly string[]) =>
+        paths.map((p) => {
+          const v = blobs[p.slice(p.lastIndexOf('/') + 1)];
+          return v === undefined ? undefined : blob(v);
+        }),
+    }) as unknown as HelperSession;
+  const h = (c: string) => c.repeat(64);
+  const layers = [d('1'), d('2')];
+  const top = chainIds(layers).at(-1) as string;
+
+  it('follows index -> platform manifest -> config, and a manifest -> config', async () => {
+    const helper = helperOf({
+      [h('a')]: { manifests: [{ digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } }] },
+      [h('b')]: { config: { digest: d('c') } },
+      [h('c')]: { rootfs: { type: 'layers', diff_ids: layers } },
+      [h('e')]: { config: { digest: d('c') } },
+    });
+    const out = await layersFromContent(helper, '/blobs', [d('a'), d('e')], amd64, new Set([top]));
+    expect(out).toEqual(
+      new Map([
+        [d('a'), layers],
+        [d('e'), layers],
+      ]),
+    );
+  });
+
+  it('leaves out an image whose chain breaks, or whose top layer is not unpacked here', async () => {
+    const helper = helperOf({
+      [h('a')]: { manifests: [{ digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } }] },
+      // d('b') absent: the platform's manifest was never fetched
+      [h('e')]: { config: { digest: d('f') } }, // config absent
+      [h('7')]: { config: { digest: d('c') } },
+      [h('c')]: { rootfs: { type: 'layers', diff_ids: layers } },
+    });
+    const ids = [d('a'), d('e'), d('7'), '../../etc/passwd'];
+    expect(await layersFromContent(helper, '/blobs', ids, amd64, new Set())).toEqual(new Map());
+    expect(await layersFromContent(helper, '/blobs', ids, amd64, new Set([top]))).toEqual(
+      new Map([[d('7'), layers]]),
+    );
   });
 });

@@ -1,5 +1,6 @@
 // The containerd image store behind the StorageBackend seam: snapshots from containerd's bbolt
 // metadata, and each image's content-store blobs.
+import { chainIds } from '../../model/chain-id.js';
 import { digestHex } from '../../model/digest.js';
 import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
@@ -34,11 +35,13 @@ const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/bl
  * of the engine's platform for an index, then its config's `rootfs.diff_ids`. Three reads of many
  * files each, through the helper; an image whose chain breaks anywhere is left out.
  */
-async function layersFromContent(
+export async function layersFromContent(
   helper: HelperSession,
   blobDir: string,
   ids: readonly string[],
   platform: { os: string; architecture: string | undefined },
+  /** The image layers' snapshot keys (`sha256:<chainID>`) containerd records. */
+  layerSnapshots: ReadonlySet<string>,
 ): Promise<Map<string, string[]>> {
   const path = (digest: string) => `${blobDir}/${digestHex(digest)}`;
   const valid = ids.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id));
@@ -64,7 +67,10 @@ async function layersFromContent(
   wanted.forEach(([id], i) => {
     const raw = configs[i];
     const layers = raw ? configDiffIds(raw) : undefined;
-    if (layers) out.set(id, layers);
+    // Only an image that is there for this platform, unpacked: its top layer's snapshot exists.
+    // (Otherwise the engine may take another platform's manifest, one that is there: it asks.)
+    const top = layers?.length ? chainIds(layers).at(-1) : undefined;
+    if (layers && (top === undefined || layerSnapshots.has(top))) out.set(id, layers);
   });
   return out;
 }
@@ -171,12 +177,15 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const root = await containerdRoot(helper, info);
       const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
       if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
-      const targets = listStamps.get(meta)?.targets;
-      if (!targets?.size) return new Map();
-      const layers = await layersFromContent(helper, blobDirOf(root), [...targets.keys()], {
-        os: info.OSType || 'linux',
-        architecture: ociArchitecture(info.Architecture),
-      });
+      const known = listStamps.get(meta);
+      if (!known?.targets.size) return new Map();
+      const layers = await layersFromContent(
+        helper,
+        blobDirOf(root),
+        [...known.targets.keys()],
+        { os: info.OSType || 'linux', architecture: ociArchitecture(info.Architecture) },
+        known.layerSnapshots,
+      );
       mark('cd-image-layers');
       return layers;
     },

@@ -143,7 +143,7 @@ export function containerdOrphans(
 export function imageListFingerprint(
   meta: BoltDb,
   namespace = 'moby',
-): { fingerprint: string; targets: Map<string, string[]> } | undefined {
+): { fingerprint: string; targets: Map<string, string[]>; layerSnapshots: Set<string> } | undefined {
   // Each piece with its length first: no two different inputs feed the same bytes. Gathered and
   // hashed once (an update per piece was most of the time: 100,000 pieces at scale).
   const pieces: Buffer[] = [];
@@ -179,11 +179,13 @@ export function imageListFingerprint(
     targets.set(digest, names);
   }
   feed(Buffer.from('snapshots'));
+  const layerSnapshots = new Set<string>();
   for (const [, snapshotter] of ns.bucket('snapshots')?.entries() ?? []) {
     if (!('bucket' in snapshotter)) continue;
     for (const [key, v] of snapshotter.bucket.entries()) {
       // Image layers only: containers' and BuildKit's snapshots come and go without the list changing.
       if (!('bucket' in v) || !key.toString('latin1').startsWith('sha256:')) continue;
+      layerSnapshots.add(key.toString('latin1'));
       feed(key);
       // Its own record (the snapshotter's key, its parent, when it was made), not its `children`:
       // every container made on the layer, layertop's helper too, adds one there.
@@ -194,7 +196,11 @@ export function imageListFingerprint(
   // Digests only: a digest names its bytes; the blob's labels and times are not the list's
   // (containerd's garbage collector rewrites those).
   for (const [digest] of ns.bucket('content')?.bucket('blob')?.entries() ?? []) feed(digest);
-  return { fingerprint: createHash('sha256').update(Buffer.concat(pieces)).digest('hex'), targets };
+  return {
+    fingerprint: createHash('sha256').update(Buffer.concat(pieces)).digest('hex'),
+    targets,
+    layerSnapshots,
+  };
 }
 
 const EMPTY = Buffer.alloc(0);
