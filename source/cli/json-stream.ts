@@ -16,10 +16,17 @@ import type { ChunkedWriter } from './chunked-output.js';
  * and each such object is one JSON.stringify; going into their fields was 100,000 small calls
  * (twice the time of the whole string).
  */
-const MAX_DEPTH = 4;
+const isContainer = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
+const MAX_DEPTH = 5;
 const OBJECT_DEPTH = 2;
 
-const isContainer = (v: unknown): v is object => typeof v === 'object' && v !== null;
+/**
+ * An object deeper down is laid out member by member too when it holds a list of objects (a
+ * ledger category and its entries): so that each entry is a line, not the category.
+ */
+const holdsItems = (v: object): boolean =>
+  Object.values(v).some((x) => Array.isArray(x) && x.length > 0 && isContainer(x[0]));
 
 /** What JSON.stringify makes of a value that is not a container (undefined where it omits it). */
 const leaf = (v: unknown): string | undefined => JSON.stringify(v);
@@ -36,7 +43,7 @@ const whole = (v: unknown): string | undefined => JSON.stringify(v);
 export function writeReportJson(w: ChunkedWriter, value: unknown, pad = '', depth = 0): void {
   if (
     !isContainer(value) ||
-    depth >= (Array.isArray(value) ? MAX_DEPTH : OBJECT_DEPTH) ||
+    (Array.isArray(value) ? depth >= MAX_DEPTH : depth >= OBJECT_DEPTH && !holdsItems(value)) ||
     typeof (value as { toJSON?: unknown }).toJSON === 'function'
   ) {
     w.write((isContainer(value) ? whole(value) : leaf(value)) ?? 'null');

@@ -443,6 +443,21 @@ export function askScanListsEarly(client: EngineClient, info: ApiInfo): void {
   askInventoryEarly(client, storageKind(info) !== 'containerd');
 }
 
+/** How long the image list waits for the store's layer lists once it is in (see knownLayers). */
+const CONTENT_WAIT_MS = 3_000;
+
+/** `p`'s value, or undefined if it takes longer than `ms` (the timer never holds the process). */
+function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<undefined>((r) => {
+      timer = setTimeout(() => r(undefined), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The full scan: API inventory, storage layout through the helper, and measured sizes.
  *
@@ -488,21 +503,35 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     return undefined;
   });
   knownImages?.catch(() => {}); // readInventory takes a failed proof as none
-  // Layer lists the store's own files hold (the containerd store's content blobs): read once,
-  // for the images no earlier scan remembered, instead of inspecting each (115 ms per image there;
-  // 15 s of a cold scan at 1,300 images). Started at once when no image list is remembered (a
-  // first scan: read while the engine computes its list), else only at the first image missing.
-  let contentLayersRun: Promise<Map<string, string[]> | undefined> | undefined;
-  const contentLayers = () => {
-    contentLayersRun ??= Promise.resolve(options.helper)
-      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h) : undefined))
-      .catch(() => undefined); // then each image is inspected, as without
-    return contentLayersRun;
+  // Layer lists the store's own files hold (the containerd store's content blobs): read for the
+  // images no earlier scan remembered, instead of inspecting each (115 ms per image there; 15 s
+  // of a cold scan at 1,300 images). Started at once, for every image the store records, when no
+  // image list is remembered (a first scan: read while the engine computes its list); else only
+  // for the images found missing. Not waited for longer than CONTENT_WAIT_MS once the list is in
+  // (a helper whose start stalls): those images are inspected, as without.
+  const fromContent = (ids?: readonly string[]) =>
+    Promise.resolve(options.helper)
+      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids) : undefined))
+      .catch(() => undefined);
+  const contentEarly =
+    !remembered && backend.imageLayers && options.helper && !options.tagTimes ? fromContent() : undefined;
+  let contentRead: Map<string, string[]> | undefined;
+  const knownLayers = async (ids: string[]) => {
+    const out = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const fact = cache?.fact(factKey('layers', id), isStrings);
+      if (fact) out.set(id, fact);
+      else missing.push(id);
+    }
+    if (!missing.length || !backend.imageLayers || !options.helper) return out;
+    contentRead = await withinMs(contentEarly ?? fromContent(missing), CONTENT_WAIT_MS);
+    for (const id of missing) {
+      const layers = contentRead?.get(id);
+      if (layers) out.set(id, layers);
+    }
+    return out;
   };
-  if (!remembered && backend.imageLayers && options.helper && !options.tagTimes) void contentLayers();
-  const knownLayers = (id: string) =>
-    cache?.fact(factKey('layers', id), isStrings) ??
-    (backend.imageLayers && options.helper ? contentLayers().then((m) => m?.get(id)) : undefined);
   const invRun = readInventory(
     client,
     info,
@@ -623,7 +652,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     const c = (await client.docker.getContainer(own).inspect()) as { Image: string };
     inv.helpers.push({ id: own, imageId: c.Image });
   }
-  for (const [id, i] of inv.inspects) cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
+  for (const [id, i] of inv.inspects) {
+    // On a store whose files say the layer lists (containerd), only what they said is remembered:
+    // the engine's answer for an index whose platform manifest is not there is another
+    // platform's, which a later pull of this platform would change under the same image ID.
+    if (backend.imageLayers && !contentRead?.has(id)) continue;
+    cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
+  }
   const inputs = baseInputs(client, inv);
   // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
   if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;

@@ -42,14 +42,50 @@ describe('imageTop', () => {
     const two = {
       manifests: [
         { digest: d('a'), platform: { os: 'linux', architecture: 'amd64' } },
-        { digest: d('b'), platform: { os: 'linux', architecture: 'amd64', variant: 'v3' } },
+        { digest: d('b'), platform: { os: 'linux', architecture: 'amd64', variant: 'v1' } },
       ],
     };
     expect(imageTop(blob(none), amd64)).toEqual({ kind: 'unknown' });
     expect(imageTop(blob(two), amd64)).toEqual({ kind: 'unknown' });
-    expect(imageTop(blob(two), { os: 'linux', architecture: undefined })).toEqual({ kind: 'unknown' });
+    // Beside an amd64/v3 (no preference), the plain one is the engine's.
+    const withV3 = {
+      manifests: [two.manifests[0], { ...two.manifests[1], platform: { ...amd64, variant: 'v3' } }],
+    };
+    expect(imageTop(blob(withV3), amd64)).toEqual({ kind: 'index', manifest: d('a') });
+    // An engine whose machine has no OCI name: no index is followed.
+    expect(imageTop(blob({ manifests: [{ digest: d('a'), platform: amd64 }] }), amd64)).toEqual({
+      kind: 'index',
+      manifest: d('a'),
+    });
+    expect(
+      imageTop(blob({ manifests: [{ digest: d('a'), platform: amd64 }] }), {
+        os: 'linux',
+        architecture: undefined,
+      }),
+    ).toEqual({ kind: 'unknown' });
     // An index's manifest is never taken as a config.
     expect(manifestConfig(blob(two))).toBeUndefined();
+  });
+
+  it("takes the variant containerd's default matcher prefers, and leaves others to the engine", () => {
+    const index = (...ps: object[]) =>
+      blob({ manifests: ps.map((p, i) => ({ digest: d(String(i + 1)), platform: p })) });
+    // amd64/v3 and 386: the engine takes 386 (no amd64 variant is preferred): not answered here.
+    expect(
+      imageTop(
+        index({ os: 'linux', architecture: 'amd64', variant: 'v3' }, { os: 'linux', architecture: '386' }),
+        amd64,
+      ),
+    ).toEqual({
+      kind: 'unknown',
+    });
+    expect(imageTop(index({ os: 'linux', architecture: 'amd64', variant: 'v1' }), amd64)).toEqual({
+      kind: 'index',
+      manifest: d('1'),
+    });
+    const arm64 = { os: 'linux', architecture: 'arm64' };
+    expect(imageTop(index({ ...arm64, variant: 'v8' }), arm64)).toEqual({ kind: 'index', manifest: d('1') });
+    expect(imageTop(index({ ...arm64, variant: 'v9' }), arm64)).toEqual({ kind: 'unknown' });
   });
 
   it('says unknown for what is not JSON, or names no well-formed digest', () => {
@@ -65,8 +101,15 @@ describe('imageTop', () => {
 
 describe('configDiffIds', () => {
   it('gives rootfs.diff_ids as RootFS.Layers says them, in order', () => {
-    const cfg = { architecture: 'amd64', rootfs: { type: 'layers', diff_ids: [d('1'), d('2'), d('1')] } };
+    const cfg = {
+      os: 'linux',
+      architecture: 'amd64',
+      rootfs: { type: 'layers', diff_ids: [d('1'), d('2'), d('1')] },
+    };
     expect(configDiffIds(blob(cfg))).toEqual([d('1'), d('2'), d('1')]);
+    expect(configDiffIds(blob(cfg), amd64)).toEqual([d('1'), d('2'), d('1')]);
+    // Asked for a platform (a manifest taken from an index): only a config of that platform.
+    expect(configDiffIds(blob(cfg), { os: 'linux', architecture: 'arm64' })).toBeUndefined();
     expect(configDiffIds(blob({ rootfs: { type: 'layers', diff_ids: [] } }))).toEqual([]);
   });
 
@@ -103,15 +146,18 @@ describe('layersFromContent', () => {
   const h = (c: string) => c.repeat(64);
   const layers = [d('1'), d('2')];
   const top = chainIds(layers).at(-1) as string;
+  const cfg = { os: 'linux', architecture: 'amd64', rootfs: { type: 'layers', diff_ids: layers } };
+  const all = (...cs: string[]) => new Set(cs.map(d));
 
   it('follows index -> platform manifest -> config, and a manifest -> config', async () => {
     const helper = helperOf({
       [h('a')]: { manifests: [{ digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } }] },
       [h('b')]: { config: { digest: d('c') } },
-      [h('c')]: { rootfs: { type: 'layers', diff_ids: layers } },
+      [h('c')]: cfg,
       [h('e')]: { config: { digest: d('c') } },
     });
-    const out = await layersFromContent(helper, '/blobs', [d('a'), d('e')], amd64, new Set([top]));
+    const known = { layerSnapshots: new Set([top]), blobs: all('a', 'b', 'c', 'e') };
+    const out = await layersFromContent(helper, '/blobs', [d('a'), d('e')], amd64, known);
     expect(out).toEqual(
       new Map([
         [d('a'), layers],
@@ -120,18 +166,41 @@ describe('layersFromContent', () => {
     );
   });
 
-  it('leaves out an image whose chain breaks, or whose top layer is not unpacked here', async () => {
+  it('leaves out an image whose chain breaks, whose top layer is not unpacked, or whose blobs the namespace does not record', async () => {
     const helper = helperOf({
       [h('a')]: { manifests: [{ digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } }] },
       // d('b') absent: the platform's manifest was never fetched
       [h('e')]: { config: { digest: d('f') } }, // config absent
       [h('7')]: { config: { digest: d('c') } },
-      [h('c')]: { rootfs: { type: 'layers', diff_ids: layers } },
+      [h('c')]: cfg,
+      // An index whose manifest is another namespace's (on disk, not recorded in moby's).
+      [h('8')]: { manifests: [{ digest: d('9'), platform: { os: 'linux', architecture: 'amd64' } }] },
+      [h('9')]: { config: { digest: d('c') } },
     });
-    const ids = [d('a'), d('e'), d('7'), '../../etc/passwd'];
-    expect(await layersFromContent(helper, '/blobs', ids, amd64, new Set())).toEqual(new Map());
-    expect(await layersFromContent(helper, '/blobs', ids, amd64, new Set([top]))).toEqual(
-      new Map([[d('7'), layers]]),
-    );
+    const ids = [d('a'), d('e'), d('7'), d('8'), '../../etc/passwd'];
+    const blobs = all('a', 'b', 'c', 'e', 'f', '7', '8');
+    expect(
+      await layersFromContent(helper, '/blobs', ids, amd64, { layerSnapshots: new Set(), blobs }),
+    ).toEqual(new Map());
+    expect(
+      await layersFromContent(helper, '/blobs', ids, amd64, { layerSnapshots: new Set([top]), blobs }),
+    ).toEqual(new Map([[d('7'), layers]]));
+    // With the manifest recorded, the index is followed.
+    blobs.add(d('9'));
+    expect([
+      ...(
+        await layersFromContent(helper, '/blobs', ids, amd64, { layerSnapshots: new Set([top]), blobs })
+      ).keys(),
+    ]).toEqual([d('7'), d('8')]);
+  });
+
+  it("leaves out an index whose manifest's config is of another platform", async () => {
+    const helper = helperOf({
+      [h('a')]: { manifests: [{ digest: d('b'), platform: { os: 'linux', architecture: 'amd64' } }] },
+      [h('b')]: { config: { digest: d('c') } },
+      [h('c')]: { ...cfg, architecture: 'arm64' },
+    });
+    const known = { layerSnapshots: new Set([top]), blobs: all('a', 'b', 'c') };
+    expect(await layersFromContent(helper, '/blobs', [d('a')], amd64, known)).toEqual(new Map());
   });
 });

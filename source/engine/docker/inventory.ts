@@ -270,10 +270,11 @@ export async function readInventory(
   client: EngineClient,
   info?: ApiInfo,
   /**
-   * An image's layer list when already known (an image ID names its config or manifest: it never
-   * changes), or when it will be without asking the engine (read from the store's files).
+   * The layer lists of these images that are known without asking the engine (remembered: an
+   * image ID names its config or manifest, it never changes; or read from the store's files),
+   * asked once for the whole list; the others are inspected.
    */
-  knownLayers?: (imageId: string) => string[] | undefined | Promise<string[] | undefined>,
+  knownLayers?: (imageIds: string[]) => Map<string, string[]> | Promise<Map<string, string[]>>,
   /**
    * false: the caller computes shared sizes itself (from its layer graph, by Docker's own rule),
    * so the images come from GET /images/json and the rest from /system/df without its image part.
@@ -312,8 +313,9 @@ export async function readInventory(
     ]);
     mark('api-lists');
     const images = (df.Images ?? []).map((img) => ({ ...img, Containers: img.Containers }));
+    const known = await knownLayers?.(images.map((i) => i.Id));
     const inspected = await mapLimit(images, 8, async (img): Promise<ApiImageInspect | undefined> => {
-      const layers = await knownLayers?.(img.Id);
+      const layers = known?.get(img.Id);
       if (layers) return { Id: img.Id, RootFS: { Type: 'layers', Layers: layers } };
       try {
         const full = (await untilSettled(() => docker.getImage(img.Id).inspect())) as ApiImageInspect;

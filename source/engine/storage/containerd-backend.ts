@@ -33,44 +33,45 @@ const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/bl
 /**
  * Each image's layer list from the content store: its top blob (index or manifest), the manifest
  * of the engine's platform for an index, then its config's `rootfs.diff_ids`. Three reads of many
- * files each, through the helper; an image whose chain breaks anywhere is left out.
+ * files each, through the helper. Only blobs the engine's namespace records count (the blob
+ * directory is shared with containerd's other namespaces: another client's manifest is not the
+ * engine's), and only an image whose top layer is unpacked here (else the engine may take another
+ * platform's manifest that is there). An image whose chain breaks anywhere is left out.
  */
 export async function layersFromContent(
   helper: HelperSession,
   blobDir: string,
   ids: readonly string[],
   platform: { os: string; architecture: string | undefined },
-  /** The image layers' snapshot keys (`sha256:<chainID>`) containerd records. */
-  layerSnapshots: ReadonlySet<string>,
+  /** What containerd records in the engine's namespace: image layer snapshots, content blobs. */
+  known: { layerSnapshots: ReadonlySet<string>; blobs: ReadonlySet<string> },
 ): Promise<Map<string, string[]>> {
   const path = (digest: string) => `${blobDir}/${digestHex(digest)}`;
-  const valid = ids.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id));
+  const valid = ids.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id) && known.blobs.has(id));
   const tops = await helper.readFiles(valid.map(path));
-  const config = new Map<string, string>();
+  const config = new Map<string, { digest: string; platform?: typeof platform }>();
   const viaIndex = new Map<string, string>();
   valid.forEach((id, i) => {
     const raw = tops[i];
     const top = raw ? imageTop(raw, platform) : ({ kind: 'unknown' } as const);
-    if (top.kind === 'manifest') config.set(id, top.config);
-    else if (top.kind === 'index') viaIndex.set(id, top.manifest);
+    if (top.kind === 'manifest') config.set(id, { digest: top.config });
+    else if (top.kind === 'index' && known.blobs.has(top.manifest)) viaIndex.set(id, top.manifest);
   });
   const indexed = [...viaIndex];
   const manifests = indexed.length ? await helper.readFiles(indexed.map(([, m]) => path(m))) : [];
   indexed.forEach(([id], i) => {
     const raw = manifests[i];
     const c = raw ? manifestConfig(raw) : undefined;
-    if (c) config.set(id, c);
+    if (c) config.set(id, { digest: c, platform });
   });
-  const wanted = [...config];
-  const configs = wanted.length ? await helper.readFiles(wanted.map(([, c]) => path(c))) : [];
+  const wanted = [...config].filter(([, c]) => known.blobs.has(c.digest));
+  const configs = wanted.length ? await helper.readFiles(wanted.map(([, c]) => path(c.digest))) : [];
   const out = new Map<string, string[]>();
-  wanted.forEach(([id], i) => {
+  wanted.forEach(([id, c], i) => {
     const raw = configs[i];
-    const layers = raw ? configDiffIds(raw) : undefined;
-    // Only an image that is there for this platform, unpacked: its top layer's snapshot exists.
-    // (Otherwise the engine may take another platform's manifest, one that is there: it asks.)
+    const layers = raw ? configDiffIds(raw, c.platform) : undefined;
     const top = layers?.length ? chainIds(layers).at(-1) : undefined;
-    if (layers && (top === undefined || layerSnapshots.has(top))) out.set(id, layers);
+    if (layers && (top === undefined || known.layerSnapshots.has(top))) out.set(id, layers);
   });
   return out;
 }
@@ -173,7 +174,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       mark('list-stamp');
       return { fingerprint, matches: (images) => imageListMatches(images, targets) };
     },
-    imageLayers: async (helper) => {
+    imageLayers: async (helper, imageIds) => {
       const root = await containerdRoot(helper, info);
       const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
       if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
@@ -182,9 +183,10 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const layers = await layersFromContent(
         helper,
         blobDirOf(root),
-        [...known.targets.keys()],
+        // Only images the engine's metadata records now.
+        imageIds ? imageIds.filter((id) => known.targets.has(id)) : [...known.targets.keys()],
         { os: info.OSType || 'linux', architecture: ociArchitecture(info.Architecture) },
-        known.layerSnapshots,
+        known,
       );
       mark('cd-image-layers');
       return layers;

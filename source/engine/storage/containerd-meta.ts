@@ -143,7 +143,9 @@ export function containerdOrphans(
 export function imageListFingerprint(
   meta: BoltDb,
   namespace = 'moby',
-): { fingerprint: string; targets: Map<string, string[]>; layerSnapshots: Set<string> } | undefined {
+):
+  | { fingerprint: string; targets: Map<string, string[]>; layerSnapshots: Set<string>; blobs: Set<string> }
+  | undefined {
   // Each piece with its length first: no two different inputs feed the same bytes. Gathered and
   // hashed once (an update per piece was most of the time: 100,000 pieces at scale).
   const pieces: Buffer[] = [];
@@ -195,11 +197,16 @@ export function imageListFingerprint(
   feed(Buffer.from('content'));
   // Digests only: a digest names its bytes; the blob's labels and times are not the list's
   // (containerd's garbage collector rewrites those).
-  for (const [digest] of ns.bucket('content')?.bucket('blob')?.entries() ?? []) feed(digest);
+  const blobs = new Set<string>();
+  for (const [digest] of ns.bucket('content')?.bucket('blob')?.entries() ?? []) {
+    blobs.add(digest.toString('latin1'));
+    feed(digest);
+  }
   return {
     fingerprint: createHash('sha256').update(Buffer.concat(pieces)).digest('hex'),
     targets,
     layerSnapshots,
+    blobs,
   };
 }
 
@@ -290,6 +297,7 @@ export function imageTop(raw: Buffer, platform: { os: string; architecture: stri
       (m) =>
         m?.platform?.os === platform.os &&
         m.platform.architecture === platform.architecture &&
+        hostVariant(m.platform.architecture, m.platform.variant) &&
         typeof m.digest === 'string' &&
         DIGEST.test(m.digest),
     );
@@ -305,7 +313,20 @@ export function imageTop(raw: Buffer, platform: { os: string; architecture: stri
 
 interface Descriptor {
   digest: string;
-  platform?: { os?: string; architecture?: string };
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+/**
+ * Whether a manifest's variant is the one containerd's default platform matcher prefers on this
+ * architecture: none (or v1) on amd64, where it detects no variant (amd64/v2 and v3 get no
+ * preference, and an index of amd64/v3 and 386 gives 386); none or v8 on arm64; none elsewhere.
+ * Anything else is left to the engine.
+ */
+function hostVariant(architecture: string | undefined, variant: string | undefined): boolean {
+  if (variant === undefined || variant === '') return true;
+  if (architecture === 'amd64') return variant === 'v1';
+  if (architecture === 'arm64') return variant === 'v8';
+  return false;
 }
 
 /** The config of a manifest blob (a manifest read for an index), undefined if it names none. */
@@ -318,9 +339,18 @@ export function manifestConfig(raw: Buffer): string | undefined {
  * An image config's layer list (`rootfs.diff_ids`, what GET /images/{id}/json says as
  * RootFS.Layers), undefined unless it is a well-formed list of digests.
  */
-export function configDiffIds(raw: Buffer): string[] | undefined {
+export function configDiffIds(
+  raw: Buffer,
+  /** For a manifest taken from an index: the config must be of this platform too. */
+  platform?: { os: string; architecture: string | undefined },
+): string[] | undefined {
   try {
-    const cfg = JSON.parse(raw.toString('utf8')) as { rootfs?: { type?: unknown; diff_ids?: unknown } };
+    const cfg = JSON.parse(raw.toString('utf8')) as {
+      os?: unknown;
+      architecture?: unknown;
+      rootfs?: { type?: unknown; diff_ids?: unknown };
+    };
+    if (platform && (cfg.os !== platform.os || cfg.architecture !== platform.architecture)) return undefined;
     const ids = cfg.rootfs?.diff_ids;
     if (cfg.rootfs?.type !== 'layers' || !Array.isArray(ids)) return undefined;
     return ids.every((d) => typeof d === 'string' && DIGEST.test(d)) ? (ids as string[]) : undefined;

@@ -19,6 +19,27 @@ import { buildScanModel, type ScanModel } from '../../model/report.js';
 import { mark } from '../../process/timing.js';
 import type { EngineData } from '../engine-data.js';
 
+/** How long a first launch on the containerd store waits for the helper before it shows the API tree. */
+const HELPER_FIRST_MS = 3_000;
+
+/** Whether `p` resolves to something within `ms` (a rejection or the time: false). */
+async function readyWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(false), ms);
+  });
+  try {
+    return await Promise.race([
+      p.then(
+        (v) => v !== undefined,
+        () => false,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 /** What the explorer is started with: the session's options, and what the command line settled. */
 export interface ExplorerOptions extends OpenOptions {
   /** Filters every prune plan applies (the docker config's pruneFilters); undefined: none. */
@@ -354,7 +375,22 @@ export function useEngineData(
         // engine computes its image list, /system/df and every inspect and history anew (the tree
         // came after 53 s at 1,300 images, and the sizes after 76 s), while the full scan reads
         // the layer lists from the store's own files (20 s in all). The full scan comes first.
-        const apiTreeFirst = !sameEngine && !(conn.helper && storageKind(conn.info) === 'containerd');
+        // Only if the helper is ready within HELPER_FIRST_MS: one whose start stalls (a pull of its
+        // image) leaves the API tree first, as elsewhere.
+        const apiTreeFirst =
+          !sameEngine &&
+          !(
+            conn.helper &&
+            storageKind(conn.info) === 'containerd' &&
+            (await readyWithin(conn.helper, HELPER_FIRST_MS))
+          );
+        if (!c.alive) return;
+        // Another engine's last scan (a new one at the same address) does not stay on screen
+        // meanwhile, marked as not refreshed, for this engine's.
+        if (!apiTreeFirst && !sameEngine)
+          setData((d) =>
+            d.staleSince !== undefined ? { ...d, model: undefined, staleSince: undefined } : d,
+          );
         if (!apiTreeFirst) void rescan();
         else {
           // Its inspects are remembered for the full scan after it (in the session's size cache).
