@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
+import { SizeCache } from '../../source/engine/helper/size-cache.js';
+import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import { storageBackend } from '../../source/engine/storage/backend.js';
 import { chainIds } from '../../source/model/chain-id.js';
@@ -120,6 +122,31 @@ describe.each(engines)('layertop scan --json on the %s engine (containerd image 
       expect([...kinds].sort()).toEqual(['index', 'manifest']);
     } finally {
       await helper.close();
+    }
+  });
+
+  it('inspects no image on a first scan (every layer list from the content store), and lists every image', async () => {
+    const c = await client(name);
+    const info = await getInfo(c);
+    let inspects = 0;
+    const getImage = c.docker.getImage.bind(c.docker);
+    c.docker.getImage = (id: string) => {
+      const image = getImage(id);
+      const inspect = image.inspect.bind(image);
+      image.inspect = ((...args: Parameters<typeof inspect>) => {
+        inspects++;
+        return inspect(...args);
+      }) as typeof image.inspect;
+      return image;
+    };
+    const helper = startHelper(c, info, {});
+    try {
+      const model = await scanEngine(c, { helper, cache: new SizeCache(undefined), info });
+      expect(inspects).toBe(0);
+      expect(model.report.images.map((i) => i.id).sort()).toEqual(report.images.map((i) => i.id).sort());
+      expect(model.report.layers.length).toBe(report.layers.length);
+    } finally {
+      await (await helper).close();
     }
   });
 
