@@ -226,8 +226,11 @@ export async function scanFromApi(
 ): Promise<ScanModel> {
   const inv = await readInventory(client, info ?? (await getInfo(client)));
   const engineId = engineKeyOf(client, inv.info);
-  for (const [id, i] of inv.inspects)
-    cache?.setFact(factKeyOf(engineId, 'layers', id), i.RootFS?.Layers ?? []);
+  // Not on the containerd store: there only the store's own files' answer is remembered (see
+  // scanEngine; the engine's is another platform's for an index whose own manifest is not there).
+  if (storageKind(inv.info) !== 'containerd')
+    for (const [id, i] of inv.inspects)
+      cache?.setFact(factKeyOf(engineId, 'layers', id), i.RootFS?.Layers ?? []);
   const inputs = baseInputs(client, inv);
   // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
   if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;

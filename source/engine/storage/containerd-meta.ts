@@ -293,6 +293,19 @@ export function imageTop(raw: Buffer, platform: { os: string; architecture: stri
   }
   if (Array.isArray(doc.manifests)) {
     if (!platform.architecture) return { kind: 'unknown' };
+    // Engines since moby#52773 (2026) prefer the highest amd64 level the host runs (v2-v4) over a
+    // plain amd64: with such a manifest in the index, which one the engine takes depends on the
+    // engine and the host's CPU, so the engine is asked.
+    if (
+      platform.architecture === 'amd64' &&
+      (doc.manifests as Descriptor[]).some(
+        (m) =>
+          m?.platform?.os === platform.os &&
+          m.platform.architecture === 'amd64' &&
+          !hostVariant('amd64', m.platform.variant),
+      )
+    )
+      return { kind: 'unknown' };
     const matching = (doc.manifests as Descriptor[]).filter(
       (m) =>
         m?.platform?.os === platform.os &&
@@ -317,10 +330,9 @@ interface Descriptor {
 }
 
 /**
- * Whether a manifest's variant is the one containerd's default platform matcher prefers on this
- * architecture: none (or v1) on amd64, where it detects no variant (amd64/v2 and v3 get no
- * preference, and an index of amd64/v3 and 386 gives 386); none or v8 on arm64; none elsewhere.
- * Anything else is left to the engine.
+ * Whether a manifest's variant is the plain one of its architecture: none (or v1) on amd64, none
+ * or v8 on arm64, none elsewhere. Which of several variants an engine prefers differs between
+ * engines (amd64 levels, see imageTop) and hosts: anything else is left to the engine.
  */
 function hostVariant(architecture: string | undefined, variant: string | undefined): boolean {
   if (variant === undefined || variant === '') return true;

@@ -27,6 +27,7 @@ async function readyWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((r) => {
     timer = setTimeout(() => r(false), ms);
+    timer.unref();
   });
   try {
     return await Promise.race([
