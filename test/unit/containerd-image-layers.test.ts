@@ -47,7 +47,7 @@ describe('imageTop', () => {
     };
     expect(imageTop(blob(none), amd64)).toEqual({ kind: 'unknown' });
     expect(imageTop(blob(two), amd64)).toEqual({ kind: 'unknown' });
-    // Beside an amd64/v3: an engine since moby#52773 takes v3 on a host that runs it: the engine is asked.
+    // Beside an amd64/v3: which one the engine takes depends on its matcher and the host: asked.
     const withV3 = {
       manifests: [two.manifests[0], { ...two.manifests[1], platform: { ...amd64, variant: 'v3' } }],
     };

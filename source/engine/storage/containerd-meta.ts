@@ -293,9 +293,9 @@ export function imageTop(raw: Buffer, platform: { os: string; architecture: stri
   }
   if (Array.isArray(doc.manifests)) {
     if (!platform.architecture) return { kind: 'unknown' };
-    // Engines since moby#52773 (2026) prefer the highest amd64 level the host runs (v2-v4) over a
-    // plain amd64: with such a manifest in the index, which one the engine takes depends on the
-    // engine and the host's CPU, so the engine is asked.
+    // With an amd64 level (v2-v4) beside a plain amd64, which one the engine takes depends on its
+    // platform matcher (newer ones may prefer the highest level the host's CPU runs; not verified
+    // here) and on the host: the engine is asked.
     if (
       platform.architecture === 'amd64' &&
       (doc.manifests as Descriptor[]).some(
