@@ -15,6 +15,7 @@ import {
   imageTop,
   manifestConfig,
   ociArchitecture,
+  snapshotMap,
 } from './containerd-meta.js';
 import {
   containerdLayout,
@@ -23,6 +24,7 @@ import {
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
+  snapshotTargets,
 } from './storage-containerd.js';
 
 /** Each copy of meta.db's image-list fingerprint, computed once (a walk of 1,300 image records). */
@@ -190,6 +192,16 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       );
       mark('cd-image-layers');
       return layers;
+    },
+    foreseenTargets: async (helper, chainIds) => {
+      const root = await containerdRoot(helper, info);
+      const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
+      // The same copies the layout takes next, unless the files changed meanwhile (readBolt).
+      const [meta, snaps] = await Promise.all([
+        readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
+        readBolt(helper, `${snapDir}/metadata.db`),
+      ]);
+      return snapshotTargets(snapshotMap(meta, snaps), snapDir, chainIds);
     },
     reader: (helper, { cache, engineId, purpose = 'scan' }) => ({
       // containerd's metadata copies do not need the API's answer: read while it is awaited (the

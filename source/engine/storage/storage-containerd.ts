@@ -5,6 +5,7 @@ import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
 import { OneFileReader, parseList, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
+import type { MeasureTarget } from '../helper/measure.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
@@ -310,6 +311,40 @@ export async function prefetchMetadata(
       ...(snapshotterOnly ? [] : [`${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`]),
     ].map((p) => readBolt(helper, p).catch(() => undefined)),
   );
+}
+
+/**
+ * The walks of a containerd layout foreseen from the metadata alone: each image layer snapshot
+ * (named by its chain ID) as layoutTargets makes it, and each other committed snapshot or view
+ * (build cache, immutable) as a whole directory. Active snapshots (writable layers) and init
+ * layers are left to the layout.
+ */
+export function snapshotTargets(
+  map: ReadonlyMap<string, SnapshotInfo>,
+  snapDir: string,
+  chainIds: ReadonlySet<string>,
+): MeasureTarget[] {
+  const path = (id: number) => `${snapDir}/snapshots/${id}`;
+  const out: MeasureTarget[] = [];
+  const used = new Set<number>();
+  for (const [name, s] of map) {
+    if (!chainIds.has(name)) continue;
+    used.add(s.id);
+    out.push({
+      dir: path(s.id),
+      sub: 'fs',
+      cacheKey: name,
+      ...(s.inodes !== undefined ? { estimate: s.inodes } : {}),
+    });
+  }
+  const other = new Set<number>();
+  for (const [name, s] of map) {
+    if (used.has(s.id) || other.has(s.id) || name.endsWith('-init') || (s.kind !== 3 && s.kind !== 1))
+      continue;
+    other.add(s.id);
+    out.push({ dir: path(s.id), cacheKey: `snapshot:${s.key}` });
+  }
+  return out;
 }
 
 /**
