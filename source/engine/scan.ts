@@ -640,6 +640,9 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // the image layers and the build cache are walked while the engine computes its list (14 s at
   // 1,300 images on Docker 26.1), not after it (2 s more of a cold scan). Cached layers are hits.
   const foresee = backend.foreseenTargets?.bind(backend);
+  // Set when the scan went on without them (below): then they never start, so nothing of them
+  // outlives the scan (progress, cache entries, requests to a helper being removed).
+  let foreseenDropped = false;
   const foreseenRun =
     helper && contentEarly && foresee
       ? contentEarly
@@ -648,6 +651,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
             const chains = new Set<string>();
             for (const l of layers.values()) for (const c of chainIds(l)) chains.add(c);
             const targets = await foresee(helper, chains);
+            if (foreseenDropped) return undefined;
             const run = measureDirs(helper, targets, {
               cache,
               engineId,
@@ -752,6 +756,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The foreseen walks count only if their targets are known by now (else they are walked again:
   // correct, if for nothing).
   const fore = foreseenRun ? await withinMs(foreseenRun, 0) : undefined;
+  foreseenDropped = !fore;
   const started = new Set([...predicted, ...early, ...(fore?.targets ?? [])].map(targetKey));
   const late = targets.filter((t) => !started.has(targetKey(t)));
   // What can change, for the next scan to start walking at once.
