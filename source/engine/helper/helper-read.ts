@@ -1,3 +1,5 @@
+import { PageSink, type PageSource } from './file-pages.js';
+
 /** A file changed while the helper read it: read it again. */
 export class TornReadError extends Error {
   override name = 'TornReadError';
@@ -49,16 +51,18 @@ export function parseRead(buf: Buffer, count: number): (Buffer | undefined)[] {
 
 /**
  * The `read` op's reply for ONE path, taken as it arrives (HelperSession.request's sink) into one
- * buffer of the size the reply announces: a 100 MB containerd metadata file is held once, not as
- * the reply's pieces, their join and the file's copy (over 700 MB at the containerd scale engine).
+ * {@link PageSink} of the size the reply announces: a 100 MB containerd metadata file is held once,
+ * not as the reply's pieces, their join and the file's copy (over 700 MB at the containerd scale
+ * engine), and in a temporary file under `spillTo` when one can be written there.
  */
 export class OneFileReader {
   private head = Buffer.alloc(0);
-  private body: Buffer | undefined;
-  private filled = 0;
+  private body: PageSink | undefined;
   private tail = Buffer.alloc(0);
   private state: 'head' | 'body' | 'tail' = 'head';
   private readable = false;
+
+  constructor(private readonly spillTo: readonly string[] = []) {}
 
   push(chunk: Buffer): void {
     if (this.state === 'head') {
@@ -77,31 +81,40 @@ export class OneFileReader {
       const used = lines.slice(0, headLines).reduce((n, l) => n + l.length + 1, 0);
       const rest = this.head.subarray(used);
       this.head = Buffer.alloc(0);
-      this.body = Buffer.allocUnsafe(size);
+      this.body = new PageSink(size, this.spillTo);
       this.state = 'body';
       if (rest.length) this.push(rest);
       return;
     }
     if (this.state === 'body' && this.body) {
-      const n = Math.min(chunk.length, this.body.length - this.filled);
-      chunk.copy(this.body, this.filled, 0, n);
-      this.filled += n;
-      if (this.filled < this.body.length) return;
+      const n = this.body.append(chunk);
+      if (this.body.remaining > 0) return;
       this.state = 'tail';
       chunk = chunk.subarray(n);
     }
     this.tail = Buffer.concat([this.tail, chunk]);
   }
 
+  /** Whether the body went to a temporary file (tests, timing). */
+  get onDisk(): boolean {
+    return this.body?.onDisk ?? false;
+  }
+
   /** The file's bytes (undefined: not readable), once the reply is whole and adds up. */
-  finish(): Buffer | undefined {
-    if (this.state !== 'tail' && !(this.state === 'body' && this.body?.length === 0))
+  finish(): PageSource | undefined {
+    if (this.state !== 'tail' && !(this.state === 'body' && this.body?.size === 0))
       throw new TornReadError('helper read: the reply ended early');
-    const size = this.body?.length ?? 0;
+    const size = this.body?.size ?? 0;
     const expect = this.readable ? `=\n${size}\n` : '=\n';
     if (this.tail.toString('latin1') !== expect)
       throw new TornReadError('helper read: a file changed size while it was read');
-    return this.readable ? this.body : undefined;
+    if (this.body?.lost) throw new TornReadError('helper read: the copy could not be kept');
+    return this.readable && this.body ? this.body.pages() : undefined;
+  }
+
+  /** Lets go of a copy that will not be finished (the request failed). */
+  discard(): void {
+    this.body?.discard();
   }
 }
 

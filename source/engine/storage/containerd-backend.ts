@@ -4,6 +4,7 @@ import { chainIds } from '../../model/chain-id.js';
 import { digestHex } from '../../model/digest.js';
 import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
+import type { PageSource } from '../helper/file-pages.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { ImageContent, StorageBackend } from './backend.js';
 import type { BoltDb } from './bbolt.js';
@@ -24,11 +25,17 @@ import {
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
+  releaseBolts,
   snapshotTargets,
 } from './storage-containerd.js';
 
-/** Each copy of meta.db's image-list fingerprint, computed once (a walk of 1,300 image records). */
-const listStamps = new WeakMap<BoltDb, ReturnType<typeof imageListFingerprint>>();
+/** Each copy of meta.db's image-list fingerprint, computed once (a walk of 1,300 image records),
+ *  for every parse of that copy (readBolt parses a remembered copy again after a GC). */
+const listStamps = new WeakMap<PageSource, ReturnType<typeof imageListFingerprint>>();
+function listStampOf(meta: BoltDb): ReturnType<typeof imageListFingerprint> {
+  if (!listStamps.has(meta.copy)) listStamps.set(meta.copy, imageListFingerprint(meta));
+  return listStamps.get(meta.copy);
+}
 
 const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/blobs/sha256`;
 
@@ -169,8 +176,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const root = await containerdRoot(helper, info);
       // The same copy as the layout's (readBolt reads the file again only when it changed).
       const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
-      if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
-      const known = listStamps.get(meta);
+      const known = listStampOf(meta);
       if (!known) return undefined;
       const { fingerprint, targets } = known;
       mark('list-stamp');
@@ -179,8 +185,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     imageLayers: async (helper, imageIds) => {
       const root = await containerdRoot(helper, info);
       const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
-      if (!listStamps.has(meta)) listStamps.set(meta, imageListFingerprint(meta));
-      const known = listStamps.get(meta);
+      const known = listStampOf(meta);
       if (!known?.targets.size) return new Map();
       const layers = await layersFromContent(
         helper,
@@ -225,6 +230,9 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
           cl.blobs,
           cl.buildCacheRecords,
         );
+        // What the scan needs from the metadata is taken: its parsed buckets (50 MB at the
+        // containerd scale engine) need not outlive the layout into the ledger and the model.
+        releaseBolts(helper);
         return { ...cl, imageContent, buildCacheBlobBytes };
       },
     }),

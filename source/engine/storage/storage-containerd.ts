@@ -1,12 +1,14 @@
+import { dirname } from 'node:path';
 import { digestHex } from '../../model/digest.js';
 import type { ImageInput } from '../../model/types.js';
 import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
+import { type PageSource, spillDirs } from '../helper/file-pages.js';
 import { OneFileReader, parseList, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
 import type { MeasureTarget } from '../helper/measure.js';
-import type { SizeCache } from '../helper/size-cache.js';
+import { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
 import { containerdRecordStorage, type RecordStorage } from './buildkit-records.js';
 import {
@@ -57,8 +59,25 @@ export async function containerdRoot(helper: HelperSession, info: ApiInfo): Prom
   return '/var/lib/containerd';
 }
 
-/** The last copy of each metadata file read in this process, with the stat it was read at. */
-const boltMemo = new WeakMap<HelperSession, Map<string, { stamp: string; db: BoltDb }>>();
+/**
+ * The last copy of each metadata file read in this process, with the stat it was read at. The
+ * copy itself is kept (in a temporary file, see readOneFile: no memory); its parsed buckets only
+ * while someone uses them (a WeakRef): they were 50 MB of the explorer's heap at the containerd
+ * scale engine, alive after the scan that needed them, and walking the copy again is cheap.
+ */
+interface Remembered {
+  stamp: string;
+  pages: PageSource;
+  db: WeakRef<BoltDb>;
+  /** Held until the layout that reads it is done (releaseBolts): a scan walks each bucket once. */
+  held: BoltDb | undefined;
+}
+const boltMemo = new WeakMap<HelperSession, Map<string, Remembered>>();
+
+/** The layout is done: this helper's parsed copies stay only while something else uses them. */
+export function releaseBolts(helper: HelperSession): void {
+  for (const r of boltMemo.get(helper)?.values() ?? []) r.held = undefined;
+}
 
 /**
  * Lets go of the copies remembered for this helper (a `files` run needs them for its layout only:
@@ -74,11 +93,20 @@ export function forgetBolt(helper: HelperSession, path: string): void {
   boltMemo.get(helper)?.delete(path);
 }
 
-/** One whole file through the `read` op, received straight into one buffer (OneFileReader). */
-async function readOneFile(helper: HelperSession, path: string): Promise<Buffer | undefined> {
-  const reader = new OneFileReader();
-  await helper.run('read', [path], 120_000, (chunk) => reader.push(chunk));
-  return reader.finish();
+/**
+ * One whole file through the `read` op, received straight into one temporary file under
+ * layertop's cache directory (OneFileReader, PageSink): the bbolt reader then reads only the pages
+ * it walks, and the kernel, not this process, holds the copy.
+ */
+async function readOneFile(helper: HelperSession, path: string): Promise<PageSource | undefined> {
+  const reader = new OneFileReader(spillDirs(dirname(SizeCache.defaultFile())));
+  try {
+    await helper.run('read', [path], 120_000, (chunk) => reader.push(chunk));
+    return reader.finish();
+  } catch (err) {
+    reader.discard();
+    throw err;
+  }
 }
 
 /** Size, inode and change time of a file: when they are unchanged, so is the file. */
@@ -130,7 +158,7 @@ async function readBoltOnce(
   known: string | undefined,
   remember: boolean,
 ): Promise<BoltDb> {
-  const memo = boltMemo.get(helper) ?? new Map<string, { stamp: string; db: BoltDb }>();
+  const memo = boltMemo.get(helper) ?? new Map<string, Remembered>();
   boltMemo.set(helper, memo);
   let before: string | undefined = known;
   try {
@@ -141,7 +169,16 @@ async function readBoltOnce(
     if (!(err instanceof TornReadError)) throw err;
   }
   const hit = memo.get(path);
-  if (before && hit?.stamp === before) return hit.db;
+  if (before && hit?.stamp === before) {
+    let db = hit.db.deref();
+    if (!db) {
+      // The same copy parsed again (it parsed before: it is whole).
+      db = new BoltDb(hit.pages);
+      hit.db = new WeakRef(db);
+    }
+    hit.held = db;
+    return db;
+  }
   let last: Error | undefined;
   const deadline = Date.now() + patienceMs;
   // A copy the parser rejects although the file stood still is not torn: asked twice more, then
@@ -163,7 +200,7 @@ async function readBoltOnce(
       }
       before ??= after;
       const db = new BoltDb(buf);
-      if (before && remember) memo.set(path, { stamp: before, db });
+      if (before && remember) memo.set(path, { stamp: before, pages: buf, db: new WeakRef(db), held: db });
       else memo.delete(path);
       return db;
     } catch (err) {
