@@ -1,5 +1,6 @@
 // The bbolt reader on real files written by the containerd-store test engine's containerd.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
@@ -183,5 +184,48 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     expect(reads).toBe(2);
     expect(db.txid).toBe(new BoltDb(meta).txid);
     expect(db.root.bucket('v1')?.bucket('moby')).toBeDefined(); // meta.db's namespace, not in snaps
+  });
+
+  it('keeps a big copy out of memory (in an unlinked file under the cache directory) and reads the same buckets from it', async () => {
+    const { meta } = await copies();
+    // meta.db as containerd grows it at scale: the same pages, then 96 MB that nothing points at.
+    const big = Buffer.concat([meta, Buffer.alloc(96 * 2 ** 20)]);
+    const frame = Buffer.concat([
+      Buffer.from(`1\n+\n=\n${big.length}\n=\n`),
+      big,
+      Buffer.from(`=\n${big.length}\n`),
+    ]);
+    const helper = {
+      run: fakeRun(
+        () => statFrame(5),
+        () => frame,
+      ),
+    } as unknown as HelperSession;
+    const dir = mkdtempSync(join(tmpdir(), 'lt-bolt-cache-'));
+    const saved = process.env.LAYERTOP_CACHE_DIR;
+    process.env.LAYERTOP_CACHE_DIR = dir;
+    try {
+      const before = process.memoryUsage().external;
+      const db = await readBolt(helper, '/z/meta.db');
+      const names = (d: BoltDb) =>
+        d.root
+          .bucket('v1')
+          ?.bucket('moby')
+          ?.bucket('images')
+          ?.entries()
+          .map(([k, v]) => [
+            k.toString(),
+            'bucket' in v ? v.bucket.bucket('target')?.value('digest')?.toString() : '',
+          ]);
+      expect(names(db)?.length).toBeGreaterThan(5);
+      expect(names(db)).toEqual(names(new BoltDb(meta)));
+      // The reply passed through in pieces; the 100 MB copy is not held by this process.
+      expect(process.memoryUsage().external - before).toBeLessThan(32 * 2 ** 20);
+      expect(db.copy.length).toBe(big.length);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.LAYERTOP_CACHE_DIR;
+      else process.env.LAYERTOP_CACHE_DIR = saved;
+    }
   });
 });
