@@ -233,6 +233,30 @@ describe('engines not scanned for long', () => {
     await again.save();
     expect(new SizeCache(file).fact('e|/r|seen', isNumber)).toBe(t + 86_400_000);
   });
+  it('a rescan that measured the same figures leaves the file unwritten; a changed figure is written', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    cache.set('e|/r|sha256:a|/d', { apparentBytes: 10, diskBytes: 4096, contentDiskBytes: undefined });
+    cache.set('e|/r|sha256:b|/d', { apparentBytes: 20, diskBytes: 8192, contentDiskBytes: 8192 });
+    await cache.save();
+    const written = readFileSync(file, 'utf8');
+    // As the next run does: the same figures from the file (an undefined member is not in it).
+    const again = new SizeCache(file);
+    await again.loaded();
+    writeFileSync(file, 'not written since');
+    again.set('e|/r|sha256:a|/d', { apparentBytes: 10, diskBytes: 4096, contentDiskBytes: undefined });
+    again.set('e|/r|sha256:b|/d', { apparentBytes: 20, diskBytes: 8192, contentDiskBytes: 8192 });
+    await again.save();
+    expect(readFileSync(file, 'utf8')).toBe('not written since');
+    again.set('e|/r|sha256:b|/d', { apparentBytes: 20, diskBytes: 12288, contentDiskBytes: 12288 });
+    await again.save();
+    expect(readFileSync(file, 'utf8')).not.toBe(written);
+    expect(new SizeCache(file).get('e|/r|sha256:b|/d')).toEqual({
+      apparentBytes: 20,
+      diskBytes: 12288,
+      contentDiskBytes: 12288,
+    });
+  });
 });
 
 describe('JSON in slices', () => {

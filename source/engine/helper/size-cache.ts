@@ -241,6 +241,16 @@ export class SizeCache {
 
   set(key: string, value: CachedSize): void {
     this.restNow();
+    // The same figures again (a rescan that walked what did not change) leave the file as it is:
+    // writing 5 MB of it after each of the explorer's rescans made most of what a rescan allocated.
+    const had = this.entries[key];
+    if (
+      had &&
+      had.apparentBytes === value.apparentBytes &&
+      had.diskBytes === value.diskBytes &&
+      had.contentDiskBytes === value.contentDiskBytes
+    )
+      return;
     this.entries[key] = value;
     this.dirty = true;
     this.changes++;
@@ -279,6 +289,8 @@ export class SizeCache {
    * warm scan of the engines still here parsed them (two generations of the scale engine made a
    * 9.6 MB file of a 4.8 MB one). An engine of a cache written before this is stamped now.
    */
+  private forgotAt = Number.NEGATIVE_INFINITY;
+
   private forgetStale(now: number): void {
     const seen = new Map<string, number>();
     for (const [k, v] of Object.entries(this.facts))
@@ -340,7 +352,13 @@ export class SizeCache {
     const seen = this.changes;
     try {
       await this.loaded();
-      this.forgetStale(Date.now());
+      // Once a day per cache at most: an explorer saves after each rescan, and this pass over
+      // 50,000 keys allocated 11 MB of each save at scale while nothing can turn stale in between.
+      const now = Date.now();
+      if (now - this.forgotAt >= DAY_MS) {
+        this.forgetStale(now);
+        this.forgotAt = now;
+      }
       const early: Record<string, unknown> = {};
       const facts: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(this.facts)) (isEarly(k) ? early : facts)[k] = v;

@@ -22,6 +22,7 @@ import {
   containerdLayout,
   containerdRoot,
   dockerCountsAttestations,
+  holdBolt,
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
@@ -174,8 +175,12 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     listingAlong: undefined,
     imageListStamp: async (helper) => {
       const root = await containerdRoot(helper, info);
-      // The same copy as the layout's (readBolt reads the file again only when it changed).
-      const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
+      // The same copy as the layout's (readBolt reads the file again only when it changed). Held
+      // for the layout only when this walks it (the start of a scan); asked again after the
+      // layout (rememberImageList), it must not keep the walked copy alive until the next scan.
+      const path = `${root}/io.containerd.metadata.v1.bolt/meta.db`;
+      const meta = await readBolt(helper, path, undefined, undefined, true, false);
+      if (!listStamps.has(meta.copy)) holdBolt(helper, path, meta);
       const known = listStampOf(meta);
       if (!known) return undefined;
       const { fingerprint, targets } = known;

@@ -74,6 +74,12 @@ interface Remembered {
 }
 const boltMemo = new WeakMap<HelperSession, Map<string, Remembered>>();
 
+/** Holds a parsed copy read without holding, until the layout is done (releaseBolts). */
+export function holdBolt(helper: HelperSession, path: string, db: BoltDb): void {
+  const r = boltMemo.get(helper)?.get(path);
+  if (r?.pages === db.copy) r.held = db;
+}
+
 /** The layout is done: this helper's parsed copies stay only while something else uses them. */
 export function releaseBolts(helper: HelperSession): void {
   for (const r of boltMemo.get(helper)?.values() ?? []) r.held = undefined;
@@ -132,6 +138,8 @@ export async function readBolt(
    * explorer held their parsed buckets (60,000 buffers at 1,800 records) for nothing.
    */
   remember = true,
+  /** Hold the parsed copy until the layout is done (releaseBolts); see {@link holdBolt}. */
+  hold = true,
 ): Promise<BoltDb> {
   // A read of the same file under way (the prefetch, say) is waited for, not doubled (100 MB at
   // the containerd scale engine); then this call stamps the file as ever and takes the copy only
@@ -140,7 +148,7 @@ export async function readBolt(
   inFlight.set(helper, reads);
   const running = reads.get(path);
   if (running) await running.catch(() => undefined);
-  const mine = readBoltOnce(helper, path, patienceMs, known, remember);
+  const mine = readBoltOnce(helper, path, patienceMs, known, remember, hold);
   reads.set(path, mine);
   try {
     return await mine;
@@ -157,6 +165,7 @@ async function readBoltOnce(
   patienceMs: number,
   known: string | undefined,
   remember: boolean,
+  hold: boolean,
 ): Promise<BoltDb> {
   const memo = boltMemo.get(helper) ?? new Map<string, Remembered>();
   boltMemo.set(helper, memo);
@@ -176,7 +185,7 @@ async function readBoltOnce(
       db = new BoltDb(hit.pages);
       hit.db = new WeakRef(db);
     }
-    hit.held = db;
+    if (hold) hit.held = db;
     return db;
   }
   let last: Error | undefined;
@@ -200,7 +209,8 @@ async function readBoltOnce(
       }
       before ??= after;
       const db = new BoltDb(buf);
-      if (before && remember) memo.set(path, { stamp: before, pages: buf, db: new WeakRef(db), held: db });
+      if (before && remember)
+        memo.set(path, { stamp: before, pages: buf, db: new WeakRef(db), held: hold ? db : undefined });
       else memo.delete(path);
       return db;
     } catch (err) {
