@@ -1,7 +1,7 @@
 // Where a copied file's bytes are kept (PageSink): an unlinked temporary file when a directory
 // takes one, memory otherwise or after a failed write; the bytes read back are the bytes sent.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,18 @@ import { PageSink, SPILL_MIN_BYTES } from '../../source/engine/helper/file-pages
 import { OneFileReader } from '../../source/engine/helper/helper-read.js';
 
 const data = randomBytes(3 * SPILL_MIN_BYTES + 123);
+
+/** The copies this process has open: where their descriptors point (an unlinked file says so). */
+const openCopies = () =>
+  readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })
+    .filter((l) => l.includes('.layertop-copy-'));
 
 /** Feeds `buf` in pieces of `step` bytes; returns what was not taken. */
 function feed(sink: PageSink, buf: Buffer, step: number): number {
@@ -26,6 +38,10 @@ describe('PageSink', () => {
     const sink = new PageSink(data.length, [dir]);
     expect(sink.onDisk).toBe(true);
     expect(readdirSync(dir)).toEqual([]);
+    // In the directory asked for, and already unlinked.
+    expect(openCopies()).toEqual([
+      expect.stringMatching(new RegExp(`^${dir}/\\.layertop-copy-\\d+-\\d+ \\(deleted\\)$`)),
+    ]);
     expect(feed(sink, Buffer.concat([data, Buffer.from('=\n')]), 7777)).toBe(2);
     const pages = sink.pages();
     expect(pages.length).toBe(data.length);
@@ -34,6 +50,10 @@ describe('PageSink', () => {
     // Past the end: only what is there.
     expect(pages.read(data.length - 10, 4096).equals(data.subarray(data.length - 10))).toBe(true);
     expect(pages.read(data.length + 1, 10).length).toBe(0);
+    // Closed by its owner: the descriptor (and the disk space) goes at once, and a read says so.
+    pages.close?.();
+    expect(openCopies()).toEqual([]);
+    expect(() => pages.read(0, 1)).toThrow(/closed copy/);
   });
 
   it('keeps a small copy in memory, and a big one when no directory takes a file', () => {
@@ -76,7 +96,10 @@ describe('PageSink', () => {
     const bad = new OneFileReader([dir]);
     bad.push(Buffer.concat([wire.subarray(0, wire.length - 3), Buffer.from('9\n')]));
     expect(() => bad.finish()).toThrow(/changed size/);
+    got?.close?.();
+    expect(openCopies().length).toBe(1); // the refused one, until it is discarded
     bad.discard();
+    expect(openCopies()).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ export interface PageSource {
   readonly length: number;
   /** `length` bytes from `offset`; fewer only past the end of the file. */
   read(offset: number, length: number): Buffer;
+  /** Lets go of the copy at once (its owner knows nobody else reads it); reads after it throw. */
+  close?(): void;
 }
 
 export class BufferPages implements PageSource {
@@ -33,13 +35,29 @@ const closer = new FinalizationRegistry<number>((fd) => {
 });
 
 export class FilePages implements PageSource {
+  private closed = false;
+
   constructor(
     private readonly fd: number,
     readonly length: number,
   ) {
-    closer.register(this, fd);
+    closer.register(this, fd, this);
   }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Unregistered first: the finalizer must never close this number again (it may be reused).
+    closer.unregister(this);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already gone
+    }
+  }
+
   read(offset: number, length: number): Buffer {
+    if (this.closed) throw new Error('layertop: a closed copy was read');
     const n = Math.max(0, Math.min(length, this.length - offset));
     const out = Buffer.allocUnsafe(n);
     let got = 0;
@@ -117,7 +135,11 @@ export class PageSink {
     if (this.fd !== undefined) {
       try {
         let done = 0;
-        while (done < n) done += this.write(this.fd, chunk, done, n - done, this.filled + done);
+        while (done < n) {
+          const w = this.write(this.fd, chunk, done, n - done, this.filled + done);
+          if (w <= 0) throw new Error('layertop: a write that wrote nothing');
+          done += w;
+        }
       } catch {
         this.toMemory();
       }

@@ -210,6 +210,9 @@ export class BoltDb {
     if (id !== pgid) throw new BoltFormatError(`bbolt: page ${pgid} says it is page ${id} (torn copy)`);
     const overflow = first.readUInt32LE(12);
     if (overflow === 0) return first;
+    // A torn header could name any length: no read past the high-water mark.
+    if (pgid + overflow >= this.highWater)
+      throw new BoltFormatError(`bbolt: page ${pgid} overflows past the last page (torn copy)`);
     const size = (overflow + 1) * this.pageSize;
     const whole = this.src.read(off, size);
     if (whole.length < size) throw new BoltFormatError('bbolt: page past the end of the file (torn copy)');

@@ -22,7 +22,6 @@ import {
   containerdLayout,
   containerdRoot,
   dockerCountsAttestations,
-  holdBolt,
   type ImageBlobs,
   prefetchMetadata,
   readBolt,
@@ -175,12 +174,11 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     listingAlong: undefined,
     imageListStamp: async (helper) => {
       const root = await containerdRoot(helper, info);
-      // The same copy as the layout's (readBolt reads the file again only when it changed). Held
-      // for the layout only when this walks it (the start of a scan); asked again after the
-      // layout (rememberImageList), it must not keep the walked copy alive until the next scan.
+      // The same copy as the layout's (readBolt reads the file again only when it changed). Not
+      // held (the last argument): the scan's prefetch holds it until the layout is done; asked
+      // after the layout (rememberImageList), it must not keep a walked copy until the next scan.
       const path = `${root}/io.containerd.metadata.v1.bolt/meta.db`;
       const meta = await readBolt(helper, path, undefined, undefined, true, false);
-      if (!listStamps.has(meta.copy)) holdBolt(helper, path, meta);
       const known = listStampOf(meta);
       if (!known) return undefined;
       const { fingerprint, targets } = known;
@@ -189,7 +187,14 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     },
     imageLayers: async (helper, imageIds) => {
       const root = await containerdRoot(helper, info);
-      const meta = await readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`);
+      const meta = await readBolt(
+        helper,
+        `${root}/io.containerd.metadata.v1.bolt/meta.db`,
+        undefined,
+        undefined,
+        true,
+        false,
+      );
       const known = listStampOf(meta);
       if (!known?.targets.size) return new Map();
       const layers = await layersFromContent(
@@ -208,8 +213,8 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
       // The same copies the layout takes next, unless the files changed meanwhile (readBolt).
       const [meta, snaps] = await Promise.all([
-        readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`),
-        readBolt(helper, `${snapDir}/metadata.db`),
+        readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`, undefined, undefined, true, false),
+        readBolt(helper, `${snapDir}/metadata.db`, undefined, undefined, true, false),
       ]);
       return snapshotTargets(snapshotMap(meta, snaps), snapDir, chainIds);
     },
@@ -221,24 +226,27 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
         void prefetchMetadata(helper, info, purpose === 'files').catch(() => undefined);
       },
       layout: async (r) => {
-        const cl = await containerdLayout(helper, info, r.chainIds, r.containerIds, r.images, {
-          cache,
-          ...(engineId !== undefined ? { engineId } : {}),
-          onlyAsked: purpose === 'files',
-        });
-        mark('cd-layout');
-        const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
-        mark('cd-content');
-        const buildCacheBlobBytes = await measureRecordBlobs(
-          helper,
-          cl.blobDir,
-          cl.blobs,
-          cl.buildCacheRecords,
-        );
-        // What the scan needs from the metadata is taken: its parsed buckets (50 MB at the
-        // containerd scale engine) need not outlive the layout into the ledger and the model.
-        releaseBolts(helper);
-        return { ...cl, imageContent, buildCacheBlobBytes };
+        try {
+          const cl = await containerdLayout(helper, info, r.chainIds, r.containerIds, r.images, {
+            cache,
+            ...(engineId !== undefined ? { engineId } : {}),
+            onlyAsked: purpose === 'files',
+          });
+          mark('cd-layout');
+          const imageContent = await measureContent(helper, cl.blobDir, r.images, cl.blobs, withAttestations);
+          mark('cd-content');
+          const buildCacheBlobBytes = await measureRecordBlobs(
+            helper,
+            cl.blobDir,
+            cl.blobs,
+            cl.buildCacheRecords,
+          );
+          return { ...cl, imageContent, buildCacheBlobBytes };
+        } finally {
+          // What the scan needs from the metadata is taken: its parsed buckets (50 MB at the
+          // containerd scale engine) need not outlive the layout into the ledger and the model.
+          releaseBolts(helper);
+        }
       },
     }),
     // containerd records a snapshot's blocks (its usage) when it commits it.

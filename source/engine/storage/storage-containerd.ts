@@ -74,12 +74,6 @@ interface Remembered {
 }
 const boltMemo = new WeakMap<HelperSession, Map<string, Remembered>>();
 
-/** Holds a parsed copy read without holding, until the layout is done (releaseBolts). */
-export function holdBolt(helper: HelperSession, path: string, db: BoltDb): void {
-  const r = boltMemo.get(helper)?.get(path);
-  if (r?.pages === db.copy) r.held = db;
-}
-
 /** The layout is done: this helper's parsed copies stay only while something else uses them. */
 export function releaseBolts(helper: HelperSession): void {
   for (const r of boltMemo.get(helper)?.values() ?? []) r.held = undefined;
@@ -138,7 +132,8 @@ export async function readBolt(
    * explorer held their parsed buckets (60,000 buffers at 1,800 records) for nothing.
    */
   remember = true,
-  /** Hold the parsed copy until the layout is done (releaseBolts); see {@link holdBolt}. */
+  /** Hold the parsed copy until the layout is done (releaseBolts): the scan's prefetch and the
+   *  layout do; readers between them find it held, readers after it must not hold it again. */
   hold = true,
 ): Promise<BoltDb> {
   // A read of the same file under way (the prefetch, say) is waited for, not doubled (100 MB at
@@ -205,10 +200,21 @@ async function readBoltOnce(
       const after = await stamp(helper, path);
       if (before && after !== before) {
         before = after;
+        buf.close?.();
         throw new TornReadError(`${path} changed while it was read`);
       }
       before ??= after;
-      const db = new BoltDb(buf);
+      let db: BoltDb;
+      try {
+        db = new BoltDb(buf);
+      } catch (err) {
+        // Nobody else has this copy: its disk space goes now, not at a garbage collection.
+        buf.close?.();
+        throw err;
+      }
+      const old = memo.get(path);
+      // A replaced copy nothing can read any more (no parse of it alive, none held) goes now too.
+      if (old && old.pages !== buf && !old.held && !old.db.deref()) old.pages.close?.();
       if (before && remember)
         memo.set(path, { stamp: before, pages: buf, db: new WeakRef(db), held: hold ? db : undefined });
       else memo.delete(path);
