@@ -60,14 +60,20 @@ export class FilePages implements PageSource {
     if (this.closed) throw new Error('layertop: a closed copy was read');
     const n = Math.max(0, Math.min(length, this.length - offset));
     const out = Buffer.allocUnsafe(n);
-    let got = 0;
-    while (got < n) {
-      const r = readSync(this.fd, out, got, n - got, offset + got);
-      if (r === 0) break;
-      got += r;
-    }
+    const got = readInto(this.fd, out, n, offset);
     return got === n ? out : out.subarray(0, got);
   }
+}
+
+/** Reads up to `n` bytes at `position` into the start of `out`; how many came (fewer at the end). */
+function readInto(fd: number, out: Buffer, n: number, position: number): number {
+  let got = 0;
+  while (got < n) {
+    const r = readSync(fd, out, got, n - got, position + got);
+    if (r === 0) break;
+    got += r;
+  }
+  return got;
 }
 
 /** Files this small stay in memory: a temporary file would save nothing worth its system calls. */
@@ -154,13 +160,7 @@ export class PageSink {
     const fd = this.fd as number;
     const mem = Buffer.allocUnsafe(this.size);
     // Not through FilePages: its descriptor is closed by the finalizer, this one here.
-    let got = 0;
-    while (got < this.filled) {
-      const r = readSync(fd, mem, got, this.filled - got, got);
-      if (r === 0) break;
-      got += r;
-    }
-    if (got < this.filled) this.lost = true;
+    if (readInto(fd, mem, this.filled, 0) < this.filled) this.lost = true;
     this.fd = undefined;
     this.mem = mem;
     this.closeQuietly(fd);

@@ -38,6 +38,11 @@ function listStampOf(meta: BoltDb): ReturnType<typeof imageListFingerprint> {
 }
 
 const blobDirOf = (root: string) => `${root}/io.containerd.content.v1.content/blobs/sha256`;
+const metaDbOf = (root: string) => `${root}/io.containerd.metadata.v1.bolt/meta.db`;
+
+/** A remembered copy, not held: only the scan's prefetch and its layout hold one (releaseBolts). */
+const readUnheld = (helper: HelperSession, path: string) =>
+  readBolt(helper, path, undefined, undefined, true, false);
 
 /**
  * Each image's layer list from the content store: its top blob (index or manifest), the manifest
@@ -177,8 +182,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       // The same copy as the layout's (readBolt reads the file again only when it changed). Not
       // held (the last argument): the scan's prefetch holds it until the layout is done; asked
       // after the layout (rememberImageList), it must not keep a walked copy until the next scan.
-      const path = `${root}/io.containerd.metadata.v1.bolt/meta.db`;
-      const meta = await readBolt(helper, path, undefined, undefined, true, false);
+      const meta = await readUnheld(helper, metaDbOf(root));
       const known = listStampOf(meta);
       if (!known) return undefined;
       const { fingerprint, targets } = known;
@@ -187,14 +191,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
     },
     imageLayers: async (helper, imageIds) => {
       const root = await containerdRoot(helper, info);
-      const meta = await readBolt(
-        helper,
-        `${root}/io.containerd.metadata.v1.bolt/meta.db`,
-        undefined,
-        undefined,
-        true,
-        false,
-      );
+      const meta = await readUnheld(helper, metaDbOf(root));
       const known = listStampOf(meta);
       if (!known?.targets.size) return new Map();
       const layers = await layersFromContent(
@@ -213,8 +210,8 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const snapDir = `${root}/io.containerd.snapshotter.v1.overlayfs`;
       // The same copies the layout takes next, unless the files changed meanwhile (readBolt).
       const [meta, snaps] = await Promise.all([
-        readBolt(helper, `${root}/io.containerd.metadata.v1.bolt/meta.db`, undefined, undefined, true, false),
-        readBolt(helper, `${snapDir}/metadata.db`, undefined, undefined, true, false),
+        readUnheld(helper, metaDbOf(root)),
+        readUnheld(helper, `${snapDir}/metadata.db`),
       ]);
       return snapshotTargets(snapshotMap(meta, snaps), snapDir, chainIds);
     },
