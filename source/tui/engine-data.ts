@@ -14,6 +14,8 @@ export interface EngineData {
    * at once on launch and marked as not refreshed until this run's own scan replaces it.
    */
   staleSince?: number | undefined;
+  /** Counts the renders asked for once a model has settled (see render-epoch.ts). */
+  renderEpoch?: number | undefined;
   progress: MeasureProgress | undefined;
   helper: 'starting' | 'ready' | 'lost' | 'off' | 'failed';
   /** The ready helper's loops run as local processes (root on the engine's host), not a container. */

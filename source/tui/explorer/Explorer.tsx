@@ -17,6 +17,7 @@ import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
+import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
 import { prepareSearch, search } from '../search/search.js';
 import { makeTheme } from '../theme.js';
@@ -41,6 +42,11 @@ export interface ExplorerProps {
  * The explorer screen. It owns the UI state (one reducer) and the one keypress handler, which routes
  * by priority: help overlay, then search, then the tree.
  */
+/** A key handler that calls whatever `handler` holds at the time. */
+function keysTo(handler: { current: (input: string, key: Key) => void }): (input: string, key: Key) => void {
+  return (input, key) => handler.current(input, key);
+}
+
 const STALE_HINT = "the cleanup waits for this run's own scan (the tree still shows the last one)";
 
 export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }: ExplorerProps) {
@@ -166,7 +172,10 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   useLayoutEffect(() => {
     inputHandler.current = onInput;
   });
-  useInput((input, key) => inputHandler.current(input, key));
+  // Made once, outside this render's scope: Ink keeps the first handler for the explorer's life,
+  // and a closure made here would keep this whole render's scope (the first model) with it.
+  const [forwardKeys] = useState(() => keysTo(inputHandler));
+  useInput(forwardKeys);
 
   function handlePruneKey(f: PruneFlow, input: string, key: Key): void {
     if (key.ctrl && input === 'c') {
@@ -559,20 +568,22 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     );
   }
   return (
-    <Box flexDirection="column" width={columns} height={rowsTotal}>
-      <StatusBar data={data} width={columns} theme={theme} />
-      <Box height={bodyHeight} flexDirection="column">
-        {body}
+    <RenderEpoch.Provider value={data.renderEpoch ?? 0}>
+      <Box flexDirection="column" width={columns} height={rowsTotal}>
+        <StatusBar data={data} width={columns} theme={theme} />
+        <Box height={bodyHeight} flexDirection="column">
+          {body}
+        </Box>
+        {data.message && model ? (
+          <Text wrap="truncate" color={theme.color('shared')}>
+            {escapeText(data.message)}
+          </Text>
+        ) : (
+          <Text wrap="truncate" color={theme.color('dim')}>
+            {footer}
+          </Text>
+        )}
       </Box>
-      {data.message && model ? (
-        <Text wrap="truncate" color={theme.color('shared')}>
-          {escapeText(data.message)}
-        </Text>
-      ) : (
-        <Text wrap="truncate" color={theme.color('dim')}>
-          {footer}
-        </Text>
-      )}
-    </Box>
+    </RenderEpoch.Provider>
   );
 }

@@ -21,6 +21,8 @@ import type { EngineData } from '../engine-data.js';
 
 /** How long a first launch on the containerd store waits for the helper before it shows the API tree. */
 const HELPER_FIRST_MS = 3_000;
+/** How long a measured model stays before the render that lets go of the one before (see below). */
+const SETTLE_RENDER_MS = 1_000;
 
 /** Whether `p` resolves to something within `ms` (a rejection or the time: false). */
 async function readyWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -78,14 +80,24 @@ export function useEngineData(
 ): EngineData {
   // The last measured scan of this engine, shown at once and marked as such, until this run's own
   // scan replaces it (or the engine turns out to be another one at the same address).
-  const [last] = useState(() => lastScanOf(args));
-  const [lastModel] = useState(() => {
+  // Only what identifies it is kept: the scan and its model go into the first state and nowhere
+  // else. Held in state for the whole session they were a third model and its inputs (21 MB and
+  // more at 1,322 images, in a heap snapshot after rescans) that nothing showed any more.
+  const [shown] = useState(() => {
+    const last = lastScanOf(args);
+    let model: ScanModel | undefined;
     try {
-      return last ? buildScanModel(last.inputs) : undefined;
+      model = last ? buildScanModel(last.inputs) : undefined;
     } catch {
-      return undefined; // a kept scan this build cannot read: start as if there were none
+      model = undefined; // a kept scan this build cannot read: start as if there were none
     }
+    return {
+      model,
+      engineId: model ? last?.engineId : undefined,
+      savedAt: model ? last?.savedAt : undefined,
+    };
   });
+  const lastEngineId = shown.engineId;
   const [data, setData] = useState<
     Omit<
       EngineData,
@@ -93,13 +105,29 @@ export function useEngineData(
     >
   >({
     phase: 'connecting',
-    model: lastModel,
-    staleSince: lastModel ? last?.savedAt : undefined,
+    model: shown.model,
+    staleSince: shown.savedAt,
     progress: undefined,
     helper: args.noHelper ? 'off' : 'starting',
     message: undefined,
     link: 'ok',
   });
+  useEffect(() => {
+    shown.model = undefined; // in the state now (its first value): not held here as well
+  }, [shown]);
+
+  // A settled model gets one more render a second later (render-epoch.ts): the copies React kept
+  // of the render before, with the model before, are then made anew and let go of it.
+  const settledModel = data.phase === 'ready' ? data.model : undefined;
+  useEffect(() => {
+    if (!settledModel) return;
+    const t = setTimeout(
+      () => setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),
+      SETTLE_RENDER_MS,
+    );
+    t.unref?.();
+    return () => clearTimeout(t);
+  }, [settledModel]);
   const ctx = useRef<{
     session?: Session;
     client?: EngineClient;
@@ -371,7 +399,7 @@ export function useEngineData(
         // last scan shown it is not asked for, and the full scan starts at once (at 1,300 images
         // the API tree cost 2 s before the measuring began). Otherwise it comes first: run beside
         // the full scan it took 6.3 s instead of 2.7 s there, and the sizes came later too.
-        const sameEngine = lastModel !== undefined && last?.engineId === engineIdOf(conn.info);
+        const sameEngine = lastEngineId !== undefined && lastEngineId === engineIdOf(conn.info);
         // On the containerd store the API tree is no head start where a helper comes: there the
         // engine computes its image list, /system/df and every inspect and history anew (the tree
         // came after 53 s at 1,300 images, and the sizes after 76 s), while the full scan reads
@@ -440,7 +468,7 @@ export function useEngineData(
       (c.events as { destroy?: () => void } | undefined)?.destroy?.();
       c.events = undefined;
     };
-  }, [args, rescan, early, notify, hooks, onHelperLost, last?.engineId, lastModel]);
+  }, [args, rescan, early, notify, hooks, onHelperLost, lastEngineId]);
 
   // Leaving this engine for good (the fleet view's back, or the quit): its helper and watchdog go
   // now. Only on unmount: the effect above may run again (its inputs changing) on the same engine.

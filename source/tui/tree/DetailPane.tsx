@@ -5,6 +5,7 @@ import { freedIfRemoved, heldByBuildCache } from '../../model/freed.js';
 import { LEFTOVER_WHAT, leftoverKind } from '../../model/leftovers.js';
 import type { ScanModel } from '../../model/report.js';
 import { shortId, size } from '../format.js';
+import { useRenderEpoch } from '../render-epoch.js';
 import type { Theme } from '../theme.js';
 import type { Row } from './tree-rows.js';
 
@@ -292,6 +293,7 @@ export const DetailPane = memo(function DetailPane(props: {
   /** In a fleet: each layer on how many engines (fleet-rows.ts acrossEngines). */
   across?: ReadonlyMap<string, { engines: number; diskBytes: number | null }> | undefined;
 }) {
+  useRenderEpoch();
   const { model, row, theme, width, height } = props;
   const lines = detailFields(model, row, props.wasted, props.across);
   return (

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { ScanModel } from '../../model/report.js';
 import { markKey } from '../explorer/explorer-state.js';
+import { useRenderEpoch } from '../render-epoch.js';
 import type { Theme } from '../theme.js';
 import { SIZE_COL, TreeRow } from './TreeRow.js';
 import type { Row } from './tree-rows.js';
@@ -27,6 +28,7 @@ export const LayerTree = memo(function LayerTree(props: {
   focused: boolean;
   marks?: ReadonlySet<string>;
 }) {
+  useRenderEpoch();
   const { model, rows, cursor, start, height, width, theme } = props;
   const visible = rows.slice(start, start + Math.max(1, height - 1));
   const header = `${'LAYER'.padEnd(Math.max(0, width - 2 * SIZE_COL - 7))}${'SIZE'.padStart(SIZE_COL)}${'DISK'.padStart(SIZE_COL)} SHARE`;

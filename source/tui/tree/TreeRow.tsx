@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { escapeText } from '../../model/escape.js';
 import type { ScanModel } from '../../model/report.js';
 import { disk, fitCells, shortId, size } from '../format.js';
+import { useRenderEpoch } from '../render-epoch.js';
 import type { Theme } from '../theme.js';
 import type { Row } from './tree-rows.js';
 
@@ -180,6 +181,7 @@ export const TreeRow = memo(function TreeRow(props: {
   marked?: boolean;
   theme: Theme;
 }) {
+  useRenderEpoch();
   const { model, row, width, selected, theme } = props;
   const t = rowText(model, row);
   // Deeper than 12 levels the guides keep their last 11 and a '…' says some are left out.
