@@ -13,6 +13,10 @@ const shellText: Plugin = {
 // scripts/test.sh starts (they read LAYERTOP_TEST_ENGINES).
 export default defineConfig({
   plugins: [shellText],
+  // JSX as the bundle compiles it (react/jsx-runtime, as tsconfig's "react-jsx"), not the
+  // development runtime: a test that loads React's production build (model-release.test.ts) then
+  // runs the components too. React's development checks still run everywhere else.
+  oxc: { jsx: { development: false } },
   test: {
     // A failed match on a screen shows the whole screen, not its first 40 characters.
     chaiConfig: { truncateThreshold: 10_000 },

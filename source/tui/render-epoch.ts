@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useEffect } from 'react';
 
 /**
  * Bumped once after a new model has settled (see useEngineData). React keeps a second copy of each
@@ -11,4 +11,23 @@ export const RenderEpoch = createContext(0);
 
 export function useRenderEpoch(): number {
   return useContext(RenderEpoch);
+}
+
+/** How long a measured model stays before the render that lets go of the one before. */
+export const SETTLE_RENDER_MS = 1_000;
+
+/**
+ * Calls `bump` (which must raise the RenderEpoch given to the tree) once `model` has stayed for
+ * `ms`: the explorer, its hooks and every memoized component then render once more, and React's
+ * copies of the render before, which held the model before, are made anew. `model` is undefined
+ * while it is not settled (a scan under way): nothing is asked then.
+ */
+export function useSettledRender(model: object | undefined, bump: () => void, ms = SETTLE_RENDER_MS): void {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per model; bump only raises a counter
+  useEffect(() => {
+    if (!model) return;
+    const t = setTimeout(bump, ms);
+    t.unref?.();
+    return () => clearTimeout(t);
+  }, [model, ms]);
 }

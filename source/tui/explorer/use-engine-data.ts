@@ -18,11 +18,10 @@ import type { PruneFilters, PrunePlan } from '../../model/prune-plan.js';
 import { buildScanModel, type ScanModel } from '../../model/report.js';
 import { mark } from '../../process/timing.js';
 import type { EngineData } from '../engine-data.js';
+import { useSettledRender } from '../render-epoch.js';
 
 /** How long a first launch on the containerd store waits for the helper before it shows the API tree. */
 const HELPER_FIRST_MS = 3_000;
-/** How long a measured model stays before the render that lets go of the one before (see below). */
-const SETTLE_RENDER_MS = 1_000;
 
 /** Whether `p` resolves to something within `ms` (a rejection or the time: false). */
 async function readyWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -118,16 +117,9 @@ export function useEngineData(
 
   // A settled model gets one more render a second later (render-epoch.ts): the copies React kept
   // of the render before, with the model before, are then made anew and let go of it.
-  const settledModel = data.phase === 'ready' ? data.model : undefined;
-  useEffect(() => {
-    if (!settledModel) return;
-    const t = setTimeout(
-      () => setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),
-      SETTLE_RENDER_MS,
-    );
-    t.unref?.();
-    return () => clearTimeout(t);
-  }, [settledModel]);
+  useSettledRender(data.phase === 'ready' ? data.model : undefined, () =>
+    setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),
+  );
   const ctx = useRef<{
     session?: Session;
     client?: EngineClient;
