@@ -13,8 +13,12 @@ export function useRenderEpoch(): number {
   return useContext(RenderEpoch);
 }
 
-/** How long a measured model stays before the render that lets go of the one before. */
-export const SETTLE_RENDER_MS = 1_000;
+/**
+ * How long a measured model stays before the render that lets go of the one before: sooner than
+ * its search index is built (200 ms, Explorer), so that the two models' indexes are never held
+ * together.
+ */
+export const SETTLE_RENDER_MS = 100;
 
 /**
  * Calls `bump` (which must raise the RenderEpoch given to the tree) once `model` has stayed for

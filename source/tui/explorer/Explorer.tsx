@@ -19,7 +19,7 @@ import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
 import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
-import { prepareSearch, search } from '../search/search.js';
+import { dropSearchIndex, prepareSearch, search } from '../search/search.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane, detailFields } from '../tree/DetailPane.js';
 import { LayerTree, windowStart } from '../tree/LayerTree.js';
@@ -79,7 +79,13 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   // search then builds it when asked.
   const settled = data.phase === 'ready';
   useEffect(() => {
-    if (!model || !settled) return;
+    if (!model) return;
+    if (!settled) {
+      // A rescan under way: the index of the model on screen goes (unless a search is open), so
+      // that it is not held beside the scan and the model that scan makes.
+      if (latest.current.overlay !== 'search') dropSearchIndex(model);
+      return;
+    }
     let cancel: (() => void) | undefined;
     const t = setTimeout(() => {
       cancel = prepareSearch(model);

@@ -12,6 +12,7 @@ const { render } = await import('ink-testing-library');
 const { readyData, sampleModel } = await import('../../../test/support/model.js');
 const { useSettledRender } = await import('../render-epoch.js');
 const { Explorer } = await import('./Explorer.js');
+const { searchIndexReady } = await import('../search/search.js');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -55,6 +56,13 @@ async function rescanned(settleMs: number): Promise<{ before: WeakRef<object>; f
   return { before: made.before, frame: () => r.lastFrame() ?? '' };
 }
 
+/** Waits up to 2 s for `cond` (a render's effects come after its frame, at the scheduler's pace). */
+async function until(cond: () => boolean): Promise<boolean> {
+  const end = Date.now() + 2_000;
+  while (!cond() && Date.now() < end) await tick(20);
+  return cond();
+}
+
 async function collected(ref: WeakRef<object>): Promise<boolean> {
   // A deref() keeps its target alive until the job that called it ends: each collection runs in
   // a job of its own.
@@ -82,5 +90,33 @@ describe('Explorer: the model a rescan replaced', () => {
     const { before, frame } = await rescanned(60_000);
     expect(frame()).toContain('LAYER');
     expect(await collected(before)).toBe(false);
+  });
+
+  it('drops the search index of the model on screen while a rescan runs, unless a search is open', async () => {
+    for (const searching of [false, true]) {
+      const model = sampleModel();
+      let set: SetData = () => {};
+      const r = render(
+        createElement(Owner, {
+          first: () => readyData(model),
+          give: (s: SetData) => (set = s),
+          settleMs: 50,
+        }),
+      );
+      await tick(400); // settled: its index is built after 200 ms
+      expect(searchIndexReady(model)).toBeTypeOf('boolean');
+      if (searching) {
+        r.stdin.write('/');
+        await tick();
+        expect(r.lastFrame()).toMatch(/search/i);
+      }
+      set((d) => ({ ...d, phase: 'measuring' }));
+      if (searching) {
+        await tick(300);
+        expect(searchIndexReady(model)).toBeTypeOf('boolean');
+      } else expect(await until(() => searchIndexReady(model) === undefined)).toBe(true);
+      expect(r.lastFrame()).toContain(searching ? 'search' : 'LAYER');
+      r.unmount();
+    }
   });
 });

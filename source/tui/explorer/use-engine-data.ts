@@ -115,7 +115,7 @@ export function useEngineData(
     shown.model = undefined; // in the state now (its first value): not held here as well
   }, [shown]);
 
-  // A settled model gets one more render a second later (render-epoch.ts): the copies React kept
+  // A settled model gets one more render 0.1 s later (render-epoch.ts): the copies React kept
   // of the render before, with the model before, are then made anew and let go of it.
   useSettledRender(data.phase === 'ready' ? data.model : undefined, () =>
     setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),

@@ -65,6 +65,14 @@ function indexOf(model: ScanModel): Index {
 }
 
 /**
+ * Lets go of a model's index (10-14 MB at 1,322 images, most of it fuzzysort's prepared targets)
+ * while a rescan runs beside it: the model stays on screen, and a search meanwhile builds it again.
+ */
+export function dropSearchIndex(model: ScanModel): void {
+  indexes.delete(model);
+}
+
+/**
  * Whether fuzzysort has finished preparing the model's index in its background slices (4 ms each,
  * between other work). fuzzysort does not say so in its API: its snapshot's own flag is read, and
  * undefined means that flag is gone (another fuzzysort version) and nothing is known.
