@@ -75,27 +75,31 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   // The search index of a measured model that has stayed 200 ms is built (and prepared by
   // fuzzysort in background slices, see prepareSearch), not at the first typed character (about
   // 40 ms at 3,100 layers and 1,800 build-cache records). Not for a model a scan under way will
-  // replace (the API tree, the last scan): its index took 7 MB and 40 ms of the measuring, and a
-  // search then builds it when asked.
+  // replace (the API tree, the last scan): its index took 7 MB and 40 ms of the measuring, and
+  // such a model's index is built when the search opens (prepared while the first character is
+  // typed). While a rescan runs, the index of the model on screen goes unless a search is open:
+  // it is not held beside the scan and the model that scan makes (10-14 MB at 1,322 images).
   const settled = data.phase === 'ready';
+  const searching = state.overlay === 'search';
   useEffect(() => {
     if (!model) return;
-    if (!settled) {
-      // A rescan under way: the index of the model on screen goes (unless a search is open), so
-      // that it is not held beside the scan and the model that scan makes.
-      if (latest.current.overlay !== 'search') dropSearchIndex(model);
+    if (!settled && !searching) {
+      dropSearchIndex(model);
       return;
     }
     let cancel: (() => void) | undefined;
-    const t = setTimeout(() => {
-      cancel = prepareSearch(model);
-    }, 200);
+    const t = setTimeout(
+      () => {
+        cancel = prepareSearch(model);
+      },
+      settled ? 200 : 0,
+    );
     t.unref?.();
     return () => {
       clearTimeout(t);
       cancel?.();
     };
-  }, [model, settled]);
+  }, [model, settled, searching]);
   const selection = useMemo(() => selectionOf(state.marks), [state.marks]);
   const marked = useMemo(
     () => (model && state.marks.size ? planSelection(model, selection) : undefined),

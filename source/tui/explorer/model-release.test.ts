@@ -116,6 +116,11 @@ describe('Explorer: the model a rescan replaced', () => {
         expect(searchIndexReady(model)).toBeTypeOf('boolean');
       } else expect(await until(() => searchIndexReady(model) === undefined)).toBe(true);
       expect(r.lastFrame()).toContain(searching ? 'search' : 'LAYER');
+      if (!searching) {
+        // A search opened meanwhile builds it again, before the first character.
+        r.stdin.write('/');
+        expect(await until(() => searchIndexReady(model) !== undefined)).toBe(true);
+      }
       r.unmount();
     }
   });
