@@ -1,4 +1,4 @@
-import { createContext, useContext, useEffect } from 'react';
+import { createContext, type Dispatch, type SetStateAction, useContext, useEffect } from 'react';
 
 /**
  * Bumped once after a new model has settled (see useEngineData). React keeps a second copy of each
@@ -21,17 +21,20 @@ export function useRenderEpoch(): number {
 export const SETTLE_RENDER_MS = 100;
 
 /**
- * Calls `bump` (which must raise the RenderEpoch given to the tree) once `model` has stayed for
- * `ms`: the explorer, its hooks and every memoized component then render once more, and React's
- * copies of the render before, which held the model before, are made anew. `model` is undefined
- * while it is not settled (a scan under way): nothing is asked then.
+ * Raises the state's `renderEpoch` (what the tree's RenderEpoch is given) once `model` has stayed
+ * for `ms`: the explorer, its hooks and every memoized component then render once more, and
+ * React's copies of the render before, which held the model before, are made anew. Keyed on the
+ * model alone: back-to-back rescans set the next model and 'measuring' in one render.
  */
-export function useSettledRender(model: object | undefined, bump: () => void, ms = SETTLE_RENDER_MS): void {
-  // biome-ignore lint/correctness/useExhaustiveDependencies: once per model; bump only raises a counter
+export function useSettledRender<D extends { renderEpoch?: number | undefined }>(
+  model: object | undefined,
+  setData: Dispatch<SetStateAction<D>>,
+  ms = SETTLE_RENDER_MS,
+): void {
   useEffect(() => {
     if (!model) return;
-    const t = setTimeout(bump, ms);
+    const t = setTimeout(() => setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })), ms);
     t.unref?.();
     return () => clearTimeout(t);
-  }, [model, ms]);
+  }, [model, setData, ms]);
 }

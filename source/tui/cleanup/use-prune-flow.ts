@@ -48,6 +48,8 @@ export function usePruneFlow(data: EngineData, makePlan: (model: ScanModel, flow
     if (phase !== 'running') return;
     const { data: d, flow: f } = latest.current;
     const model = modelRef.current;
+    // Taken: not held for the rest of the session once the removal is done.
+    modelRef.current = undefined;
     if (!f || !model) return;
     // A removal is never abandoned half-way by a re-render: no cancellation here.
     d.runPlan(model, f.plan, (p) =>

@@ -17,6 +17,7 @@ import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
+import { keysTo } from '../keys-to.js';
 import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
 import { dropSearchIndex, prepareSearch, search } from '../search/search.js';
@@ -42,11 +43,6 @@ export interface ExplorerProps {
  * The explorer screen. It owns the UI state (one reducer) and the one keypress handler, which routes
  * by priority: help overlay, then search, then the tree.
  */
-/** A key handler that calls whatever `handler` holds at the time. */
-function keysTo(handler: { current: (input: string, key: Key) => void }): (input: string, key: Key) => void {
-  return (input, key) => handler.current(input, key);
-}
-
 const STALE_HINT = "the cleanup waits for this run's own scan (the tree still shows the last one)";
 
 export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }: ExplorerProps) {
@@ -80,10 +76,12 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   // typed). While a rescan runs, the index of the model on screen goes unless a search is open:
   // it is not held beside the scan and the model that scan makes (10-14 MB at 1,322 images).
   const settled = data.phase === 'ready';
-  const searching = state.overlay === 'search';
+  // While a rescan runs, an open search keeps (or builds) the index; a settled model's is built
+  // anyway (not again each time the search opens or closes).
+  const keep = !settled && state.overlay === 'search';
   useEffect(() => {
     if (!model) return;
-    if (!settled && !searching) {
+    if (!settled && !keep) {
       dropSearchIndex(model);
       return;
     }
@@ -99,7 +97,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       clearTimeout(t);
       cancel?.();
     };
-  }, [model, settled, searching]);
+  }, [model, settled, keep]);
   const selection = useMemo(() => selectionOf(state.marks), [state.marks]);
   const marked = useMemo(
     () => (model && state.marks.size ? planSelection(model, selection) : undefined),

@@ -12,7 +12,7 @@ const { render } = await import('ink-testing-library');
 const { readyData, sampleModel } = await import('../../../test/support/model.js');
 const { useSettledRender } = await import('../render-epoch.js');
 const { Explorer } = await import('./Explorer.js');
-const { searchIndexReady } = await import('../search/search.js');
+const { heldSearchIndex, searchIndexReady } = await import('../search/search.js');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -25,11 +25,7 @@ type SetData = (d: EngineData | ((d: EngineData) => EngineData)) => void;
 function Owner(props: { first: () => EngineData; give: (set: SetData) => void; settleMs: number }) {
   const [data, setData] = useState(props.first);
   props.give(setData);
-  useSettledRender(
-    data.phase === 'ready' ? data.model : undefined,
-    () => setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),
-    props.settleMs,
-  );
+  useSettledRender(data.model, setData, props.settleMs);
   return createElement(Explorer, { data, onQuit: () => {}, size });
 }
 
@@ -37,7 +33,11 @@ function Owner(props: { first: () => EngineData; give: (set: SetData) => void; s
  * The explorer on a first model (made inside the state's initializer: nothing of the test holds it), then on
  * a second one as a rescan gives it; a weak reference to the first, and the screen.
  */
-async function rescanned(settleMs: number): Promise<{ before: WeakRef<object>; frame: () => string }> {
+async function rescanned(
+  settleMs: number,
+  /** The next scan starts at once (engine events came meanwhile): its model comes with 'measuring'. */
+  again = false,
+): Promise<{ before: WeakRef<object>; frame: () => string }> {
   let set: SetData = () => {};
   const made: { before?: WeakRef<object> } = {};
   const first = () => {
@@ -50,7 +50,7 @@ async function rescanned(settleMs: number): Promise<{ before: WeakRef<object>; f
   // A scan under way (the model on screen stays), then its model.
   set((d) => ({ ...d, phase: 'measuring' }));
   await tick();
-  set(readyData(sampleModel()));
+  set(again ? { ...readyData(sampleModel()), phase: 'measuring' } : readyData(sampleModel()));
   await tick(200);
   if (!made.before) throw new Error('the first model was not made');
   return { before: made.before, frame: () => r.lastFrame() ?? '' };
@@ -86,6 +86,12 @@ describe('Explorer: the model a rescan replaced', () => {
     expect(await collected(before)).toBe(true);
   });
 
+  it('is let go when the next scan starts at once, as back-to-back rescans do', async () => {
+    const { before, frame } = await rescanned(50, true);
+    expect(frame()).toContain('LAYER');
+    expect(await collected(before)).toBe(true);
+  });
+
   it('is still held without the settled render (what it is for)', async () => {
     const { before, frame } = await rescanned(60_000);
     expect(frame()).toContain('LAYER');
@@ -110,10 +116,11 @@ describe('Explorer: the model a rescan replaced', () => {
         await tick();
         expect(r.lastFrame()).toMatch(/search/i);
       }
+      const held = heldSearchIndex(model);
       set((d) => ({ ...d, phase: 'measuring' }));
       if (searching) {
         await tick(300);
-        expect(searchIndexReady(model)).toBeTypeOf('boolean');
+        expect(heldSearchIndex(model)).toBe(held); // the same one: not dropped and built again
       } else expect(await until(() => searchIndexReady(model) === undefined)).toBe(true);
       expect(r.lastFrame()).toContain(searching ? 'search' : 'LAYER');
       if (!searching) {

@@ -117,9 +117,9 @@ export function useEngineData(
 
   // A settled model gets one more render 0.1 s later (render-epoch.ts): the copies React kept
   // of the render before, with the model before, are then made anew and let go of it.
-  useSettledRender(data.phase === 'ready' ? data.model : undefined, () =>
-    setData((d) => ({ ...d, renderEpoch: (d.renderEpoch ?? 0) + 1 })),
-  );
+  // Keyed on the model alone, not on a 'ready' phase: back-to-back rescans (engine events during
+  // a scan) set the next model and 'measuring' in one render, and 'ready' never stayed.
+  useSettledRender(data.model, setData);
   const ctx = useRef<{
     session?: Session;
     client?: EngineClient;

@@ -72,6 +72,11 @@ export function dropSearchIndex(model: ScanModel): void {
   indexes.delete(model);
 }
 
+/** The index held for `model` now, if any (tests: the same one, not one built again). */
+export function heldSearchIndex(model: ScanModel): object | undefined {
+  return indexes.get(model);
+}
+
 /**
  * Whether fuzzysort has finished preparing the model's index in its background slices (4 ms each,
  * between other work). fuzzysort does not say so in its API: its snapshot's own flag is read, and
