@@ -1,5 +1,5 @@
-import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
-import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { Box, type Key, Text, useWindowSize } from 'ink';
+import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { shortId } from '../../model/digest.js';
 import { escapeBytes, escapeText } from '../../model/escape.js';
 import { heldByBuildCache } from '../../model/freed.js';
@@ -17,7 +17,7 @@ import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
 import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
-import { keysTo } from '../keys-to.js';
+import { useKeys } from '../keys-to.js';
 import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
 import { dropSearchIndex, prepareSearch, search } from '../search/search.js';
@@ -73,11 +73,10 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   // 40 ms at 3,100 layers and 1,800 build-cache records). Not for a model a scan under way will
   // replace (the API tree, the last scan): its index took 7 MB and 40 ms of the measuring, and
   // such a model's index is built when the search opens (prepared while the first character is
-  // typed). While a rescan runs, the index of the model on screen goes unless a search is open:
-  // it is not held beside the scan and the model that scan makes (10-14 MB at 1,322 images).
+  // typed). While a rescan runs, the index of the model on screen goes unless a search is open
+  // (which keeps or builds it): it is not held beside the scan and the model that scan makes
+  // (10-14 MB at 1,322 images). A settled model's is built whether a search is open or not.
   const settled = data.phase === 'ready';
-  // While a rescan runs, an open search keeps (or builds) the index; a settled model's is built
-  // anyway (not again each time the search opens or closes).
   const keep = !settled && state.overlay === 'search';
   useEffect(() => {
     if (!model) return;
@@ -143,11 +142,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   const page = Math.max(1, treeHeight - 2);
 
   // Keys typed faster than a frame arrive as one string ("jjj"): outside the search field each
-  // character is its own key press. A reducer batch keeps the cursor moves exact.
-  // Ink re-subscribes useInput's handler in a passive effect, which can run after the next key
-  // is read: a key pressed just after a frame (Esc closing the files pane, then "/") would reach the
-  // handler of the frame before. The handler is swapped in a layout effect instead, in the same
-  // commit that draws the frame.
+  // character is its own key press. A reducer batch keeps the cursor moves exact. Each key reaches
+  // the handler of the frame on screen (useKeys, keys-to.ts).
   const onInput = (input: string, key: Key): void => {
     // Keys read in one chunk with a control key among them ("app-b\r" typed fast or pasted,
     // "\t-" for Tab then "-"): the text goes in as typed, each Enter, Tab or Backspace as its own
@@ -176,14 +172,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     }
     handleKey(input, key);
   };
-  const inputHandler = useRef(onInput);
-  useLayoutEffect(() => {
-    inputHandler.current = onInput;
-  });
-  // Made once, outside this render's scope: Ink keeps the first handler for the explorer's life,
-  // and a closure made here would keep this whole render's scope (the first model) with it.
-  const [forwardKeys] = useState(() => keysTo(inputHandler));
-  useInput(forwardKeys);
+  useKeys(onInput);
 
   function handlePruneKey(f: PruneFlow, input: string, key: Key): void {
     if (key.ctrl && input === 'c') {

@@ -78,7 +78,7 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
 // At 1,322 images a model is 21 MB. Two kept what nothing showed: React's copies of the render
 // before a rescan's model came (until the next key), and the key handler Ink subscribed on the
 // first render (for the explorer's life; with a last scan on launch, that scan's model). Each
-// change alone fails the first test here.
+// change alone fails a test here (checked by hand).
 describe('Explorer: the model a rescan replaced', () => {
   it('is let go once the new one has settled', async () => {
     const { before, frame } = await rescanned(50);

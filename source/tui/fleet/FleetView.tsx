@@ -1,8 +1,8 @@
-import { Box, type Key, Text, useInput, useWindowSize } from 'ink';
-import { useMemo, useRef, useState } from 'react';
+import { Box, Text, useWindowSize } from 'ink';
+import { useMemo, useState } from 'react';
 import { escapeText } from '../../model/escape.js';
 import { disk, fitCells } from '../format.js';
-import { keysTo } from '../keys-to.js';
+import { useKeys } from '../keys-to.js';
 import { makeTheme } from '../theme.js';
 import { type AcrossEngines, type FleetEngine, fleetRows } from './fleet-rows.js';
 
@@ -26,19 +26,15 @@ export function FleetView(props: {
   const theme = useMemo(() => makeTheme(), []);
   const [cursor, setCursor] = useState(props.initial ?? 0);
   const rows = fleetRows(props.engines, props.across);
-  // The current render's handler, through one made outside the render (keys-to.ts): Ink keeps
-  // the first, and with it the engines (their models) of the first render.
-  const onKey = useRef((_input: string, _key: Key) => {});
-  onKey.current = (input, key) => {
+  // Through useKeys: an inline handler given to Ink kept the first render's engines (their models).
+  useKeys((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) props.onQuit();
     else if (key.downArrow || input === 'j') setCursor((c) => Math.min(rows.length - 1, c + 1));
     else if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
     else if (key.return || key.rightArrow || input === 'l') {
       if (props.engines[cursor]?.phase === 'ready') props.onOpen(cursor);
     } else if (input === 'r') props.onRescan();
-  };
-  const [forwardKeys] = useState(() => keysTo(onKey));
-  useInput(forwardKeys);
+  });
   const ready = props.engines.filter((e) => e.phase === 'ready').length;
   const failed = props.engines.filter((e) => e.phase === 'error').length;
   const sum = (f: (r: (typeof rows)[number]) => number | null) =>
