@@ -101,6 +101,31 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     expect(walks).toBe(before);
   });
 
+  it('reads every bucket, key and value the same when it keeps one page at hand as when it keeps many', async () => {
+    const { meta, snaps } = await copies();
+    /** Every key and value under a bucket, nested buckets as their dumps, values as hex. */
+    const dump = (b: BoltDb['root'] | undefined): unknown[] =>
+      (b?.entries() ?? []).map(([k, v]) => [
+        k.toString('hex'),
+        'bucket' in v ? dump(v.bucket) : v.value.toString('hex'),
+      ]);
+    for (const file of [meta, snaps]) {
+      // The copy has more pages than one: with one kept, each entry's page is read again from it.
+      expect(file.length).toBeGreaterThan(4 * 4096);
+      const few = new BoltDb(file, 1);
+      const many = new BoltDb(file);
+      const all = dump(many.root);
+      expect(JSON.stringify(all).length).toBeGreaterThan(10_000);
+      expect(dump(few.root)).toEqual(all);
+      // Keys looked up after other buckets were walked (their pages no longer at hand) still match.
+      const ids = (d: BoltDb) =>
+        (d.root.bucket('v1')?.bucket('snapshots')?.entries() ?? []).map(([k]) =>
+          d.root.bucket('v1')?.bucket('snapshots')?.bucket(k.toString('utf8'))?.value('id')?.toString('hex'),
+        );
+      expect(ids(few)).toEqual(ids(many));
+    }
+  });
+
   it('refuses a truncated copy instead of reading it', async () => {
     const { snaps } = await copies();
     expect(() => new BoltDb(snaps.subarray(0, Math.floor(snaps.length / 2)))).toThrow(BoltFormatError);

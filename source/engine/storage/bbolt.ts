@@ -11,6 +11,8 @@ const LEAF = 0x02;
 const META = 0x04;
 const BUCKET_LEAF = 0x01;
 const PAGE_HEADER = 16;
+/** How many pages a database keeps at hand ({@link BoltDb.recent}): 512 KB of 4 KB pages. */
+const RECENT_PAGES = 128;
 const ELEMENT = 16;
 
 export class BoltFormatError extends Error {
@@ -22,9 +24,15 @@ export type BoltValue = { bucket: BoltBucket } | { value: Buffer };
 /** Per entry of a bucket's index: its page (an index into `pages`), key start, key size, value size, flags. */
 const STRIDE = 5;
 
-/** Where a bucket's entries are: the pages they are read from, and per entry {@link STRIDE} numbers. */
+/**
+ * Where a bucket's entries are: the pages they are read from (a page's number, read again through
+ * the database's few recent pages when an entry is asked for, or an inline bucket's own bytes), and
+ * per entry {@link STRIDE} numbers. Page numbers, not the pages: a rescan at the containerd scale
+ * engine walked 35 MB of pages, and holding them all until the layout was done made most of the
+ * explorer's peak (40 MB of Buffers, and malloc's heap that never shrank back after them).
+ */
 export interface BucketIndex {
-  pages: Buffer[];
+  pages: (number | Buffer)[];
   at: number[] | Int32Array;
 }
 
@@ -51,7 +59,7 @@ export class BoltBucket {
   private index(): BucketIndex {
     if (this.ix) return this.ix;
     const ix: BucketIndex = { pages: [], at: [] };
-    if (this.inline) this.db.walkPage(this.inline, ix, true);
+    if (this.inline) this.db.walkPage(this.inline, ix, 'inline');
     else this.db.walk(this.root, ix, new Set());
     // Big buckets' numbers packed (half the memory); small ones' as they are (a typed array's own
     // objects outweigh a few numbers).
@@ -64,17 +72,24 @@ export class BoltBucket {
     return this.index().at.length / STRIDE;
   }
 
+  /** The bytes of the page that entry `k` (an index into `at`) is on. */
+  private pageOf(ix: BucketIndex, k: number): Buffer {
+    const ref = ix.pages[ix.at[k] as number] as number | Buffer;
+    return typeof ref === 'number' ? this.db.recent(ref) : ref;
+  }
+
   private keyAt(i: number): Buffer {
-    const { pages, at } = this.index();
+    const ix = this.index();
     const k = i * STRIDE;
-    const start = at[k + 1] as number;
-    return (pages[at[k] as number] as Buffer).subarray(start, start + (at[k + 2] as number));
+    const start = ix.at[k + 1] as number;
+    return this.pageOf(ix, k).subarray(start, start + (ix.at[k + 2] as number));
   }
 
   private valueAt(i: number): BoltValue {
-    const { pages, at } = this.index();
+    const ix = this.index();
+    const { at } = ix;
     const k = i * STRIDE;
-    const page = pages[at[k] as number] as Buffer;
+    const page = this.pageOf(ix, k);
     const start = (at[k + 1] as number) + (at[k + 2] as number);
     const value = page.subarray(start, start + (at[k + 3] as number));
     if (!((at[k + 4] as number) & BUCKET_LEAF)) return { value };
@@ -106,15 +121,13 @@ export class BoltBucket {
     const want = Buffer.from(key, 'utf8');
     const n = this.size;
     if (n <= 16) {
-      const { pages, at } = this.index();
+      const ix = this.index();
+      const { at } = ix;
       for (let i = 0; i < n; i++) {
         const k = i * STRIDE;
         const start = at[k + 1] as number;
         const size = at[k + 2] as number;
-        if (
-          size === want.length &&
-          (pages[at[k] as number] as Buffer).compare(want, 0, size, start, start + size) === 0
-        )
+        if (size === want.length && this.pageOf(ix, k).compare(want, 0, size, start, start + size) === 0)
           return this.valueAt(i);
       }
       return undefined;
@@ -159,7 +172,11 @@ export class BoltDb {
   readonly copy: PageSource;
   private readonly src: PageSource;
 
-  constructor(copy: Buffer | PageSource) {
+  constructor(
+    copy: Buffer | PageSource,
+    /** How many pages to keep at hand (tests ask for few, so that every page is read again). */
+    private readonly recentPages = RECENT_PAGES,
+  ) {
     this.src = Buffer.isBuffer(copy) ? new BufferPages(copy) : copy;
     this.copy = this.src;
     const metas = [0, 1].map((i) => this.readMeta(i)).filter((m) => m !== undefined);
@@ -199,6 +216,40 @@ export class BoltDb {
     return undefined;
   }
 
+  /**
+   * The last pages read, by number: a bucket's entries are asked for in key order right after its
+   * walk read them, so a few pages serve nearly every ask, and a page asked again later is read
+   * again from the copy (the kernel's page cache, or memory for a small copy).
+   */
+  private readonly lately = new Map<number, Buffer>();
+
+  /** Page `pgid` (with its overflow), from the few read lately or from the copy. */
+  recent(pgid: number): Buffer {
+    // The same page as the ask before (a page's entries one after another): no map work.
+    if (pgid === this.lastId && this.lastPage) return this.lastPage;
+    const p = this.recentOf(pgid);
+    this.lastId = pgid;
+    this.lastPage = p;
+    return p;
+  }
+
+  private lastId = -1;
+  private lastPage: Buffer | undefined;
+
+  private recentOf(pgid: number): Buffer {
+    const hit = this.lately.get(pgid);
+    if (hit) {
+      // Map order is age: asked again, it is the youngest.
+      this.lately.delete(pgid);
+      this.lately.set(pgid, hit);
+      return hit;
+    }
+    const p = this.page(pgid);
+    this.lately.set(pgid, p);
+    if (this.lately.size > this.recentPages) this.lately.delete(this.lately.keys().next().value as number);
+    return p;
+  }
+
   private page(pgid: number): Buffer {
     if (pgid < 2 || pgid >= this.highWater)
       throw new BoltFormatError(`bbolt: page ${pgid} out of range (torn copy)`);
@@ -223,7 +274,7 @@ export class BoltDb {
   walk(pgid: number, ix: BucketIndex, seen: Set<number>): void {
     if (seen.has(pgid)) throw new BoltFormatError('bbolt: page cycle (torn copy)');
     seen.add(pgid);
-    const p = this.page(pgid);
+    const p = this.recent(pgid);
     const flags = p.readUInt16LE(8);
     const count = p.readUInt16LE(10);
     if (flags & BRANCH) {
@@ -233,14 +284,15 @@ export class BoltDb {
         this.walk(Number(p.readBigUInt64LE(e + 8)), ix, seen);
       }
     } else if (flags & LEAF) {
-      this.walkPage(p, ix, false);
+      this.walkPage(p, ix, pgid);
     } else {
       throw new BoltFormatError(`bbolt: page ${pgid} is neither branch nor leaf (flags ${flags})`);
     }
   }
 
-  /** Indexes the elements of a leaf page (a real page, or an inline bucket's page inside a value). */
-  walkPage(p: Buffer, ix: BucketIndex, inline: boolean): void {
+  /** Indexes the elements of a leaf page: page `pgid`, or (`inline`) an inline bucket's page inside a value. */
+  walkPage(p: Buffer, ix: BucketIndex, pgid: number | 'inline'): void {
+    const inline = pgid === 'inline';
     if (p.length < PAGE_HEADER) throw new BoltFormatError('bbolt: a page shorter than its header');
     const flags = p.readUInt16LE(8);
     const count = p.readUInt16LE(10);
@@ -249,7 +301,7 @@ export class BoltDb {
       throw new BoltFormatError('bbolt: an inline bucket that is not a leaf page');
     }
     const page = ix.pages.length;
-    ix.pages.push(p);
+    ix.pages.push(inline ? p : pgid);
     const at = ix.at as number[];
     for (let i = 0; i < count; i++) {
       const e = PAGE_HEADER + i * ELEMENT;
