@@ -516,8 +516,17 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     Promise.resolve(options.helper)
       .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids) : undefined))
       .catch(() => undefined);
+  // On overlay2 only for a first scan (no walks remembered): a later one knows its images' layers
+  // from the cache, and reads the configs of the few new images only (knownLayers).
+  const firstScan = !cache?.fact(factKey('mutable', 'targets'), isTargets);
   const contentEarly =
-    !remembered && backend.imageLayers && options.helper && !options.tagTimes ? fromContent() : undefined;
+    !remembered &&
+    backend.imageLayers &&
+    options.helper &&
+    !options.tagTimes &&
+    (backend.kind === 'containerd' || firstScan)
+      ? fromContent()
+      : undefined;
   let contentRead: Map<string, string[]> | undefined;
   const knownLayers = async (ids: string[]) => {
     const out = new Map<string, string[]>();
@@ -661,7 +670,23 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
             return { targets, run };
           })
           .catch(() => undefined)
-      : undefined;
+      : helper && reader?.foresee
+        ? // Layers no earlier scan walked, found from the store's own files (overlay2's layer
+          // store): walked beside the image inspects of a first scan (1,300 at scale), not after.
+          reader
+            .foresee()
+            .then((targets) => {
+              if (!targets?.length || foreseenDropped) return undefined;
+              const run = measureDirs(helper, targets, {
+                cache,
+                engineId,
+                onProgress: (p) => report('foreseen', p),
+              });
+              run.catch(() => {}); // awaited below; a failure surfaces there
+              return { targets, run };
+            })
+            .catch(() => undefined)
+        : undefined;
   // The listed directories' own blocks too, in a request of their own queued behind the first walks.
   const statsEarly =
     helper && plan
@@ -686,7 +711,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     // On a store whose files say the layer lists (containerd), only what they said is remembered:
     // the engine's answer for an index whose platform manifest is not there is another
     // platform's, which a later pull of this platform would change under the same image ID.
-    if (backend.imageLayers && !contentRead?.has(id)) continue;
+    if (backend.kind === 'containerd' && !contentRead?.has(id)) continue;
     cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
   }
   const inputs = baseInputs(client, inv);

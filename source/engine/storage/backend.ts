@@ -40,6 +40,13 @@ export interface StorageReader {
   /** Starts what the layout can read before the API answers (optional; layout() works without it). */
   prepare?(): void;
   layout(request: LayoutRequest): Promise<StorageLayout & { imageContent?: Map<string, ImageContent> }>;
+  /**
+   * The layers the store holds whose walks no earlier scan remembered, as targets equal to those
+   * the layout gives later, found from the store's own files before the API answers (overlay2: its
+   * layer store's listing and cache-id files), so that a first scan walks them beside the API's
+   * image inspects, not after them. Undefined: nothing to foresee.
+   */
+  foresee?(): Promise<MeasureTarget[] | undefined>;
 }
 
 /**

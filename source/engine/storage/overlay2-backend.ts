@@ -1,7 +1,15 @@
 // overlay2 behind the StorageBackend seam: the layer store maps layers to directories.
 import type { ApiInfo } from '../docker/api-types.js';
 import type { StorageBackend } from './backend.js';
-import { overlay2Layout, overlay2ListingPaths, overlay2Meta, overlay2Prefetch } from './storage-overlay2.js';
+import {
+  overlay2Foreseen,
+  overlay2ImageLayers,
+  overlay2LayerFacts,
+  overlay2Layout,
+  overlay2ListingPaths,
+  overlay2Meta,
+  overlay2Prefetch,
+} from './storage-overlay2.js';
 
 /** A container's layer-store entry (mount-id, init-id) never changes while it exists: one cache key for all. */
 const MOUNT_IDS = 'mount-ids';
@@ -17,9 +25,16 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
       ...containerIds.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
     ],
     listingAlong: overlay2ListingPaths(root),
+    imageLayers: (helper, imageIds) => overlay2ImageLayers(helper, root, imageIds),
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.
       const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');
+      // Read once, by whichever asks first (a scan's foresight, else the layout).
+      let facts: ReturnType<typeof overlay2LayerFacts> | undefined;
+      const layerFacts = () => {
+        facts ??= overlay2LayerFacts(helper, root, prefetch, cache, engineId);
+        return facts;
+      };
       return {
         layout: (r) =>
           overlay2Layout(helper, root, r.chainIds, r.containerIds, {
@@ -28,7 +43,9 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
             cache,
             engineId,
             onlyAsked: purpose === 'files',
+            ...(facts ? { foreseen: facts } : {}),
           }),
+        ...(purpose === 'scan' ? { foresee: async () => overlay2Foreseen(root, await layerFacts()) } : {}),
       };
     },
     // The layer store counts a layer's apparent bytes (non-directories, each inode once).

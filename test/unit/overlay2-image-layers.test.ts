@@ -1,0 +1,66 @@
+// Reading an image's layer list from the overlay2 image store's config files (storage-overlay2.ts):
+// a config is taken only when its bytes are the image (their digest is its ID); anything else is
+// left to the engine's inspect.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { overlay2ImageLayers } from '../../source/engine/storage/storage-overlay2.js';
+
+const d = (c: string) => `sha256:${c.repeat(64)}`;
+const idOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const config = (diffIds: unknown, type = 'layers') =>
+  Buffer.from(JSON.stringify({ architecture: 'amd64', rootfs: { type, diff_ids: diffIds } }));
+
+/** A helper whose readFiles answers from files by name under the image store's content directory. */
+const helperOf = (files: Map<string, Buffer>, asked: string[][] = []) =>
+  ({
+    readFiles: async (paths: readonly string[]) => {
+      asked.push([...paths]);
+      return paths.map((p) => files.get(p.slice(p.lastIndexOf('/') + 1)));
+    },
+  }) as unknown as HelperSession;
+
+describe('overlay2ImageLayers', () => {
+  const good = config([d('1'), d('2')]);
+  const single = config([d('3')]);
+
+  it("gives each image its config's diff IDs, read in one request from the image store", async () => {
+    const files = new Map([
+      [idOf(good).slice(7), good],
+      [idOf(single).slice(7), single],
+    ]);
+    const asked: string[][] = [];
+    const out = await overlay2ImageLayers(helperOf(files, asked), '/var/lib/docker', [
+      idOf(good),
+      idOf(single),
+    ]);
+    expect([...out]).toEqual([
+      [idOf(good), [d('1'), d('2')]],
+      [idOf(single), [d('3')]],
+    ]);
+    expect(asked).toEqual([
+      [
+        `/var/lib/docker/image/overlay2/imagedb/content/sha256/${idOf(good).slice(7)}`,
+        `/var/lib/docker/image/overlay2/imagedb/content/sha256/${idOf(single).slice(7)}`,
+      ],
+    ]);
+  });
+
+  it('leaves out a config that is not the image (another digest), unreadable, not JSON or not a layer list', async () => {
+    const tampered = config([d('9')]);
+    const notJson = Buffer.from('{"rootfs":');
+    const otherType = config([d('1')], 'tar');
+    const badId = config([d('1'), 'sha256:../../etc']);
+    const files = new Map([
+      // A file whose bytes hash to something else than the name it is read under.
+      [idOf(good).slice(7), tampered],
+      [idOf(notJson).slice(7), notJson],
+      [idOf(otherType).slice(7), otherType],
+      [idOf(badId).slice(7), badId],
+    ]);
+    const missing = idOf(single);
+    const ids = [idOf(good), idOf(notJson), idOf(otherType), idOf(badId), missing, 'sha256:../x'];
+    const out = await overlay2ImageLayers(helperOf(files), '/var/lib/docker', ids);
+    expect([...out]).toEqual([]);
+  });
+});
