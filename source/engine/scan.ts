@@ -652,6 +652,12 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // Set when the scan went on without them (below): then they never start, so nothing of them
   // outlives the scan (progress, cache entries, requests to a helper being removed).
   let foreseenDropped = false;
+  const walkForeseen = (targets: MeasureTarget[] | undefined) => {
+    if (!helper || !targets?.length || foreseenDropped) return undefined;
+    const run = measureDirs(helper, targets, { cache, engineId, onProgress: (p) => report('foreseen', p) });
+    run.catch(() => {}); // awaited below; a failure surfaces there
+    return { targets, run };
+  };
   const foreseenRun =
     helper && contentEarly && foresee
       ? contentEarly
@@ -659,32 +665,15 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
             if (!layers?.size) return undefined;
             const chains = new Set<string>();
             for (const l of layers.values()) for (const c of chainIds(l)) chains.add(c);
-            const targets = await foresee(helper, chains);
-            if (foreseenDropped) return undefined;
-            const run = measureDirs(helper, targets, {
-              cache,
-              engineId,
-              onProgress: (p) => report('foreseen', p),
-            });
-            run.catch(() => {}); // awaited below; a failure surfaces there
-            return { targets, run };
+            return walkForeseen(await foresee(helper, chains));
           })
           .catch(() => undefined)
       : helper && reader?.foresee
         ? // Layers no earlier scan walked, found from the store's own files (overlay2's layer
-          // store): walked beside the image inspects of a first scan (1,300 at scale), not after.
+          // store's listing and cache-id files): walked beside the API's answers, not after them.
           reader
             .foresee()
-            .then((targets) => {
-              if (!targets?.length || foreseenDropped) return undefined;
-              const run = measureDirs(helper, targets, {
-                cache,
-                engineId,
-                onProgress: (p) => report('foreseen', p),
-              });
-              run.catch(() => {}); // awaited below; a failure surfaces there
-              return { targets, run };
-            })
+            .then(walkForeseen)
             .catch(() => undefined)
         : undefined;
   // The listed directories' own blocks too, in a request of their own queued behind the first walks.
