@@ -72,6 +72,13 @@ const INIT_LAYER = 'init-layer';
 
 const targetKey = (t: MeasureTarget) => `${t.sub ?? ''}:${t.dir}`;
 
+/** The chain IDs of every layer of the given layer lists. */
+function chainSet(layers: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const chains = new Set<string>();
+  for (const l of layers.values()) for (const c of chainIds(l)) chains.add(c);
+  return chains;
+}
+
 /**
  * What a scan walks that needs only the API's answer: container and volume directories, BuildKit's
  * state, and what the backend keeps per image and container (overlay2's layer and image stores).
@@ -663,16 +670,15 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       ? contentEarly
           .then(async (layers) => {
             if (!layers?.size) return undefined;
-            const chains = new Set<string>();
-            for (const l of layers.values()) for (const c of chainIds(l)) chains.add(c);
-            return walkForeseen(await foresee(helper, chains));
+            return walkForeseen(await foresee(helper, chainSet(layers)));
           })
           .catch(() => undefined)
       : helper && reader?.foresee
         ? // Layers no earlier scan walked, found from the store's own files (overlay2's layer
           // store's listing and cache-id files): walked beside the API's answers, not after them.
+          // A first scan's configs say which layers are the images': only those (see overlay2Foreseen).
           reader
-            .foresee()
+            .foresee(contentEarly?.then((layers) => (layers?.size ? chainSet(layers) : undefined)))
             .then(walkForeseen)
             .catch(() => undefined)
         : undefined;

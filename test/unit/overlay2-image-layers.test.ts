@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
-import { overlay2ImageLayers } from '../../source/engine/storage/storage-overlay2.js';
+import { overlay2Foreseen, overlay2ImageLayers } from '../../source/engine/storage/storage-overlay2.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const idOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -60,7 +60,39 @@ describe('overlay2ImageLayers', () => {
     ]);
     const missing = idOf(single);
     const ids = [idOf(good), idOf(notJson), idOf(otherType), idOf(badId), missing, 'sha256:../x'];
-    const out = await overlay2ImageLayers(helperOf(files), '/var/lib/docker', ids);
+    const asked: string[][] = [];
+    const out = await overlay2ImageLayers(helperOf(files, asked), '/var/lib/docker', ids);
     expect([...out]).toEqual([]);
+    // An ID that is not a digest is never made into a path to read.
+    expect(asked.flat().filter((p) => p.includes('..'))).toEqual([]);
+    expect(asked.flat()).toHaveLength(5);
+  });
+});
+
+describe('overlay2Foreseen', () => {
+  const chain = (c: string) => `sha256:${c.repeat(64)}`;
+  const read = {
+    facts: new Map([
+      [chain('a'), { cacheId: 'a'.repeat(64), size: 10, work: 7 }],
+      [chain('b'), { cacheId: 'nwssfb2aalveb28mf5ge2oeyx', size: null, work: null }],
+    ]),
+    mounts: new Map(),
+  };
+
+  it("names each layer as the layout does: its diff by chain ID, and its layer store's directory", () => {
+    expect(overlay2Foreseen('/d', read)).toEqual([
+      { dir: `/d/overlay2/${'a'.repeat(64)}`, sub: 'diff', cacheKey: chain('a'), estimate: 7 },
+      { dir: `/d/image/overlay2/layerdb/sha256/${'a'.repeat(64)}`, cacheKey: `layerdb:${chain('a')}` },
+      { dir: '/d/overlay2/nwssfb2aalveb28mf5ge2oeyx', sub: 'diff', cacheKey: chain('b') },
+      { dir: `/d/image/overlay2/layerdb/sha256/${'b'.repeat(64)}`, cacheKey: `layerdb:${chain('b')}` },
+    ]);
+  });
+
+  it("foresees only the images' layers when they are known (a layer only BuildKit holds is walked whole later)", () => {
+    expect(overlay2Foreseen('/d', read, new Set([chain('b')]))?.map((t) => t.cacheKey)).toEqual([
+      chain('b'),
+      `layerdb:${chain('b')}`,
+    ]);
+    expect(overlay2Foreseen('/d', { facts: new Map(), mounts: new Map() })).toBeUndefined();
   });
 });

@@ -43,10 +43,11 @@ export interface StorageReader {
   /**
    * The layers the store holds whose walks no earlier scan remembered, as targets equal to those
    * the layout gives later, found from the store's own files before the API answers (overlay2: its
-   * layer store's listing and cache-id files), so that a first scan walks them beside the API's
-   * image inspects, not after them. Undefined: nothing to foresee.
+   * layer store's listing and cache-id files), so that a first scan walks them beside the
+   * API's answers, not after them. `only`: just these chains, when the caller knows the images'
+   * layers (else every layer not remembered). Undefined: nothing to foresee.
    */
-  foresee?(): Promise<MeasureTarget[] | undefined>;
+  foresee?(only?: Promise<ReadonlySet<string> | undefined>): Promise<MeasureTarget[] | undefined>;
 }
 
 /**

@@ -29,7 +29,7 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.
       const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');
-      // Read once, by whichever asks first (a scan's foresight, else the layout).
+      // Read once, when a scan's foresight asks; the layout takes them if that read was started.
       let facts: ReturnType<typeof overlay2LayerFacts> | undefined;
       const layerFacts = () => {
         facts ??= overlay2LayerFacts(helper, root, prefetch, cache, engineId);
@@ -45,7 +45,15 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
             onlyAsked: purpose === 'files',
             ...(facts ? { foreseen: facts } : {}),
           }),
-        ...(purpose === 'scan' ? { foresee: async () => overlay2Foreseen(root, await layerFacts()) } : {}),
+        ...(purpose === 'scan'
+          ? {
+              foresee: async (only) => {
+                // The facts are read at once, whatever `only` waits for.
+                const [read, chains] = await Promise.all([layerFacts(), only]);
+                return overlay2Foreseen(root, read, chains);
+              },
+            }
+          : {}),
       };
     },
     // The layer store counts a layer's apparent bytes (non-directories, each inode once).

@@ -174,6 +174,12 @@ export async function overlay2Layout(
     const f = cache?.fact(layerKey(c), isLayerFact);
     if (f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId)) known.set(c, f);
   }
+  // BuildKit's records (a stat of its two bolt files when unchanged) beside these reads (and the
+  // foresight's), not after them: in a warm scan both are a round trip on the way to the layout (25-40 ms each at scale).
+  const recordsRun = options.onlyAsked
+    ? undefined
+    : overlay2Records(helper, dataRoot, options.cache, `${options.engineId ?? dataRoot}|buildkit-records`);
+  recordsRun?.catch(() => {}); // awaited below; a failure surfaces there
   // What the foresight read (the same listing, so the same check), unless remembered already.
   const foreseen = await options.foreseen?.catch(() => undefined);
   for (const [c, f] of foreseen?.facts ?? [])
@@ -186,12 +192,6 @@ export async function overlay2Layout(
   }
   const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
   const newContainers = containerIds.filter((id) => !knownMounts.has(id));
-  // BuildKit's records (a stat of its two bolt files when unchanged) beside these reads, not after
-  // them: in a warm scan both are a round trip on the way to the layout (25-40 ms each at scale).
-  const recordsRun = options.onlyAsked
-    ? undefined
-    : overlay2Records(helper, dataRoot, options.cache, `${options.engineId ?? dataRoot}|buildkit-records`);
-  recordsRun?.catch(() => {}); // awaited below; a failure surfaces there
   const read = await readLayerFacts(helper, dataRoot, newChains, newContainers, cache, engineId);
   for (const [c, f] of read.facts) known.set(c, f);
   for (const [id, f] of read.mounts) knownMounts.set(id, f);
@@ -400,14 +400,22 @@ export async function overlay2LayerFacts(
 /**
  * The walks of the layers the foresight read, as the layout will name them for an image's layer
  * (its content subdirectory by chain ID, and its layer-store directory): a first scan walks them
- * while the engine answers the image inspects. A layer only BuildKit holds is named otherwise by
- * the layout (its whole directory): that one is walked again, correct if for nothing.
+ * beside the API's answers. A layer only BuildKit holds is named otherwise by the layout (its whole
+ * directory), so a first scan foresees only the images' layers (`only`: many GB of BuildKit's were
+ * walked twice otherwise); a later scan foresees every layer it does not remember (mostly a new
+ * image's), and such a layer is then walked again, correct if for nothing.
  */
-export function overlay2Foreseen(dataRoot: string, read: LayerFacts): MeasureTarget[] | undefined {
+export function overlay2Foreseen(
+  dataRoot: string,
+  read: LayerFacts,
+  /** Only these chains (the images' layers, when a first scan read their configs). */
+  only?: ReadonlySet<string>,
+): MeasureTarget[] | undefined {
   if (!read.facts.size) return undefined;
   const meta = overlay2Meta(dataRoot);
   const out: MeasureTarget[] = [];
   for (const [c, f] of read.facts) {
+    if (only && !only.has(c)) continue;
     out.push({
       dir: `${dataRoot}/overlay2/${f.cacheId}`,
       sub: 'diff',
