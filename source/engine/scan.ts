@@ -523,15 +523,12 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     Promise.resolve(options.helper)
       .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids) : undefined))
       .catch(() => undefined);
-  // On overlay2 only for a first scan (no walks remembered): a later one knows its images' layers
-  // from the cache, and reads the configs of the few new images only (knownLayers).
-  const firstScan = !cache?.fact(factKey('mutable', 'targets'), isTargets);
+  // A first scan is one with no walks remembered (see StorageBackend.imageLayersEarly).
+  const layersEarly =
+    backend.imageLayersEarly === 'always' ||
+    (backend.imageLayersEarly === 'first' && !cache?.fact(factKey('mutable', 'targets'), isTargets));
   const contentEarly =
-    !remembered &&
-    backend.imageLayers &&
-    options.helper &&
-    !options.tagTimes &&
-    (backend.kind === 'containerd' || firstScan)
+    !remembered && backend.imageLayers && options.helper && !options.tagTimes && layersEarly
       ? fromContent()
       : undefined;
   let contentRead: Map<string, string[]> | undefined;
@@ -703,10 +700,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
     inv.helpers.push({ id: own, imageId: c.Image });
   }
   for (const [id, i] of inv.inspects) {
-    // On a store whose files say the layer lists (containerd), only what they said is remembered:
-    // the engine's answer for an index whose platform manifest is not there is another
-    // platform's, which a later pull of this platform would change under the same image ID.
-    if (backend.kind === 'containerd' && !contentRead?.has(id)) continue;
+    if (backend.inspectedLayersUnsure && !contentRead?.has(id)) continue;
     cache?.setFact(factKey('layers', id), i.RootFS?.Layers ?? []);
   }
   const inputs = baseInputs(client, inv);

@@ -76,6 +76,19 @@ export interface StorageBackend {
    */
   imageLayers?(helper: HelperSession, imageIds?: readonly string[]): Promise<Map<string, string[]>>;
   /**
+   * When a scan reads every image's layers (imageLayers) while the engine lists the images:
+   * `always` when no image list is remembered (the containerd store: the engine's list is slow
+   * and its inspects cost 115 ms each), `first` only when no earlier scan left its walks (overlay2:
+   * a later scan knows its images' layers from the size cache and reads the new images' only).
+   */
+  readonly imageLayersEarly?: 'always' | 'first';
+  /**
+   * Only the layer lists read from the store's files are remembered, never an inspect's (the
+   * containerd store: the engine's answer for an index whose platform manifest is not there is
+   * another platform's, which a later pull of this platform would change under the same image ID).
+   */
+  readonly inspectedLayersUnsure?: boolean;
+  /**
    * The image layers and immutable snapshots a scan will walk, foreseen from the store's own
    * metadata before the API answers (the containerd store: its image list took 14 s at 1,300
    * images, and the walks waited for it). `chainIds`: the image layers the store's files name.

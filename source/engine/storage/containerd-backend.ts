@@ -189,6 +189,8 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       mark('list-stamp');
       return { fingerprint, matches: (images) => imageListMatches(images, targets) };
     },
+    imageLayersEarly: 'always',
+    inspectedLayersUnsure: true,
     imageLayers: async (helper, imageIds) => {
       const root = await containerdRoot(helper, info);
       const meta = await readUnheld(helper, metaDbOf(root));

@@ -26,6 +26,7 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     ],
     listingAlong: overlay2ListingPaths(root),
     imageLayers: (helper, imageIds) => overlay2ImageLayers(helper, root, imageIds),
+    imageLayersEarly: 'first',
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.
       const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');

@@ -89,6 +89,8 @@ interface LayerFact {
   size: number | null;
   work: number | null;
 }
+/** Where a layer's facts are remembered: its cache-id never changes while the layer exists. */
+const layerFactKey = (engineId: string, chainId: string) => `${engineId}|overlay2-layer|${chainId}`;
 const isLayerFact = (v: unknown): v is LayerFact =>
   typeof v === 'object' && v !== null && typeof (v as LayerFact).cacheId === 'string';
 interface MountFact {
@@ -149,7 +151,7 @@ export async function overlay2Layout(
     : mounts.filter((m) => /^[0-9a-f]{64}$/.test(m) && !wanted.has(m));
   containerIds = [...containerIds, ...leftoverIds];
   const { cache, engineId = '' } = options;
-  const layerKey = (c: string) => `${engineId}|overlay2-layer|${c}`;
+  const layerKey = (c: string) => layerFactKey(engineId, c);
   // Every container's mount IDs in one fact, rewritten with the containers of now: one fact per
   // container (as before) kept those of every removed container, and of every run's helper,
   // forever, and rewrote the whole cache file at every scan.
@@ -360,7 +362,7 @@ async function readLayerFacts(
       work: st ? Math.ceil(st.size / TAR_SPLIT_BYTES_PER_ENTRY) : null,
     };
     facts.set(c, fact);
-    cache?.setFact(`${engineId}|overlay2-layer|${c}`, fact);
+    cache?.setFact(layerFactKey(engineId, c), fact);
   });
   const base = 2 * chains.length;
   const mounts = new Map<string, MountFact>();
@@ -387,7 +389,7 @@ export async function overlay2LayerFacts(
     .filter((h) => /^[0-9a-f]{64}$/.test(h))
     .map((h) => `sha256:${h}`)
     .filter((c) => {
-      const f = cache?.fact(`${engineId}|overlay2-layer|${c}`, isLayerFact);
+      const f = cache?.fact(layerFactKey(engineId, c), isLayerFact);
       return !(f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId));
     });
   if (!unknown.length) return { facts: new Map(), mounts: new Map() };
