@@ -33,16 +33,39 @@ export async function readCommands(
     const raw = configs[i];
     if (!raw) return;
     try {
-      const cfg = JSON.parse(raw.toString('utf8')) as { history?: ConfigHistoryEntry[] };
-      img.layerCommands = layerCommandsFromConfig(cfg.history ?? [], img.diffIds.length);
-      cache?.setFact(
+      const commands = rememberCommands(
+        JSON.parse(raw.toString('utf8')),
+        img.diffIds.length,
+        cache,
         key(img.id),
-        img.layerCommands.map((c) => c ?? null),
       );
+      if (commands) img.layerCommands = commands;
     } catch {
       // unreadable config: leave the commands unknown
     }
   });
+}
+
+/**
+ * An image's build commands from its parsed config (one per layer), remembered under `key`: also
+ * called by a store that reads the configs for their layer lists (overlay2's first scan), so that
+ * readCommands finds them and does not read every config a second time. Undefined when the config
+ * is not an object.
+ */
+export function rememberCommands(
+  config: unknown,
+  layerCount: number,
+  cache: SizeCache | undefined,
+  key: string,
+): (string | undefined)[] | undefined {
+  if (typeof config !== 'object' || config === null) return undefined;
+  const history = (config as { history?: ConfigHistoryEntry[] }).history;
+  const commands = layerCommandsFromConfig(history ?? [], layerCount);
+  cache?.setFact(
+    key,
+    commands.map((c) => c ?? null),
+  );
+  return commands;
 }
 
 /** Disk bytes of each image's config file in the image store (immutable: remembered). */

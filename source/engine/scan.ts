@@ -22,7 +22,7 @@ import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
-import { configFileBytes, readCommands } from './image-facts.js';
+import { configFileBytes, readCommands, rememberCommands } from './image-facts.js';
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
@@ -519,9 +519,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // image list is remembered (a first scan: read while the engine computes its list); else only
   // for the images found missing. Not waited for longer than CONTENT_WAIT_MS once the list is in
   // (a helper whose start stalls): those images are inspected, as without.
+  // The configs such a read parses give the build commands too (readCommands then reads none).
+  const commandsFrom = cache
+    ? (id: string, config: object, layerCount: number) =>
+        rememberCommands(config, layerCount, cache, factKey('commands', id))
+    : undefined;
   const fromContent = (ids?: readonly string[]) =>
     Promise.resolve(options.helper)
-      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids) : undefined))
+      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids, commandsFrom) : undefined))
       .catch(() => undefined);
   // A first scan is one with no walks remembered (see StorageBackend.imageLayersEarly).
   const layersEarly =

@@ -4,7 +4,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { SizeCache } from '../../source/engine/helper/size-cache.js';
+import { readCommands, rememberCommands } from '../../source/engine/image-facts.js';
+import type { StorageLayout } from '../../source/engine/storage/storage-layout.js';
 import { overlay2Foreseen, overlay2ImageLayers } from '../../source/engine/storage/storage-overlay2.js';
+import type { ImageInput } from '../../source/model/types.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}`;
 const idOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -66,6 +70,63 @@ describe('overlay2ImageLayers', () => {
     // An ID that is not a digest is never made into a path to read.
     expect(asked.flat().filter((p) => p.includes('..'))).toEqual([]);
     expect(asked.flat()).toHaveLength(5);
+  });
+});
+
+describe('build commands from the configs read for the layer lists', () => {
+  const built = Buffer.from(
+    JSON.stringify({
+      rootfs: { type: 'layers', diff_ids: [d('1'), d('2')] },
+      history: [
+        { created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
+        { created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
+        { created_by: 'COPY f0 /c/0 # buildkit' },
+      ],
+    }),
+  );
+  const imported = config([d('3')]);
+  const layout = {
+    imageConfigPath: (id: string) => `/var/lib/docker/image/overlay2/imagedb/content/sha256/${id.slice(7)}`,
+  } as unknown as StorageLayout;
+  const image = (b: Buffer, layers: number) =>
+    ({
+      id: idOf(b),
+      diffIds: Array.from({ length: layers }, (_, i) => d(String(i + 1))),
+      layerCommands: [],
+    }) as unknown as ImageInput;
+  const files = new Map([
+    [idOf(built).slice(7), built],
+    [idOf(imported).slice(7), imported],
+  ]);
+  const key = (id: string) => `e|/r|commands|${id}`;
+
+  it('hands each config it takes to onConfig, and readCommands then reads no config again', async () => {
+    const cache = new SizeCache(undefined);
+    const handed: [string, number][] = [];
+    await overlay2ImageLayers(
+      helperOf(files),
+      '/var/lib/docker',
+      [idOf(built), idOf(imported), idOf(Buffer.from('x'))],
+      (id, cfg, n) => {
+        handed.push([id, n]);
+        rememberCommands(cfg, n, cache, key(id));
+      },
+    );
+    expect(handed).toEqual([
+      [idOf(built), 2],
+      [idOf(imported), 1],
+    ]);
+    const asked: string[][] = [];
+    const images = [image(built, 2), image(imported, 1)];
+    await readCommands(helperOf(files, asked), images, layout, cache, key);
+    expect(asked).toEqual([]);
+    // The same commands as readCommands reads from the files itself, with nothing remembered.
+    const fresh = [image(built, 2), image(imported, 1)];
+    const freshAsked: string[][] = [];
+    await readCommands(helperOf(files, freshAsked), fresh, layout, new SizeCache(undefined), key);
+    expect(freshAsked.flat()).toHaveLength(2);
+    expect(images.map((i) => i.layerCommands)).toEqual(fresh.map((i) => i.layerCommands));
+    expect(images[0]?.layerCommands).toEqual(['ADD file:abc in /', 'COPY f0 /c/0']);
   });
 });
 

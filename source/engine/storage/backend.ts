@@ -72,9 +72,15 @@ export interface StorageBackend {
    * they hold it (the containerd store's content blobs), for images the store records now: what a
    * scan otherwise asks GET /images/{id}/json for (115 ms per image on the containerd store, 15 s
    * of a cold scan at 1,300 images). An image it cannot say for sure is absent (asked of the API).
-   * `imageIds`: only these (default: every image the store records).
+   * `imageIds`: only these (default: every image the store records). `onConfig`, when given, is
+   * handed each image config this read parsed (the one the layout's imageConfigPath names), with
+   * its layer count: the scan takes its build commands from it instead of reading it again.
    */
-  imageLayers?(helper: HelperSession, imageIds?: readonly string[]): Promise<Map<string, string[]>>;
+  imageLayers?(
+    helper: HelperSession,
+    imageIds?: readonly string[],
+    onConfig?: (imageId: string, config: object, layerCount: number) => void,
+  ): Promise<Map<string, string[]>>;
   /**
    * When a scan reads every image's layers (imageLayers) while the engine lists the images:
    * `always` when no image list is remembered (the containerd store: the engine's list is slow

@@ -25,7 +25,7 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
       ...containerIds.map((id) => ({ dir: meta.containerDir(id), cacheKey: MOUNT_IDS })),
     ],
     listingAlong: overlay2ListingPaths(root),
-    imageLayers: (helper, imageIds) => overlay2ImageLayers(helper, root, imageIds),
+    imageLayers: (helper, imageIds, onConfig) => overlay2ImageLayers(helper, root, imageIds, onConfig),
     imageLayersEarly: 'first',
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.

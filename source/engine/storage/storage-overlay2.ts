@@ -286,6 +286,8 @@ export async function overlay2ImageLayers(
   helper: HelperSession,
   dataRoot: string,
   imageIds?: readonly string[],
+  /** Each config taken, parsed (see StorageBackend.imageLayers). */
+  onConfig?: (imageId: string, config: object, layerCount: number) => void,
 ): Promise<Map<string, string[]>> {
   const dir = `${dataRoot}/image/overlay2/imagedb/content/sha256`;
   let ids = imageIds;
@@ -304,16 +306,21 @@ export async function overlay2ImageLayers(
   wanted.forEach((id, i) => {
     const raw = files[i];
     if (!raw || createHash('sha256').update(raw).digest('hex') !== hex(id)) return;
+    let config: { rootfs?: { type?: unknown; diff_ids?: unknown } } | null;
     try {
-      const rootfs = (JSON.parse(raw.toString('utf8')) as { rootfs?: { type?: unknown; diff_ids?: unknown } })
-        .rootfs;
-      const diffIds = rootfs?.diff_ids ?? [];
-      if (rootfs?.type !== 'layers' || !Array.isArray(diffIds)) return;
-      if (!diffIds.every((d): d is string => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d)))
-        return;
-      out.set(id, diffIds);
+      config = JSON.parse(raw.toString('utf8'));
     } catch {
-      // not JSON: the engine's inspect answers for it
+      return; // not JSON: the engine's inspect answers for it
+    }
+    const rootfs = config?.rootfs;
+    const diffIds = rootfs?.diff_ids ?? [];
+    if (rootfs?.type !== 'layers' || !Array.isArray(diffIds)) return;
+    if (!diffIds.every((d): d is string => typeof d === 'string' && /^sha256:[0-9a-f]{64}$/.test(d))) return;
+    out.set(id, diffIds);
+    try {
+      if (config) onConfig?.(id, config, diffIds.length);
+    } catch {
+      // what the taker could not use it reads again (readCommands)
     }
   });
   return out;
