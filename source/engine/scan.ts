@@ -675,12 +675,14 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
             return walkForeseen(await foresee(helper, chainSet(layers)));
           })
           .catch(() => undefined)
-      : helper && reader?.foresee
+      : helper && reader?.foresee && !(layersEarly && !contentEarly)
         ? // Layers no earlier scan walked, found from the store's own files (overlay2's layer
           // store's listing and cache-id files): walked beside the API's answers, not after them.
-          // A first scan's configs say which layers are the images': only those (see overlay2Foreseen).
+          // A first scan's configs say which layers are the images': only those (see overlay2Foreseen);
+          // none when they could not be read (else BuildKit's layers would be walked twice), nor
+          // on a first scan that reads no configs (tag times asked: every image is inspected).
           reader
-            .foresee(contentEarly?.then((layers) => (layers?.size ? chainSet(layers) : undefined)))
+            .foresee(contentEarly?.then((layers) => (layers ? chainSet(layers) : new Set<string>())))
             .then(walkForeseen)
             .catch(() => undefined)
         : undefined;

@@ -21,8 +21,20 @@ describe('the full scan after the API tree (overlay2 engine)', () => {
       const after = await scanEngine(c, { helper, info, cache });
       // The reference inspects every image (asked for tag times, which only an inspect gives).
       const alone = await scanEngine(c, { helper, info, cache: new SizeCache(undefined), tagTimes: true });
-      // A first scan with no cache inspects nothing either: it reads the image store's configs.
-      const first = await scanEngine(c, { helper, info, cache: new SizeCache(undefined) });
+      // A first scan with no cache inspects nothing either: it reads the image store's configs,
+      // each once (their build commands are taken from that read too).
+      const reads: string[] = [];
+      const readFiles = helper.readFiles.bind(helper);
+      helper.readFiles = (paths) => {
+        reads.push(...paths);
+        return readFiles(paths);
+      };
+      const first = await scanEngine(c, { helper, info, cache: new SizeCache(undefined) }).finally(() => {
+        helper.readFiles = readFiles;
+      });
+      const configReads = reads.filter((p) => p.includes('/image/overlay2/imagedb/content/sha256/'));
+      expect(configReads.length).toBeGreaterThanOrEqual(first.inputs.images.length);
+      expect(new Set(configReads).size).toBe(configReads.length);
       // No image was inspected again: not one tag time is known...
       for (const s of [after, first]) {
         expect(s.inputs.tagTimesUnknown).toBe(true);

@@ -155,5 +155,7 @@ describe('overlay2Foreseen', () => {
       `layerdb:${chain('b')}`,
     ]);
     expect(overlay2Foreseen('/d', { facts: new Map(), mounts: new Map() })).toBeUndefined();
+    // No image layer known (none, or the configs unreadable: the scan then passes an empty set).
+    expect(overlay2Foreseen('/d', read, new Set())).toEqual([]);
   });
 });
