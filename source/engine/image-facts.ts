@@ -12,18 +12,33 @@ const isCommands = (v: unknown): v is (string | null)[] =>
   Array.isArray(v) && v.every((x) => x === null || typeof x === 'string');
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 
-/** Build commands from the image configs (exact), read through the helper in one request. */
+/**
+ * Build commands from the image configs (exact), read through the helper in one request. `parsed`:
+ * commands already taken from configs read for another purpose (overlay2's layer lists: see
+ * StorageBackend.imageLayers), used for the images listed here instead of reading their configs
+ * again, and remembered like the rest (only for images the engine lists).
+ */
 export async function readCommands(
   helper: HelperSession,
   images: ImageInput[],
   layout: StorageLayout,
   cache: SizeCache | undefined,
   key: (imageId: string) => string,
+  parsed?: ReadonlyMap<string, (string | undefined)[]>,
 ): Promise<void> {
   const todo: ImageInput[] = [];
+  const take = (img: ImageInput, commands: (string | undefined)[]) => {
+    img.layerCommands = commands;
+    cache?.setFact(
+      key(img.id),
+      commands.map((c) => c ?? null),
+    );
+  };
   for (const img of images) {
     const known = cache?.fact(key(img.id), isCommands);
+    const read = parsed?.get(img.id);
     if (known && known.length === img.diffIds.length) img.layerCommands = known.map((c) => c ?? undefined);
+    else if (read && read.length === img.diffIds.length) take(img, read);
     else todo.push(img);
   }
   if (!todo.length) return;
@@ -33,39 +48,19 @@ export async function readCommands(
     const raw = configs[i];
     if (!raw) return;
     try {
-      const commands = rememberCommands(
-        JSON.parse(raw.toString('utf8')),
-        img.diffIds.length,
-        cache,
-        key(img.id),
-      );
-      if (commands) img.layerCommands = commands;
+      const commands = commandsOfConfig(JSON.parse(raw.toString('utf8')), img.diffIds.length);
+      if (commands) take(img, commands);
     } catch {
       // unreadable config: leave the commands unknown
     }
   });
 }
 
-/**
- * An image's build commands from its parsed config (one per layer), remembered under `key`: also
- * called by a store that reads the configs for their layer lists (overlay2's first scan), so that
- * readCommands finds them and does not read every config a second time. Undefined when the config
- * is not an object.
- */
-export function rememberCommands(
-  config: unknown,
-  layerCount: number,
-  cache: SizeCache | undefined,
-  key: string,
-): (string | undefined)[] | undefined {
+/** An image's build commands (one per layer) from its parsed config; undefined when it is not an object. */
+export function commandsOfConfig(config: unknown, layerCount: number): (string | undefined)[] | undefined {
   if (typeof config !== 'object' || config === null) return undefined;
   const history = (config as { history?: ConfigHistoryEntry[] }).history;
-  const commands = layerCommandsFromConfig(history ?? [], layerCount);
-  cache?.setFact(
-    key,
-    commands.map((c) => c ?? null),
-  );
-  return commands;
+  return layerCommandsFromConfig(history ?? [], layerCount);
 }
 
 /** Disk bytes of each image's config file in the image store (immutable: remembered). */

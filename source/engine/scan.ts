@@ -22,7 +22,7 @@ import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
-import { configFileBytes, readCommands, rememberCommands } from './image-facts.js';
+import { commandsOfConfig, configFileBytes, readCommands } from './image-facts.js';
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
@@ -519,11 +519,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // image list is remembered (a first scan: read while the engine computes its list); else only
   // for the images found missing. Not waited for longer than CONTENT_WAIT_MS once the list is in
   // (a helper whose start stalls): those images are inspected, as without.
-  // The configs such a read parses give the build commands too (readCommands then reads none).
-  const commandsFrom = cache
-    ? (id: string, config: object, layerCount: number) =>
-        rememberCommands(config, layerCount, cache, factKey('commands', id))
-    : undefined;
+  // The configs such a read parses give the build commands too: readCommands then reads none
+  // of them again (1,322 configs, 1.6 MB at scale).
+  const configCommands = new Map<string, (string | undefined)[]>();
+  const commandsFrom = (id: string, config: object, layerCount: number) => {
+    const commands = commandsOfConfig(config, layerCount);
+    if (commands) configCommands.set(id, commands);
+  };
   const fromContent = (ids?: readonly string[]) =>
     Promise.resolve(options.helper)
       .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids, commandsFrom) : undefined))
@@ -803,7 +805,7 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       predictedRun,
       earlyRun,
       measureDirs(helper, late, { cache, engineId, onProgress: (p) => report('late', p) }),
-      readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id)),
+      readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id), configCommands),
       meta
         ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))
         : undefined,

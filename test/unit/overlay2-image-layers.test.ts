@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
 import { SizeCache } from '../../source/engine/helper/size-cache.js';
-import { readCommands, rememberCommands } from '../../source/engine/image-facts.js';
+import { commandsOfConfig, readCommands } from '../../source/engine/image-facts.js';
 import type { StorageLayout } from '../../source/engine/storage/storage-layout.js';
 import { overlay2Foreseen, overlay2ImageLayers } from '../../source/engine/storage/storage-overlay2.js';
 import type { ImageInput } from '../../source/model/types.js';
@@ -100,33 +100,46 @@ describe('build commands from the configs read for the layer lists', () => {
   ]);
   const key = (id: string) => `e|/r|commands|${id}`;
 
-  it('hands each config it takes to onConfig, and readCommands then reads no config again', async () => {
-    const cache = new SizeCache(undefined);
+  it('hands each config it takes to onConfig; readCommands then reads none again, and remembers only listed images', async () => {
+    const parsed = new Map<string, (string | undefined)[]>();
     const handed: [string, number][] = [];
+    const unlisted = config([d('4')]);
+    const all = new Map([...files, [idOf(unlisted).slice(7), unlisted]]);
     await overlay2ImageLayers(
-      helperOf(files),
+      helperOf(all),
       '/var/lib/docker',
-      [idOf(built), idOf(imported), idOf(Buffer.from('x'))],
+      [idOf(built), idOf(imported), idOf(unlisted), idOf(Buffer.from('x'))],
       (id, cfg, n) => {
         handed.push([id, n]);
-        rememberCommands(cfg, n, cache, key(id));
+        const commands = commandsOfConfig(cfg, n);
+        if (commands) parsed.set(id, commands);
       },
     );
     expect(handed).toEqual([
       [idOf(built), 2],
       [idOf(imported), 1],
+      [idOf(unlisted), 1],
     ]);
     const asked: string[][] = [];
+    const cache = new SizeCache(undefined);
     const images = [image(built, 2), image(imported, 1)];
-    await readCommands(helperOf(files, asked), images, layout, cache, key);
+    await readCommands(helperOf(all, asked), images, layout, cache, key, parsed);
     expect(asked).toEqual([]);
-    // The same commands as readCommands reads from the files itself, with nothing remembered.
+    // Remembered for the images listed, not for one the engine does not list.
+    expect(cache.fact(key(idOf(built)), Array.isArray)).toEqual(['ADD file:abc in /', 'COPY f0 /c/0']);
+    expect(cache.fact(key(idOf(unlisted)), Array.isArray)).toBeUndefined();
+    // The same commands as readCommands reads from the files itself, with nothing at hand.
     const fresh = [image(built, 2), image(imported, 1)];
     const freshAsked: string[][] = [];
-    await readCommands(helperOf(files, freshAsked), fresh, layout, new SizeCache(undefined), key);
+    await readCommands(helperOf(all, freshAsked), fresh, layout, new SizeCache(undefined), key);
     expect(freshAsked.flat()).toHaveLength(2);
     expect(images.map((i) => i.layerCommands)).toEqual(fresh.map((i) => i.layerCommands));
     expect(images[0]?.layerCommands).toEqual(['ADD file:abc in /', 'COPY f0 /c/0']);
+    // A list of another length than the image's layers is not taken: the config is read.
+    const odd = [image(built, 3)];
+    const oddAsked: string[][] = [];
+    await readCommands(helperOf(all, oddAsked), odd, layout, new SizeCache(undefined), key, parsed);
+    expect(oddAsked.flat()).toHaveLength(1);
   });
 });
 
