@@ -483,6 +483,24 @@ function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
  */
 export async function scanEngine(client: EngineClient, options: ScanOptions): Promise<ScanModel> {
   const info = options.info ?? (await getInfo(client));
+  // The keys this scan uses, once a day per engine: what a complete scan did not use is forgotten
+  // at its end (SizeCache.sweep).
+  const cache = options.helper ? options.cache : undefined;
+  const used = cache?.sweepDue(engineKeyOf(client, info)) ? cache.track() : undefined;
+  try {
+    // `options` as given, not copied: the explorer's noHelperReason is a getter, read later.
+    return await scanNoting(client, options, info, used?.keys);
+  } finally {
+    used?.stop();
+  }
+}
+
+async function scanNoting(
+  client: EngineClient,
+  options: ScanOptions,
+  info: ApiInfo,
+  used: ReadonlySet<string> | undefined,
+): Promise<ScanModel> {
   const cache = options.helper ? options.cache : undefined;
   const engineId = engineKeyOf(client, info);
   const factKey = (kind: string, id: string) => factKeyOf(engineId, kind, id);
@@ -900,6 +918,8 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
       if (cfg) logs[c.id] = cfg;
     }
     cache?.setFact(logKey, logs);
+    // A complete scan: what it did not use belongs to images, layers and containers that are gone.
+    if (used) cache?.sweep(engineId, used);
     await cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;

@@ -259,6 +259,78 @@ describe('engines not scanned for long', () => {
   });
 });
 
+describe('what a complete scan did not use', () => {
+  const size = { apparentBytes: 1, diskBytes: 4096, contentDiskBytes: 4096 };
+  const isStrings = (v: unknown): v is string[] => Array.isArray(v);
+
+  it("is forgotten at the scan's end: that engine's entries and facts only, not its stamp, nor another engine's", async () => {
+    const file = fresh();
+    const c = new SizeCache(file);
+    c.set('e|/r|sha256:kept|/r/overlay2/a', size);
+    c.set('e|/r|sha256:gone|/r/overlay2/b', size);
+    c.setFact('e|/r|layers|sha256:img1', ['d1']);
+    c.setFact('e|/r|layers|sha256:img2', ['d2']);
+    c.setFact('f|/r|layers|sha256:img2', ['d2']);
+    c.touchEngine('e|/r');
+    // An engine whose data root holds "|": its keys start like e|/r's.
+    c.setFact('e|/r|x|layers|sha256:img3', ['d3']);
+    c.touchEngine('e|/r|x');
+    await c.save();
+    const again = new SizeCache(file);
+    const scan = again.track();
+    // What the scan asks for (hit or miss) or sets counts as used.
+    expect(again.get('e|/r|sha256:kept|/r/overlay2/a')).toEqual(size);
+    expect(again.fact('e|/r|layers|sha256:img1', isStrings)).toEqual(['d1']);
+    again.setFact('e|/r|commands|sha256:img1', ['RUN x']);
+    const other = again.track();
+    scan.stop();
+    // Not noted by a stopped tracker; noted by one still running.
+    again.fact('e|/r|layers|sha256:img2', isStrings);
+    expect(other.keys.has('e|/r|layers|sha256:img2')).toBe(true);
+    expect(scan.keys.has('e|/r|layers|sha256:img2')).toBe(false);
+    other.stop();
+    expect(again.sweep('e|/r', scan.keys)).toBe(2);
+    expect(again.get('e|/r|sha256:gone|/r/overlay2/b')).toBeUndefined();
+    expect(again.fact('e|/r|layers|sha256:img2', isStrings)).toBeUndefined();
+    await again.save();
+    const saved = new SizeCache(file);
+    expect(saved.get('e|/r|sha256:kept|/r/overlay2/a')).toEqual(size);
+    expect(saved.get('e|/r|sha256:gone|/r/overlay2/b')).toBeUndefined();
+    expect(saved.fact('e|/r|layers|sha256:img1', isStrings)).toEqual(['d1']);
+    expect(saved.fact('e|/r|commands|sha256:img1', isStrings)).toEqual(['RUN x']);
+    expect(saved.fact('e|/r|layers|sha256:img2', isStrings)).toBeUndefined();
+    expect(saved.fact('f|/r|layers|sha256:img2', isStrings)).toEqual(['d2']);
+    expect(saved.fact('e|/r|x|layers|sha256:img3', isStrings)).toEqual(['d3']);
+    expect(saved.fact('e|/r|seen', isNumber)).toBeGreaterThan(0);
+  });
+
+  it('forgets nothing when the scan used everything, and is due once a day per engine', async () => {
+    const file = fresh();
+    const c = new SizeCache(file);
+    c.set('e|/r|sha256:a|/d', size);
+    c.setFact('e|/r|layers|sha256:i', ['d']);
+    const day = 86_400_000;
+    const now = 1_000 * day;
+    expect(c.sweepDue('e|/r', now)).toBe(true);
+    const scan = c.track();
+    c.get('e|/r|sha256:a|/d');
+    c.fact('e|/r|layers|sha256:i', isStrings);
+    scan.stop();
+    expect(c.sweep('e|/r', scan.keys, now)).toBe(0);
+    expect(c.get('e|/r|sha256:a|/d')).toEqual(size);
+    // Not again the same day, nor for a clock set back; again a day later; another engine's own.
+    expect(c.sweepDue('e|/r', now + day - 1)).toBe(false);
+    expect(c.sweepDue('e|/r', now - 1)).toBe(true);
+    expect(c.sweepDue('e|/r', now + day)).toBe(true);
+    expect(c.sweepDue('f|/r', now)).toBe(true);
+    // The stamp is one of the facts a scan reads first (the file's first line): deciding does not
+    // wait for the rest of the file.
+    await c.save();
+    const [first] = readFileSync(file, 'utf8').split('\n');
+    expect(JSON.parse(first as string).early).toEqual({ 'e|/r|swept|at': now });
+  });
+});
+
 describe('JSON in slices', () => {
   const entries: Record<string, unknown> = {};
   for (let i = 0; i < 300; i++)
