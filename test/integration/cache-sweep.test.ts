@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCacheText } from '../../source/engine/helper/size-cache.js';
-import type { ScanReport } from '../../source/model/report.js';
-import { docker, layertop, sh } from '../support/engines.js';
+import { docker, sh } from '../support/engines.js';
+import { scanWithCache } from '../support/same-scan.js';
 
 const TAG = 'layertop-test/sweep-import:1';
 
@@ -30,15 +30,7 @@ describe('the size cache after an image is removed (overlay2 engine)', () => {
     for (const k of stamps) delete head.early[k];
     writeFileSync(file, [JSON.stringify(head), ...rest].join('\n'));
   };
-  const scan = async () => {
-    const r = await layertop(['scan', '--json'], {
-      engine: 'overlay2',
-      env: { LAYERTOP_CACHE_DIR: cacheDir },
-    });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return JSON.parse(r.stdout) as ScanReport;
-  };
+  const scan = () => scanWithCache('overlay2', cacheDir);
 
   afterAll(async () => {
     await docker('overlay2', ['rmi', TAG]).catch(() => undefined);

@@ -7,7 +7,7 @@ import { parseCacheText } from '../../source/engine/helper/size-cache.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { expectImageSizesEqualDf } from '../support/df.js';
 import { client, docker, engineVersion, helperContainers, layertop, sh } from '../support/engines.js';
-import { expectSameScan } from '../support/same-scan.js';
+import { expectSameScan, scanWithCache } from '../support/same-scan.js';
 
 let report: ScanReport;
 /** Two more scans with the size cache the first one filled: the second walks only what can change. */
@@ -19,15 +19,7 @@ let cacheFiles: string[];
 beforeAll(async () => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'lt-cache-'));
   const cacheFile = () => readFileSync(join(cacheDir, 'layer-sizes.json'), 'utf8');
-  const scan = async () => {
-    const r = await layertop(['scan', '--json'], {
-      engine: 'overlay2',
-      env: { LAYERTOP_CACHE_DIR: cacheDir },
-    });
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    return JSON.parse(r.stdout) as ScanReport;
-  };
+  const scan = () => scanWithCache('overlay2', cacheDir);
   report = await scan();
   warm = [await scan()];
   cacheFiles = [cacheFile()];

@@ -3,6 +3,15 @@
 // container, the engine's databases written meanwhile), whose steady categories are compared alone.
 import { expect } from 'vitest';
 import type { ScanReport } from '../../source/model/report.js';
+import { type EngineName, layertop } from './engines.js';
+
+/** `layertop scan --json` of a test engine with the size cache in `cacheDir`: clean, exit 0. */
+export async function scanWithCache(engine: EngineName, cacheDir: string): Promise<ScanReport> {
+  const r = await layertop(['scan', '--json'], { engine, env: { LAYERTOP_CACHE_DIR: cacheDir } });
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as ScanReport;
+}
 
 const STEADY = ['images', 'logs', 'volumes', 'buildCache', 'leftovers'];
 
