@@ -7,7 +7,6 @@ import { compareApi } from '../docker/docker-client.js';
 import { type PageSource, spillDirs } from '../helper/file-pages.js';
 import { OneFileReader, parseList, parseStat, stampTime, TornReadError } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
-import { copyLocalFile } from '../helper/local-copy.js';
 import type { MeasureTarget } from '../helper/measure.js';
 import { SizeCache } from '../helper/size-cache.js';
 import { BoltDb, BoltFormatError } from './bbolt.js';
@@ -97,15 +96,10 @@ export function forgetBolt(helper: HelperSession, path: string): void {
 /**
  * One whole file through the `read` op, received straight into one temporary file under
  * layertop's cache directory (OneFileReader, PageSink): the bbolt reader then reads only the pages
- * it walks, and the kernel, not this process, holds the copy. A local helper's engine is on this
- * host: the file is copied here, in the kernel, and none of its bytes pass through this process
- * (copyLocalFile).
+ * it walks, and the kernel, not this process, holds the copy.
  */
 async function readOneFile(helper: HelperSession, path: string): Promise<PageSource | undefined> {
-  const dirs = spillDirs(dirname(SizeCache.defaultFile()));
-  if (helper.mode === 'local' && helper.hostPid > 0)
-    return copyLocalFile(`/proc/${helper.hostPid}/root${path}`, dirs);
-  const reader = new OneFileReader(dirs);
+  const reader = new OneFileReader(spillDirs(dirname(SizeCache.defaultFile())));
   try {
     await helper.run('read', [path], 120_000, (chunk) => reader.push(chunk));
     return reader.finish();
