@@ -1,7 +1,7 @@
 // The explorer's last measured scan of an engine, kept beside the size cache, so the next launch
 // shows the tree at once (marked as not yet refreshed) while it connects and measures again.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ScanInputs } from '../model/report.js';
 import { scanInputsFromJson, scanInputsToJson } from '../model/scan-inputs-json.js';
@@ -37,6 +37,28 @@ export function loadLastScan(host: string, env?: NodeJS.ProcessEnv): LastScan | 
     const inputs = scanInputsFromJson(v.inputs);
     if (!inputs || typeof v.savedAt !== 'number' || typeof v.engineId !== 'string') return undefined;
     return { savedAt: v.savedAt, engineId: v.engineId, inputs };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The engine a kept last scan was made of, from the first 4 kB of its file alone (the whole file
+ * is megabytes at scale, and the explorer reads it anyway): undefined when there is none, or the
+ * ID is not there (the file starts `{"savedAt":...,"engineId":"..."`, as saveLastScan writes it).
+ */
+export function lastScanEngineId(host: string, env?: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const fd = openSync(lastScanFile(host, env), 'r');
+    try {
+      const head = Buffer.alloc(4096);
+      const n = readSync(fd, head, 0, head.length, 0);
+      const m = /^\{"savedAt":\d+,"engineId":("(?:[^"\\]|\\.)*")/.exec(head.toString('utf8', 0, n));
+      const id: unknown = m?.[1] ? JSON.parse(m[1]) : undefined;
+      return typeof id === 'string' ? id : undefined;
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }

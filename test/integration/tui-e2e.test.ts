@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -120,7 +120,8 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
   it('shows the last scan at once on the next launch, marked as such, then the scan of this run', async () => {
     // The launch above kept its scan in this cache directory.
     await term?.kill();
-    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    const marks = join(mkdtempSync(join(tmpdir(), 'lt-tui-marks-')), 'marks.txt');
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} LAYERTOP_TIMING_FILE=${marks} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
     const started = Date.now();
     term = await Tmux.start('layertop-e2e-again', cmd, 120, 30);
     let s = await term.waitForText(/last scan \d+ (s|min) ago \(not refreshed yet\)/, 10_000);
@@ -134,6 +135,13 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
     s = await term.waitForText(/helper: ready/);
     await term.waitForText(/^(?![\s\S]*last scan)[\s\S]*RUN mkdir -p \/many .*MB/, 60_000);
     console.log(`last scan on screen ${shownAfter} ms after launch (tmux start included)`);
+    // This engine's last scan was kept: its first scan took the lists asked as the session
+    // opened (cli/main.ts), not lists of its own asked after the first frame.
+    const events = readFileSync(marks, 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
+    expect(events).toContain('api-lists-early');
+    expect(events.indexOf('api-lists-early')).toBeGreaterThan(events.indexOf('connecting'));
     await term.keys('q');
     await term.waitForText(/EXIT:0/);
     expect(await helperContainers('overlay2')).toEqual([]);

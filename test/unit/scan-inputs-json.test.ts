@@ -2,9 +2,16 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastScanFile, lastScanSaves, loadLastScan, saveLastScan } from '../../source/engine/last-scan.js';
+import {
+  lastScanEngineId,
+  lastScanFile,
+  lastScanSaves,
+  loadLastScan,
+  saveLastScan,
+} from '../../source/engine/last-scan.js';
 import { buildScanModel } from '../../source/model/report.js';
 import { scanInputsFromJson, scanInputsToJson } from '../../source/model/scan-inputs-json.js';
+import { eventsSince } from '../../source/tui/explorer/use-engine-data.js';
 import { sampleModel } from '../support/model.js';
 
 const throughFile = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
@@ -81,5 +88,33 @@ describe('the last scan file', () => {
     ).resolves.toBeUndefined();
     expect(loadLastScan('unix:///a.sock', env)).toBeUndefined();
     expect(readdirSync(base)).toEqual(['file']);
+  });
+});
+
+describe('the engine of the last scan, read from the head of its file (the next launch asks its lists early)', () => {
+  it('is the ID saved with it, whatever characters the data root holds', async () => {
+    const env = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-last-scan-')) };
+    const id = 'ABCD:EFGH|/var/lib/docker "quoted" \\ back é';
+    await saveLastScan('unix:///c.sock', id, sampleModel().inputs, env);
+    expect(lastScanEngineId('unix:///c.sock', env)).toBe(id);
+    expect(loadLastScan('unix:///c.sock', env)?.engineId).toBe(id);
+  });
+
+  it('is none without a file, or with one of another shape', () => {
+    const env = { LAYERTOP_CACHE_DIR: mkdtempSync(join(tmpdir(), 'lt-last-scan-')) };
+    expect(lastScanEngineId('unix:///d.sock', env)).toBeUndefined();
+    writeFileSync(lastScanFile('unix:///d.sock', env), '{"engineId":"x","savedAt":1}');
+    expect(lastScanEngineId('unix:///d.sock', env)).toBeUndefined();
+    writeFileSync(lastScanFile('unix:///d.sock', env), '{"savedAt":1,"engineId":7}');
+    expect(lastScanEngineId('unix:///d.sock', env)).toBeUndefined();
+  });
+});
+
+describe('the first event subscription', () => {
+  it("asks for events since the engine's clock at /info, to the millisecond", () => {
+    expect(eventsSince({ SystemTime: '2026-12-05T03:45:00.123456789Z' })).toBe(1796442300.123);
+    expect(eventsSince({ SystemTime: '2026-12-05T04:45:00.5+01:00' })).toBe(1796442300.5);
+    expect(eventsSince({})).toBeUndefined();
+    expect(eventsSince({ SystemTime: 'not a time' })).toBeUndefined();
   });
 });

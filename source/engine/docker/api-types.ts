@@ -13,6 +13,8 @@ export interface ApiInfo {
   /** "linux" (or "windows"), and the host's machine as uname names it ("x86_64", "aarch64"). */
   OSType?: string;
   Architecture?: string;
+  /** The engine's clock when it answered (RFC 3339, nanoseconds). */
+  SystemTime?: string;
 }
 
 export interface ApiDfImage {

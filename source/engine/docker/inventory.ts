@@ -296,6 +296,7 @@ export async function readInventory(
   const { docker } = client;
   // Lists asked early for this scan (askInventoryEarly): taken by the first try only, a retry asks anew.
   let asked = takeEarly(client);
+  if (asked) mark('api-lists-early');
   const networksRun = asked?.networks ?? (docker.listNetworks() as Promise<ApiNetwork[]>);
   try {
     const [inf, { df, imagesFrom }, networks] = await Promise.all([

@@ -296,9 +296,10 @@ export function useEngineData(
     };
     // Live updates: images and containers coming and going refresh the tree (debounced). The
     // stream ends only when the connection to the engine does: that is a fault, said at once.
-    const subscribe = async (client: EngineClient) => {
+    const subscribe = async (client: EngineClient, since?: number) => {
       const events = (await client.docker.getEvents({
         filters: { type: ['image', 'container'] },
+        ...(since ? { since } : {}),
       })) as NodeJS.ReadableStream;
       if (!c.alive) {
         (events as { destroy?: () => void }).destroy?.();
@@ -433,7 +434,11 @@ export function useEngineData(
           });
           void rescan();
         }
-        await subscribe(conn.client);
+        // On the next launch (this engine's last scan kept) the first scan's lists were asked
+        // right after /info (cli/main.ts): what happened since then is asked for too (the engine
+        // keeps its recent events), by the engine's own clock. Not elsewhere: a first launch's
+        // own doings meanwhile (the helper image loaded) would each cost a second scan.
+        await subscribe(conn.client, first && sameEngine ? eventsSince(conn.info) : undefined);
       } catch (err) {
         if (c.alive)
           setData((d) => ({
@@ -520,6 +525,15 @@ export function useEngineData(
   }, [rescan]);
 
   return { ...data, refresh, rescanNow, runPlan: run, ...files };
+}
+
+/**
+ * The engine's clock at /info, as the events API takes it (seconds, to the millisecond: dockerd
+ * reads "seconds.fraction"), if it said: events before it are not asked for again.
+ */
+export function eventsSince(info: Pick<ApiInfo, 'SystemTime'>): number | undefined {
+  const at = info.SystemTime ? Date.parse(info.SystemTime) : Number.NaN;
+  return Number.isFinite(at) ? at / 1000 : undefined;
 }
 
 /** The explorer's last scan of the engine these options name, unless the cache is off. */
