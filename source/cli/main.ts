@@ -178,20 +178,29 @@ async function main(argv: string[]): Promise<number> {
       // Connect and start the helper while the UI code loads: the tree from the API appears that
       // much sooner, and the measuring starts with it. With this engine's last scan kept (the
       // next launch: no API tree, the full scan first), its lists are asked as soon as the engine
-      // answers, as a CLI scan asks them, while the UI loads and draws the last scan: asked from
-      // the explorer's first scan instead, they came 0.8 s after launch at scale and took 0.7 s
-      // beside the first frames. Engine events meanwhile are not lost: the first subscription
-      // asks for them since the engine's own clock at /info (use-engine-data.ts).
+      // answers, as a CLI scan asks them, while the UI loads and draws the last scan: asked by the
+      // explorer's first scan instead, they came 0.8 s after launch at scale and took 0.7 s
+      // beside the first frames. Engine events meanwhile are not lost: the session says it asked
+      // (listsAskedEarly), and the explorer's first subscription then asks for the events since
+      // the engine's clock at this /info (so only where the engine tells its clock). The answers
+      // stay good for 10 s, not the CLI's 2: the UI's start (the last scan read and drawn) comes
+      // between, and the events cover image and container changes meanwhile.
       const lastEngine = args.noHelper || args.noCache ? undefined : lastEngineOf(args);
+      let asked = false;
       const early = openSession({
         ...args,
         ...(lastEngine
           ? {
               beforeCache: (client, info) => {
-                if (engineIdOf(info) === lastEngine) askScanListsEarly(client, info);
+                if (engineIdOf(info) !== lastEngine || !info.SystemTime) return;
+                askScanListsEarly(client, info, 10_000);
+                asked = true;
               },
             }
           : {}),
+      }).then((session) => {
+        session.listsAskedEarly = asked;
+        return session;
       });
       early.catch(() => undefined);
       const { runTui } = await withoutFetch(() => import('../tui/run.js'));

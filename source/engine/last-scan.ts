@@ -102,6 +102,7 @@ export function saveLastScan(
 ): Promise<void> {
   if (inputs.diskUnknown !== undefined) return Promise.resolve();
   const file = lastScanFile(host, env);
+  // In this order: lastScanEngineId reads the engine from the file's head.
   const value = { savedAt: Date.now(), engineId, inputs: scanInputsToJson(inputs) };
   const next = (saving.get(file) ?? Promise.resolve())
     .then(() => writeJsonLines(file, [value]))

@@ -449,8 +449,8 @@ async function rememberImageList(
  * scan asks first are asked at once (askInventoryEarly), beside the size cache's read. The
  * containerd store's image list waits for its proof (below), so there it is not among them.
  */
-export function askScanListsEarly(client: EngineClient, info: ApiInfo): void {
-  askInventoryEarly(client, storageKind(info) !== 'containerd');
+export function askScanListsEarly(client: EngineClient, info: ApiInfo, maxAgeMs?: number): void {
+  askInventoryEarly(client, storageKind(info) !== 'containerd', maxAgeMs);
 }
 
 /** How long the image list waits for the store's layer lists once it is in (see knownLayers). */

@@ -202,6 +202,11 @@ export interface Session {
   onHelperLost: (listener: (helper: HelperSession) => void) => void;
   /** Removes the helper (every exit path does too, through onSession's clean-up hooks). */
   close: () => Promise<void>;
+  /**
+   * Set by a caller whose `beforeCache` asked the scan lists at once (the explorer's next launch,
+   * cli/main.ts): its first event subscription then asks for the events since this `/info`.
+   */
+  listsAskedEarly?: boolean;
 }
 
 /** Opens a session: connect, then `check` (before any container exists), then the helper starts. */

@@ -149,6 +149,7 @@ const askRest = (client: EngineClient, signal?: AbortSignal) =>
 /** The scan's engine lists, asked before the scan runs (askInventoryEarly). */
 interface EarlyAnswers {
   at: number;
+  maxAgeMs: number;
   images: Promise<ApiDfImage[]> | undefined;
   rest: Promise<ApiSystemDf>;
   networks: Promise<ApiNetwork[]>;
@@ -163,7 +164,7 @@ const early = new WeakMap<EngineClient, EarlyAnswers>();
  */
 const EARLY_MAX_AGE_MS = 2_000;
 
-const fresh = (a: EarlyAnswers) => performance.now() - a.at <= EARLY_MAX_AGE_MS;
+const fresh = (a: EarlyAnswers) => performance.now() - a.at <= a.maxAgeMs;
 
 /**
  * Asks the lists a scan with the helper needs (readInventory without shared sizes) at once, so
@@ -173,14 +174,21 @@ const fresh = (a: EarlyAnswers) => performance.now() - a.at <= EARLY_MAX_AGE_MS;
  * client takes them, once. `withImages` false: the image list waits for the caller's proof (the
  * containerd store), so only the rest is asked.
  */
-export function askInventoryEarly(client: EngineClient, withImages: boolean): void {
+export function askInventoryEarly(
+  client: EngineClient,
+  withImages: boolean,
+  /** How long the answers stay good to take (EARLY_MAX_AGE_MS; longer where events cover the gap). */
+  maxAgeMs = EARLY_MAX_AGE_MS,
+): void {
   if (!typedDf(client)) return;
   const before = early.get(client);
   if (before && fresh(before)) return;
   before?.abort.abort();
   const abort = new AbortController();
+  mark('api-lists-asked');
   const answers: EarlyAnswers = {
     at: performance.now(),
+    maxAgeMs,
     images: withImages
       ? get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'))
       : undefined,

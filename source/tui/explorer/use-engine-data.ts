@@ -434,11 +434,14 @@ export function useEngineData(
           });
           void rescan();
         }
-        // On the next launch (this engine's last scan kept) the first scan's lists were asked
-        // right after /info (cli/main.ts): what happened since then is asked for too (the engine
-        // keeps its recent events), by the engine's own clock. Not elsewhere: a first launch's
-        // own doings meanwhile (the helper image loaded) would each cost a second scan.
-        await subscribe(conn.client, first && sameEngine ? eventsSince(conn.info) : undefined);
+        // Where the first scan's lists were asked right after /info (the next launch, cli/main.ts
+        // says so on the session), what happened since then is asked for too (the engine keeps
+        // its recent events), by the engine's own clock. Not elsewhere: a first launch's own
+        // doings meanwhile (the helper image loaded) would each cost a second scan.
+        const since = first && early && conn.listsAskedEarly ? eventsSince(conn.info) : undefined;
+        const hold = testSubscribeDelayMs();
+        if (hold) await new Promise((r) => setTimeout(r, hold));
+        await subscribe(conn.client, since);
       } catch (err) {
         if (c.alive)
           setData((d) => ({
@@ -534,6 +537,15 @@ export function useEngineData(
 export function eventsSince(info: Pick<ApiInfo, 'SystemTime'>): number | undefined {
   const at = info.SystemTime ? Date.parse(info.SystemTime) : Number.NaN;
   return Number.isFinite(at) ? at / 1000 : undefined;
+}
+
+/**
+ * Test hook (LAYERTOP_TEST_MODE only): the first subscription that long later, for a change made
+ * before it to prove that it is not lost (LAYERTOP_TEST_SUBSCRIBE_DELAY_MS).
+ */
+function testSubscribeDelayMs(): number | undefined {
+  const v = process.env.LAYERTOP_TEST_SUBSCRIBE_DELAY_MS;
+  return process.env.LAYERTOP_TEST_MODE && v !== undefined && /^\d{1,5}$/.test(v) ? Number(v) : undefined;
 }
 
 /** The explorer's last scan of the engine these options name, unless the cache is off. */
