@@ -41,6 +41,12 @@ export interface LedgerStart {
   pieces: LedgerPiece[];
   /** Listed entries that are the scan's own targets (relative paths): their bytes come from the scan. */
   targetEntries: string[];
+  /**
+   * Targets missing from a listing the scan took before the API named them (relative paths): in
+   * the ledger if the scan found them ({@link finishLedger}'s `present`), as its walks tell only at
+   * the end, while this start may run beside them.
+   */
+  lateTargets: string[];
   byContainerDir: Map<string, LedgerContainer>;
   logConfigs: Map<string, LogConfig>;
   /** Log configs read by this ledger that the container itself names (to remember: they never change). */
@@ -55,8 +61,6 @@ export interface LedgerEarly {
   walked?: ReadonlyMap<string, DirMeasure>;
   /** Listed directories' own stats, taken at the scan's start (undefined: not there then). */
   stats?: ReadonlyMap<string, FileStat | undefined>;
-  /** Whether the scan found a target there: one it did not is not added to a known listing. */
-  present?: (path: string) => boolean;
   /** Containers' log configs known from an earlier scan (a container's never changes). */
   logConfigs?: (containerId: string) => LogConfig | undefined;
 }
@@ -101,7 +105,7 @@ export async function startLedger(
   known?: ReadonlyMap<string, readonly Buffer[]>,
   early: LedgerEarly = {},
 ): Promise<LedgerStart> {
-  const { walked: walkedEarly, stats: statsEarly, present = () => true, logConfigs: knownLogs } = early;
+  const { walked: walkedEarly, stats: statsEarly, logConfigs: knownLogs } = early;
   const rel = (p: string) => p.slice(root.length + 1);
   const inside = new Set(targets.filter((p) => p.startsWith(`${root}/`)).map(rel));
   // Every directory above a target is listed instead of measured whole; so is each container's
@@ -130,21 +134,19 @@ export async function startLedger(
   const pieces: LedgerPiece[] = [];
   const listedDirs = [...partial].sort();
   // A listing the scan took at its start (known) predates what the API named after it (a container
-  // created meanwhile, measured by the scan): its targets are added, so that nothing measured is
-  // left out of the ledger. Printable names only (engine IDs); they are read back as latin1 below.
+  // created meanwhile, measured by the scan): its targets not in it are kept aside (lateTargets),
+  // so that nothing measured is left out of the ledger. Printable names only (engine IDs).
   const abs = (d: string) => (d ? `${root}/${d}` : root);
   const targetsIn = new Map<string, string[]>();
   for (const p of inside) {
     const slash = p.lastIndexOf('/');
     const dir = slash < 0 ? '' : p.slice(0, slash);
     const name = p.slice(slash + 1);
-    // (An image's metadata directory is a target whether there or not: most images have none.)
-    if (!/^[\x21-\x7e]+$/.test(name) || !present(abs(p))) continue;
+    if (!/^[\x21-\x7e]+$/.test(name)) continue;
     const names = targetsIn.get(dir);
     if (names) names.push(name);
     else targetsIn.set(dir, [name]);
   }
-  const withTargets = (dir: string, list: readonly Buffer[]) => withEntries(list, targetsIn.get(dir) ?? []);
   // In requests that each fit one run of the op (one directory per container: thousands at scale).
   const asked = listedDirs.filter((d) => !known?.has(abs(d)));
   const replies = await Promise.all(
@@ -155,7 +157,17 @@ export async function startLedger(
   if (got.length < asked.length)
     throw new HelperError(`helper listed ${got.length} of ${asked.length} directories of the data root`);
   const answered = new Map(asked.map((d, i) => [d, got[i] ?? []]));
-  const lists = listedDirs.map((d) => answered.get(d) ?? withTargets(d, known?.get(abs(d)) ?? []));
+  const lists = listedDirs.map((d) => answered.get(d) ?? known?.get(abs(d)) ?? []);
+  const lateTargets: string[] = [];
+  listedDirs.forEach((d, i) => {
+    if (answered.has(d)) return;
+    const names = targetsIn.get(d) ?? [];
+    const added = withEntries(lists[i] ?? [], names).slice(lists[i]?.length ?? 0);
+    for (const raw of added) {
+      const path = `${d ? `${d}/` : ''}${raw.toString('latin1').slice(2)}`;
+      if (!partial.has(path)) lateTargets.push(path); // (one listed itself is no piece)
+    }
+  });
   const unmeasured: string[] = [];
   const targetEntries: string[] = [];
   listedDirs.forEach((dir, i) => {
@@ -241,7 +253,7 @@ export async function startLedger(
     }
   });
   const plan = { listed: listedDirs.map(abs), walked: toWalk.map(abs).sort() };
-  return { root, pieces, targetEntries, byContainerDir, logConfigs, readLogConfigs, plan };
+  return { root, pieces, targetEntries, lateTargets, byContainerDir, logConfigs, readLogConfigs, plan };
 }
 
 /**
@@ -254,11 +266,15 @@ export async function finishLedger(
   start: LedgerStart,
   measured: ReadonlyMap<string, number>,
   known: ReadonlyMap<string, KnownPiece>,
+  /** Whether the scan found a target there (absolute path): a late target it did not is left out. */
+  present: (path: string) => boolean = () => true,
 ): Promise<LedgerPiece[]> {
   const { root, byContainerDir } = start;
   const pieces = [...start.pieces];
   const rest: string[] = [];
-  for (const t of start.targetEntries) {
+  // (An image's metadata directory is a target whether there or not: most images have none.)
+  const late = start.lateTargets.filter((t) => present(`${root}/${t}`));
+  for (const t of [...start.targetEntries, ...late]) {
     const bytes = measured.get(`${root}/${t}`);
     if (bytes !== undefined) pieces.push({ path: t, bytes });
     else rest.push(t);

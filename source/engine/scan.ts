@@ -818,6 +818,26 @@ async function scanNoting(
     for (const d of [`${root}/containers/${h.id}`, meta?.containerDir(h.id), paths?.path, paths?.initPath])
       if (d) helperDirs.push(d);
   }
+  // Every container's log config in one fact, rewritten with the containers of now (one fact per
+  // container would keep every removed container's for ever).
+  const logKey = factKey('log-configs', 'all');
+  const knownLogs = cache?.fact(logKey, isLogConfigs) ?? {};
+  const logConfigs = (id: string) => (Object.hasOwn(knownLogs, id) ? knownLogs[id] : undefined);
+  // Without a last plan (a first scan) nothing of the ledger rides along with the walks: its own
+  // reads start now, beside them (they need only the list of targets), on a lane the walks leave
+  // idle before the longest ends. After them, a cold scan at scale waited 0.35 s more for them.
+  const ledgerFirst = plan
+    ? undefined
+    : startLedger(
+        helper,
+        root,
+        targets.map((t) => t.dir),
+        inputs.containers,
+        info.LoggingDriver,
+        layout.listed,
+        { logConfigs },
+      );
+  ledgerFirst?.catch(() => {}); // awaited below; a failure surfaces there
   const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes, helperMeasured, foreMeasured] =
     await Promise.all([
       predictedRun,
@@ -839,46 +859,38 @@ async function scanNoting(
     ]);
   mark('scan-walks');
   // What rode along with the first walk for the ledger: its listings and its walked entries.
-  const ledgerEarly = await ledgerLists?.catch(() => undefined);
+  const ledgerEarly = ledgerFirst ? undefined : await ledgerLists?.catch(() => undefined);
   const earlyWalked = new Map<string, DirMeasure>(helperMeasured);
   if (ledgerEarly)
     for (const d of plan?.walked ?? []) {
       const m = predictedMeasured.get(d);
       if (m) earlyWalked.set(d, m);
     }
-  // Every container's log config in one fact, rewritten with the containers of now (one fact per
-  // container would keep every removed container's for ever).
-  const logKey = factKey('log-configs', 'all');
-  const knownLogs = cache?.fact(logKey, isLogConfigs) ?? {};
-  // The ledger's own reads (only what did not ride along) come after the walks. Started beside
-  // them (they need only the list of targets), the warm scan at scale took the same 0.74 s and the
-  // explorer's peak memory grew (both walks' buffers alive at once): npm run bench, 2026-12-01.
-  const ledgerRun = startLedger(
-    helper,
-    root,
-    targets.map((t) => t.dir),
-    inputs.containers,
-    info.LoggingDriver,
-    ledgerEarly ? new Map([...(layout.listed ?? []), ...ledgerEarly]) : layout.listed,
-    {
-      walked: earlyWalked,
-      stats: await statsEarly?.catch(() => undefined),
-      present: (dir) => {
-        const m =
-          predictedMeasured.get(dir) ??
-          foreMeasured.get(dir) ??
-          earlyMeasured.get(dir) ??
-          lateMeasured.get(dir);
-        return !m?.missing;
-      },
-      logConfigs: (id) => (Object.hasOwn(knownLogs, id) ? knownLogs[id] : undefined),
-    },
-  );
+  // With a last plan, the ledger's own reads (only what did not ride along) come after the walks.
+  // Started beside them, the warm scan at scale took the same 0.74 s and the explorer's peak memory
+  // grew (both walks' buffers alive at once): npm run bench, 2026-12-01.
+  const ledgerRun =
+    ledgerFirst ??
+    startLedger(
+      helper,
+      root,
+      targets.map((t) => t.dir),
+      inputs.containers,
+      info.LoggingDriver,
+      ledgerEarly ? new Map([...(layout.listed ?? []), ...ledgerEarly]) : layout.listed,
+      { walked: earlyWalked, stats: await statsEarly?.catch(() => undefined), logConfigs },
+    );
+  const present = (dir: string) => {
+    const m =
+      predictedMeasured.get(dir) ?? foreMeasured.get(dir) ?? earlyMeasured.get(dir) ?? lateMeasured.get(dir);
+    return !m?.missing;
+  };
 
   ledgerRun.catch(() => {}); // awaited below; a failure surfaces there
   // The cache file (5 MB at scale) is written while the ledger's requests are out, in slices of a
   // few ms (SizeCache.save): in the explorer a key pressed meanwhile is answered between them.
-  const firstSave = cache?.save();
+  // A ledger started beside the walks has none out by now: the file is written once, below.
+  const firstSave = ledgerFirst ? undefined : cache?.save();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();
   for (const t of predicted) {
@@ -901,7 +913,7 @@ async function scanNoting(
     inputs.ledger = {
       dataRoot: root,
       imageStore: layout.kind === 'overlay2' ? 'graphdriver' : 'containerd',
-      pieces: await finishLedger(helper, started, onDisk, knownPieces(inputs, layout, root)),
+      pieces: await finishLedger(helper, started, onDisk, knownPieces(inputs, layout, root), present),
     };
     // For the next scan's first walk (see planKey), without this run's helper (its directories
     // are new at every run): written only when it changed, so the steady state writes the cache
@@ -926,7 +938,7 @@ async function scanNoting(
     inputs.ledgerUnknown = `the ledger's walk failed: ${err.message}`;
   }
   // Done before the scan returns (a CLI may exit right after); it never rejects.
-  await firstSave;
+  await (firstSave ?? cache?.save());
   mark('scan-ledger');
   if (options.onHelperDone) {
     options.onHelperDone();

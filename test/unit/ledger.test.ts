@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withEntries } from '../../source/engine/ledger-walk.js';
+import type { HelperSession } from '../../source/engine/helper/helper-session.js';
+import { finishLedger, type LedgerStart, withEntries } from '../../source/engine/ledger-walk.js';
 import { buildLedger, classifyPath } from '../../source/model/ledger.js';
 
 describe('the disk ledger', () => {
@@ -79,5 +80,38 @@ describe("the ledger's use of a listing taken at the scan's start", () => {
     const listed = [Buffer.from('./aaa')];
     expect(withEntries(listed, ['aaa'])).toBe(listed);
     expect(withEntries(listed, [])).toBe(listed);
+  });
+});
+
+describe('the ledger started beside the walks (a first scan)', () => {
+  // Started before the walks said which targets exist, it keeps aside the targets a listing taken
+  // at the scan's start lacks; the scan's finding decides at the end. No helper request is made
+  // when every target kept has the scan's figure (a helper that is asked anything fails the test).
+  const noHelper = new Proxy({} as HelperSession, {
+    get: (_t, k) => {
+      throw new Error(`the helper was asked for ${String(k)}`);
+    },
+  });
+  const start: LedgerStart = {
+    root: '/d',
+    pieces: [{ path: 'overlay2/l', bytes: 4096 }],
+    targetEntries: ['overlay2/aaa'],
+    lateTargets: ['overlay2/ccc', 'overlay2/gone'],
+    byContainerDir: new Map(),
+    logConfigs: new Map(),
+    readLogConfigs: new Map(),
+    plan: { listed: [], walked: [] },
+  };
+  const measured = new Map([
+    ['/d/overlay2/aaa', 8192],
+    ['/d/overlay2/ccc', 12288],
+  ]);
+  it('counts a late target the scan found, with its bytes, and leaves out one it found missing', async () => {
+    const pieces = await finishLedger(noHelper, start, measured, new Map(), (p) => p !== '/d/overlay2/gone');
+    expect(pieces.map((p) => [p.path, p.bytes])).toEqual([
+      ['overlay2/l', 4096],
+      ['overlay2/aaa', 8192],
+      ['overlay2/ccc', 12288],
+    ]);
   });
 });
