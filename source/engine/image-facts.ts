@@ -35,9 +35,9 @@ export async function readCommands(
     );
   };
   for (const img of images) {
-    const known = cache?.fact(key(img.id), isCommands);
+    const known = rememberedCommands(img, cache, key);
     const read = parsed?.get(img.id);
-    if (known && known.length === img.diffIds.length) img.layerCommands = known.map((c) => c ?? undefined);
+    if (known) img.layerCommands = known;
     else if (read && read.length === img.diffIds.length) take(img, read);
     else todo.push(img);
   }
@@ -54,6 +54,16 @@ export async function readCommands(
       // unreadable config: leave the commands unknown
     }
   });
+}
+
+/** An image's build commands as the size cache remembers them (one per layer), if it does. */
+export function rememberedCommands(
+  img: ImageInput,
+  cache: SizeCache | undefined,
+  key: (imageId: string) => string,
+): (string | undefined)[] | undefined {
+  const known = cache?.fact(key(img.id), isCommands);
+  return known && known.length === img.diffIds.length ? known.map((c) => c ?? undefined) : undefined;
 }
 
 /** An image's build commands (one per layer) from its parsed config; undefined when it is not an object. */

@@ -22,7 +22,7 @@ import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
 import type { DirMeasure } from './helper/measure-parse.js';
 import type { SizeCache } from './helper/size-cache.js';
-import { commandsOfConfig, configFileBytes, readCommands } from './image-facts.js';
+import { commandsOfConfig, configFileBytes, readCommands, rememberedCommands } from './image-facts.js';
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
@@ -59,6 +59,13 @@ export interface ScanOptions {
    * The prune rules that decide by them (--keep-last, --unused-for) ask.
    */
   tagTimes?: boolean | undefined;
+  /**
+   * Called at most once, before any walk's figure, with a tree from the API's lists and the
+   * store's own layer sizes (Docker's; every disk figure unknown): the explorer's first launch
+   * shows it while the walks run. Only where the store keeps every layer's size (overlay2's layer
+   * store), and never after the scan's own model.
+   */
+  onPreview?: ((model: ScanModel) => void) | undefined;
 }
 
 const ANON_LABEL = 'com.docker.volume.anonymous';
@@ -487,10 +494,13 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // at its end (SizeCache.sweep).
   const cache = options.helper ? options.cache : undefined;
   const used = cache?.sweepDue(engineKeyOf(client, info)) ? cache.track() : undefined;
+  // A preview comes only while the scan runs: never after its model, nor after it failed.
+  let settled = false;
   try {
     // `options` as given, not copied: the explorer's noHelperReason is a getter, read later.
-    return await scanNoting(client, options, info, used?.keys);
+    return await scanNoting(client, options, info, used?.keys, () => !settled);
   } finally {
+    settled = true;
     used?.stop();
   }
 }
@@ -500,6 +510,7 @@ async function scanNoting(
   options: ScanOptions,
   info: ApiInfo,
   used: ReadonlySet<string> | undefined,
+  running: () => boolean,
 ): Promise<ScanModel> {
   const cache = options.helper ? options.cache : undefined;
   const engineId = engineKeyOf(client, info);
@@ -755,6 +766,26 @@ async function scanNoting(
 
   const allChains = new Set<string>();
   for (const img of inputs.images) for (const c of chainIds(img.diffIds)) allChains.add(c);
+  // The explorer's tree before any walk's figure (ScanOptions.onPreview).
+  const onPreview = options.onPreview;
+  if (onPreview && reader?.engineLayerSizes) {
+    const commandsNow = (img: ImageInput) => {
+      const c = rememberedCommands(img, cache, (id) => factKey('commands', id)) ?? configCommands.get(img.id);
+      return c && c.length === img.diffIds.length ? c : undefined;
+    };
+    const preview = previewFrom(inputs, commandsNow);
+    const chains = [...allChains];
+    reader
+      .engineLayerSizes(chains)
+      .then((sizes) => {
+        // Only a whole tree (a layer without Docker's size would read 0), while the scan runs.
+        if (!running() || chains.some((c) => !sizes.has(c))) return;
+        for (const c of chains) preview.layerFacts.set(c, { chainId: c, size: sizes.get(c) as number });
+        mark('scan-preview');
+        onPreview(buildScanModel(preview));
+      })
+      .catch(() => {}); // no preview: the scan's model comes as ever
+  }
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
   // Walks that need nothing but the API's answer start now, beside the layout's reads.
@@ -947,6 +978,28 @@ async function scanNoting(
     await new Promise((r) => setTimeout(r, 1));
   } else await breathe();
   return buildScanModel(inputs);
+}
+
+/**
+ * A copy of the scan's inputs as the API gave them (the scan fills its own in later), with the
+ * build commands known so far and no layer facts yet: a preview's, every disk figure unknown.
+ */
+function previewFrom(
+  inputs: ScanInputs,
+  commands: (img: ImageInput) => (string | undefined)[] | undefined,
+): ScanInputs {
+  return {
+    ...inputs,
+    images: inputs.images.map((img) => ({
+      ...img,
+      layerCommands: commands(img) ?? img.diffIds.map(() => undefined),
+    })),
+    layerFacts: new Map(),
+    containers: inputs.containers.map((c) => ({ ...c })),
+    volumes: inputs.volumes.map((v) => ({ ...v })),
+    buildCache: { ...inputs.buildCache, items: inputs.buildCache.items?.map((r) => ({ ...r })) },
+    diskUnknown: 'not measured yet',
+  };
 }
 
 /**

@@ -12,7 +12,8 @@ afterAll(async () => term?.kill());
 
 describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine', () => {
   it('launches, measures, navigates, searches, opens help, resizes and quits cleanly', async () => {
-    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
+    const marks = join(mkdtempSync(join(tmpdir(), 'lt-tui-marks-')), 'marks.txt');
+    const cmd = `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} LAYERTOP_TIMING_FILE=${marks} ${process.execPath} ${BIN}; echo "EXIT:$?"; sleep 600`;
     term = await Tmux.start('layertop-e2e', cmd, 120, 30);
 
     // The fixture images' layers with their sizes, once the helper has measured them.
@@ -31,6 +32,13 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
     await term.waitForText(/▣ layertop-test\/debian:bookworm, layertop-test\/live:1/);
     await docker('overlay2', ['rmi', 'layertop-test/live:1']);
     await term.waitForText(/▣ layertop-test\/debian:bookworm\s/);
+    // A first launch with the helper ready: the full scan's preview was the first tree, not the
+    // API tree (whose end marks a scan-ledger of its own before any preview).
+    const events = readFileSync(marks, 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((e) => e === 'scan-preview' || e === 'scan-ledger');
+    expect(events.slice(0, 2)).toEqual(['scan-preview', 'scan-ledger']);
 
     // Navigate: the details follow the cursor.
     await term.keys('j');

@@ -48,6 +48,13 @@ export interface StorageReader {
    * layers (else every layer not remembered). Undefined: nothing to foresee.
    */
   foresee?(only?: Promise<ReadonlySet<string> | undefined>): Promise<MeasureTarget[] | undefined>;
+  /**
+   * Docker's own size of each of these layers (by chain ID) from the store's own files, read with
+   * the foresight (overlay2: the layer store's size files), for a tree before any walk's figure
+   * (ScanOptions.onPreview). A layer with none is left out. Absent: the store keeps no such figure
+   * (the containerd store's come from the walks).
+   */
+  engineLayerSizes?(chainIds: readonly string[]): Promise<ReadonlyMap<string, number>>;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ApiInfo } from '../docker/api-types.js';
 import type { StorageBackend } from './backend.js';
 import {
+  overlay2EngineSizes,
   overlay2Foreseen,
   overlay2ImageLayers,
   overlay2LayerFacts,
@@ -53,6 +54,8 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
                 const [read, chains] = await Promise.all([layerFacts(), only]);
                 return overlay2Foreseen(root, read, chains);
               },
+              engineLayerSizes: async (chains) =>
+                overlay2EngineSizes(await layerFacts(), chains, cache, engineId),
             }
           : {}),
       };

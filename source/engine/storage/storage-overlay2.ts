@@ -407,6 +407,24 @@ export async function overlay2LayerFacts(
 }
 
 /**
+ * Docker's own size of each of `chains` from the layer store's size files: those the foresight
+ * read (`read`), else remembered; a chain with neither is left out.
+ */
+export function overlay2EngineSizes(
+  read: LayerFacts,
+  chains: readonly string[],
+  cache: SizeCache | undefined,
+  engineId: string,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of chains) {
+    const f = read.facts.get(c) ?? cache?.fact(layerFactKey(engineId, c), isLayerFact);
+    if (typeof f?.size === 'number' && Number.isSafeInteger(f.size) && f.size >= 0) out.set(c, f.size);
+  }
+  return out;
+}
+
+/**
  * The walks of the layers the foresight read, as the layout will name them for an image's layer
  * (its content subdirectory by chain ID, and its layer-store directory): a first scan walks them
  * beside the API's answers. A layer only BuildKit holds is named otherwise by the layout (its whole
