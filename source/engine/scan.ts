@@ -62,10 +62,11 @@ export interface ScanOptions {
   /**
    * Called at most once, before any walk's figure, with a tree from the API's lists and the
    * store's own layer sizes (Docker's; every disk figure unknown): the explorer's first launch
-   * shows it while the walks run. Only where the store keeps every layer's size (overlay2's layer
-   * store), and never after the scan's own model.
+   * shows it while the walks run. Only where the store keeps layer sizes (overlay2's layer store;
+   * never on the containerd store), and never after the scan's own model. Undefined: no preview
+   * could be made (a layer without its size, the read failed), so another first tree is wanted.
    */
-  onPreview?: ((model: ScanModel) => void) | undefined;
+  onPreview?: ((model: ScanModel | undefined) => void) | undefined;
 }
 
 const ANON_LABEL = 'com.docker.volume.anonymous';
@@ -778,13 +779,14 @@ async function scanNoting(
     reader
       .engineLayerSizes(chains)
       .then((sizes) => {
-        // Only a whole tree (a layer without Docker's size would read 0), while the scan runs.
-        if (!running() || chains.some((c) => !sizes.has(c))) return;
+        if (!running()) return;
+        // Only a whole tree: a layer without Docker's size would read 0.
+        if (chains.some((c) => !sizes.has(c))) return onPreview(undefined);
         for (const c of chains) preview.layerFacts.set(c, { chainId: c, size: sizes.get(c) as number });
         mark('scan-preview');
         onPreview(buildScanModel(preview));
       })
-      .catch(() => {}); // no preview: the scan's model comes as ever
+      .catch(() => running() && onPreview(undefined));
   }
   // The helper's own layers are in use too: they must not look like build cache.
   const containerIds = [...inputs.containers.map((c) => c.id), ...inv.helpers.map((h) => h.id)];
@@ -854,20 +856,22 @@ async function scanNoting(
   const logKey = factKey('log-configs', 'all');
   const knownLogs = cache?.fact(logKey, isLogConfigs) ?? {};
   const logConfigs = (id: string) => (Object.hasOwn(knownLogs, id) ? knownLogs[id] : undefined);
-  // Without a last plan (a first scan) nothing of the ledger rides along with the walks: its own
-  // reads start now, beside them (they need only the list of targets), on a lane the walks leave
-  // idle before the longest ends. After them, a cold scan at scale waited 0.35 s more for them.
-  const ledgerFirst = plan
-    ? undefined
-    : startLedger(
-        helper,
-        root,
-        targets.map((t) => t.dir),
-        inputs.containers,
-        info.LoggingDriver,
-        layout.listed,
-        { logConfigs },
-      );
+  // A first scan (nothing remembered to walk at once, so no last plan either): nothing of the
+  // ledger rides along with the walks, and its own reads start now, beside them (they need only
+  // the list of targets), on a lane the walks leave idle before the longest ends. After them, a
+  // cold scan at scale waited 0.35 s more for them. Any later scan as before (see below).
+  const ledgerFirst =
+    plan || mutable.length
+      ? undefined
+      : startLedger(
+          helper,
+          root,
+          targets.map((t) => t.dir),
+          inputs.containers,
+          info.LoggingDriver,
+          layout.listed,
+          { logConfigs },
+        );
   ledgerFirst?.catch(() => {}); // awaited below; a failure surfaces there
   const [predictedMeasured, earlyMeasured, lateMeasured, , configBytes, helperMeasured, foreMeasured] =
     await Promise.all([

@@ -27,7 +27,7 @@ describe("the full scan's preview (overlay2 engine)", () => {
     const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
     try {
       const order: string[] = [];
-      const previews: ScanModel[] = [];
+      const previews: (ScanModel | undefined)[] = [];
       const model = await scanEngine(c, {
         helper,
         info,
@@ -39,7 +39,8 @@ describe("the full scan's preview (overlay2 engine)", () => {
       });
       order.push('model');
       expect(order).toEqual(['preview', 'model']);
-      const preview = previews[0] as ScanModel;
+      const preview = previews[0];
+      if (!preview) throw new Error('the preview said none could be made');
       expect(imageRows(preview)).toEqual(imageRows(api));
       expect(imageRows(preview)).toEqual(imageRows(model));
       expect(Object.keys(layerSizes(preview)).length).toBeGreaterThan(10);

@@ -151,6 +151,9 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
       .map((l) => l.split(' ')[0]);
     expect(events.filter((e) => e === 'api-lists-asked')).toHaveLength(1);
     expect(events).toContain('api-lists-early');
+    // The last scan stays until this run's own figures: no preview was even made (it would have
+    // replaced the last scan's disk figures with unknowns).
+    expect(events).not.toContain('scan-preview');
     await term.keys('q');
     await term.waitForText(/EXIT:0/);
     expect(await helperContainers('overlay2')).toEqual([]);

@@ -9,6 +9,7 @@ import { type FileSource, readFileHead } from '../../engine/file-read.js';
 import { type FilesTarget, listLayers, resolveFilesTarget } from '../../engine/files.js';
 import type { HelperSession } from '../../engine/helper/helper-session.js';
 import { listNames } from '../../engine/helper/layer-list.js';
+import type { SizeCache } from '../../engine/helper/size-cache.js';
 import { engineIdOf, type LastScan, loadLastScan, saveLastScan } from '../../engine/last-scan.js';
 import { runPlan } from '../../engine/prune-run.js';
 import { scanEngine, scanFromApi } from '../../engine/scan.js';
@@ -126,6 +127,11 @@ export function useEngineData(
     helper?: HelperSession | undefined;
     /** The session's first helper (started with it) is not taken yet. */
     helperPending: boolean;
+    /**
+     * The next scan's preview is wanted: a connection's first scan with nothing of this engine on
+     * screen (not its last scan kept, not the API tree). Any other scan's preview is not even made.
+     */
+    previewWanted: boolean;
     /** A helper's start under way (settles undefined if it fails): one at a time. */
     helperStarting?: Promise<HelperSession | undefined> | undefined;
     scanning: boolean;
@@ -146,6 +152,7 @@ export function useEngineData(
     start?: () => Promise<void>;
   }>({
     helperPending: false,
+    previewWanted: false,
     scanning: false,
     again: false,
     alive: true,
@@ -177,6 +184,31 @@ export function useEngineData(
     setData((d) => ({ ...d, helper: 'lost', notice: undefined }));
     void c.check?.();
   }, []);
+
+  /**
+   * The API's tree (scanFromApi: every image's inspect and history), shown if nothing of this
+   * engine is on screen by then (nothing, or another engine's last scan); a full scan's model that
+   * came first stays. Its inspects are remembered for the full scan (in the session's size cache).
+   */
+  const showApiTree = useCallback(
+    async (client: EngineClient, info: ApiInfo, cache: SizeCache | undefined) => {
+      const model = await scanFromApi(client, info, cache);
+      if (!ctx.current.alive) return;
+      setData((d) => {
+        const replace = d.model === undefined || d.staleSince !== undefined;
+        return replace
+          ? {
+              ...d,
+              model,
+              staleSince: undefined,
+              phase: d.phase === 'connecting' ? 'api' : d.phase,
+              message: undefined,
+            }
+          : { ...d, message: undefined };
+      });
+    },
+    [],
+  );
 
   const rescan = useCallback(async () => {
     const c = ctx.current;
@@ -241,6 +273,9 @@ export function useEngineData(
         // Connected, the full scan under way: 'measuring' even before anything is on screen (a
         // first scan of a large containerd store waits for the engine's image list for a while).
         setData((d) => ({ ...d, phase: d.model || c.session ? 'measuring' : d.phase }));
+        const wantPreview = c.previewWanted;
+        c.previewWanted = false;
+        const { client: scanClient, info: scanInfo } = c;
         const model = await scanEngine(c.client, {
           helper: c.helper ?? starting,
           cache: session?.cache,
@@ -250,14 +285,16 @@ export function useEngineData(
             return args.noHelper ? '--no-helper' : c.noHelperWhy;
           },
           onProgress: (progress) => c.alive && setData((d) => ({ ...d, progress, phase: 'measuring' })),
-          // Nothing on screen (or another engine's last scan): the tree before the walks' figures.
-          onPreview: (preview) =>
-            c.alive &&
-            setData((d) =>
-              d.model === undefined || d.staleSince !== undefined
-                ? { ...d, model: preview, staleSince: undefined, message: undefined }
-                : d,
-            ),
+          // Nothing on screen: the tree before the walks' figures, or (none could be made: a
+          // layer without its size in the store) the API's alone, as when the helper is late.
+          onPreview: wantPreview
+            ? (preview) => {
+                if (!c.alive) return;
+                if (preview)
+                  setData((d) => (d.model === undefined ? { ...d, model: preview, message: undefined } : d));
+                else void showApiTree(scanClient, scanInfo, session?.cache).catch(() => {});
+              }
+            : undefined,
         });
         if (c.alive)
           setData((d) => ({
@@ -291,7 +328,7 @@ export function useEngineData(
         setTimeout(() => void rescan(), 0);
       }
     }
-  }, [args, notify]);
+  }, [args, notify, showApiTree]);
 
   useEffect(() => {
     const c = ctx.current;
@@ -418,25 +455,12 @@ export function useEngineData(
           setData((d) =>
             d.staleSince !== undefined ? { ...d, model: undefined, staleSince: undefined } : d,
           );
+        // The full scan's preview is this engine's first tree: only where nothing of it is shown.
+        c.previewWanted = !apiTreeFirst && !sameEngine;
         if (!apiTreeFirst) void rescan();
         else {
-          // Its inspects are remembered for the full scan after it (in the session's size cache).
-          const model = await scanFromApi(conn.client, conn.info, conn.helper ? conn.cache : undefined);
+          await showApiTree(conn.client, conn.info, conn.helper ? conn.cache : undefined);
           if (!c.alive) return;
-          setData((d) => {
-            // Nothing on screen, or another engine's last scan (a new one at the same address):
-            // the API tree. This run's full scan, if it came first, stays.
-            const replace = d.model === undefined || d.staleSince !== undefined;
-            return replace
-              ? {
-                  ...d,
-                  model,
-                  staleSince: undefined,
-                  phase: d.phase === 'connecting' ? 'api' : d.phase,
-                  message: undefined,
-                }
-              : { ...d, message: undefined };
-          });
           void rescan();
         }
         // Where the first scan's lists were asked right after /info (the next launch, cli/main.ts
@@ -473,7 +497,7 @@ export function useEngineData(
       (c.events as { destroy?: () => void } | undefined)?.destroy?.();
       c.events = undefined;
     };
-  }, [args, rescan, early, notify, hooks, onHelperLost, lastEngineId]);
+  }, [args, rescan, early, notify, hooks, onHelperLost, lastEngineId, showApiTree]);
 
   // Leaving this engine for good (the fleet view's back, or the quit): its helper and watchdog go
   // now. Only on unmount: the effect above may run again (its inputs changing) on the same engine.
