@@ -4,7 +4,7 @@ import {
   layerCommandsFromApiHistory,
   layerSizesFromApiHistory,
 } from '../model/history.js';
-import { buildScanModel, type ScanInputs, type ScanModel } from '../model/report.js';
+import { buildScanModel, NOT_MEASURED_YET, type ScanInputs, type ScanModel } from '../model/report.js';
 import type {
   BuildCacheRecord,
   ContainerInput,
@@ -250,7 +250,7 @@ export async function scanFromApi(
   // An inspect skipped (the layers known) or without its Metadata: that image's tag time is unknown.
   if ([...inv.inspects.values()].some((i) => !i.Metadata)) inputs.tagTimesUnknown = true;
   await historyFacts(client, inputs);
-  inputs.diskUnknown = 'not measured yet';
+  inputs.diskUnknown = NOT_MEASURED_YET;
   mark('scan-ledger');
   return buildScanModel(inputs);
 }
@@ -1002,7 +1002,7 @@ function previewFrom(
     containers: inputs.containers.map((c) => ({ ...c })),
     volumes: inputs.volumes.map((v) => ({ ...v })),
     buildCache: { ...inputs.buildCache, items: inputs.buildCache.items?.map((r) => ({ ...r })) },
-    diskUnknown: 'not measured yet',
+    diskUnknown: NOT_MEASURED_YET,
   };
 }
 

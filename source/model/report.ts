@@ -18,6 +18,9 @@ export interface LeftoversInput {
   items?: { path: string; diskBytes: number | null }[];
 }
 
+/** ScanInputs.diskUnknown of a tree shown before the walks (the API's, or a scan's preview). */
+export const NOT_MEASURED_YET = 'not measured yet';
+
 export interface ScanInputs {
   engine: EngineFacts;
   images: ImageInput[];

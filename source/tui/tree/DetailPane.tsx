@@ -3,7 +3,7 @@ import { memo } from 'react';
 import { escapeText } from '../../model/escape.js';
 import { freedIfRemoved, heldByBuildCache } from '../../model/freed.js';
 import { LEFTOVER_WHAT, leftoverKind } from '../../model/leftovers.js';
-import type { ScanModel } from '../../model/report.js';
+import { NOT_MEASURED_YET, type ScanModel } from '../../model/report.js';
 import { shortId, size } from '../format.js';
 import { useRenderEpoch } from '../render-epoch.js';
 import type { Theme } from '../theme.js';
@@ -112,7 +112,14 @@ export function detailFields(
       lines.push(
         ['chain id', n.chainId],
         ['diff id', n.diffId],
-        ['directory', escapeText(n.path ?? 'unknown (no helper)')],
+        // (A tree shown before the walks, the API's or the scan's preview, knows no directories yet.)
+        [
+          'directory',
+          escapeText(
+            n.path ??
+              `unknown (${model.inputs.diskUnknown === NOT_MEASURED_YET ? NOT_MEASURED_YET : 'no helper'})`,
+          ),
+        ],
         ['command', escapeText(n.createdBy ?? '-')],
         ['size', `${size(n.size)} (Docker)   measured ${disk(n.measuredSize)}`],
         ['disk', n.diskBytes === undefined ? 'unknown' : `${size(n.diskBytes)} allocated`],
