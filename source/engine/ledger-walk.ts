@@ -84,14 +84,13 @@ export interface LedgerPlan {
  * side. Paths outside the root (containerd's own root elsewhere) are not the data root's.
  */
 /**
- * A directory's listing ("./name" entries, as liststat gives them) with the names it lacks added:
- * a listing taken earlier than the scan's targets were named (see startLedger).
+ * The names a directory's listing ("./name" entries, as liststat gives them) lacks, each once: a
+ * listing taken earlier than the scan's targets were named (see startLedger's lateTargets).
  */
-export function withEntries(list: readonly Buffer[], names: readonly string[]): readonly Buffer[] {
-  if (!names.length) return list;
+export function missingEntries(list: readonly Buffer[], names: readonly string[]): string[] {
+  if (!names.length) return [];
   const have = new Set(list.map((b) => b.toString('latin1').replace(/^\.\//, '')));
-  const missing = names.filter((n) => !have.has(n));
-  return missing.length ? [...list, ...missing.map((n) => Buffer.from(`./${n}`, 'latin1'))] : list;
+  return [...new Set(names.filter((n) => !have.has(n)))];
 }
 
 export async function startLedger(
@@ -161,10 +160,8 @@ export async function startLedger(
   const lateTargets: string[] = [];
   listedDirs.forEach((d, i) => {
     if (answered.has(d)) return;
-    const names = targetsIn.get(d) ?? [];
-    const added = withEntries(lists[i] ?? [], names).slice(lists[i]?.length ?? 0);
-    for (const raw of added) {
-      const path = `${d ? `${d}/` : ''}${raw.toString('latin1').slice(2)}`;
+    for (const name of missingEntries(lists[i] ?? [], targetsIn.get(d) ?? [])) {
+      const path = d ? `${d}/${name}` : name;
       if (!partial.has(path)) lateTargets.push(path); // (one listed itself is no piece)
     }
   });

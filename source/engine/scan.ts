@@ -771,8 +771,9 @@ async function scanNoting(
   const onPreview = options.onPreview;
   if (onPreview && reader?.engineLayerSizes) {
     const commandsNow = (img: ImageInput) => {
-      const c = rememberedCommands(img, cache, (id) => factKey('commands', id)) ?? configCommands.get(img.id);
-      return c && c.length === img.diffIds.length ? c : undefined;
+      const read = configCommands.get(img.id);
+      const fromConfig = read?.length === img.diffIds.length ? read : undefined;
+      return rememberedCommands(img, cache, (id) => factKey('commands', id)) ?? fromConfig;
     };
     const preview = previewFrom(inputs, commandsNow);
     const chains = [...allChains];
