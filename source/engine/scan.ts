@@ -494,12 +494,18 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // The keys this scan uses, once a day per engine: what a complete scan did not use is forgotten
   // at its end (SizeCache.sweep).
   const cache = options.helper ? options.cache : undefined;
-  const used = cache?.sweepDue(engineKeyOf(client, info)) ? cache.track() : undefined;
+  const engineId = engineKeyOf(client, info);
+  // Not noted on an engine's first scan (no walks remembered, see scanNoting): nothing of it is
+  // in the cache yet to forget (at most what an unfinished scan left, for the next sweep, a day
+  // later), and noting every key cost a cold scan at scale 40 ms of its thread. Only stamped.
+  const due = cache?.sweepDue(engineId) ?? false;
+  const first = due && !cache?.fact(factKeyOf(engineId, 'mutable', 'targets'), isTargets);
+  const used = due && !first ? cache?.track() : undefined;
   // A preview comes only while the scan runs: never after its model, nor after it failed.
   let settled = false;
   try {
     // `options` as given, not copied: the explorer's noHelperReason is a getter, read later.
-    return await scanNoting(client, options, info, used?.keys, () => !settled);
+    return await scanNoting(client, options, info, first ? 'nothing' : used?.keys, () => !settled);
   } finally {
     settled = true;
     used?.stop();
@@ -510,7 +516,8 @@ async function scanNoting(
   client: EngineClient,
   options: ScanOptions,
   info: ApiInfo,
-  used: ReadonlySet<string> | undefined,
+  /** The keys to keep at a sweep; 'nothing': this engine had nothing to forget (only stamped). */
+  used: ReadonlySet<string> | 'nothing' | undefined,
   running: () => boolean,
 ): Promise<ScanModel> {
   const cache = options.helper ? options.cache : undefined;
@@ -967,7 +974,8 @@ async function scanNoting(
     }
     cache?.setFact(logKey, logs);
     // A complete scan: what it did not use belongs to images, layers and containers that are gone.
-    if (used) cache?.sweep(engineId, used);
+    if (used === 'nothing') cache?.sweep(engineId, undefined);
+    else if (used) cache?.sweep(engineId, used);
     await cache?.save();
   } catch (err) {
     if (!(err instanceof HelperError)) throw err;

@@ -6,6 +6,7 @@ import { FORGET_AFTER_MS, parseCacheText, SizeCache } from '../../source/engine/
 import { stringifyInSlices } from '../../source/process/json-slices.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 const fresh = () => join(mkdtempSync(join(tmpdir(), 'lt-size-cache-')), 'layer-sizes.json');
 
 describe('the size cache file', () => {
@@ -257,11 +258,34 @@ describe('engines not scanned for long', () => {
       contentDiskBytes: 12288,
     });
   });
+  it('a fact set again as it was (the same value, or the same JSON) leaves the file unwritten; a new or changed one is written', async () => {
+    const file = fresh();
+    const cache = new SizeCache(file);
+    const layers = ['sha256:d1', 'sha256:d2'];
+    cache.setFact('e|/r|layers|sha256:i', layers);
+    await cache.save();
+    expect(new SizeCache(file).fact('e|/r|layers|sha256:i', isStrings)).toEqual(layers);
+    const again = new SizeCache(file);
+    await again.loaded();
+    writeFileSync(file, 'not written since');
+    const read = again.fact('e|/r|layers|sha256:i', isStrings);
+    again.setFact('e|/r|layers|sha256:i', read);
+    again.setFact('e|/r|layers|sha256:i', [...layers]);
+    await again.save();
+    expect(readFileSync(file, 'utf8')).toBe('not written since');
+    again.setFact('e|/r|commands|sha256:i', ['RUN x', undefined]);
+    await again.save();
+    expect(
+      new SizeCache(file).fact('e|/r|commands|sha256:i', (v: unknown): v is unknown[] => Array.isArray(v)),
+    ).toEqual(['RUN x', null]);
+    again.setFact('e|/r|layers|sha256:i', ['sha256:d1']);
+    await again.save();
+    expect(new SizeCache(file).fact('e|/r|layers|sha256:i', isStrings)).toEqual(['sha256:d1']);
+  });
 });
 
 describe('what a complete scan did not use', () => {
   const size = { apparentBytes: 1, diskBytes: 4096, contentDiskBytes: 4096 };
-  const isStrings = (v: unknown): v is string[] => Array.isArray(v);
 
   it("is forgotten at the scan's end: that engine's entries and facts only, not its stamp, nor another engine's", async () => {
     const file = fresh();
@@ -302,6 +326,22 @@ describe('what a complete scan did not use', () => {
     expect(saved.fact('f|/r|layers|sha256:img2', isStrings)).toEqual(['d2']);
     expect(saved.fact('e|/r|x|layers|sha256:img3', isStrings)).toEqual(['d3']);
     expect(saved.fact('e|/r|seen', isNumber)).toBeGreaterThan(0);
+  });
+
+  it("an engine's first scan (nothing of it to forget) is only stamped: nothing goes, the next sweep a day later", async () => {
+    const file = fresh();
+    const c = new SizeCache(file);
+    c.set('e|/r|sha256:a|/d', size);
+    c.setFact('e|/r|layers|sha256:i', ['d']);
+    c.set('f|/r|sha256:b|/d', size);
+    const day = 86_400_000;
+    const now = 1_000 * day;
+    expect(c.sweep('e|/r', undefined, now)).toBe(0);
+    expect(c.get('e|/r|sha256:a|/d')).toEqual(size);
+    expect(c.fact('e|/r|layers|sha256:i', isStrings)).toEqual(['d']);
+    expect(c.get('f|/r|sha256:b|/d')).toEqual(size);
+    expect(c.sweepDue('e|/r', now + day - 1)).toBe(false);
+    expect(c.sweepDue('e|/r', now + day)).toBe(true);
   });
 
   it('forgets nothing when the scan used everything, and is due once a day per engine', async () => {

@@ -127,7 +127,11 @@ export class HelperLane {
     this.replies.expect(id, nonce, safeSink);
     // LAYERTOP_TIMING_OPS=1 (with LAYERTOP_TIMING_FILE): each request's send and reply, to see
     // which of a command's helper round trips are on its critical path.
-    const traced = TRACE_OPS ? `op ${op} #${id} ${args.length}` : undefined;
+    // The first and last argument's ends tell one request from another (which walk, which files).
+    const ends = (a: string | Buffer | undefined) => String(a ?? '').slice(-30);
+    const traced = TRACE_OPS
+      ? `op ${op} #${id} ${args.length} ${ends(args[0])}|${ends(args.at(-1))}`
+      : undefined;
     if (traced) mark(`${traced} sent`);
     return new Promise<HelperReply>((res, reject) => {
       const resolve = (r: HelperReply) => {
