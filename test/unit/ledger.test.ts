@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { FileStat } from '../../source/engine/helper/helper-read.js';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
-import { finishLedger, type LedgerStart, missingEntries } from '../../source/engine/ledger-walk.js';
+import {
+  finishLedger,
+  type LedgerStart,
+  missingEntries,
+  startLedger,
+} from '../../source/engine/ledger-walk.js';
 import { buildLedger, classifyPath } from '../../source/model/ledger.js';
 
 describe('the disk ledger', () => {
@@ -107,5 +113,59 @@ describe('the ledger started beside the walks (a first scan)', () => {
       ['overlay2/aaa', 8192],
       ['overlay2/ccc', 12288],
     ]);
+  });
+});
+
+describe("the ledger's start from listings taken at the scan's start", () => {
+  // Every listing and every listed directory's stat is known already (a first scan's early reads):
+  // the helper is asked nothing (a helper asked anything but whether it has GNU find fails the
+  // test). A target the listing lacks (created after it) is kept aside as late, not lost.
+  const helper = new Proxy({} as HelperSession, {
+    get: (_t, k) => {
+      if (k === 'hostFind') return true;
+      throw new Error(`the helper was asked for ${String(k)}`);
+    },
+  });
+  const stat = (blocks: number): FileStat => ({
+    dev: '1',
+    ino: '2',
+    nlink: 2,
+    size: 4096,
+    blocks,
+    mode: 0o40755,
+    ctime: '',
+  });
+  const names = (...n: string[]) => n.map((x) => Buffer.from(`./${x}`, 'latin1'));
+  const known = new Map([
+    ['/d', names('overlay2', 'containerd')],
+    ['/d/overlay2', names('aaa')],
+    ['/d/containerd', names('daemon')],
+    ['/d/containerd/daemon', names()],
+  ]);
+  const stats = new Map([...known.keys()].map((d, i) => [d, stat(8 * (i + 1))]));
+  it('keeps a target the listing lacks aside, counts the one it has, and each listed directory by its own blocks', async () => {
+    const start = await startLedger(
+      helper,
+      '/d',
+      ['/d/overlay2/aaa', '/d/overlay2/bbb'],
+      [],
+      'json-file',
+      known,
+      {
+        stats,
+      },
+    );
+    expect(start.targetEntries).toEqual(['overlay2/aaa']);
+    expect(start.lateTargets).toEqual(['overlay2/bbb']);
+    expect(start.pieces.map((p) => [p.path, p.bytes])).toEqual([
+      ['.', 4096],
+      ['containerd/.', 12288],
+      ['containerd/daemon/.', 16384],
+      ['overlay2/.', 8192],
+    ]);
+    expect(start.plan).toEqual({
+      listed: ['/d', '/d/containerd', '/d/containerd/daemon', '/d/overlay2'],
+      walked: [],
+    });
   });
 });
