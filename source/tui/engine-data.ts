@@ -17,6 +17,11 @@ export interface EngineData {
   /** Counts the renders asked for once a model has settled (see render-epoch.ts). */
   renderEpoch?: number | undefined;
   progress: MeasureProgress | undefined;
+  /**
+   * How many images the engine listed for the scan under way, once it has (before: undefined).
+   * Until a first tree is on screen, it says what the wait is for (ScanOptions.onEngineLists).
+   */
+  listed?: number | undefined;
   helper: 'starting' | 'ready' | 'lost' | 'off' | 'failed';
   /** The ready helper's loops run as local processes (root on the engine's host), not a container. */
   helperLocal?: boolean | undefined;

@@ -36,9 +36,12 @@ describe("the full scan's preview (overlay2 engine)", () => {
           order.push('preview');
           previews.push(m);
         },
+        // The first screen's wait says when the engine has listed, and how many (onEngineLists).
+        onEngineLists: ({ images }) => order.push(`listed ${images}`),
       });
       order.push('model');
-      expect(order).toEqual(['preview', 'model']);
+      expect(order).toEqual([`listed ${model.report.images.length}`, 'preview', 'model']);
+      expect(model.report.images.length).toBeGreaterThan(5);
       const preview = previews[0];
       if (!preview) throw new Error('the preview said none could be made');
       expect(imageRows(preview)).toEqual(imageRows(api));
@@ -71,6 +74,7 @@ describe("the full scan's preview (containerd engine)", () => {
     const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
     try {
       let previews = 0;
+      const listed: number[] = [];
       const model = await scanEngine(c, {
         helper,
         info,
@@ -78,9 +82,12 @@ describe("the full scan's preview (containerd engine)", () => {
         onPreview: () => {
           previews++;
         },
+        onEngineLists: ({ images }) => listed.push(images),
       });
       expect(model.report.layers.length).toBeGreaterThan(10);
       expect(previews).toBe(0);
+      // The wait for the engine's image list ends once, with its count, before the tree.
+      expect(listed).toEqual([model.report.images.length]);
     } finally {
       await helper.close();
     }

@@ -535,14 +535,36 @@ describe('Explorer: the build cache, record by record', () => {
 });
 
 describe('Explorer: before its first tree', () => {
-  it('says it is connecting, then, once connected and scanning, that it reads the engine', () => {
-    const size = { columns: 160, rows: 20 };
+  it('says it is connecting, then, once connected and scanning, what it waits for: the image list, then the measuring', () => {
+    const size = { columns: 200, rows: 20 };
     const connecting: EngineData = { ...data(), model: undefined, phase: 'connecting' };
     const { lastFrame, rerender } = render(<Explorer data={connecting} onQuit={() => {}} size={size} />);
     expect(lastFrame()).toMatch(/Connecting to the Docker engine…/);
     expect(lastFrame()).toMatch(/connecting…/);
     rerender(<Explorer data={{ ...connecting, phase: 'measuring' }} onQuit={() => {}} size={size} />);
-    expect(lastFrame()).toMatch(/Connected\. Reading the engine’s images and layers…/);
-    expect(lastFrame()).not.toMatch(/Connecting to the Docker engine|connecting…/);
+    expect(lastFrame()).toMatch(
+      /Connected\. Asking the engine for its images, measuring its storage meanwhile…/,
+    );
+    expect(lastFrame()).not.toMatch(/Connecting to the Docker engine|connecting…|The engine listed/);
+    const measured = { done: 6713, total: 6713, bytes: 345_000_000 };
+    rerender(
+      <Explorer
+        data={{ ...connecting, phase: 'measuring', progress: measured }}
+        onQuit={() => {}}
+        size={size}
+      />,
+    );
+    expect(lastFrame()).toMatch(
+      /Connected\. Its storage measured \(345MB\); waiting for the engine’s image list…/,
+    );
+    rerender(
+      <Explorer
+        data={{ ...connecting, phase: 'measuring', progress: measured, listed: 1322 }}
+        onQuit={() => {}}
+        size={size}
+      />,
+    );
+    expect(lastFrame()).toMatch(/Connected\. The engine listed 1,322 images; measuring what they hold…/);
+    expect(lastFrame()).not.toMatch(/Asking the engine|waiting for/);
   });
 });

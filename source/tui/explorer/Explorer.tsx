@@ -478,7 +478,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         {data.phase === 'error'
           ? escapeText(data.message ?? 'error')
           : data.phase === 'measuring'
-            ? 'Connected. Reading the engine’s images and layers… (a first scan of a large engine can take a while)'
+            ? firstWait(data)
             : 'Connecting to the Docker engine…'}
       </Text>
     );
@@ -583,4 +583,18 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       </Box>
     </RenderEpoch.Provider>
   );
+}
+
+/**
+ * What a first screen without a tree waits for: the engine's image list (the containerd store
+ * computes it anew at each call: 15-20 s at 1,300 images), with the storage measured meanwhile,
+ * or the measuring of what the engine listed.
+ */
+function firstWait(data: EngineData): string {
+  const p = data.progress;
+  if (data.listed !== undefined)
+    return `Connected. The engine listed ${data.listed.toLocaleString('en-US')} image${data.listed === 1 ? '' : 's'}; measuring what they hold…`;
+  if (p && p.total > 0 && p.done >= p.total)
+    return `Connected. Its storage measured (${disk(p.bytes)}); waiting for the engine’s image list… (a large engine’s can take a while: the containerd store computes it anew at each call)`;
+  return 'Connected. Asking the engine for its images, measuring its storage meanwhile… (a large engine’s image list can take a while: the containerd store computes it anew at each call)';
 }

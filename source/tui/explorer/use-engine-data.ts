@@ -272,7 +272,7 @@ export function useEngineData(
         }
         // Connected, the full scan under way: 'measuring' even before anything is on screen (a
         // first scan of a large containerd store waits for the engine's image list for a while).
-        setData((d) => ({ ...d, phase: d.model || c.session ? 'measuring' : d.phase }));
+        setData((d) => ({ ...d, phase: d.model || c.session ? 'measuring' : d.phase, listed: undefined }));
         const wantPreview = c.previewWanted;
         c.previewWanted = false;
         const { client: scanClient, info: scanInfo } = c;
@@ -285,6 +285,9 @@ export function useEngineData(
             return args.noHelper ? '--no-helper' : c.noHelperWhy;
           },
           onProgress: (progress) => c.alive && setData((d) => ({ ...d, progress, phase: 'measuring' })),
+          // Only while nothing is on screen is it shown: no render for it otherwise.
+          onEngineLists: ({ images }) =>
+            c.alive && setData((d) => (d.model === undefined ? { ...d, listed: images } : d)),
           // Nothing on screen: the tree before the walks' figures, or (none could be made: a
           // layer without its size in the store) the API's alone, as when the helper is late.
           onPreview: wantPreview
