@@ -501,9 +501,10 @@ export async function scanEngine(client: EngineClient, options: ScanOptions): Pr
   // at its end (SizeCache.sweep).
   const cache = options.helper ? options.cache : undefined;
   const engineId = engineKeyOf(client, info);
-  // Not noted on an engine's first scan (no walks remembered, see scanNoting): nothing of it is
-  // in the cache yet to forget (at most what an unfinished scan left, for the next sweep, a day
-  // later), and noting every key cost a cold scan at scale 40 ms of its thread. Only stamped.
+  // Not noted on an engine's first scan (no walks remembered, see scanNoting): little of it can be
+  // in the cache to forget (what an unfinished scan, the API tree or `files` left, or facts of a
+  // shape this version no longer reads), and that waits for the next sweep, a day later. Noting
+  // every key cost a cold scan at scale 40 ms of its thread. Only the sweep's stamp is set.
   const due = cache?.sweepDue(engineId) ?? false;
   const first = due && !cache?.fact(factKeyOf(engineId, 'mutable', 'targets'), isTargets);
   const used = due && !first ? cache?.track() : undefined;

@@ -128,7 +128,9 @@ export class HelperLane {
     // LAYERTOP_TIMING_OPS=1 (with LAYERTOP_TIMING_FILE): each request's send and reply, to see
     // which of a command's helper round trips are on its critical path.
     // The first and last argument's ends tell one request from another (which walk, which files).
-    const ends = (a: string | Buffer | undefined) => String(a ?? '').slice(-30);
+    // Escaped (JSON): the trace is read a line at a time, split at spaces, and a name may hold anything.
+    const ends = (a: string | Buffer | undefined) =>
+      JSON.stringify(Buffer.isBuffer(a) ? a.subarray(-30).toString('latin1') : (a ?? '').slice(-30));
     const traced = TRACE_OPS
       ? `op ${op} #${id} ${args.length} ${ends(args[0])}|${ends(args.at(-1))}`
       : undefined;

@@ -555,7 +555,7 @@ describe('Explorer: before its first tree', () => {
       />,
     );
     expect(lastFrame()).toMatch(
-      /Connected\. Its storage measured \(345MB\); waiting for the engine’s image list…/,
+      /Connected\. Waiting for the engine’s image list; its storage measured meanwhile \(345MB so far\)…/,
     );
     rerender(
       <Explorer
@@ -565,6 +565,22 @@ describe('Explorer: before its first tree', () => {
       />,
     );
     expect(lastFrame()).toMatch(/Connected\. The engine listed 1,322 images; measuring what they hold…/);
-    expect(lastFrame()).not.toMatch(/Asking the engine|waiting for/);
+    expect(lastFrame()).not.toMatch(/Asking the engine|Waiting for/);
+    // Without a helper nothing is measured, and the screen does not say it is.
+    rerender(
+      <Explorer data={{ ...connecting, phase: 'measuring', helper: 'off' }} onQuit={() => {}} size={size} />,
+    );
+    expect(lastFrame()).toMatch(
+      /Connected\. Asking the engine for its images… \(a large engine’s image list/,
+    );
+    rerender(
+      <Explorer
+        data={{ ...connecting, phase: 'measuring', helper: 'off', listed: 1 }}
+        onQuit={() => {}}
+        size={size}
+      />,
+    );
+    expect(lastFrame()).toMatch(/Connected\. The engine listed 1 image; reading their layers…/);
+    expect(lastFrame()).not.toMatch(/measur/);
   });
 });

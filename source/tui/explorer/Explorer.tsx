@@ -588,13 +588,20 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
 /**
  * What a first screen without a tree waits for: the engine's image list (the containerd store
  * computes it anew at each call: 15-20 s at 1,300 images), with the storage measured meanwhile,
- * or the measuring of what the engine listed.
+ * or, once listed, the measuring of what it listed. Without a helper nothing is measured.
  */
 function firstWait(data: EngineData): string {
   const p = data.progress;
-  if (data.listed !== undefined)
-    return `Connected. The engine listed ${data.listed.toLocaleString('en-US')} image${data.listed === 1 ? '' : 's'}; measuring what they hold…`;
-  if (p && p.total > 0 && p.done >= p.total)
-    return `Connected. Its storage measured (${disk(p.bytes)}); waiting for the engine’s image list… (a large engine’s can take a while: the containerd store computes it anew at each call)`;
-  return 'Connected. Asking the engine for its images, measuring its storage meanwhile… (a large engine’s image list can take a while: the containerd store computes it anew at each call)';
+  const measuring = data.helper !== 'off' && data.helper !== 'failed';
+  if (data.listed !== undefined) {
+    const images = `${data.listed.toLocaleString('en-US')} image${data.listed === 1 ? '' : 's'}`;
+    return `Connected. The engine listed ${images}; ${measuring ? 'measuring what they hold' : 'reading their layers'}…`;
+  }
+  const wait = '(a large engine’s image list can take a while)';
+  // All walks asked so far are done (more may come once the list is in: "so far").
+  if (measuring && p && p.total > 0 && p.done >= p.total)
+    return `Connected. Waiting for the engine’s image list; its storage measured meanwhile (${disk(p.bytes)} so far)… ${wait}`;
+  return measuring
+    ? `Connected. Asking the engine for its images, measuring its storage meanwhile… ${wait}`
+    : `Connected. Asking the engine for its images… ${wait}`;
 }

@@ -272,7 +272,14 @@ export function useEngineData(
         }
         // Connected, the full scan under way: 'measuring' even before anything is on screen (a
         // first scan of a large containerd store waits for the engine's image list for a while).
-        setData((d) => ({ ...d, phase: d.model || c.session ? 'measuring' : d.phase, listed: undefined }));
+        // Nothing of an earlier scan's progress on a screen without a tree (a retry after a failed
+        // first scan would say its storage was measured already).
+        setData((d) => ({
+          ...d,
+          phase: d.model || c.session ? 'measuring' : d.phase,
+          listed: undefined,
+          progress: d.model ? d.progress : undefined,
+        }));
         const wantPreview = c.previewWanted;
         c.previewWanted = false;
         const { client: scanClient, info: scanInfo } = c;
