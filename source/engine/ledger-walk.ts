@@ -10,6 +10,7 @@ import { chainIds } from '../model/chain-id.js';
 import { shortId } from '../model/digest.js';
 import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
 import type { ScanInputs } from '../model/report.js';
+import { timeSlices } from '../process/time-slices.js';
 import { BULK_ARGS_MAX } from './helper/helper-frames.js';
 import { type FileStat, parseList } from './helper/helper-read.js';
 import { chunkArgs, HelperError, type HelperSession } from './helper/helper-session.js';
@@ -167,7 +168,11 @@ export async function startLedger(
   });
   const unmeasured: string[] = [];
   const targetEntries: string[] = [];
-  listedDirs.forEach((dir, i) => {
+  // A turn of the event loop between directories once a few ms have passed: at scale these
+  // loops take 25-35 ms of the explorer's thread (6,400 entries) while it measures.
+  const turn = timeSlices();
+  for (const [i, dir] of listedDirs.entries()) {
+    await turn();
     for (const raw of lists[i] ?? []) {
       const name = raw.toString('latin1').replace(/^\.\//, '');
       const path = dir ? `${dir}/${name}` : name;
@@ -175,7 +180,8 @@ export async function startLedger(
       if (inside.has(path)) targetEntries.push(path);
       else unmeasured.push(path);
     }
-  });
+  }
+  await turn();
   // The containers with a log file among the unmeasured entries (one pass: thousands at scale).
   const withLogs = new Set<string>();
   for (const u of unmeasured) {

@@ -85,10 +85,10 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     const names = (bucket?.entries() ?? []).map(([k]) => k.toString('utf8'));
     expect(names.length).toBeGreaterThan(10);
     let walks = 0;
-    const walk = db.walk.bind(db);
-    db.walk = (...args) => {
+    const walker = db.walker.bind(db);
+    db.walker = (...args) => {
       walks++;
-      walk(...args);
+      return walker(...args);
     };
     // Each lookup returns that key's own bucket (its own id), with no walk of the bucket again.
     const ids = names.map((n) => bucket?.bucket(n)?.value('id')?.toString('hex'));
@@ -99,6 +99,38 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     const before = walks;
     for (const n of names) bucket?.bucket(n)?.value('id');
     expect(walks).toBe(before);
+  });
+
+  it('makes the same index a page at a time, a turn between pages, as at once', async () => {
+    const { meta, snaps } = await copies();
+    type Bucket = BoltDb['root'];
+    for (const file of [meta, snaps]) {
+      // Turns per bucket made in turns, the most of any bucket, and the buckets compared.
+      let most = 0;
+      let buckets = 0;
+      const same = async (whole: Bucket, turned: Bucket): Promise<void> => {
+        let turns = 0;
+        await turned.indexInTurns(async () => {
+          turns++;
+        });
+        most = Math.max(most, turns);
+        buckets++;
+        const a = whole.entries();
+        const b = turned.entries();
+        expect(b.map(([k]) => k.toString('hex'))).toEqual(a.map(([k]) => k.toString('hex')));
+        for (let i = 0; i < a.length; i++) {
+          const [, va] = a[i] as (typeof a)[number];
+          const [, vb] = b[i] as (typeof b)[number];
+          if ('bucket' in va && 'bucket' in vb) await same(va.bucket, vb.bucket);
+          else if ('value' in va && 'value' in vb) expect(vb.value.equals(va.value)).toBe(true);
+          else expect.unreachable('a bucket on one side, a value on the other');
+        }
+      };
+      await same(new BoltDb(file).root, new BoltDb(file, 1).root);
+      expect(buckets).toBeGreaterThan(10);
+      // Some bucket spans several pages (a branch page above leaves), each walked in a turn of its own.
+      expect(most).toBeGreaterThan(2);
+    }
   });
 
   it('reads every bucket, key and value the same when it keeps one page at hand as when it keeps many', async () => {

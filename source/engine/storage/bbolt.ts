@@ -60,7 +60,30 @@ export class BoltBucket {
     if (this.ix) return this.ix;
     const ix: BucketIndex = { pages: [], at: [] };
     if (this.inline) this.db.walkPage(this.inline, ix, 'inline');
-    else this.db.walk(this.root, ix, new Set());
+    else {
+      const step = this.db.walker(this.root, ix);
+      while (step());
+    }
+    return this.indexed(ix);
+  }
+
+  /**
+   * The index made now, a page at a time, with `turn` awaited between pages: the explorer takes
+   * keys meanwhile (BuildKit's snapshots.db at scale, 2,100 records: 50 ms of walk in one piece).
+   */
+  async indexInTurns(turn: () => Promise<void>): Promise<void> {
+    if (this.ix || this.inline) {
+      this.index();
+      return;
+    }
+    const ix: BucketIndex = { pages: [], at: [] };
+    const step = this.db.walker(this.root, ix);
+    while (step()) await turn();
+    // Another caller may have made it meanwhile (by the sync way): the same index, keep that one.
+    if (!this.ix) this.indexed(ix);
+  }
+
+  private indexed(ix: BucketIndex): BucketIndex {
     // Big buckets' numbers packed (half the memory); small ones' as they are (a typed array's own
     // objects outweigh a few numbers).
     if (ix.at.length > 256) ix.at = Int32Array.from(ix.at);
@@ -270,24 +293,38 @@ export class BoltDb {
     return whole;
   }
 
-  /** Walks a bucket's B+tree from its root page, in key order, into its index. */
-  walk(pgid: number, ix: BucketIndex, seen: Set<number>): void {
-    if (seen.has(pgid)) throw new BoltFormatError('bbolt: page cycle (torn copy)');
-    seen.add(pgid);
-    const p = this.recent(pgid);
-    const flags = p.readUInt16LE(8);
-    const count = p.readUInt16LE(10);
-    if (flags & BRANCH) {
-      for (let i = 0; i < count; i++) {
-        const e = PAGE_HEADER + i * ELEMENT;
-        if (e + ELEMENT > p.length) throw new BoltFormatError('bbolt: element past the end of its page');
-        this.walk(Number(p.readBigUInt64LE(e + 8)), ix, seen);
+  /**
+   * Walks a bucket's B+tree from its root page, in key order, into its index: a page per call of
+   * the step it returns, false once every page is walked (so that a caller can pause between
+   * pages). Depth first with a stack of pages still to walk, in the order a recursion takes them.
+   */
+  walker(pgid: number, ix: BucketIndex): () => boolean {
+    const seen = new Set<number>();
+    const todo = [pgid];
+    return () => {
+      const id = todo.pop();
+      if (id === undefined) return false;
+      if (seen.has(id)) throw new BoltFormatError('bbolt: page cycle (torn copy)');
+      seen.add(id);
+      const p = this.recent(id);
+      const flags = p.readUInt16LE(8);
+      const count = p.readUInt16LE(10);
+      if (flags & BRANCH) {
+        const kids: number[] = [];
+        for (let i = 0; i < count; i++) {
+          const e = PAGE_HEADER + i * ELEMENT;
+          if (e + ELEMENT > p.length) throw new BoltFormatError('bbolt: element past the end of its page');
+          kids.push(Number(p.readBigUInt64LE(e + 8)));
+        }
+        // Last child pushed first: the first is taken next.
+        for (let i = kids.length - 1; i >= 0; i--) todo.push(kids[i] as number);
+      } else if (flags & LEAF) {
+        this.walkPage(p, ix, id);
+      } else {
+        throw new BoltFormatError(`bbolt: page ${id} is neither branch nor leaf (flags ${flags})`);
       }
-    } else if (flags & LEAF) {
-      this.walkPage(p, ix, pgid);
-    } else {
-      throw new BoltFormatError(`bbolt: page ${pgid} is neither branch nor leaf (flags ${flags})`);
-    }
+      return true;
+    };
   }
 
   /** Indexes the elements of a leaf page: page `pgid`, or (`inline`) an inline bucket's page inside a value. */

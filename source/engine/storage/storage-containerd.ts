@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { digestHex } from '../../model/digest.js';
 import type { ImageInput } from '../../model/types.js';
+import { timeSlices } from '../../process/time-slices.js';
 import { mark } from '../../process/timing.js';
 import type { ApiInfo } from '../docker/api-types.js';
 import { compareApi } from '../docker/docker-client.js';
@@ -486,7 +487,7 @@ export async function containerdLayout(
   if (!options.onlyAsked) {
     try {
       const md = await readBolt(helper, `${info.DockerRootDir}/buildkit/containerd-overlayfs/metadata_v2.db`);
-      buildCacheRecords = containerdRecordStorage(md, map, path);
+      buildCacheRecords = await containerdRecordStorage(md, map, path, timeSlices());
     } catch (err) {
       if (!(err instanceof BoltFormatError)) throw err;
     }
