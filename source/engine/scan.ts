@@ -988,7 +988,7 @@ async function scanNoting(
     }
     cache?.setFact(logKey, logs);
     // A complete scan: what it did not use belongs to images, layers and containers that are gone.
-    if (used === 'nothing') cache?.sweep(engineId, undefined);
+    if (used === 'nothing') cache?.stampSweep(engineId);
     else if (used) cache?.sweep(engineId, used);
     await cache?.save();
   } catch (err) {

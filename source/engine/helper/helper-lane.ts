@@ -4,6 +4,9 @@ import { mark } from '../../process/timing.js';
 import { DockerDemuxer, encodeRequest, type HelperReply, ReplyParser } from './helper-frames.js';
 
 const TRACE_OPS = Boolean(process.env.LAYERTOP_TIMING_OPS && process.env.LAYERTOP_TIMING_FILE);
+/** An argument's last 30 characters (bytes, latin1), escaped as JSON: how a trace names it. */
+const traceEnd = (a: string | Buffer | undefined) =>
+  JSON.stringify(Buffer.isBuffer(a) ? a.subarray(-30).toString('latin1') : (a ?? '').slice(-30));
 
 export class HelperError extends Error {
   override name = 'HelperError';
@@ -129,10 +132,8 @@ export class HelperLane {
     // which of a command's helper round trips are on its critical path.
     // The first and last argument's ends tell one request from another (which walk, which files).
     // Escaped (JSON): the trace is read a line at a time, split at spaces, and a name may hold anything.
-    const ends = (a: string | Buffer | undefined) =>
-      JSON.stringify(Buffer.isBuffer(a) ? a.subarray(-30).toString('latin1') : (a ?? '').slice(-30));
     const traced = TRACE_OPS
-      ? `op ${op} #${id} ${args.length} ${ends(args[0])}|${ends(args.at(-1))}`
+      ? `op ${op} #${id} ${args.length} ${traceEnd(args[0])}|${traceEnd(args.at(-1))}`
       : undefined;
     if (traced) mark(`${traced} sent`);
     return new Promise<HelperReply>((res, reject) => {

@@ -279,13 +279,7 @@ export class SizeCache {
    * `used` undefined: nothing to forget (an engine's first scan), only stamped. Returns how many
    * keys went.
    */
-  sweep(engineId: string, used: ReadonlySet<string> | undefined, now = Date.now()): number {
-    // Without `used`: the engine's first complete scan, which found nothing of it to forget; only
-    // the stamp, so that the next sweep is a day later.
-    if (!used) {
-      this.setFact(`${engineId}${SWEPT}`, now);
-      return 0;
-    }
+  sweep(engineId: string, used: ReadonlySet<string>, now = Date.now()): number {
     this.restNow();
     const prefix = `${engineId}|`;
     const others: string[] = [];
@@ -308,8 +302,16 @@ export class SizeCache {
       this.dirty = true;
       this.changes++;
     }
-    this.setFact(`${engineId}${SWEPT}`, now);
+    this.stampSweep(engineId, now);
     return gone;
+  }
+
+  /**
+   * The sweep's stamp alone: the engine's first complete scan found nothing of it to forget (see
+   * scanEngine), and the next sweep is then a day later.
+   */
+  stampSweep(engineId: string, now = Date.now()): void {
+    this.setFact(`${engineId}${SWEPT}`, now);
   }
 
   set(key: string, value: CachedSize): void {
