@@ -276,7 +276,7 @@ export class SizeCache {
    * image at the scale engine), and every warm scan parsed all of it. What a later run needs
    * again is read again (a cache only saves time). The engine's stamp stays, and so do the keys of
    * another engine whose ID or data root makes its keys start like these (one that holds "|").
-   * `used` undefined: nothing to forget (an engine's first scan), only stamped. Returns how many
+   * An engine's first scan, with nothing to forget, only stamps (stampSweep). Returns how many
    * keys went.
    */
   sweep(engineId: string, used: ReadonlySet<string>, now = Date.now()): number {
