@@ -1,7 +1,8 @@
 /**
- * Turns of the event loop for a long stretch of work on the UI's thread: `await turn()` costs
- * nothing until `sliceMs` have passed since the last turn, then lets input and replies that came
- * meanwhile be handled (setImmediate) before the work goes on. The explorer measures while it
+ * Turns of the event loop for a long stretch of work on the UI's thread: `await turn()` costs a
+ * clock read and a microtask until `sliceMs` have passed since the last turn (or since
+ * timeSlices was called), then lets input and replies that came meanwhile be handled
+ * (setImmediate) before the work goes on. The explorer measures while it
  * takes keys: a key pressed during 150 ms of parsing waited for all of it (issue 14: key to frame
  * p95 <= 50 ms while measuring).
  */

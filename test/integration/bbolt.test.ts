@@ -133,6 +133,57 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     }
   });
 
+  it('walks a bucket once when two callers index it in turns at once, and stops a walk in turns that a caller overtook', async () => {
+    const { meta } = await copies();
+    type Bucket = BoltDb['root'];
+    // The keys down to a bucket of several pages.
+    const find = async (b: Bucket, path: string[]): Promise<string[] | undefined> => {
+      let turns = 0;
+      await b.indexInTurns(async () => {
+        turns++;
+      });
+      if (turns > 2) return path;
+      for (const [k, v] of b.entries())
+        if ('bucket' in v) {
+          const found = await find(v.bucket, [...path, k.toString('utf8')]);
+          if (found) return found;
+        }
+      return undefined;
+    };
+    const path = await find(new BoltDb(meta).root, []);
+    expect(path).toBeDefined();
+    /** That bucket in a database of its own, and how many walks it has made since. */
+    const open = () => {
+      const db = new BoltDb(meta);
+      let walks = 0;
+      const walker = db.walker.bind(db);
+      db.walker = (...args) => {
+        walks++;
+        return walker(...args);
+      };
+      let b = db.root;
+      for (const k of path ?? []) b = b.bucket(k) as Bucket;
+      const from = walks;
+      return { b, walks: () => walks - from };
+    };
+    const one = open();
+    await Promise.all([one.b.indexInTurns(async () => {}), one.b.indexInTurns(async () => {})]);
+    expect(one.walks()).toBe(1);
+    const keys = one.b.entries().map(([k]) => k.toString('hex'));
+    expect(keys.length).toBeGreaterThan(2);
+    // A caller that needs the index at once makes it; the walk in turns stops at its next turn.
+    const two = open();
+    let turns = 0;
+    const slow = two.b.indexInTurns(async () => {
+      turns++;
+      await new Promise<void>((r) => setImmediate(r));
+    });
+    expect(two.b.entries().map(([k]) => k.toString('hex'))).toEqual(keys);
+    await slow;
+    expect({ walks: two.walks(), turns }).toEqual({ walks: 2, turns: 1 });
+    expect(two.b.entries().map(([k]) => k.toString('hex'))).toEqual(keys);
+  });
+
   it('reads every bucket, key and value the same when it keeps one page at hand as when it keeps many', async () => {
     const { meta, snaps } = await copies();
     /** Every key and value under a bucket, nested buckets as their dumps, values as hex. */

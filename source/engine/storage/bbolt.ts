@@ -54,8 +54,11 @@ export class BoltBucket {
    *  often it is asked for. */
   private kids: (BoltBucket | undefined)[] | undefined;
   private byKey: Map<string, number> | undefined;
+  /** A walk in turns under way (indexInTurns): a second caller waits for it, not walks again. */
+  private indexing: Promise<void> | undefined;
 
-  /** Walked once: the file is a copy, it does not change. */
+  /** Walked once (the file is a copy, it does not change), unless asked for at once while a
+   *  walk in turns is under way: then this walk makes it, and that one stops at its next page. */
   private index(): BucketIndex {
     if (this.ix) return this.ix;
     const ix: BucketIndex = { pages: [], at: [] };
@@ -71,16 +74,25 @@ export class BoltBucket {
    * The index made now, a page at a time, with `turn` awaited between pages: the explorer takes
    * keys meanwhile (BuildKit's snapshots.db at scale, 2,100 records: 50 ms of walk in one piece).
    */
-  async indexInTurns(turn: () => Promise<void>): Promise<void> {
+  indexInTurns(turn: () => Promise<void>): Promise<void> {
     if (this.ix || this.inline) {
       this.index();
-      return;
+      return Promise.resolve();
     }
-    const ix: BucketIndex = { pages: [], at: [] };
-    const step = this.db.walker(this.root, ix);
-    while (step()) await turn();
-    // Another caller may have made it meanwhile (by the sync way): the same index, keep that one.
-    if (!this.ix) this.indexed(ix);
+    // The same bucket asked for by two callers at once (BuildKit's snapshots.db, shared by
+    // buildKitLayers and overlay2Records in one scan): one walk.
+    this.indexing ??= (async () => {
+      try {
+        const ix: BucketIndex = { pages: [], at: [] };
+        const step = this.db.walker(this.root, ix);
+        // A caller that needed it at once (index()) may have made it meanwhile: no more pages.
+        while (!this.ix && step()) await turn();
+        if (!this.ix) this.indexed(ix);
+      } finally {
+        this.indexing = undefined;
+      }
+    })();
+    return this.indexing;
   }
 
   private indexed(ix: BucketIndex): BucketIndex {
@@ -305,6 +317,10 @@ export class BoltDb {
       const id = todo.pop();
       if (id === undefined) return false;
       if (seen.has(id)) throw new BoltFormatError('bbolt: page cycle (torn copy)');
+      // More pages to walk than the file has: some are there twice (or out of range), which a
+      // step would find, but only after a torn copy's branch pages had filled memory with them.
+      if (todo.length + seen.size >= this.highWater)
+        throw new BoltFormatError('bbolt: more pages to walk than the file holds (torn copy)');
       seen.add(id);
       const p = this.recent(id);
       const flags = p.readUInt16LE(8);
