@@ -1,3 +1,5 @@
+import { timeSlices } from './time-slices.js';
+
 /**
  * JSON text of a big plain object made in slices of a few milliseconds, with a turn of the event
  * loop between them: the size cache (about 5 MB at 1,300 images) took 100-200 ms of one
@@ -19,13 +21,7 @@ export async function stringifyInSlices(
   flush?: (text: string) => Promise<void>,
 ): Promise<string> {
   const parts: string[] = [];
-  let start = performance.now();
-  const turn = async (): Promise<void> => {
-    if (performance.now() - start <= sliceMs) return;
-    if (flush) await flush(parts.splice(0).join(''));
-    else await new Promise<void>((r) => setImmediate(r));
-    start = performance.now();
-  };
+  const turn = timeSlices(sliceMs, flush ? () => flush(parts.splice(0).join('')) : undefined);
   // Sliced in its turn: a plain object near the top (the last scan's inputs: a few members, each
   // big) or one with many members (the cache's entries), and a long array (the last scan's images
   // and layers), element by element. Anything else is one JSON.stringify.

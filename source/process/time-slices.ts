@@ -6,11 +6,15 @@
  * takes keys: a key pressed during 150 ms of parsing waited for all of it (issue 14: key to frame
  * p95 <= 50 ms while measuring).
  */
-export function timeSlices(sliceMs = 8): () => Promise<void> {
+export function timeSlices(
+  sliceMs = 8,
+  /** What a turn does instead of a bare setImmediate (the size cache's save writes what it made). */
+  pause: () => Promise<void> = () => new Promise<void>((r) => setImmediate(r)),
+): () => Promise<void> {
   let start = performance.now();
   return async () => {
     if (performance.now() - start <= sliceMs) return;
-    await new Promise<void>((r) => setImmediate(r));
+    await pause();
     start = performance.now();
   };
 }
