@@ -1,11 +1,12 @@
 // The explorer's last measured scan of an engine, kept beside the size cache, so the next launch
 // shows the tree at once (marked as not yet refreshed) while it connects and measures again.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ScanInputs } from '../model/report.js';
 import { scanInputsFromJson, scanInputsToJson } from '../model/scan-inputs-json.js';
 import { writeJsonLines } from '../process/json-file.js';
+import { readTextFileSync } from '../process/text-pieces.js';
 import type { ApiInfo } from './docker/api-types.js';
 import { SizeCache } from './helper/size-cache.js';
 
@@ -29,7 +30,8 @@ export function lastScanFile(host: string, env: NodeJS.ProcessEnv = process.env)
 /** The last scan of the engine at `host`, or undefined (none, unreadable, another format). */
 export function loadLastScan(host: string, env?: NodeJS.ProcessEnv): LastScan | undefined {
   try {
-    const v = JSON.parse(readFileSync(lastScanFile(host, env), 'utf8')) as {
+    // In pieces (see text-pieces): megabytes at scale, read at each launch.
+    const v = JSON.parse(readTextFileSync(lastScanFile(host, env))) as {
       savedAt?: unknown;
       engineId?: unknown;
       inputs?: unknown;

@@ -3,6 +3,7 @@ import { unlinkSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringifyInSlices } from './json-slices.js';
+import { writeTextInPieces } from './text-pieces.js';
 
 /** Temporary files being written: removed if the process exits meanwhile (a quit mid-save). */
 const writing = new Set<string>();
@@ -37,10 +38,12 @@ export async function writeJsonLines(file: string, lines: readonly Record<string
     writingNow(tmp);
     const fh = await open(tmp, 'w');
     try {
-      const out = async (text: string): Promise<void> => {
-        let b = Buffer.from(text, 'utf8');
-        while (b.length > 0) b = b.subarray((await fh.write(b)).bytesWritten);
-      };
+      // In pieces: one Buffer per slice (1-1.5 MB at scale) raised malloc's threshold (see text-pieces).
+      const out = (text: string): Promise<void> =>
+        writeTextInPieces(text, async (piece) => {
+          let b = piece;
+          while (b.length > 0) b = b.subarray((await fh.write(b)).bytesWritten);
+        });
       for (const line of lines) {
         await stringifyInSlices(line, 4, out);
         await out('\n');

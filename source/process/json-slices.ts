@@ -25,8 +25,16 @@ export async function stringifyInSlices(
   // Sliced in its turn: a plain object near the top (the last scan's inputs: a few members, each
   // big) or one with many members (the cache's entries), and a long array (the last scan's images
   // and layers), element by element. Anything else is one JSON.stringify.
+  // A small object deeper down is sliced too when one of its members is big (the last scan's
+  // buildCache: six members, one an array of 1,800 records, 1 MB of text in one call, whose
+  // growing buffer came from malloc: see text-pieces).
+  const big = (v: unknown): boolean =>
+    Array.isArray(v) ? v.length > 64 : isPlainObject(v) && Object.keys(v).length > 64;
   const sliced = (v: unknown, depth: number): boolean =>
-    Array.isArray(v) ? v.length > 64 : isPlainObject(v) && (depth < 2 || Object.keys(v).length > 64);
+    Array.isArray(v)
+      ? v.length > 64
+      : isPlainObject(v) &&
+        (depth < 2 || Object.keys(v).length > 64 || Object.keys(v).some((k) => big(v[k])));
   const writeArray = async (arr: readonly unknown[], depth: number): Promise<void> => {
     parts.push('[');
     for (let i = 0; i < arr.length; i++) {

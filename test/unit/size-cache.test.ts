@@ -447,6 +447,26 @@ describe('JSON in slices', () => {
     expect(pieces.length).toBeGreaterThan(10);
   });
 
+  it("slices a small object deeper down when one of its members is big (the last scan's buildCache)", async () => {
+    const value = {
+      inputs: {
+        buildCache: {
+          total: 3,
+          gone: undefined,
+          items: Array.from({ length: 200 }, (_, i) => ({ id: `r${i}`, size: i, shared: i % 2 === 0 })),
+        },
+        small: { a: 1 },
+      },
+    };
+    const pieces: string[] = [];
+    await stringifyInSlices(value, 0, async (t) => {
+      pieces.push(t);
+    });
+    expect(pieces.join('')).toBe(JSON.stringify(value));
+    // The records came one per turn, not as one JSON.stringify of the whole object.
+    expect(pieces.length).toBeGreaterThan(200);
+  });
+
   it('lets other work run between its slices', async () => {
     let ranBetween = false;
     setImmediate(() => {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writeJsonLines } from '../../process/json-file.js';
+import { decodePieces, readPieces, readTextFileSync } from '../../process/text-pieces.js';
 
 /** The fact that says when an engine was last scanned (ms since the epoch): "<engine ID>|seen". */
 const SEEN = '|seen';
@@ -94,7 +94,7 @@ export class SizeCache {
    * it is in, anything not among the early facts, and any change, reads the rest at once.
    */
   private pending:
-    | { reading: Promise<Buffer | undefined>; done: boolean; bytes?: Buffer | undefined }
+    | { reading: Promise<Buffer[] | undefined>; done: boolean; bytes?: Buffer[] | undefined }
     | undefined;
 
   /** `text`: the file's content already read (see open); otherwise it is read now. */
@@ -105,7 +105,7 @@ export class SizeCache {
     if (!file) return;
     let data: CacheData | undefined;
     try {
-      data = parseCacheText(text ?? readFileSync(file, 'utf8'));
+      data = parseCacheText(text ?? readTextFileSync(file));
     } catch {
       // no cache yet, or unreadable: start empty
     }
@@ -133,7 +133,8 @@ export class SizeCache {
       const head = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
       const nl = head.subarray(0, bytesRead).indexOf(0x0a);
-      const whole = async () => new SizeCache(file, (await fh.readFile()).toString('utf8'));
+      // In pieces, not fh.readFile(): see text-pieces (a 5 MB Buffer and string, once per launch).
+      const whole = async () => new SizeCache(file, decodePieces((await readPieces(fh, 0, size)) ?? []));
       if (nl < 0 || bytesRead === size)
         return bytesRead === size ? new SizeCache(file, head.toString('utf8', 0, bytesRead)) : await whole();
       let first: unknown;
@@ -145,19 +146,13 @@ export class SizeCache {
       if (!isRecord(first) || first.version !== 2 || !isRecord(first.early)) return await whole();
       const cache = new SizeCache(file, '');
       cache.facts = { ...first.early };
-      // The rest: what the head already holds, then one read of what follows it. Kept as bytes:
-      // made a string only when parsed (a 4.6 MB string made as the read came in held the
-      // helper's readiness probes 60 ms), and never if something read it sooner.
+      // The rest: what the head already holds, then what follows it, in pieces (see
+      // text-pieces). Kept as bytes: made a string only when parsed (a 4.6 MB string made as the
+      // read came in held the helper's readiness probes 60 ms), and never if something read it
+      // sooner.
       const reading = (async () => {
-        const rest = Buffer.allocUnsafe(size - nl - 1);
-        head.copy(rest, 0, nl + 1, bytesRead);
-        let at = bytesRead - nl - 1;
-        while (at < rest.length) {
-          const r = await fh.read(rest, at, rest.length - at, nl + 1 + at);
-          if (!r.bytesRead) break;
-          at += r.bytesRead;
-        }
-        return at === rest.length ? rest : undefined;
+        const more = await readPieces(fh, bytesRead, size - bytesRead);
+        return more && [head.subarray(nl + 1, bytesRead), ...more];
       })().finally(() => fh.close().catch(() => {}));
       closing = false;
       // Read now, parsed when first needed (or `loaded`): its parse (about 0.1 s at scale) held
@@ -180,10 +175,10 @@ export class SizeCache {
   }
 
   /** The rest of the file as read (undefined: unreadable, then it counts as empty). */
-  private takeRest(text: string | Buffer | undefined): void {
+  private takeRest(text: string | Buffer[] | undefined): void {
     this.pending = undefined;
     const rest =
-      text === undefined ? undefined : parseRest(typeof text === 'string' ? text : text.toString('utf8'));
+      text === undefined ? undefined : parseRest(typeof text === 'string' ? text : decodePieces(text));
     if (!rest) return;
     // What the first line or this run set meanwhile stays: the rest only adds. (The rest is the
     // base, the few facts already here go over it: the other way, 11,000 keys added one by one
@@ -208,7 +203,7 @@ export class SizeCache {
     }
     let text: string | undefined;
     try {
-      const all = readFileSync(file, 'utf8');
+      const all = readTextFileSync(file);
       const nl = all.indexOf('\n');
       text = nl < 0 ? undefined : all.slice(nl + 1);
     } catch {

@@ -5,6 +5,7 @@
 // "sha256:<chainID>", a container's writable layer is its ID, its init layer "<ID>-init"; anything
 // else (BuildKit's random keys, "-view" snapshots) belongs to build cache.
 import { createHash } from 'node:crypto';
+import { PIECE_BYTES } from '../../process/text-pieces.js';
 import { type BoltBucket, type BoltDb, uvarint, varint } from './bbolt.js';
 
 export interface SnapshotInfo {
@@ -147,12 +148,21 @@ export function imageListFingerprint(
   | { fingerprint: string; targets: Map<string, string[]>; layerSnapshots: Set<string>; blobs: Set<string> }
   | undefined {
   // Each piece with its length first: no two different inputs feed the same bytes. Gathered and
-  // hashed once (an update per piece was most of the time: 100,000 pieces at scale).
-  const pieces: Buffer[] = [];
+  // hashed a batch at a time (an update per piece was most of the time: 100,000 pieces at scale;
+  // one Buffer of them all, 1.7 MB per rescan at scale, raised malloc's threshold: see
+  // text-pieces).
+  const hash = createHash('sha256');
+  let pieces: Buffer[] = [];
+  let batched = 0;
   const feed = (b: Buffer) => {
     const n = Buffer.allocUnsafe(4);
     n.writeUInt32LE(b.length);
     pieces.push(n, b);
+    batched += 4 + b.length;
+    if (batched < PIECE_BYTES) return;
+    hash.update(Buffer.concat(pieces, batched));
+    pieces = [];
+    batched = 0;
   };
   const feedBucket = (b: BoltBucket) => {
     for (const [k, v] of b.entries()) {
@@ -203,7 +213,7 @@ export function imageListFingerprint(
     feed(digest);
   }
   return {
-    fingerprint: createHash('sha256').update(Buffer.concat(pieces)).digest('hex'),
+    fingerprint: hash.update(Buffer.concat(pieces, batched)).digest('hex'),
     targets,
     layerSnapshots,
     blobs,
