@@ -28,13 +28,22 @@ export async function stringifyInSlices(
   // A small object deeper down is sliced too when one of its members is big (the last scan's
   // buildCache: six members, one an array of 1,800 records, 1 MB of text in one call, whose
   // growing buffer came from malloc: see text-pieces).
-  const big = (v: unknown): boolean =>
+  // The look-ahead costs a key list per record (a review measured 55 ms against 21 ms over 50,000
+  // records of 8 keys, spread over the slices): only members that are objects are looked into.
+  const big = (v: object): boolean =>
     Array.isArray(v) ? v.length > 64 : isPlainObject(v) && Object.keys(v).length > 64;
-  const sliced = (v: unknown, depth: number): boolean =>
-    Array.isArray(v)
-      ? v.length > 64
-      : isPlainObject(v) &&
-        (depth < 2 || Object.keys(v).length > 64 || Object.keys(v).some((k) => big(v[k])));
+  const sliced = (v: unknown, depth: number): boolean => {
+    if (Array.isArray(v)) return v.length > 64;
+    if (!isPlainObject(v)) return false;
+    if (depth < 2) return true;
+    const keys = Object.keys(v);
+    if (keys.length > 64) return true;
+    for (const k of keys) {
+      const m = v[k];
+      if (typeof m === 'object' && m !== null && big(m)) return true;
+    }
+    return false;
+  };
   const writeArray = async (arr: readonly unknown[], depth: number): Promise<void> => {
     parts.push('[');
     for (let i = 0; i < arr.length; i++) {

@@ -47,8 +47,12 @@ describe('the size cache file', () => {
   it('answers the first line at once and the rest once read, or read at once when asked for sooner', async () => {
     const file = fresh();
     const big = new SizeCache(file);
-    // Past the 512 kB read for the first line: the rest is read after open resolves.
-    for (let i = 0; i < 20_000; i++) big.set(`e|/root|c${i}|/d`, { apparentBytes: i, diskBytes: 4096 });
+    // Past the 512 kB read for the first line: the rest is read after open resolves, in pieces
+    // of 256 kB. Keys mostly of multi-byte characters (2, 3 and 4 bytes), so the head's end and
+    // the pieces' ends fall inside characters (checked: decoding each piece alone fails this
+    // test): each must come back whole.
+    const key = (i: number) => `e|/root|c${i}|/d${'\u00e9\u20ac\u{1f600}'.repeat(4)}`;
+    for (let i = 0; i < 20_000; i++) big.set(key(i), { apparentBytes: i, diskBytes: 4096 });
     big.setFact('e|/root|mutable|targets', [{ dir: '/a' }]);
     big.setFact('e|/root|layers|sha256:x', ['d1']);
     await big.save();
@@ -58,13 +62,16 @@ describe('the size cache file', () => {
     const waited = await SizeCache.open(file);
     expect(waited.fact('e|/root|mutable|targets', isTargets)).toEqual([{ dir: '/a' }]);
     await waited.loaded();
-    expect(waited.get('e|/root|c19999|/d')).toEqual({ apparentBytes: 19999, diskBytes: 4096 });
+    const wrong: number[] = [];
+    for (let i = 0; i < 20_000; i++) if (waited.get(key(i))?.apparentBytes !== i) wrong.push(i);
+    expect(wrong).toEqual([]);
     expect(waited.fact('e|/root|layers|sha256:x', isList)).toEqual(['d1']);
 
     // Asked before the rest is in: read at once, the same answers.
     const eager = await SizeCache.open(file);
     expect(eager.fact('e|/root|layers|sha256:x', isList)).toEqual(['d1']);
-    expect(eager.get('e|/root|c7|/d')).toEqual({ apparentBytes: 7, diskBytes: 4096 });
+    expect(eager.get(key(7))).toEqual({ apparentBytes: 7, diskBytes: 4096 });
+    expect(eager.get(key(19_999))).toEqual({ apparentBytes: 19_999, diskBytes: 4096 });
 
     // A change before the rest is in keeps the rest: the next save holds both.
     const early = await SizeCache.open(file);
@@ -72,7 +79,7 @@ describe('the size cache file', () => {
     await early.save();
     const again = new SizeCache(file);
     expect(again.get('e|/root|new|/d')).toEqual({ apparentBytes: 1, diskBytes: 1 });
-    expect(again.get('e|/root|c19999|/d')).toEqual({ apparentBytes: 19999, diskBytes: 4096 });
+    expect(again.get(key(19_999))).toEqual({ apparentBytes: 19_999, diskBytes: 4096 });
     expect(again.fact('e|/root|mutable|targets', isTargets)).toEqual([{ dir: '/a' }]);
   });
 

@@ -11,8 +11,8 @@ import {
   writeTextInPieces,
 } from '../../source/process/text-pieces.js';
 
-// Text whose multi-byte characters straddle every piece boundary somewhere: "é" is 2 bytes,
-// "€" 3, "😀" 4 (a surrogate pair in JavaScript).
+// Text of multi-byte characters: "é" is 2 bytes, "€" 3, "😀" 4 (a surrogate pair in JavaScript);
+// the unit is 16 bytes long.
 const mixed = (chars: number): string => {
   const unit = 'ab\u00e9c\u20acd\u{1f600}e"\n';
   return unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
@@ -54,10 +54,18 @@ describe('big text in pieces', () => {
   it('reads a file in pieces, sync and async, as readFileSync reads it; a file shorter than asked is undefined', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'layertop-pieces-'));
     const file = join(dir, 'big.json');
-    writeFileSync(file, mixed(3 * PIECE_BYTES + 17));
+    // Five bytes first: the 16-byte unit of `mixed` divides PIECE_BYTES, so without them every
+    // cut from the file's start would fall between characters.
+    writeFileSync(file, `12345${mixed(3 * PIECE_BYTES + 17)}`);
     const whole = readFileSync(file, 'utf8');
+    const bytes = readFileSync(file);
+    // The fixture does cut a character: decoding each piece alone would differ.
+    const naive: string[] = [];
+    for (let i = 0; i < bytes.length; i += PIECE_BYTES)
+      naive.push(bytes.subarray(i, i + PIECE_BYTES).toString('utf8'));
+    expect(naive.join('')).not.toBe(whole);
     expect(readTextFileSync(file)).toBe(whole);
-    const size = readFileSync(file).length;
+    const size = bytes.length;
     const fh = await open(file, 'r');
     try {
       const pieces = await readPieces(fh, 10, size - 10);
