@@ -45,13 +45,15 @@ function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: num
  * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
  * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
  * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
+ * Returns true once a look found none left: those sessions then stay empty (nothing is left in
+ * them to fork), until their leaders are reaped and the IDs can be another's.
  */
-export function endSessions(leaders: readonly number[]): void {
-  if (!leaders.length) return;
+export function endSessions(leaders: readonly number[]): boolean {
+  if (!leaders.length) return true;
   const sessions = new Set(leaders);
   for (let pass = 0; pass < 20; pass++) {
     const members = sessionMembers(sessions);
-    if (!members.length) return;
+    if (!members.length) return true;
     // Each group once, then each member (one that left its group meanwhile).
     const targets = new Set([...members.map((m) => -m.pgid), ...members.map((m) => m.pid)]);
     for (const target of targets) {
@@ -63,4 +65,5 @@ export function endSessions(leaders: readonly number[]): void {
       }
     }
   }
+  return false;
 }

@@ -623,6 +623,8 @@ export class HelperSession {
 
   /** Local loops (HelperOptions.local) and the scratch directory they share. */
   private children: ChildProcess[] = [];
+  /** Loops (unreaped) whose sessions killLocal found empty: their exit need not look again. */
+  private emptySessions = new Set<number>();
   private localTmp: string | undefined;
 
   /**
@@ -659,8 +661,11 @@ export class HelperSession {
     child.on('exit', () => {
       stream.destroy();
       // What the loop started ends with it, at once: its session ID is still held until node
-      // reaps the loop (this event), so none of another session can be taken for it.
-      if (child.pid) endSessions([child.pid]);
+      // reaps the loop (this event), so none of another session can be taken for it. Not again
+      // where killLocal found that session empty already (a look at every process: 5-10 ms at
+      // the end of every scan, per loop).
+      if (child.pid && !this.emptySessions.has(child.pid)) endSessions([child.pid]);
+      if (child.pid) this.emptySessions.delete(child.pid);
     });
     return stream;
   }
@@ -823,7 +828,7 @@ export class HelperSession {
       .splice(0)
       .filter((c) => c.exitCode === null && c.signalCode === null && c.pid)
       .map((c) => c.pid as number);
-    endSessions(live);
+    if (endSessions(live)) for (const pid of live) this.emptySessions.add(pid);
     try {
       // Retried: a loop killed a moment ago may still finish the system call that adds an entry
       // (ENOTEMPTY: a SIGTERM mid-walk at scale left the directory once in two tries).
