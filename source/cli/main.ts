@@ -3,9 +3,8 @@ import { EndpointError, resolveEndpoint } from '../engine/docker/endpoint.js';
 import { describeEngineError, EngineError } from '../engine/docker/engine-error.js';
 import { HelperError } from '../engine/helper/helper-session.js';
 import type { MeasureProgress } from '../engine/helper/measure.js';
-import { SizeCache } from '../engine/helper/size-cache.js';
 import { engineIdOf, lastScanEngineId } from '../engine/last-scan.js';
-import { askScanListsEarly, scanEngine, scanListsEarly } from '../engine/scan.js';
+import { askScanListsEarly, scanEngine } from '../engine/scan.js';
 import { onEngineFrozen } from '../engine/session.js';
 import { escapeText } from '../model/escape.js';
 import type { PruneFilters } from '../model/prune-plan.js';
@@ -69,7 +68,7 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     endpoint,
   } = await openSession({
     ...args,
-    ...(args.noHelper ? {} : scanListsEarly(args.noCache ? undefined : SizeCache.defaultFile())),
+    ...(args.noHelper ? {} : { beforeCache: askScanListsEarly }),
   });
   let closing: Promise<void> | undefined;
   try {

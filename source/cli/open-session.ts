@@ -13,7 +13,6 @@ export function openSession(
   args: CliArgs & {
     onFrozen?: (message: string) => void;
     beforeCache?: (client: EngineClient, info: ApiInfo) => void;
-    atConnect?: (client: EngineClient) => void;
   },
   /** Checks that must pass before a helper is started (a plan file's engine, say). */
   check?: (conn: { endpoint: Endpoint; info: ApiInfo }) => void,

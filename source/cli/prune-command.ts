@@ -4,9 +4,9 @@ import { buildKitFreeBytes } from '../engine/buildkit-space.js';
 import type { ApiInfo } from '../engine/docker/api-types.js';
 import { compareApi, type EngineClient } from '../engine/docker/docker-client.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
-import { SizeCache } from '../engine/helper/size-cache.js';
+import type { SizeCache } from '../engine/helper/size-cache.js';
 import { type RunProgress, type RunReport, runPlan } from '../engine/prune-run.js';
-import { scanEngine, scanListsEarly } from '../engine/scan.js';
+import { askScanListsEarly, scanEngine } from '../engine/scan.js';
 import { planApply } from '../model/plan-apply.js';
 import { type PruneOptions, type PrunePlan, planChanges, planPrune } from '../model/prune-plan.js';
 import { hasImageRules } from '../model/prune-policy.js';
@@ -123,7 +123,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
     return EXIT_NOT_CONFIRMED;
   }
   // A prune's plan is a scan first: its lists are asked beside the size cache's read.
-  const early = args.noHelper ? {} : scanListsEarly(args.noCache ? undefined : SizeCache.defaultFile());
+  const early = args.noHelper ? {} : { beforeCache: askScanListsEarly };
   // Only a plan file has an engine to check before anything is created there; without one the
   // helper starts beside /info, as a scan's does (a check, even one that passes everything, held
   // it until /info had answered: 30-60 ms of every prune at scale).

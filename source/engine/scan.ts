@@ -26,7 +26,6 @@ import { commandsOfConfig, configFileBytes, readCommands, rememberedCommands } f
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
 import type { StorageLayout } from './storage/storage-layout.js';
-import { noteStore, storeHint } from './store-hints.js';
 
 export { storageKind };
 
@@ -466,29 +465,6 @@ async function rememberImageList(
  */
 export function askScanListsEarly(client: EngineClient, info: ApiInfo, maxAgeMs?: number): void {
   askInventoryEarly(client, storageKind(info) !== 'containerd', maxAgeMs);
-}
-
-/**
- * openSession's atConnect and beforeCache for a CLI scan (`scan`, `prune`): the lists are asked
- * as soon as the engine is connected, beside /info rather than after it, the image list only
- * where the endpoint's last /info named a graph driver (store-hints.ts); after /info as above,
- * which adds or drops the image list as /info says, and notes the store for the next run. At
- * scale the lists went out 55-60 ms sooner (/info's round trip beside the helper's start), and a
- * warm overlay2 scan ended about 30 ms sooner (six alternated pairs, 2026-12-05). `cacheFile`
- * undefined (no cache): no hint is read or noted.
- */
-export function scanListsEarly(cacheFile: string | undefined): {
-  atConnect: (client: EngineClient) => void;
-  beforeCache: (client: EngineClient, info: ApiInfo) => void;
-} {
-  return {
-    atConnect: (client) =>
-      askInventoryEarly(client, !!cacheFile && storeHint(cacheFile, client.endpoint.host) === 'overlay2'),
-    beforeCache: (client, info) => {
-      if (cacheFile) noteStore(cacheFile, client.endpoint.host, storageKind(info));
-      askScanListsEarly(client, info);
-    },
-  };
 }
 
 /** How long the image list waits for the store's layer lists once it is in (see knownLayers). */

@@ -181,11 +181,6 @@ export interface OpenOptions extends SessionOptions {
    * ask the engine first (a scan's lists: askInventoryEarly) is then computed beside that read.
    */
   beforeCache?: ((client: EngineClient, info: ApiInfo) => void) | undefined;
-  /**
-   * Runs once the engine is connected, beside /info (not with a `check`: nothing is asked of an
-   * engine before it passed): what can be asked of it before /info says what it is.
-   */
-  atConnect?: ((client: EngineClient) => void) | undefined;
 }
 
 /**
@@ -223,7 +218,6 @@ export async function openSession(
   mark('connected');
   const infoRun = getInfo(client).finally(() => mark('api-info'));
   infoRun.catch(() => {}); // awaited below
-  if (!check) options.atConnect?.(client);
   let lost: ((helper: HelperSession) => void) | undefined;
   let starting: HelperSession | undefined;
   const start = (now: ApiInfo | Promise<ApiInfo>) => {

@@ -155,8 +155,6 @@ interface EarlyAnswers {
   networks: Promise<ApiNetwork[]>;
   /** Abandons the image list and the rest (not taken, or the scan failed). */
   abort: AbortController;
-  /** Abandons the image list alone (asked at connect on a hint that /info then contradicted). */
-  imagesAbort: AbortController | undefined;
 }
 const early = new WeakMap<EngineClient, EarlyAnswers>();
 
@@ -174,9 +172,7 @@ const fresh = (a: EarlyAnswers) => performance.now() - a.at <= a.maxAgeMs;
  * and parse (60-130 ms at scale) came before them, and the image list and /system/df then took
  * 0.3-0.4 s beside the helper's first walks (0.13 s each alone). The next readInventory of this
  * client takes them, once. `withImages` false: the image list waits for the caller's proof (the
- * containerd store), so only the rest is asked. Asked again while the first answers are fresh (a
- * CLI scan asks at connect on a hint of the store, then after /info), only the image list is
- * added or dropped.
+ * containerd store), so only the rest is asked.
  */
 export function askInventoryEarly(
   client: EngineClient,
@@ -186,45 +182,23 @@ export function askInventoryEarly(
 ): void {
   if (!typedDf(client)) return;
   const before = early.get(client);
-  if (before && fresh(before)) {
-    // Asked already, at connect, on a hint of the store (askScanListsAtConnect): /info now
-    // decides about the image list alone; the rest stays as asked, and good for as long as it
-    // was (a longer age is for answers asked after an /info whose events cover the gap).
-    if (withImages && !before.images) askImagesEarly(client, before);
-    else if (!withImages && before.images) {
-      before.imagesAbort?.abort();
-      before.images = undefined;
-    }
-    return;
-  }
+  if (before && fresh(before)) return;
   before?.abort.abort();
   const abort = new AbortController();
   mark('api-lists-asked');
   const answers: EarlyAnswers = {
     at: performance.now(),
     maxAgeMs,
-    images: undefined,
+    images: withImages
+      ? get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'))
+      : undefined,
     rest: askRest(client, abort.signal),
     networks: client.docker.listNetworks() as Promise<ApiNetwork[]>,
     abort,
-    imagesAbort: undefined,
   };
-  if (withImages) askImagesEarly(client, answers);
   // Awaited by the scan that takes them; a failure surfaces there (or is asked again).
-  for (const p of [answers.rest, answers.networks]) p.catch(() => {});
+  for (const p of [answers.images, answers.rest, answers.networks]) p?.catch(() => {});
   early.set(client, answers);
-}
-
-function askImagesEarly(client: EngineClient, answers: EarlyAnswers): void {
-  const imagesAbort = new AbortController();
-  mark('api-images-asked');
-  answers.imagesAbort = imagesAbort;
-  answers.images = get<ApiDfImage[]>(
-    client,
-    '/images/json',
-    AbortSignal.any([answers.abort.signal, imagesAbort.signal]),
-  ).finally(() => mark('api-images'));
-  answers.images.catch(() => {});
 }
 
 function takeEarly(client: EngineClient): EarlyAnswers | undefined {
