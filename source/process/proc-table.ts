@@ -48,16 +48,25 @@ export function processStart(pid: number): string | undefined {
   return statFields(pid)?.[19];
 }
 
-/** The live processes whose session ID (the 6th field) is one of these, with their groups. */
-function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: number }[] {
-  const out: { pid: number; pgid: number }[] = [];
+/**
+ * The live processes whose session ID (the 6th field) is one of these, with their groups, and
+ * whether this look read every leader's own stat (a leader not yet reaped is there, if only as a
+ * zombie: a look that missed one, /proc unreadable or out of file descriptors, proves nothing).
+ */
+function sessionMembers(sessions: ReadonlySet<number>): {
+  members: { pid: number; pgid: number }[];
+  sawLeaders: boolean;
+} {
+  const members: { pid: number; pgid: number }[] = [];
+  let leadersSeen = 0;
   for (const pid of pids()) {
     const f = statFields(pid);
+    if (f && sessions.has(pid) && Number(f[3]) === pid) leadersSeen++;
     // A zombie is dead already: its parent reaps it, or init does.
     if (!f || f[0] === 'Z' || !sessions.has(Number(f[3]))) continue;
-    out.push({ pid, pgid: Number(f[2]) });
+    members.push({ pid, pgid: Number(f[2]) });
   }
-  return out;
+  return { members, sawLeaders: leadersSeen === sessions.size };
 }
 
 /**
@@ -65,15 +74,17 @@ function sessionMembers(sessions: ReadonlySet<number>): { pid: number; pgid: num
  * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
  * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
  * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
- * Returns true once a look found none left: those sessions then stay empty (nothing is left in
- * them to fork), until their leaders are reaped and the IDs can be another's.
+ * Returns true once a look that read every leader found no live process left: those sessions
+ * then stay empty (nothing is left in them to fork; a zombie leader's other threads, which could,
+ * are not something these shells have), until their leaders are reaped and the IDs can be
+ * another's. False where that was not seen (a leader reaped already, /proc unreadable).
  */
 export function endSessions(leaders: readonly number[]): boolean {
   if (!leaders.length) return true;
   const sessions = new Set(leaders);
   for (let pass = 0; pass < 20; pass++) {
-    const members = sessionMembers(sessions);
-    if (!members.length) return true;
+    const { members, sawLeaders } = sessionMembers(sessions);
+    if (!members.length) return sawLeaders;
     // Each group once, then each member (one that left its group meanwhile).
     const targets = new Set([...members.map((m) => -m.pgid), ...members.map((m) => m.pid)]);
     for (const target of targets) {

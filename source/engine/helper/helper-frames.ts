@@ -281,18 +281,6 @@ export function prefixTable(parts: readonly Buffer[]): Buffer[] {
 const TIMED_OPS = /^(fread:|du$)/;
 
 /**
- * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count> <nonce> [<prefixes>]\n`.
- * Small argument lists travel raw after the line (payload "+"): the declared prefixes, then each
- * argument tagged with one byte, "0"-"7" (that prefix + the rest) or "=" (the rest as is), all
- * NUL-terminated; the loop reads them with `read -d ''` and runs the op as a function, with no
- * process to start. Other lists (payload "-", count = their length in bytes) follow the line as
- * lines, which the loop splits at newlines into its arguments and runs the op as a function too;
- * a list with an empty argument or one holding a newline, and fread's and du's (payload "="),
- * follows as the plain NUL-separated list, which `head -c` copies whole and `xargs -0` turns into
- * argv, in runs (under `timeout` for fread and du: see helper-main.sh). Either way no path is
- * ever parsed as shell code.
- */
-/**
  * `<head> <bytes> <nonce>\n` and then `text` as UTF-8, made in one Buffer: a walk's list is about
  * 190 kB at scale, and a Buffer of it joined to its header's was two more such blocks of malloc's
  * heap per request (see text-pieces on why blocks of that size stay resident).
@@ -308,6 +296,18 @@ function headed(op: string, head: string, nonce: string, text: string): Buffer {
   return out;
 }
 
+/**
+ * Encodes a request: `<id> <op> <timeout s> <pid> <payload> <count> <nonce> [<prefixes>]\n`.
+ * Small argument lists travel raw after the line (payload "+"): the declared prefixes, then each
+ * argument tagged with one byte, "0"-"7" (that prefix + the rest) or "=" (the rest as is), all
+ * NUL-terminated; the loop reads them with `read -d ''` and runs the op as a function, with no
+ * process to start. Other lists (payload "-", count = their length in bytes) follow the line as
+ * lines, which the loop splits at newlines into its arguments and runs the op as a function too;
+ * a list with an empty argument or one holding a newline, and fread's and du's (payload "="),
+ * follows as the plain NUL-separated list, which `head -c` copies whole and `xargs -0` turns into
+ * argv, in runs (under `timeout` for fread and du: see helper-main.sh). Either way no path is
+ * ever parsed as shell code.
+ */
 export function encodeRequest(
   id: number,
   op: string,
