@@ -664,8 +664,8 @@ export class HelperSession {
       // reaps the loop (this event), so none of another session can be taken for it. Not again
       // where killLocal found that session empty already (a look at every process: 5-10 ms at
       // the end of every scan, per loop).
-      if (child.pid && !this.emptySessions.has(child.pid)) endSessions([child.pid]);
-      if (child.pid) this.emptySessions.delete(child.pid);
+      const pid = child.pid;
+      if (pid && !this.emptySessions.delete(pid)) endSessions([pid]);
     });
     return stream;
   }
