@@ -28,27 +28,34 @@ export function decodePieces(pieces: Iterable<Buffer>): string {
 
 /**
  * `length` bytes of an open file from `position`, as pieces of at most PIECE_BYTES; undefined if
- * the file ends sooner (it shrank meanwhile).
+ * the file ends sooner (it shrank meanwhile). The pieces are asked for all at once: one after
+ * another, each waited for a turn of the thread between two reads, and a busy thread (a warm
+ * scan's API answers at scale) stretched a 4.8 MB read from 0.1 s to 0.5 s, so the cache's rest
+ * was not in when first needed and was read a second time, synchronously.
  */
 export async function readPieces(
   fh: FileHandle,
   position: number,
   length: number,
 ): Promise<Buffer[] | undefined> {
-  const pieces: Buffer[] = [];
-  let at = 0;
-  while (at < length) {
+  const reads: Promise<Buffer | undefined>[] = [];
+  for (let at = 0; at < length; at += PIECE_BYTES) {
     const piece = Buffer.allocUnsafe(Math.min(PIECE_BYTES, length - at));
-    let got = 0;
-    while (got < piece.length) {
-      const r = await fh.read(piece, got, piece.length - got, position + at + got);
-      if (!r.bytesRead) return undefined;
-      got += r.bytesRead;
-    }
-    pieces.push(piece);
-    at += got;
+    const from = position + at;
+    reads.push(
+      (async () => {
+        let got = 0;
+        while (got < piece.length) {
+          const r = await fh.read(piece, got, piece.length - got, from + got);
+          if (!r.bytesRead) return undefined;
+          got += r.bytesRead;
+        }
+        return piece;
+      })(),
+    );
   }
-  return pieces;
+  const pieces = await Promise.all(reads);
+  return pieces.every((p) => p !== undefined) ? (pieces as Buffer[]) : undefined;
 }
 
 /** A whole file's UTF-8 text, read in pieces (readFileSync(file, 'utf8') in one block). Throws as it does. */

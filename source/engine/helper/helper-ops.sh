@@ -16,6 +16,14 @@ hostfind() {
   done
   echo "no find on the engine host" >&2; return 127
 }
+# The engine host's own grep, by full path, as hostfind.
+hostgrep() {
+  local f
+  for f in /usr/bin/grep /bin/grep /usr/local/bin/grep; do
+    if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
+  done
+  echo "no grep on the engine host" >&2; return 127
+}
 # Per run of an op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
 # per "+" path one stat line in the given format. Trusted paths only (see the stat op); one with a
 # "." or ".." component counts as missing, so a malformed ID cannot climb anywhere.
@@ -433,6 +441,28 @@ case "$op" in
     if [ -n "$sub" ]; then set -- "$@" -o \( -type d -name "$sub" -printf "$G C %D\n" \); fi
     hostfind "$@" -o -type d -printf "$G %D\n" -o -links 1 -printf "$G\n" -o -printf "$G %D:%i\n" 2>"$LT_TMP/e"
     [ -s "$LT_TMP/e" ] && echo '!'
+    : ;;
+  glayerdb)
+    # The layer store's files of every chain in one host process, where the read and stat ops
+    # take a request per 1,600 paths and several processes each (a cold scan at scale: 3,112
+    # chains, 0.8 s of requests on the lanes). "ids DIR": each cache-id and size file in DIR's
+    # chain directories as GNU grep prints it, "<path>:<line>" per line (-r follows no symlink
+    # below DIR, -D skip opens no FIFO or device, -a takes any byte as text, and no directory
+    # whose name holds a ":" is entered, so a line's first ":" after DIR ends its path). "splits DIR":
+    # "<chain dir> <size>" per tar-split.json.gz that is a regular file. DIR is trusted (the data
+    # root's); the reader checks every path. Any failure (no GNU grep on the host, a file gone
+    # meanwhile) and the caller reads the files as before, by the read and stat ops.
+    [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
+    case "$2" in /*) ;; *) return 2 ;; esac
+    case "$2" in *"$NL"*) return 2 ;; esac
+    if [ "$1" = ids ]; then
+      hostgrep -r -a -H -D skip --exclude-dir='*:*' --include=cache-id --include=size -e '' -- "$2"
+      # 1: no line selected (every file empty): not a failure.
+      k=$?; [ "$k" -le 1 ] || return "$k"
+    elif [ "$1" = splits ]; then
+      hostfind "$2" -mindepth 2 -maxdepth 2 -name tar-split.json.gz -type f -printf '%h %s\n' 2>"$LT_TMP/e" || return 1
+      if [ -s "$LT_TMP/e" ]; then cat "$LT_TMP/e" >&2; return 1; fi
+    else return 2; fi
     : ;;
   gnames)
     # The names op on the host's GNU find: one process, no stat of anything.

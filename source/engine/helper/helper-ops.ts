@@ -11,6 +11,7 @@
 //   gopaque                   layer-list.ts (parseOpaqueTar: the same from the host's GNU tar, image layers)
 //   fread:<offset>+<length>   file-read.ts
 //   gprobe                    helper-session.ts (the host's find, if any)
+//   glayerdb                  layerdb-sweep.ts (parseSweptIds, parseSweptSplits)
 //   reclaim:<age root, b64>   reclaim.ts (one verdict per leftover path)
 
 /** A layer's content subdirectory, as the walks take it: overlay2's diff, a snapshot's fs. */
@@ -26,6 +27,7 @@ export type HelperOp =
   | 'du'
   | 'statfs'
   | 'gprobe'
+  | 'glayerdb'
   | 'measure'
   | `measure:${ContentSub}`
   | 'gmeasure'
