@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { HelperSession } from '../../source/engine/helper/helper-session.js';
-import { sweepLayerStore } from '../../source/engine/storage/storage-overlay2.js';
+import { readLayerFacts, sweepLayerStore } from '../../source/engine/storage/storage-overlay2.js';
 import { client } from '../support/engines.js';
 
 describe('the layer store swept by the host grep and find', () => {
@@ -67,16 +67,62 @@ describe('the layer store swept by the host grep and find', () => {
     symlinkSync('/etc/hostname', join(dir, c, 'cache-id'));
     execFileSync('mkfifo', [join(dir, c, 'size')]);
     symlinkSync(join(dir, a, 'tar-split.json.gz'), join(dir, c, 'tar-split.json.gz'));
-    writeFileSync(join(dir, d, 'size'), '7');
+    // A byte NUL: grep without -a would say "binary file matches" instead of the line.
+    writeFileSync(join(dir, d, 'size'), '7\u0000');
     const s = await sweepLayerStore(helper, dir);
     expect(swept(s, [a, b, c, d])).toEqual([
       [a, 'e'.repeat(64), '12', 100],
       [b, 'x\ny $(touch /tmp/lt-sweep-pwned)', undefined, undefined],
       [c, undefined, undefined, undefined],
-      [d, undefined, '7', undefined],
+      [d, undefined, '7\u0000', undefined],
     ]);
     expect(swept(s, [a, b, c, d])).toEqual(await oneByOne(dir, [a, b, c, d]));
-    expect(readdirSync('/tmp').includes('lt-sweep-pwned')).toBe(false);
+  });
+
+  it('gives the facts of a hand-made store the same swept as read one by one, what the sweep lacks read one by one', async () => {
+    // A data root of its own: 300 chains, and among them what grep -r and find -type f leave out.
+    const root = join(work, 'root');
+    const real = join(work, 'real-store');
+    const dir = join(root, 'image', 'overlay2', 'layerdb');
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(real);
+    // The store itself a symlink: grep -r follows its starting point, find -H too. Relative links:
+    // read one by one through the helper container's view of the host's root, an absolute target
+    // would resolve against the container's own root (the sweep runs in the host's namespace).
+    symlinkSync('../../../../real-store', join(dir, 'sha256'));
+    const chains = Array.from({ length: 300 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const [i, h] of chains.entries()) {
+      if (i === 7) continue;
+      mkdirSync(join(real, h));
+      if (i !== 3) writeFileSync(join(real, h, 'cache-id'), `${(i + 1).toString(16).padStart(64, 'f')}\n`);
+      writeFileSync(join(real, h, 'size'), `${i * 1000}`);
+      if (i === 5) symlinkSync('cache-id', join(real, h, 'tar-split.json.gz'));
+      else if (i !== 6) writeFileSync(join(real, h, 'tar-split.json.gz'), Buffer.alloc(20 * (i + 1)));
+    }
+    // A chain directory that is a symlink: grep -r does not enter it, the read op does.
+    mkdirSync(join(work, 'elsewhere'));
+    writeFileSync(join(work, 'elsewhere', 'cache-id'), 'a'.repeat(64));
+    writeFileSync(join(work, 'elsewhere', 'size'), '99');
+    symlinkSync('../elsewhere', join(real, chains[7] as string));
+    const ids = chains.map((h) => `sha256:${h}`);
+    const facts = async (sweepMin: number) =>
+      Object.fromEntries((await readLayerFacts(helper, root, ids, [], undefined, 'x', sweepMin)).facts);
+    const [viaSweep, oneByOneFacts] = [await facts(0), await facts(Number.POSITIVE_INFINITY)];
+    expect(viaSweep).toEqual(oneByOneFacts);
+    expect(Object.keys(viaSweep)).toHaveLength(299); // chain 3 has no cache-id
+    expect(viaSweep['sha256:'.concat(chains[1] as string)]).toEqual({
+      cacheId: `${'f'.repeat(63)}2`,
+      size: 1000,
+      work: 2,
+    });
+    expect(viaSweep['sha256:'.concat(chains[7] as string)]).toEqual({
+      cacheId: 'a'.repeat(64),
+      size: 99,
+      work: null,
+    });
+    // The symlinked tar-split: its length as a link (8 bytes, "cache-id"), as stat gives it.
+    expect(viaSweep['sha256:'.concat(chains[5] as string)]?.work).toBe(1);
+    expect(viaSweep['sha256:'.concat(chains[6] as string)]?.work).toBeNull();
   });
 
   it('gives nothing for a store holding a file deeper down under a name that could pass for a chain file', async () => {

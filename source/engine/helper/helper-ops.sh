@@ -456,11 +456,14 @@ case "$op" in
     case "$2" in /*) ;; *) return 2 ;; esac
     case "$2" in *"$NL"*) return 2 ;; esac
     if [ "$1" = ids ]; then
-      hostgrep -r -a -H -D skip --exclude-dir='*:*' --include=cache-id --include=size -e '' -- "$2"
-      # 1: no line selected (every file empty): not a failure.
+      hostgrep -r -a -H -D skip --exclude-dir='*:*' --include=cache-id --include=size -e '' -- "$2" 2>"$LT_TMP/e"
+      # 1: no line selected (every file empty), unless something said why (nsenter failing
+      # exits 1 too). The reader reads what the sweep lacks one by one anyway.
       k=$?; [ "$k" -le 1 ] || return "$k"
+      if [ -s "$LT_TMP/e" ]; then cat "$LT_TMP/e" >&2; return 1; fi
     elif [ "$1" = splits ]; then
-      hostfind "$2" -mindepth 2 -maxdepth 2 -name tar-split.json.gz -type f -printf '%h %s\n' 2>"$LT_TMP/e" || return 1
+      # -H: DIR itself may be a symlink, as grep -r and the stat op follow it.
+      hostfind -H "$2" -mindepth 2 -maxdepth 2 -name tar-split.json.gz -type f -printf '%h %s\n' 2>"$LT_TMP/e" || return 1
       if [ -s "$LT_TMP/e" ]; then cat "$LT_TMP/e" >&2; return 1; fi
     else return 2; fi
     : ;;

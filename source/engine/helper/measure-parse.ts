@@ -157,11 +157,6 @@ export function parseGnuMeasureEach(output: string, count: number): GnuMeasureRe
   return p.finish();
 }
 
-/**
- * The `gmeasure` parser fed as the reply arrives (see HelperSession.request's sink): a walk of a
- * 400,000-entry layer is a few megabytes of lines, read a chunk at a time between other events
- * (the explorer answers keys meanwhile) instead of held, joined and decoded whole.
- */
 // Where the last readNum stopped: a module variable, not a closure made per entry line (that was
 // 52 MB of the 262 MB a cold scan allocated at scale, 400,000 lines of one layer, and the young
 // generation's collections it caused).
@@ -177,6 +172,11 @@ function readNum(s: string, pos: number, end: number): number {
   return pos > from ? n : -1;
 }
 
+/**
+ * The `gmeasure` parser fed as the reply arrives (see HelperSession.request's sink): a walk of a
+ * 400,000-entry layer is a few megabytes of lines, read a chunk at a time between other events
+ * (the explorer answers keys meanwhile) instead of held, joined and decoded whole.
+ */
 export class GnuMeasureStream {
   private readonly ms: DirMeasure[];
   private stamp: string | undefined;

@@ -377,38 +377,47 @@ export interface LayerFacts {
  * containers' mount-id and init-id, in one round of requests; remembered in `cache`. A layer with
  * no cache-id file is left out.
  */
-async function readLayerFacts(
+export async function readLayerFacts(
   helper: HelperSession,
   dataRoot: string,
   chains: readonly string[],
   containerIds: readonly string[],
   cache: SizeCache | undefined,
   engineId: string,
+  /** Exported for tests: the chains from which on the store is swept (see SWEEP_MIN_CHAINS). */
+  sweepMin = SWEEP_MIN_CHAINS,
 ): Promise<LayerFacts> {
   const layerdb = `${dataRoot}/image/overlay2/layerdb`;
   const swept =
-    helper.hostFind && chains.length >= SWEEP_MIN_CHAINS
+    helper.hostFind && chains.length >= sweepMin
       ? await sweepLayerStore(helper, `${layerdb}/sha256`)
       : undefined;
+  // What the sweep did not find is read one by one, as without a sweep: a chain whose cache-id
+  // it lacks (a chain directory that is a symlink, which grep -r does not enter; a grep that
+  // found nothing at all), and a tar-split it lacks (a symlink, which find -type f leaves out and
+  // stat sizes as a link). So the figures never depend on which way they were read.
+  const unread = swept ? chains.filter((c) => !swept.ids.get(hex(c))?.cacheId?.trim()) : chains;
+  const unsized = swept ? chains.filter((c) => swept.splits.get(hex(c)) === undefined) : chains;
   const files: string[] = [];
-  if (!swept)
-    for (const c of chains)
-      files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
+  for (const c of unread)
+    files.push(`${layerdb}/sha256/${hex(c)}/cache-id`, `${layerdb}/sha256/${hex(c)}/size`);
   for (const id of containerIds)
     files.push(`${layerdb}/mounts/${id}/mount-id`, `${layerdb}/mounts/${id}/init-id`);
-  const tarSplits = swept ? [] : chains.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`);
+  const tarSplits = unsized.map((c) => `${layerdb}/sha256/${hex(c)}/tar-split.json.gz`);
   const [readOut, splitStats] = await Promise.all([
     files.length ? helper.readFiles(files) : Promise.resolve([]),
     tarSplits.length ? helper.statFiles(tarSplits) : Promise.resolve([]),
   ]);
   const contents = readOut.map((b) => b?.toString('utf8').trim());
+  const read = new Map(unread.map((c, i) => [c, { cacheId: contents[2 * i], size: contents[2 * i + 1] }]));
+  const stat = new Map(unsized.map((c, i) => [c, splitStats[i]?.size]));
   const facts = new Map<string, LayerFact>();
-  chains.forEach((c, i) => {
-    const h = swept && hex(c);
-    const cacheId = h ? swept.ids.get(h)?.cacheId?.trim() : contents[2 * i];
-    const size = h ? swept.ids.get(h)?.size?.trim() : contents[2 * i + 1];
-    if (!cacheId) return;
-    const split = h ? swept.splits.get(h) : splitStats[i]?.size;
+  for (const c of chains) {
+    const got = read.get(c) ?? swept?.ids.get(hex(c));
+    const cacheId = got?.cacheId?.trim();
+    const size = got?.size?.trim();
+    if (!cacheId) continue;
+    const split = stat.has(c) ? stat.get(c) : swept?.splits.get(hex(c));
     const fact: LayerFact = {
       cacheId,
       size: size ? Number(size) : null,
@@ -416,8 +425,8 @@ async function readLayerFacts(
     };
     facts.set(c, fact);
     cache?.setFact(layerFactKey(engineId, c), fact);
-  });
-  const base = swept ? 0 : 2 * chains.length;
+  }
+  const base = 2 * unread.length;
   const mounts = new Map<string, MountFact>();
   containerIds.forEach((id, i) => {
     mounts.set(id, { mount: contents[base + 2 * i] || null, init: contents[base + 2 * i + 1] || null });
