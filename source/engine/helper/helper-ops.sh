@@ -8,22 +8,19 @@
 F='%i %h %s %b %f'
 NL='
 '
-# The engine host's own find, by full path (busybox would run its own applet for a bare name).
-hostfind() {
-  local f
-  for f in /usr/bin/find /bin/find /usr/local/bin/find; do
+# The engine host's own program $1 (find, grep), by full path (busybox would run its own applet
+# for a bare name), in the engine's mount namespace.
+hosttool() {
+  local f t
+  t=$1
+  shift
+  for f in "/usr/bin/$t" "/bin/$t" "/usr/local/bin/$t"; do
     if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
   done
-  echo "no find on the engine host" >&2; return 127
+  echo "no $t on the engine host" >&2; return 127
 }
-# The engine host's own grep, by full path, as hostfind.
-hostgrep() {
-  local f
-  for f in /usr/bin/grep /bin/grep /usr/local/bin/grep; do
-    if [ -x "$R$f" ]; then nsenter -t "$LT_PID" -m "$f" "$@"; return; fi
-  done
-  echo "no grep on the engine host" >&2; return 127
-}
+hostfind() { hosttool find "$@"; }
+hostgrep() { hosttool grep "$@"; }
 # Per run of an op (xargs splits long lists): the number of paths; per path "+" or "-"; "=";
 # per "+" path one stat line in the given format. Trusted paths only (see the stat op); one with a
 # "." or ".." component counts as missing, so a malformed ID cannot climb anywhere.
