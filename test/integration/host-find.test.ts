@@ -57,6 +57,17 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(targets.length).toBeGreaterThan(30);
   }, 120_000);
 
+  it('measures present directories alone (the op then skips its per-root listing) as busybox does', async () => {
+    // No missing root: the host's op takes its quick way (status lines only, the roots as given).
+    const present = targets.filter((t) => !t.dir.includes('/no-such-'));
+    const a = await measureDirs(host, present, { engineId: 'x' });
+    const b = await measureDirs(busybox, present, { engineId: 'x' });
+    const rows = (m: typeof a) => present.map((t) => [t.dir, m.get(t.dir)]);
+    expect(rows(a)).toEqual(rows(b));
+    expect(present.every((t) => a.get(t.dir)?.missing === false)).toBe(true);
+    expect(present.some((t) => (a.get(t.dir)?.diskBytes ?? 0) > 0)).toBe(true);
+  }, 120_000);
+
   it('measures the entries of a directory walked whole (each container, volume, image) as each by name', async () => {
     const each = [
       `${root}/containers`,

@@ -40,6 +40,11 @@ async function plainAgent(): Promise<import('node:http').Agent> {
   return new http.Agent({ ...global, servername: '' } as import('node:http').AgentOptions);
 }
 
+/** A plain agent where the endpoint has no agent of its own (ssh) and no TLS; else undefined. */
+export async function plainAgentFor(endpoint: Endpoint): Promise<import('node:http').Agent | undefined> {
+  return endpoint.modem.agent || endpoint.modem.protocol === 'https' ? undefined : plainAgent();
+}
+
 /**
  * Connects and negotiates the API version like the CLI: min(engine's ApiVersion, ours).
  * dockerode is imported here, lazily, so the CLI's help and the first frame never pay for it.
@@ -55,7 +60,7 @@ export async function connectEngine(endpoint: Endpoint, timeoutMs = 10_000): Pro
     // ssh gives up on an unreachable host after its ConnectTimeout (30 s) and says why: let it.
     probeTimeout = Math.max(timeoutMs, 40_000);
   }
-  const agent = endpoint.modem.agent || endpoint.modem.protocol === 'https' ? undefined : await plainAgent();
+  const agent = await plainAgentFor(endpoint);
   const options = () => ({ ...modemOptions(endpoint), ...(agent ? { agent } : {}) });
   const probe = new Docker({ ...options(), timeout: probeTimeout });
   let version: { ApiVersion?: string; Version?: string };
