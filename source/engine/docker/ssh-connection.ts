@@ -3,7 +3,8 @@
 // dial-stdio`, and the connection is that process's stdin and stdout. So ~/.ssh/config, keys, the
 // agent, ProxyJump and known_hosts all apply, and ssh itself refuses a changed or unknown host key.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Agent, type AgentOptions } from 'node:http';
+import type { AgentOptions } from 'node:http';
+import { createRequire } from 'node:module';
 import { Duplex } from 'node:stream';
 import type { SshTarget } from './endpoint.js';
 
@@ -253,6 +254,10 @@ export class SshSocket extends Duplex {
  * at most a few, and never keep the process alive; hijacked attach and exec streams leave the
  * agent and live as long as their stream.
  */
+// Through require: an ES module import of node:http reads its lazy WebSocket and fetch exports,
+// which load undici (41-58 ms at every start; see plainAgent in docker-client.ts).
+const { Agent } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+
 export class SshAgent extends Agent {
   private readonly idle = new WeakMap<Duplex, NodeJS.Timeout>();
 
@@ -278,7 +283,7 @@ export class SshAgent extends Agent {
     return true;
   }
 
-  override reuseSocket(socket: Duplex, req: Parameters<Agent['reuseSocket']>[1]): void {
+  override reuseSocket(socket: Duplex, req: Parameters<import('node:http').Agent['reuseSocket']>[1]): void {
     const t = this.idle.get(socket);
     if (t) clearTimeout(t);
     this.idle.delete(socket);
