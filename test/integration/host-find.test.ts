@@ -2,6 +2,9 @@
 // process, one lstat per entry) and the helper's own busybox find + stat (the fallback for hosts
 // without GNU find, such as Docker Desktop's VM). Every measurement and every layer listing of
 // both test engines must come out identical, byte for byte.
+import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { HelperSession } from '../../source/engine/helper/helper-session.js';
@@ -57,15 +60,70 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
     expect(targets.length).toBeGreaterThan(30);
   }, 120_000);
 
-  it('measures present directories alone (the op then skips its per-root listing) as busybox does', async () => {
-    // No missing root: the host's op takes its quick way (status lines only, the roots as given).
-    const present = targets.filter((t) => !t.dir.includes('/no-such-'));
-    const a = await measureDirs(host, present, { engineId: 'x' });
-    const b = await measureDirs(busybox, present, { engineId: 'x' });
-    const rows = (m: typeof a) => present.map((t) => [t.dir, m.get(t.dir)]);
-    expect(rows(a)).toEqual(rows(b));
-    expect(present.every((t) => a.get(t.dir)?.missing === false)).toBe(true);
-    expect(present.some((t) => (a.get(t.dir)?.diskBytes ?? 0) > 0)).toBe(true);
+  it('measures 340 roots in one request (their status listed in one loop) as in small requests and as busybox does', async () => {
+    // The op's quick way is for 256 roots or more without --each or --list (a cold scan's walks
+    // at scale): made by hand, as the small engines have fewer layers. Content files of known
+    // sizes, a file beside the content (not counted as apparent), hard links, and layers
+    // without their content subdirectory.
+    const sub: MeasureTarget['sub'] = engine === 'overlay2' ? 'diff' : 'fs';
+    const work = mkdtempSync(join(tmpdir(), 'lt-many-roots-'));
+    try {
+      const made: MeasureTarget[] = [];
+      for (let i = 0; i < 300; i++) {
+        const d = join(work, `layer-${i}`);
+        mkdirSync(join(d, sub, 'etc'), { recursive: true });
+        writeFileSync(join(d, sub, 'etc', 'f'), 'x'.repeat(i * 37));
+        if (i % 3 === 0) writeFileSync(join(d, 'link'), `L${i}`);
+        if (i % 7 === 0) linkSync(join(d, sub, 'etc', 'f'), join(d, sub, 'hard'));
+        if (i % 11 === 0) rmSync(join(d, sub), { recursive: true });
+        made.push({ dir: d, sub });
+      }
+      // Directories measured whole (busybox's walk takes directories only).
+      for (let i = 0; i < 40; i++) {
+        mkdirSync(join(work, `whole-${i}`));
+        writeFileSync(join(work, `whole-${i}`, 'f'), 'y'.repeat(i * 1000));
+        made.push({ dir: join(work, `whole-${i}`) });
+      }
+      // What travels: ONE walk with every root (else the op never takes its quick way).
+      const walks: number[] = [];
+      const request = host.request.bind(host);
+      host.request = (op, args = [], ...rest) => {
+        if (op.startsWith('gmeasure')) walks.push(args.length);
+        return request(op, args, ...rest);
+      };
+      const one = await measureDirs(host, made, { engineId: 'x', batchSize: 10_000 }).finally(() => {
+        host.request = request;
+      });
+      expect(walks).toEqual([made.length + 1]); // the roots and the "--" before the whole ones
+      const small = await measureDirs(host, made, { engineId: 'x', batchSize: 100 });
+      const bb = await measureDirs(busybox, made, { engineId: 'x' });
+      // The rows that differ, so that a failure shows only them.
+      const differ = (a: Map<string, unknown>, b: Map<string, unknown>) =>
+        made
+          .filter((t) => JSON.stringify(a.get(t.dir)) !== JSON.stringify(b.get(t.dir)))
+          .map((t) => [t.dir.slice(work.length + 1), a.get(t.dir), b.get(t.dir)]);
+      expect(differ(one, small)).toEqual([]);
+      expect(differ(one, bb)).toEqual([]);
+      // A layer without its content subdirectory counts as missing, as it always has.
+      const missing = made.filter((t) => one.get(t.dir)?.missing).map((t) => t.dir.slice(work.length + 1));
+      expect(missing).toEqual(
+        made.filter((_, i) => i < 300 && i % 11 === 0).map((t) => t.dir.slice(work.length + 1)),
+      );
+      // By value: a content file's bytes, a hard-linked one once, a whole file.
+      expect(one.get(join(work, 'layer-2'))?.apparentBytes).toBe(74);
+      expect(one.get(join(work, 'layer-7'))?.apparentBytes).toBe(259);
+      expect(one.get(join(work, 'whole-3'))?.apparentBytes).toBe(3000);
+      // One root gone: the op lists them again the old way, leaving it out, and says it is missing.
+      const gone: MeasureTarget = { dir: join(work, 'gone'), sub };
+      const withGone = await measureDirs(host, [...made.slice(0, 150), gone, ...made.slice(150)], {
+        engineId: 'x',
+        batchSize: 10_000,
+      });
+      expect(withGone.get(gone.dir)?.missing).toBe(true);
+      expect(differ(withGone, one)).toEqual([]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('measures the entries of a directory walked whole (each container, volume, image) as each by name', async () => {

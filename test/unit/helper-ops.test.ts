@@ -21,7 +21,7 @@ import { describe, expect, it } from 'vitest';
 import { parseList, parseRead, parseStat } from '../../source/engine/helper/helper-read.js';
 import { HELPER_OPS } from '../../source/engine/helper/helper-script.js';
 import { parseRdev, parseTree } from '../../source/engine/helper/layer-list.js';
-import { parseMeasure } from '../../source/engine/helper/measure-parse.js';
+import { parseGnuMeasure, parseMeasure } from '../../source/engine/helper/measure-parse.js';
 import { parseReclaim } from '../../source/engine/helper/reclaim.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -252,6 +252,63 @@ describe.each(shells)('the helper ops under $name', (sh) => {
     expect(parseReclaim(op(sh, op2, through), through.length)).toEqual(['badpath', 'badpath']);
     expect(existsSync(join(victim, 'blobs', 'sha256', id('f')))).toBe(true);
     expect(existsSync(join(root2, 'x', 'overlay2', id('9')))).toBe(true);
+  });
+});
+
+// gmeasure walks with the engine host's GNU find (through nsenter): here the host's find is
+// called directly, with the op's own shell and its grep (busybox's under busybox sh).
+describe.each(shells)('gmeasure of many roots under $name', (sh) => {
+  /** The op's output and the root list it wrote (empty: it took the quick way). */
+  const gmeasure = (args: string[]) => {
+    const lt = mkdtempSync(join(work, 'lt-'));
+    const r = spawnSync(
+      sh.shell,
+      [
+        '-c',
+        '. "$0"; hosttool() { t=$1; shift; "/usr/bin/$t" "$@"; }; lt_op "$@"',
+        opsFile,
+        'gmeasure:diff',
+        ...args,
+      ],
+      {
+        env: { PATH: sh.path, R: '', LT_PID: '1', LT_TMP: lt, LT_LOOP: '1', LC_ALL: 'C' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    expect(r.stderr.toString()).toBe('');
+    expect(r.status).toBe(0);
+    return { out: r.stdout.toString('latin1'), listed: readFileSync(join(lt, 'q'), 'utf8') };
+  };
+
+  it('lists 300 roots by one loop, the same bytes as the root-by-root loop, which a missing root brings back', () => {
+    const base = mkdtempSync(join(work, 'many-'));
+    const roots: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Spaces, glob characters and a leading dash in names: data, never patterns or options.
+      const d = join(base, `l ${i}*[x] -a`);
+      mkdirSync(join(d, 'diff'), { recursive: true });
+      writeFileSync(join(d, 'diff', 'f'), 'x'.repeat(i));
+      if (i % 5 === 0) rmSync(join(d, 'diff'), { recursive: true });
+      roots.push(d);
+    }
+    const whole = join(base, 'whole');
+    mkdirSync(whole);
+    writeFileSync(join(whole, 'g'), 'gg');
+    const quick = gmeasure([...roots, '--', whole]);
+    expect(quick.listed).toBe('');
+    const status = quick.out.slice(0, quick.out.indexOf('=G\n'));
+    expect(status).toBe(`${roots.map((_, i) => (i % 5 === 0 ? 'S ? +' : 'S + +')).join('\n')}\nW +\n`);
+    // A missing root: the op lists them all again, one by one (the list file is written), and
+    // says only that one is missing; every other byte is the same.
+    const slow = gmeasure([...roots, '--', whole, join(base, 'gone')]);
+    expect(slow.listed).not.toBe('');
+    expect(slow.out).toBe(quick.out.replace('W +\n=G\n', 'W +\nW ?\n=G\n'));
+    // The walk's figures through the product's parser: each layer's content bytes, by value.
+    const m = parseGnuMeasure(quick.out, roots.length + 1);
+    expect(m.slice(0, 12).map((x) => [x.missing, x.apparentBytes])).toEqual(
+      Array.from({ length: 12 }, (_, i) => (i % 5 === 0 ? [true, 0] : [false, i])),
+    );
+    expect(m[roots.length]).toMatchObject({ missing: false, apparentBytes: 2 });
   });
 });
 

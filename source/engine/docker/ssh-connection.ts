@@ -248,16 +248,16 @@ export class SshSocket extends Duplex {
   }
 }
 
+// Through require: an ES module import of node:http reads its lazy WebSocket and fetch exports,
+// which load undici (41-58 ms at every start; see plainAgent in docker-client.ts).
+const { Agent } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+
 /**
  * The agent dockerode's requests go through for an ssh:// host (modem option `agent`). Idle
  * connections are kept a little while (one ssh login per request would cost a handshake each),
  * at most a few, and never keep the process alive; hijacked attach and exec streams leave the
  * agent and live as long as their stream.
  */
-// Through require: an ES module import of node:http reads its lazy WebSocket and fetch exports,
-// which load undici (41-58 ms at every start; see plainAgent in docker-client.ts).
-const { Agent } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-
 export class SshAgent extends Agent {
   private readonly idle = new WeakMap<Duplex, NodeJS.Timeout>();
 

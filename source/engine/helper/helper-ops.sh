@@ -382,13 +382,13 @@ case "$op" in
     # (no root may hold one) with globbing off.
     S=$LT_TMP/s; Q=$LT_TMP/q; : > "$S"; : > "$Q"
     k=S; [ -n "$sub" ] || k=W; f='' p='' ok=
-    # Many roots only (no --each, no --list: a cold scan's walks): the status lines are the loop's
-    # only output, its whole stdout going to one file (a builtin's own redirection costs five
-    # system calls, for each of the two lines a root wrote), and the roots are the arguments as
-    # given. Any root missing and the loop below does it all again, leaving out what is not
-    # there. (" --each " in a path with spaces only sends it the way below.) Not for a few roots:
-    # the split of the roots costs a process (grep), which a warm scan's requests of 50-100 roots
-    # would pay for nothing.
+    # Many roots only (256 arguments or more, the "--" marker counted; no --each, no --list: a
+    # cold scan's walks): the status lines are the loop's only output, its whole stdout going to
+    # one file (a builtin's own redirection costs five system calls, for each of the two lines a
+    # root wrote), and the roots are the arguments as given. Any root missing and the loop below
+    # does it all again, leaving out what is not there. (" --each " in a path with spaces only
+    # sends it the way below.) Not for a few roots: the split of the roots costs a process
+    # (grep), which a warm scan's requests of 50-100 roots would pay for nothing.
     case " $* " in *" --each "*|*" --list "*) ;; *)
       if [ $# -ge 256 ]; then
         ok=1
