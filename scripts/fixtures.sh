@@ -92,7 +92,10 @@ data_root=$(dirname "$sock")/data
 if [ -d "$data_root" ]; then
   last="" same=0
   for _ in $(seq 1 60); do
-    now=$(du -sx -B1 "$data_root" 2>/dev/null | cut -f1)
+    # A file BuildKit removes while du walks makes du exit 1 (its total still printed): with
+    # pipefail and -e that ended this script at once, silently (its message is thrown away), and
+    # a fresh engine's fixtures failed with nothing said (CI run 26, 2026-12-06, prune-e2e).
+    now=$(du -sx -B1 "$data_root" 2>/dev/null | cut -f1 || true)
     if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
     [ "$same" -ge 6 ] && break
     sleep 0.5
