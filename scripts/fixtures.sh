@@ -2,7 +2,9 @@
 # Builds the test images, containers, volumes and networks on the engine at $DOCKER_HOST.
 # No registry is reachable: busybox comes from Debian's busybox-static, the base from debootstrap,
 # both cached under .cache/fixtures so only the first run pays for them.
-set -euo pipefail
+set -Eeuo pipefail
+# A command that fails with its message thrown away still says where the script stopped.
+trap 'echo "fixtures: stopped at line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
 here=$(cd "$(dirname "$0")/.." && pwd)
 cache="$here/.cache/fixtures"
 imgs="$here/test/fixtures/images"
