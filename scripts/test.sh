@@ -95,9 +95,33 @@ for s in "${sets[@]}"; do
 done
 wait "$assets"
 wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
-# Every fixture set builds side by side.
-pids=()
-for s in "${sets[@]}"; do
+# Each engine set runs on its own, side by side with the other: its fixtures (every set's build at
+# once), then its tests as soon as its own fixtures are ready (the first set's scale engine fills
+# in about 6 minutes, the second's in 10), each vitest run with its own tmux server. One set after
+# the other took 59 minutes in CI (2026-12-06), most of it two 22-24 minute test runs that mostly
+# wait on their engines. Only local-helper.test.ts waits for both: it holds that no local helper
+# loop or scratch directory is left anywhere on the machine, which another set's tests (some use
+# local helpers) would break; it runs afterwards, a set at a time.
+ALONE=test/integration/local-helper.test.ts
+set_json() {
+  local dir="$base_dir/$1" json="{" n
+  for n in "${engines[@]}"; do
+    json+="\"$n\":{\"host\":\"unix://$dir/$n/docker.sock\",\"config\":\"$dir/$n/config\"},"
+  done
+  echo "${json%,}}"
+}
+# with_scale SET CMD...: runs CMD with the set's scale engine named (when there is one).
+with_scale() {
+  local s=$1; shift
+  if [ ${#scale[@]} -gt 0 ]; then
+    LAYERTOP_SCALE_ENGINE="unix://$base_dir/$s/$(scale_for "$s")/docker.sock" \
+      LAYERTOP_SCALE_STORE=$( [ "$(scale_for "$s")" = scale ] && echo overlay2 || echo containerd ) "$@"
+  else
+    "$@"
+  fi
+}
+run_set() {
+  local s=$1 n p pids=()
   for n in "${engines[@]}"; do
     ( eval "export $(in_set "$s" bash scripts/engines.sh env "$n" | tr '\n' ' ')"; in_set "$s" bash scripts/fixtures.sh ) &
     pids+=($!)
@@ -106,26 +130,29 @@ for s in "${sets[@]}"; do
     ( eval "export $(in_set "$s" bash scripts/engines.sh env "$(scale_for "$s")" | tr '\n' ' ')"; in_set "$s" bash scripts/scale-fixtures.sh ) &
     pids+=($!)
   fi
-done
-for p in "${pids[@]}"; do wait "$p"; done
-
-for s in "${sets[@]}"; do
-  dir="$base_dir/$s"
-  json="{"
-  for n in "${engines[@]}"; do
-    json+="\"$n\":{\"host\":\"unix://$dir/$n/docker.sock\",\"config\":\"$dir/$n/config\"},"
-  done
-  version=$(DOCKER_HOST="unix://$dir/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')
+  for p in "${pids[@]}"; do wait "$p"; done
+  local version
+  version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')
   echo "test: engine set $s: Docker $version"
-  # The scale engine of this set, tested with it (then stopped: its memory and mounts are not
-  # needed by the next set).
-  if [ ${#scale[@]} -gt 0 ]; then LAYERTOP_SCALE_ENGINE="unix://$dir/$(scale_for "$s")/docker.sock"; LAYERTOP_SCALE_STORE=$( [ "$(scale_for "$s")" = scale ] && echo overlay2 || echo containerd ); export LAYERTOP_SCALE_ENGINE LAYERTOP_SCALE_STORE; fi
-  if [ "$s" = "${sets[0]}" ]; then
-    # Unit tests once.
-    LAYERTOP_TEST_ENGINES="${json%,}}" in_set "$s" vitest run
-  else
-    LAYERTOP_TEST_ENGINES="${json%,}}" in_set "$s" vitest run --project integration
-  fi
-  unset LAYERTOP_SCALE_ENGINE LAYERTOP_SCALE_STORE
+  mkdir -p "$base_dir/$s/tmux"
+  local projects=(--project integration)
+  # Unit tests once, with the first set.
+  [ "$s" = "${sets[0]}" ] && projects=()
+  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" with_scale "$s" in_set "$s" \
+    vitest run "${projects[@]}" --exclude "$ALONE"
+}
+# Each set's lines carry its name, as the two runs write at once.
+set_pids=()
+for s in "${sets[@]}"; do
+  ( set -o pipefail; run_set "$s" 2>&1 | sed -u "s/^/[$s] /" ) &
+  set_pids+=($!)
+done
+failed=0
+for p in "${set_pids[@]}"; do wait "$p" || failed=1; done
+for s in "${sets[@]}"; do
+  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" with_scale "$s" in_set "$s" \
+    vitest run --project integration "$ALONE" 2>&1 | sed -u "s/^/[$s] /" || failed=1
+  # The scale engine's memory and mounts are not needed any more.
   if [ ${#scale[@]} -gt 0 ]; then in_set "$s" bash scripts/engines.sh stop-one "$(scale_for "$s")"; fi
 done
+if [ "$failed" != 0 ]; then echo "test: FAIL: a test or a fixture build failed (above)" >&2; exit 1; fi
