@@ -56,7 +56,12 @@ describe('quitting during start-up', () => {
     const cache = mkdtempSync(join(tmpdir(), 'lt-cache-'));
     const t = await Tmux.start(
       `lt-startup-${key}-${delay}`,
-      `env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; sleep 30`,
+      // The pane's shell traps SIGINT (a handler, which its child does not inherit, unlike an
+      // ignored signal): a C-c that lands before Node has its handlers kills layertop, as it
+      // should, but not the shell, whose pane would end and take the test's tmux server with it.
+      // Seen in CI under load (2026-12-06): "no server running". The last command is exec'd, so
+      // that the pane shows `sleep` (dash does that itself only where no trap is set).
+      `sh -c 'trap : INT; env DOCKER_HOST=${engineHost('overlay2')} LAYERTOP_CACHE_DIR=${cache} ${process.execPath} ${BIN}; exec sleep 30'`,
       120,
       30,
     );
