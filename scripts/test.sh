@@ -13,6 +13,9 @@ export LAYERTOP_TEST_MODE=1
 # Every temporary file of the run (tests' own temp dirs included) lives here and goes at the end.
 run_tmp=$(mktemp -d /tmp/layertop-test-tmp.XXXXXX)
 export TMPDIR="$run_tmp"
+# Each set's tests get a tmux server of their own (TMUX_TMPDIR below); inside a tmux session
+# TMUX would send them both to the user's.
+unset TMUX
 trap 'rm -rf "$run_tmp"' EXIT
 
 biome check .
@@ -49,8 +52,21 @@ if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/lay
 base_dir=$LAYERTOP_ENGINES_DIR
 read -r -a sets <<< "${LAYERTOP_ENGINE_SETS:-stable sid}"
 # Afterwards nothing of the engines may remain: no process, no mount, no bridge interface.
+# kill_tree PID: PID and every process below it, the leaves first.
+kill_tree() {
+  local c
+  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
+  kill -TERM "$1" 2>/dev/null || true
+}
+set_pids=()
 cleanup() {
-  local status=$?
+  local status=$? p
+  # The engine sets' runs first (an interrupt lands here while they run in the background): a
+  # test left running would start engines again after the check below.
+  if [ ${#set_pids[@]} -gt 0 ]; then
+    for p in "${set_pids[@]}"; do kill_tree "$p"; done
+    for p in "${set_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  fi
   for s in "${sets[@]}"; do
     LAYERTOP_ENGINE_SET=$s LAYERTOP_ENGINES_DIR="$base_dir/$s" bash "$here/scripts/engines.sh" stop || true
   done
@@ -134,24 +150,27 @@ run_set() {
   local version
   version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')
   echo "test: engine set $s: Docker $version"
-  mkdir -p "$base_dir/$s/tmux"
+  # A temporary directory per set: tests name some files of their own in it (builder.test.ts's
+  # plans and policies), the same in both sets.
+  mkdir -p "$base_dir/$s/tmux" "$run_tmp/$s"
   local projects=(--project integration)
   # Unit tests once, with the first set.
   [ "$s" = "${sets[0]}" ] && projects=()
-  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" with_scale "$s" in_set "$s" \
-    vitest run "${projects[@]}" --exclude "$ALONE"
+  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
+    with_scale "$s" in_set "$s" vitest run "${projects[@]}" --exclude "$ALONE"
 }
 # Each set's lines carry its name, as the two runs write at once.
-set_pids=()
 for s in "${sets[@]}"; do
   ( set -o pipefail; run_set "$s" 2>&1 | sed -u "s/^/[$s] /" ) &
   set_pids+=($!)
 done
 failed=0
 for p in "${set_pids[@]}"; do wait "$p" || failed=1; done
+# All reaped: their IDs may be anyone's now, and the clean-up must not kill them.
+set_pids=()
 for s in "${sets[@]}"; do
-  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" with_scale "$s" in_set "$s" \
-    vitest run --project integration "$ALONE" 2>&1 | sed -u "s/^/[$s] /" || failed=1
+  LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
+    with_scale "$s" in_set "$s" vitest run --project integration "$ALONE" 2>&1 | sed -u "s/^/[$s] /" || failed=1
   # The scale engine's memory and mounts are not needed any more.
   if [ ${#scale[@]} -gt 0 ]; then in_set "$s" bash scripts/engines.sh stop-one "$(scale_for "$s")"; fi
 done

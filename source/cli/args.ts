@@ -10,8 +10,9 @@ import { parseAge } from '../model/leftovers.js';
 export const DEFAULT_MIN_AGE_SECONDS = 3600;
 
 // Required, not imported: an ES import of node:util makes a facade that reads every export, and
-// util's lazy ones load modules nothing here uses (its diff, MIME and colour helpers): 8 ms of
-// every command's start (measured 2026-12-06, Node 24, as node:http was: see docker-client.ts).
+// util's lazy ones load modules nothing here uses (its diff and colour helpers, worker_threads):
+// about 6 ms of a CLI command's start (2026-12-06, Node 24; as for node:http in docker-client.ts).
+// The explorer's chunk still imports node:util through its dependencies.
 const { parseArgs } = createRequire(import.meta.url)('node:util') as typeof import('node:util');
 
 export interface CliArgs {
