@@ -58,13 +58,34 @@ kill_tree() {
   for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
   kill -TERM "$1" 2>/dev/null || true
 }
+# The processes of the engine sets' runs, by their environment (each runs with its set's engines
+# dir): also those whose parent is gone already (a signal to the whole group ends the sets'
+# subshells first, and their vitest then lives on, orphaned), and the engines they started.
+set_procs() {
+  local e pid pats=()
+  for s in "${sets[@]}"; do pats+=(-e "LAYERTOP_ENGINES_DIR=$base_dir/$s"); done
+  for e in /proc/[0-9]*/environ; do
+    pid=${e#/proc/}; pid=${pid%/environ}
+    [ "$pid" = $$ ] && continue
+    grep -q -z -x -F "${pats[@]}" "$e" 2>/dev/null && echo "$pid"
+  done
+  return 0
+}
 set_pids=()
 cleanup() {
-  local status=$? p
+  local status=$? p n left
   # The engine sets' runs first (an interrupt lands here while they run in the background): a
-  # test left running would start engines again after the check below.
+  # test left running would start engines again after the check below (seen: an engine a test
+  # started a minute after an interrupted run's clean-up).
   if [ ${#set_pids[@]} -gt 0 ]; then
     for p in "${set_pids[@]}"; do kill_tree "$p"; done
+    for n in 1 2 3 4 5; do
+      left=$(set_procs)
+      [ -n "$left" ] || break
+      # shellcheck disable=SC2086
+      kill -TERM $left 2>/dev/null || true
+      sleep 1
+    done
     for p in "${set_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   fi
   for s in "${sets[@]}"; do
