@@ -27,6 +27,8 @@ import { parseReclaim } from '../../source/engine/helper/reclaim.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUSYBOX_TAR = join(ROOT, '.cache', 'fixtures', 'busybox.tar');
 
+/** A symlink out of the test tree to /etc/shadow, resolving there from any depth below 16. */
+const ESCAPE = `${'../'.repeat(16)}etc/shadow`;
 const work = mkdtempSync(join(tmpdir(), 'lt-ops-'));
 const opsFile = join(work, 'ops.sh');
 writeFileSync(opsFile, HELPER_OPS);
@@ -62,7 +64,9 @@ function makeTree(): { dir: string; files: Record<string, Buffer> } {
   mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
   for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
   linkSync(join(dir, 'a.bin'), join(dir, 'sub', 'a-link'));
-  symlinkSync('../../../../etc/shadow', join(dir, 'escape'));
+  // Enough ".." to reach / from any TMPDIR: a link whose target is missing reads as absent (the
+  // op's test follows it), and four of them left a deeper TMPDIR (CI run 30: one per engine set).
+  symlinkSync(ESCAPE, join(dir, 'escape'));
   // A sparse file: disk bytes far below its size.
   execFileSync('truncate', ['-s', '5M', join(dir, 'sparse')]);
   return { dir, files };
@@ -126,7 +130,7 @@ describe.each(shells)('the helper ops under $name', (sh) => {
     expect(st.map((s) => s && [s.size, s.nlink])).toEqual([
       [10_000, 2],
       [10_000, 2],
-      ['../../../../etc/shadow'.length, 1],
+      [ESCAPE.length, 1],
       [5 * 1024 * 1024, 1],
       undefined,
       undefined,

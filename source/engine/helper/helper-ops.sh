@@ -34,10 +34,7 @@ statpaths() {
     echo "$#"
     for p in "$@"; do
       case "$p/" in /*/../*|/*/./*|/../*|/./*) echo -; continue ;; esac
-      # -L too: stat reports the link itself (lstat), and a dangling one is there all the same
-      # (its inode and its target's name take room). Before, one whose target was missing read as
-      # absent: a unit test's escaping link changed answer with the depth of TMPDIR.
-      if [ -e ".$p" ] || [ -L ".$p" ]; then echo +; printf '%s\000' ".$p" >&4; else echo -; fi
+      if [ -e ".$p" ]; then echo +; printf '%s\000' ".$p" >&4; else echo -; fi
     done
     echo '='
   } > "$LT_TMP/s" 4> "$LT_TMP/p"
