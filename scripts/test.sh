@@ -51,7 +51,6 @@ own_dir=""
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-test.$$; own_dir=1; fi
 base_dir=$LAYERTOP_ENGINES_DIR
 read -r -a sets <<< "${LAYERTOP_ENGINE_SETS:-stable sid}"
-# Afterwards nothing of the engines may remain: no process, no mount, no bridge interface.
 # kill_tree PID: PID and every process below it, the leaves first.
 kill_tree() {
   local c
@@ -72,6 +71,7 @@ set_procs() {
   return 0
 }
 set_pids=()
+# Afterwards nothing of the engines may remain: no process, no mount, no bridge interface.
 cleanup() {
   local status=$? p n left
   # The engine sets' runs first (an interrupt lands here while they run in the background): a
@@ -134,9 +134,9 @@ wait "$assets"
 wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
 # Each engine set runs on its own, side by side with the other: its fixtures (every set's build at
 # once), then its tests as soon as its own fixtures are ready (the first set's scale engine fills
-# in about 6 minutes, the second's in 10), each vitest run with its own tmux server. One set after
-# the other took 59 minutes in CI (2026-12-06), most of it two 22-24 minute test runs that mostly
-# wait on their engines. Only local-helper.test.ts waits for both: it holds that no local helper
+# in about 6 minutes in CI, the second's in 11), each vitest run with its own tmux server. One set
+# after the other took 59 minutes in CI, side by side 47-48 (2026-12-06): the tests are bound by the
+# two cores, so not half. Only local-helper.test.ts waits for both: it holds that no local helper
 # loop or scratch directory is left anywhere on the machine, which another set's tests (some use
 # local helpers) would break; it runs afterwards, a set at a time.
 ALONE=test/integration/local-helper.test.ts
