@@ -451,7 +451,13 @@ async function rememberImageList(
     const before = await listStamp;
     const after = await backend.imageListStamp?.(helper);
     const images = inv.df.Images ?? [];
-    if (before && after && before.fingerprint === after.fingerprint && after.matches(images))
+    if (
+      before &&
+      after &&
+      before.fingerprint === after.fingerprint &&
+      before.settled !== false &&
+      (await after.matches(images))
+    )
       cache?.setFact(key, { fingerprint: after.fingerprint, images } satisfies ImageListFact);
   } catch {
     // Not remembered: the next scan asks the engine. A lost helper surfaces in the scan's own requests.
@@ -460,11 +466,12 @@ async function rememberImageList(
 
 /**
  * For openSession's beforeCache, where a scan with the helper comes next: the engine's lists that
- * scan asks first are asked at once (askInventoryEarly), beside the size cache's read. The
- * containerd store's image list waits for its proof (below), so there it is not among them.
+ * scan asks first are asked at once (askInventoryEarly), beside the size cache's read. The image
+ * list is not among them: it waits for its proof (see scanEngine), or, in a cold scan on
+ * overlay2, is asked as soon as the cache says there is nothing to prove.
  */
-export function askScanListsEarly(client: EngineClient, info: ApiInfo, maxAgeMs?: number): void {
-  askInventoryEarly(client, storageKind(info) !== 'containerd', maxAgeMs);
+export function askScanListsEarly(client: EngineClient, _info: ApiInfo, maxAgeMs?: number): void {
+  askInventoryEarly(client, false, maxAgeMs);
 }
 
 /** How long the image list waits for the store's layer lists once it is in (see knownLayers). */
@@ -547,8 +554,13 @@ async function scanNoting(
   const remembered = listStamp ? cache?.fact(listKey, isImageListFact) : undefined;
   // The engine is asked for the list once this proof is read (at most 3 s: readInventory), with
   // or without a remembered list: an answer asked for after the stamp can be remembered with it.
-  const knownImages = listStamp?.then((s) => {
-    if (remembered && s && s.fingerprint === remembered.fingerprint && s.matches(remembered.images))
+  const knownImages = listStamp?.then(async (s) => {
+    if (
+      remembered &&
+      s &&
+      s.fingerprint === remembered.fingerprint &&
+      (s.provenByFingerprint || (await s.matches(remembered.images)))
+    )
       return remembered.images;
     // Proven stale: forgotten, so that the next scan waits for its proof (below) and remembers
     // anew; only that very list (a scan beside this one may have remembered a newer one).
@@ -611,7 +623,15 @@ async function scanNoting(
     // here) asked before it, never remembered, and paid the engine's whole list (17-20 s) at
     // every warm scan. Bounded: a stamp that keeps failing (a meta.db torn by a pull, retried for
     // up to 15 s) must not hold the list much longer than the list itself takes.
-    remembered || !cache?.file ? testProofWaitMs() : PROOF_WAIT_MAX_MS,
+    // On overlay2 (imageListFirstAtOnce) the list is quick: a cold scan (no walks remembered)
+    // asks at once and remembers nothing, a later one waits at most FIRST_PROOF_WAIT_MS.
+    remembered || !cache?.file
+      ? testProofWaitMs()
+      : !backend.imageListFirstAtOnce
+        ? PROOF_WAIT_MAX_MS
+        : cache.fact(factKey('mutable', 'targets'), isTargets)
+          ? FIRST_PROOF_WAIT_MS
+          : 0,
   );
   invRun.catch(() => {}); // awaited below; a failure surfaces there
   const helper = await options.helper;
@@ -1038,6 +1058,8 @@ const breathe = () => new Promise<void>((r) => setImmediate(r));
 
 /** How long a scan with nothing remembered waits for its image list's proof (see scanEngine). */
 const PROOF_WAIT_MAX_MS = 15_000;
+/** The same where the engine's list is quick (overlay2: 0.15 s at 1,300 images): as with a list. */
+const FIRST_PROOF_WAIT_MS = 3_000;
 
 /**
  * Test hook (LAYERTOP_TEST_MODE only): the usual wait for the image list's proof (3 s, not the

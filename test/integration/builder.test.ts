@@ -282,15 +282,23 @@ for (const kind of ['overlay2', 'containerd'] as const) {
         writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nLABEL ${label}\nRUN echo ${label} > /which\n`);
         return dir;
       };
-      // Three tags of one repository a second apart and two labelled images, all more than 10 s
-      // before the plan (the build cache takes longer); a container made from the oldest just now.
+      // Three tags of one repository a second apart and two labelled images, all more than
+      // UNUSED_S before the plan (the build cache takes about as long; the rest is waited for); a
+      // container made from the second just now. The window is wide and every "just now" is made
+      // right before the run it is for: under CI's load (two engine sets side by side on two
+      // cores) a 10 s window closed between the container's creation and the nightly run below,
+      // which then removed lt-pol/app:v1 too (run 33, Docker 28.5's containerd store).
+      const UNUSED_S = 30;
       for (const v of ['v0', 'v1', 'v2', 'v3']) {
         await e.docker(['build', '-q', '--network=none', '-t', `lt-pol/app:${v}`, dockerfile(`v=${v}`)]);
         await new Promise((r) => setTimeout(r, 1100));
       }
       await e.docker(['build', '-q', '--network=none', '-t', 'lt-pol/keep:1', dockerfile('keep=yes k=1')]);
       await e.docker(['build', '-q', '--network=none', '-t', 'lt-pol/keep:2', dockerfile('keep=yes k=2')]);
+      const imagesBuilt = Date.now();
       const built = await makeBuildCache(e);
+      const wait = imagesBuilt + (UNUSED_S + 1) * 1000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       await e.docker(['create', '--name', 'lt-pol-old', 'lt-pol/app:v1']);
       const dangling = (await e.docker(['images', '-q', '--no-trunc', '-f', 'dangling=true']))
         .split('\n')
@@ -312,7 +320,12 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       const policy = join(tmpdir(), `lt-policy-${kind}.json`);
       writeFileSync(
         policy,
-        JSON.stringify({ keepLast: 1, unusedFor: '10s', protect: ['label=keep=yes'], cacheBudget: budget }),
+        JSON.stringify({
+          keepLast: 1,
+          unusedFor: `${UNUSED_S}s`,
+          protect: ['label=keep=yes'],
+          cacheBudget: budget,
+        }),
       );
       const dry = await layertop(['prune', '--policy', policy, '--dry-run', '--json'], { env: e.env });
       expect(dry.code, dry.stderr).toBe(0);
@@ -325,7 +338,7 @@ for (const kind of ['overlay2', 'containerd'] as const) {
         };
       };
       const reason = (name: string) => plan.plan.kept.find((k) => k.name === name)?.reason;
-      // v3 is the newest of its repository; v1 was used (a container made from it) within 10 s;
+      // v3 is the newest of its repository; v1 was used (a container made from it) within UNUSED_S;
       // v2 neither. keep:1 is not the newest of lt-pol/keep and unused, but protected.
       expect(plan.plan.images.map((i) => i.name).filter((n) => n.startsWith('lt-pol'))).toEqual([
         'lt-pol/app:v2',
@@ -343,8 +356,10 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       expect(reason('lt-pol/keep:1')).toBe('protected (label keep=yes)');
       expect(plan.plan.containers.map((c) => c.name)).toEqual(['lt-pol-old']);
       expect([...(plan.plan.buildCache?.records ?? [])].sort()).toEqual(cRecords.map((r) => r.id).sort());
-      // Out of the way of the nightly run below (its tag time ages past the 10 s meanwhile).
+      // Out of the way of the nightly run below (its tag time may age past the window meanwhile).
       await e.docker(['rmi', 'lt-pol/app:v0', 'lt-pol/app:v0-again']);
+      // v1 used again just now (that run removes lt-pol-old first, and may come after the window).
+      await e.docker(['create', '--name', 'lt-pol-again', 'lt-pol/app:v1']);
       // The nightly run: the same file with --yes.
       const r = await layertop(['prune', '--policy', policy, '--yes', '--json'], { env: e.env });
       expect(r.code, r.stderr).toBe(0);

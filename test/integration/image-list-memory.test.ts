@@ -1,6 +1,7 @@
-// The containerd store's image list answered from memory (scan.ts, ImageListStamp): only while
-// containerd's metadata proves it unchanged. A tag added, moved or removed on the engine must show
-// in the very next scan; a scan with nothing changed must not ask the engine for the list.
+// The image list answered from memory (scan.ts, ImageListStamp): only while containerd's metadata,
+// or the graph driver's image and reference stores, prove it unchanged. A tag added, moved or
+// removed on the engine must show in the very next scan; a scan with nothing changed must not ask
+// the engine for the list.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +10,18 @@ import { parseCacheText } from '../../source/engine/helper/size-cache.js';
 import type { ScanReport } from '../../source/model/report.js';
 import { docker, type EngineName, engineNames, layertop, sh } from '../support/engines.js';
 
-const engines = engineNames().filter((n): n is EngineName => n.startsWith('containerd'));
+const engines = engineNames();
 const TAG = 'layertop-test/memory:1';
 const NEW = 'layertop-test/memory-import:1';
 
-describe.each(engines)('the image list remembered on the %s engine', (name) => {
+describe.each(engines)('the image list remembered on the %s engine', (name: EngineName) => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'lt-list-cache-'));
+  const overlay2 = !name.startsWith('containerd');
+  /**
+   * On overlay2 a list is remembered only with a stamp at least 2 s old (a change in the clock
+   * tick of its reading could leave it as it was): the scan that should remember comes after that.
+   */
+  const settle = () => (overlay2 ? new Promise((r) => setTimeout(r, 2_100)) : Promise.resolve());
   /** One scan: its report, and whether the image list came from memory (the timing marks say). */
   const scan = async (
     env: Record<string, string> = { LAYERTOP_CACHE_DIR: cacheDir },
@@ -46,6 +53,8 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
   it('answers from memory when nothing changed, with the same images, tags and sizes as the engine', async () => {
     const first = await scan();
     expect(first.fromMemory).toBe(false);
+    // overlay2: a cold scan asks the engine at once and remembers nothing; the next one remembers.
+    if (overlay2) expect((await scan()).fromMemory).toBe(false);
     const second = await scan();
     expect(second.fromMemory).toBe(true);
     const brief = (r: ScanReport) => r.images.map((i) => [i.id, i.tags, i.engineSize, i.created]);
@@ -54,12 +63,14 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
 
   it('asks the engine again when a tag is added, moved or removed, and shows the change at once', async () => {
     await docker(name, ['tag', 'layertop-test/debian:bookworm', TAG]);
+    await settle();
     const added = await scan();
     expect(added.fromMemory).toBe(false);
     expect(tagsOf(added.report, debian)).toContain(TAG);
     expect((await scan()).fromMemory).toBe(true);
 
-    // The race the safety issue named: a tag moved to another image after a scan remembered it.
+    // The race the safety issue named: a tag moved to another image after a scan remembered it
+    // (on overlay2 in the same second, before the stamp could have settled).
     await docker(name, ['tag', 'layertop-test/app-a:latest', TAG]);
     const moved = await scan();
     expect(moved.fromMemory).toBe(false);
@@ -73,6 +84,9 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
   });
 
   it('asks the engine again when an image is added or removed', async () => {
+    // overlay2: the test before ended with a change; a settled scan remembers the list again.
+    await settle();
+    if (overlay2) await scan();
     expect((await scan()).fromMemory).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'lt-list-import-'));
     writeFileSync(join(dir, 'hello'), 'hello\n');
@@ -80,6 +94,7 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
     await docker(name, ['import', join(dir, 'layer.tar'), NEW]);
     const all = (r: ScanReport) => r.images.flatMap((i) => i.tags);
     try {
+      await settle();
       const withNew = await scan();
       expect(withNew.fromMemory).toBe(false);
       expect(all(withNew.report)).toContain(NEW);
@@ -116,6 +131,7 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
       for (let i = 0; i < 3 && remembered().length === 0; i++) await scan(env);
     };
     // Nothing remembered: the engine is asked after the proof, and its answer remembered.
+    await settle();
     await scan(env);
     await scanUntilRemembered();
     expect(remembered()).toHaveLength(1);
@@ -127,6 +143,7 @@ describe.each(engines)('the image list remembered on the %s engine', (name) => {
       expect(tagsOf(changed.report, debian)).toContain(TAG);
       expect(remembered()).toHaveLength(0);
       // So the next scan waits for its proof again and remembers the list as it is now.
+      await settle();
       await scanUntilRemembered();
       expect(remembered()).toHaveLength(1);
       expect(remembered()[0]).toContain(TAG);

@@ -217,8 +217,9 @@ async function dfWithoutSharedSizes(
   asked?: EarlyAnswers,
 ): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource }> {
   const stop = new AbortController();
-  // The early image list is asked only where no proof is awaited (askScanListsEarly: not on the
-  // containerd store); one asked anyway beside a proof is not used, the proof's way decides.
+  // An early image list (askInventoryEarly with images; a scan's askScanListsEarly asks none, as
+  // every store's list now waits for its proof) is used only where no proof is awaited; one asked
+  // anyway beside a proof is not used, the proof's way decides.
   const earlyList = asked?.images && !knownImages ? asked.images : undefined;
   const list = earlyList
     ? earlyList.then((images) => ({ images, source: 'engine' as const }))

@@ -59,21 +59,37 @@ export interface StorageReader {
 
 /**
  * The state the engine's image list is made of, where the store keeps it in files the helper can
- * read (containerd's metadata): equal fingerprints, equal answers of GET /images/json.
+ * read (containerd's metadata; the graph driver's image and reference stores): equal
+ * fingerprints, equal answers of GET /images/json.
  */
 export interface ImageListStamp {
   fingerprint: string;
   /** Whether a list (the engine's answer, or a remembered one) is the one this state makes. */
-  matches(images: readonly ApiDfImage[]): boolean;
+  matches(images: readonly ApiDfImage[]): boolean | Promise<boolean>;
+  /**
+   * true: a remembered list with this fingerprint is taken without `matches` (which then reads
+   * more: only a list about to be remembered is checked).
+   */
+  provenByFingerprint?: boolean;
+  /** false: the state changed too recently for a list to be remembered with this stamp. */
+  settled?: boolean;
 }
 
 export interface StorageBackend {
   readonly kind: StorageKind;
   /**
-   * The image list's stamp, read now (undefined where the backend has none: overlay2's list is
-   * cheap to ask for). A scan answers the list from memory when the stamp is unchanged.
+   * The image list's stamp, read now. A scan answers the list from memory when the stamp is
+   * unchanged; it asks the engine only once the stamp is read (an answer asked after it can be
+   * remembered with it), unless imageListFirstAtOnce.
    */
   imageListStamp?(helper: HelperSession): Promise<ImageListStamp | undefined>;
+  /**
+   * true: a scan that finds nothing of an earlier scan in its cache (a cold scan) asks the engine
+   * for the image list at once, not after the stamp (overlay2: the engine's list is quicker than
+   * the helper's start; the next scan waits for its stamp and remembers). false or absent: every
+   * scan waits for the stamp (the containerd store: the engine's list takes seconds).
+   */
+  readonly imageListFirstAtOnce?: boolean;
   /**
    * Each image's layer list (RootFS.Layers) by image ID, read from the store's own files where
    * they hold it (the containerd store's content blobs), for images the store records now: what a

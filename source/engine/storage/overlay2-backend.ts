@@ -1,6 +1,7 @@
 // overlay2 behind the StorageBackend seam: the layer store maps layers to directories.
 import type { ApiInfo } from '../docker/api-types.js';
 import type { StorageBackend } from './backend.js';
+import { overlay2ImageListStamp } from './overlay2-image-list.js';
 import {
   overlay2EngineSizes,
   overlay2Foreseen,
@@ -28,6 +29,10 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     listingAlong: overlay2ListingPaths(root),
     imageLayers: (helper, imageIds, onConfig) => overlay2ImageLayers(helper, root, imageIds, onConfig),
     imageLayersEarly: 'first',
+    imageListStamp: (helper) => overlay2ImageListStamp(helper, root),
+    // Asked at once when no earlier scan left anything to prove (a cold scan): its engine
+    // answers in 0.15 s at 1,300 images, sooner than the helper starts.
+    imageListFirstAtOnce: true,
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
       // The listing and BuildKit's references start now, before the API's answer is in.
       const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');
