@@ -623,15 +623,18 @@ async function scanNoting(
     // here) asked before it, never remembered, and paid the engine's whole list (17-20 s) at
     // every warm scan. Bounded: a stamp that keeps failing (a meta.db torn by a pull, retried for
     // up to 15 s) must not hold the list much longer than the list itself takes.
-    // On overlay2 (imageListFirstAtOnce) the list is quick: a cold scan (no walks remembered)
-    // asks at once and remembers nothing, a later one waits at most FIRST_PROOF_WAIT_MS.
-    remembered || !cache?.file
+    // On overlay2 (imageListFirstAtOnce) the list is quick: a cold scan (no walks remembered), or
+    // one whose answer cannot be kept (no cache file), asks at once; a later one waits at most
+    // FIRST_PROOF_WAIT_MS for its stamp, as with a list remembered.
+    remembered
       ? testProofWaitMs()
-      : !backend.imageListFirstAtOnce
-        ? PROOF_WAIT_MAX_MS
-        : cache.fact(factKey('mutable', 'targets'), isTargets)
+      : backend.imageListFirstAtOnce
+        ? cache?.file && cache.fact(factKey('mutable', 'targets'), isTargets)
           ? FIRST_PROOF_WAIT_MS
-          : 0,
+          : 0
+        : !cache?.file
+          ? testProofWaitMs()
+          : PROOF_WAIT_MAX_MS,
   );
   invRun.catch(() => {}); // awaited below; a failure surfaces there
   const helper = await options.helper;

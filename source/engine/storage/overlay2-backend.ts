@@ -1,5 +1,6 @@
 // overlay2 behind the StorageBackend seam: the layer store maps layers to directories.
 import type { ApiInfo } from '../docker/api-types.js';
+import type { HelperSession } from '../helper/helper-session.js';
 import type { StorageBackend } from './backend.js';
 import { overlay2ImageListStamp } from './overlay2-image-list.js';
 import {
@@ -29,7 +30,11 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     listingAlong: overlay2ListingPaths(root),
     imageLayers: (helper, imageIds, onConfig) => overlay2ImageLayers(helper, root, imageIds, onConfig),
     imageLayersEarly: 'first',
-    imageListStamp: (helper) => overlay2ImageListStamp(helper, root),
+    // Only for the overlay2 driver itself: another graph driver (vfs, btrfs, fuse-overlayfs)
+    // keeps its image store under its own name, and image/overlay2 may be an old one, frozen.
+    ...(info.Driver === 'overlay2'
+      ? { imageListStamp: (helper: HelperSession) => overlay2ImageListStamp(helper, root) }
+      : {}),
     // Asked at once when no earlier scan left anything to prove (a cold scan): its engine
     // answers in 0.15 s at 1,300 images, sooner than the helper starts.
     imageListFirstAtOnce: true,

@@ -1,7 +1,6 @@
 // The graph driver's image list (GET /images/json) proven unchanged from the image store's own
 // files, so that a warm scan answers it from memory instead of asking the engine: at 1,300 images
 // the engine's answer took 140-180 ms of its CPU, beside the scan's own work on two cores.
-import { createHash } from 'node:crypto';
 import type { ApiDfImage } from '../docker/api-types.js';
 import { parseList, stampTime } from '../helper/helper-read.js';
 import type { HelperSession } from '../helper/helper-session.js';
@@ -40,49 +39,20 @@ export function tagsByImage(repositories: Buffer | undefined): Map<string, strin
   return out;
 }
 
-/** What the image list is made of, as read from the image store (see overlay2ImageListStamp). */
-export interface Overlay2ListState {
-  /** repositories.json's bytes; undefined: no such file. */
-  repositories: Buffer | undefined;
-  /** The names in imagedb/content/sha256: one per image (its config, named by its digest). */
-  contentIds: readonly string[];
-  /** The names in imagedb/metadata/sha256, each with its `parent` file's bytes (if any). */
-  metadata: readonly { id: string; parent: Buffer | undefined }[];
-}
-
 /**
- * The fingerprint of that state, and each image's tags: undefined where repositories.json cannot
- * be read as the reference store writes it. Every piece goes in with its length first, so no two
- * states feed the same bytes. What else the list says of an image (created, labels, size) comes
- * from its config and its layers, which its ID names and which never change.
+ * Each image of the store (one config per image in imagedb/content/sha256, named by its digest)
+ * with its tags (tagsByImage), untagged ones with none; undefined where repositories.json cannot
+ * be read as the reference store writes it.
  */
-export function overlay2ListFingerprint(
-  state: Overlay2ListState,
-): { fingerprint: string; targets: Map<string, string[]> } | undefined {
-  const tags = tagsByImage(state.repositories);
+export function overlay2ListTargets(
+  repositories: Buffer | undefined,
+  contentIds: readonly string[],
+): Map<string, string[]> | undefined {
+  const tags = tagsByImage(repositories);
   if (!tags) return undefined;
-  const hash = createHash('sha256');
-  const feed = (b: Buffer | string | undefined) => {
-    const buf = b === undefined ? Buffer.from([0xff]) : Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8');
-    const n = Buffer.allocUnsafe(4);
-    n.writeUInt32LE(b === undefined ? 0xffffffff : buf.length);
-    hash.update(n);
-    if (b !== undefined) hash.update(buf);
-  };
-  feed('overlay2-image-list/1');
-  feed(state.repositories);
-  const ids = [...state.contentIds].sort();
-  feed(String(ids.length));
-  for (const id of ids) feed(id);
-  const meta = [...state.metadata].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  feed(String(meta.length));
-  for (const m of meta) {
-    feed(m.id);
-    feed(m.parent);
-  }
   const targets = new Map<string, string[]>();
-  for (const id of ids) targets.set(`sha256:${id}`, tags.get(`sha256:${id}`) ?? []);
-  return { fingerprint: hash.digest('hex'), targets };
+  for (const id of contentIds) targets.set(`sha256:${id}`, tags.get(`sha256:${id}`) ?? []);
+  return targets;
 }
 
 /**
@@ -118,11 +88,13 @@ const SETTLED_S = 2;
  * files' contents took 130-160 ms to read beside a warm scan at scale); `matches`, asked only
  * before a list is remembered, reads the contents (overlay2ListMatches). A change in the clock
  * tick of the stamp's own reading could leave the stamp as it was: a stamp is `settled` only when
- * everything in it is SETTLED_S older than this process's clock (a helper's engine on this
- * machine shares it; an engine host's clock behind by more is the case this cannot see), and only
- * settled stamps remember. Not in the stamp: a `parent` rewritten for an image that already exists
- * (moby writes it when it creates the image, and a config that is the same again, creation time
- * and all, is the only way to reach it); it changes which untagged images the list hides.
+ * everything in it is SETTLED_S older than the engine host's clock, read in the same `stat` as the
+ * change time of `/proc/self/` (the stat's own process directory, made as it is looked up: the
+ * clock file times are taken from, also in a VM whose clock is not this machine's). Without that
+ * (a helper whose /proc is not its own) nothing is settled, and nothing remembered. Not in the
+ * stamp: a `parent` rewritten for an image that already exists (moby writes it when it creates
+ * the image, and a config that is the same again, creation time and all, is the only way to reach
+ * it); it changes which untagged images the list hides.
  */
 export async function overlay2ImageListStamp(
   helper: HelperSession,
@@ -131,36 +103,32 @@ export async function overlay2ImageListStamp(
   const base = `${dataRoot}/image/overlay2`;
   const content = `${base}/imagedb/content/sha256`;
   const metaDir = `${base}/imagedb/metadata/sha256`;
-  const stats = await helper.statFiles([`${base}/repositories.json`, content, metaDir]);
-  const now = Date.now() / 1000;
+  const [repos, contentDir, meta, clock] = await helper.statFiles([
+    `${base}/repositories.json`,
+    content,
+    metaDir,
+    '/proc/self/',
+  ]);
   // No config directory: not a graph driver store this reads (or not one yet): nothing to prove.
-  if (!stats[1]) return undefined;
+  if (!contentDir) return undefined;
+  const stats = [repos, contentDir, meta];
   const newest = Math.max(...stats.map((st) => (st ? Number(stampTime(st.ctime)) : 0)));
+  const now = clock ? Number(stampTime(clock.ctime)) : Number.NaN;
   return {
     fingerprint: `overlay2/1|${stats.map((st) => (st ? `${st.dev}:${st.ino}:${st.nlink}:${st.size}:${stampTime(st.ctime)}` : '-')).join('|')}`,
     provenByFingerprint: true,
-    settled: Number.isFinite(newest) && newest < now - SETTLED_S,
+    settled: Number.isFinite(newest) && Number.isFinite(now) && newest < now - SETTLED_S,
     matches: async (images) => {
       const [[repositories], listed] = await Promise.all([
         helper.readFiles([`${base}/repositories.json`]),
-        helper.run('liststat', ['/', content, metaDir]),
+        helper.run('liststat', ['/', content]),
       ]);
-      const [contentList, metaList] = parseList(listed.subarray(listed.indexOf(0x0a) + 1));
-      const names = (l: Buffer[] | undefined) =>
-        (l ?? []).map((e) => e.toString('latin1').replace(/^\.\//, ''));
-      const contentIds = names(contentList);
-      const metaIds = names(metaList);
+      const [contentList] = parseList(listed.subarray(listed.indexOf(0x0a) + 1));
+      const contentIds = (contentList ?? []).map((e) => e.toString('latin1').replace(/^\.\//, ''));
       // Anything but image IDs there (a file being written): a state this does not know.
-      if (!contentIds.every((n) => ID.test(n)) || !metaIds.every((n) => ID.test(n))) return false;
-      const parents = metaIds.length
-        ? await helper.readFiles(metaIds.map((id) => `${metaDir}/${id}/parent`))
-        : [];
-      const known = overlay2ListFingerprint({
-        repositories,
-        contentIds,
-        metadata: metaIds.map((id, i) => ({ id, parent: parents[i] })),
-      });
-      return known !== undefined && overlay2ListMatches(images, known.targets);
+      if (!contentIds.every((n) => ID.test(n))) return false;
+      const targets = overlay2ListTargets(repositories, contentIds);
+      return targets !== undefined && overlay2ListMatches(images, targets);
     },
   };
 }
