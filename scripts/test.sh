@@ -133,13 +133,15 @@ done
 wait "$assets"
 wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
 # Each engine set runs on its own, side by side with the other: its fixtures (every set's build at
-# once), then its tests as soon as its own fixtures are ready (the first set's scale engine fills
-# in about 6 minutes in CI, the second's in 11), each vitest run with its own tmux server. One set
-# after the other took 59 minutes in CI, side by side 47-48 (2026-12-06): the tests are bound by the
-# two cores, so not half. Only local-helper.test.ts waits for both: it holds that no local helper
-# loop or scratch directory is left anywhere on the machine, which another set's tests (some use
-# local helpers) would break; it runs afterwards, a set at a time.
+# once), then its tests as soon as its small engines' fixtures are ready, while its scale engine
+# fills (the first set's in about 6 minutes in CI, the second's in 11), then the scale test; each
+# vitest run with its own tmux server. One set after the other took 59 minutes in CI, side by side
+# 47-48 (2026-12-06) with each set's tests waiting for its scale engine: the tests are bound by
+# the two cores, so not half. Only local-helper.test.ts waits for both: it holds that no local
+# helper loop or scratch directory is left anywhere on the machine, which another set's tests
+# (some use local helpers) would break; it runs afterwards, a set at a time.
 ALONE=test/integration/local-helper.test.ts
+SCALE_TEST=test/integration/scale.test.ts
 set_json() {
   local dir="$base_dir/$1" json="{" n
   for n in "${engines[@]}"; do
@@ -158,14 +160,14 @@ with_scale() {
   fi
 }
 run_set() {
-  local s=$1 n p pids=()
+  local s=$1 n p pids=() scale_pid="" failed=0
   for n in "${engines[@]}"; do
     ( eval "export $(in_set "$s" bash scripts/engines.sh env "$n" | tr '\n' ' ')"; in_set "$s" bash scripts/fixtures.sh ) &
     pids+=($!)
   done
   if [ ${#scale[@]} -gt 0 ]; then
     ( eval "export $(in_set "$s" bash scripts/engines.sh env "$(scale_for "$s")" | tr '\n' ' ')"; in_set "$s" bash scripts/scale-fixtures.sh ) &
-    pids+=($!)
+    scale_pid=$!
   fi
   for p in "${pids[@]}"; do wait "$p"; done
   local version
@@ -177,8 +179,20 @@ run_set() {
   local projects=(--project integration)
   # Unit tests once, with the first set.
   [ "$s" = "${sets[0]}" ] && projects=()
+  # Everything but the scale engine's test runs while the scale engine fills (it fills in 6-12
+  # minutes in CI; the small engines' fixtures are ready after 2-3, and a scale fill alone keeps
+  # the two cores only 60-65% busy). The scale test then runs once its engine is full.
   LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
-    with_scale "$s" in_set "$s" vitest run "${projects[@]}" --exclude "$ALONE"
+    in_set "$s" vitest run "${projects[@]}" --exclude "$ALONE" --exclude "$SCALE_TEST" || failed=1
+  if [ -n "$scale_pid" ]; then
+    if wait "$scale_pid"; then
+      LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
+        with_scale "$s" in_set "$s" vitest run --project integration "$SCALE_TEST" || failed=1
+    else
+      echo "test: FAIL: the scale engine's fixtures (above)"; failed=1
+    fi
+  fi
+  return "$failed"
 }
 # Each set's lines carry its name, as the two runs write at once.
 for s in "${sets[@]}"; do

@@ -25,6 +25,7 @@ import type { SizeCache } from './helper/size-cache.js';
 import { commandsOfConfig, configFileBytes, readCommands, rememberedCommands } from './image-facts.js';
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
+import type { StoreImageFacts } from './storage/containerd-meta.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
 export { storageKind };
@@ -123,7 +124,8 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
       created: img.Created,
       diffIds,
       layerCommands: new Array(diffIds.length).fill(undefined),
-      engineSize: img.Size,
+      // -1: a list made from the store's records, whose sizes the layout gives (storeListSizes).
+      ...(img.Size >= 0 ? { engineSize: img.Size } : {}),
       // -1: not asked of the engine (readInventory); the scan fills in Docker's rule from its graph.
       ...(img.SharedSize >= 0 ? { engineSharedSize: img.SharedSize } : {}),
       labels: img.Labels ?? {},
@@ -465,6 +467,50 @@ async function rememberImageList(
 }
 
 /**
+ * The engine's Size of each image of a list made from the store's records (ImageListStamp.fromStore),
+ * by the engine's own rule on that store (moby's image_list.go: the content it counts, then the
+ * usage containerd recorded for each snapshot of the image's chain when it committed it): set in
+ * the list and as each image's engineSize. An image whose content or any layer's recorded usage
+ * the layout does not give keeps none (unknown, not a guess). Whether every image got one.
+ */
+function storeListSizes(list: ApiDfImage[], images: ImageInput[], layout: StorageLayout): boolean {
+  const byId = new Map(images.map((i) => [i.id, i]));
+  let all = true;
+  for (const entry of list) {
+    const img = byId.get(entry.Id);
+    let size = img?.blobs?.length ? (img.contentBytes ?? undefined) : undefined;
+    for (const chain of img ? chainIds(img.diffIds) : []) {
+      const recorded = layout.layers.get(chain)?.size;
+      size = size === undefined || recorded === undefined ? undefined : size + recorded;
+    }
+    if (img && size !== undefined) {
+      entry.Size = size;
+      img.engineSize = size;
+    } else {
+      all = false;
+      if (img) delete img.engineSize;
+    }
+  }
+  return all;
+}
+
+/**
+ * Remembers a list made from the store's records with the stamp it was made from: the same state
+ * makes the same list (and sizes: each snapshot's usage is recorded once, each blob named by its
+ * digest), as with an answer of the engine's.
+ */
+async function rememberStoreList(
+  listStamp: Promise<ImageListStamp | undefined>,
+  cache: SizeCache | undefined,
+  key: string,
+  images: ApiDfImage[],
+): Promise<void> {
+  const stamp = await listStamp.catch(() => undefined);
+  if (stamp && stamp.settled !== false && images.every((i) => i.Size >= 0))
+    cache?.setFact(key, { fingerprint: stamp.fingerprint, images } satisfies ImageListFact);
+}
+
+/**
  * For openSession's beforeCache, where a scan with the helper comes next: the engine's lists that
  * scan asks first are asked at once (askInventoryEarly), beside the size cache's read. The image
  * list is not among them: it waits for its proof (see scanEngine), or, in a cold scan on
@@ -552,23 +598,6 @@ async function scanNoting(
       : undefined;
   listStamp?.catch(() => {}); // no stamp: the engine's answer is used and not remembered
   const remembered = listStamp ? cache?.fact(listKey, isImageListFact) : undefined;
-  // The engine is asked for the list once this proof is read (at most 3 s: readInventory), with
-  // or without a remembered list: an answer asked for after the stamp can be remembered with it.
-  const knownImages = listStamp?.then(async (s) => {
-    if (
-      remembered &&
-      s &&
-      s.fingerprint === remembered.fingerprint &&
-      (s.provenByFingerprint || (await s.matches(remembered.images)))
-    )
-      return remembered.images;
-    // Proven stale: forgotten, so that the next scan waits for its proof (below) and remembers
-    // anew; only that very list (a scan beside this one may have remembered a newer one).
-    if (remembered && s && cache?.fact(listKey, isImageListFact)?.fingerprint === remembered.fingerprint)
-      cache.dropFacts(listKey);
-    return undefined;
-  });
-  knownImages?.catch(() => {}); // readInventory takes a failed proof as none
   // Layer lists the store's own files hold (the containerd store's content blobs): read for the
   // images no earlier scan remembered, instead of inspecting each (115 ms per image there; 15 s
   // of a cold scan at 1,300 images). Started at once, for every image the store records, when no
@@ -582,18 +611,54 @@ async function scanNoting(
     const commands = commandsOfConfig(config, layerCount);
     if (commands) configCommands.set(id, commands);
   };
+  // The image list's facts of each image the read of every image found whole (ImageListStamp.fromStore).
+  const storeFacts = new Map<string, StoreImageFacts>();
+  const factsFrom = (id: string, facts: StoreImageFacts) => storeFacts.set(id, facts);
   const fromContent = (ids?: readonly string[]) =>
     Promise.resolve(options.helper)
-      .then((h) => (h && backend.imageLayers ? backend.imageLayers(h, ids, commandsFrom) : undefined))
+      .then((h) =>
+        h && backend.imageLayers
+          ? backend.imageLayers(h, ids, commandsFrom, ids ? undefined : factsFrom)
+          : undefined,
+      )
       .catch(() => undefined);
   // A first scan is one with no walks remembered (see StorageBackend.imageLayersEarly).
   const layersEarly =
     backend.imageLayersEarly === 'always' ||
     (backend.imageLayersEarly === 'first' && !cache?.fact(factKey('mutable', 'targets'), isTargets));
-  const contentEarly =
+  // Every image's, once started: at once, or for the list made from the store's records (below).
+  let contentAll =
     !remembered && backend.imageLayers && options.helper && !options.tagTimes && layersEarly
       ? fromContent()
       : undefined;
+  const contentEarly = contentAll;
+  // The list made from the store's records, when it is the one used (its sizes are set after the layout).
+  let storeList: ApiDfImage[] | undefined;
+  // The engine is asked for the list once this proof is read (at most 3 s: readInventory), with
+  // or without a remembered list: an answer asked for after the stamp can be remembered with it.
+  // Where the store can say the list itself (ImageListStamp.fromStore), a list not remembered is
+  // made from its records and every image's config instead, and the engine is not asked at all.
+  const knownImages = listStamp?.then(async (s) => {
+    if (
+      remembered &&
+      s &&
+      s.fingerprint === remembered.fingerprint &&
+      (s.provenByFingerprint || (await s.matches(remembered.images)))
+    )
+      return remembered.images;
+    // Proven stale: forgotten, so that the next scan waits for its proof (below) and remembers
+    // anew; only that very list (a scan beside this one may have remembered a newer one).
+    if (remembered && s && cache?.fact(listKey, isImageListFact)?.fingerprint === remembered.fingerprint)
+      cache.dropFacts(listKey);
+    if (!s?.fromStore || !backend.imageLayers || !options.helper || options.tagTimes) return undefined;
+    contentAll ??= fromContent();
+    await contentAll;
+    const made = s.fromStore(storeFacts);
+    if (!made) return undefined;
+    storeList = made;
+    return made;
+  });
+  knownImages?.catch(() => {}); // readInventory takes a failed proof as none
   let contentRead: Map<string, string[]> | undefined;
   const knownLayers = async (ids: string[]) => {
     const out = new Map<string, string[]>();
@@ -604,7 +669,7 @@ async function scanNoting(
       else missing.push(id);
     }
     if (!missing.length || !backend.imageLayers || !options.helper) return out;
-    contentRead = await withinMs(contentEarly ?? fromContent(missing), CONTENT_WAIT_MS);
+    contentRead = await withinMs(contentAll ?? fromContent(missing), CONTENT_WAIT_MS);
     for (const id of missing) {
       const layers = contentRead?.get(id);
       if (layers) out.set(id, layers);
@@ -766,6 +831,9 @@ async function scanNoting(
   // Then the engine noted as seen (what is not seen for long is forgotten: SizeCache.touchEngine).
   setImmediate(() => void cache?.loaded().then(() => cache.touchEngine(engineId)));
   const inv = await invRun;
+  // The list made from the store's records came before any answer of the engine's, and is used.
+  if (storeList && inv.imagesFrom !== 'known') storeList = undefined;
+  if (storeList) mark('api-images-store');
   mark('scan-api');
   if (running()) options.onEngineLists?.({ images: inv.images.length });
   await breathe();
@@ -851,7 +919,6 @@ async function scanNoting(
   });
   mark('scan-layout');
   await breathe();
-  if (listStamp) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
   // Each image's own content outside its layers (the containerd store's blobs).
   for (const img of inputs.images) {
     const content = layout.imageContent?.get(img.id);
@@ -860,6 +927,10 @@ async function scanNoting(
     img.contentDiskBytes = content.diskBytes;
     img.blobs = content.blobs;
   }
+  if (storeList) {
+    const made = storeListSizes(storeList, inputs.images, layout);
+    if (listStamp && made) await rememberStoreList(listStamp, cache, listKey, storeList);
+  } else if (listStamp) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
 
   inputs.buildCacheLayers = layout.buildCacheLayers;
   const meta = layout.meta;

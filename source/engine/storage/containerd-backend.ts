@@ -11,11 +11,15 @@ import type { BoltDb } from './bbolt.js';
 import type { RecordStorage } from './buildkit-records.js';
 import {
   configDiffIds,
+  configListFacts,
   imageListFingerprint,
+  imageListFromRecords,
   imageListMatches,
   imageTop,
+  manifestBlobs,
   manifestConfig,
   ociArchitecture,
+  type StoreImageFacts,
   snapshotMap,
 } from './containerd-meta.js';
 import {
@@ -59,17 +63,28 @@ export async function layersFromContent(
   platform: { os: string; architecture: string | undefined },
   /** What containerd records in the engine's namespace: image layer snapshots, content blobs. */
   known: { layerSnapshots: ReadonlySet<string>; blobs: ReadonlySet<string> },
+  /**
+   * Handed the image list's facts of each image whose layers are given and whose content is all
+   * there (manifest, config, every layer blob: moby's CheckContentAvailable), for
+   * imageListFromRecords.
+   */
+  onFacts?: (imageId: string, facts: StoreImageFacts) => void,
 ): Promise<Map<string, string[]>> {
   const path = (digest: string) => `${blobDir}/${digestHex(digest)}`;
   const valid = ids.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id) && known.blobs.has(id));
   const tops = await helper.readFiles(valid.map(path));
   const config = new Map<string, { digest: string; platform?: typeof platform }>();
   const viaIndex = new Map<string, string>();
+  // The images whose platform manifest names only blobs the namespace records.
+  const complete = new Set<string>();
+  const allKnown = (raw: Buffer) => manifestBlobs(raw)?.every((d) => known.blobs.has(d)) === true;
   valid.forEach((id, i) => {
     const raw = tops[i];
     const top = raw ? imageTop(raw, platform) : ({ kind: 'unknown' } as const);
-    if (top.kind === 'manifest') config.set(id, { digest: top.config });
-    else if (top.kind === 'index' && known.blobs.has(top.manifest)) viaIndex.set(id, top.manifest);
+    if (top.kind === 'manifest') {
+      config.set(id, { digest: top.config });
+      if (raw && allKnown(raw)) complete.add(id);
+    } else if (top.kind === 'index' && known.blobs.has(top.manifest)) viaIndex.set(id, top.manifest);
   });
   const indexed = [...viaIndex];
   const manifests = indexed.length ? await helper.readFiles(indexed.map(([, m]) => path(m))) : [];
@@ -77,6 +92,7 @@ export async function layersFromContent(
     const raw = manifests[i];
     const c = raw ? manifestConfig(raw) : undefined;
     if (c) config.set(id, { digest: c, platform });
+    if (raw && allKnown(raw)) complete.add(id);
   });
   const wanted = [...config].filter(([, c]) => known.blobs.has(c.digest));
   const configs = wanted.length ? await helper.readFiles(wanted.map(([, c]) => path(c.digest))) : [];
@@ -85,7 +101,11 @@ export async function layersFromContent(
     const raw = configs[i];
     const layers = raw ? configDiffIds(raw, c.platform) : undefined;
     const top = layers?.length ? chainIds(layers).at(-1) : undefined;
-    if (layers && (top === undefined || known.layerSnapshots.has(top))) out.set(id, layers);
+    if (layers && (top === undefined || known.layerSnapshots.has(top))) {
+      out.set(id, layers);
+      const facts = onFacts && complete.has(id) && raw ? configListFacts(raw) : undefined;
+      if (facts) onFacts?.(id, facts);
+    }
   });
   return out;
 }
@@ -185,13 +205,17 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const meta = await readUnheld(helper, metaDbOf(root));
       const known = listStampOf(meta);
       if (!known) return undefined;
-      const { fingerprint, targets } = known;
+      const { fingerprint, targets, parentLabelled } = known;
       mark('list-stamp');
-      return { fingerprint, matches: (images) => imageListMatches(images, targets) };
+      return {
+        fingerprint,
+        matches: (images) => imageListMatches(images, targets),
+        fromStore: (facts) => imageListFromRecords(targets, facts, parentLabelled),
+      };
     },
     imageLayersEarly: 'always',
     inspectedLayersUnsure: true,
-    imageLayers: async (helper, imageIds) => {
+    imageLayers: async (helper, imageIds, _onConfig, onFacts) => {
       const root = await containerdRoot(helper, info);
       const meta = await readUnheld(helper, metaDbOf(root));
       const known = listStampOf(meta);
@@ -203,6 +227,7 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
         imageIds ? imageIds.filter((id) => known.targets.has(id)) : [...known.targets.keys()],
         { os: info.OSType || 'linux', architecture: ociArchitecture(info.Architecture) },
         known,
+        onFacts,
       );
       mark('cd-image-layers');
       return layers;
