@@ -542,10 +542,8 @@ describe('Explorer: before its first tree', () => {
     expect(lastFrame()).toMatch(/Connecting to the Docker engine…/);
     expect(lastFrame()).toMatch(/connecting…/);
     rerender(<Explorer data={{ ...connecting, phase: 'measuring' }} onQuit={() => {}} size={size} />);
-    expect(lastFrame()).toMatch(
-      /Connected\. Asking the engine for its images, measuring its storage meanwhile…/,
-    );
-    expect(lastFrame()).not.toMatch(/Connecting to the Docker engine|connecting…|The engine listed/);
+    expect(lastFrame()).toMatch(/Connected\. Listing the engine’s images, measuring its storage meanwhile…/);
+    expect(lastFrame()).not.toMatch(/Connecting to the Docker engine|connecting…|The engine holds/);
     const measured = { done: 6713, total: 6713, bytes: 345_000_000 };
     rerender(
       <Explorer
@@ -555,7 +553,7 @@ describe('Explorer: before its first tree', () => {
       />,
     );
     expect(lastFrame()).toMatch(
-      /Connected\. Waiting for the engine’s image list; its storage measured meanwhile \(345MB so far\)…/,
+      /Connected\. Waiting for the list of the engine’s images; its storage measured meanwhile \(345MB so far\)…/,
     );
     rerender(
       <Explorer
@@ -564,15 +562,13 @@ describe('Explorer: before its first tree', () => {
         size={size}
       />,
     );
-    expect(lastFrame()).toMatch(/Connected\. The engine listed 1,322 images; measuring what they hold…/);
-    expect(lastFrame()).not.toMatch(/Asking the engine|Waiting for/);
+    expect(lastFrame()).toMatch(/Connected\. The engine holds 1,322 images; measuring what they hold…/);
+    expect(lastFrame()).not.toMatch(/Listing the engine|Waiting for/);
     // Without a helper nothing is measured, and the screen does not say it is.
     rerender(
       <Explorer data={{ ...connecting, phase: 'measuring', helper: 'off' }} onQuit={() => {}} size={size} />,
     );
-    expect(lastFrame()).toMatch(
-      /Connected\. Asking the engine for its images… \(a large engine’s image list/,
-    );
+    expect(lastFrame()).toMatch(/Connected\. Listing the engine’s images… \(a large engine’s list of images/);
     rerender(
       <Explorer
         data={{ ...connecting, phase: 'measuring', helper: 'off', listed: 1 }}
@@ -580,7 +576,7 @@ describe('Explorer: before its first tree', () => {
         size={size}
       />,
     );
-    expect(lastFrame()).toMatch(/Connected\. The engine listed 1 image; reading their layers…/);
+    expect(lastFrame()).toMatch(/Connected\. The engine holds 1 image; reading their layers…/);
     expect(lastFrame()).not.toMatch(/measur/);
   });
 });

@@ -586,22 +586,23 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
 }
 
 /**
- * What a first screen without a tree waits for: the engine's image list (the containerd store
- * computes it anew at each call: 15-20 s at 1,300 images), with the storage measured meanwhile,
- * or, once listed, the measuring of what it listed. Without a helper nothing is measured.
+ * What a first screen without a tree waits for: the list of the engine's images (the containerd
+ * store's engine computes it anew at each call: 15-20 s at 1,300 images; a scan makes it from
+ * containerd's records where it can, in seconds), with the storage measured meanwhile, or, once
+ * listed, the measuring of what it listed. Without a helper nothing is measured.
  */
 function firstWait(data: EngineData): string {
   const p = data.progress;
   const measuring = data.helper !== 'off' && data.helper !== 'failed';
   if (data.listed !== undefined) {
     const images = `${data.listed.toLocaleString('en-US')} image${data.listed === 1 ? '' : 's'}`;
-    return `Connected. The engine listed ${images}; ${measuring ? 'measuring what they hold' : 'reading their layers'}…`;
+    return `Connected. The engine holds ${images}; ${measuring ? 'measuring what they hold' : 'reading their layers'}…`;
   }
-  const wait = '(a large engine’s image list can take a while)';
+  const wait = '(a large engine’s list of images can take a while)';
   // All walks asked so far are done (more may come once the list is in: "so far").
   if (measuring && p && p.total > 0 && p.done >= p.total)
-    return `Connected. Waiting for the engine’s image list; its storage measured meanwhile (${disk(p.bytes)} so far)… ${wait}`;
+    return `Connected. Waiting for the list of the engine’s images; its storage measured meanwhile (${disk(p.bytes)} so far)… ${wait}`;
   return measuring
-    ? `Connected. Asking the engine for its images, measuring its storage meanwhile… ${wait}`
-    : `Connected. Asking the engine for its images… ${wait}`;
+    ? `Connected. Listing the engine’s images, measuring its storage meanwhile… ${wait}`
+    : `Connected. Listing the engine’s images… ${wait}`;
 }
