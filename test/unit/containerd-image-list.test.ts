@@ -84,7 +84,7 @@ describe('imageListFromRecords', () => {
     // A name with a digest, another image's dangling name, a name Docker would not have stored
     // normalized (no domain, Docker Hub's single path, upper case): the engine's rules differ there.
     for (const names of [
-      ['docker.io/library/debian@sha256:' + 'f'.repeat(64)],
+      [`docker.io/library/debian@sha256:${'f'.repeat(64)}`],
       [`moby-dangling@${d('b')}`],
       ['debian:bookworm'],
       ['docker.io/debian:bookworm'],
