@@ -169,9 +169,16 @@ run_set() {
     ( eval "export $(in_set "$s" bash scripts/engines.sh env "$(scale_for "$s")" | tr '\n' ' ')"; in_set "$s" bash scripts/scale-fixtures.sh ) &
     scale_pid=$!
   fi
-  for p in "${pids[@]}"; do wait "$p"; done
+  for p in "${pids[@]}"; do wait "$p" || failed=1; done
+  if [ "$failed" != 0 ]; then
+    # Nothing to test against: the scale engine's fill is stopped too (it writes into this set's
+    # output, which the run waits for).
+    echo "test: FAIL: a fixture build failed (above)"
+    if [ -n "$scale_pid" ]; then kill_tree "$scale_pid"; wait "$scale_pid" 2>/dev/null || true; fi
+    return 1
+  fi
   local version
-  version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')
+  version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') || version="unknown (docker version failed)"
   echo "test: engine set $s: Docker $version"
   # A temporary directory per set: tests name some files of their own in it (builder.test.ts's
   # plans and policies), the same in both sets.

@@ -25,7 +25,7 @@ import type { SizeCache } from './helper/size-cache.js';
 import { commandsOfConfig, configFileBytes, readCommands, rememberedCommands } from './image-facts.js';
 import { finishLedger, knownPieces, type LedgerPlan, type LogConfig, startLedger } from './ledger-walk.js';
 import { type ImageListStamp, type StorageBackend, storageBackend, storageKind } from './storage/backend.js';
-import type { StoreImageFacts } from './storage/containerd-meta.js';
+import type { StoreImageFacts } from './storage/go-image-config.js';
 import type { StorageLayout } from './storage/storage-layout.js';
 
 export { storageKind };
@@ -495,6 +495,24 @@ function storeListSizes(list: ApiDfImage[], images: ImageInput[], layout: Storag
 }
 
 /**
+ * Docker's Size of the images a list made from the store's records could not size (an image
+ * removed while the scan ran, content the layout did not read): the engine's own answer, asked
+ * only then. An image it no longer lists keeps none (unknown).
+ */
+async function engineSizes(client: EngineClient, images: ImageInput[]): Promise<void> {
+  try {
+    const answer = (await client.docker.listImages()) as unknown as ApiDfImage[];
+    const sizes = new Map(answer.map((i) => [i.Id, i.Size]));
+    for (const img of images) {
+      const size = sizes.get(img.id);
+      if (img.engineSize === undefined && size !== undefined && size >= 0) img.engineSize = size;
+    }
+  } catch {
+    // Unknown, as they were: the scan's own figures do not depend on them.
+  }
+}
+
+/**
  * Remembers a list made from the store's records with the stamp it was made from: the same state
  * makes the same list (and sizes: each snapshot's usage is recorded once, each blob named by its
  * digest), as with an answer of the engine's.
@@ -928,8 +946,9 @@ async function scanNoting(
     img.blobs = content.blobs;
   }
   if (storeList) {
-    const made = storeListSizes(storeList, inputs.images, layout);
-    if (listStamp && made) await rememberStoreList(listStamp, cache, listKey, storeList);
+    if (storeListSizes(storeList, inputs.images, layout)) {
+      if (listStamp) await rememberStoreList(listStamp, cache, listKey, storeList);
+    } else await engineSizes(client, inputs.images);
   } else if (listStamp) await rememberImageList(inv, listStamp, backend, helper, cache, listKey);
 
   inputs.buildCacheLayers = layout.buildCacheLayers;

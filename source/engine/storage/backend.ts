@@ -7,7 +7,7 @@ import type { HelperSession } from '../helper/helper-session.js';
 import type { MeasureTarget } from '../helper/measure.js';
 import type { DirMeasure } from '../helper/measure-parse.js';
 import type { SizeCache } from '../helper/size-cache.js';
-import type { StoreImageFacts } from './containerd-meta.js';
+import type { StoreImageFacts } from './go-image-config.js';
 import type { StorageLayout } from './storage-layout.js';
 
 /** What a backend needs to say where things are: the layers and containers asked for. */

@@ -11,17 +11,17 @@ import type { BoltDb } from './bbolt.js';
 import type { RecordStorage } from './buildkit-records.js';
 import {
   configDiffIds,
-  configListFacts,
   imageListFingerprint,
   imageListFromRecords,
   imageListMatches,
   imageTop,
+  indexHasOthers,
   manifestBlobs,
   manifestConfig,
   ociArchitecture,
-  type StoreImageFacts,
   snapshotMap,
 } from './containerd-meta.js';
+import { configListFacts, type StoreImageFacts } from './go-image-config.js';
 import {
   containerdLayout,
   containerdRoot,
@@ -77,6 +77,8 @@ export async function layersFromContent(
   const viaIndex = new Map<string, string>();
   // The images whose platform manifest names only blobs the namespace records.
   const complete = new Set<string>();
+  // Indexes with another manifest recorded besides their platform's (see indexHasOthers).
+  const several = new Set<string>();
   const allKnown = (raw: Buffer) => manifestBlobs(raw)?.every((d) => known.blobs.has(d)) === true;
   valid.forEach((id, i) => {
     const raw = tops[i];
@@ -84,7 +86,10 @@ export async function layersFromContent(
     if (top.kind === 'manifest') {
       config.set(id, { digest: top.config });
       if (raw && allKnown(raw)) complete.add(id);
-    } else if (top.kind === 'index' && known.blobs.has(top.manifest)) viaIndex.set(id, top.manifest);
+    } else if (top.kind === 'index' && known.blobs.has(top.manifest)) {
+      viaIndex.set(id, top.manifest);
+      if (raw && indexHasOthers(raw, top.manifest, known.blobs)) several.add(id);
+    }
   });
   const indexed = [...viaIndex];
   const manifests = indexed.length ? await helper.readFiles(indexed.map(([, m]) => path(m))) : [];
@@ -92,7 +97,7 @@ export async function layersFromContent(
     const raw = manifests[i];
     const c = raw ? manifestConfig(raw) : undefined;
     if (c) config.set(id, { digest: c, platform });
-    if (raw && allKnown(raw)) complete.add(id);
+    if (raw && allKnown(raw) && !several.has(id)) complete.add(id);
   });
   const wanted = [...config].filter(([, c]) => known.blobs.has(c.digest));
   const configs = wanted.length ? await helper.readFiles(wanted.map(([, c]) => path(c.digest))) : [];
@@ -205,12 +210,12 @@ export function containerdBackend(info: ApiInfo, engineApiVersion: string): Stor
       const meta = await readUnheld(helper, metaDbOf(root));
       const known = listStampOf(meta);
       if (!known) return undefined;
-      const { fingerprint, targets, parentLabelled } = known;
+      const { fingerprint, targets, unsure } = known;
       mark('list-stamp');
       return {
         fingerprint,
         matches: (images) => imageListMatches(images, targets),
-        fromStore: (facts) => imageListFromRecords(targets, facts, parentLabelled),
+        fromStore: (facts) => imageListFromRecords(targets, facts, unsure),
       };
     },
     imageLayersEarly: 'always',

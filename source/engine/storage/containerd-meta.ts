@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { PIECE_BYTES } from '../../process/text-pieces.js';
 import type { ApiDfImage } from '../docker/api-types.js';
 import { type BoltBucket, type BoltDb, uvarint, varint } from './bbolt.js';
+import type { StoreImageFacts } from './go-image-config.js';
 
 export interface SnapshotInfo {
   key: string;
@@ -151,8 +152,12 @@ export function imageListFingerprint(
       targets: Map<string, string[]>;
       layerSnapshots: Set<string>;
       blobs: Set<string>;
-      /** Some image record has the classic builder's parent label (the engine then hides some dangling images). */
-      parentLabelled: boolean;
+      /**
+       * Some image record is one the list made here does not cover: the classic builder's parent
+       * label (the engine then hides some dangling images), a target that is neither a manifest
+       * nor an index.
+       */
+      unsure: boolean;
     }
   | undefined {
   // Each piece with its length first: no two different inputs feed the same bytes. Gathered and
@@ -187,13 +192,15 @@ export function imageListFingerprint(
   // first image would not change a fingerprint of nothing.
   if (!ns) return undefined;
   const targets = new Map<string, string[]>();
-  let parentLabelled = false;
+  let unsure = false;
   feed(Buffer.from('images'));
   for (const [name, v] of ns.bucket('images')?.entries() ?? []) {
     if (!('bucket' in v)) continue;
     feed(name);
     feedBucket(v.bucket);
-    if (v.bucket.bucket('labels')?.value(CLASSIC_BUILDER_PARENT)?.length) parentLabelled = true;
+    if (v.bucket.bucket('labels')?.value(CLASSIC_BUILDER_PARENT)?.length) unsure = true;
+    const type = v.bucket.bucket('target')?.value('mediatype')?.toString('utf8');
+    if (!type || !TARGET_TYPES.includes(type)) unsure = true;
     const digest = v.bucket.bucket('target')?.value('digest')?.toString('utf8');
     if (!digest) continue;
     const names = targets.get(digest) ?? [];
@@ -227,12 +234,19 @@ export function imageListFingerprint(
     targets,
     layerSnapshots,
     blobs,
-    parentLabelled,
+    unsure,
   };
 }
 
 /** moby's imageLabelClassicBuilderParent: the list hides a dangling image another one names with it. */
 const CLASSIC_BUILDER_PARENT = 'org.mobyproject.image.parent';
+/** An image record's target types the list made here covers: a manifest or an index, OCI or Docker's. */
+const TARGET_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
 
 const EMPTY = Buffer.alloc(0);
 const BUCKET_MARK = Buffer.from([0xff, 0x00]);
@@ -371,21 +385,63 @@ export function manifestConfig(raw: Buffer): string | undefined {
   return top.kind === 'manifest' ? top.config : undefined;
 }
 
+const IMAGE_CONFIG_TYPES = [
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+];
+const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+const isLayerType = (t: unknown) =>
+  typeof t === 'string' &&
+  (t.startsWith('application/vnd.oci.image.layer.') || t.startsWith('application/vnd.docker.image.rootfs.'));
+
 /**
- * The blobs a manifest names (its own config and layers), undefined if it is no manifest or names
- * one malformed: what moby's CheckContentAvailable requires present besides the manifest itself.
+ * The blobs a plain image manifest names (its config and layers): what moby's
+ * CheckContentAvailable requires present besides the manifest itself. Undefined for anything
+ * else: not a manifest, one malformed, or one moby may take for a pseudo image or another kind
+ * (a config or layer of another media type).
  */
 export function manifestBlobs(raw: Buffer): string[] | undefined {
   try {
-    const doc = JSON.parse(raw.toString('utf8')) as { config?: { digest?: unknown }; layers?: unknown };
+    const doc = JSON.parse(raw.toString('utf8')) as {
+      mediaType?: unknown;
+      config?: { digest?: unknown; mediaType?: unknown };
+      layers?: unknown;
+    };
+    if (doc.mediaType !== undefined && !MANIFEST_TYPES.includes(doc.mediaType as string)) return undefined;
     const config = doc.config?.digest;
     if (typeof config !== 'string' || !DIGEST.test(config) || !Array.isArray(doc.layers)) return undefined;
-    const layers = (doc.layers as { digest?: unknown }[]).map((l) => l?.digest);
-    return layers.every((d): d is string => typeof d === 'string' && DIGEST.test(d))
-      ? [config, ...layers]
+    if (!IMAGE_CONFIG_TYPES.includes(doc.config?.mediaType as string)) return undefined;
+    const layers = doc.layers as { digest?: unknown; mediaType?: unknown }[];
+    if (!layers.every((l) => isLayerType(l?.mediaType))) return undefined;
+    const digests = layers.map((l) => l.digest);
+    return digests.every((d): d is string => typeof d === 'string' && DIGEST.test(d))
+      ? [config, ...digests]
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether an index names, besides `chosen`, a manifest the namespace records that is not an
+ * attestation: the engine then sizes and may pick among several platforms (its Size sums every
+ * available platform's content and snapshots), which the list made here does not.
+ */
+export function indexHasOthers(raw: Buffer, chosen: string, blobs: ReadonlySet<string>): boolean {
+  try {
+    const doc = JSON.parse(raw.toString('utf8')) as { manifests?: unknown };
+    if (!Array.isArray(doc.manifests)) return true;
+    return (doc.manifests as { digest?: unknown; annotations?: Record<string, unknown> }[]).some(
+      (m) =>
+        m?.digest !== chosen &&
+        (typeof m?.digest !== 'string' || blobs.has(m.digest)) &&
+        m?.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
+    );
+  } catch {
+    return true;
   }
 }
 
@@ -413,74 +469,6 @@ export function configDiffIds(
   }
 }
 
-/** What the engine's image list takes from an image's config (moby's configLabels). */
-export interface StoreImageFacts {
-  /** The config's `created` in seconds (Go's Time.Unix: whole seconds, rounded down), 0 without one. */
-  created: number;
-  /** The config's `config.Labels`, null without them. */
-  labels: Record<string, string> | null;
-}
-
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
-/** Go's time.Time.Unix() of an RFC 3339 time as encoding/json reads it; undefined if it would not read it. */
-export function goUnixSeconds(text: string): number | undefined {
-  const m = RFC3339.exec(text);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, , oh, om] = m.map(Number) as number[];
-  const t = new Date(0);
-  // setUTCFullYear, not Date.UTC: years below 100 are years, not 1900 plus them.
-  t.setUTCFullYear(y as number, (mo as number) - 1, d as number);
-  t.setUTCHours(h as number, mi as number, s as number, 0);
-  const offset = m[7] ? (m[7] === '-' ? -1 : 1) * ((oh as number) * 3600 + (om as number) * 60) : 0;
-  return t.getTime() / 1000 - offset;
-}
-
-/** The one key of `obj` that equals `name` ignoring case, as Go's encoding/json matches; undefined if none, null if it is ambiguous or not spelled as `name`. */
-function goField(obj: Record<string, unknown>, name: string): string | null | undefined {
-  const keys = Object.keys(obj).filter((k) => k.toLowerCase() === name.toLowerCase());
-  if (!keys.length) return undefined;
-  return keys.length === 1 && keys[0] === name ? name : null;
-}
-
-/**
- * The list's facts of an image config (created, labels), read as moby reads them (configLabels);
- * undefined for anything it might read otherwise or fail on (the engine's list then decides).
- */
-export function configListFacts(raw: Buffer): StoreImageFacts | undefined {
-  let cfg: unknown;
-  try {
-    cfg = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) return undefined;
-  const doc = cfg as Record<string, unknown>;
-  const createdKey = goField(doc, 'created');
-  const configKey = goField(doc, 'config');
-  if (createdKey === null || configKey === null) return undefined;
-  let created = 0;
-  const c = createdKey ? doc[createdKey] : undefined;
-  if (typeof c === 'string') {
-    const secs = goUnixSeconds(c);
-    if (secs === undefined) return undefined;
-    created = secs;
-  } else if (c !== undefined && c !== null) return undefined;
-  let labels: Record<string, string> | null = null;
-  const inner = configKey ? doc[configKey] : undefined;
-  if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) {
-    const labelsKey = goField(inner as Record<string, unknown>, 'Labels');
-    if (labelsKey === null) return undefined;
-    const l = labelsKey ? (inner as Record<string, unknown>)[labelsKey] : undefined;
-    if (typeof l === 'object' && l !== null && !Array.isArray(l)) {
-      if (!Object.values(l).every((v) => typeof v === 'string')) return undefined;
-      labels = l as Record<string, string>;
-    } else if (l !== undefined && l !== null) return undefined;
-  } else if (inner !== undefined && inner !== null) return undefined;
-  return { created, labels };
-}
-
 /**
  * A containerd image name as Docker stores it: normalized, with a domain (a dot or a port in it,
  * or localhost) and a tag. Docker Hub's names have two path components ("docker.io/library/x").
@@ -493,18 +481,18 @@ const NORMALIZED_TAGGED =
  * makes it (daemon/containerd/image_list.go, the same on Docker 26.1 and 28.5 for these images):
  * one image per target digest, its tags the familiar forms of its names, Created and Labels from
  * the config of the manifest it is listed by. Only where every image is the plain case: each name
- * a normalized tagged name or the image's own dangling name, no classic-builder parent label (the
- * engine then hides some dangling images), every image's content present (facts holds only
- * those: an image missing content is listed without its config's facts). Anything else:
+ * a normalized tagged name or the image's own dangling name, no record the fingerprint found
+ * `unsure` (a classic builder's parent label, an odd target), every image's facts given (only for
+ * one platform's plain manifest whose content is all present: layersFromContent). Anything else:
  * undefined, and the engine is asked. Size is -1: the engine's rule for it (the content it counts
  * plus its layers' recorded usage) needs the layout (scan.ts sets it).
  */
 export function imageListFromRecords(
   targets: ReadonlyMap<string, readonly string[]>,
   facts: ReadonlyMap<string, StoreImageFacts>,
-  parentLabelled: boolean,
+  unsure: boolean,
 ): ApiDfImage[] | undefined {
-  if (parentLabelled) return undefined;
+  if (unsure) return undefined;
   const out: ApiDfImage[] = [];
   for (const [digest, names] of targets) {
     const f = facts.get(digest);
@@ -514,6 +502,8 @@ export function imageListFromRecords(
       if (name === `moby-dangling@${digest}`) continue;
       if (!NORMALIZED_TAGGED.test(name)) return undefined;
       if (name.startsWith('docker.io/') && !name.slice('docker.io/'.length).includes('/')) return undefined;
+      // Docker normalizes index.docker.io to docker.io; a repository name over 255 characters it refuses.
+      if (name.startsWith('index.docker.io/') || name.lastIndexOf(':') > 255) return undefined;
       tags.push(familiarName(name));
     }
     out.push({
