@@ -134,10 +134,10 @@ wait "$assets"
 wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
 # Each engine set runs on its own, side by side with the other: its fixtures (every set's build at
 # once), then its tests as soon as its small engines' fixtures are ready, while its scale engine
-# fills (the first set's in about 6 minutes in CI, the second's in 11), then the scale test; each
-# vitest run with its own tmux server. One set after the other took 59 minutes in CI, side by side
-# 47-48 (2026-12-06) with each set's tests waiting for its scale engine: the tests are bound by
-# the two cores, so not half. Only local-helper.test.ts waits for both: it holds that no local
+# fills (the first set's in 9.5 minutes in CI beside the tests, the second's in 16), then the scale
+# test; each vitest run with its own tmux server. One set after the other took 59 minutes in CI,
+# side by side 47-48 (2026-12-06) with each set's tests waiting for its scale engine, 45.6 with
+# them started beside it (run 37): the tests are bound by the two cores, so not half. Only local-helper.test.ts waits for both: it holds that no local
 # helper loop or scratch directory is left anywhere on the machine, which another set's tests
 # (some use local helpers) would break; it runs afterwards, a set at a time.
 ALONE=test/integration/local-helper.test.ts
