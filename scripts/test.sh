@@ -100,7 +100,7 @@ cleanup() {
     echo "test: FAIL: the engines left$left behind" >&2
     exit 1
   fi
-  echo "test: engines stopped; no process or mount of theirs left"
+  echo "test: engines stopped; no process or mount of theirs left (+$SECONDS s)"
   exit "$status"
 }
 trap cleanup EXIT
@@ -130,7 +130,9 @@ promtool=$!
 for s in "${sets[@]}"; do
   in_set "$s" bash scripts/engines.sh start "${engines[@]}" ${scale[@]:+"$(scale_for "$s")"}
 done
+echo "test: engines started (+$SECONDS s)"
 wait "$assets"
+echo "test: base images ready (+$SECONDS s)"
 wait "$promtool" || echo "test: could not fetch promtool; the prometheus check will fail" >&2
 # Each engine set runs on its own, side by side with the other: its fixtures (every set's build at
 # once), then its tests as soon as its small engines' fixtures are ready, while its scale engine
@@ -179,7 +181,8 @@ run_set() {
   fi
   local version
   version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') || version="unknown (docker version failed)"
-  echo "test: engine set $s: Docker $version"
+  # (+N s: seconds since this script started, to see where a CI run's time goes.)
+  echo "test: engine set $s: Docker $version; fixtures ready (+$SECONDS s)"
   # A temporary directory per set: tests name some files of their own in it (builder.test.ts's
   # plans and policies), the same in both sets.
   mkdir -p "$base_dir/$s/tmux" "$run_tmp/$s"
@@ -191,8 +194,10 @@ run_set() {
   # the two cores only 60-65% busy). The scale test then runs once its engine is full.
   LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
     in_set "$s" vitest run "${projects[@]}" --exclude "$ALONE" --exclude "$SCALE_TEST" || failed=1
+  echo "test: set $s: tests but the scale engine's done (+$SECONDS s)"
   if [ -n "$scale_pid" ]; then
     if wait "$scale_pid"; then
+      echo "test: set $s: scale engine full (+$SECONDS s)"
       LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
         with_scale "$s" in_set "$s" vitest run --project integration "$SCALE_TEST" || failed=1
     else
@@ -213,6 +218,7 @@ set_pids=()
 for s in "${sets[@]}"; do
   LAYERTOP_TEST_ENGINES="$(set_json "$s")" TMUX_TMPDIR="$base_dir/$s/tmux" TMPDIR="$run_tmp/$s" \
     with_scale "$s" in_set "$s" vitest run --project integration "$ALONE" 2>&1 | sed -u "s/^/[$s] /" || failed=1
+  echo "test: set $s: local-helper.test.ts done (+$SECONDS s)"
   # The scale engine's memory and mounts are not needed any more.
   if [ ${#scale[@]} -gt 0 ]; then in_set "$s" bash scripts/engines.sh stop-one "$(scale_for "$s")"; fi
 done

@@ -62,9 +62,12 @@ async function dockerPrune(e: FreshEngine, query: Record<string, string>): Promi
 
 const ids = (rs: readonly { ID: string }[]) => rs.map((r) => r.ID).sort();
 
+// The two stores' engines side by side (each its own fresh engine: nothing is shared), each
+// store's tests in order (the policy test takes the engine the first one made): in CI most of
+// this file's time is waiting for builds and for the data root to settle.
 for (const kind of ['overlay2', 'containerd'] as const) {
-  describe(`builder du and builder prune on a fresh ${kind} engine`, () => {
-    it('lists every record as the engine does, measures each, and previews each filter exactly', async () => {
+  describe.concurrent(`builder du and builder prune on a fresh ${kind} engine`, () => {
+    it.sequential('lists every record as the engine does, measures each, and previews each filter exactly', async () => {
       const e = await freshEngine(kind, 'light');
       fresh.push(e);
       const built = await makeBuildCache(e);
@@ -274,7 +277,7 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       expect(wrong.stderr).toContain('layertop builder prune --apply');
     }, 600_000);
 
-    it('runs a cleanup policy file: each rule selects what it says, and the shrink is as predicted', async () => {
+    it.sequential('runs a cleanup policy file: each rule selects what it says, and the shrink is as predicted', async () => {
       const e = fresh.find((x) => x.name === `light-${kind}`) as FreshEngine;
       const dockerfile = (label: string) => {
         const dir = join(tmpdir(), `lt-pol-${kind}-${label.replace(/\W/g, '')}`);

@@ -47,74 +47,81 @@ function gone(before: Record<string, string[]>, after: Record<string, string[]>)
 const within2pc = (predicted: number, measured: number) =>
   expect(Math.abs(predicted - measured)).toBeLessThanOrEqual(0.02 * measured);
 
-describe.each(['overlay2', 'containerd'] as const)('layertop prune -a on a fresh %s engine', (kind) => {
-  it('predicts the data root shrink within 2%, removes exactly the plan, keeps what runs', async () => {
-    const e = await freshEngine(kind);
-    engines.push(e);
-    const env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-${kind}`) };
-    const running = (await e.docker(['inspect', '-f', '{{.Id}} {{.Image}}', 'lt-running'])).trim().split(' ');
+// Both stores' engines side by side (each its own fresh engine and data root; nothing is shared);
+// the marked selection's test after them (it takes the overlay2 engine's name again).
+describe.concurrent.each(['overlay2', 'containerd'] as const)(
+  'layertop prune -a on a fresh %s engine',
+  (kind) => {
+    it('predicts the data root shrink within 2%, removes exactly the plan, keeps what runs', async () => {
+      const e = await freshEngine(kind);
+      engines.push(e);
+      const env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-${kind}`) };
+      const running = (await e.docker(['inspect', '-f', '{{.Id}} {{.Image}}', 'lt-running']))
+        .trim()
+        .split(' ');
 
-    // Without --yes and without a TTY nothing is deleted, and the exit code says so.
-    const before = await objects(e);
-    const refused = await layertop(['prune', '-a'], { env });
-    expect(refused.code).toBe(3);
-    expect(refused.stderr).toMatch(/Nothing was deleted/);
-    expect(await objects(e)).toEqual(before);
+      // Without --yes and without a TTY nothing is deleted, and the exit code says so.
+      const before = await objects(e);
+      const refused = await layertop(['prune', '-a'], { env });
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/Nothing was deleted/);
+      expect(await objects(e)).toEqual(before);
 
-    const dry = await layertop(['prune', '--dry-run', '-a', '--json'], { env });
-    expect(dry.code).toBe(0);
-    const plan = JSON.parse(dry.stdout) as PlanJson;
-    expect(await objects(e)).toEqual(before);
-    expect(plan.plan.containers.map((c) => c.name).sort()).toEqual(['lt-created', 'lt-stopped']);
-    expect(plan.plan.networks.map((n) => n.name)).toEqual(['lt-unused-net']);
-    expect(plan.plan.volumes).toEqual([]);
-    expect(plan.plan.images.map((i) => i.id)).not.toContain(running[1]);
+      const dry = await layertop(['prune', '--dry-run', '-a', '--json'], { env });
+      expect(dry.code).toBe(0);
+      const plan = JSON.parse(dry.stdout) as PlanJson;
+      expect(await objects(e)).toEqual(before);
+      expect(plan.plan.containers.map((c) => c.name).sort()).toEqual(['lt-created', 'lt-stopped']);
+      expect(plan.plan.networks.map((n) => n.name)).toEqual(['lt-unused-net']);
+      expect(plan.plan.volumes).toEqual([]);
+      expect(plan.plan.images.map((i) => i.id)).not.toContain(running[1]);
 
-    const filesBefore = await e.files();
-    const duBefore = await e.du();
-    const res = await layertop(['prune', '--yes', '-a', '--json'], { env });
-    expect(res.stderr).toBe('');
-    expect(res.code).toBe(0);
-    const report = JSON.parse(res.stdout) as RunJson;
-    const duAfter = await e.du();
-    const measured = duBefore - duAfter;
-    console.log(
-      `${kind}: predicted ${report.predictedFreedBytes} B, Docker reported ${report.dockerReportedBytes} B, ` +
-        `measured (du -sx -B1 before - after) ${measured} B; layertop's own measurement ${report.measuredFreedBytes} B; ` +
-        `Docker's estimate ${report.dockerEstimateBytes} B`,
-    );
-    if (Math.abs(report.predictedFreedBytes - measured) > 0.02 * measured)
-      console.log(`what changed on disk:\n${shrinkByPath(filesBefore, await e.files()).join('\n')}`);
-    within2pc(report.predictedFreedBytes, measured);
-    within2pc(report.measuredFreedBytes, measured);
-    expect(report.failed).toEqual([]);
-    // The run re-planned on a fresh scan: the same items as the dry run.
-    const ids = (p: PlanJson) =>
-      Object.values(p.plan)
-        .flat()
-        .filter(Boolean)
-        .map((i) => (i as { id: string }).id)
-        .sort();
-    expect(ids(report)).toEqual(ids(plan));
+      const filesBefore = await e.files();
+      const duBefore = await e.du();
+      const res = await layertop(['prune', '--yes', '-a', '--json'], { env });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const report = JSON.parse(res.stdout) as RunJson;
+      const duAfter = await e.du();
+      const measured = duBefore - duAfter;
+      console.log(
+        `${kind}: predicted ${report.predictedFreedBytes} B, Docker reported ${report.dockerReportedBytes} B, ` +
+          `measured (du -sx -B1 before - after) ${measured} B; layertop's own measurement ${report.measuredFreedBytes} B; ` +
+          `Docker's estimate ${report.dockerEstimateBytes} B`,
+      );
+      if (Math.abs(report.predictedFreedBytes - measured) > 0.02 * measured)
+        console.log(`what changed on disk:\n${shrinkByPath(filesBefore, await e.files()).join('\n')}`);
+      within2pc(report.predictedFreedBytes, measured);
+      within2pc(report.measuredFreedBytes, measured);
+      expect(report.failed).toEqual([]);
+      // The run re-planned on a fresh scan: the same items as the dry run.
+      const ids = (p: PlanJson) =>
+        Object.values(p.plan)
+          .flat()
+          .filter(Boolean)
+          .map((i) => (i as { id: string }).id)
+          .sort();
+      expect(ids(report)).toEqual(ids(plan));
 
-    // Everything that went was in the plan; everything in the plan went.
-    const after = await objects(e);
-    const removed = gone(before, after);
-    expect(removed.container).toEqual(plan.plan.containers.map((c) => c.id).sort());
-    expect(removed.network).toEqual(plan.plan.networks.map((n) => n.id).sort());
-    expect(removed.volume).toEqual([]);
-    expect(removed.image).toEqual(plan.plan.images.map((i) => i.id).sort());
-    // The running container, its image (every tag of it) and its volumes survive.
-    expect(after.container).toContain(running[0]);
-    expect(after.image).toContain(running[1]);
-    expect(
-      (await e.docker(['image', 'inspect', '-f', '{{join .RepoTags ","}}', running[1] as string])).trim(),
-    ).toMatch(/layertop-test\/app-a:latest/);
-    expect(after.volume).toContain('lt-named');
-    expect(after.volume?.length).toBe(before.volume?.length);
-    await e.stop();
-  });
-});
+      // Everything that went was in the plan; everything in the plan went.
+      const after = await objects(e);
+      const removed = gone(before, after);
+      expect(removed.container).toEqual(plan.plan.containers.map((c) => c.id).sort());
+      expect(removed.network).toEqual(plan.plan.networks.map((n) => n.id).sort());
+      expect(removed.volume).toEqual([]);
+      expect(removed.image).toEqual(plan.plan.images.map((i) => i.id).sort());
+      // The running container, its image (every tag of it) and its volumes survive.
+      expect(after.container).toContain(running[0]);
+      expect(after.image).toContain(running[1]);
+      expect(
+        (await e.docker(['image', 'inspect', '-f', '{{join .RepoTags ","}}', running[1] as string])).trim(),
+      ).toMatch(/layertop-test\/app-a:latest/);
+      expect(after.volume).toContain('lt-named');
+      expect(after.volume?.length).toBe(before.volume?.length);
+      await e.stop();
+    });
+  },
+);
 
 describe('removing a marked selection (fresh overlay2 engine)', () => {
   it('removes exactly the marked items that can go, keeps the rest, and predicts the shrink', async () => {

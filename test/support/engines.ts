@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectEngine, type EngineClient } from '../../source/engine/docker/docker-client.js';
 import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
+import { traced } from './trace.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'layertop.js');
@@ -65,24 +66,28 @@ export function layertop(
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   if (opts.engine) env.DOCKER_HOST = engineHost(opts.engine);
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString('utf8');
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString('utf8');
-    });
-    child.on('error', rej);
-    if (child.pid) opts.onSpawn?.(child.pid);
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
-  });
+  return traced(
+    `layertop ${args.join(' ').slice(0, 60)}`,
+    () =>
+      new Promise<CliResult>((res, rej) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString('utf8');
+        });
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString('utf8');
+        });
+        child.on('error', rej);
+        if (child.pid) opts.onSpawn?.(child.pid);
+        child.on('close', (code, signal) => res({ code, signal, stdout, stderr }));
+      }),
+  );
 }
 
 /** Runs a docker CLI command against a test engine (the CLI from the pinned engine packages). */

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ENGINE_BIN, engineHost, ROOT } from './engines.js';
+import { traced } from './trace.js';
 
 const run = promisify(execFile);
 
@@ -52,7 +53,7 @@ export async function freshEngine(
   };
   const engines = (args: string[]) => run('bash', [join(ROOT, 'scripts', 'engines.sh'), ...args], { env });
   await engines(['stop-one', name]).catch(() => undefined);
-  await engines(['start', name]);
+  await traced('engine start', () => engines(['start', name]));
   if (weight === 'full')
     await run('bash', [join(ROOT, 'scripts', 'fixtures.sh')], { env, maxBuffer: 16 * 1024 * 1024 });
   else
@@ -71,21 +72,30 @@ export async function freshEngine(
     dataRoot,
     env,
     docker: async (args) =>
-      (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+      traced(
+        `docker ${args.join(' ').slice(0, 50)}`,
+        async () =>
+          (await run(join(ENGINE_BIN, 'docker'), args, { env, maxBuffer: 64 * 1024 * 1024 })).stdout,
+      ),
     api: async (method, path) =>
-      (
-        await run(
-          'curl',
-          ['-sS', '-X', method, '--unix-socket', host.replace(/^unix:\/\//, ''), `http://docker${path}`],
-          {
-            maxBuffer: 64 * 1024 * 1024,
-          },
-        )
-      ).stdout,
+      traced(
+        `api ${path.slice(0, 40)}`,
+        async () =>
+          (
+            await run(
+              'curl',
+              ['-sS', '-X', method, '--unix-socket', host.replace(/^unix:\/\//, ''), `http://docker${path}`],
+              {
+                maxBuffer: 64 * 1024 * 1024,
+              },
+            )
+          ).stdout,
+      ),
     restart: async (store) => {
       await engines(['restart', name, store]);
     },
-    du: async () => Number((await run('du', ['-sx', '-B1', dataRoot])).stdout.split('\t')[0]),
+    du: async () =>
+      traced('du', async () => Number((await run('du', ['-sx', '-B1', dataRoot])).stdout.split('\t')[0])),
     files: async () => {
       const out = (
         await run('find', [dataRoot, '-xdev', '-printf', '%b\\t%i\\t%p\\0'], { maxBuffer: 256 * 1024 * 1024 })
@@ -97,31 +107,32 @@ export async function freshEngine(
       }
       return map;
     },
-    settle: async () => {
-      // The engine is still changing while this waits (containerd's garbage collector removes
-      // snapshots after a prune): an entry that vanishes during the walk makes find fail, and
-      // that walk counts as a change, not as an error of the test (seen once in CI).
-      const stamp = async () =>
-        (
-          await run('find', [dataRoot, '-xdev', '-printf', '%b %T@ %p\n'], {
-            maxBuffer: 256 * 1024 * 1024,
-          }).catch((err: { stdout?: string; stderr?: string }) => {
-            if (!/No such file or directory/.test(err.stderr ?? '')) throw err;
-            return { stdout: `changing ${Date.now()}\n${err.stdout ?? ''}` };
-          })
-        ).stdout;
-      let last = await stamp();
-      let quietSince = Date.now();
-      const deadline = Date.now() + 30_000;
-      while (Date.now() - quietSince < 3_000 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
-        const now = await stamp();
-        if (now !== last) {
-          last = now;
-          quietSince = Date.now();
+    settle: async () =>
+      traced('settle', async () => {
+        // The engine is still changing while this waits (containerd's garbage collector removes
+        // snapshots after a prune): an entry that vanishes during the walk makes find fail, and
+        // that walk counts as a change, not as an error of the test (seen once in CI).
+        const stamp = async () =>
+          (
+            await run('find', [dataRoot, '-xdev', '-printf', '%b %T@ %p\n'], {
+              maxBuffer: 256 * 1024 * 1024,
+            }).catch((err: { stdout?: string; stderr?: string }) => {
+              if (!/No such file or directory/.test(err.stderr ?? '')) throw err;
+              return { stdout: `changing ${Date.now()}\n${err.stdout ?? ''}` };
+            })
+          ).stdout;
+        let last = await stamp();
+        let quietSince = Date.now();
+        const deadline = Date.now() + 30_000;
+        while (Date.now() - quietSince < 3_000 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 500));
+          const now = await stamp();
+          if (now !== last) {
+            last = now;
+            quietSince = Date.now();
+          }
         }
-      }
-    },
+      }),
     stop: async () => {
       await engines(['stop-one', name]).catch(() => undefined);
     },
