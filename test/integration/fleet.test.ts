@@ -33,12 +33,14 @@ async function imageIds(host: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  remote = await freshEngine('overlay2', 'light');
-  second = await freshEngine('containerd', 'light');
-  for (const e of [remote, second]) {
+  // Both engines made side by side (two fresh engines of their own).
+  const made = async (kind: 'overlay2' | 'containerd') => {
+    const e = await freshEngine(kind, 'light');
     await importImage(e, 'lt-fleet/unused:1', 1_500_000);
     await e.docker(['create', '--name', 'lt-fleet-stopped', 'busybox', 'true']);
-  }
+    return e;
+  };
+  [remote, second] = await Promise.all([made('overlay2'), made('containerd')]);
   sshd = await startSshd(remote.host);
   config = mkdtempSync(join(tmpdir(), 'lt-fleet-config-'));
   // The contexts, made by the docker CLI itself; "default" (DOCKER_HOST) is the dead socket too,
