@@ -241,9 +241,14 @@ export function imageListFingerprint(
 /** moby's imageLabelClassicBuilderParent: the list hides a dangling image another one names with it. */
 const CLASSIC_BUILDER_PARENT = 'org.mobyproject.image.parent';
 /** An image record's target types the list made here covers: a manifest or an index, OCI or Docker's. */
-const TARGET_TYPES = [
+/** A plain image manifest's media types (OCI, Docker schema 2). */
+const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
+];
+/** What an image record's target may be: a manifest, or an index of manifests. */
+const TARGET_TYPES = [
+  ...MANIFEST_TYPES,
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
 ];
@@ -388,10 +393,6 @@ export function manifestConfig(raw: Buffer): string | undefined {
 const IMAGE_CONFIG_TYPES = [
   'application/vnd.oci.image.config.v1+json',
   'application/vnd.docker.container.image.v1+json',
-];
-const MANIFEST_TYPES = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
 ];
 const isLayerType = (t: unknown) =>
   typeof t === 'string' &&
