@@ -68,7 +68,9 @@ TOML
     for _ in $(seq 1 100); do [ -S "$e/containerd.sock" ] && break; sleep 0.1; done
     extra=(--containerd="$e/containerd.sock")
   fi
-  dockerd --config-file "$e/daemon.json" --data-root "$e/data" --exec-root "$e/exec" \
+  # LAYERTOP_ENGINE_NICE=N: the engine (and everything it starts) at that niceness (scripts/test.sh's
+  # scale engines, whose fill is background work).
+  nice -n "${LAYERTOP_ENGINE_NICE:-0}" dockerd --config-file "$e/daemon.json" --data-root "$e/data" --exec-root "$e/exec" \
     -H "unix://$e/docker.sock" --pidfile "$e/docker.pid" \
     --bridge=none --iptables=false --ip6tables=false "${extra[@]}" >"$e/dockerd.log" 2>&1 &
   for _ in $(seq 1 150); do
