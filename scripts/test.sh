@@ -88,9 +88,14 @@ cleanup() {
     done
     for p in "${set_pids[@]}"; do wait "$p" 2>/dev/null || true; done
   fi
+  # Both sets at once: each waits for its dockerds to stop their containers (up to 10 s) and
+  # removes hundreds of MB of data roots (the end of CI run 39 took 110 s, a set after the other).
+  local stops=()
   for s in "${sets[@]}"; do
-    LAYERTOP_ENGINE_SET=$s LAYERTOP_ENGINES_DIR="$base_dir/$s" bash "$here/scripts/engines.sh" stop || true
+    LAYERTOP_ENGINE_SET=$s LAYERTOP_ENGINES_DIR="$base_dir/$s" bash "$here/scripts/engines.sh" stop &
+    stops+=($!)
   done
+  for p in "${stops[@]}"; do wait "$p" || true; done
   local left=""
   pgrep -f -- "$base_dir/" >/dev/null && left+=" processes"
   grep -q -- "$base_dir/" /proc/self/mounts && left+=" mounts"
@@ -127,11 +132,11 @@ assets=$!
 # promtool, for the check of `scan --format prometheus` (Debian's prometheus package).
 bash scripts/fetch-promtool.sh >/dev/null 2>&1 &
 promtool=$!
-# The scale engines run niced (their dockerd, containerd and what they start; and the fill's own
-# programs, below): their fill is background work for the first 10-15 minutes, while the small
-# engines' fixtures, which every test waits for, and then the tests want the two cores first. In
-# run 39 (unniced) the small engines' fixtures were ready only 3.5 minutes after the base images,
-# beside both fills; the tests leave the cores 10-30% idle later on, which a niced fill takes.
+# The scale engines start niced (their dockerd, containerd and what they start; and the fill's own
+# programs, below) until the set's small engines' fixtures are built, which every test of the set
+# waits for (run_set's unnice): in run 39 (not niced) they were ready 3.5 minutes after the base
+# images, beside both fills. Then the fill shares the cores evenly with the tests: niced through
+# the tests, it could still be filling when they end, and the scale test waits for it.
 for s in "${sets[@]}"; do
   in_set "$s" bash scripts/engines.sh start "${engines[@]}"
   if [ ${#scale[@]} -gt 0 ]; then
@@ -169,6 +174,24 @@ with_scale() {
     "$@"
   fi
 }
+# tree_pids PID: PID and every process below it.
+tree_pids() {
+  local c
+  echo "$1"
+  for c in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$c"; done
+}
+# unnice SET FILL_PID: the set's scale engine (its dockerd, containerd, shims) and its fill back at
+# niceness 0, every thread of each (Linux sets a thread's niceness, not a process's; threads made
+# later take their maker's). Prints how many threads it set.
+unnice() {
+  local p t n=0
+  for p in $(pgrep -f -- "$base_dir/$1/$(scale_for "$1")/") ${2:+$(tree_pids "$2")}; do
+    for t in /proc/"$p"/task/*; do
+      renice -n 0 -p "${t##*/}" >/dev/null 2>&1 && n=$((n + 1))
+    done
+  done
+  echo "$n"
+}
 run_set() {
   local s=$1 n p pids=() scale_pid="" failed=0
   for n in "${engines[@]}"; do
@@ -191,6 +214,8 @@ run_set() {
   version=$(DOCKER_HOST="unix://$base_dir/$s/overlay2/docker.sock" "$here/.cache/engine/$s/root/usr/bin/docker" version --format '{{.Server.Version}} (API {{.Server.APIVersion}})') || version="unknown (docker version failed)"
   # (+N s: seconds since this script started, to see where a CI run's time goes.)
   echo "test: engine set $s: Docker $version; fixtures ready (+$SECONDS s)"
+  # The small engines' fixtures are done: the scale engine's fill shares the cores evenly again.
+  if [ -n "$scale_pid" ]; then echo "test: set $s: scale engine unniced ($(unnice "$s" "$scale_pid") threads)"; fi
   # A temporary directory per set: tests name some files of their own in it (builder.test.ts's
   # plans and policies), the same in both sets.
   mkdir -p "$base_dir/$s/tmux" "$run_tmp/$s"
