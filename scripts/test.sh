@@ -51,11 +51,17 @@ own_dir=""
 if [ -z "${LAYERTOP_ENGINES_DIR:-}" ]; then export LAYERTOP_ENGINES_DIR=/tmp/layertop-engines-test.$$; own_dir=1; fi
 base_dir=$LAYERTOP_ENGINES_DIR
 read -r -a sets <<< "${LAYERTOP_ENGINE_SETS:-stable sid}"
-# kill_tree PID: PID and every process below it, the leaves first.
-kill_tree() {
+# tree_pids PID: PID and every process below it.
+tree_pids() {
   local c
-  for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
-  kill -TERM "$1" 2>/dev/null || true
+  echo "$1"
+  for c in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$c"; done
+}
+# kill_tree PID: PID and every process below it, the leaves first (each process is listed before
+# those below it, so the reversed list has them after).
+kill_tree() {
+  local p
+  for p in $(tree_pids "$1" | tac); do kill -TERM "$p" 2>/dev/null || true; done
 }
 # The processes of the engine sets' runs, by their environment (each runs with its set's engines
 # dir): also those whose parent is gone already (a signal to the whole group ends the sets'
@@ -173,12 +179,6 @@ with_scale() {
   else
     "$@"
   fi
-}
-# tree_pids PID: PID and every process below it.
-tree_pids() {
-  local c
-  echo "$1"
-  for c in $(pgrep -P "$1" 2>/dev/null); do tree_pids "$c"; done
 }
 # unnice SET FILL_PID: the set's scale engine (its dockerd, containerd, shims) and its fill back at
 # niceness 0, every thread of each (Linux sets a thread's niceness, not a process's; threads made

@@ -240,13 +240,12 @@ export function imageListFingerprint(
 
 /** moby's imageLabelClassicBuilderParent: the list hides a dangling image another one names with it. */
 const CLASSIC_BUILDER_PARENT = 'org.mobyproject.image.parent';
-/** An image record's target types the list made here covers: a manifest or an index, OCI or Docker's. */
 /** A plain image manifest's media types (OCI, Docker schema 2). */
 const MANIFEST_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
-/** What an image record's target may be: a manifest, or an index of manifests. */
+/** An image record's target types the list made here covers: a manifest or an index, OCI or Docker's. */
 const TARGET_TYPES = [
   ...MANIFEST_TYPES,
   'application/vnd.oci.image.index.v1+json',
