@@ -358,7 +358,12 @@ for (const kind of ['overlay2', 'containerd'] as const) {
       expect(v0?.reason).toMatch(/^used \d+ seconds? ago \(tagged\)$/);
       expect(reason('lt-pol/keep:1')).toBe('protected (label keep=yes)');
       expect(plan.plan.containers.map((c) => c.name)).toEqual(['lt-pol-old']);
-      expect([...(plan.plan.buildCache?.records ?? [])].sort()).toEqual(cRecords.map((r) => r.id).sort());
+      // By the least-recently-used rule C's records go and no other. One of C's that holds no disk
+      // bytes may stay: the budget is met without it (an empty snapshot holds 8 KiB of directories
+      // on ext4, none on a tmpfs, where CI keeps the engines: CI run 42, Docker 28.5.2).
+      const pickedCache = plan.plan.buildCache?.records ?? [];
+      expect(pickedCache.filter((id) => !cRecords.some((r) => r.id === id))).toEqual([]);
+      expect(cRecords.filter((r) => !pickedCache.includes(r.id) && (r.diskBytes ?? 0) > 0)).toEqual([]);
       // Out of the way of the nightly run below (its tag time may age past the window meanwhile).
       await e.docker(['rmi', 'lt-pol/app:v0', 'lt-pol/app:v0-again']);
       // v1 used again just now (that run removes lt-pol-old first, and may come after the window).

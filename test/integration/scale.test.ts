@@ -66,9 +66,10 @@ describe.skipIf(!host)('the scale engine', () => {
     );
     const wrong = report.layers.filter((l) => du.get(l.path as string) !== l.diskBytes);
     expect(wrong.map((l) => [l.path, l.diskBytes, du.get(l.path as string)])).toEqual([]);
-    // The 400,000-file layer: 40,000 one-byte files, one 4 KiB block each, and 400 directories.
+    // The 400,000-file layer: 40,000 one-byte files, one 4 KiB block each, and 400 directories
+    // (4 KiB each on ext4; none on a tmpfs, where CI keeps the engines).
     const many = report.layers.reduce((a, b) => ((a.diskBytes ?? 0) > (b.diskBytes ?? 0) ? a : b));
-    expect(many.diskBytes).toBeGreaterThan(40_000 * 4096);
+    expect(many.diskBytes).toBeGreaterThanOrEqual(40_000 * 4096);
 
     const client = await connectEngine(resolveEndpoint({ host }));
     expectImageSizesEqualDf(report, (await client.docker.df()) as DfImages);
