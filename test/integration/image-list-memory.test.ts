@@ -82,6 +82,8 @@ describe.each(engines)('the image list remembered on the %s engine', (name: Engi
   });
 
   it('answers from memory when nothing changed, with the same images, tags and sizes as the engine', async () => {
+    // What an earlier file did to the engine has stood still long enough to be remembered.
+    await settle();
     const first = await scan();
     expect(first.fromMemory).toBe(false);
     // The containerd store: the first list is made from containerd's records, and it is the
@@ -105,9 +107,10 @@ describe.each(engines)('the image list remembered on the %s engine', (name: Engi
         })),
       ),
     );
-    // overlay2: a cold scan asks the engine at once and remembers nothing; a later one remembers.
-    if (overlay2) expect(holdsList()).toBe(false);
-    await settle();
+    // overlay2: a cold scan asks the engine at once, before its helper has read the stamp, and
+    // remembers that answer all the same, as the state stood still since before it was asked:
+    // the next scan answers from memory (a first warm scan used to ask the engine again).
+    if (overlay2) expect(holdsList()).toBe(true);
     await untilRemembered();
     const second = await scan();
     expect(second.fromMemory).toBe(true);

@@ -21,6 +21,12 @@ export interface Inventory {
   networks: ApiNetwork[];
   /** Where the image list came from (the caller's proven list, or the engine: see ImageListSource). */
   imagesFrom: ImageListSource;
+  /**
+   * When the engine was asked for that list (performance.now()), where it was: a list asked
+   * before a stamp can still be remembered with it if the stamped state stood still since before
+   * the asking (scan.ts, rememberImageList).
+   */
+  imagesAskedAt?: number | undefined;
   /** layertop's own helper containers: not listed, but their layers and images are in use. */
   helpers: { id: string; imageId: string }[];
 }
@@ -90,9 +96,13 @@ function imageList(
   known: Promise<ApiDfImage[] | undefined> | undefined,
   stop: AbortSignal,
   waitMs: number,
-): Promise<{ images: ApiDfImage[]; source: ImageListSource }> {
+): Promise<{ images: ApiDfImage[]; source: ImageListSource; askedAt?: number }> {
   const abort = new AbortController();
-  const ask = () => get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'));
+  let askedAt: number | undefined;
+  const ask = () => {
+    askedAt = performance.now();
+    return get<ApiDfImage[]>(client, '/images/json', abort.signal).finally(() => mark('api-images'));
+  };
   return new Promise((resolve, reject) => {
     let settled = false;
     let asked = false;
@@ -107,7 +117,7 @@ function imageList(
       if (asked || settled) return;
       asked = true;
       ask().then(
-        (images) => settle(() => resolve({ images, source })),
+        (images) => settle(() => resolve({ images, source, ...(askedAt === undefined ? {} : { askedAt }) })),
         (err: unknown) => settle(() => reject(err)),
       );
     };
@@ -215,15 +225,16 @@ async function dfWithoutSharedSizes(
   knownImages: Promise<ApiDfImage[] | undefined> | undefined,
   proofWaitMs: number,
   asked?: EarlyAnswers,
-): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource }> {
+): Promise<{ df: ApiSystemDf; imagesFrom: ImageListSource; imagesAskedAt?: number | undefined }> {
   const stop = new AbortController();
   // An early image list (askInventoryEarly with images; a scan's askScanListsEarly asks none, as
   // every store's list now waits for its proof) is used only where no proof is awaited; one asked
   // anyway beside a proof is not used, the proof's way decides.
   const earlyList = asked?.images && !knownImages ? asked.images : undefined;
-  const list = earlyList
-    ? earlyList.then((images) => ({ images, source: 'engine' as const }))
-    : imageList(client, knownImages, stop.signal, proofWaitMs);
+  const list: Promise<{ images: ApiDfImage[]; source: ImageListSource; askedAt?: number | undefined }> =
+    earlyList && asked
+      ? earlyList.then((images) => ({ images, source: 'engine' as const, askedAt: asked.at }))
+      : imageList(client, knownImages, stop.signal, proofWaitMs);
   const rest = asked?.rest ?? askRest(client);
   // A failure of the rest abandons the image list (no request left running for nobody).
   list.catch(() => undefined);
@@ -236,6 +247,7 @@ async function dfWithoutSharedSizes(
   return {
     df: { ...df, Images: images.images.map((i) => ({ ...i, SharedSize: -1 })) },
     imagesFrom: images.source,
+    imagesAskedAt: images.askedAt,
   };
 }
 
@@ -308,7 +320,7 @@ export async function readInventory(
   if (asked) mark('api-lists-early');
   const networksRun = asked?.networks ?? (docker.listNetworks() as Promise<ApiNetwork[]>);
   try {
-    const [inf, { df, imagesFrom }, networks] = await Promise.all([
+    const [inf, { df, imagesFrom, imagesAskedAt }, networks] = await Promise.all([
       info ?? getInfo(client),
       untilSettled(() => {
         const first = asked;
@@ -349,6 +361,7 @@ export async function readInventory(
       info: inf,
       df,
       imagesFrom,
+      imagesAskedAt,
       images: images.filter((i) => inspects.has(i.Id)),
       inspects,
       // layertop's own helper is not part of the user's engine state.

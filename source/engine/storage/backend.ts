@@ -75,6 +75,12 @@ export interface ImageListStamp {
   /** false: the state changed too recently for a list to be remembered with this stamp. */
   settled?: boolean;
   /**
+   * How long the stamped state had stood still when the stamp was read (ms, the engine host's
+   * clock), where the backend can say: an engine answer asked less long than that before the
+   * stamp came reflects this very state (see rememberImageList).
+   */
+  stillMs?: number;
+  /**
    * The list this state makes, read from the store's own records (the containerd store, where the
    * engine computes its list anew each time: 15 s at 1,300 images), given each image's facts from
    * its config (StorageBackend.imageLayers' onFacts); undefined where the backend cannot say it
@@ -95,7 +101,8 @@ export interface StorageBackend {
   /**
    * true: a scan that finds nothing of an earlier scan in its cache (a cold scan) asks the engine
    * for the image list at once, not after the stamp (overlay2: the engine's list is quicker than
-   * the helper's start; the next scan waits for its stamp and remembers). false or absent: every
+   * the helper's start; the answer is remembered when the stamped state stood still since before
+   * it was asked, else the next scan waits for its stamp and remembers). false or absent: every
    * scan waits for the stamp (the containerd store: the engine's list takes seconds).
    */
   readonly imageListFirstAtOnce?: boolean;

@@ -118,6 +118,7 @@ export async function overlay2ImageListStamp(
     fingerprint: `overlay2/1|${stats.map((st) => (st ? `${st.dev}:${st.ino}:${st.nlink}:${st.size}:${stampTime(st.ctime)}` : '-')).join('|')}`,
     provenByFingerprint: true,
     settled: Number.isFinite(newest) && Number.isFinite(now) && newest < now - SETTLED_S,
+    ...(Number.isFinite(newest) && Number.isFinite(now) ? { stillMs: (now - newest) * 1000 } : {}),
     matches: async (images) => {
       const [[repositories], listed] = await Promise.all([
         helper.readFiles([`${base}/repositories.json`]),
