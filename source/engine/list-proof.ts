@@ -14,7 +14,10 @@ export const ASKED_BEFORE_STAMP_MARGIN_MS = 500;
  * (`after-proof`), or before it by less than the state had already stood still when the stamp was
  * read (`stillMs`, less a margin), so that no change of the stamped files came between the asking
  * and the stamp. `askedAt` and `stampAt` are this process's clock (performance.now()): when the
- * engine was asked, and when the stamp came back (later than it was read: on the safe side).
+ * engine was asked, and when the stamp came back (later than it was read: on the safe side). A
+ * step of the host's clock between a change and the stamp could make that change look older (as
+ * it could for the stamp's `settled`); the answer is still held to the stamped state's images and
+ * tags (ImageListStamp.matches) before it is remembered.
  */
 export function answerReflectsStamp(
   from: ImageListSource,
