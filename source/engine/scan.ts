@@ -456,6 +456,10 @@ async function rememberImageList(
   key: string,
 ): Promise<void> {
   if (inv.imagesFrom === 'known') return;
+  // An engine answer asked before its stamp can pass only where the backend asks at once and
+  // the answer's asking was timed: elsewhere no stamp is worth waiting for here.
+  if (inv.imagesFrom === 'engine' && (!backend.imageListFirstAtOnce || inv.imagesAskedAt === undefined))
+    return;
   try {
     const before = await listStamp;
     if (!answerReflectsStamp(inv.imagesFrom, inv.imagesAskedAt, stampAt(), before?.stillMs)) return;
