@@ -59,7 +59,7 @@ async function find(
     const entries = await listLayerDir(helper, target.mergedDir);
     return {
       entry: entries.find((e) => e.path === path),
-      source: { root: target.mergedDir, path },
+      source: { root: target.mergedDir, path, live: true },
       where: 'the live view of the running container',
     };
   }

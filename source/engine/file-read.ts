@@ -13,9 +13,14 @@ export interface FileSource {
   root: string;
   /** The path inside it, relative, as bytes (a latin1 string: one char per byte). */
   path: string;
+  /**
+   * The root is one a container writes to (its writable layer or its live view): the file is
+   * opened where no symlink is followed and no device can be opened (the fread op's ":live").
+   */
+  live?: boolean;
 }
 
-export type ReadRefusal = 'gone' | 'missing' | 'outside' | 'not-regular' | 'changed';
+export type ReadRefusal = 'gone' | 'missing' | 'outside' | 'not-regular' | 'changed' | 'unprotected';
 
 /** The helper refused to read (or could not find) the file: the message says why, for people. */
 export class FileReadError extends Error {
@@ -34,6 +39,13 @@ const REFUSALS = new Map<number, [ReadRefusal, string]>([
   [4, ['missing', 'no such file in the layer']],
   [6, ['outside', 'a directory on its path is not a real directory inside the layer (a symlink?)']],
   [7, ['not-regular', 'not a regular file inside the layer (a symlink?)']],
+  [
+    9,
+    [
+      'unprotected',
+      "the engine host cannot open a container's file safely (it needs a private mount namespace and Linux 5.10's nosymfollow): read it with docker cp",
+    ],
+  ],
 ]);
 
 export interface FilePart {
@@ -61,7 +73,7 @@ export async function readFilePart(
   if (offset % PART_BLOCK || (offset > 0 && length % PART_BLOCK))
     throw new RangeError(`a part past byte 0 starts and ends on a ${PART_BLOCK}-byte block`);
   const rel = src.path.replace(/^\/+/, '');
-  const r = await helper.request(`fread:${offset}+${length}`, [
+  const r = await helper.request(`fread:${offset}+${length}${src.live ? ':live' : ''}`, [
     Buffer.from(src.root, 'latin1'),
     Buffer.from(rel, 'latin1'),
   ]);
@@ -106,7 +118,8 @@ export async function* readFileParts(
 
 /** Where layer `layer` of a target holds `path`: that layer's own directory. */
 export function layerSource(target: FilesTarget, layer: number, path: string): FileSource {
-  const dir = target.layers[layer]?.dir;
-  if (!dir) throw new FileReadError('gone', `layer ${layer} has no directory on this engine`);
-  return { root: dir, path };
+  const own = target.layers[layer];
+  if (!own?.dir) throw new FileReadError('gone', `layer ${layer} has no directory on this engine`);
+  // A container's writable layer is written by the container while it runs (its init layer is not).
+  return { root: own.dir, path, ...(target.kind === 'container' && own.id === 'rw' ? { live: true } : {}) };
 }

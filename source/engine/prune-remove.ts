@@ -126,20 +126,44 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
         `tag ${t} moved during its removal and the engine deleted image ${short(deleted[0] as string)}`,
       );
   };
+  // The tags already taken off: a removal that fails after them says so (the image stays, with
+  // fewer tags than the preview showed).
+  const untagged: string[] = [];
+  const failedAfter = (err: unknown): Outcome => ({
+    status: 'failed',
+    error: [...collateral, errorText(err)].join('; '),
+    notes: untagged.length ? [...notes, `untagged ${untagged.join(', ')} before the failure`] : notes,
+  });
   for (const t of now.slice(0, -1)) {
     if ((await idOf(client, t)) !== item.id) {
       notes.push(`tag ${t} moved to another image just before its removal: left alone`);
       continue;
     }
-    check(t, await deleteRef(client, t));
+    let records: DeleteRecord[];
+    try {
+      records = await deleteRef(client, t);
+    } catch (err) {
+      // Someone untagged it between the check and the untag: the image is still there.
+      if (statusOf(err) === 404) {
+        notes.push(`tag ${t} was removed by someone else meanwhile`);
+        continue;
+      }
+      return failedAfter(err);
+    }
+    untagged.push(t);
+    check(t, records);
   }
   try {
     const records = await deleteRef(client, item.id);
     for (const r of records) if (r.Deleted) fx.deleted.add(r.Deleted);
   } catch (err) {
-    if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id)))
+    if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id))) {
+      // Gone by someone else's hand; what this run's untags deleted is still said.
+      if (collateral.length)
+        return { status: 'failed', error: `removed meanwhile, but ${collateral.join('; ')}`, notes };
       return { status: 'already-removed', notes };
-    return { status: 'failed', error: [...collateral, errorText(err)].join('; '), notes };
+    }
+    return failedAfter(err);
   }
   if (collateral.length) return { status: 'failed', error: `removed, but ${collateral.join('; ')}`, notes };
   return { status: 'removed', notes };
@@ -194,8 +218,9 @@ const RECORDS_PER_REQUEST = 200;
  * anchored alternation in BuildKit's one id filter (an unanchored regular expression), with all=1
  * so shared records can go; BuildKit removes children before parents within a request, and the
  * plan lists children first, so the requests go in its order. A record the engine did not delete
- * (used by a build that started meanwhile) is reported. Without records (an old plan file): all
- * of it, as before.
+ * (used by a build that started meanwhile) is reported. Without records (the scan had none to
+ * name: the engine listed no records): all of it, as `docker builder prune -a` does; a plan
+ * file's item without records never gets here (planApply leaves it alone).
  */
 async function pruneBuildCache(client: EngineClient, item: PlanItem, fx: RemovalEffects): Promise<Outcome> {
   if (!item.records) {

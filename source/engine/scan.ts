@@ -965,12 +965,16 @@ async function scanNoting(
     img.contentDiskBytes = content.diskBytes;
     img.blobs = content.blobs;
   }
+  // Remembering an engine answer reads the stamp again and checks every image against the store
+  // (130-160 ms of helper requests at scale): it goes beside the walks, and only the cache's save
+  // waits for it (below).
+  let remembering: Promise<void> | undefined;
   if (storeList) {
     if (storeListSizes(storeList, inputs.images, layout)) {
       if (listStamp) await rememberStoreList(listStamp, cache, listKey, storeList);
     } else await engineSizes(client, inputs.images);
   } else if (listStamp)
-    await rememberImageList(inv, listStamp, () => stampCame, backend, helper, cache, listKey);
+    remembering = rememberImageList(inv, listStamp, () => stampCame, backend, helper, cache, listKey);
 
   inputs.buildCacheLayers = layout.buildCacheLayers;
   const meta = layout.meta;
@@ -1079,6 +1083,7 @@ async function scanNoting(
   // The cache file (5 MB at scale) is written while the ledger's requests are out, in slices of a
   // few ms (SizeCache.save): in the explorer a key pressed meanwhile is answered between them.
   // A ledger started beside the walks has none out by now: the file is written once, below.
+  await remembering; // it never rejects
   const firstSave = ledgerFirst ? undefined : cache?.save();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();

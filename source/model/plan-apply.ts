@@ -36,6 +36,10 @@ export interface ApplyPlan {
 
 const key = (i: { kind: string; id: string }) => `${i.kind}:${i.id}`;
 
+/** Why a plan file's build-cache item without its records is left alone. */
+export const NO_RECORDS =
+  'the file names no build-cache records (an older plan or an edited one): which records were reviewed is unknown; make a new plan';
+
 function existsNow(model: ScanModel, item: PlanItem): boolean {
   const { inputs } = model;
   switch (item.kind) {
@@ -129,6 +133,13 @@ export function planApply(
     const base = { kind: item.kind, id: item.id, name: item.name };
     if (item.kind === 'build-cache' && item.records) {
       cacheRecords = cacheRecordsToApply(model, item, planMadeAt, skipped, alreadyRemoved);
+      continue;
+    }
+    // A file without the records (made before layertop kept them, or edited) says "the build
+    // cache", not which records: applied, it would remove every record unused now, also those
+    // built after the review. Only what was reviewed may go.
+    if (item.kind === 'build-cache') {
+      skipped.push({ ...base, reason: NO_RECORDS });
       continue;
     }
     if (!existsNow(model, item)) {

@@ -165,6 +165,35 @@ describe.each([
       await e.docker(['rmi', 'lt/race:1']);
     });
 
+  if (mode === 'container')
+    it('a container made from the image after the plan: the delete fails, says why and which tags it took off', async () => {
+      const a = await importImage(e, 'lt/used:1');
+      await e.docker(['tag', a, 'lt/used:2']);
+      const client = await connectEngine(resolveEndpoint({ host: e.host }));
+      const info = await getInfo(client);
+      const model = await scanEngine(client, { info });
+      const plan = planPrune(model, { all: true, volumes: false });
+      plan.images = plan.images.filter((i) => i.id === a);
+      expect(plan.images.map((i) => i.refs?.slice().sort())).toEqual([['lt/used:1', 'lt/used:2']]);
+      plan.containers = [];
+      plan.networks = [];
+      plan.buildCache = null;
+      const user = (await e.docker(['create', '--network=none', a, 'true'])).trim();
+      const report = await runPlan({ client, info, helper: undefined, model }, plan);
+      expect(report.removed).toEqual([]);
+      expect(report.failed.map((r) => r.id)).toEqual([a]);
+      expect(report.failed[0]?.error).toMatch(/conflict|in use|being used/i);
+      // All but one tag go first (Docker removes an image by ID only with one tag left): the
+      // report names the one that went, and the image stays with the other.
+      const left = (await e.docker(['image', 'inspect', '-f', '{{json .RepoTags}}', a])).trim();
+      const kept = JSON.parse(left) as string[];
+      expect(kept).toHaveLength(1);
+      const went = ['lt/used:1', 'lt/used:2'].filter((t) => !kept.includes(t));
+      expect(report.failed[0]?.notes).toEqual([`untagged ${went[0]} before the failure`]);
+      await e.docker(['rm', user]);
+      await e.docker(['rmi', kept[0] as string]);
+    });
+
   it('two prunes at once: every item removed once, the other run says "already removed", no failure', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await importImage(e, `lt/twice:${i}`, 20_000));

@@ -475,6 +475,92 @@ describe.runIf(process.getuid?.() === 0)('procs: the command line of each candid
   });
 });
 
+// fread of a root a running container writes to (":live"): the file is opened through a private
+// read-only, nodev, nosymfollow bind mount of the root (liveview), so a name swapped for a symlink
+// or a device node in the instant between infile's checks and its open is never followed or
+// opened. That instant cannot be hit on purpose: the view itself is tested, then the op through
+// it. Needs root (a mount namespace), as CI has.
+describe.runIf(process.getuid?.() === 0)('fread of a live root under each shell', () => {
+  it.each(shells)(
+    'the view follows no symlink and opens no device; the op reads through it and refuses a symlink ($name)',
+    (sh) => {
+      const base = mkdtempSync(join(work, 'live-'));
+      const lt = join(base, 'w');
+      mkdirSync(lt);
+      writeFileSync(join(base, 'ops.sh'), HELPER_OPS);
+      const root = join(base, 'root');
+      mkdirSync(root);
+      const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+      writeFileSync(join(root, 'file'), data);
+      writeFileSync(join(base, 'secret'), 'secret');
+      symlinkSync(join(base, 'secret'), join(root, 'link'));
+      // What a container could swap in: /dev/null's numbers stand for any device.
+      execFileSync('mknod', [join(root, 'dev'), 'c', '1', '3']);
+      const B = bb && sh.path === bb ? join(bb, 'busybox') : '/usr/bin/env';
+      const env = { PATH: sh.path, R: '', LT_PID: '0', LT_TMP: lt, LT_BB: B, LC_ALL: 'C' };
+
+      // The view, opened the way infile opens (a shell redirection, which follows symlinks).
+      const view = spawnSync(
+        '/usr/bin/unshare',
+        [
+          '-m',
+          '--propagation',
+          'private',
+          sh.shell,
+          '-c',
+          `. "$1"; B=$2; liveview "$3"; echo "view $?"
+           for n in file link dev; do if command exec 3<"$3/$n" 2>/dev/null; then echo "$n opened"; exec 3<&-; else echo "$n refused"; fi; done`,
+          'sh',
+          join(base, 'ops.sh'),
+          B,
+          root,
+        ],
+        { env: { ...env, LT_LOOP: '1' }, timeout: 10_000 },
+      );
+      expect(view.stdout.toString()).toBe('view 0\nfile opened\nlink refused\ndev refused\n');
+      // Without the view the same shell opens both: the test would see a view that protects nothing.
+      const bare = spawnSync(
+        sh.shell,
+        [
+          '-c',
+          'for n in link dev; do if command exec 3<"$1/$n"; then echo "$n opened"; exec 3<&-; fi; done',
+          'sh',
+          root,
+        ],
+        { env, timeout: 10_000 },
+      );
+      expect(bare.stdout.toString()).toBe('link opened\ndev opened\n');
+      // The view was the private namespace's alone.
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(root);
+
+      const fread = (range: string, rel: string) =>
+        spawnSync(sh.shell, [join(base, 'ops.sh'), `fread:${range}:live`, root, rel], {
+          env,
+          timeout: 10_000,
+        });
+      const head = fread('0+100', 'file');
+      expect(head.stderr.toString()).toBe('');
+      expect(head.status).toBe(0);
+      const nl = head.stdout.indexOf(0x0a);
+      expect(head.stdout.toString('latin1', 0, nl)).toMatch(/^\d+ \d+ 81a4 70000$/);
+      expect(head.stdout.subarray(nl + 1)).toEqual(data.subarray(0, 100));
+      const tail = fread('65536+65536', 'file');
+      expect(tail.status).toBe(0);
+      expect(tail.stdout.subarray(tail.stdout.indexOf(0x0a) + 1)).toEqual(data.subarray(65536));
+      for (const refused of ['link', 'dev']) {
+        const r = fread('0+100', refused);
+        expect(r.status).toBe(7);
+        expect(r.stdout.length).toBe(0);
+      }
+      expect(fread('0+100', 'nope').status).toBe(4);
+      expect(fread('0+100', 'file').status).toBe(0);
+      rmSync(root, { recursive: true });
+      expect(fread('0+100', 'file').status).toBe(3);
+    },
+    60_000,
+  );
+});
+
 // CI always has the fixtures (npm test makes them first): there busybox must not be skipped.
 it.runIf(process.env.CI === 'true')('runs busybox sh in CI', () => {
   expect(bb, `${BUSYBOX_TAR} missing`).toBeDefined();

@@ -1,7 +1,8 @@
 // Applying a reviewed plan: only the file's items, only while they are what the review showed.
 import { describe, expect, it } from 'vitest';
-import { planApply } from '../../source/model/plan-apply.js';
+import { NO_RECORDS, planApply } from '../../source/model/plan-apply.js';
 import { type PlanItem, planItems, planPrune } from '../../source/model/prune-plan.js';
+import type { BuildCacheRecord } from '../../source/model/types.js';
 import { base, common, makeModel } from '../support/model.js';
 
 function model() {
@@ -93,5 +94,38 @@ describe('planApply', () => {
     const a = planApply(m, opts, reviewed);
     expect(a.alreadyRemoved.map((s) => s.id)).toEqual([d('aaa1')]);
     expect(a.plan.images.find((i) => i.id === d('bbb1'))?.refs).toEqual(['shop/b:1', 'shop/b:2']);
+  });
+
+  it('leaves alone a build-cache item that names no records, so no record built after the review goes', () => {
+    const m = model();
+    const record = (id: string, created: number): BuildCacheRecord => ({
+      id,
+      parents: [],
+      type: 'regular',
+      description: `RUN ${id}`,
+      inUse: false,
+      shared: false,
+      size: 100,
+      created,
+      lastUsed: created,
+      usageCount: 1,
+    });
+    m.inputs.buildCache = { records: 2, size: 200, items: [record('r1', 100), record('r2', 300)] };
+    // An older or edited plan file: "the build cache", without which records were reviewed.
+    const fromFile: PlanItem = {
+      kind: 'build-cache',
+      id: 'build-cache',
+      name: 'build cache (1 records)',
+      diskBytes: 4096,
+      dockerBytes: 100,
+    };
+    const a = planApply(m, opts, [fromFile], 200);
+    expect(a.plan.buildCache).toBeNull();
+    expect(a.skipped).toEqual([
+      { kind: 'build-cache', id: 'build-cache', name: 'build cache (1 records)', reason: NO_RECORDS },
+    ]);
+    // The same file naming r1: exactly r1 goes, not r2 (built after the plan was made).
+    const named = planApply(m, opts, [{ ...fromFile, records: ['r1'] }], 200);
+    expect(named.plan.buildCache?.records).toEqual(['r1']);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Endpoint } from './endpoint.js';
 import { EngineError } from './engine-error.js';
@@ -18,8 +18,17 @@ export function underTest(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 export function assertDeletionAllowed(endpoint: Endpoint, env: NodeJS.ProcessEnv = process.env): void {
   if (!underTest(env)) return;
-  const socket = endpoint.host.startsWith('unix://') ? endpoint.host.slice('unix://'.length) : undefined;
-  if (socket && existsSync(join(dirname(socket), TEST_ENGINE_MARKER))) return;
+  // The socket the client dials (the host's path decoded), its symlinks resolved: a host string
+  // such as unix:///tmp/eng/..%2F..%2Frun%2Fdocker.sock, or a symlink beside a marker, must not
+  // pass for a test engine.
+  const socket = endpoint.host.startsWith('unix://') ? endpoint.modem.socketPath : undefined;
+  let real: string | undefined;
+  try {
+    real = socket ? realpathSync(socket) : undefined;
+  } catch {
+    real = undefined;
+  }
+  if (real && existsSync(join(dirname(real), TEST_ENGINE_MARKER))) return;
   throw new EngineError(
     `refusing to delete: under tests only a layertop test engine may be changed, and ${endpoint.host} is not one`,
   );

@@ -41,4 +41,5 @@ export type HelperOp =
   | 'gopaque'
   | `rdev:${string}`
   | `fread:${number}+${number}`
+  | `fread:${number}+${number}:live`
   | `reclaim:${string}`;
