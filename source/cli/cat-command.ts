@@ -3,7 +3,13 @@
 // (engine/file-read.ts: the path resolved inside the layer, never through a symlink), part after
 // part. Raw bytes when stdout is not a terminal, escaped when it is.
 import { EngineError } from '../engine/docker/engine-error.js';
-import { FileReadError, type FileSource, layerSource, readFileParts } from '../engine/file-read.js';
+import {
+  FileReadError,
+  type FileSource,
+  isLiveLayer,
+  layerSource,
+  readFileParts,
+} from '../engine/file-read.js';
 import { type FilesTarget, listLayers, resolveFilesTarget } from '../engine/files.js';
 import type { HelperSession } from '../engine/helper/helper-session.js';
 import { listLayerDir } from '../engine/helper/layer-list.js';
@@ -45,7 +51,7 @@ async function find(
   merged: boolean,
 ): Promise<Found> {
   if (!merged) {
-    const entries = await listLayerDir(helper, target.layers[k]?.dir ?? '');
+    const entries = await listLayerDir(helper, target.layers[k]?.dir ?? '', isLiveLayer(target, k));
     const entry = entries.find((e) => e.path === path);
     return {
       entry,
@@ -56,7 +62,7 @@ async function find(
   }
   if (target.mergedDir && k === target.layers.length - 1) {
     // A running container: its live view, as the kernel shows it (the overlay mount).
-    const entries = await listLayerDir(helper, target.mergedDir);
+    const entries = await listLayerDir(helper, target.mergedDir, true);
     return {
       entry: entries.find((e) => e.path === path),
       source: { root: target.mergedDir, path, live: true },

@@ -94,7 +94,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
       if (live && target.mergedDir) {
         // A running container: its live view as the kernel shows it (the overlay mount), each
         // entry attributed to the layer layertop's own union says it comes from.
-        const entries = await listLayerDir(helper, target.mergedDir);
+        const entries = await listLayerDir(helper, target.mergedDir, true);
         closing = helper.close();
         rows = entries
           .map((e) => ({ path: e.path, entry: e, layer: merged.get(e.path)?.layer ?? k }))

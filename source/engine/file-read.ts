@@ -116,10 +116,13 @@ export async function* readFileParts(
   }
 }
 
+/** A container's writable layer: the container writes to it while it runs (not to its init layer). */
+export const isLiveLayer = (target: FilesTarget, k: number): boolean =>
+  target.kind === 'container' && target.layers[k]?.id === 'rw';
+
 /** Where layer `layer` of a target holds `path`: that layer's own directory. */
 export function layerSource(target: FilesTarget, layer: number, path: string): FileSource {
-  const own = target.layers[layer];
-  if (!own?.dir) throw new FileReadError('gone', `layer ${layer} has no directory on this engine`);
-  // A container's writable layer is written by the container while it runs (its init layer is not).
-  return { root: own.dir, path, ...(target.kind === 'container' && own.id === 'rw' ? { live: true } : {}) };
+  const dir = target.layers[layer]?.dir;
+  if (!dir) throw new FileReadError('gone', `layer ${layer} has no directory on this engine`);
+  return { root: dir, path, ...(isLiveLayer(target, layer) ? { live: true } : {}) };
 }

@@ -6,6 +6,7 @@ import { engineKeyOf } from './cache-keys.js';
 import type { ApiImageInspect, ApiInfo } from './docker/api-types.js';
 import type { EngineClient } from './docker/docker-client.js';
 import { EngineError } from './docker/engine-error.js';
+import { isLiveLayer } from './file-read.js';
 import type { HelperSession } from './helper/helper-session.js';
 import { type ListedEntry, listLayerDirs, probeOpaqueMany } from './helper/layer-list.js';
 import type { SizeCache } from './helper/size-cache.js';
@@ -158,7 +159,11 @@ export async function listLayers(
   diffOf?: number,
 ): Promise<ListedLayers> {
   const dirs = target.layers.slice(0, upTo + 1).map((l) => l.dir);
-  const layers = await listLayerDirs(helper, dirs);
+  const layers = await listLayerDirs(
+    helper,
+    dirs,
+    dirs.map((_, k) => isLiveLayer(target, k)),
+  );
   const wide = wideCandidates(layers);
   // One request for every layer's probe (layer 0 has nothing below it to hide).
   const probes = await probeOpaqueMany(

@@ -41,7 +41,8 @@ export interface EngineData {
   /** The layer directories of an image or a container (by ID or name). */
   filesTarget: (ref: string) => Promise<FilesTarget>;
   /** The top layer's names alone (fast, for the first rows), then every layer listed. */
-  listNames: (dir: string) => Promise<string[]>;
+  /** `live`: a running container's writable layer (engine/helper/layer-list.ts's listNames). */
+  listNames: (dir: string, live?: boolean) => Promise<string[]>;
   listFiles: (target: FilesTarget, upTo: number) => Promise<ListedLayers>;
   /**
    * The first bytes of a file inside a layer (never the whole of a big file), resolved inside it

@@ -214,6 +214,18 @@ describe.each(['overlay2', 'containerd'] as EngineName[])('walking the %s engine
       whiteouts += a.filter((k) => k.includes('"whiteout"')).length;
     }
     expect(whiteouts).toBeGreaterThan(0);
+    // A running container's layer is walked by busybox through a view that follows no symlink
+    // (tree:live, names:live): the same entries, through the real helper container.
+    for (const d of layerDirs.slice(0, 3)) {
+      const key = (e: Awaited<ReturnType<typeof listLayerDir>>[number]) =>
+        JSON.stringify([e.path, e.type, e.size, e.ino, e.nlink, e.mode, e.blocks, e.linkTarget ?? null]);
+      const a = (await listLayerDir(host, `${d}/${sub}`)).map(key).sort();
+      const live = (await listLayerDir(busybox, `${d}/${sub}`, true)).map(key).sort();
+      expect({ layer: d, entries: live }).toEqual({ layer: d, entries: a });
+      expect((await listNames(busybox, `${d}/${sub}`, true)).sort()).toEqual(
+        (await listNames(host, `${d}/${sub}`)).sort(),
+      );
+    }
   }, 300_000);
 
   it('lists many layers in one walk exactly as one by one, and probes them in one request alike', async () => {

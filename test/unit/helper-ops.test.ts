@@ -554,6 +554,20 @@ describe.runIf(process.getuid?.() === 0)('fread of a live root under each shell'
       }
       expect(fread('0+100', 'nope').status).toBe(4);
       expect(fread('0+100', 'file').status).toBe(0);
+      // The walks of such a root (where the host's find is not GNU's) through the view: the same
+      // bytes as without it.
+      mkdirSync(join(root, 'sub'));
+      writeFileSync(join(root, 'sub', 'in'), 'in');
+      const run = (name: string) =>
+        spawnSync(sh.shell, [join(base, 'ops.sh'), name, root], { env, timeout: 10_000 });
+      for (const name of ['names', 'tree']) {
+        const plain = run(name);
+        const live = run(`${name}:live`);
+        expect(live.stderr.toString()).toBe('');
+        expect(live.status).toBe(0);
+        expect(live.stdout.toString('latin1')).toContain('./sub/in');
+        expect(live.stdout).toEqual(plain.stdout);
+      }
       rmSync(root, { recursive: true });
       expect(fread('0+100', 'file').status).toBe(3);
     },

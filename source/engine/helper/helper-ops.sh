@@ -164,6 +164,22 @@ liveview() {
   "$B" mount --bind "$1" "$1" || return 3
   "$B" mount -o remount,bind,ro,nodev,nosuid,nosymfollow "$1" || return 9
 }
+# inlive OP ROOT ARG...: lt_op OP ROOT ARG... with ROOT seen through liveview, in a private mount
+# namespace of the engine's (nsenter, then unshare with private propagation: nothing is mounted
+# on the host, all goes with the copy), as the probes op does; the helper's own tools first on
+# PATH, as in the loop. For roots a running container writes to (the ":live" ops).
+inlive() {
+  local B
+  B=/proc/$$/root${LT_BB:-/bin/busybox}
+  set -- "/proc/$$/root${LT_TMP%/w}/ops.sh" "/proc/$$/root$LT_TMP" "/proc/$$/root/bin" "$B" "$@"
+  # shellcheck disable=SC2016
+  set -- "$B" unshare -m --propagation private "$B" sh -c '
+    O=$1; LT_TMP=$2; PATH=$3:$PATH; B=$4; shift 4
+    R=; LT_LOOP=1; . "$O" || exit 9
+    liveview "$2" || exit
+    lt_op "$@"' sh "$@"
+  if [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ]; then nsenter -t "$LT_PID" -m "$@"; else "$@"; fi
+}
 # rdevflush N: one run of siblings of the rdev op (see there), its N flags and device paths
 # gathered in files by the op's loop: out, then the files emptied for the next run.
 rdevflush() {
@@ -242,7 +258,7 @@ reclaimone() {
 # lists. So an op never exits (it returns), keeps its variables local, and may leave the working
 # directory anywhere (the loop goes back to /).
 lt_op() {
-local op sub W d c n k p f e g G S Q ok ok2
+local op sub W d c n k p f e g G S Q ok ok2 live
 op=$1; shift
 case "$op" in
   ping) echo pong ;;
@@ -562,6 +578,14 @@ case "$op" in
       done
       [ "$n" = 0 ] || rdevflush "$n"
     } 4>> "$LT_TMP/rp" 6>> "$LT_TMP/rs" ;;
+  names:live|tree:live)
+    # names and tree of a root a running container writes to (its writable layer, its live
+    # view), where no GNU find walks (the engine host's find is busybox's): busybox find re-opens
+    # each directory by its path, so a directory swapped for a symlink in the instant between
+    # would lead the walk, and the stat after it, out of the root to the host's names. Through
+    # liveview no symlink is followed: such a walk fails and the reader reads again.
+    case "$1" in /*) ;; *) return 2 ;; esac
+    inlive "${op%:live}" "$@" ;;
   names)
     # Every entry below one directory, as NUL-terminated "./relative" names: bytes, lossless.
     cd "$R$1" 2>/dev/null || return 3
@@ -589,30 +613,15 @@ case "$op" in
     # before the open, and a privileged helper's open of a device (a watchdog, a tape) acts on the
     # host even though the identity check then refuses to read it. So such a file is opened in a
     # private mount namespace, through a bind mount of ROOT made nodev (no device opens) and
-    # nosymfollow (no symlink is followed: Linux 5.10), with the helper's own busybox as the probes
-    # op uses it. A host that cannot make that view gets status 9, and nothing is opened.
+    # nosymfollow (no symlink is followed: Linux 5.10): inlive. A host that cannot make that view
+    # gets status 9, and nothing is opened.
     n=${op#fread:}; live=
     case "$n" in *:live) live=1; n=${n%:live} ;; esac
     k=${n%%+*}; n=${n#*+}
     case "$k+$n" in *[!0-9+]*|+*|*+|*+*+*) echo "bad range" >&2; return 2 ;; esac
     [ $# -eq 2 ] || return 2
     case "$1" in /*) ;; *) return 2 ;; esac
-    if [ -n "$live" ]; then
-      B=/proc/$$/root${LT_BB:-/bin/busybox}
-      set -- "/proc/$$/root${LT_TMP%/w}/ops.sh" "$B" "$k" "$n" "$@"
-      # shellcheck disable=SC2016
-      set -- "$B" unshare -m --propagation private "$B" sh -c '
-        O=$1; B=$2; k=$3; n=$4; shift 4
-        R=; LT_LOOP=1; . "$O" || exit 9
-        liveview "$1" || exit
-        infile "$1" "$2" || exit
-        printf "%s\n" "$ID"
-        if [ "$k" = 0 ]; then head -c "$n" <&3
-        else dd bs=65536 iflag=skip_bytes,fullblock skip="$k" count=$((n / 65536)) <&3 2>/dev/null; fi
-      ' sh "$@"
-      if [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ]; then nsenter -t "$LT_PID" -m "$@"; else "$@"; fi
-      return
-    fi
+    if [ -n "$live" ]; then inlive "fread:$k+$n" "$@"; return; fi
     infile "$1" "$2" || return
     printf '%s\n' "$ID"
     if [ "$k" = 0 ]; then head -c "$n" <&3

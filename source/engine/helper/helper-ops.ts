@@ -33,8 +33,10 @@ export type HelperOp =
   | 'gmeasure'
   | `gmeasure:${ContentSub}`
   | 'names'
+  | 'names:live'
   | 'gnames'
   | 'tree'
+  | 'tree:live'
   | 'gtree'
   | 'gtrees'
   | 'probes'

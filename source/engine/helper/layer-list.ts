@@ -349,12 +349,16 @@ async function withDevices(
   return entries;
 }
 
-/** Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). */
-export async function listLayerDir(helper: HelperSession, dir: string): Promise<ListedEntry[]> {
+/**
+ * Every entry of one layer directory (its content: overlay2 `diff`, containerd `fs`). `live`: one
+ * a running container writes to (its writable layer, its live view), which busybox's find, where
+ * the host has no GNU find, walks through a view that follows no symlink (the ops' ":live").
+ */
+export async function listLayerDir(helper: HelperSession, dir: string, live = false): Promise<ListedEntry[]> {
   for (let attempt = 0; ; attempt++) {
     try {
       if (helper.hostFind) return await listWithHostFind(helper, dir);
-      return parseTree(await helper.run('tree', [dir], 600_000));
+      return parseTree(await helper.run(live ? 'tree:live' : 'tree', [dir], 600_000));
     } catch (err) {
       // A writable layer can change between the walks: read it again, a few times at most.
       if (!(err instanceof TornReadError) || attempt >= 2) throw err;
@@ -373,8 +377,11 @@ const ROOTS_PER_WALK = 64;
 export async function listLayerDirs(
   helper: HelperSession,
   dirs: readonly string[],
+  /** Which of them a running container writes to (see listLayerDir). */
+  live: readonly boolean[] = [],
 ): Promise<ListedEntry[][]> {
-  if (!helper.hostFind || dirs.length < 2) return Promise.all(dirs.map((d) => listLayerDir(helper, d)));
+  if (!helper.hostFind || dirs.length < 2)
+    return Promise.all(dirs.map((d, i) => listLayerDir(helper, d, live[i] ?? false)));
   const per = Math.min(ROOTS_PER_WALK, Math.ceil(dirs.length / helper.parallelism));
   const batches: string[][] = [];
   for (let i = 0; i < dirs.length; i += per) batches.push(dirs.slice(i, i + per));
@@ -586,9 +593,11 @@ async function probeByMounts<T extends OpaqueAsk>(
   );
 }
 
-/** Names only (fast): what can show before the sizes are in. */
-export async function listNames(helper: HelperSession, dir: string): Promise<string[]> {
-  return parseNames(await helper.run(helper.hostFind ? 'gnames' : 'names', [dir], 600_000));
+/** Names only (fast): what can show before the sizes are in. `live`: see listLayerDir. */
+export async function listNames(helper: HelperSession, dir: string, live = false): Promise<string[]> {
+  return parseNames(
+    await helper.run(helper.hostFind ? 'gnames' : live ? 'names:live' : 'names', [dir], 600_000),
+  );
 }
 
 /**

@@ -551,7 +551,7 @@ export function useEngineData(
         const { client, info, helper, cache } = need();
         return resolveFilesTarget(client, helper, info, ref, cache);
       },
-      listNames: async (dir: string) => listNames(need().helper, dir),
+      listNames: async (dir: string, live?: boolean) => listNames(need().helper, dir, live),
       listFiles: async (target: FilesTarget, upTo: number) => listLayers(need().helper, target, upTo),
       // The same read as `layertop cat`: the path resolved inside the layer, never through a symlink.
       readFile: async (source: FileSource, bytes: number) => readFileHead(need().helper, source, bytes),

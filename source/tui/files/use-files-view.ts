@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import { FileReadError, type FileSource, layerSource } from '../../engine/file-read.js';
+import { FileReadError, type FileSource, isLiveLayer, layerSource } from '../../engine/file-read.js';
 import { escapeBytes } from '../../model/escape.js';
 import {
   type DiffLine,
@@ -65,7 +65,7 @@ export function useFilesView(data: EngineData) {
     let live = true;
     const dir = target.layers[layer]?.dir;
     if (dir)
-      latest.current.listNames(dir).then(
+      latest.current.listNames(dir, isLiveLayer(target, layer)).then(
         (names) => live && dispatch({ type: 'names', names }),
         () => undefined,
       );
