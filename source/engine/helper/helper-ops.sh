@@ -162,7 +162,10 @@ infile() {
 liveview() {
   [ -d "$1" ] || return 3
   "$B" mount --bind "$1" "$1" || return 3
-  "$B" mount -o remount,bind,ro,nodev,nosuid,nosymfollow "$1" || return 9
+  "$B" mount -o remount,bind,ro,nodev,nosuid,nosymfollow "$1" 2>/dev/null || {
+    echo "this engine host cannot show a running container's files without following symlinks (it needs Linux 5.10's nosymfollow)" >&2
+    return 9
+  }
 }
 # inlive OP ROOT ARG...: lt_op OP ROOT ARG... with ROOT seen through liveview, in a private mount
 # namespace of the engine's (nsenter, then unshare with private propagation: nothing is mounted
