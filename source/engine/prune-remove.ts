@@ -153,6 +153,24 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
     untagged.push(t);
     check(t, records);
   }
+  // The untags took a while: a tag added meanwhile (or the image gone) is seen now, not taken
+  // along by the delete below (Docker deletes an image with one tag by its ID, tag and all).
+  if (untagged.length) {
+    let after: { RepoTags?: string[] | null };
+    try {
+      after = (await client.docker.getImage(item.id).inspect()) as typeof after;
+    } catch (err) {
+      if (statusOf(err) === 404) return { status: 'already-removed', notes };
+      return failedAfter(err);
+    }
+    const added = tagsOf(after).filter((t) => !planned.includes(t));
+    if (added.length)
+      return {
+        status: 'skipped',
+        reason: `it gained ${added.length > 1 ? 'tags' : 'the tag'} ${added.join(', ')} during its removal`,
+        notes: [...notes, `untagged ${untagged.join(', ')} before that`],
+      };
+  }
   try {
     const records = await deleteRef(client, item.id);
     for (const r of records) if (r.Deleted) fx.deleted.add(r.Deleted);
