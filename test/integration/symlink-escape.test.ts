@@ -2,7 +2,8 @@
 // its layer (up to the host's root, or absolute) while layertop reads them, as an attacker would:
 // every read must be refused, in the container's writable layer (its diff) and in its live merged
 // view, on both storage backends; never a byte of the host's file. The reads go through the code
-// the explorer's preview and `layertop cat` use (engine/file-read.ts, loadPreview, the CLI).
+// the explorer's preview and `layertop cat` use (engine/file-read.ts, loadPreview, the CLI), as
+// they read these roots: opened through a view that follows no symlink and opens no device (live).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ describe.each(['overlay2', 'containerd'] as const)(
     /** A read that must be refused, with the reason the helper gave. */
     async function refused(src: FileSource): Promise<string> {
       try {
-        const got = await readFileHead(helper, src, 16384);
+        const got = await readFileHead(helper, { ...src, live: true }, 16384);
         notHost(got.bytes);
         return `read ${JSON.stringify(got.bytes.toString('latin1').slice(0, 40))}`;
       } catch (err) {
@@ -109,12 +110,12 @@ describe.each(['overlay2', 'containerd'] as const)(
       const own = await listLayerDir(helper, target.layers[rw]?.dir ?? '');
       expect(own.find((e) => e.path === 'data/file')?.type).toBe('file');
       for (const { root } of roots) {
-        expect((await readFileHead(helper, { root, path: 'data/file' }, 100)).bytes.toString()).toBe(
-          'container-file\n',
-        );
-        expect((await readFileHead(helper, { root, path: 'data/dir/shadow' }, 100)).bytes.toString()).toBe(
-          'container-shadow\n',
-        );
+        expect(
+          (await readFileHead(helper, { root, path: 'data/file', live: true }, 100)).bytes.toString(),
+        ).toBe('container-file\n');
+        expect(
+          (await readFileHead(helper, { root, path: 'data/dir/shadow', live: true }, 100)).bytes.toString(),
+        ).toBe('container-shadow\n');
       }
       const res = await cat(engine, [name, '/data/dir2/marker']);
       expect(res.err).toBe('');
@@ -199,7 +200,7 @@ describe.each(['overlay2', 'containerd'] as const)(
       const other = await startHelper(c2, await getInfo(c2), options);
       try {
         for (const { label, root } of roots) {
-          const ok = await readFileHead(other, { root, path: 'data/ok' }, 100);
+          const ok = await readFileHead(other, { root, path: 'data/ok', live: true }, 100);
           expect(ok.bytes.toString(), label).toBe('container-ok\n');
           for (const [path, reason] of [
             ['data/file', 'not-regular'],
@@ -207,7 +208,7 @@ describe.each(['overlay2', 'containerd'] as const)(
             ['data/dir/shadow', 'outside'],
             ['data/dir2/marker', 'outside'],
           ] as const) {
-            const got = await readFileHead(other, { root, path }, 100).then(
+            const got = await readFileHead(other, { root, path, live: true }, 100).then(
               (r) => `read ${r.bytes.toString('latin1')}`,
               (err: unknown) => (err instanceof FileReadError ? err.reason : String(err)),
             );
@@ -240,7 +241,7 @@ describe.each(['overlay2', 'containerd'] as const)(
         const by = Math.floor(i / 4) % 2 ? local : helper;
         let outcome: string;
         try {
-          const got = await readFileHead(by, { root, path }, 16384);
+          const got = await readFileHead(by, { root, path, live: true }, 16384);
           notHost(got.bytes);
           expect(got.bytes.toString()).toBe('container-race\n');
           outcome = 'read';

@@ -173,6 +173,12 @@ describe('helper stream framing', () => {
     expect(encodeRequest(9, 'fread:1', 1, 0, ['/x'], N).toString()).toBe(`9 fread:1 1 0 = 3 ${N}\n/x\0`);
     expect(encodeRequest(9, 'fread:1', 1, 0, [], N).toString()).toBe(`9 fread:1 1 0 = 0 ${N}\n`);
     expect(() => encodeRequest(1, 'rm -rf', 1, 0, [], N)).toThrow(/bad op/);
+    // A live root's read (see fread in helper-ops.sh): one ":live" at the end, nothing else.
+    expect(encodeRequest(9, 'fread:0+100:live', 1, 0, ['/x'], N).toString()).toBe(
+      `9 fread:0+100:live 1 0 = 3 ${N}\n/x\0`,
+    );
+    expect(() => encodeRequest(1, 'fread:0+100:live:x', 1, 0, [], N)).toThrow(/bad op/);
+    expect(() => encodeRequest(1, 'fread:0+100:dead', 1, 0, [], N)).toThrow(/bad op/);
     expect(() => encodeRequest(1, 'read', 1, 0, ['a\0b'], N)).toThrow(/NUL/);
     expect(() => encodeRequest(1, 'ping', 1, 0, [], 'x y')).toThrow(/nonce/);
     // A big list of strings (encoded as one string) says the same as the same list as Buffers,

@@ -320,7 +320,8 @@ export function encodeRequest(
   raw = true,
 ): Buffer {
   if (!/^[A-Za-z0-9]{16,}$/.test(nonce)) throw new Error('helper: bad nonce');
-  if (!/^[a-z]+(:[A-Za-z0-9+/=]+)?$/.test(op)) throw new Error(`helper: bad op ${JSON.stringify(op)}`);
+  if (!/^[a-z]+(:[A-Za-z0-9+/=]+)?(:live)?$/.test(op))
+    throw new Error(`helper: bad op ${JSON.stringify(op)}`);
   const head = `${id} ${op} ${Math.max(1, Math.ceil(timeoutSec))} ${pid}`;
   // fread opens a file a running container may have swapped for a FIFO in the instant after its
   // check: its open would wait forever. The bulk way runs the op under `timeout` (the raw way runs

@@ -173,7 +173,9 @@ liveview() {
 # PATH, as in the loop. For roots a running container writes to (the ":live" ops).
 inlive() {
   local B
+  # A helper image without busybox (a Debian one, say): the engine host's own tools, by env.
   B=/proc/$$/root${LT_BB:-/bin/busybox}
+  [ -x "$B" ] || B=/proc/$$/root/usr/bin/env
   set -- "/proc/$$/root${LT_TMP%/w}/ops.sh" "/proc/$$/root$LT_TMP" "/proc/$$/root/bin" "$B" "$@"
   # shellcheck disable=SC2016
   set -- "$B" unshare -m --propagation private "$B" sh -c '
