@@ -1,9 +1,9 @@
 // The cleanup assistant against fresh engines of both backends (fixtures rebuilt for each test):
 // the prediction against the measured shrink of the data root, nothing removed beyond the plan,
 // running containers, their images and volumes untouched.
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../source/engine/docker/docker-client.js';
 import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
@@ -128,9 +128,13 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
     const e = await freshEngine('overlay2');
     engines.push(e);
     // First: under tests, deleting through a socket that is not next to the test-engine marker
-    // (the same engine, reached through a symlink) is refused, and nothing changes.
-    const link = join(tmp, 'docker.sock');
-    symlinkSync(e.host.replace(/^unix:\/\//, ''), link);
+    // (the same engine, reached through a hard link of its socket in another directory: a
+    // symlink is resolved to the marked one) is refused, and nothing changes.
+    const socket = e.host.replace(/^unix:\/\//, '');
+    const unmarked = join(dirname(dirname(socket)), `unmarked-${process.pid}`);
+    mkdirSync(unmarked, { recursive: true });
+    const link = join(unmarked, 'docker.sock');
+    linkSync(socket, link);
     const untouched = await objects(e);
     const refused = await layertop(['prune', '--yes', '-a'], {
       env: {
@@ -143,6 +147,7 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/refusing to delete: under tests only a layertop test engine/);
     expect(await objects(e)).toEqual(untouched);
+    rmSync(unmarked, { recursive: true, force: true });
 
     const client = await connectEngine(resolveEndpoint({ host: e.host }));
     const info = await getInfo(client);
