@@ -682,8 +682,10 @@ case "$op" in
     # 101-layer image's listing). Prints 1 or 0 per candidate, in order; any failure fails the
     # whole request (the caller then asks layer by layer, and what still fails is unknown).
     [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ] || return 5
-    # A local helper (helper-main.sh's LT_BB) has no busybox: the host's env runs the host's tools.
+    # A local helper (helper-main.sh's LT_BB) has no busybox: the host's env runs the host's tools;
+    # so does a helper image without busybox (a Debian one).
     B=/proc/$$/root${LT_BB:-/bin/busybox}
+    [ -x "$B" ] || B=/proc/$$/root/usr/bin/env
     # The marker's name is new for every request: a layer cannot hold an entry of that name to
     # stand in for it (a fixed name let an image fake or hide an opaque directory).
     M=.layertop-probe-$(cat /proc/sys/kernel/random/uuid) || return 4
