@@ -100,7 +100,7 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
       esac
       set -- "$@" "$a"
     done
-    LT_PID=$pid; export R LT_PID
+    LT_PID=$pid LT_TMO=$tmo; export R LT_PID LT_TMO
     lt_op "$op" "$@" < /dev/null 2> "$T/err"
     st=$?
     # Back to / and without the files an op held open (fread's file on 3, indir's directory on 8).
@@ -117,7 +117,7 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
     # shellcheck disable=SC2046
     set -- $(head -c "$cnt")
     set +f; IFS=$k
-    LT_PID=$pid; export R LT_PID
+    LT_PID=$pid LT_TMO=$tmo; export R LT_PID LT_TMO
     lt_op "$op" "$@" < /dev/null 2> "$T/err"
     st=$?
     cd /
@@ -138,8 +138,8 @@ while IFS=' ' read -r id op tmo pid how cnt nonce dn; do
     # timeout cost 5 ms a request here (a fork and two execs): 57 requests in a cold scan at
     # scale, a walk's four requests one after another in a warm one.
     case "$op" in
-      fread:*|du) R="$R" LT_PID="$pid" timeout "$tmo" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
-      *) R="$R" LT_PID="$pid" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
+      fread:*|du) R="$R" LT_PID="$pid" LT_TMO="$tmo" timeout "$tmo" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
+      *) R="$R" LT_PID="$pid" LT_TMO="$tmo" xargs -0 -s 262144 sh "$T/ops.sh" "$op" < "$T/args" 2> "$T/err" ;;
     esac
     st=$?
     if [ "$st" = 123 ] && [ -s "$LT_TMP/st" ]; then read -r st < "$LT_TMP/st"; fi

@@ -158,32 +158,54 @@ infile() {
 }
 # liveview ROOT: ROOT bound over itself read-only, nodev (no device node opens) and nosymfollow
 # (no symlink is followed), in the caller's own private mount namespace (fread's ":live"), with
-# "$B"'s mount. 3: ROOT is gone; 9: that view cannot be made here (Linux before 5.10).
+# "$B"'s mount. A mount program or kernel that does not know nosymfollow can still exit 0 (busybox
+# before 1.33 and util-linux before 2.36 pass the word on as data, a kernel before 5.10 drops the
+# bit): so the view's options are read back from the mount table, whose last line is the mount
+# just made. 3: ROOT is gone; 9: that view cannot be made here.
 liveview() {
+  local l
   [ -d "$1" ] || return 3
-  "$B" mount --bind "$1" "$1" || return 3
-  "$B" mount -o remount,bind,ro,nodev,nosuid,nosymfollow "$1" 2>/dev/null || {
-    echo "this engine host cannot show a running container's files without following symlinks (it needs Linux 5.10's nosymfollow)" >&2
-    return 9
-  }
+  # Both paths to the remount: busybox's one-path form looks the path up in /proc/mounts.
+  if "$B" mount --bind "$1" "$1" && "$B" mount -o remount,bind,ro,nodev,nosuid,nosymfollow "$1" "$1"; then
+    l=$(tail -n 1 /proc/self/mountinfo) || l=
+    # Fields: ID, parent, device, root, mount point, options (spaces in paths are escaped).
+    set -f
+    # shellcheck disable=SC2086
+    set -- "$1" $l
+    set +f
+    if [ "$6" = "$1" ]; then
+      case ",$7," in *,ro,*) case ",$7," in *,nodev,*) case ",$7," in *,nosymfollow,*) return 0 ;; esac ;; esac ;; esac
+    fi
+  fi
+  echo "this engine host cannot show a running container's files without following symlinks (it needs Linux 5.10 and a mount that knows nosymfollow)" >&2
+  return 9
 }
 # inlive OP ROOT ARG...: lt_op OP ROOT ARG... with ROOT seen through liveview, in a private mount
 # namespace of the engine's (nsenter, then unshare with private propagation: nothing is mounted
 # on the host, all goes with the copy), as the probes op does; the helper's own tools first on
-# PATH, as in the loop. For roots a running container writes to (the ":live" ops).
+# PATH, as in the loop (a helper image without busybox: its own, else the engine host's, by env).
+# The helper's root is held open on fd 7 and reached through it: a path through /proc/<pid>/root
+# would be looked up anew at each use, and that PID could be another process's by then. Bounded by
+# the request's time limit (LT_TMO): a name swapped for a FIFO blocks its open, and the copy of the
+# engine's mount table this namespace holds must not outlive the request (leftovers counts every
+# process's mounts).
 inlive() {
   local B
-  # A helper image without busybox (a Debian one, say): the engine host's own tools, by env.
-  B=/proc/$$/root${LT_BB:-/bin/busybox}
-  [ -x "$B" ] || B=/proc/$$/root/usr/bin/env
-  set -- "/proc/$$/root${LT_TMP%/w}/ops.sh" "/proc/$$/root$LT_TMP" "/proc/$$/root/bin" "$B" "$@"
+  command exec 7</proc/$$/root || return 9
+  B=/proc/self/fd/7${LT_BB:-/bin/busybox}
+  [ -x "$B" ] || B=/proc/self/fd/7/usr/bin/env
+  set -- "/proc/self/fd/7${LT_TMP%/w}/ops.sh" "/proc/self/fd/7$LT_TMP" "$B" "$@"
   # shellcheck disable=SC2016
   set -- "$B" unshare -m --propagation private "$B" sh -c '
-    O=$1; LT_TMP=$2; PATH=$3:$PATH; B=$4; shift 4
-    R=; LT_LOOP=1; . "$O" || exit 9
+    O=$1; LT_TMP=$2; B=$3; PATH=/proc/self/fd/7/bin:$PATH; shift 3
+    R=; LT_LOOP=1; . "$O"
     liveview "$2" || exit
     lt_op "$@"' sh "$@"
-  if [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ]; then nsenter -t "$LT_PID" -m "$@"; else "$@"; fi
+  if [ -n "$LT_PID" ] && [ "$LT_PID" != 0 ]; then set -- nsenter -t "$LT_PID" -m "$@"; fi
+  timeout "${LT_TMO:-60}" "$@"
+  set -- $?
+  exec 7<&-
+  return "$1"
 }
 # rdevflush N: one run of siblings of the rdev op (see there), its N flags and device paths
 # gathered in files by the op's loop: out, then the files emptied for the next run.
