@@ -386,7 +386,7 @@ export async function listLayerDirs(
   const batches: string[][] = [];
   for (let i = 0; i < dirs.length; i += per) batches.push(dirs.slice(i, i + per));
   const lists = await Promise.all(
-    batches.map(async (batch) => {
+    batches.map(async (batch, b) => {
       try {
         const parser = new GnuTreeParser();
         const r = await helper.request('gtrees', batch, 600_000, undefined, (chunk) => parser.push(chunk));
@@ -395,7 +395,7 @@ export async function listLayerDirs(
         return await Promise.all(groups.map((g, i) => withDevices(helper, batch[i] as string, g)));
       } catch (err) {
         if (!(err instanceof TornReadError)) throw err;
-        return Promise.all(batch.map((d) => listLayerDir(helper, d)));
+        return Promise.all(batch.map((d, i) => listLayerDir(helper, d, live[b * per + i] ?? false)));
       }
     }),
   );
