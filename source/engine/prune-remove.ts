@@ -134,8 +134,19 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
     error: [...collateral, errorText(err)].join('; '),
     notes: untagged.length ? [...notes, `untagged ${untagged.join(', ')} before the failure`] : notes,
   });
+  // Gone by someone else's hand after this run's untags: what those deleted is still said.
+  const goneAfter = (): Outcome =>
+    collateral.length
+      ? { status: 'failed', error: `removed meanwhile, but ${collateral.join('; ')}`, notes }
+      : { status: 'already-removed', notes };
   for (const t of now.slice(0, -1)) {
-    if ((await idOf(client, t)) !== item.id) {
+    let owner: string | undefined;
+    try {
+      owner = await idOf(client, t);
+    } catch (err) {
+      return failedAfter(err);
+    }
+    if (owner !== item.id) {
       notes.push(`tag ${t} moved to another image just before its removal: left alone`);
       continue;
     }
@@ -153,34 +164,31 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
     untagged.push(t);
     check(t, records);
   }
-  // The untags took a while: a tag added meanwhile (or the image gone) is seen now, not taken
+  // The tag loop took a while: a tag added meanwhile (or the image gone) is seen now, not taken
   // along by the delete below (Docker deletes an image with one tag by its ID, tag and all).
-  if (untagged.length) {
+  if (now.length > 1) {
     let after: { RepoTags?: string[] | null };
     try {
       after = (await client.docker.getImage(item.id).inspect()) as typeof after;
     } catch (err) {
-      if (statusOf(err) === 404) return { status: 'already-removed', notes };
+      if (statusOf(err) === 404) return goneAfter();
       return failedAfter(err);
     }
     const added = tagsOf(after).filter((t) => !planned.includes(t));
-    if (added.length)
-      return {
-        status: 'skipped',
-        reason: `it gained ${added.length > 1 ? 'tags' : 'the tag'} ${added.join(', ')} during its removal`,
-        notes: [...notes, `untagged ${untagged.join(', ')} before that`],
-      };
+    if (added.length) {
+      const why = `it gained ${added.length > 1 ? 'tags' : 'the tag'} ${added.join(', ')} during its removal`;
+      const took = untagged.length ? [`untagged ${untagged.join(', ')} before that`] : [];
+      // An untag that deleted another image is a failure whatever else happened.
+      if (collateral.length)
+        return { status: 'failed', error: [why, ...collateral].join('; '), notes: [...notes, ...took] };
+      return { status: 'skipped', reason: why, notes: [...notes, ...took] };
+    }
   }
   try {
     const records = await deleteRef(client, item.id);
     for (const r of records) if (r.Deleted) fx.deleted.add(r.Deleted);
   } catch (err) {
-    if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id))) {
-      // Gone by someone else's hand; what this run's untags deleted is still said.
-      if (collateral.length)
-        return { status: 'failed', error: `removed meanwhile, but ${collateral.join('; ')}`, notes };
-      return { status: 'already-removed', notes };
-    }
+    if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id))) return goneAfter();
     return failedAfter(err);
   }
   if (collateral.length) return { status: 'failed', error: `removed, but ${collateral.join('; ')}`, notes };

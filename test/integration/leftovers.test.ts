@@ -48,16 +48,19 @@ const paths = (items: readonly { path: string }[] | undefined) => (items ?? []).
  * Until no process's mount table names `dir` (at most 20 s). A process that made a mount namespace
  * of its own while the test's tmpfs was mounted (another test's helper, its probes or a file read
  * of a running container, beside this one in CI) keeps a copy of that mount until it ends, and
- * leftovers rightly counts a mount in any namespace (CI run 47 met one).
+ * leftovers rightly counts a mount in any namespace (CI run 47 met one). grep answers without
+ * anything buffered here: 0 while some table names it.
  */
 async function untilUnmountedEverywhere(dir: string): Promise<void> {
   for (const t0 = Date.now(); Date.now() - t0 < 20_000; ) {
-    const { stdout } = await run('sh', ['-c', 'cat /proc/[0-9]*/mountinfo 2>/dev/null || :'], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (!stdout.includes(dir)) return;
+    const held = await run('sh', ['-c', 'grep -qsF -- "$1" /proc/[0-9]*/mountinfo', 'sh', dir]).then(
+      () => true,
+      () => false,
+    );
+    if (!held) return;
     await new Promise((r) => setTimeout(r, 200));
   }
+  throw new Error(`${dir} is still mounted in some mount namespace after 20 s`);
 }
 
 // Deletes through the helper container (every user but root on the engine's host) and through

@@ -17,7 +17,9 @@ import { type FreshEngine, freshEngine, objects, shrinkByPath } from '../support
 
 const tmp = mkdtempSync(join(tmpdir(), 'lt-prune-'));
 const engines: FreshEngine[] = [];
+const cleanups: (() => void)[] = [];
 afterAll(async () => {
+  for (const c of cleanups) c();
   for (const e of engines) await e.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -135,6 +137,7 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
     mkdirSync(unmarked, { recursive: true });
     const link = join(unmarked, 'docker.sock');
     linkSync(socket, link);
+    cleanups.push(() => rmSync(unmarked, { recursive: true, force: true }));
     const untouched = await objects(e);
     const refused = await layertop(['prune', '--yes', '-a'], {
       env: {
