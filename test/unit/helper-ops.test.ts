@@ -499,23 +499,25 @@ describe.runIf(process.getuid?.() === 0)('fread of a live root under each shell'
       const B = bb && sh.path === bb ? join(bb, 'busybox') : '/usr/bin/env';
       const env = { PATH: sh.path, R: '', LT_PID: '0', LT_TMP: lt, LT_BB: B, LC_ALL: 'C' };
 
+      // liveview in a private mount namespace of its own, then `then`, with `mount` from B.
+      const inView = (mount: string, then: string, path = sh.path) =>
+        spawnSync(
+          '/usr/bin/unshare',
+          [
+            '-m',
+            '--propagation',
+            'private',
+            sh.shell,
+            '-c',
+            `. "$1"; B=$2; liveview "$3"; echo "view $?"${then}`,
+          ].concat(['sh', join(base, 'ops.sh'), mount, root]),
+          { env: { ...env, PATH: path, LT_LOOP: '1' }, timeout: 10_000 },
+        );
       // The view, opened the way infile opens (a shell redirection, which follows symlinks).
-      const view = spawnSync(
-        '/usr/bin/unshare',
-        [
-          '-m',
-          '--propagation',
-          'private',
-          sh.shell,
-          '-c',
-          `. "$1"; B=$2; liveview "$3"; echo "view $?"
+      const view = inView(
+        B,
+        `
            for n in file link dev; do if command exec 3<"$3/$n" 2>/dev/null; then echo "$n opened"; exec 3<&-; else echo "$n refused"; fi; done`,
-          'sh',
-          join(base, 'ops.sh'),
-          B,
-          root,
-        ],
-        { env: { ...env, LT_LOOP: '1' }, timeout: 10_000 },
       );
       expect(view.stdout.toString()).toBe('view 0\nfile opened\nlink refused\ndev refused\n');
       // A mount that exits 0 without making the view nosymfollow (busybox before 1.33 passes the
@@ -527,22 +529,7 @@ describe.runIf(process.getuid?.() === 0)('fread of a live root under each shell'
         `#!/bin/sh\nc=$1; shift\nif [ "$c" = mount ] && [ "$1" = -o ]; then o=$(echo "$2" | sed 's/,nosymfollow//'); shift 2; exec mount -o "$o" "$@"; fi\nexec "$c" "$@"\n`,
         { mode: 0o755 },
       );
-      const old = spawnSync(
-        '/usr/bin/unshare',
-        [
-          '-m',
-          '--propagation',
-          'private',
-          sh.shell,
-          '-c',
-          '. "$1"; B=$2; liveview "$3"; echo "view $?"',
-          'sh',
-          join(base, 'ops.sh'),
-          oldMount,
-          root,
-        ],
-        { env: { ...env, PATH: `${sh.path}:/usr/bin:/bin`, LT_LOOP: '1' }, timeout: 10_000 },
-      );
+      const old = inView(oldMount, '', `${sh.path}:/usr/bin:/bin`);
       expect(old.stdout.toString()).toBe('view 9\n');
       expect(old.stderr.toString()).toMatch(
         /cannot show a running container's files without following symlinks/,
