@@ -1084,6 +1084,10 @@ async function scanNoting(
   // few ms (SizeCache.save): in the explorer a key pressed meanwhile is answered between them.
   // A ledger started beside the walks has none out by now: the file is written once, below.
   await remembering; // it never rejects
+  // A remembered list the engine was asked past (its proof late, or no wait for it): that proof's
+  // verdict, a stale list dropped (knownImages), lands before the save, or it stays for the next
+  // scan (CI run 50: rememberImageList no longer waited for the stamp there, since 4f1426f).
+  if (remembered && inv.imagesFrom !== 'known') await knownImages?.catch(() => undefined);
   const firstSave = ledgerFirst ? undefined : cache?.save();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();
