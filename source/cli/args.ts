@@ -232,6 +232,10 @@ export function parseCli(argv: string[]): CliArgs {
       },
     });
   } catch (err) {
+    // Node's own text for an unknown option ends in unbalanced quotes and a hint about '--' that
+    // layertop has no use for: said plainly, with where to look.
+    const unknown = /^Unknown option '([^']*)'/.exec((err as Error).message);
+    if (unknown) throw new UsageError(`unknown option ${unknown[1]} (layertop --help lists them)`);
     throw new UsageError((err as Error).message);
   }
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;

@@ -38,7 +38,7 @@ export function builderDuText(records: readonly BuildCacheRecord[], sort: CliArg
       rows,
     ),
     '',
-    `${records.length} records. Docker counts ${docker} reclaimable (records not shared); on disk they hold ${disk}.`,
+    `${records.length} records. \`docker system df\` counts ${docker} reclaimable (the records not shared); on disk they hold ${disk}.`,
     'A shared record frees what ON DISK says: the image keeps its own layer, not the copy the cache holds.',
   ].join('\n');
 }

@@ -92,6 +92,10 @@ export function planText(plan: PrunePlan): string {
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];
   for (const i of c.added) out.push(`  + ${i.kind} ${escapeText(i.name)} (${diskSize(i.diskBytes)})`);
+  for (const { before, after } of c.changed)
+    out.push(
+      `  ~ ${after.kind} ${escapeText(after.name)} (was ${escapeText(before.name)}; still removed; ${diskSize(after.diskBytes)})`,
+    );
   for (const i of c.dropped) out.push(`  - ${i.kind} ${escapeText(i.name)} (now kept)`);
   if (c.bytesDelta !== null)
     out.push(

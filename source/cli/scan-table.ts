@@ -101,6 +101,11 @@ export function scanTable(report: ScanReport): string {
         ],
       ],
     ),
+    // DISK is the build cache's whole share of the data root, BuildKit's own databases included:
+    // more than any prune frees (the explorer's detail pane says the same).
+    ...(report.buildCache.diskBytes === null
+      ? []
+      : ["DISK includes BuildKit's own databases; what a prune of the cache frees: `layertop builder du`."]),
     '',
     ...leftoverLines(report),
     `Layers: ${t.layers} (${sizeText(t.layersSize)} in Docker's bytes, ${diskSize(t.layersDiskBytes)} on disk)`,

@@ -550,6 +550,12 @@ export function planItems(plan: PrunePlan): PlanItem[] {
 export interface PlanChange {
   added: PlanItem[];
   dropped: PlanItem[];
+  /**
+   * The same item (kind and ID) now with other tags or build-cache records: still removed, as it
+   * is now. Shown as one change, not as an item added and one "now kept" (a tag added to an image
+   * between the preview and the confirmation read as if the image were kept).
+   */
+  changed: { before: PlanItem; after: PlanItem }[];
   /** predicted bytes after minus before; null: unknown (no helper) */
   bytesDelta: number | null;
 }
@@ -562,14 +568,25 @@ export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null 
     `${i.kind}:${i.id}:${(i.refs ?? []).join(',')}:${[...(i.records ?? [])].sort().join(',')}`;
   const before = new Map(planItems(seen).map((i) => [key(i), i]));
   const after = new Map(planItems(now).map((i) => [key(i), i]));
-  const added = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);
-  const dropped = [...before].filter(([k]) => !after.has(k)).map(([, i]) => i);
-  if (!added.length && !dropped.length) return null;
+  const addedAll = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);
+  const droppedAll = [...before].filter(([k]) => !after.has(k)).map(([, i]) => i);
+  const same = (i: PlanItem) => `${i.kind}:${i.id}`;
+  const was = new Map(droppedAll.map((i) => [same(i), i]));
+  const changed: PlanChange['changed'] = [];
+  const added: PlanItem[] = [];
+  for (const i of addedAll) {
+    const b = was.get(same(i));
+    if (b) changed.push({ before: b, after: i });
+    else added.push(i);
+  }
+  const kept = new Set(changed.map((c) => same(c.before)));
+  const dropped = droppedAll.filter((i) => !kept.has(same(i)));
+  if (!added.length && !dropped.length && !changed.length) return null;
   const delta =
     now.predictedFreedBytes === null || seen.predictedFreedBytes === null
       ? null
       : now.predictedFreedBytes - seen.predictedFreedBytes;
-  return { added, dropped, bytesDelta: delta };
+  return { added, dropped, changed, bytesDelta: delta };
 }
 
 /**

@@ -22,6 +22,16 @@ describe('parseCli: the engine options', () => {
   });
 });
 
+describe('parseCli: an unknown option', () => {
+  it('is named plainly, with where the options are listed (a usage error: exit 2)', () => {
+    expect(() => parseCli(['scan', '--bogus'])).toThrow(UsageError);
+    expect(() => parseCli(['scan', '--bogus'])).toThrow(
+      /^unknown option --bogus \(layertop --help lists them\)$/,
+    );
+    expect(() => parseCli(['-Z'])).toThrow(/^unknown option -Z \(layertop --help lists them\)$/);
+  });
+});
+
 describe('parseCli: --keep-helper', () => {
   afterEach(() => {
     vi.unstubAllEnvs();

@@ -197,6 +197,13 @@ describe('removal order and changes', () => {
     });
     expect(planChanges(plan(['a', 'b']), plan(['b', 'a']))).toBeNull();
     const change = planChanges(plan(['a', 'b']), plan(['a', 'b', 'c']));
-    expect(change?.added.map((i) => i.records)).toEqual([['a', 'b', 'c']]);
+    // The same build cache with another set of records: one change, not an item added and one kept.
+    expect(change?.changed.map((c) => [c.before.records, c.after.records])).toEqual([
+      [
+        ['a', 'b'],
+        ['a', 'b', 'c'],
+      ],
+    ]);
+    expect([change?.added, change?.dropped]).toEqual([[], []]);
   });
 });

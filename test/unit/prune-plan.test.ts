@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { changesText } from '../../source/cli/prune-text.js';
 import { freedIfRemoved } from '../../source/model/freed.js';
 import {
   parseFilters,
@@ -222,6 +223,24 @@ describe('prune plan (docker system prune -a)', () => {
     expect(now.kept.find((k) => k.id === d('ddd1'))?.reason).toBe('used by late (running)');
     expect(change?.dropped.map((i) => i.id)).toEqual([d('ddd1')]);
     expect(change?.bytesDelta).toBe(-12288);
+  });
+
+  it('shows an image that gained a tag after the preview as still removed, not as kept', () => {
+    const seen = planPrune(model(), { all: true, volumes: false });
+    const img = seen.images[0];
+    expect(img).toBeDefined();
+    const now = structuredClone(seen);
+    const moved = now.images[0] as NonNullable<typeof img>;
+    moved.refs = [...(moved.refs ?? []), 'trial/host:1'];
+    moved.name = `${moved.name}, trial/host:1`;
+    const change = planChanges(seen, now);
+    expect(change?.added).toEqual([]);
+    expect(change?.dropped).toEqual([]);
+    expect(change?.changed.map((c) => [c.before.name, c.after.name])).toEqual([[img?.name, moved.name]]);
+    // What the CLI prints before asking again.
+    const text = changesText(change as NonNullable<typeof change>);
+    expect(text).toContain(`  ~ image ${moved.name} (was ${img?.name}; still removed;`);
+    expect(text).not.toContain('now kept');
   });
 
   it("parses Docker's filters: durations, Unix times, dates, labels", () => {

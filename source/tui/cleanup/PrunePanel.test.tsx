@@ -197,6 +197,27 @@ describe('the cleanup preview at 80 columns', () => {
   });
 });
 
+describe('the cleanup preview on a small screen', () => {
+  it('says which lines are shown and that more lie below, and scrolls to them', async () => {
+    const data = readyData(engine());
+    const { lastFrame, stdin } = render(
+      <Explorer data={data} onQuit={() => {}} size={{ columns: 60, rows: 12 }} />,
+    );
+    stdin.write('p');
+    await tick();
+    const first = lastFrame() ?? '';
+    const mark = /lines 1-(\d+) of (\d+) ↓/.exec(first);
+    expect(mark).not.toBeNull();
+    const [shown, total] = [Number(mark?.[1]), Number(mark?.[2])];
+    expect(shown).toBeLessThan(total);
+    // The key line has no room for "↑↓ scroll" here: the mark is what tells more is there.
+    expect(first).not.toContain('↑↓ scroll');
+    for (let i = 0; i < total; i++) stdin.write('\u001b[B');
+    await tick();
+    expect(lastFrame()).toMatch(new RegExp(`lines \\d+-${total} of ${total} ↑(?!↓)`));
+  });
+});
+
 describe('the preview subtotals', () => {
   it('count in the Images subtotal the layers only the removed images share', () => {
     const img = (id: string, disk: number): PlanItem => ({

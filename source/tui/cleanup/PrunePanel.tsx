@@ -115,9 +115,19 @@ export function PrunePanel(props: { flow: PruneFlow; width: number; height: numb
   }
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" paddingX={1}>
-      <Text bold color={theme.color('accent')} wrap="truncate">
-        {flow.phase === 'report' ? 'Cleanup done' : title}
-      </Text>
+      <Box>
+        <Box flexShrink={1}>
+          <Text bold color={theme.color('accent')} wrap="truncate">
+            {flow.phase === 'report' ? 'Cleanup done' : title}
+          </Text>
+        </Box>
+        {/* Where the visible lines are, whenever some are not: the key hints may have no room to say ↑↓. */}
+        {lines.length > body ? (
+          <Box flexShrink={0} marginLeft={1}>
+            <Text color={theme.color('shared')}>{scrollMark(flow.scroll, body, lines.length)}</Text>
+          </Box>
+        ) : null}
+      </Box>
       <Box flexDirection="column" height={body}>
         {visible.map((line) => (
           <LineRow key={line.n} line={line} width={inner} theme={theme} />
@@ -131,6 +141,13 @@ export function PrunePanel(props: { flow: PruneFlow; width: number; height: numb
       {prompt}
     </Box>
   );
+}
+
+/** "lines 1-9 of 21 ↓": which of the panel's lines are shown, and which way the rest lie. */
+export function scrollMark(scroll: number, body: number, total: number): string {
+  const last = Math.min(total, scroll + body);
+  const arrows = `${scroll > 0 ? '↑' : ''}${last < total ? '↓' : ''}`;
+  return `lines ${scroll + 1}-${last} of ${total}${arrows ? ` ${arrows}` : ''}`;
 }
 
 /** The preview's keys within the panel: the main action first and Esc close last always. */

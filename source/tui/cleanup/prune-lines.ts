@@ -102,6 +102,11 @@ export function changeLines(flow: PruneFlow): Line[] {
       right: diskText(i.diskBytes),
       tone: 'danger' as Tone,
     })),
+    ...c.changed.map(({ before, after }) => ({
+      text: `  ~ ${after.kind} ${escapeText(after.name)} (was ${escapeText(before.name)}; still removed)`,
+      right: diskText(after.diskBytes),
+      tone: 'danger' as Tone,
+    })),
     ...c.dropped.map((i) => ({
       text: `  - ${i.kind} ${escapeText(i.name)} (now kept)`,
       tone: 'good' as Tone,
