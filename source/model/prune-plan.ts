@@ -319,15 +319,26 @@ export function planPrune(model: ScanModel, options: PruneOptions, now = Date.no
       .filter((n) => !guarded('network', n.id, n.name, n.labels))
       .map((n) => n.id),
   );
-  const usedVolumes = new Set(inputs.containers.filter((c) => remaining.has(c.id)).flatMap((c) => c.volumes));
-  const volumes = new Set(
-    options.volumes
-      ? inputs.volumes
-          .filter((v) => v.anonymous && !usedVolumes.has(v.name) && passesFilters(v, f))
-          .filter((v) => !guarded('volume', v.name, v.name, v.labels))
-          .map((v) => v.name)
-      : [],
-  );
+  // With --volumes, every volume left says why, as images do ("what is kept says why"): a user
+  // who asked for volumes and sees none go must not have to guess.
+  const volumes = new Set<string>();
+  if (options.volumes) {
+    const users = new Map<string, string[]>();
+    for (const c of inputs.containers)
+      if (remaining.has(c.id)) for (const v of c.volumes) users.set(v, [...(users.get(v) ?? []), c.name]);
+    for (const v of inputs.volumes) {
+      const by = users.get(v.name);
+      const why = by
+        ? `used by ${by.join(', ')}`
+        : !v.anonymous
+          ? 'named (docker system prune --volumes removes anonymous volumes only)'
+          : !passesFilters(v, f)
+            ? 'excluded by a filter'
+            : undefined;
+      if (why) kept.push({ kind: 'volume', id: v.name, name: v.name, reason: why });
+      else if (!guarded('volume', v.name, v.name, v.labels)) volumes.add(v.name);
+    }
+  }
   const held = imagesHeldByContainers(model, containers);
   const images = new Set<string>();
   const byRules = hasImageRules(policy);

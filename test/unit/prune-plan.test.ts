@@ -85,6 +85,21 @@ describe('prune plan (docker system prune -a)', () => {
     const p = planPrune(model(), { all: false, volumes: true });
     expect(p.volumes.map((v) => v.name)).toEqual(['f'.repeat(64)]);
     expect(p.images.map((i) => i.id)).toEqual([d('ddd1')]);
+    // Each volume left says why.
+    expect(p.kept.filter((k) => k.kind === 'volume').map((k) => [k.name, k.reason])).toEqual([
+      ['named', 'named (docker system prune --volumes removes anonymous volumes only)'],
+    ]);
+    // An anonymous volume a container that stays uses: kept, and by whom.
+    const m = model();
+    const web = m.inputs.containers.find((c) => c.name === 'web');
+    if (web) web.volumes = ['f'.repeat(64)];
+    const q = planPrune(m, { all: false, volumes: true });
+    expect(q.volumes).toEqual([]);
+    expect(q.kept.find((k) => k.id === 'f'.repeat(64))?.reason).toBe('used by web');
+    // Without --volumes no volume is in question: none is listed as kept.
+    expect(planPrune(model(), { all: false, volumes: false }).kept.some((k) => k.kind === 'volume')).toBe(
+      false,
+    );
   });
 
   it('honours until and label filters as Docker does (build cache ignores labels)', () => {
