@@ -542,6 +542,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         theme={theme}
         focused={state.focus === 'tree'}
         marks={state.marks}
+        disk={state.view === 'disk'}
       />
     );
     const detail = (

@@ -50,6 +50,9 @@ describe('the Disk view (v, v)', () => {
     await tick();
     let f = r.lastFrame() ?? '';
     expect(f).toContain('v view: disk');
+    // Its own column heads: no layers here, and Docker's SIZE has no meaning for a category.
+    expect(f).toMatch(/WHERE THE DATA ROOT GOES\s+DISK SHARE/);
+    expect(f).not.toMatch(/LAYER\s+SIZE/);
     // Largest first, ncdu's bar, the bytes and the share of the 171MB data root.
     expect(f).toMatch(/▸ \[###### {4}\] Images \(layers and image metadata\) \(1\)\s+110MB 64%/);
     expect(f).toMatch(/▸ \[### {7}\] Container logs \(1\)\s+52MB 30%/);

@@ -27,11 +27,14 @@ export const LayerTree = memo(function LayerTree(props: {
   theme: Theme;
   focused: boolean;
   marks?: ReadonlySet<string>;
+  /** The Disk view's rows are the data root's categories and their items: no layer, no SIZE. */
+  disk?: boolean;
 }) {
   useRenderEpoch();
   const { model, rows, cursor, start, height, width, theme } = props;
   const visible = rows.slice(start, start + Math.max(1, height - 1));
-  const header = `${'LAYER'.padEnd(Math.max(0, width - 2 * SIZE_COL - 7))}${'SIZE'.padStart(SIZE_COL)}${'DISK'.padStart(SIZE_COL)} SHARE`;
+  const first = props.disk ? 'WHERE THE DATA ROOT GOES' : 'LAYER';
+  const header = `${first.padEnd(Math.max(0, width - 2 * SIZE_COL - 7))}${(props.disk ? '' : 'SIZE').padStart(SIZE_COL)}${'DISK'.padStart(SIZE_COL)} SHARE`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text bold color={props.focused ? theme.color('accent') : undefined} wrap="truncate">
