@@ -245,10 +245,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     } else if (row.kind === 'image' && row.imageId) {
       filesDispatch({ type: 'open', view: openFiles(row.imageId, tagsOf(row.imageId)) });
     } else if (row.kind === 'layer' && row.chainId) {
-      // A layer is the same in every image that has it: list it through one of them.
+      // A layer is the same in every image that has it: list it through one of them, a tagged one
+      // where there is one, and name the layer first (a trial read "<none> 9520e8de544d · layer 0
+      // of 2" as the files of a dangling image).
       const node = model.graph.layers.get(row.chainId);
-      const image = row.imageId ?? node?.images[0];
-      if (node && image) filesDispatch({ type: 'open', view: openFiles(image, tagsOf(image), node.depth) });
+      const tagged = node?.images.find((id) => model.inputs.images.some((i) => i.id === id && i.tags.length));
+      const image = row.imageId ?? tagged ?? node?.images[0];
+      const label = (id: string) => `layer ${shortId(row.chainId ?? '')} in ${tagsOf(id)}`;
+      if (node && image) filesDispatch({ type: 'open', view: openFiles(image, label(image), node.depth) });
     }
   }
 

@@ -4,6 +4,7 @@ import { makeModel, readyData, SAMPLE_IMAGES, sampleModel } from '../../../test/
 import { tick, until } from '../../../test/support/wait.js';
 import { FileReadError } from '../../engine/file-read.js';
 import type { FilesTarget, ListedLayers } from '../../engine/files.js';
+import { shortId } from '../../model/digest.js';
 import { applyLayer, type LayerEntry, type MergedEntry } from '../../model/overlay.js';
 import { Explorer } from '../explorer/Explorer.js';
 import { PANES } from '../key-bindings.js';
@@ -110,6 +111,15 @@ async function openFilesOfAppA(r: ReturnType<typeof app>) {
 }
 
 describe('the files pane (f)', () => {
+  it('names a layer opened from the tree first, and the tagged image it is listed through', async () => {
+    const r = app();
+    await until(() => (r.lastFrame() ?? '').includes('LAYER'));
+    // The first row is the base layer every image shares.
+    r.stdin.write('f');
+    await until(() => (r.lastFrame() ?? '').includes(' · layer '));
+    expect(r.lastFrame()).toMatch(new RegExp(`layer ${shortId(chain[0] ?? '')} in shop/app-\\w:latest`));
+  });
+
   it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
     const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';
