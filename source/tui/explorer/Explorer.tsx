@@ -10,7 +10,7 @@ import { PrunePanel, pruneBodyHeight, pruneLines } from '../cleanup/PrunePanel.j
 import { openPrune, type PruneFlow } from '../cleanup/prune-flow.js';
 import { usePruneFlow } from '../cleanup/use-prune-flow.js';
 import type { EngineData } from '../engine-data.js';
-import { FilesPanel, filesKey, filesModel, searchFiles } from '../files/FilesPanel.js';
+import { FilesPanel, filesKey, filesModel, filesPaneLines, searchFiles } from '../files/FilesPanel.js';
 import { openFiles } from '../files/files-view.js';
 import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
@@ -503,7 +503,12 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       0,
       fm.rows.findIndex((r) => r.node.path === files.cursor),
     );
-    const fstart = windowStart(fcursor, fm.rows.length, Math.max(1, bodyHeight - 5), filesStartRef.current);
+    const fstart = windowStart(
+      fcursor,
+      fm.rows.length,
+      Math.max(1, filesPaneLines(bodyHeight).body),
+      filesStartRef.current,
+    );
     filesStartRef.current = fstart;
     body = (
       <FilesPanel

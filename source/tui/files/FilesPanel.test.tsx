@@ -110,6 +110,26 @@ async function openFilesOfAppA(r: ReturnType<typeof app>) {
   r.stdin.write('f');
 }
 
+describe('the files pane on a terminal of 8 rows or fewer', () => {
+  it('keeps its key line and a row, each on a line of its own, dropping the stats and then the title', async () => {
+    for (const rows of [8, 7, 6]) {
+      const r = app({ columns: 60, rows });
+      await openFilesOfAppA(r);
+      await until(() => (r.lastFrame() ?? '').includes('Esc close'));
+      // A row shows where there is room for one (7 and 8 rows; at 6 only the key line fits).
+      if (rows > 6) await until(() => /▸ app\//.test(r.lastFrame() ?? ''));
+      const lines = (r.lastFrame() ?? '').split('\n');
+      const keys = lines.filter((l) => l.includes('Esc close'));
+      // One key line inside the border, drawn over nothing (it was drawn over a size column).
+      expect(keys.filter((l) => l.startsWith('│'))).toHaveLength(1);
+      expect(keys.find((l) => l.startsWith('│'))).toMatch(/^│ \? help .*Esc close\s*│$/);
+      // The border closes on a line of its own.
+      expect(lines.find((l) => l.startsWith('╰'))).toMatch(/^╰─+╯$/);
+      r.unmount();
+    }
+  });
+});
+
 describe('the files pane (f)', () => {
   it('names a layer opened from the tree first, and the tagged image it is listed through', async () => {
     const r = app();

@@ -367,7 +367,7 @@ export function FilesPanel(props: {
     : view.names
       ? `${view.names.length} names · sizes coming…`
       : 'listing…';
-  const body = Math.max(1, height - 5);
+  const { body, head: showHead, stats: showStats } = filesPaneLines(height);
   const cursor = Math.max(
     0,
     fm.rows.findIndex((r) => r.node.path === view.cursor),
@@ -443,13 +443,17 @@ export function FilesPanel(props: {
   }
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="round" paddingX={1}>
-      <Text bold color={theme.color('accent')} wrap="truncate">
-        {head} <Text color={theme.color('dim')}>{sub}</Text>
-      </Text>
-      <Text wrap="truncate">{stats}</Text>
-      <Box flexDirection="column" height={body}>
-        {content}
-      </Box>
+      {showHead ? (
+        <Text bold color={theme.color('accent')} wrap="truncate">
+          {head} <Text color={theme.color('dim')}>{sub}</Text>
+        </Text>
+      ) : null}
+      {showStats ? <Text wrap="truncate">{stats}</Text> : null}
+      {body ? (
+        <Box flexDirection="column" height={body}>
+          {content}
+        </Box>
+      ) : null}
       <Text wrap="truncate" color={theme.color('dim')}>
         {view.preview
           ? '↑↓ scroll  Esc back'
@@ -474,6 +478,19 @@ export function FilesPanel(props: {
       </Text>
     </Box>
   );
+}
+
+/**
+ * The pane's lines inside its border: the title, the stats, the rows and the key line. Where they
+ * do not all fit (a terminal of 8 rows or fewer), the stats go first, then the title: the key line
+ * (Esc close) and one row stay. Without this the lines were drawn over each other.
+ */
+export function filesPaneLines(height: number): { body: number; head: boolean; stats: boolean } {
+  const inner = Math.max(0, height - 2);
+  const stats = inner >= 4;
+  const head = inner >= 3;
+  // With room for the key line alone (6 rows), no row: body 0.
+  return { body: Math.max(inner >= 2 ? 1 : 0, inner - 1 - Number(head) - Number(stats)), head, stats };
 }
 
 export { windowStart };
