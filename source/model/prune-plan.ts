@@ -325,7 +325,12 @@ export function planPrune(model: ScanModel, options: PruneOptions, now = Date.no
   if (options.volumes) {
     const users = new Map<string, string[]>();
     for (const c of inputs.containers)
-      if (remaining.has(c.id)) for (const v of c.volumes) users.set(v, [...(users.get(v) ?? []), c.name]);
+      if (remaining.has(c.id))
+        for (const v of c.volumes) {
+          const names = users.get(v);
+          if (names) names.push(c.name);
+          else users.set(v, [c.name]);
+        }
     for (const v of inputs.volumes) {
       const by = users.get(v.name);
       const why = by

@@ -106,11 +106,9 @@ describe('the cleanup assistant (p)', () => {
     expect(f).toMatch(/Reported by Docker\s+1\.23MB/);
     // Docker's two figures differ, and the report says why.
     // Whole, in lines that fit a 60-column terminal.
-    const note = f
-      .split('\n')
-      .map((l) => l.replace(/^│\s*/, '').replace(/\s*│$/, ''))
-      .filter((l, i, all) => all.slice(0, i + 1).some((x) => x.startsWith("(Docker's estimate")))
-      .slice(0, 5);
+    const inside = f.split('\n').map((l) => l.replace(/^│\s*/, '').replace(/\s*│$/, ''));
+    const at = inside.findIndex((l) => l.startsWith("(Docker's estimate"));
+    const note = at < 0 ? [] : inside.slice(at, at + 5);
     expect(note.every((l) => l.length <= 54)).toBe(true);
     expect(note.join(' ')).toMatch(
       /^\(Docker's estimate before was 1\.01MB: it counts a layer shared by removed images for none of them, and the build cache at its listed size; its report counts each deleted layer once, and what BuildKit says it reclaimed\)/,

@@ -3,6 +3,7 @@
 import { escapeText } from '../../model/escape.js';
 import { dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
 import { disk as diskText, shortId, size } from '../format.js';
+import { wrap } from '../help/help-lines.js';
 import type { PruneFlow } from './prune-flow.js';
 
 export type Tone = 'plain' | 'heading' | 'dim' | 'danger' | 'good' | 'warn';
@@ -160,22 +161,8 @@ function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: num
   const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size);
   // Wrapped (a panel line is cut at the screen's edge, and the note is 250 characters): readable
   // whole in a 60-column terminal, the report scrolling as it does.
-  return note ? wrapWords(`(${note})`, NOTE_WIDTH).map((text) => ({ text: `  ${text}`, tone: 'dim' })) : [];
+  return note ? wrap(`(${note})`, NOTE_WIDTH).map((text) => ({ text: `  ${text}`, tone: 'dim' })) : [];
 }
 
 /** A 60-column terminal's panel holds 56 characters a line; the note is indented by 2. */
 const NOTE_WIDTH = 54;
-
-/** `text` in lines of at most `width` characters, broken between words (a longer word alone). */
-export function wrapWords(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}

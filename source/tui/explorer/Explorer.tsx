@@ -249,7 +249,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       // where there is one, and name the layer first (a trial read "<none> 9520e8de544d · layer 0
       // of 2" as the files of a dangling image).
       const node = model.graph.layers.get(row.chainId);
-      const tagged = node?.images.find((id) => model.inputs.images.some((i) => i.id === id && i.tags.length));
+      const taggedIds = new Set(model.inputs.images.filter((i) => i.tags.length).map((i) => i.id));
+      const tagged = node?.images.find((id) => taggedIds.has(id));
       const image = row.imageId ?? tagged ?? node?.images[0];
       const label = (id: string) => `layer ${shortId(row.chainId ?? '')} in ${tagsOf(id)}`;
       if (node && image) filesDispatch({ type: 'open', view: openFiles(image, label(image), node.depth) });
