@@ -188,6 +188,39 @@ describe('marking (Space) and removing the marked set (d)', () => {
   });
 });
 
+describe('after the marked set is removed', () => {
+  it('shows no marks under the report (they were removed)', async () => {
+    const { lastFrame, stdin, runs } = app(engine());
+    for (const q of ['appb', 'job']) {
+      stdin.write('/');
+      await tick();
+      stdin.write(q);
+      await tick();
+      stdin.write('\r');
+      await tick();
+      stdin.write(' ');
+      await tick();
+    }
+    expect(lastFrame()).toMatch(/2 marked: frees 1\.77MB on disk/);
+    stdin.write('d');
+    await tick();
+    stdin.write('D');
+    await tick();
+    stdin.write('yes');
+    await tick();
+    stdin.write('\r');
+    await until(() => (lastFrame() ?? '').includes('Cleanup done'));
+    expect(runs).toHaveLength(1);
+    await tick();
+    expect(lastFrame()).toContain('Cleanup done');
+    expect(lastFrame()).not.toMatch(/marked: frees/);
+    stdin.write('\u001b');
+    await tick();
+    expect(lastFrame()).not.toMatch(/marked: frees/);
+    expect(lastFrame()).not.toMatch(/✗/);
+  });
+});
+
 describe('the cleanup preview at 80 columns', () => {
   it('keeps the main action and "Esc close" in its key line', async () => {
     const data = readyData(engine());

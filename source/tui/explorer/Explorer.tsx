@@ -107,6 +107,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       ? planPrune(m, { all: f.all, volumes: f.volumes, filters: pruneFilters })
       : planSelection(m, selection);
   const [flow, flowDispatch] = usePruneFlow(data, makePlan);
+  // The marked set is gone once its removal has reported: the footer said "2 marked: frees 0B"
+  // under the report until it was closed (a user trial). What failed is in the report; marking
+  // it again is one Space.
+  const reported = flow?.phase === 'report' && flow.source === 'selection';
+  // biome-ignore lint/correctness/useExhaustiveDependencies: dispatch is made anew each render; the effect is about `reported` turning true
+  useEffect(() => {
+    if (reported) dispatch({ type: 'clearMarks' });
+  }, [reported]);
   const [files, filesDispatch, filesNow] = useFilesView(data);
   const fm = useMemo(() => (files ? filesModel(files) : undefined), [files]);
   const fileHits = useMemo(
@@ -220,7 +228,6 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       case 'failed': {
         const action = actionIn('report', input, key);
         if (action === 'close') {
-          if (f.phase === 'report' && f.source === 'selection') dispatch({ type: 'clearMarks' });
           flowDispatch({ type: 'close' });
         } else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
         else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });

@@ -196,7 +196,9 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       return reduce({ ...state, marks }, { type: 'move', delta: 1, rows: event.rows });
     }
     case 'clearMarks':
-      return { ...state, marks: new Set() };
+      // Nothing marked: the same state (the explorer clears marks from an effect on every render
+      // of a selection's report, which must not render again).
+      return state.marks.size ? { ...state, marks: new Set() } : state;
     case 'reveal': {
       // Land on a search hit: expand every row above it, leave search.
       const collapsed = new Set(state.collapsed);
