@@ -69,22 +69,33 @@ function sessionMembers(sessions: ReadonlySet<number>): {
   return { members, sawLeaders: leadersSeen === sessions.size };
 }
 
+/** What endSessions sleeps on between its looks (Atomics.wait: the thread gives up its core). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** How long endSessions waits, in all, for killed processes to be gone. */
+const END_WAIT_MS = 500;
+
 /**
  * SIGKILLs every live process of these sessions, group by group, until none is left: a process
  * may fork between one look at /proc and its kill (a shell starting `find`), and a group's kill
  * takes its members at once. Callers pass only sessions whose leader is not yet reaped (see
- * killLocal). Bounded: a process that cannot die (uninterruptible sleep) is not waited for.
- * Returns true once a look that read every leader found no live process left: those sessions
- * then stay empty (nothing is left in them to fork; a zombie leader's other threads, which could,
- * are not something these shells have), until their leaders are reaped and the IDs can be
- * another's. False where that was not seen (a leader reaped already, /proc unreadable).
+ * killLocal). Between looks the thread sleeps (1, 2, 4 ... 32 ms): a killed process dies only once
+ * a core runs it, and on two busy cores (CI filling its scale engines) killed shells stayed
+ * runnable for up to 160 ms while twenty looks in a row, with no pause, took the core they
+ * needed. Bounded (END_WAIT_MS): a process that cannot die (uninterruptible sleep) is not
+ * waited for longer. Returns true once a look that read every leader found no live process
+ * left: those sessions then stay empty (nothing is left in them to fork; a zombie leader's other
+ * threads, which could, are not something these shells have), until their leaders are reaped
+ * and the IDs can be another's. False where that was not seen (a leader reaped already, /proc
+ * unreadable, a process still there after the wait).
  */
 export function endSessions(leaders: readonly number[]): boolean {
   if (!leaders.length) return true;
   const sessions = new Set(leaders);
-  for (let pass = 0; pass < 20; pass++) {
+  let waited = 0;
+  for (let pass = 0; ; pass++) {
     const { members, sawLeaders } = sessionMembers(sessions);
     if (!members.length) return sawLeaders;
+    if (waited >= END_WAIT_MS) return false;
     // Each group once, then each member (one that left its group meanwhile).
     const targets = new Set([...members.map((m) => -m.pgid), ...members.map((m) => m.pid)]);
     for (const target of targets) {
@@ -95,6 +106,8 @@ export function endSessions(leaders: readonly number[]): boolean {
         // gone already
       }
     }
+    const ms = Math.min(2 ** pass, 32, END_WAIT_MS - waited);
+    Atomics.wait(pause, 0, 0, ms);
+    waited += ms;
   }
-  return false;
 }
