@@ -345,9 +345,19 @@ export function knownPieces(
   root: string,
 ): Map<string, KnownPiece> {
   const known = new Map<string, KnownPiece>();
+  // A layer is named by an image that has it, a tagged one where there is one (a dangling
+  // image's ID named the shared base layer before: a user trial).
   const tagOf = new Map<string, string>();
-  for (const img of inputs.images)
-    for (const c of chainIds(img.diffIds)) if (!tagOf.has(c)) tagOf.set(c, img.tags[0] ?? shortId(img.id));
+  const byDangling = new Set<string>();
+  for (const img of inputs.images) {
+    const tag = img.tags[0];
+    for (const c of chainIds(img.diffIds)) {
+      if (!tagOf.has(c)) {
+        tagOf.set(c, tag ?? shortId(img.id));
+        if (tag === undefined) byDangling.add(c);
+      } else if (tag !== undefined && byDangling.delete(c)) tagOf.set(c, tag);
+    }
+  }
   for (const [chainId, l] of layout.layers) {
     const name = tagOf.get(chainId);
     known.set(l.path, { key: 'images', id: chainId, ...(name ? { name } : {}) });

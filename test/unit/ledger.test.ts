@@ -3,11 +3,15 @@ import type { FileStat } from '../../source/engine/helper/helper-read.js';
 import type { HelperSession } from '../../source/engine/helper/helper-session.js';
 import {
   finishLedger,
+  knownPieces,
   type LedgerStart,
   missingEntries,
   startLedger,
 } from '../../source/engine/ledger-walk.js';
+import type { StorageLayout } from '../../source/engine/storage/storage-layout.js';
 import { buildLedger, classifyPath } from '../../source/model/ledger.js';
+import type { ScanInputs } from '../../source/model/report.js';
+import type { ImageInput } from '../../source/model/types.js';
 
 describe('the disk ledger', () => {
   it('puts every piece in one category, adds up exactly, and leaves the unknown unexplained', () => {
@@ -167,5 +171,42 @@ describe("the ledger's start from listings taken at the scan's start", () => {
       listed: ['/d', '/d/containerd', '/d/containerd/daemon', '/d/overlay2'],
       walked: [],
     });
+  });
+});
+
+describe('what the ledger names a layer by', () => {
+  it('names a shared layer by a tagged image that has it, not a dangling one listed first', () => {
+    const base = `sha256:${'b'.repeat(64)}`;
+    const img = (id: string, tags: string[]): ImageInput => ({
+      id,
+      tags,
+      created: 0,
+      diffIds: [base],
+      layerCommands: [undefined],
+    });
+    const inputs = {
+      images: [img(`sha256:${'d'.repeat(64)}`, []), img(`sha256:${'e'.repeat(64)}`, ['app:1'])],
+      containers: [],
+      volumes: [],
+    } as unknown as ScanInputs;
+    const layout = {
+      kind: 'overlay2',
+      dataRoot: '/var/lib/docker',
+      layers: new Map([[base, { path: '/var/lib/docker/overlay2/x', size: 1 }]]),
+      containers: new Map(),
+      buildCacheDirs: [],
+      contentSub: 'diff',
+      imageConfigPath: () => '',
+      extraTargets: [],
+    } as unknown as StorageLayout;
+    const known = knownPieces(inputs, layout, '/var/lib/docker');
+    expect(known.get('/var/lib/docker/overlay2/x')).toEqual({ key: 'images', id: base, name: 'app:1' });
+    // Only dangling images: named by one of them (its short ID), not left unnamed.
+    const alone = knownPieces(
+      { ...inputs, images: [inputs.images[0]] } as ScanInputs,
+      layout,
+      '/var/lib/docker',
+    );
+    expect(alone.get('/var/lib/docker/overlay2/x')?.name).toBe('dddddddddddd');
   });
 });
