@@ -28,6 +28,14 @@ function engine(extra: Parameters<typeof makeModel>[1] = []): ScanModel {
   return m;
 }
 
+/** Types each key in turn, letting the explorer draw after each. */
+async function press(stdin: { write: (s: string) => void }, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    stdin.write(k);
+    await tick();
+  }
+}
+
 function app(model: ScanModel, next: () => ScanModel = () => model) {
   const runs: PrunePlan[] = [];
   const report: RunReport = {
@@ -125,12 +133,7 @@ describe('the cleanup assistant (p)', () => {
     // Between the preview and the run, a container starts on the lone image.
     const later = () => engine([{ name: 'late', imageId: 'ccc1', image: 'tools/lone:1', state: 'running' }]);
     const { lastFrame, stdin, runs } = app(model, later);
-    stdin.write('p');
-    await tick();
-    stdin.write('D');
-    await tick();
-    stdin.write('yes');
-    await tick();
+    await press(stdin, 'p', 'D', 'yes');
     stdin.write('\r');
     await until(() => (lastFrame() ?? '').includes('The engine changed since the preview'));
     expect(runs).toHaveLength(0);
@@ -191,23 +194,9 @@ describe('marking (Space) and removing the marked set (d)', () => {
 describe('after the marked set is removed', () => {
   it('shows no marks under the report (they were removed)', async () => {
     const { lastFrame, stdin, runs } = app(engine());
-    for (const q of ['appb', 'job']) {
-      stdin.write('/');
-      await tick();
-      stdin.write(q);
-      await tick();
-      stdin.write('\r');
-      await tick();
-      stdin.write(' ');
-      await tick();
-    }
+    for (const q of ['appb', 'job']) await press(stdin, '/', q, '\r', ' ');
     expect(lastFrame()).toMatch(/2 marked: frees 1\.77MB on disk/);
-    stdin.write('d');
-    await tick();
-    stdin.write('D');
-    await tick();
-    stdin.write('yes');
-    await tick();
+    await press(stdin, 'd', 'D', 'yes');
     stdin.write('\r');
     await until(() => (lastFrame() ?? '').includes('Cleanup done'));
     expect(runs).toHaveLength(1);
