@@ -478,6 +478,14 @@ async function rememberImageList(
   }
 }
 
+/** Whether two image lists hold the same images with the same tags (order aside). */
+export function sameImagesAndTags(a: readonly ApiDfImage[], b: readonly ApiDfImage[]): boolean {
+  if (a.length !== b.length) return false;
+  const tags = (i: ApiDfImage) => [...(i.RepoTags ?? [])].sort().join('\n');
+  const byId = new Map(a.map((i) => [i.Id, tags(i)]));
+  return b.every((i) => byId.get(i.Id) === tags(i));
+}
+
 /**
  * The engine's Size of each image of a list made from the store's records (ImageListStamp.fromStore),
  * by the engine's own rule on that store (moby's image_list.go: the content it counts, then the
@@ -1088,6 +1096,17 @@ async function scanNoting(
   // verdict, a stale list dropped (knownImages), lands before the save, or it stays for the next
   // scan (CI run 50: rememberImageList no longer waited for the stamp there, since 4f1426f).
   if (remembered && inv.imagesFrom !== 'known') await knownImages?.catch(() => undefined);
+  // The engine's own answer, where it is the list used, proves a remembered list stale by itself
+  // when their images or tags differ, whatever came of the proof: a proof that could not be read
+  // (a meta.db read torn by the change itself) dropped nothing, and the stale list stayed for the
+  // next scan (CI run 54, the containerd store, a tag added just before the scan).
+  if (
+    remembered &&
+    inv.imagesFrom === 'engine' &&
+    cache?.fact(listKey, isImageListFact)?.fingerprint === remembered.fingerprint &&
+    !sameImagesAndTags(remembered.images, inv.df.Images ?? [])
+  )
+    cache.dropFacts(listKey);
   const firstSave = ledgerFirst ? undefined : cache?.save();
   const wanted = new Set(targets.map(targetKey));
   const measured = new Map<string, DirMeasure>();
