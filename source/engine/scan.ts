@@ -478,12 +478,24 @@ async function rememberImageList(
   }
 }
 
-/** Whether two image lists hold the same images with the same tags (order aside). */
+/**
+ * Whether two image lists hold the same images with the same tags (order aside; `<none>:<none>`,
+ * which some engines give an untagged image, counts as no tag).
+ */
 export function sameImagesAndTags(a: readonly ApiDfImage[], b: readonly ApiDfImage[]): boolean {
   if (a.length !== b.length) return false;
-  const tags = (i: ApiDfImage) => [...(i.RepoTags ?? [])].sort().join('\n');
+  const tags = (i: ApiDfImage) =>
+    (i.RepoTags ?? [])
+      .filter((t) => t !== '<none>:<none>')
+      .sort()
+      .join('\n');
   const byId = new Map(a.map((i) => [i.Id, tags(i)]));
-  return b.every((i) => byId.get(i.Id) === tags(i));
+  // Each ID once on both sides: [x, y] is not [x, x].
+  return (
+    byId.size === a.length &&
+    new Set(b.map((i) => i.Id)).size === b.length &&
+    b.every((i) => byId.get(i.Id) === tags(i))
+  );
 }
 
 /**
@@ -1100,10 +1112,13 @@ async function scanNoting(
   // when their images or tags differ, whatever came of the proof: a proof that could not be read
   // (a meta.db read torn by the change itself) dropped nothing, and the stale list stayed for the
   // next scan (CI run 54, the containerd store, a tag added just before the scan).
+  // Only that very list (the same object: a list this scan or one beside it remembered since is
+  // another), and only on the engine's answer ('engine', or 'after-proof' where the proof said
+  // nothing).
   if (
     remembered &&
-    inv.imagesFrom === 'engine' &&
-    cache?.fact(listKey, isImageListFact)?.fingerprint === remembered.fingerprint &&
+    inv.imagesFrom !== 'known' &&
+    cache?.fact(listKey, isImageListFact) === remembered &&
     !sameImagesAndTags(remembered.images, inv.df.Images ?? [])
   )
     cache.dropFacts(listKey);

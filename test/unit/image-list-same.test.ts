@@ -24,4 +24,11 @@ describe('a remembered image list against the engine answer', () => {
     expect(sameImagesAndTags(before, [img('a', ['app:1', 'app:latest'])])).toBe(false);
     expect(sameImagesAndTags(before, [img('a', ['app:1', 'app:latest']), img('c', null)])).toBe(false);
   });
+  it('takes <none>:<none> as no tag, and an image listed twice as not the same list', () => {
+    expect(sameImagesAndTags(before, [img('a', ['app:1', 'app:latest']), img('b', ['<none>:<none>'])])).toBe(
+      true,
+    );
+    expect(sameImagesAndTags([img('a', []), img('b', [])], [img('a', []), img('a', [])])).toBe(false);
+    expect(sameImagesAndTags([img('a', []), img('a', [])], [img('a', []), img('b', [])])).toBe(false);
+  });
 });

@@ -1,5 +1,5 @@
 import { Box, type Key, Text, useWindowSize } from 'ink';
-import { useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { shortId } from '../../model/digest.js';
 import { escapeBytes, escapeText } from '../../model/escape.js';
 import { heldByBuildCache } from '../../model/freed.js';
@@ -111,8 +111,9 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   // under the report until it was closed (a user trial). What failed is in the report; marking
   // it again is one Space.
   const reported = flow?.phase === 'report' && flow.source === 'selection';
+  // A layout effect: the report's first frame shows no marks either.
   // biome-ignore lint/correctness/useExhaustiveDependencies: dispatch is made anew each render; the effect is about `reported` turning true
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (reported) dispatch({ type: 'clearMarks' });
   }, [reported]);
   const [files, filesDispatch, filesNow] = useFilesView(data);

@@ -196,8 +196,8 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       return reduce({ ...state, marks }, { type: 'move', delta: 1, rows: event.rows });
     }
     case 'clearMarks':
-      // Nothing marked: the same state (the explorer clears marks from an effect on every render
-      // of a selection's report, which must not render again).
+      // Nothing marked: the same state (nothing to render again; the explorer also clears marks
+      // as a selection's removal reports, when the user may have unmarked them already).
       return state.marks.size ? { ...state, marks: new Set() } : state;
     case 'reveal': {
       // Land on a search hit: expand every row above it, leave search.
