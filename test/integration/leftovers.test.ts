@@ -2,7 +2,16 @@
 // what nothing references is deleted, and only after the checks made right before deleting (a
 // fresh scan, layers built on it, mounts, age); the measured shrink is reported.
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -202,6 +211,33 @@ describe.each(MODES)('layertop leftovers on a fresh overlay2 engine, helper %s',
     } finally {
       await run('tmux', ['kill-session', '-t', 'lt-leftovers']).catch(() => undefined);
     }
+  });
+
+  it("never takes a live layer's new directory for a leftover by a remembered answer", async () => {
+    // busybox's layer, remembered by a scan as in its directory D1. Then, as after an interrupted
+    // removal and a pull of the same layer: the layer store names a new directory D2 for the
+    // chain, and D1 is still there. D1 is the leftover; D2 must never be one.
+    const sha = join(e.dataRoot, 'image', 'overlay2', 'layerdb', 'sha256');
+    const chain = JSON.parse(
+      await e.docker(['image', 'inspect', 'busybox:latest', '-f', '{{json .RootFS.Layers}}']),
+    )[0];
+    const idFile = join(sha, String(chain).replace('sha256:', ''), 'cache-id');
+    const d1 = readFileSync(idFile, 'utf8').trim();
+    expect(existsSync(join(e.dataRoot, 'overlay2', d1))).toBe(true);
+    expect((await layertop(['scan', '--json'], { env })).code).toBe(0);
+    const D2 = makeDir(join(e.dataRoot, 'overlay2'), 'f'.repeat(64), { 'diff/bin/busybox': 200_000 });
+    writeFileSync(idFile, basename(D2));
+    try {
+      const dry = await leftovers(env, ['--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(paths(dry.json.items)).toContain(join(e.dataRoot, 'overlay2', d1));
+      expect(paths(dry.json.items)).not.toContain(D2);
+    } finally {
+      // The engine still holds D1 for busybox: put the layer store back as it was.
+      writeFileSync(idFile, d1);
+      rmSync(D2, { recursive: true, force: true });
+    }
+    await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
   });
 });
 

@@ -176,12 +176,18 @@ export async function overlay2Layout(
     ? []
     : storeChains.filter((h) => /^[0-9a-f]{64}$/.test(h) && !wantedChains.has(h)).map((h) => `sha256:${h}`);
   const known = new Map<string, LayerFact>();
+  // Chains and containers whose answer came from the cache, not from this run's reads.
+  const rememberedChains = new Set<string>();
+  const rememberedMounts = new Set<string>();
   // A remembered directory name is taken only in a shape the engines make (LAYER_DIR) and only
   // while listed: a cache file someone else could write (a
   // shared LAYERTOP_CACHE_DIR) cannot point a layer at "l" or any other entry of overlay2/.
   for (const c of [...chainIds, ...storeOnly]) {
     const f = cache?.fact(layerKey(c), isLayerFact);
-    if (f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId)) known.set(c, f);
+    if (f && LAYER_DIR.test(f.cacheId) && listed.has(f.cacheId)) {
+      known.set(c, f);
+      rememberedChains.add(c);
+    }
   }
   // BuildKit's records (a stat of its two bolt files when unchanged) beside these reads (and the
   // foresight's), not after them: in a warm scan both are a round trip on the way to the layout (25-40 ms each at scale).
@@ -196,14 +202,47 @@ export async function overlay2Layout(
   const knownMounts = new Map<string, MountFact>();
   for (const id of containerIds) {
     const f = Object.hasOwn(mountFacts, id) ? mountFacts[id] : undefined;
-    if (f && [f.mount, f.init].every((d) => d === null || (LAYER_DIR.test(d) && listed.has(d))))
+    if (f && [f.mount, f.init].every((d) => d === null || (LAYER_DIR.test(d) && listed.has(d)))) {
       knownMounts.set(id, f);
+      rememberedMounts.add(id);
+    }
   }
   const newChains = [...chainIds, ...storeOnly].filter((c) => !known.has(c));
   const newContainers = containerIds.filter((id) => !knownMounts.has(id));
   const read = await readLayerFacts(helper, dataRoot, newChains, newContainers, cache, engineId);
   for (const [c, f] of read.facts) known.set(c, f);
   for (const [id, f] of read.mounts) knownMounts.set(id, f);
+  // A remembered answer is checked against the listing only, and an interrupted removal leaves
+  // the old directory listed: a layer pulled again then has a new directory (a new cache-id under
+  // the same chain), which the remembered answer leaves unclaimed, a leftover for `leftovers` to
+  // delete under a live image. So while any directory in the layer store's shape is claimed by
+  // nobody, every remembered answer is read again (one sweep of the layer store at scale), and a
+  // leftover is never found by the cache.
+  if (!options.onlyAsked && (rememberedChains.size || rememberedMounts.size)) {
+    const claimed = new Set<string>();
+    for (const f of known.values()) claimed.add(f.cacheId);
+    for (const f of knownMounts.values()) for (const d of [f.mount, f.init]) if (d) claimed.add(d);
+    if (names.some((n) => /^[0-9a-f]{64}(-init)?$/.test(n) && !claimed.has(n))) {
+      const again = await readLayerFacts(
+        helper,
+        dataRoot,
+        [...rememberedChains],
+        [...rememberedMounts],
+        cache,
+        engineId,
+      );
+      for (const c of rememberedChains) {
+        const f = again.facts.get(c);
+        if (f) known.set(c, f);
+        else known.delete(c);
+      }
+      for (const id of rememberedMounts) {
+        const f = again.mounts.get(id);
+        if (f) knownMounts.set(id, f);
+        else knownMounts.delete(id);
+      }
+    }
+  }
   const transient = new Set(options.transientIds ?? []);
   // A scan names every container: the fact becomes exactly theirs. A run for some containers only
   // (files) adds to it.
