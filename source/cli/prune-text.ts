@@ -5,6 +5,7 @@ import { shortId } from '../model/digest.js';
 import { escapeText } from '../model/escape.js';
 import type { ApplyPlan } from '../model/plan-apply.js';
 import {
+  changedHow,
   dockerFiguresNote,
   type PlanChange,
   type PlanItem,
@@ -92,10 +93,14 @@ export function planText(plan: PrunePlan): string {
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];
   for (const i of c.added) out.push(`  + ${i.kind} ${escapeText(i.name)} (${diskSize(i.diskBytes)})`);
-  for (const { before, after } of c.changed)
+  for (const ch of c.changed) {
+    const how = changedHow(ch);
+    const was =
+      'was' in how ? `was ${escapeText(how.was)}` : 'created again since the preview: another volume';
     out.push(
-      `  ~ ${after.kind} ${escapeText(after.name)} (was ${escapeText(before.name)}; still removed; ${diskSize(after.diskBytes)})`,
+      `  ~ ${ch.after.kind} ${escapeText(ch.after.name)} (${was}; still removed; ${diskSize(ch.after.diskBytes)})`,
     );
+  }
   for (const i of c.dropped) out.push(`  - ${i.kind} ${escapeText(i.name)} (now kept)`);
   if (c.bytesDelta !== null)
     out.push(

@@ -576,12 +576,19 @@ export interface PlanChange {
   bytesDelta: number | null;
 }
 
+/** How a changed item differs, for the line that shows it (names are the caller's to escape). */
+export function changedHow(c: { before: PlanItem; after: PlanItem }): { recreated: true } | { was: string } {
+  return c.before.created !== c.after.created ? { recreated: true } : { was: c.before.name };
+}
+
 /** What differs between the plan the user saw and the plan just before running it. */
 export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null {
   // The build cache's records are part of what it is: another set is another item (a build that
   // finished meanwhile, a record that crossed an until cut-off), shown before anything is removed.
+  // A volume's creation time too: a volume removed and made again under the name previewed is
+  // another volume (docker volume rm, then a restore into a new one while the user read the preview).
   const key = (i: PlanItem) =>
-    `${i.kind}:${i.id}:${(i.refs ?? []).join(',')}:${[...(i.records ?? [])].sort().join(',')}`;
+    `${i.kind}:${i.id}:${i.created ?? ''}:${(i.refs ?? []).join(',')}:${[...(i.records ?? [])].sort().join(',')}`;
   const before = new Map(planItems(seen).map((i) => [key(i), i]));
   const after = new Map(planItems(now).map((i) => [key(i), i]));
   const addedAll = [...after].filter(([k]) => !before.has(k)).map(([, i]) => i);

@@ -217,6 +217,24 @@ describe('prune plan (docker system prune -a)', () => {
     expect(p.predictedFreedBytes).toBe(12288 + 50_000);
   });
 
+  it('shows a volume made again under the previewed name as a change to confirm again', () => {
+    const m = model();
+    const anon = 'f'.repeat(64);
+    const vol = m.inputs.volumes.find((v) => v.name === anon);
+    if (!vol) throw new Error('no volume');
+    vol.created = 1_000;
+    const opts = { all: true, volumes: true } as const;
+    const seen = planPrune(m, opts);
+    expect(seen.volumes.map((v) => v.name)).toEqual([anon]);
+    expect(planChanges(seen, planPrune(m, opts))).toBeNull();
+    vol.created = 2_000;
+    const change = planChanges(seen, planPrune(m, opts));
+    expect(change?.changed.map((c) => c.after.name)).toEqual([anon]);
+    expect(change && changesText(change)).toContain(
+      `~ volume ${anon} (created again since the preview: another volume; still removed;`,
+    );
+  });
+
   it('shows what changed between the preview and the run', () => {
     const m = model();
     const seen = planPrune(m, { all: true, volumes: false });

@@ -1,7 +1,7 @@
 // The lines of the cleanup panel, as data: the view only paints them. Every figure is the plan's
 // (model/prune-plan.ts, model/removal.ts) or the run report's (engine/prune-run.ts).
 import { escapeText } from '../../model/escape.js';
-import { dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
+import { changedHow, dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
 import { disk as diskText, shortId, size } from '../format.js';
 import { wrap } from '../help/help-lines.js';
 import type { PruneFlow } from './prune-flow.js';
@@ -103,11 +103,16 @@ export function changeLines(flow: PruneFlow): Line[] {
       right: diskText(i.diskBytes),
       tone: 'danger' as Tone,
     })),
-    ...c.changed.map(({ before, after }) => ({
-      text: `  ~ ${after.kind} ${escapeText(after.name)} (was ${escapeText(before.name)}; still removed)`,
-      right: diskText(after.diskBytes),
-      tone: 'danger' as Tone,
-    })),
+    ...c.changed.map((ch) => {
+      const how = changedHow(ch);
+      const was =
+        'was' in how ? `was ${escapeText(how.was)}` : 'created again since the preview: another volume';
+      return {
+        text: `  ~ ${ch.after.kind} ${escapeText(ch.after.name)} (${was}; still removed)`,
+        right: diskText(ch.after.diskBytes),
+        tone: 'danger' as Tone,
+      };
+    }),
     ...c.dropped.map((i) => ({
       text: `  - ${i.kind} ${escapeText(i.name)} (now kept)`,
       tone: 'good' as Tone,
