@@ -51,6 +51,7 @@ export function leftoverReportText(r: LeftoverReport): string {
     `Predicted by layertop: ${fig(r.predictedFreedBytes)}`,
     `Measured on disk:      ${fig(r.measuredFreedBytes)}`,
   );
+  if (r.afterError) out.push(`But ${escapeText(r.afterError)}`);
   return out.join('\n');
 }
 
@@ -101,7 +102,7 @@ export async function leftoversCommand(args: CliArgs): Promise<number> {
         ? `${JSON.stringify({ ...planJson, ...report }, null, 2)}\n`
         : `${leftoverReportText(report)}\n`,
     );
-    return report.failed.length ? EXIT_SOME_FAILED : 0;
+    return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
   } finally {
     await helper.close();
   }

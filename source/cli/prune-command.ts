@@ -96,7 +96,7 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
       ? `${JSON.stringify({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, null, 2)}\n`
       : `${applyText(applied, false)}\n${reportText(report)}\n`,
   );
-  return report.failed.length ? EXIT_SOME_FAILED : 0;
+  return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
 }
 
 function progress(p: RunProgress): void {
@@ -175,7 +175,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
         ? `${JSON.stringify({ ...planJson(current.plan), ...report }, null, 2)}\n`
         : `${reportText(report)}\n`,
     );
-    return report.failed.length ? EXIT_SOME_FAILED : 0;
+    return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
   } finally {
     await helper?.close();
   }

@@ -119,14 +119,19 @@ export function reportText(r: RunReport): string {
   for (const f of r.alreadyRemoved) out.push(`  ${f.kind} ${escapeText(f.name)}`);
   for (const f of [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed])
     for (const n of f.notes ?? []) out.push(`  note: ${f.kind} ${escapeText(f.name)}: ${escapeText(n)}`);
-  const fig = (n: number | null) => (n === null ? 'not measured (no helper)' : `${sizeText(n)} (${n} bytes)`);
+  const missing = r.afterError ? 'unknown (see below)' : 'not measured (no helper)';
+  const fig = (n: number | null) => (n === null ? missing : `${sizeText(n)} (${n} bytes)`);
   out.push(
     `Predicted by layertop: ${fig(r.predictedFreedBytes)}`,
     `Reported by Docker:    ${fig(r.dockerReportedBytes)}`,
     `Measured on disk:      ${fig(r.measuredFreedBytes)}`,
   );
-  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText);
+  const note =
+    r.dockerReportedBytes === null
+      ? undefined
+      : dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText);
   if (note) out.push(`(${note})`);
+  if (r.afterError) out.push(`Removed as listed above, but ${escapeText(r.afterError)}`);
   return out.join('\n');
 }
 

@@ -32,9 +32,12 @@ export interface LeftoverContext {
 
 export interface LeftoverReport {
   predictedFreedBytes: number | null;
-  measuredFreedBytes: number;
+  /** null when the measurement after the deletions failed (see afterError). */
+  measuredFreedBytes: number | null;
   dataRootBytesBefore: number;
-  dataRootBytesAfter: number;
+  dataRootBytesAfter: number | null;
+  /** What failed after deleting began: everything deleted is still listed. */
+  afterError?: string;
   removed: LeftoverItem[];
   alreadyRemoved: LeftoverItem[];
   refused: (LeftoverItem & { reason: string })[];
@@ -123,35 +126,58 @@ export async function reclaimLeftovers(
   // In rounds: a leftover goes only after every leftover built on it went (removed or absent).
   const verdict = new Map<string, ReclaimVerdict>();
   let pending = check.go;
+  // Once a round has deleted something, a later failure must not lose the list of what went:
+  // the report is kept, with what is not known said so.
+  const problems: string[] = [];
+  const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  let unknownRound: string[] = [];
   while (pending.length) {
     const gone = (p: string) => verdict.get(p) === 'removed' || verdict.get(p) === 'absent';
     const ready = pending.filter((i) => i.after.every(gone));
     if (!ready.length) break;
-    const vs = await reclaimPaths(
-      helper,
-      ready.map((i) => i.path),
-      minAgeSeconds,
-      deletionRoots,
-    );
+    let vs: ReclaimVerdict[];
+    try {
+      vs = await reclaimPaths(
+        helper,
+        ready.map((i) => i.path),
+        minAgeSeconds,
+        deletionRoots,
+      );
+    } catch (err) {
+      problems.push(`a deletion request failed: ${message(err)}`);
+      unknownRound = ready.map((i) => i.path);
+      break;
+    }
     ready.forEach((i, n) => {
       verdict.set(i.path, vs[n] ?? 'failed');
     });
     pending = pending.filter((i) => !verdict.has(i.path));
   }
-  const after = await measureRoots(helper, roots);
+  let after: number | null = null;
+  try {
+    after = await measureRoots(helper, roots);
+  } catch (err) {
+    problems.push(`the disk could not be measured after deleting: ${message(err)}`);
+  }
   const report: LeftoverReport = {
     predictedFreedBytes: null,
-    measuredFreedBytes: before - after,
+    measuredFreedBytes: after === null ? null : before - after,
     dataRootBytesBefore: before,
     dataRootBytesAfter: after,
     removed: [],
     alreadyRemoved: [],
     refused: check.refused,
     failed: [],
+    ...(problems.length ? { afterError: problems.join('; ') } : {}),
   };
+  const unknown = new Set(unknownRound);
   for (const { after: users, ...item } of check.go) {
     const v = verdict.get(item.path);
-    if (v === 'removed') report.removed.push(item);
+    if (unknown.has(item.path))
+      report.failed.push({ ...item, reason: 'its deletion request failed: it may be gone in part or whole' });
+    else if (!v && problems.length)
+      report.refused.push({ ...item, reason: 'not tried: a deletion before it failed' });
+    else if (v === 'removed') report.removed.push(item);
     else if (v === 'absent') report.alreadyRemoved.push(item);
     else if (v === 'failed') report.failed.push({ ...item, reason: RECLAIM_REFUSALS.failed as string });
     else if (v) report.refused.push({ ...item, reason: RECLAIM_REFUSALS[v] ?? v });

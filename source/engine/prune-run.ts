@@ -27,10 +27,14 @@ export interface ItemResult {
 export interface RunReport {
   predictedFreedBytes: number | null;
   dockerEstimateBytes: number;
-  /** What Docker reported for the same removals, by Docker's own rules (see dockerReported). */
-  dockerReportedBytes: number;
-  /** Data root(s) before minus after, measured through the helper (null without a helper). */
+  /** What Docker reported for the same removals, by Docker's own rules (see dockerReported);
+   *  null when it could not be worked out after the removal (see afterError). */
+  dockerReportedBytes: number | null;
+  /** Data root(s) before minus after, measured through the helper (null without a helper, or
+   *  when the measurement after the removal failed: see afterError). */
   measuredFreedBytes: number | null;
+  /** Why a figure after the removal is missing: the removals happened and are all listed. */
+  afterError?: string;
   dataRootBytesBefore: number | null;
   dataRootBytesAfter: number | null;
   removed: ItemResult[];
@@ -165,12 +169,31 @@ export async function runPlan(
   const roots = ctx.helper ? [ctx.info.DockerRootDir, ...(await backend.extraRoots(ctx.helper))] : [];
   const before = ctx.helper ? await measureRoots(ctx.helper, roots) : null;
   const ex = await executePlan(ctx.client, plan, onProgress);
-  const after = ctx.helper ? await measureRoots(ctx.helper, roots) : null;
+  // Things are deleted now: whatever fails after this must not lose the list of what was (the
+  // report is what tells the user), so a figure that cannot be had is missing, with the reason.
+  const problems: string[] = [];
+  const afterward = async <T>(what: string, f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await f();
+    } catch (err) {
+      problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  };
+  const after = ctx.helper
+    ? await afterward('the disk could not be measured after the removal', () =>
+        measureRoots(ctx.helper as HelperSession, roots),
+      )
+    : null;
+  const reported = await afterward("Docker's figure could not be worked out after the removal", () =>
+    dockerReported(ctx.model, plan, ex, ctx.helper, backend),
+  );
   return {
     predictedFreedBytes: plan.predictedFreedBytes,
     dockerEstimateBytes: plan.dockerEstimateBytes,
-    dockerReportedBytes: await dockerReported(ctx.model, plan, ex, ctx.helper, backend),
+    dockerReportedBytes: reported,
     measuredFreedBytes: before !== null && after !== null ? before - after : null,
+    ...(problems.length ? { afterError: problems.join('; ') } : {}),
     dataRootBytesBefore: before,
     dataRootBytesAfter: after,
     removed: ex.removed,

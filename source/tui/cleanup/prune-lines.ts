@@ -130,7 +130,8 @@ export function changeLines(flow: PruneFlow): Line[] {
 export function reportLines(flow: PruneFlow): Line[] {
   const r = flow.report;
   if (!r) return [];
-  const fig = (n: number | null) => (n === null ? 'not measured (no helper)' : size(n));
+  const fig = (n: number | null) =>
+    n === null ? (r.afterError ? 'unknown' : 'not measured (no helper)') : size(n);
   return [
     {
       text: `Removed ${r.removed.length} item(s)${r.failed.length ? `, ${r.failed.length} failed` : ''}`,
@@ -158,11 +159,18 @@ export function reportLines(flow: PruneFlow): Line[] {
     { text: 'Reported by Docker', right: fig(r.dockerReportedBytes), tone: 'plain' },
     ...estimateNote(r),
     { text: 'Measured on disk', right: fig(r.measuredFreedBytes), tone: 'good' },
+    ...(r.afterError
+      ? wrap(`Removed as listed above, but ${escapeText(r.afterError)}`, NOTE_WIDTH).map((text) => ({
+          text: `  ${text}`,
+          tone: 'warn' as Tone,
+        }))
+      : []),
   ];
 }
 
 /** Docker's two figures, when they differ, with the reason (model/prune-plan.ts). */
-function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: number }): Line[] {
+function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: number | null }): Line[] {
+  if (r.dockerReportedBytes === null) return [];
   const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size);
   // Wrapped (a panel line is cut at the screen's edge, and the note is 250 characters): readable
   // whole in a 60-column terminal, the report scrolling as it does.
