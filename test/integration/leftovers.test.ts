@@ -239,6 +239,28 @@ describe.each(MODES)('layertop leftovers on a fresh overlay2 engine, helper %s',
     }
     await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
   });
+
+  it('never deletes into a file system mounted on the leftover itself', async () => {
+    // Q is a mount point (a tmpfs on the directory itself, as `docker run -v <Q>:/x` or a mount
+    // by hand would make): its path ends a mountinfo field, with no "/" after it.
+    const Q = join(e.dataRoot, 'overlay2', '8'.repeat(64));
+    mkdirSync(Q, { recursive: true });
+    await run('mount', ['-t', 'tmpfs', 'lt-test', Q]);
+    mounts.push(Q);
+    makeDir(Q, 'diff', { 'q.bin': 100_000 });
+    try {
+      const r = await leftovers(env, ['--yes', '--min-age', '0s']);
+      expect(r.code).toBe(0);
+      expect(paths(r.json.removed)).toEqual([]);
+      expect((r.json.refused ?? []).map((i) => [i.path, i.reason])).toEqual([
+        [Q, 'mounted: a mount on the host uses it'],
+      ]);
+      expect(existsSync(join(Q, 'diff', 'q.bin'))).toBe(true);
+    } finally {
+      await run('umount', [Q]).catch(() => undefined);
+      rmSync(Q, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.each(MODES)('layertop leftovers on a fresh containerd-store engine, helper %s', (mode) => {

@@ -266,15 +266,20 @@ reclaimone() {
   [ -n "$t" ] || { echo failed; return; }
   if [ $(( $3 - t )) -lt "$2" ]; then echo young; return; fi
   if [ -n "$c" ]; then
-    # Every process's mount table: a mount point, upperdir or workdir inside it, or (overlay2) a
-    # lowerdir through its short link in l/.
+    # Every process's mount table: a mount point, upperdir or workdir inside it, the directory
+    # itself as a mount point or a bind mount's root (its path then ends the field: mountinfo
+    # writes a space in a path as \040, so a space follows), or (overlay2) a lowerdir through its
+    # short link in l/.
     x=$(cat /proc/[0-9]*/mountinfo 2>/dev/null) || :
     [ -n "$x" ] || { echo nomounts; return; }
     [ -f "./$b/link" ] && [ ! -L "./$b/link" ] && l=$(cat "./$b/link" 2>/dev/null)
     case "$l" in *[!0-9A-Za-z]*) l= ;; esac
-    if [ -n "$l" ]; then set -- -e "$c" -e "l/$l"; else set -- -e "$c"; fi
+    if [ -n "$l" ]; then set -- -e "$c" -e "${c%/} " -e "l/$l"; else set -- -e "$c" -e "${c%/} "; fi
     if printf '%s\n' "$x" | grep -qF "$@"; then echo mounted; return; fi
   fi
+  # A mount point on the entry itself (busybox rm has no --one-file-system): another device than
+  # its parent's is never deleted into.
+  [ "$(stat -c %d -- "./$b" 2>/dev/null)" = "$(stat -c %d -- . 2>/dev/null)" ] || { echo mounted; return; }
   # overlay2's short link to the layer's diff goes with it, as the driver's own removal does.
   if [ -n "$l" ] && [ -d l ] && [ ! -L l ] && [ "$(readlink "l/$l" 2>/dev/null)" = "../$b/diff" ]; then rm -f "l/$l"; fi
   rm -rf -- "./$b" 2>/dev/null
