@@ -240,6 +240,25 @@ describe.each(MODES)('layertop leftovers on a fresh overlay2 engine, helper %s',
     await e.docker(['run', '--rm', '--network=none', 'busybox:latest', 'true']);
   });
 
+  it('takes a change deep inside a leftover as recent, not only one at its top', async () => {
+    // As a pull extracting into a layer directory the engine has not recorded yet: the top and
+    // its direct entries stand still while a directory far below changes.
+    const P = makeDir(join(e.dataRoot, 'overlay2'), '7'.repeat(64), { 'diff/usr/lib/x/a.bin': 10_000 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    writeFileSync(join(P, 'diff', 'usr', 'lib', 'x', 'b.bin'), Buffer.alloc(10_000, 1));
+    try {
+      const r = await leftovers(env, ['--yes', '--min-age', '2s']);
+      expect(r.code).toBe(0);
+      expect(paths(r.json.removed)).toEqual([]);
+      expect((r.json.refused ?? []).map((i) => [i.path, i.reason.split(' (')[0]])).toEqual([
+        [P, 'changed too recently'],
+      ]);
+      expect(existsSync(join(P, 'diff', 'usr', 'lib', 'x', 'b.bin'))).toBe(true);
+    } finally {
+      rmSync(P, { recursive: true, force: true });
+    }
+  });
+
   it('never deletes into a file system mounted on the leftover itself', async () => {
     // Q is a mount point (a tmpfs on the directory itself, as `docker run -v <Q>:/x` or a mount
     // by hand would make): its path ends a mountinfo field, with no "/" after it.

@@ -265,6 +265,14 @@ reclaimone() {
   t=$(stat -c %Z -- "./$b" "./$b"/* 2>/dev/null | sort -n | tail -n 1)
   [ -n "$t" ] || { echo failed; return; }
   if [ $(( $3 - t )) -lt "$2" ]; then echo young; return; fi
+  # And anything deeper (a pull extracting into a directory the engine has not recorded yet
+  # changes only the directories it writes in): one walk, stopped at the first entry changed within
+  # MINAGE, rounded up to whole minutes (-cmin counts minutes: stricter, never looser). A walk that
+  # fails proves nothing: the entry stays.
+  if [ "$2" -gt 0 ]; then
+    x=$(find "./$b" -xdev -cmin "-$(( ($2 + 59) / 60 ))" -print -quit 2>/dev/null) || { echo failed; return; }
+    if [ -n "$x" ]; then echo young; return; fi
+  fi
   if [ -n "$c" ]; then
     # Every process's mount table: a mount point, upperdir or workdir inside it, the directory
     # itself as a mount point or a bind mount's root (its path then ends the field: mountinfo
