@@ -74,8 +74,10 @@ const MOVE: Binding[] = [
 const SCROLL: Binding[] = [
   { action: 'up', keys: ['↑', 'k'], help: 'scroll up' },
   { action: 'down', keys: ['↓', 'j'], help: 'scroll down' },
-  { action: 'pageUp', keys: ['PgUp'], help: 'page up' },
-  { action: 'pageDown', keys: ['PgDn'], help: 'page down' },
+  { action: 'pageUp', keys: ['PgUp', 'Ctrl-b'], help: 'page up' },
+  { action: 'pageDown', keys: ['PgDn', 'Ctrl-f'], help: 'page down' },
+  { action: 'home', keys: ['Home', 'g'], help: 'top' },
+  { action: 'end', keys: ['End', 'G'], help: 'bottom' },
 ];
 const QUIT: Binding = { action: 'quit', keys: ['Ctrl-c'], help: 'quit layertop' };
 /** A fuzzy search field (the tree's, the files pane's): typed text filters, these keys act. */
@@ -200,12 +202,7 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
   },
   report: {
     title: 'cleanup report',
-    bindings: [
-      { action: 'up', keys: ['↑', 'k'], help: 'scroll up' },
-      { action: 'down', keys: ['↓', 'j'], help: 'scroll down' },
-      { action: 'close', keys: ['Esc', 'Enter', 'q'], help: 'back to the tree' },
-      QUIT,
-    ],
+    bindings: [...SCROLL, { action: 'close', keys: ['Esc', 'Enter', 'q'], help: 'back to the tree' }, QUIT],
   },
 };
 

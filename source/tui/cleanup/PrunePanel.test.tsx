@@ -245,6 +245,40 @@ describe('the cleanup preview on a small screen', () => {
   });
 });
 
+describe('paging the cleanup preview', () => {
+  it('shows every line by PgDn, one page after the other with none skipped; End and Home go to the ends', async () => {
+    const data = readyData(engine());
+    const { lastFrame, stdin } = render(
+      <Explorer data={data} onQuit={() => {}} size={{ columns: 60, rows: 12 }} />,
+    );
+    stdin.write('p');
+    await tick();
+    const range = () => {
+      const m = /lines (\d+)-(\d+) of (\d+)/.exec(lastFrame() ?? '');
+      return [Number(m?.[1]), Number(m?.[2]), Number(m?.[3])] as const;
+    };
+    const [, firstLast, total] = range();
+    expect(firstLast).toBeLessThan(total);
+    let last = firstLast;
+    while (last < total) {
+      await press(stdin, '\u001b[6~');
+      const [from, to] = range();
+      // The next page starts right after the last line shown, or overlaps at the end.
+      expect(from).toBeLessThanOrEqual(last + 1);
+      expect(to).toBeGreaterThan(last);
+      last = to;
+    }
+    await press(stdin, '\u001b[H');
+    expect(range()[0]).toBe(1);
+    await press(stdin, '\u001b[F');
+    expect(range()[1]).toBe(total);
+    await press(stdin, 'g');
+    expect(range()[0]).toBe(1);
+    await press(stdin, 'G');
+    expect(range()[1]).toBe(total);
+  });
+});
+
 describe('the preview subtotals', () => {
   it('count in the Images subtotal the layers only the removed images share', () => {
     const img = (id: string, disk: number): PlanItem => ({

@@ -154,5 +154,5 @@ export function scrollMark(scroll: number, body: number, total: number): string 
 function previewHints(source: PruneFlow['source'], width: number): string {
   const hints = keyHints('cleanup', source === 'prune' ? [] : ['toggleAll', 'toggleVolumes']).split('  ');
   const close = hints.filter((h) => h.startsWith('Esc'));
-  return fitHints([...hints.filter((h) => !h.startsWith('Esc')), '↑↓ scroll', ...close], width);
+  return fitHints([...hints.filter((h) => !h.startsWith('Esc')), '↑↓ PgDn End scroll', ...close], width);
 }

@@ -188,15 +188,28 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       onQuit();
       return;
     }
-    const max = Math.max(0, pruneLines(f).length - pruneBodyHeight(bodyHeight));
+    const body = pruneBodyHeight(bodyHeight);
+    const max = Math.max(0, pruneLines(f).length - body);
+    // The panel's own page (the tree's is taller: a page of it skipped lines here), and its ends.
+    const steps: Partial<Record<string, number>> = {
+      up: -1,
+      down: 1,
+      pageUp: -body,
+      pageDown: body,
+      home: Number.NEGATIVE_INFINITY,
+      end: Number.POSITIVE_INFINITY,
+    };
+    const scroll = (action: string | undefined) => {
+      const delta = action ? steps[action] : undefined;
+      if (delta === undefined) return false;
+      flowDispatch({ type: 'scroll', delta, max });
+      return true;
+    };
     switch (f.phase) {
       case 'preview': {
         const action = actionIn('cleanup', input, key);
         if (action === 'close') flowDispatch({ type: 'close' });
-        else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
-        else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });
-        else if (action === 'pageUp') flowDispatch({ type: 'scroll', delta: -page, max });
-        else if (action === 'pageDown') flowDispatch({ type: 'scroll', delta: page, max });
+        else if (scroll(action)) return;
         else if (action === 'explain') flowDispatch({ type: 'explain' });
         else if (action === 'confirm') flowDispatch({ type: 'confirm' });
         else if (model && f.source === 'prune' && (action === 'toggleAll' || action === 'toggleVolumes')) {
@@ -230,8 +243,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         const action = actionIn('report', input, key);
         if (action === 'close') {
           flowDispatch({ type: 'close' });
-        } else if (action === 'up') flowDispatch({ type: 'scroll', delta: -1, max });
-        else if (action === 'down') flowDispatch({ type: 'scroll', delta: 1, max });
+        } else scroll(action);
         return;
       }
       default:
@@ -282,9 +294,23 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         // The help scrolls when it does not fit (80x24): the preview's scroll keys move it.
         const rows = helpRows(bodyHeight);
         const { maxScroll } = helpWindow(helpLines(helpPane, Math.max(20, columns - 4), rows), rows, 0);
-        const step = { up: -1, down: 1, pageUp: -(rows - 1), pageDown: rows - 1 } as const;
+        const step = {
+          up: -1,
+          down: 1,
+          pageUp: -(rows - 1),
+          pageDown: rows - 1,
+          home: Number.NEGATIVE_INFINITY,
+          end: Number.POSITIVE_INFINITY,
+        } as const;
         const action = actionIn('preview', input, key);
-        if (action === 'up' || action === 'down' || action === 'pageUp' || action === 'pageDown')
+        if (
+          action === 'up' ||
+          action === 'down' ||
+          action === 'pageUp' ||
+          action === 'pageDown' ||
+          action === 'home' ||
+          action === 'end'
+        )
           dispatch({ type: 'helpScroll', delta: step[action], max: maxScroll });
         else dispatch({ type: 'hint', text: 'help is open: ↑↓ scroll, Esc or ? closes it' });
       }

@@ -174,6 +174,12 @@ export function filesKey(
       case 'pageUp':
         dispatch({ type: 'previewScroll', delta: -page, max });
         break;
+      case 'home':
+        dispatch({ type: 'previewScroll', delta: Number.NEGATIVE_INFINITY, max });
+        break;
+      case 'end':
+        dispatch({ type: 'previewScroll', delta: Number.POSITIVE_INFINITY, max });
+        break;
     }
     return;
   }
