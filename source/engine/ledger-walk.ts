@@ -124,6 +124,9 @@ export async function startLedger(
   // state: listed, so that they are pieces of their own (the images', or the other store's).
   partial.add('containerd');
   partial.add('containerd/daemon');
+  // volumes/ too, with no volume in it: its database and device node are the engine's, not a
+  // volume (walked whole it was one piece, "volumes", shown as a volume to remove).
+  partial.add('volumes');
   const byContainerDir = new Map<string, LedgerContainer>();
   for (const c of containers) {
     const d = `containers/${c.id}`;

@@ -103,6 +103,9 @@ const ENGINE_TOP = new Set([
   'volumes/metadata.db',
 ]);
 
+/** The engine's own entries in volumes/ (moby's local volume driver). */
+const VOLUMES_OWN = new Set(['metadata.db', 'backingFsBlockDev']);
+
 /** The category of a piece the scan did not name, by where it sits in moby's data root layout. */
 export function classifyPath(path: string, imageStore: LedgerInput['imageStore']): LedgerKey | undefined {
   // The data root directory's own blocks.
@@ -123,7 +126,11 @@ export function classifyPath(path: string, imageStore: LedgerInput['imageStore']
   if (top === 'image')
     return parts[1] === 'overlay2' || parts[1] === '.' || parts.length === 1 ? graph : 'otherStore';
   if (top === 'containers') return 'containers';
-  if (top === 'volumes') return path === 'volumes/metadata.db' ? 'engine' : 'volumes';
+  // volumes/ holds the volumes, and the engine's own: the volume store's database, the device node
+  // it makes for quotas (backingFsBlockDev), the directory's own blocks. Those are no volume: the
+  // Disk view offered "volumes" itself as a volume to remove.
+  if (top === 'volumes')
+    return parts.length === 1 || parts[1] === '.' || VOLUMES_OWN.has(parts[1] ?? '') ? 'engine' : 'volumes';
   if (top === 'buildkit') return 'buildCache';
   // The containerd store's content and snapshots under the engine's own containerd: the images'
   // when that store is in use, the other store's when overlay2 is.

@@ -73,6 +73,12 @@ describe('the disk ledger', () => {
     );
     expect(classifyPath('something-else', 'graphdriver')).toBeUndefined();
   });
+
+  it("keeps the volume store's own entries out of the volumes (no volume to remove)", () => {
+    for (const p of ['volumes', 'volumes/.', 'volumes/metadata.db', 'volumes/backingFsBlockDev'])
+      expect([p, classifyPath(p, 'graphdriver')]).toEqual([p, 'engine']);
+    expect(classifyPath('volumes/pgdata', 'graphdriver')).toBe('volumes');
+  });
 });
 
 describe("the ledger's use of a listing taken at the scan's start", () => {
@@ -145,6 +151,7 @@ describe("the ledger's start from listings taken at the scan's start", () => {
     ['/d/overlay2', names('aaa')],
     ['/d/containerd', names('daemon')],
     ['/d/containerd/daemon', names()],
+    ['/d/volumes', names()],
   ]);
   const stats = new Map([...known.keys()].map((d, i) => [d, stat(8 * (i + 1))]));
   it('keeps a target the listing lacks aside, counts the one it has, and each listed directory by its own blocks', async () => {
@@ -166,9 +173,10 @@ describe("the ledger's start from listings taken at the scan's start", () => {
       ['containerd/.', 12288],
       ['containerd/daemon/.', 16384],
       ['overlay2/.', 8192],
+      ['volumes/.', 20480],
     ]);
     expect(start.plan).toEqual({
-      listed: ['/d', '/d/containerd', '/d/containerd/daemon', '/d/overlay2'],
+      listed: ['/d', '/d/containerd', '/d/containerd/daemon', '/d/overlay2', '/d/volumes'],
       walked: [],
     });
   });
