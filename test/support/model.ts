@@ -44,7 +44,7 @@ export function makeModel(
     imageId: d(c.imageId ?? ''),
     image: c.image ?? '',
     state: c.state ?? 'running',
-    created: 0,
+    created: c.created ?? 0,
     volumes: [],
     sizeRw: c.sizeRw ?? 0,
     diskBytes: c.diskBytes ?? 0,

@@ -85,7 +85,12 @@ export function buildRows(
   const created = new Map(model.inputs.images.map((i) => [i.id, i.created]));
   const diskOf = new Map(model.report.images.map((i) => [i.id, i.diskBytes ?? i.size]));
   const byImage = new Map<string, typeof model.inputs.containers>();
-  for (const c of model.inputs.containers) byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), c]);
+  // Each image's containers in the sort's order too: the biggest writable layer, or the newest, first.
+  const disk = (c: (typeof model.inputs.containers)[number]) => c.diskBytes ?? c.sizeRw ?? 0;
+  const containers = [...model.inputs.containers].sort((a, b) =>
+    sort === 'size' ? disk(b) - disk(a) : b.created - a.created,
+  );
+  for (const c of containers) byImage.set(c.imageId, [...(byImage.get(c.imageId) ?? []), c]);
   const containersOf = (imageId: string) => byImage.get(imageId) ?? [];
   const order = (ids: string[]): string[] => {
     const nodes = ids.map((id) => model.graph.layers.get(id)).filter((n): n is LayerNode => n !== undefined);
