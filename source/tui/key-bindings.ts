@@ -48,6 +48,8 @@ export type Action =
   // searches and the typed confirmation
   | 'accept'
   | 'erase'
+  | 'eraseWord'
+  | 'clear'
   // the cleanup panel
   | 'explain'
   | 'confirm'
@@ -86,9 +88,20 @@ const searchKeys = (accept: string): Binding[] => [
   { action: 'up', keys: ['↑'], help: 'previous match' },
   { action: 'down', keys: ['↓'], help: 'next match' },
   { action: 'erase', keys: ['Backspace'], help: 'delete a character' },
+  { action: 'eraseWord', keys: ['Ctrl-w'], help: 'delete the last word' },
+  { action: 'clear', keys: ['Ctrl-u'], help: 'clear the query' },
   { action: 'close', keys: ['Esc'], help: 'close the search' },
   QUIT,
 ];
+
+/** A search query after an editing action (Backspace, Ctrl-w, Ctrl-u); undefined for any other. */
+export function editedQuery(action: Action | undefined, query: string): string | undefined {
+  if (action === 'erase') return query.slice(0, -1);
+  // As a shell's Ctrl-w: the blanks before the cursor, then the word before them.
+  if (action === 'eraseWord') return query.replace(/\S*\s*$/, '');
+  if (action === 'clear') return '';
+  return undefined;
+}
 
 export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
   tree: {

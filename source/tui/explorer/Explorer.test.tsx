@@ -132,6 +132,24 @@ describe('Explorer: search, help, views', () => {
     expect(lastFrame()).toMatch(/tags\s+shop\/app-b:latest/);
   });
 
+  it('edits the query as a shell does: Ctrl-w deletes the last word, Ctrl-u all of it', async () => {
+    const { lastFrame, stdin } = screen();
+    stdin.write('/');
+    await tick();
+    stdin.write('shop apb');
+    await tick();
+    expect(lastFrame()).toMatch(/\/shop apb /);
+    stdin.write('\u0017');
+    await tick();
+    expect(lastFrame()).toMatch(/\/shop (?!apb)/);
+    stdin.write('\u0015');
+    await tick();
+    expect(lastFrame()).not.toMatch(/\/shop/);
+    stdin.write('apb');
+    await tick();
+    expect(lastFrame()).toMatch(/\/apb .*1 match/);
+  });
+
   it('takes "/", the query and Enter arriving before any frame as one typed search', async () => {
     // A fast typist or tmux send-keys: every key lands before the first re-render. Before the
     // handler kept its own latest state, "apb" went to the tree ("a", "p": cleanup, ...) instead.

@@ -16,7 +16,7 @@ import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
-import { actionFor, actionIn, fitHints, type Pane, typedText } from '../key-bindings.js';
+import { actionFor, actionIn, editedQuery, fitHints, type Pane, typedText } from '../key-bindings.js';
 import { useKeys } from '../keys-to.js';
 import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
@@ -368,7 +368,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         if (hit) dispatch({ type: 'reveal', row: hit.row });
       } else if (action === 'up') dispatch({ type: 'searchMove', delta: -1, count: hits.length });
       else if (action === 'down') dispatch({ type: 'searchMove', delta: 1, count: hits.length });
-      else if (action === 'erase') dispatch({ type: 'query', query: now.query.slice(0, -1) });
+      else if (editedQuery(action, now.query) !== undefined)
+        dispatch({ type: 'query', query: editedQuery(action, now.query) as string });
       else if (action === 'quit') onQuit();
       else {
         const text = typedText(input, key);

@@ -20,7 +20,7 @@ import {
   wastedFiles,
 } from '../../model/overlay.js';
 import { fitCells, size } from '../format.js';
-import { actionIn, fitHints, typedText } from '../key-bindings.js';
+import { actionIn, editedQuery, fitHints, typedText } from '../key-bindings.js';
 import type { Theme } from '../theme.js';
 import { windowStart } from '../tree/LayerTree.js';
 import type { FilesView } from './files-view.js';
@@ -191,7 +191,8 @@ export function filesKey(
       if (hit) dispatch({ type: 'reveal', path: hit.path });
     } else if (action === 'up') dispatch({ type: 'searchMove', delta: -1, count: hits.length });
     else if (action === 'down') dispatch({ type: 'searchMove', delta: 1, count: hits.length });
-    else if (action === 'erase') dispatch({ type: 'query', query: view.query.slice(0, -1) });
+    else if (editedQuery(action, view.query) !== undefined)
+      dispatch({ type: 'query', query: editedQuery(action, view.query) as string });
     else if (!action) {
       const text = typedText(input, key);
       if (text) dispatch({ type: 'query', query: view.query + text });
