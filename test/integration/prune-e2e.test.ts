@@ -49,7 +49,7 @@ describe('cleanup in the TUI (tmux, fresh containerd engine)', () => {
     await term.waitForText(/helper: ready/, 30_000);
     await term.waitForText(/RUN mkdir -p \/many .*MB/, 30_000);
     // The preview's disk figures are known once the measurement is done (until then they are "?").
-    await term.waitForText(/\d+ layers\s+[\d.]+[kMG]?B on disk/, 60_000);
+    await term.waitForText(/\d+ layers [\d.]+[kMG]?B {2}[\d.]+[kMG]?B on disk/, 60_000);
     await term.keys('p');
     // The preview's total on screen (not just its title: a capture can come between a frame's first
     // and last lines, as in CI run 40): the dry run's figure (the dry run's items and stderr, if not).

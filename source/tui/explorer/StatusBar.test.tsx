@@ -19,3 +19,24 @@ describe('StatusBar: the helper', () => {
     expect(frame({ ...data, helper: 'starting', helperLocal: true })).not.toContain('(local)');
   });
 });
+
+describe('StatusBar: the totals', () => {
+  it("puts the layers' disk bytes beside their count, and the data root's total as on disk", () => {
+    const m = makeModel(SAMPLE_IMAGES);
+    const frame = (model: typeof m) =>
+      render(
+        <StatusBar data={readyData(model)} width={200} theme={makeTheme({ NO_COLOR: '1' })} />,
+      ).lastFrame() ?? '';
+    const layers = m.report.totals.layersDiskBytes ?? 0;
+    expect(layers).toBeGreaterThan(0);
+    // No ledger yet: the layers' figure, and no "on disk" that could be taken for the data root's.
+    const early = frame(m);
+    expect(early).toMatch(/5 layers 11[\d.]+MB(?! +[\d.]+[kMG]?B on disk)/);
+    expect(early).not.toContain('on disk');
+    const withLedger = {
+      ...m,
+      report: { ...m.report, ledger: { ...(m.report.ledger ?? {}), totalBytes: 388_000_000 } },
+    } as typeof m;
+    expect(frame(withLedger)).toMatch(/5 layers 11[\d.]+MB {2}388MB on disk/);
+  });
+});
