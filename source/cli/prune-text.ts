@@ -79,6 +79,7 @@ export function planText(plan: PrunePlan): string {
     out.push(
       `Frees on disk: unknown (the disk figures need the helper: ${plan.diskUnknown ?? 'not measured'})`,
       `Docker's estimate: ${sizeText(plan.dockerEstimateBytes)}`,
+      ESTIMATE_NOTE,
     );
     return out.join('\n');
   }
@@ -86,9 +87,14 @@ export function planText(plan: PrunePlan): string {
   out.push(
     `Frees on disk: ${sizeText(plan.predictedFreedBytes)} (${plan.predictedFreedBytes} bytes)`,
     `Docker's estimate: ${sizeText(plan.dockerEstimateBytes)} (the disk gets ${sizeText(Math.abs(diff))} ${diff >= 0 ? 'more' : 'less'})`,
+    ESTIMATE_NOTE,
   );
   return out.join('\n');
 }
+
+/** What "Docker's estimate" adds up: no figure `docker system df` prints (a user looked for it there). */
+const ESTIMATE_NOTE =
+  "  (Docker's estimate: the sum of the DOCKER'S SIZE column: each container's SizeRw, each image's size less what it shares with other images, the build cache's size)";
 
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changesText } from '../../source/cli/prune-text.js';
+import { changesText, planText } from '../../source/cli/prune-text.js';
 import { freedIfRemoved } from '../../source/model/freed.js';
 import {
   parseFilters,
@@ -215,6 +215,12 @@ describe('prune plan (docker system prune -a)', () => {
       ['volume', 'used by web'],
     ]);
     expect(p.predictedFreedBytes).toBe(12288 + 50_000);
+  });
+
+  it("says what Docker's estimate adds up, a figure docker system df does not print", () => {
+    expect(planText(planPrune(model(), { all: true, volumes: false }))).toMatch(
+      /^Docker's estimate: .*\n {2}\(Docker's estimate: the sum of the DOCKER'S SIZE column: /m,
+    );
   });
 
   it('shows a volume made again under the previewed name as a change to confirm again', () => {
