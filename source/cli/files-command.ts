@@ -6,6 +6,7 @@ import { digestHex } from '../model/digest.js';
 import { escapeBytes, escapeText } from '../model/escape.js';
 import { filePathJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
+import { counted } from '../model/size-text.js';
 import { mark } from '../process/timing.js';
 import { type CliArgs, UsageError } from './args.js';
 import { ChunkedWriter, writeJsonWithList } from './chunked-output.js';
@@ -114,7 +115,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         }));
       } else {
         out.write(
-          `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${rows.length} entries)\n`,
+          `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${counted(rows.length, 'entry', 'entries')})\n`,
         );
         for (const r of rows)
           out.write(
@@ -145,7 +146,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
     }
     out.write(
       `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
-        `${diff.length} entries; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
+        `${counted(diff.length, 'entry', 'entries')}; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
     );
     mark('written-head');
     for (const d of diff)

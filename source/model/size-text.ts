@@ -32,3 +32,8 @@ function sig3(v: number): string {
   if (s.includes('e')) return String(Number(s));
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
+
+/** "1 entry", "2 entries": a count with its noun, singular for one. */
+export function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -4,7 +4,7 @@ import {
   layerCommandsFromApiHistory,
   layerCommandsFromConfig,
 } from '../../source/model/history.js';
-import { sizeText } from '../../source/model/size-text.js';
+import { counted, sizeText } from '../../source/model/size-text.js';
 
 describe('sizeText (docker images: three significant digits, rounded)', () => {
   it.each([
@@ -50,5 +50,15 @@ describe('build commands per layer', () => {
   it('aligns from the top when the history does not match the layer count', () => {
     expect(layerCommandsFromConfig([{ created_by: 'RUN a' }], 3)).toEqual([undefined, undefined, 'RUN a']);
     expect(cleanCommand('/bin/sh -c apt-get update')).toBe('RUN apt-get update');
+  });
+});
+
+describe('counted', () => {
+  it('writes one thing in the singular, any other count in the plural', () => {
+    expect([0, 1, 2].map((n) => counted(n, 'entry', 'entries'))).toEqual([
+      '0 entries',
+      '1 entry',
+      '2 entries',
+    ]);
   });
 });

@@ -19,6 +19,7 @@ import {
   wastedBytes,
   wastedFiles,
 } from '../../model/overlay.js';
+import { counted } from '../../model/size-text.js';
 import { fitCells, size } from '../format.js';
 import { actionIn, editedQuery, fitHints, typedText } from '../key-bindings.js';
 import type { Theme } from '../theme.js';
@@ -370,7 +371,7 @@ export function FilesPanel(props: {
   const stats = view.listed
     ? view.mode === 'wasted'
       ? `${fm.items.length} paths with hidden copies · ${size(fm.root.total)} wasted (×n: layers holding a copy) · w back`
-      : `${view.largest ? 'largest first · ' : ''}${fm.items.length} entries · ${size(fm.root.total)}${fm.root.disk === undefined ? '' : ` (${size(fm.root.disk)} on disk)`} · wasted here ${size(fm.wasted)} (image: ${size(fm.stack)})${view.listed.opaqueKnown ? '' : ' · opaque dirs unknown'}`
+      : `${view.largest ? 'largest first · ' : ''}${counted(fm.items.length, 'entry', 'entries')} · ${size(fm.root.total)}${fm.root.disk === undefined ? '' : ` (${size(fm.root.disk)} on disk)`} · wasted here ${size(fm.wasted)} (image: ${size(fm.stack)})${view.listed.opaqueKnown ? '' : ' · opaque dirs unknown'}`
     : view.names
       ? `${view.names.length} names · sizes coming…`
       : 'listing…';
