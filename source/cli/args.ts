@@ -17,6 +17,8 @@ const { parseArgs } = createRequire(import.meta.url)('node:util') as typeof impo
 
 export interface CliArgs {
   command: 'tui' | 'scan' | 'prune' | 'builder' | 'leftovers' | 'files' | 'cat' | 'help' | 'version';
+  /** help: the command it was asked for (`layertop files --help`), if any. */
+  helpTopic?: HelpTopic | undefined;
   /** builder: du (the records as a tree) or prune. */
   builderAction: 'du' | 'prune' | undefined;
   /** builder prune: space limits in bytes (--keep-storage is --reserved-space). */
@@ -84,6 +86,55 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+const HELP_TOPICS = ['scan', 'prune', 'builder', 'leftovers', 'files', 'cat'] as const;
+export type HelpTopic = (typeof HELP_TOPICS)[number];
+const isHelpTopic = (c: string | undefined): c is HelpTopic => HELP_TOPICS.some((t) => t === c);
+
+/**
+ * `layertop CMD --help`: the usage lines of CMD and the options that apply to it (those whose
+ * text names no command, and those that name CMD), cut from HELP, so that the two never differ.
+ */
+export function helpFor(topic: HelpTopic | undefined): string {
+  if (!topic) return HELP;
+  const [head = '', rest = ''] = HELP.split('\nUsage:\n');
+  const [usage = '', afterUsage = ''] = rest.split('\nOptions:\n');
+  const [options = '', tail = ''] = afterUsage.split('\n\nEnvironment:');
+  // A block is a line at the left margin of its section and the deeper lines after it.
+  const blocks = (text: string, starts: RegExp) =>
+    text.split('\n').reduce<string[][]>((out, line) => {
+      if (starts.test(line) || !out.length) out.push([line]);
+      else out[out.length - 1]?.push(line);
+      return out;
+    }, []);
+  const usageBlocks = blocks(usage, /^ {2}layertop /).filter(
+    (b) => (b[0] ?? '').startsWith(`  layertop ${topic} `) || b[0] === `  layertop ${topic}`,
+  );
+  // "prune: ...", "files, cat: ...", "builder prune: ...": the commands an option's text is for.
+  const commandsOf = (line: string) =>
+    /^((?:[a-z]+(?: [a-z]+)?, )*[a-z]+(?: [a-z]+)?): /
+      .exec(line.slice(32))?.[1]
+      ?.split(', ')
+      .map((c) => c.split(' ')[0]);
+  const optionBlocks = blocks(options.trimEnd(), /^ {2}(-\w, | {4})--?\w/).filter((b) => {
+    // An option whose first line names no command is everyone's; else any of its lines may name it.
+    if (!commandsOf(b[0] ?? '')) return true;
+    return b.some((line) => commandsOf(line)?.includes(topic));
+  });
+  return [
+    head.trimEnd(),
+    '',
+    'Usage:',
+    ...usageBlocks.flat(),
+    '',
+    'Options:',
+    ...optionBlocks.flat(),
+    '',
+    `Environment:${tail}`.trimEnd(),
+    '(layertop --help lists every command and option.)',
+    '',
+  ].join('\n');
+}
+
 export const HELP = `layertop: every Docker image layer, what it really costs on disk, and what a prune would free
 
 Usage:
@@ -147,7 +198,7 @@ Options:
       --no-cache                measure every layer again (ignore the size cache)
       --no-host-tools           walk layers with the helper's busybox only, not the engine
                                 host's GNU find (slower; the figures are the same)
-      --json                    machine-readable output (scan, prune, files)
+      --json                    machine-readable output
       --layer N|CHAINID         files, cat: which layer (0 = bottom; negative counts from the top)
       --merged                  files, cat: the merged view (the union of layers 0..N)
   -a, --all                     prune: every unused image, not only dangling ones
@@ -167,10 +218,11 @@ Options:
       --cache-budget S          prune: remove build cache, least recently used first, until it
                                 takes at most S on disk
       --policy FILE             prune: the rules above from a JSON file (see the README)
-      --dry-run                 prune, leftovers: print the plan, delete nothing
+      --dry-run                 prune, builder prune, leftovers: print the plan, delete nothing
       --min-age D               leftovers: unchanged for at least D (90s, 30m, 2h, 1d; default 1h)
-      --apply FILE              prune: apply a plan file made by --dry-run --json (- = stdin)
-  -y, --yes                     prune, leftovers: do not ask
+      --apply FILE              prune, builder prune: apply a plan file made by --dry-run --json
+                                (- = stdin)
+  -y, --yes                     prune, builder prune, leftovers: do not ask
   -h, --help                    this help
   -v, --version                 print the version
 
@@ -251,6 +303,7 @@ export function parseCli(argv: string[]): CliArgs {
   if (cmd === 'cat' && path === undefined && !v.help) throw new UsageError('cat needs the path of a file');
   if (rest.length) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let command: CliArgs['command'] = 'tui';
+  const helpTopic = v.help && isHelpTopic(cmd) ? cmd : undefined;
   if (v.help) command = 'help';
   else if (v.version) command = 'version';
   else if (cmd === 'scan') command = 'scan';
@@ -405,6 +458,9 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError(`--format takes table, json or prometheus, not "${format}"`);
   if (typeof v.format === 'string' && command !== 'scan' && command !== 'help')
     throw new UsageError('--format belongs to the scan command');
+  // Two answers to one question: said, not one of them silently taken.
+  if (typeof v.format === 'string' && v.json === true && format !== 'json' && command !== 'help')
+    throw new UsageError(`--json and --format ${format} ask for two outputs: give one`);
   if (v['dry-run'] === true && v.yes === true)
     throw new UsageError('--dry-run and --yes contradict each other');
   if (typeof v.apply === 'string') {
@@ -445,6 +501,7 @@ export function parseCli(argv: string[]): CliArgs {
     allContexts,
     parallel,
     format,
+    ...(helpTopic ? { helpTopic } : {}),
     // Trimmed: " busybox " (a quoted name with spaces) names busybox, as the engine would refuse the spaces.
     helperImage: typeof v['helper-image'] === 'string' ? v['helper-image'].trim() : undefined,
     targetPid,

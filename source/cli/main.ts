@@ -10,7 +10,7 @@ import { escapeText } from '../model/escape.js';
 import type { PruneFilters } from '../model/prune-plan.js';
 import { exitWith, installExitHandlers, isExiting } from '../process/cleanup.js';
 import { mark } from '../process/timing.js';
-import { type CliArgs, HELP, parseCli, UsageError } from './args.js';
+import { type CliArgs, helpFor, parseCli, UsageError } from './args.js';
 import { ChunkedWriter } from './chunked-output.js';
 import { sizeText } from './format.js';
 import { writeReportJson } from './json-stream.js';
@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     });
   switch (args.command) {
     case 'help':
-      process.stdout.write(HELP);
+      process.stdout.write(helpFor(args.helpTopic));
       return 0;
     case 'version':
       process.stdout.write(`layertop ${VERSION}\n`);

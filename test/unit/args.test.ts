@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseCli, UsageError } from '../../source/cli/args.js';
+import { HELP, helpFor, parseCli, UsageError } from '../../source/cli/args.js';
 
 describe('parseCli: the engine options', () => {
   it('takes --host or --context, each alone', () => {
@@ -100,5 +100,30 @@ describe('parseCli: --helper-mode', () => {
     expect(parseCli(['scan', '--helper-image', ' busybox:1.36 ']).helperImage).toBe('busybox:1.36');
     // Without local, each goes with the default (auto then uses the container).
     expect(parseCli(['scan', '--keep-helper', '30']).helperMode).toBe('auto');
+  });
+});
+
+describe('help for one command (layertop CMD --help)', () => {
+  it("gives that command's usage and the options that apply to it, not the others'", () => {
+    const a = parseCli(['files', '--help']);
+    expect(a.command).toBe('help');
+    const h = helpFor(a.helpTopic);
+    expect(h).toContain('  layertop files IMAGE|CONTAINER');
+    expect(h).not.toContain('layertop prune');
+    expect(h).toContain('--merged');
+    expect(h).toContain('--host URL');
+    expect(h).not.toContain('--keep-last');
+    expect(h).toContain('(layertop --help lists every command and option.)');
+    const b = helpFor(parseCli(['builder', '--help']).helpTopic);
+    expect(b).toContain('layertop builder prune');
+    for (const o of ['--dry-run', '--yes', '--filter F', '--max-used-space']) expect(b).toContain(o);
+    expect(b).not.toContain('--keep-last');
+    // Without a command, everything.
+    expect(helpFor(parseCli(['--help']).helpTopic)).toBe(HELP);
+  });
+
+  it('refuses --json beside another --format instead of taking one silently', () => {
+    expect(() => parseCli(['scan', '--json', '--format', 'table'])).toThrow(/--json and --format table/);
+    expect(parseCli(['scan', '--json', '--format', 'json']).format).toBe('json');
   });
 });
