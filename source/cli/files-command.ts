@@ -35,6 +35,12 @@ export function layerIndex(spec: string | undefined, ids: readonly string[]): nu
   return hits[0]?.[1] ?? 0;
 }
 
+/** A layer by its number, as --layer takes it, with where it sits: "layer 100 (the top of 101; 0 is the bottom)". */
+export function layerText(k: number, count: number): string {
+  const where = k === count - 1 ? 'the top' : k === 0 ? 'the bottom' : `${count - 1 - k} below the top`;
+  return `layer ${k} (${where} of ${count}; 0 is the bottom)`;
+}
+
 export async function filesCommand(args: CliArgs): Promise<number> {
   if (args.noHelper) throw new UsageError('files reads the layers through the helper: drop --no-helper');
   const { client, info, helper: starting, cache } = await openSession(args);
@@ -115,7 +121,9 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         }));
       } else {
         out.write(
-          `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at layer ${k}`} (${counted(rows.length, 'entry', 'entries')})\n`,
+          `${escapeText(target.name)}: ${live ? 'live view of the running container' : `merged view at ${layerText(k, ids.length)}`} (${counted(rows.length, 'entry', 'entries')})\n` +
+            // The first column: the layer each entry comes from (0 = bottom), which `--layer` takes.
+            `LYR TYPE         SIZE  PATH\n`,
         );
         for (const r of rows)
           out.write(
@@ -145,7 +153,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
       return 0;
     }
     out.write(
-      `${escapeText(target.name)}: layer ${k} of ${ids.length} ${escapeText(layer?.label ?? '')}\n` +
+      `${escapeText(target.name)}: ${layerText(k, ids.length)} ${escapeText(layer?.label ?? '')}\n` +
         `${counted(diff.length, 'entry', 'entries')}; wasted here ${sizeText(head.layer.wastedBytes)} (image: ${sizeText(wasted.total)})\n`,
     );
     mark('written-head');

@@ -263,6 +263,16 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
     expect(res.wastedBytes).toBe(300000);
     const text = await layertop(['files', 'layertop-test/overwrite:latest', '--layer', '-2'], { engine });
     expect(text.stdout).toMatch(/wasted here 300kB \(image: 300kB\)/);
+    // --layer -2 is the layer below the top, said so beside its number (0 is the bottom).
+    expect(text.stdout).toMatch(
+      /^layertop-test\/overwrite:latest: layer \d+ \(1 below the top of \d+; 0 is the bottom\) RUN /,
+    );
+    // The merged view's first column is the layer each entry comes from, and its header says so.
+    const merged = await layertop(['files', 'layertop-test/overwrite:latest', '--merged'], { engine });
+    expect(merged.stdout.split('\n')[1]).toBe('LYR TYPE         SIZE  PATH');
+    expect(merged.stdout).toMatch(
+      /^ {2}\d file +300kB {2}\/data\/file\.bin$|^ {2}\d file +100kB {2}\/data\/file\.bin$/m,
+    );
   });
 
   it('prints hostile names escaped: no control byte reaches the terminal', async () => {
