@@ -34,7 +34,8 @@ function cacheNote(model: ScanModel, imageId: string, containers: string[]): str
   const held = heldByBuildCache(model, [imageId]);
   if (held.layers === 0) return '';
   const withCache = freedIfRemoved(model, { images: [imageId], containers, buildCache: true });
-  return `; the build cache holds ${held.layers} of its layers (${disk(held.diskBytes)}): ${disk(withCache)} with the build cache`;
+  // The figure first: the line is cut at the pane's edge (a user saw "the build cache holds 15 of …").
+  return `; ${disk(withCache)} with the build cache (it holds ${held.layers} of its layers, ${disk(held.diskBytes)})`;
 }
 
 /** Leftovers come back through `layertop leftovers`, which proves each one unreferenced first. */
