@@ -1,8 +1,9 @@
 // The explorer's fuzzy search: what a query finds, escaped labels, and the same answer on every
 // keystroke (its index is built once per model).
 import { describe, expect, it } from 'vitest';
+import { shortId } from '../../source/model/digest.js';
 import { prepareSearch, search, searchIndexReady } from '../../source/tui/search/search.js';
-import { sampleModel } from '../support/model.js';
+import { base, common, makeModel, sampleModel } from '../support/model.js';
 
 describe('search', () => {
   it('finds an image by its tag and a layer by its build command, best first, each row once', () => {
@@ -15,6 +16,29 @@ describe('search', () => {
     const command = [...model.graph.layers.values()].find((l) => l.createdBy)?.createdBy as string;
     const word = command.split(/\s+/).find((w) => w.length > 3) as string;
     expect(search(model, word).some((h) => h.row.key.startsWith('layer:'))).toBe(true);
+  });
+
+  it('tells layers with the same build command apart: short ID and an image that has it', () => {
+    // Two images each with its own layer made by the same command.
+    const model = makeModel([
+      {
+        id: 'aaa1',
+        tags: ['shop/a:1'],
+        layers: [base, { id: 'x1', size: 1, disk: 4096, cmd: 'COPY f99 /c/99' }],
+      },
+      {
+        id: 'bbb1',
+        tags: ['shop/b:1'],
+        layers: [common, { id: 'x2', size: 1, disk: 4096, cmd: 'COPY f99 /c/99' }],
+      },
+    ]);
+    const hits = search(model, 'COPY f99').filter((h) => h.row.kind === 'layer');
+    expect(hits.map((h) => h.label)).toEqual(['COPY f99 /c/99', 'COPY f99 /c/99']);
+    expect(hits.map((h) => h.context?.replace(/^[0-9a-f]{12} · /, '')).sort()).toEqual([
+      'shop/a:1',
+      'shop/b:1',
+    ]);
+    expect(hits.every((h) => h.context?.startsWith(shortId(h.row.chainId as string)))).toBe(true);
   });
 
   it('answers the same for the same query again, and nothing for a blank one', () => {

@@ -24,6 +24,7 @@ function HitRow(props: { hit: SearchHit; selected: boolean; theme: Theme }) {
   return (
     <Text wrap="truncate">
       <Text inverse={props.selected}>{hit.row.kind.padEnd(KIND_WIDTH)}</Text>
+      {hit.context ? <Text color={theme.color('dim')}>{`${hit.context}  `}</Text> : null}
       {parts.map((p, i) =>
         p.match ? (
           // biome-ignore lint/suspicious/noArrayIndexKey: parts of one label never reorder

@@ -3,6 +3,7 @@ import fuzzysort from 'fuzzysort';
 import { shortId } from '../../model/digest.js';
 import { escapeText } from '../../model/escape.js';
 import type { ScanModel } from '../../model/report.js';
+import type { ImageInput } from '../../model/types.js';
 import { BUILD_CACHE_KEY, buildRows, type Row } from '../tree/tree-rows.js';
 
 export interface SearchHit {
@@ -12,6 +13,25 @@ export interface SearchHit {
   /** [start, end) ranges of `label` to highlight. */
   ranges: [number, number][];
   score: number;
+  /**
+   * Which one it is, where the label alone does not say (a build command many layers share: 40
+   * hits of "COPY f99 /c/99" read the same): the layer's short ID and an image that has it.
+   */
+  context?: string;
+}
+
+/** A layer's short ID and the first tagged image that has it (else its first image's short ID). */
+function layerContext(model: ScanModel, byId: ReadonlyMap<string, ImageInput>, chainId: string): string {
+  const node = model.graph.layers.get(chainId);
+  const images = node?.images ?? [];
+  let tag: string | undefined;
+  for (const id of images) {
+    tag = byId.get(id)?.tags[0];
+    if (tag) break;
+  }
+  const name = tag ? escapeText(tag) : images[0] ? shortId(images[0]) : '';
+  const more = images.length > 1 ? ` +${images.length - 1}` : '';
+  return `${shortId(chainId)}${name ? ` · ${name}${more}` : ''}`;
 }
 
 interface Target {
@@ -22,6 +42,7 @@ interface Target {
 
 interface Index {
   byKey: Map<string, Row>;
+  imageById: Map<string, ImageInput>;
   /**
    * fuzzysort's immutable snapshot of every target: prepared in the background in slices of a few
    * ms, with each target's word beginnings indexed. Plain prepared targets computed those at the
@@ -59,7 +80,8 @@ function indexOf(model: ScanModel): Index {
     add(r.id.slice(0, 12), `cache-record:${r.id}`, 'cache id');
     if (r.description) add(escapeText(r.description), `cache-record:${r.id}`, 'build step');
   }
-  const index = { byKey, targets: fuzzysort.snapshot(targets, { key: 'text' }) };
+  const imageById = new Map(model.inputs.images.map((i) => [i.id, i]));
+  const index = { byKey, imageById, targets: fuzzysort.snapshot(targets, { key: 'text' }) };
   indexes.set(model, index);
   return index;
 }
@@ -117,7 +139,7 @@ export function prepareSearch(model: ScanModel): () => void {
 /** Fuzzy search over image repository:tag, image ids, layer ids, build commands and build-cache steps. */
 export function search(model: ScanModel, query: string, limit = 50): SearchHit[] {
   if (!query.trim()) return [];
-  const { byKey, targets } = indexOf(model);
+  const { byKey, imageById, targets } = indexOf(model);
   const results = fuzzysort.go(query, targets, { limit: limit * 2, threshold: 0.3 });
   const hits: SearchHit[] = [];
   const seen = new Set<string>();
@@ -131,7 +153,13 @@ export function search(model: ScanModel, query: string, limit = 50): SearchHit[]
       if (last && last[1] === i) last[1] = i + 1;
       else ranges.push([i, i + 1]);
     }
-    hits.push({ row, label: r.obj.text, ranges, score: r.score });
+    const context =
+      r.obj.kind === 'command' && row.chainId
+        ? layerContext(model, imageById, row.chainId)
+        : r.obj.kind === 'build step' && row.recordId
+          ? row.recordId.slice(0, 12)
+          : undefined;
+    hits.push({ row, label: r.obj.text, ranges, score: r.score, ...(context ? { context } : {}) });
     if (hits.length >= limit) break;
   }
   return hits;
