@@ -10,7 +10,14 @@ import { PrunePanel, pruneBodyHeight, pruneLines } from '../cleanup/PrunePanel.j
 import { openPrune, type PruneFlow } from '../cleanup/prune-flow.js';
 import { usePruneFlow } from '../cleanup/use-prune-flow.js';
 import type { EngineData } from '../engine-data.js';
-import { FilesPanel, filesKey, filesModel, filesPaneLines, searchFiles } from '../files/FilesPanel.js';
+import {
+  FilesPanel,
+  filesKey,
+  filesModel,
+  filesPaneLines,
+  prepareFileSearch,
+  searchFiles,
+} from '../files/FilesPanel.js';
 import { openFiles } from '../files/files-view.js';
 import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
@@ -122,6 +129,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     () => (files?.searching && fm ? searchFiles(fm.items, files.query) : []),
     [files?.searching, files?.query, fm],
   );
+  // The search's keys made as the search opens, after its line is drawn, not at the first typed
+  // character (0.1-0.2 s for a listing of 20,000 to 400,000 names).
+  const searchItems = files?.searching ? fm?.items : undefined;
+  useEffect(() => {
+    if (!searchItems) return;
+    const t = setTimeout(() => prepareFileSearch(searchItems), 0);
+    return () => clearTimeout(t);
+  }, [searchItems]);
   const filesStartRef = useRef(0);
   // Wasted bytes per layer, learnt from every image listed to its top in the files pane.
   const [wasted, setWasted] = useState<
