@@ -601,3 +601,15 @@ describe('Explorer: before its first tree', () => {
     expect(lastFrame()).not.toMatch(/measur/);
   });
 });
+
+describe('Explorer on a short terminal', () => {
+  it('gives the tree most of the lines at 80x24, the details a third', () => {
+    const { lastFrame } = screen(sampleModel(), { columns: 80, rows: 24 });
+    const at = lines(lastFrame()).findIndex((l) => l.startsWith(' Details'));
+    // The header, the column titles and the tree's rows above the details: 15 of 24 lines (9 lines of
+    // details left the tree 12).
+    expect(at).toBe(15);
+    const rest = lines(lastFrame()).slice(at);
+    expect(rest.length).toBeLessThanOrEqual(24 - 15);
+  });
+});

@@ -159,7 +159,10 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   const bodyHeight = Math.max(3, rowsTotal - 3);
   const wide = columns >= 140;
   const treeWidth = wide ? Math.floor(columns * 0.6) : columns;
-  const treeHeight = wide ? bodyHeight : Math.max(3, bodyHeight - 9);
+  // The details take 9 lines under the tree, fewer on a short terminal (a third of the body, at
+  // least 4): at 80x24 they took 9 of 24 lines and left the tree 11 rows.
+  const detailRows = Math.max(4, Math.min(9, Math.floor(bodyHeight / 3)));
+  const treeHeight = wide ? bodyHeight : Math.max(3, bodyHeight - detailRows);
   const startRef = useRef(0);
   const start = windowStart(cursor, rows.length, treeHeight - 1, startRef.current);
   startRef.current = start;

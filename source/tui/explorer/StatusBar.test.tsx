@@ -38,5 +38,19 @@ describe('StatusBar: the totals', () => {
       report: { ...m.report, ledger: { ...(m.report.ledger ?? {}), totalBytes: 388_000_000 } },
     } as typeof m;
     expect(frame(withLedger)).toMatch(/5 layers 11[\d.]+MB {2}388MB on disk/);
+    // Narrow: "Docker " gives way, then the layers' own figure; the data root's and the helper's
+    // state stay whole.
+    const at = (width: number) =>
+      render(
+        <StatusBar
+          data={{ ...readyData(withLedger), helper: 'ready' }}
+          width={width}
+          theme={makeTheme({ NO_COLOR: '1' })}
+        />,
+      ).lastFrame() ?? '';
+    expect(at(80)).toMatch(
+      /^overlay2 · 26\.1\.5 {2}3 images {2}5 layers 11[\d.]+MB {2}388MB on disk {2}helper: ready /,
+    );
+    expect(at(72)).toMatch(/^overlay2 · 26\.1\.5 {2}3 images {2}5 layers {2}388MB on disk {2}helper: ready/);
   });
 });

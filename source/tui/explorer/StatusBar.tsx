@@ -58,13 +58,16 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
   // ledger's total, what du gives it): the layers' figure alone read as the disk's, and a user
   // holding it against du of the data root found 244MB where du said 388MB.
   const root = m?.report.ledger?.totalBytes;
+  const rootText = root !== undefined ? `  ${size(root)} on disk` : '';
   const disk =
     t?.layersDiskBytes !== null && t?.layersDiskBytes !== undefined
-      ? `${size(t.layersDiskBytes)}${root !== undefined ? `  ${size(root)} on disk` : ''}`
+      ? `${size(t.layersDiskBytes)}${rootText}`
       : coming
         ? 'disk …'
         : `disk unknown (needs the helper${m?.report.diskUnknown ? `: ${escapeText(m.report.diskUnknown)}` : ''})`;
-  const totals = t ? `  ${t.images} images  ${t.layers} layers ${disk}` : '';
+  const full = t ? `  ${t.images} images  ${t.layers} layers ${disk}` : '';
+  // Narrow (80 columns): the data root's total stays, the layers' own figure gives way first.
+  const short = t && rootText ? `  ${t.images} images  ${t.layers} layers${rootText}` : full;
   const stale =
     data.staleSince !== undefined
       ? `  last scan ${ago(Date.now() - data.staleSince)} (not refreshed yet)`
@@ -82,12 +85,13 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
       ? ''
       : `  ${HELPER_TEXT[data.helper]}${data.helper === 'ready' && data.helperLocal ? ' (local)' : ''}`;
   // At 80 columns "Docker " is what gives way, so the helper's state stays whole.
-  const rest =
+  const restWith = (totals: string) =>
     (fault ? `  ${fault}` : '') + (!fault && data.notice ? `  ${data.notice}` : '') + totals + stale + helper;
-  const engine =
-    e && [...long].length + [...rest].length > props.width
-      ? `${e.storage} · ${escapeText(e.version)}`
-      : engineText;
+  const cells = (text: string) => [...text].length;
+  const shortEngine = e ? `${e.storage} · ${escapeText(e.version)}` : engineText;
+  // ">=": the host follows, and a cut line ends in "…" in the last column.
+  const engine = e && cells(long) + cells(restWith(full)) >= props.width ? shortEngine : engineText;
+  const totals = cells(engine) + cells(restWith(full)) >= props.width ? short : full;
   // The host goes last: on a narrow terminal it is what gets cut, never the state.
   return (
     <Box width={props.width}>
