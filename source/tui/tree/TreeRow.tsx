@@ -184,8 +184,11 @@ export const TreeRow = memo(function TreeRow(props: {
   useRenderEpoch();
   const { model, row, width, selected, theme } = props;
   const t = rowText(model, row);
-  // Deeper than 12 levels the guides keep their last 11 and a '…' says some are left out.
-  const indent = row.guide.length > 24 ? `…${row.guide.slice(-23)}` : row.guide;
+  // Deep rows keep their last guides and a '…' says some are left out: at most a sixth of the row
+  // (12 levels on a wide tree, 7 in the 84 columns a 140-column screen gives it), so a branch 11
+  // levels down still shows its image's name ("lt-scale/chai…" was all a user saw).
+  const room = Math.max(6, Math.min(24, 2 * Math.floor(width / 12)));
+  const indent = row.guide.length > room ? `…${row.guide.slice(-(room - 1))}` : row.guide;
   const fixed = indent.length + 2 + 12 + 1 + 1 + SIZE_COL * 2 + 6;
   const marker = props.marked ? '✗' : t.marker;
   const label = fitCells(t.label, Math.max(4, width - fixed));
