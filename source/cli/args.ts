@@ -198,10 +198,11 @@ Options:
       --no-cache                measure every layer again (ignore the size cache)
       --no-host-tools           walk layers with the helper's busybox only, not the engine
                                 host's GNU find (slower; the figures are the same)
-      --json                    machine-readable output
+      --json                    scan, prune, builder, leftovers, files: machine-readable output
       --layer N|CHAINID         files, cat: which layer (0 = bottom; negative counts from the top)
       --merged                  files, cat: the merged view (the union of layers 0..N)
-  -a, --all                     prune: every unused image, not only dangling ones
+  -a, --all                     prune: every unused image, not only dangling ones;
+                                builder prune: all unused records, not only dangling ones
       --volumes                 prune: unused anonymous volumes too
       --filter F                prune: until=<time|duration>, label=K[=V], label!=K[=V];
                                 builder prune: until= (or unused-for=), id=<regexp>, type=

@@ -340,7 +340,9 @@ export async function fleetApply(
     );
     process.stdout.write(`${out.join('\n')}\n`);
   }
-  const failed = results.filter((r) => r.error !== undefined || (r.report?.failed.length ?? 0) > 0).length;
+  const failed = results.filter(
+    (r) => r.error !== undefined || (r.report?.failed.length ?? 0) > 0 || r.report?.afterError !== undefined,
+  ).length;
   return failed === 0 ? 0 : failed === results.length ? 1 : EXIT_PARTIAL;
 }
 

@@ -94,7 +94,7 @@ export function planText(plan: PrunePlan): string {
 
 /** What "Docker's estimate" adds up: no figure `docker system df` prints (a user looked for it there). */
 const ESTIMATE_NOTE =
-  "  (Docker's estimate: the sum of the DOCKER'S SIZE column: each container's SizeRw, each image's size less what it shares with other images, the build cache's size)";
+  "  (Docker's estimate: the sum of the DOCKER'S SIZE column: each container's SizeRw, each volume's size, each image's size less what it shares with other images, the build cache's size)";
 
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];

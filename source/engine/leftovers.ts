@@ -131,6 +131,7 @@ export async function reclaimLeftovers(
   const problems: string[] = [];
   const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
   let unknownRound: string[] = [];
+  let deletionFailed = false;
   while (pending.length) {
     const gone = (p: string) => verdict.get(p) === 'removed' || verdict.get(p) === 'absent';
     const ready = pending.filter((i) => i.after.every(gone));
@@ -145,6 +146,7 @@ export async function reclaimLeftovers(
       );
     } catch (err) {
       problems.push(`a deletion request failed: ${message(err)}`);
+      deletionFailed = true;
       unknownRound = ready.map((i) => i.path);
       break;
     }
@@ -175,7 +177,7 @@ export async function reclaimLeftovers(
     const v = verdict.get(item.path);
     if (unknown.has(item.path))
       report.failed.push({ ...item, reason: 'its deletion request failed: it may be gone in part or whole' });
-    else if (!v && problems.length)
+    else if (!v && deletionFailed)
       report.refused.push({ ...item, reason: 'not tried: a deletion before it failed' });
     else if (v === 'removed') report.removed.push(item);
     else if (v === 'absent') report.alreadyRemoved.push(item);

@@ -242,7 +242,8 @@ describe.each(MODES)('layertop leftovers on a fresh overlay2 engine, helper %s',
 
   it('takes a change deep inside a leftover as recent, not only one at its top', async () => {
     // As a pull extracting into a layer directory the engine has not recorded yet: the top and
-    // its direct entries stand still while a directory far below changes.
+    // its direct entries stand still (3 s, past the 2 s asked, to the second) while below them
+    // things change (within the minute the deeper check rounds 2 s up to).
     const P = makeDir(join(e.dataRoot, 'overlay2'), '7'.repeat(64), { 'diff/usr/lib/x/a.bin': 10_000 });
     await new Promise((r) => setTimeout(r, 3_000));
     writeFileSync(join(P, 'diff', 'usr', 'lib', 'x', 'b.bin'), Buffer.alloc(10_000, 1));

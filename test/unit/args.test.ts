@@ -116,7 +116,10 @@ describe('help for one command (layertop CMD --help)', () => {
     expect(h).toContain('(layertop --help lists every command and option.)');
     const b = helpFor(parseCli(['builder', '--help']).helpTopic);
     expect(b).toContain('layertop builder prune');
-    for (const o of ['--dry-run', '--yes', '--filter F', '--max-used-space']) expect(b).toContain(o);
+    for (const o of ['--dry-run', '--yes', '--filter F', '--max-used-space', '--all', '--json'])
+      expect(b).toContain(o);
+    // cat takes no --json: its help does not offer it.
+    expect(helpFor(parseCli(['cat', '--help']).helpTopic)).not.toContain('--json');
     expect(b).not.toContain('--keep-last');
     // Without a command, everything.
     expect(helpFor(parseCli(['--help']).helpTopic)).toBe(HELP);

@@ -1,7 +1,9 @@
 // The files pane's search: fuzzy over a listing of ordinary size, plain text over a huge one.
+
+import type { Key } from 'ink';
 import { describe, expect, it } from 'vitest';
 import type { FileItem } from '../../source/model/file-tree.js';
-import { FUZZY_MAX_NAMES, filesModel, searchFiles } from '../../source/tui/files/FilesPanel.js';
+import { FUZZY_MAX_NAMES, filesKey, filesModel, searchFiles } from '../../source/tui/files/FilesPanel.js';
 import { filesReducer, openFiles } from '../../source/tui/files/files-view.js';
 
 const listing = (n: number) =>
@@ -53,5 +55,59 @@ describe('the files rows while typing a search', () => {
     expect(tree).not.toBe(rows);
     v = filesReducer(v, { type: 'toggleDir', path: 'b' });
     expect(filesModel(v).rows).not.toBe(tree);
+  });
+});
+
+describe('the file preview', () => {
+  it('shows the last page whole on End or G, never an empty pane', () => {
+    let v = openFiles('img', 'img');
+    v = filesReducer(v, {
+      type: 'preview',
+      preview: {
+        path: 'a',
+        title: 'a',
+        lines: Array.from({ length: 40 }, (_, i) => ({ kind: 'same', text: `l${i}` }) as never),
+      },
+    });
+    const page = 10;
+    const key = Object.fromEntries(
+      [
+        'upArrow',
+        'downArrow',
+        'leftArrow',
+        'rightArrow',
+        'pageUp',
+        'pageDown',
+        'home',
+        'end',
+        'return',
+        'escape',
+        'ctrl',
+        'shift',
+        'tab',
+        'backspace',
+        'delete',
+        'meta',
+      ].map((k) => [k, false]),
+    ) as unknown as Key;
+    for (const [input, k] of [
+      ['G', key],
+      ['', { ...key, end: true }],
+    ] as const) {
+      let now = v;
+      filesKey(
+        now,
+        filesModel(now),
+        [],
+        input,
+        k,
+        (a) => {
+          now = filesReducer(now, a as Parameters<typeof filesReducer>[1]);
+        },
+        page,
+        () => {},
+      );
+      expect(now.previewScroll).toBe(40 - page);
+    }
   });
 });

@@ -266,11 +266,12 @@ reclaimone() {
   [ -n "$t" ] || { echo failed; return; }
   if [ $(( $3 - t )) -lt "$2" ]; then echo young; return; fi
   # And anything deeper (a pull extracting into a directory the engine has not recorded yet
-  # changes only the directories it writes in): one walk, stopped at the first entry changed within
-  # MINAGE, rounded up to whole minutes (-cmin counts minutes: stricter, never looser). A walk that
-  # fails proves nothing: the entry stays.
+  # changes only the directories it writes in): one walk below the entry's direct children (those
+  # are checked above, to the second), stopped at the first entry changed within MINAGE rounded
+  # up to whole minutes (-cmin counts minutes: stricter, never looser). A walk that fails proves
+  # nothing: the entry stays.
   if [ "$2" -gt 0 ]; then
-    x=$(find "./$b" -xdev -cmin "-$(( ($2 + 59) / 60 ))" -print -quit 2>/dev/null) || { echo failed; return; }
+    x=$(find "./$b" -mindepth 2 -xdev -cmin "-$(( ($2 + 59) / 60 ))" -print -quit 2>/dev/null) || { echo failed; return; }
     if [ -n "$x" ]; then echo young; return; fi
   fi
   if [ -n "$c" ]; then
@@ -287,7 +288,11 @@ reclaimone() {
   fi
   # A mount point on the entry itself (busybox rm has no --one-file-system): another device than
   # its parent's is never deleted into.
-  [ "$(stat -c %d -- "./$b" 2>/dev/null)" = "$(stat -c %d -- . 2>/dev/null)" ] || { echo mounted; return; }
+  if ! x=$(stat -c %d -- "./$b" 2>/dev/null); then
+    if [ -e "./$b" ] || [ -L "./$b" ]; then echo failed; else echo absent; fi
+    return
+  fi
+  [ "$x" = "$(stat -c %d -- . 2>/dev/null)" ] || { echo mounted; return; }
   # overlay2's short link to the layer's diff goes with it, as the driver's own removal does.
   if [ -n "$l" ] && [ -d l ] && [ ! -L l ] && [ "$(readlink "l/$l" 2>/dev/null)" = "../$b/diff" ]; then rm -f "l/$l"; fi
   rm -rf -- "./$b" 2>/dev/null

@@ -38,6 +38,8 @@ export interface Overlay2Prefetch {
   buildCacheLayers: Promise<Set<string>>;
 }
 
+const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
 /** What the storage listing reads: the stamp file, then the listed directories (see liststat). */
 export function overlay2ListingPaths(dataRoot: string): { stampFile: string; dirs: string[] } {
   return {
@@ -218,11 +220,20 @@ export async function overlay2Layout(
   // delete under a live image. So while any directory in the layer store's shape is claimed by
   // nobody, every remembered answer is read again (one sweep of the layer store at scale), and a
   // leftover is never found by the cache.
-  if (!options.onlyAsked && (rememberedChains.size || rememberedMounts.size)) {
+  // A stale answer always leaves a directory unclaimed that was not there before (the layer's new
+  // one: a cache-id is random), so the unclaimed names a fresh read already confirmed are
+  // remembered, and a leftover that stays (one refused as mounted, say) does not cost every later
+  // scan that read again.
+  const uncheckedKey = `${engineId}|overlay2-unclaimed-checked`;
+  const unclaimedNow = () => {
     const claimed = new Set<string>();
     for (const f of known.values()) claimed.add(f.cacheId);
     for (const f of knownMounts.values()) for (const d of [f.mount, f.init]) if (d) claimed.add(d);
-    if (names.some((n) => /^[0-9a-f]{64}(-init)?$/.test(n) && !claimed.has(n))) {
+    return names.filter((n) => /^[0-9a-f]{64}(-init)?$/.test(n) && !claimed.has(n));
+  };
+  if (!options.onlyAsked && (rememberedChains.size || rememberedMounts.size)) {
+    const confirmed = new Set(cache?.fact(uncheckedKey, isNameList) ?? []);
+    if (unclaimedNow().some((n) => !confirmed.has(n))) {
       const again = await readLayerFacts(
         helper,
         dataRoot,
@@ -241,6 +252,7 @@ export async function overlay2Layout(
         if (f) knownMounts.set(id, f);
         else knownMounts.delete(id);
       }
+      cache?.setFact(uncheckedKey, unclaimedNow());
     }
   }
   const transient = new Set(options.transientIds ?? []);

@@ -91,9 +91,9 @@ export const EXPLAIN: string[] = [
   "content blobs included. DOCKER is Docker's own figure for the same items. Nothing is forced:",
   'running containers and their images stay. Press D, type yes and Enter to run it; layertop',
   'checks again first and shows anything that changed. Afterwards it measures the disk again.',
-  "Docker's estimate in the total is the sum of the DOCKER figures: each image's size less what",
-  'it shares with other images (so a layer only removed images share counts for none), and the',
-  "build cache's size; `docker system df` prints no such sum (its RECLAIMABLE counts differently).",
+  "Docker's estimate in the total is the sum of the DOCKER figures: containers' SizeRw, volumes'",
+  "sizes, each image's size less what it shares with other images (so a layer only removed images",
+  "share counts for none), the build cache's size; `docker system df` prints no such sum.",
 ];
 
 export function changeLines(flow: PruneFlow): Line[] {

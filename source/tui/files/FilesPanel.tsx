@@ -247,7 +247,8 @@ export function filesKey(
         dispatch({ type: 'previewScroll', delta: Number.NEGATIVE_INFINITY, max });
         break;
       case 'end':
-        dispatch({ type: 'previewScroll', delta: Number.POSITIVE_INFINITY, max });
+        // The last page whole (scrolled to `max` the pane would show nothing).
+        dispatch({ type: 'previewScroll', delta: Number.POSITIVE_INFINITY, max: Math.max(0, max - page) });
         break;
     }
     return;
