@@ -64,7 +64,7 @@ describe('the command line', () => {
       new Promise<number | null>((r) => head.on('close', (c) => r(c))),
     ]);
     expect(headCode).toBe(0);
-    expect(firstLine).toMatch(/^layertop-test\/many:latest: layer 1 of 2 /);
+    expect(firstLine).toMatch(/^layertop-test\/many:latest: layer 1 \(the top of 2; 0 is the bottom\) /);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(await helpersOf(lt.pid)).toBe('');
