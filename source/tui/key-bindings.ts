@@ -94,6 +94,30 @@ const searchKeys = (accept: string): Binding[] => [
   QUIT,
 ];
 
+/**
+ * How far a scroll action moves a view whose page is `page` lines: ±Infinity goes to an end (the
+ * caller's reducer clamps). Undefined for any other action. One table for the cleanup panel, its
+ * report and the help.
+ */
+export function scrollDelta(action: Action | undefined, page: number): number | undefined {
+  switch (action) {
+    case 'up':
+      return -1;
+    case 'down':
+      return 1;
+    case 'pageUp':
+      return -page;
+    case 'pageDown':
+      return page;
+    case 'home':
+      return Number.NEGATIVE_INFINITY;
+    case 'end':
+      return Number.POSITIVE_INFINITY;
+    default:
+      return undefined;
+  }
+}
+
 /** A search query after an editing action (Backspace, Ctrl-w, Ctrl-u); undefined for any other. */
 export function editedQuery(action: Action | undefined, query: string): string | undefined {
   if (action === 'erase') return query.slice(0, -1);

@@ -23,7 +23,16 @@ import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
 import { helpLines, helpWindow } from '../help/help-lines.js';
-import { actionFor, actionIn, editedQuery, fitHints, type Pane, typedText } from '../key-bindings.js';
+import {
+  type Action,
+  actionFor,
+  actionIn,
+  editedQuery,
+  fitHints,
+  type Pane,
+  scrollDelta,
+  typedText,
+} from '../key-bindings.js';
 import { useKeys } from '../keys-to.js';
 import { RenderEpoch } from '../render-epoch.js';
 import { SearchPanel } from '../search/SearchPanel.js';
@@ -209,16 +218,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     const body = pruneBodyHeight(bodyHeight);
     const max = Math.max(0, pruneLines(f).length - body);
     // The panel's own page (the tree's is taller: a page of it skipped lines here), and its ends.
-    const steps: Partial<Record<string, number>> = {
-      up: -1,
-      down: 1,
-      pageUp: -body,
-      pageDown: body,
-      home: Number.NEGATIVE_INFINITY,
-      end: Number.POSITIVE_INFINITY,
-    };
-    const scroll = (action: string | undefined) => {
-      const delta = action ? steps[action] : undefined;
+    const scroll = (action: Action | undefined) => {
+      const delta = scrollDelta(action, body);
       if (delta === undefined) return false;
       flowDispatch({ type: 'scroll', delta, max });
       return true;
@@ -312,24 +313,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         // The help scrolls when it does not fit (80x24): the preview's scroll keys move it.
         const rows = helpRows(bodyHeight);
         const { maxScroll } = helpWindow(helpLines(helpPane, Math.max(20, columns - 4), rows), rows, 0);
-        const step = {
-          up: -1,
-          down: 1,
-          pageUp: -(rows - 1),
-          pageDown: rows - 1,
-          home: Number.NEGATIVE_INFINITY,
-          end: Number.POSITIVE_INFINITY,
-        } as const;
-        const action = actionIn('preview', input, key);
-        if (
-          action === 'up' ||
-          action === 'down' ||
-          action === 'pageUp' ||
-          action === 'pageDown' ||
-          action === 'home' ||
-          action === 'end'
-        )
-          dispatch({ type: 'helpScroll', delta: step[action], max: maxScroll });
+        const delta = scrollDelta(actionIn('preview', input, key), rows - 1);
+        if (delta !== undefined) dispatch({ type: 'helpScroll', delta, max: maxScroll });
         else dispatch({ type: 'hint', text: 'help is open: ↑↓ scroll, Esc or ? closes it' });
       }
       return;
