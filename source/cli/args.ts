@@ -181,7 +181,8 @@ Usage:
 
 Options:
   -H, --host URL                engine to use (unix://, tcp://, ssh://); default: as the docker CLI;
-                                repeat it for several engines (scan, prune --dry-run/--apply)
+                                repeat it for several engines (the explorer, scan, files,
+                                prune --dry-run/--apply)
   -c, --context NAME[,NAME]     docker context(s) to use; repeat it or list several, or "all" for
                                 every context the docker CLI knows
       --parallel N              engines scanned at once (default: twice the cores, 2 to 8)
@@ -189,7 +190,7 @@ Options:
       --helper-image IMAGE      image for the helper container (default: busybox)
       --target-pid PID          PID on the engine host whose mount namespace holds the data root
       --keep-helper SECONDS     keep the helper running until idle this long, and join one
-                                kept before: the next run starts 0.4 s sooner (also
+                                kept before: the next run starts about 0.2 s sooner (also
                                 LAYERTOP_KEEP_HELPER=SECONDS; 0 = never keep)
       --helper-mode MODE        auto (default): as root on the engine's own host, read its
                                 storage with local processes, else start the helper container;
@@ -440,7 +441,7 @@ export function parseCli(argv: string[]): CliArgs {
       : [];
   if ((fleet.length || allContexts) && !['scan', 'prune', 'tui', 'files', 'help'].includes(command))
     throw new UsageError(
-      `several engines work with the explorer, scan and prune; ${command} takes one (-H or --context)`,
+      `several engines work with the explorer, scan, files and prune; ${command} takes one (-H or --context)`,
     );
   if ((fleet.length || allContexts) && command === 'prune' && v['dry-run'] !== true && v.apply === undefined)
     throw new UsageError(

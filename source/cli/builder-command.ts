@@ -5,6 +5,7 @@
 import { scanEngine } from '../engine/scan.js';
 import { byLastUsed, bySize, cacheTree } from '../model/build-cache.js';
 import { escapeText } from '../model/escape.js';
+import { recordReport } from '../model/report.js';
 import type { BuildCacheRecord } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { diskSize, sizeText, table } from './format.js';
@@ -51,7 +52,7 @@ export async function builderDuCommand(args: CliArgs): Promise<number> {
     const tree = cacheTree(records, args.sort === 'last-used' ? byLastUsed : bySize);
     process.stdout.write(
       args.json
-        ? `${JSON.stringify({ records: tree.map(({ record, depth }) => ({ ...record, depth })) }, null, 2)}\n`
+        ? `${JSON.stringify({ records: tree.map(({ record, depth }) => ({ ...recordReport(record, model.inputs.diskUnknown === undefined), depth })) }, null, 2)}\n`
         : `${builderDuText(records, args.sort)}\n`,
     );
     return 0;

@@ -74,8 +74,9 @@ export function buildLayerGraph(
       }
       if (!node.images.includes(image.id)) node.images.push(image.id);
     });
-    const top = chain.at(-1);
-    if (top) layers.get(top)?.topOf.push(image.id);
+    // An ID listed twice (an engine's list read across a change) is still one image.
+    const topOf = layers.get(chain.at(-1) ?? '')?.topOf;
+    if (topOf && !topOf.includes(image.id)) topOf.push(image.id);
   }
 
   for (const c of containers) {

@@ -3,6 +3,7 @@ import { buildLayerGraph, type LayerGraph } from './layer-graph.js';
 import { buildLedger, type Ledger, type LedgerInput } from './ledger.js';
 import type {
   BuildCacheInput,
+  BuildCacheRecord,
   ContainerInput,
   EngineFacts,
   ImageInput,
@@ -92,6 +93,19 @@ export interface ContainerReport {
   initPath: string | null;
 }
 
+/** A build-cache record in the report: what is unknown is null (see {@link recordReport}). */
+export type BuildCacheRecordReport = Omit<BuildCacheRecord, 'diskBytes' | 'dirs'> & {
+  diskBytes: number | null;
+  dirs: string[] | null;
+};
+
+/** A record's unknown figures as null: its bytes when a directory was not measured, or no helper ran. */
+export const recordReport = (r: BuildCacheRecord, measured = true): BuildCacheRecordReport => ({
+  ...r,
+  dirs: r.dirs ?? null,
+  diskBytes: measured ? (r.diskBytes ?? null) : null,
+});
+
 export interface ScanReport {
   engine: EngineFacts;
   /** Why every disk figure below is null (no helper measured the disk); null when measured. */
@@ -99,7 +113,13 @@ export interface ScanReport {
   images: ImageReport[];
   layers: LayerReport[];
   containers: ContainerReport[];
-  buildCache: Omit<BuildCacheInput, 'diskBytes'> & { diskBytes: number | null };
+  /** Every disk figure of it null where unknown (never left out: a reader checks for null). */
+  buildCache: Omit<BuildCacheInput, 'diskBytes' | 'items' | 'unattributedDiskBytes' | 'freedDiskBytes'> & {
+    diskBytes: number | null;
+    unattributedDiskBytes: number | null;
+    freedDiskBytes: number | null;
+    items?: BuildCacheRecordReport[];
+  };
   /** What nothing references (model/leftovers.ts says what each is; `layertop leftovers` deletes them). */
   leftovers: {
     directories: string[];
@@ -185,7 +205,16 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
       images,
       layers,
       containers,
-      buildCache: { ...inputs.buildCache, diskBytes: known(inputs.buildCache.diskBytes) },
+      buildCache: {
+        records: inputs.buildCache.records,
+        size: inputs.buildCache.size,
+        diskBytes: known(inputs.buildCache.diskBytes),
+        unattributedDiskBytes: known(inputs.buildCache.unattributedDiskBytes),
+        freedDiskBytes: known(inputs.buildCache.freedDiskBytes),
+        ...(inputs.buildCache.items
+          ? { items: inputs.buildCache.items.map((r) => recordReport(r, measured)) }
+          : {}),
+      },
       leftovers: {
         directories: inputs.leftovers?.directories ?? [],
         diskBytes: inputs.leftovers?.diskBytes ?? (measured ? 0 : null),

@@ -143,7 +143,11 @@ export const PANES: Record<Pane, { title: string; bindings: Binding[] }> = {
       { action: 'prune', keys: ['p'], help: 'cleanup: exact preview of docker system prune -a' },
       { action: 'files', keys: ['f'], help: "files: the layer's diff (A/M/D/O) or merged view (m)" },
       { action: 'focusNext', keys: ['Tab'], help: 'switch between tree and details' },
-      { action: 'search', keys: ['/'], help: 'fuzzy search: images, tags, ids, build commands' },
+      {
+        action: 'search',
+        keys: ['/'],
+        help: 'fuzzy search: images, tags, ids, build commands, containers, cache records',
+      },
       { action: 'sort', keys: ['s'], help: 'sort by disk size / by time' },
       {
         action: 'view',

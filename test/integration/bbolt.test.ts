@@ -74,6 +74,9 @@ describe('bbolt reader on containerd metadata from the test engine', () => {
     // Image layers, containers and their init layers, BuildKit's keys: the same snapshot either way.
     expect(full.size).toBeGreaterThan(10);
     for (const [key, info] of full) if (!own.ambiguous.has(key)) expect(own.map.get(key), key).toEqual(info);
+    // Ambiguous keys (a removed snapshot not yet collected beside the live one) are the rare case:
+    // a reader that called every key ambiguous would find none.
+    expect(own.ambiguous.size).toBeLessThanOrEqual(2);
     // Another namespace's snapshots (none here but moby's) are not taken for moby's.
     expect(snapshotsByOwnName(new BoltDb(snaps), 'other').map.size).toBe(0);
   });

@@ -205,6 +205,13 @@ describe('the local helper: its processes and its refusals', () => {
     expect(auto.code).toBe(0);
     const to = now() + 1;
     expect(await helperEvents(engine, from, to)).toEqual([]);
+    // ... and it did measure: no container event because a helper ran without one, not because none ran.
+    const measured = JSON.parse(auto.stdout) as {
+      diskUnknown: string | null;
+      totals: { layersDiskBytes: number | null };
+    };
+    expect(measured.diskUnknown).toBeNull();
+    expect(measured.totals.layersDiskBytes).toBeGreaterThan(0);
   });
 
   it('ends every process a request started when it is closed, also those in a process group of their own', async () => {

@@ -138,7 +138,8 @@ describe.each(['overlay2', 'containerd'] as const)(
       );
       // The symlinks really lead to the host's files from the layer (so the refusals below matter).
       const layerDir = target.layers[rw]?.dir ?? '';
-      if (existsSync(layerDir)) expect(readFileSync(`${layerDir}/data/file`)).toEqual(marker);
+      expect(existsSync(layerDir), layerDir).toBe(true);
+      expect(readFileSync(`${layerDir}/data/file`)).toEqual(marker);
 
       for (const { label, root } of roots) {
         expect(await refused({ root, path: 'data/file' }), `${label}: file -> host marker`).toBe(

@@ -79,8 +79,12 @@ describe('layer graph', () => {
   });
 
   it('counts an image listed under two tags once (one ID, one image)', () => {
-    const g = buildLayerGraph([images[0] as ImageInput], facts());
-    const [base] = g.imageChains.get('a') ?? [];
-    expect(g.layers.get(base ?? '')?.images).toEqual(['a']);
+    const a = images[0] as ImageInput;
+    const g = buildLayerGraph([a, { ...a, tags: ['a:v2'] }], facts());
+    const chain = g.imageChains.get('a') ?? [];
+    expect(chain).toHaveLength(3);
+    for (const c of chain) expect(g.layers.get(c)?.images).toEqual(['a']);
+    expect(g.layers.get(chain[2] ?? '')?.topOf).toEqual(['a']);
+    expect(g.layers.size).toBe(3);
   });
 });

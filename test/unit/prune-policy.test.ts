@@ -77,11 +77,32 @@ describe('cleanup policies', () => {
     const m = fleet();
     const job = m.inputs.containers[0];
     if (job) job.labels = { keep: 'yes' };
-    const plan = planPrune(m, { all: false, volumes: false, policy: { protect: ['keep'] } }, NOW);
+    const vol = (name: string, labels?: Record<string, string>) => ({
+      name,
+      size: 10,
+      anonymous: true,
+      refCount: 0,
+      labels,
+    });
+    m.inputs.volumes.push(vol('v-kept', { keep: '' }), vol('v-gone'));
+    const net = (id: string, labels?: Record<string, string>) => ({
+      id,
+      name: id,
+      driver: 'bridge',
+      builtin: false,
+      containers: 0,
+      labels,
+    });
+    m.inputs.networks.push(net('n-kept', { keep: 'x' }), net('n-gone'));
+    const plan = planPrune(m, { all: false, volumes: true, policy: { protect: ['keep'] } }, NOW);
     expect(plan.containers).toEqual([]);
     expect(reason(plan, 'old-job')).toBe('protected (label keep)');
     // Its image stays with it.
     expect(reason(plan, 'app:v1')).toMatch(/used by old-job/);
+    expect(plan.volumes.map((v) => v.name)).toEqual(['v-gone']);
+    expect(reason(plan, 'v-kept')).toBe('protected (label keep)');
+    expect(plan.networks.map((n) => n.name)).toEqual(['n-gone']);
+    expect(reason(plan, 'n-kept')).toBe('protected (label keep)');
   });
 
   it('--cache-budget cuts the build cache to the budget, least recently used first', () => {
@@ -166,8 +187,17 @@ describe('a scan without the tag times', () => {
       /tag time/,
     );
     // Rules that do not look at them still plan.
-    expect(
-      planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=yes'] } }, NOW).images,
-    ).toBeDefined();
+    const plan = planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=yes'] } }, NOW);
+    expect(removed(plan)).toEqual(
+      [
+        '<none> dd0000000000',
+        'app:v1',
+        'app:v2',
+        'app:v3, app:stable',
+        'app:v4, app:latest',
+        'reg:5000/tool:1',
+      ].sort(),
+    );
+    expect(reason(plan, 'keep/me:1')).toBe('protected (label keep=yes)');
   });
 });

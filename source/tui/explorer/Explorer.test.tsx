@@ -247,9 +247,11 @@ describe('Explorer: hostile text and big trees', () => {
 
   it('renders only the visible window of a 5,000-layer tree, and End reaches the last row', async () => {
     const layers = Array.from({ length: 5000 }, (_, i) => ({
-      id: `l${i}`,
+      // Padded: the model pads IDs to 64 characters with zeros, and l1 would collide with l10.
+      id: `l${String(i).padStart(4, '0')}x`,
       size: i,
-      disk: 4096,
+      // Image k's chain holds k+1 blocks a layer: the size sort puts img0's chain, the smallest, last.
+      disk: 4096 * (1 + Math.floor(i / 100)),
       cmd: `RUN step ${i}`,
     }));
     const images = Array.from({ length: 50 }, (_, k) => ({
@@ -259,9 +261,23 @@ describe('Explorer: hostile text and big trees', () => {
     }));
     const { lastFrame, stdin } = screen(makeModel(images), { columns: 100, rows: 24 });
     expect(lines(lastFrame()).length).toBeLessThanOrEqual(24);
+    const first = lastFrame() ?? '';
+    expect(first).toContain('5000 layers');
+    expect(first).not.toContain('big/img');
+    const atEnd = (f: string) => {
+      const tree = lines(f).slice(0, lines(f).indexOf(' Details'));
+      expect(tree.at(-1)).toMatch(/^└─ +i0000\S* ▣ big\/img0:1 /);
+      expect(f).toMatch(/\n tags +big\/img0:1\n/);
+    };
     stdin.write('G');
     await tick(100);
-    expect(lastFrame()).toMatch(/big\/img\d+:1/);
+    atEnd(lastFrame() ?? '');
+    stdin.write('g');
+    await tick(100);
+    expect(lastFrame()).toBe(first);
+    stdin.write('\u001b[F');
+    await tick(100);
+    atEnd(lastFrame() ?? '');
   });
 });
 

@@ -56,6 +56,7 @@ describe('engine text is escaped wherever it is drawn', () => {
       stdin.write('j');
       await tick();
     }
+    expect(lastFrame()).toContain('writable');
     s = clean(lastFrame());
     // Container names are text (the API's JSON), escaped as text.
     expect(s).toContain('c-ev\\e[31mil\\nname');

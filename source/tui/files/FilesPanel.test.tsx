@@ -112,13 +112,23 @@ async function openFilesOfAppA(r: ReturnType<typeof app>) {
 
 describe('the files pane on a terminal of 8 rows or fewer', () => {
   it('keeps its key line and a row, each on a line of its own, dropping the stats and then the title', async () => {
-    for (const rows of [8, 7, 6]) {
+    // 9 rows for contrast: the last height with everything.
+    for (const rows of [9, 8, 7, 6]) {
       const r = app({ columns: 60, rows });
       await openFilesOfAppA(r);
       await until(() => (r.lastFrame() ?? '').includes('Esc close'));
       // A row shows where there is room for one (7 and 8 rows; at 6 only the key line fits).
       if (rows > 6) await until(() => /▸ app\//.test(r.lastFrame() ?? ''));
       const lines = (r.lastFrame() ?? '').split('\n');
+      // The stats go first (below 9 rows), then the title (below 8).
+      expect({ rows, stats: lines.some((l) => l.startsWith('│ 7 entries · ')) }).toEqual({
+        rows,
+        stats: rows >= 9,
+      });
+      expect({ rows, title: lines.some((l) => l.includes(' · layer 2 of 3 · ')) }).toEqual({
+        rows,
+        title: rows >= 8,
+      });
       const keys = lines.filter((l) => l.includes('Esc close'));
       // One key line inside the border, drawn over nothing (it was drawn over a size column).
       expect(keys.filter((l) => l.startsWith('│'))).toHaveLength(1);
@@ -186,7 +196,7 @@ describe('the files pane (f)', () => {
     expect(lastFrame()).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
   });
 
-  it('takes Esc closing the pane and the tree search typed right after, before any frame, as such', async () => {
+  it('takes q closing the pane and the tree search typed right after, before any frame, as such', async () => {
     // Before the handler read the pane's latest state, "/" and the query went to the closed pane.
     const { lastFrame, stdin } = await openPane();
     stdin.write('q');
