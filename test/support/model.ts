@@ -1,7 +1,7 @@
 // Hand-made scan inputs for fast tests of the model and the TUI.
 import { chainIds } from '../../source/model/chain-id.js';
 import { buildScanModel, type ScanModel } from '../../source/model/report.js';
-import type { ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
+import type { BuildCacheRecord, ContainerInput, ImageInput, LayerFacts } from '../../source/model/types.js';
 import type { EngineData } from '../../source/tui/engine-data.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
@@ -129,3 +129,18 @@ export function readyData(
     readFile: engine.readFile ?? (() => Promise.reject(new Error('no engine in this test'))),
   };
 }
+
+/** A build-cache record as the API lists it (BuildKit's "regular", used once), with what `extra` sets. */
+export const cacheRecord = (id: string, extra: Partial<BuildCacheRecord> = {}): BuildCacheRecord => ({
+  id,
+  parents: [],
+  type: 'regular',
+  description: `step ${id}`,
+  inUse: false,
+  shared: false,
+  size: 100,
+  created: 0,
+  lastUsed: 0,
+  usageCount: 1,
+  ...extra,
+});

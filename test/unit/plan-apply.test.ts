@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_RECORDS, planApply } from '../../source/model/plan-apply.js';
 import { type PlanItem, planItems, planPrune } from '../../source/model/prune-plan.js';
 import type { BuildCacheRecord } from '../../source/model/types.js';
-import { base, common, makeModel } from '../support/model.js';
+import { base, cacheRecord, common, makeModel } from '../support/model.js';
 
 function model() {
   const m = makeModel(
@@ -98,18 +98,8 @@ describe('planApply', () => {
 
   it('leaves alone a build-cache item that names no records, so no record built after the review goes', () => {
     const m = model();
-    const record = (id: string, created: number): BuildCacheRecord => ({
-      id,
-      parents: [],
-      type: 'regular',
-      description: `RUN ${id}`,
-      inUse: false,
-      shared: false,
-      size: 100,
-      created,
-      lastUsed: created,
-      usageCount: 1,
-    });
+    const record = (id: string, created: number): BuildCacheRecord =>
+      cacheRecord(id, { description: `RUN ${id}`, created, lastUsed: created });
     m.inputs.buildCache = { records: 2, size: 200, items: [record('r1', 100), record('r2', 300)] };
     // An older or edited plan file: "the build cache", without which records were reviewed.
     const fromFile: PlanItem = {

@@ -8,7 +8,7 @@ import { policyFileOptions } from '../../source/cli/prune-options.js';
 import { planPrune } from '../../source/model/prune-plan.js';
 import { keptByKeepLast, repositoryOf } from '../../source/model/prune-policy.js';
 import type { BuildCacheRecord } from '../../source/model/types.js';
-import { makeModel } from '../support/model.js';
+import { cacheRecord, makeModel } from '../support/model.js';
 
 const d = (s: string) => `sha256:${s.padEnd(64, '0')}`;
 const NOW = 100 * 86400;
@@ -107,20 +107,8 @@ describe('cleanup policies', () => {
 
   it('--cache-budget cuts the build cache to the budget, least recently used first', () => {
     const m = fleet();
-    const rec = (id: string, lastUsed: number, diskBytes: number): BuildCacheRecord => ({
-      id,
-      parents: [],
-      type: 'regular',
-      description: `step ${id}`,
-      inUse: false,
-      shared: false,
-      size: diskBytes,
-      created: 0,
-      lastUsed,
-      usageCount: 1,
-      diskBytes,
-      dirs: [`/data/overlay2/${id}`],
-    });
+    const rec = (id: string, lastUsed: number, diskBytes: number): BuildCacheRecord =>
+      cacheRecord(id, { size: diskBytes, lastUsed, diskBytes, dirs: [`/data/overlay2/${id}`] });
     m.inputs.buildCache = {
       records: 3,
       size: 7000,

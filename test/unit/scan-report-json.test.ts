@@ -2,22 +2,7 @@
 // (a reader testing `=== null` must not miss it) and never 0.
 import { describe, expect, it } from 'vitest';
 import { buildScanModel } from '../../source/model/report.js';
-import type { BuildCacheRecord } from '../../source/model/types.js';
-import { sampleModel } from '../support/model.js';
-
-const record = (id: string, more: Partial<BuildCacheRecord>): BuildCacheRecord => ({
-  id,
-  parents: [],
-  type: 'regular',
-  description: `step ${id}`,
-  inUse: false,
-  shared: false,
-  size: 100,
-  created: 0,
-  lastUsed: 0,
-  usageCount: 1,
-  ...more,
-});
+import { cacheRecord as record, sampleModel } from '../support/model.js';
 
 function inputs() {
   const i = sampleModel().inputs;
