@@ -17,7 +17,9 @@ export interface ImageSizes {
 
 /**
  * Per-image totals as `docker system df -v` shows them, but computed from layertop's own graph.
- * Content bytes (compressed blobs on the containerd store) belong to one image and count as unique.
+ * Content bytes (compressed blobs on the containerd store) count as unique unless another image
+ * lists the same blob (a base layer's blob is listed by every image built on it): then, like a
+ * shared layer, they come back only with the last image that lists them (removal.ts).
  *
  * Not `measured` (no helper): the sizes are Docker's own from `GET /system/df` (on the containerd
  * store they count content-store blobs that only the helper can size), and the disk bytes unknown.
@@ -28,12 +30,23 @@ export function imageSizes(
   containers: readonly ContainerInput[],
   measured = true,
 ): ImageSizes[] {
+  const blobImages = new Map<string, number>();
+  for (const image of images)
+    for (const digest of new Set((image.blobs ?? []).map((b) => b.digest)))
+      blobImages.set(digest, (blobImages.get(digest) ?? 0) + 1);
   return images.map((image) => {
     const chain = graph.imageChains.get(image.id) ?? [];
     let size = 0;
     let sharedSize = 0;
     let diskBytes = image.contentDiskBytes ?? 0;
     let uniqueDiskBytes = image.contentDiskBytes ?? 0;
+    // contentDiskBytes is the sum of its blobs, each once (containerd-backend.ts, measureContent).
+    const own = new Set<string>();
+    for (const b of image.blobs ?? []) {
+      if (own.has(b.digest)) continue;
+      own.add(b.digest);
+      if ((blobImages.get(b.digest) ?? 0) > 1) uniqueDiskBytes -= b.diskBytes;
+    }
     size += image.contentBytes ?? 0;
     for (const chainId of chain) {
       const node = graph.layers.get(chainId);

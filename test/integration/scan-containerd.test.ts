@@ -150,6 +150,14 @@ describe.each(engines)('layertop scan --json on the %s engine (containerd image 
     }
   });
 
+  it("counts the base layer's blob, which every image built on it lists, as no image's unique disk", () => {
+    // debian:bookworm is the base layer alone: what is its own is its manifest and config.
+    const debian = report.images.find((i) => i.tags.includes('layertop-test/debian:bookworm'));
+    expect(debian?.diskBytes).toBeGreaterThan(100_000_000);
+    expect(debian?.uniqueDiskBytes).toBeGreaterThan(0);
+    expect(debian?.uniqueDiskBytes).toBeLessThan(64 * 1024);
+  });
+
   it('measures containers on this store too, and leaves no helper', async () => {
     const running = report.containers.find((c) => c.name === 'lt-running');
     expect(running?.diskBytes).toBeGreaterThanOrEqual(3_000_000);

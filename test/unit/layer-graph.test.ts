@@ -78,6 +78,22 @@ describe('layer graph', () => {
     });
   });
 
+  it("counts a content-store blob another image lists too as shared, not as either image's unique disk", () => {
+    // The containerd store: a and b list the base layer's blob (shared), each its own config and
+    // manifest (unique); solo lists only its own.
+    const blob = (digest: string, diskBytes: number) => ({ digest, size: diskBytes, diskBytes });
+    const withBlobs = images.map((img) => {
+      const own = [blob(`config-${img.id}`, 4096), blob(`manifest-${img.id}`, 4096)];
+      const blobs = img.id === 'solo' ? own : [blob('base-layer', 90_000), ...own];
+      return { ...img, blobs, contentDiskBytes: blobs.reduce((n, b) => n + b.diskBytes, 0) };
+    });
+    const bySize = Object.fromEntries(imageSizes(withBlobs, graph, containers).map((s) => [s.id, s]));
+    // a: layers 16384 on disk (4096 of them unique), blobs 98192 (8192 unique).
+    expect(bySize.a).toMatchObject({ diskBytes: 16384 + 98_192, uniqueDiskBytes: 4096 + 8192 });
+    expect(bySize.b).toMatchObject({ diskBytes: 24576 + 98_192, uniqueDiskBytes: 12288 + 8192 });
+    expect(bySize.solo).toMatchObject({ diskBytes: 4096 + 8192, uniqueDiskBytes: 4096 + 8192 });
+  });
+
   it('counts an image listed under two tags once (one ID, one image)', () => {
     const a = images[0] as ImageInput;
     const g = buildLayerGraph([a, { ...a, tags: ['a:v2'] }], facts());

@@ -95,6 +95,16 @@ describe('Explorer: the layer tree', () => {
     expect(lastFrame()).toMatch(/command\s+RUN build a/);
   });
 
+  it('takes Space and d read in one chunk after the moves to an image as marking it and opening its removal', async () => {
+    const { lastFrame, stdin } = screen(sampleModel(), { columns: 160, rows: 30 });
+    // base, common, app-a's layer, app-a (the 4th row): moves, mark and d in one read.
+    stdin.write('jjj d');
+    await tick(60);
+    expect(lastFrame()).not.toMatch(/nothing marked/);
+    expect(lastFrame()).toMatch(/shop\/app-a:latest/);
+    expect(lastFrame()).toMatch(/remove the marked items: preview/);
+  });
+
   it('collapses a layer with h and expands it again with l', async () => {
     const { lastFrame, stdin } = screen();
     stdin.write('h');
@@ -405,6 +415,45 @@ describe('Explorer: Tab gives the details the focus', () => {
     await tick();
     expect(lastFrame()).not.toMatch(/↑↓ scroll/);
     expect(field(lastFrame(), 'command')).toMatch(/command\s+ADD rootfs\.tar \//);
+  });
+
+  it('then at 80x24 a value wrapped past the pane is cut at its edge, never drawn over the title or the next field', async () => {
+    const long = `RUN ${Array.from({ length: 12 }, (_, i) => `step${i} && echo ${'x'.repeat(20)}`).join(' && ')}`;
+    const model = makeModel([
+      { id: 'w1', tags: ['wide/cmd:1'], layers: [{ id: 'w', size: 50_000, disk: 205_000_000, cmd: long }] },
+    ]);
+    const { lastFrame, stdin } = screen(model, { columns: 80, rows: 24 });
+    stdin.write('\t');
+    await tick();
+    const ls = lines(lastFrame());
+    const title = ls.findIndex((l) => l.startsWith(' Details  ↑↓ scroll  Tab back to the tree'));
+    expect(title).toBeGreaterThan(0);
+    // A value too long for the line goes whole onto the next ones.
+    expect(ls.slice(title + 1, title + 3).join('|')).toMatch(/^ chain id *\| sha256:w0+$/);
+    expect(ls.slice(title + 3, title + 5).join('|')).toMatch(/^ diff id *\| sha256:w0+$/);
+    // Every field that shows starts its own line, and "size" ends with its own figures.
+    const size = ls.find((l) => l.startsWith(' size '));
+    if (size !== undefined) expect(size.trimEnd()).toMatch(/^ size +50kB \(Docker\) +measured 50kB$/);
+    // The pane ends above the footer: the command's wrapped lines are cut, not spilled.
+    expect(ls.filter((l) => l !== '').at(-1)).toMatch(/^\? help/);
+    expect(ls.findIndex((l) => l.startsWith('? help'))).toBe(title + 7);
+    expect(ls.filter((l) => /step11/.test(l))).toEqual([]);
+  });
+
+  it('then Home/End (g/G) go to the first and last field, and the tree cursor stays', async () => {
+    const { lastFrame, stdin } = screen(sampleModel(), { columns: 140, rows: 24 });
+    const afterTitle = () =>
+      lines(lastFrame())[lines(lastFrame()).findIndex((l) => /Details {2}↑↓ scroll/.test(l)) + 1];
+    stdin.write('\t');
+    await tick();
+    stdin.write('G');
+    await tick();
+    expect(afterTitle()).toMatch(/wasted\s+press f to list/);
+    // Still the base layer's details: G did not take the tree's cursor to its last row.
+    expect(lastFrame()).not.toMatch(/image id\s/);
+    stdin.write('g');
+    await tick();
+    expect(afterTitle()).toMatch(/chain id\s+sha256:ba5e/);
   });
 });
 

@@ -40,7 +40,7 @@ import { dropSearchIndex, prepareSearch, search } from '../search/search.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane, detailFields } from '../tree/DetailPane.js';
 import { LayerTree, windowStart } from '../tree/LayerTree.js';
-import { buildRows } from '../tree/tree-rows.js';
+import { buildRows, type Row } from '../tree/tree-rows.js';
 import { explorerReducer, initialState, selectionOf } from './explorer-state.js';
 import { StatusBar } from './StatusBar.js';
 
@@ -270,9 +270,22 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     }
   }
 
+  /**
+   * The row under the cursor as the latest key left it: keys read in one chunk ("jjjf") come
+   * before the render that would give `rows` and `cursor` their new values.
+   */
+  function liveRow(): Row | undefined {
+    const now = latest.current;
+    const live =
+      !model || (now.collapsed === state.collapsed && now.view === state.view && now.sort === state.sort)
+        ? rows
+        : buildRows(model, now.collapsed, now.view, now.sort);
+    return live.find((r) => r.key === now.cursor) ?? live[0];
+  }
+
   /** Opens the files pane for the row under the cursor: a layer (of an image using it), an image's top layer, a container. */
   function openFilesFor(): void {
-    const row = rows[cursor];
+    const row = liveRow();
     if (!model || !row) return;
     const tagsOf = (id: string) => {
       const img = model.inputs.images.find((i) => i.id === id);
@@ -381,11 +394,11 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       return;
     }
     const action = actionFor(input, key);
-    // Tab gave the details the focus: the arrows and pages scroll them, not the tree.
-    const scroll = { up: -1, down: 1, pageUp: -page, pageDown: page } as const;
-    if (now.focus === 'detail' && action && action in scroll) {
-      const max = model ? detailFields(model, rows[cursor], wasted, across).length - 1 : 0;
-      dispatch({ type: 'detailScroll', delta: scroll[action as keyof typeof scroll], max });
+    // Tab gave the details the focus: the arrows, pages and Home/End scroll them, not the tree.
+    const delta = now.focus === 'detail' ? scrollDelta(action, page) : undefined;
+    if (delta !== undefined) {
+      const max = model ? detailFields(model, liveRow(), wasted, across).length - 1 : 0;
+      dispatch({ type: 'detailScroll', delta, max });
       return;
     }
     switch (action) {
@@ -461,12 +474,21 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       case 'files':
         openFilesFor();
         return;
-      case 'removeMarked':
-        if (!marked)
+      case 'removeMarked': {
+        // Marks made by a key of the same chunk ("Space d") are not rendered into `marked` yet.
+        const marks = latest.current.marks;
+        const chosen =
+          marks === state.marks
+            ? marked
+            : model && marks.size
+              ? planSelection(model, selectionOf(marks))
+              : undefined;
+        if (!chosen)
           dispatch({ type: 'hint', text: 'nothing marked: Space marks the row under the cursor, then d' });
         else if (data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
-        else if (model) flowDispatch({ type: 'open', flow: openPrune(marked) });
+        else if (model) flowDispatch({ type: 'open', flow: openPrune(chosen) });
         return;
+      }
       default:
         return;
     }

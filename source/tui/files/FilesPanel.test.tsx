@@ -150,6 +150,15 @@ describe('the files pane (f)', () => {
     expect(r.lastFrame()).toMatch(new RegExp(`layer ${shortId(chain[0] ?? '')} in shop/app-\\w:latest`));
   });
 
+  it('takes f read in one chunk after moves ("jjf") as f on the row the moves reached', async () => {
+    const r = app();
+    await until(() => (r.lastFrame() ?? '').includes('LAYER'));
+    // base, common, then app-a's own layer.
+    r.stdin.write('jjf');
+    await until(() => (r.lastFrame() ?? '').includes(' · layer '));
+    expect(r.lastFrame()).toMatch(new RegExp(`layer ${shortId(chain[2] ?? '')} in shop/app-a:latest`));
+  });
+
   it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
     const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';

@@ -306,15 +306,21 @@ export const DetailPane = memo(function DetailPane(props: {
   const lines = detailFields(model, row, props.wasted, props.across);
   return (
     // Wrapped values (the focused pane) can take more rows than it has: cut at its bottom edge.
+    // No line may shrink to fit (flexShrink 0): a shrunk one is drawn over by the next, which left
+    // "chain id" over the title and the end of a wrapped command beside "size" at 80 columns.
     <Box flexDirection="column" width={width} height={height} paddingLeft={1} overflow="hidden">
-      <Text bold color={props.focused ? theme.color('accent') : undefined} wrap="truncate">
-        Details{props.focused ? '  ↑↓ scroll  Tab back to the tree' : ''}
-      </Text>
+      <Box flexShrink={0}>
+        <Text bold color={props.focused ? theme.color('accent') : undefined} wrap="truncate">
+          Details{props.focused ? '  ↑↓ scroll  Tab back to the tree' : ''}
+        </Text>
+      </Box>
       {lines
         .slice(Math.min(props.scroll ?? 0, Math.max(0, lines.length - 1)))
         .slice(0, Math.max(0, height - 1))
         .map(([k, v]) => (
-          <Field key={k} name={k} value={v} theme={theme} whole={props.focused === true} />
+          <Box key={k} flexShrink={0}>
+            <Field name={k} value={v} theme={theme} whole={props.focused === true} />
+          </Box>
         ))}
     </Box>
   );
