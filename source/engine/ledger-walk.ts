@@ -10,6 +10,7 @@ import { chainIds } from '../model/chain-id.js';
 import { shortId } from '../model/digest.js';
 import type { LedgerKey, LedgerPiece } from '../model/ledger.js';
 import type { ScanInputs } from '../model/report.js';
+import { counted } from '../model/size-text.js';
 import { timeSlices } from '../process/time-slices.js';
 import { BULK_ARGS_MAX } from './helper/helper-frames.js';
 import { type FileStat, parseList } from './helper/helper-read.js';
@@ -349,11 +350,14 @@ export function knownPieces(
 ): Map<string, KnownPiece> {
   const known = new Map<string, KnownPiece>();
   // A layer is named by an image that has it, a tagged one where there is one (a dangling
-  // image's ID named the shared base layer before: a user trial).
+  // image's ID named the shared base layer before: a user trial), and says how many more have it
+  // (a base layer under one image's name read as that image's 212MB).
   const tagOf = new Map<string, string>();
   const byDangling = new Set<string>();
+  const imagesOf = new Map<string, number>();
   for (const img of inputs.images) {
     const tag = img.tags[0];
+    for (const c of new Set(chainIds(img.diffIds))) imagesOf.set(c, (imagesOf.get(c) ?? 0) + 1);
     for (const c of chainIds(img.diffIds)) {
       if (!tagOf.has(c)) {
         tagOf.set(c, tag ?? shortId(img.id));
@@ -362,7 +366,9 @@ export function knownPieces(
     }
   }
   for (const [chainId, l] of layout.layers) {
-    const name = tagOf.get(chainId);
+    const tag = tagOf.get(chainId);
+    const others = (imagesOf.get(chainId) ?? 1) - 1;
+    const name = tag && others > 0 ? `${tag} and ${counted(others, 'other image', 'other images')}` : tag;
     known.set(l.path, { key: 'images', id: chainId, ...(name ? { name } : {}) });
     if (layout.meta)
       known.set(layout.meta.layerDir(chainId), { key: 'images', id: chainId, ...(name ? { name } : {}) });

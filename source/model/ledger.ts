@@ -89,8 +89,11 @@ export interface LedgerInput {
 }
 
 // The engine's own top-level entries (moby's daemon layout): databases, networks, swarm, plugins,
-// runtimes, its containerd's state, scratch space.
+// runtimes, its containerd's state, scratch space; on the containerd store `rootfs`, where it mounts
+// each running container's view (`rootfs/overlayfs/<ID>`: mount points, whose contents du -x and the
+// ledger do not enter).
 const ENGINE_TOP = new Set([
+  'rootfs',
   'network',
   'swarm',
   'plugins',

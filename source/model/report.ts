@@ -196,6 +196,7 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
     layersSize += n.size;
     layersDiskBytes += n.diskBytes ?? 0;
   }
+  const ledger = measured && inputs.ledger ? buildLedger(inputs.ledger) : null;
   return {
     inputs,
     graph,
@@ -229,7 +230,7 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
         driver: n.driver,
         containers: n.containers,
       })),
-      ledger: measured && inputs.ledger ? buildLedger(inputs.ledger) : null,
+      ledger,
       ledgerUnknown:
         measured && inputs.ledger ? null : (inputs.ledgerUnknown ?? inputs.diskUnknown ?? 'not measured'),
       totals: {
@@ -240,7 +241,8 @@ export function buildScanModel(inputs: ScanInputs): ScanModel {
         containersDiskBytes: measured
           ? inputs.containers.reduce((a, c) => a + (c.diskBytes ?? 0) + (c.metaDiskBytes ?? 0), 0)
           : null,
-        dataRootDiskBytes: inputs.dataRootDiskBytes ?? null,
+        // The ledger's total: what `du -sx -B1` of the data root gives (the header's "on disk").
+        dataRootDiskBytes: ledger?.totalBytes ?? (measured ? (inputs.dataRootDiskBytes ?? null) : null),
       },
     },
   };

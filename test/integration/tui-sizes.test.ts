@@ -51,7 +51,7 @@ describe.each([
   async function explore(term: Tmux, appBDisk: string, appBShort: string): Promise<void> {
     // Measured, not only the API tree ("disk …" until this run's figures are in): the row read
     // below must be this run's, whenever the search lands.
-    await term.waitForText(/ on disk +helper: ready/, 60_000);
+    await term.waitForText(/ (on disk|data root [\d.]+[kMG]?B) +helper: ready/, 60_000);
     const fits = (s: string) => expect(s.split('\n').every((l) => [...l].length <= columns)).toBe(true);
 
     // Find app-b by search: its row shows the scan's disk text; the footer keeps help and quit.

@@ -72,6 +72,8 @@ describe('the disk ledger', () => {
       'engine',
     );
     expect(classifyPath('something-else', 'graphdriver')).toBeUndefined();
+    // The containerd store's mount points of running containers' views: the engine's.
+    expect(classifyPath('rootfs', 'containerd')).toBe('engine');
   });
 
   it("keeps the volume store's own entries out of the volumes (no volume to remove)", () => {
@@ -183,7 +185,7 @@ describe("the ledger's start from listings taken at the scan's start", () => {
 });
 
 describe('what the ledger names a layer by', () => {
-  it('names a shared layer by a tagged image that has it, not a dangling one listed first', () => {
+  it('names a shared layer by a tagged image that has it, not a dangling one listed first, and how many more have it', () => {
     const base = `sha256:${'b'.repeat(64)}`;
     const img = (id: string, tags: string[]): ImageInput => ({
       id,
@@ -208,7 +210,18 @@ describe('what the ledger names a layer by', () => {
       extraTargets: [],
     } as unknown as StorageLayout;
     const known = knownPieces(inputs, layout, '/var/lib/docker');
-    expect(known.get('/var/lib/docker/overlay2/x')).toEqual({ key: 'images', id: base, name: 'app:1' });
+    // ... and says it is not that image's alone.
+    expect(known.get('/var/lib/docker/overlay2/x')).toEqual({
+      key: 'images',
+      id: base,
+      name: 'app:1 and 1 other image',
+    });
+    const three = knownPieces(
+      { ...inputs, images: [...inputs.images, img(`sha256:${'f'.repeat(64)}`, ['app:2'])] } as ScanInputs,
+      layout,
+      '/var/lib/docker',
+    );
+    expect(three.get('/var/lib/docker/overlay2/x')?.name).toBe('app:1 and 2 other images');
     // Only dangling images: named by one of them (its short ID), not left unnamed.
     const alone = knownPieces(
       { ...inputs, images: [inputs.images[0]] } as ScanInputs,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changesText, planText } from '../../source/cli/prune-text.js';
 import { freedIfRemoved } from '../../source/model/freed.js';
 import {
+  dockerFiguresNote,
   parseFilters,
   parseUntil,
   planChanges,
@@ -310,5 +311,24 @@ describe('prune plan (docker system prune -a)', () => {
     };
     expect(planSelection(m, { ...marks, buildCache: false }).predictedFreedBytes).toBe(2300);
     expect(planSelection(m, { ...marks, buildCache: true }).predictedFreedBytes).toBe(2300 + 8192 + 50_000);
+  });
+});
+
+describe("Docker's own two figures, when they differ", () => {
+  const mb = (n: number) => `${(n / 1e6).toFixed(2)}MB`;
+  it('says why the estimate is below the report: a layer only removed images share counts for none', () => {
+    expect(dockerFiguresNote(30e6, 444e6, mb)).toMatch(
+      /^Docker's estimate before was 30\.00MB: it counts a layer shared by removed images for none of them/,
+    );
+  });
+
+  it('says why it is above (the containerd store): content several images list counts for each', () => {
+    const note = dockerFiguresNote(1060e6, 423e6, mb) ?? '';
+    expect(note).toMatch(
+      /^Docker's estimate before was 1060\.00MB: it adds up each image's size less its shared size/,
+    );
+    expect(note).toContain("a base layer's compressed blob) counts once for each of them");
+    expect(note).not.toContain('for none of them');
+    expect(dockerFiguresNote(5, 5, mb)).toBeUndefined();
   });
 });

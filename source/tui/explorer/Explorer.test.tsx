@@ -650,6 +650,9 @@ describe('Explorer: before its first tree', () => {
     );
     expect(lastFrame()).toMatch(/Connected\. The engine holds 1,322 images; measuring what they hold…/);
     expect(lastFrame()).not.toMatch(/Listing the engine|Waiting for/);
+    // Nothing failed: nothing to try again.
+    expect(lastFrame()).toMatch(/\nq quit/);
+    expect(lastFrame()).not.toMatch(/try again/);
     // Without a helper nothing is measured, and the screen does not say it is.
     rerender(
       <Explorer data={{ ...connecting, phase: 'measuring', helper: 'off' }} onQuit={() => {}} size={size} />,

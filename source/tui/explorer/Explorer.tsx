@@ -516,8 +516,11 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   const markedCacheNote = heldOfMarked?.layers
     ? ` (the build cache holds ${disk(heldOfMarked.diskBytes)} more of them: mark it too)`
     : '';
+  // "try again" only when something failed: offered while connecting, it read as a failure.
   const footer = !model
-    ? 'r try again  q quit'
+    ? data.phase === 'error'
+      ? 'r try again  q quit'
+      : 'q quit'
     : state.hint
       ? state.hint
       : marked

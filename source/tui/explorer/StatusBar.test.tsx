@@ -51,6 +51,20 @@ describe('StatusBar: the totals', () => {
     expect(at(80)).toMatch(
       /^overlay2 · 26\.1\.5 {2}3 images {2}5 layers 11[\d.]+MB {2}388MB on disk {2}helper: ready /,
     );
-    expect(at(72)).toMatch(/^overlay2 · 26\.1\.5 {2}3 images {2}5 layers {2}388MB on disk {2}helper: ready/);
+    // Without the layers' figure beside it the total says whose it is: "5 layers  388MB on disk"
+    // read as the layers' bytes.
+    expect(at(72)).toMatch(
+      /^overlay2 · 26\.1\.5 {2}3 images {2}5 layers {2}data root 388MB {2}helper: ready/,
+    );
+  });
+
+  it('says "1 image" and "1 layer", not "1 images"', () => {
+    const m = makeModel([
+      { id: 'one', tags: ['solo:1'], layers: [{ id: 'x', size: 1, disk: 4096, cmd: 'ADD x /' }] },
+    ]);
+    const f = render(
+      <StatusBar data={readyData(m)} width={200} theme={makeTheme({ NO_COLOR: '1' })} />,
+    ).lastFrame();
+    expect(f).toMatch(/ 1 image {2}1 layer 4\.1kB/);
   });
 });

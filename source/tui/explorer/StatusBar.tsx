@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { escapeText } from '../../model/escape.js';
+import { counted } from '../../model/size-text.js';
 import type { EngineData } from '../engine-data.js';
 import { size } from '../format.js';
 import type { Theme } from '../theme.js';
@@ -65,9 +66,13 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
       : coming
         ? 'disk …'
         : `disk unknown (needs the helper${m?.report.diskUnknown ? `: ${escapeText(m.report.diskUnknown)}` : ''})`;
-  const full = t ? `  ${t.images} images  ${t.layers} layers ${disk}` : '';
-  // Narrow (80 columns): the data root's total stays, the layers' own figure gives way first.
-  const short = t && rootText ? `  ${t.images} images  ${t.layers} layers${rootText}` : full;
+  const counts = t
+    ? `  ${counted(t.images, 'image', 'images')}  ${counted(t.layers, 'layer', 'layers')}`
+    : '';
+  const full = t ? `${counts} ${disk}` : '';
+  // Narrow (80 columns): the data root's total stays, the layers' own figure gives way first, and
+  // the total is named as the data root's: "14 layers  741MB on disk" read as the layers' bytes.
+  const short = t && root !== undefined ? `${counts}  data root ${size(root)}` : full;
   const stale =
     data.staleSince !== undefined
       ? `  last scan ${ago(Date.now() - data.staleSince)} (not refreshed yet)`

@@ -44,7 +44,8 @@ const LEFTOVERS_RECLAIM =
 
 /** How each category's bytes come back, if they do (the Disk view's details). */
 const RECLAIM: Record<string, string> = {
-  images: 'remove the images that use them: Space on an image (here or in the tree), then d',
+  images:
+    'remove the images that use them: Space on each image in the tree (on overlay2 also on its metadata item here), then d; a shared layer goes with the last image that has it',
   containers: 'Space marks the container, d removes it (its layers, config and logs go with it)',
   logs: 'the file goes with its container (Space, d); to cap it: --log-opt max-size=10m --log-opt max-file=3, or "log-opts" in daemon.json (applies to containers created after)',
   volumes: 'Space marks the volume, d removes it; one in use goes only after its containers',
