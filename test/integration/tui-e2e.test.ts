@@ -92,9 +92,9 @@ describe('layertop in a real terminal (tmux 120x30) against the overlay2 engine'
     await term.keys('Enter');
     await term.waitForText(/tags\s+layertop-test\/hostile:latest/);
     await term.keys('f');
-    await term.waitForText(/· layer 2 of 3 · diff/, 30_000);
+    await term.waitForText(/· diff · layer 2 \(top\)/, 30_000);
     await term.keys('[');
-    await term.waitForText(/· layer 1 of 3 · diff.*\n.*entries/, 30_000);
+    await term.waitForText(/· diff · layer 1 of 0-2.*\n.*entries/, 30_000);
     await term.keys('l');
     s = await term.waitForText(/new\\nline/);
     expect(s).toContain('esc\\e[31mred\\e]0;title\\x07');

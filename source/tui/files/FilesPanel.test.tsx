@@ -8,6 +8,7 @@ import { shortId } from '../../model/digest.js';
 import { applyLayer, type LayerEntry, type MergedEntry } from '../../model/overlay.js';
 import { Explorer } from '../explorer/Explorer.js';
 import { PANES } from '../key-bindings.js';
+import { layerPlace } from './FilesPanel.js';
 
 const f = (path: string, size: number, extra: Partial<LayerEntry> = {}): LayerEntry => ({
   path,
@@ -125,7 +126,7 @@ describe('the files pane on a terminal of 8 rows or fewer', () => {
         rows,
         stats: rows >= 9,
       });
-      expect({ rows, title: lines.some((l) => l.includes(' · layer 2 of 3 · ')) }).toEqual({
+      expect({ rows, title: lines.some((l) => l.includes(' · layer 2 (top)')) }).toEqual({
         rows,
         title: rows >= 8,
       });
@@ -162,7 +163,7 @@ describe('the files pane (f)', () => {
   it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
     const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';
-    expect(s).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
+    expect(s).toContain('shop/app-a:latest, shop/app-a:v2 · diff · layer 2 (top) RUN step 2');
     // app/big.bin (300kB) is replaced, etc/gone (5B) deleted, opt/old (4B) hidden by an opaque dir.
     // The top layer hides nothing of its own; the image wastes 300kB.
     expect(s).toMatch(/wasted here 0B \(image: 300kB\)/);
@@ -202,7 +203,7 @@ describe('the files pane (f)', () => {
     expect(s).not.toContain('fuzzy search: images, tags');
     stdin.write('\u001b');
     await tick(60);
-    expect(lastFrame()).toContain('shop/app-a:latest, shop/app-a:v2 · layer 2 of 3 · diff RUN step 2');
+    expect(lastFrame()).toContain('shop/app-a:latest, shop/app-a:v2 · diff · layer 2 (top) RUN step 2');
   });
 
   it('takes q closing the pane and the tree search typed right after, before any frame, as such', async () => {
@@ -341,10 +342,10 @@ describe('the files pane: wasted bytes per layer', () => {
   it('gives each layer what the layers above it hide of it (layer 1 lost big.bin to layer 2)', async () => {
     const { lastFrame, stdin } = await openPane();
     stdin.write('[');
-    await until(() => (lastFrame() ?? '').includes('layer 1 of 3'));
+    await until(() => (lastFrame() ?? '').includes('layer 1 of 0-2'));
     expect(lastFrame()).toMatch(/wasted here 300kB \(image: 300kB\)/);
     stdin.write('[');
-    await until(() => (lastFrame() ?? '').includes('layer 0 of 3'));
+    await until(() => (lastFrame() ?? '').includes('layer 0 (bottom)'));
     // etc/app.conf (12B, replaced), etc/gone (5B, deleted), opt/old (4B, under an opaque dir).
     expect(lastFrame()).toMatch(/wasted here 21B \(image: 300kB\)/);
   });
@@ -384,7 +385,7 @@ describe("the files pane: the image's wasted files (w)", () => {
     await tick();
     expect(lastFrame()).toMatch(/×1\s+big\.bin\s+300kB/);
     stdin.write('w');
-    await until(() => (lastFrame() ?? '').includes('layer 2 of 3 · diff'));
+    await until(() => (lastFrame() ?? '').includes('diff · layer 2 (top)'));
     s = lastFrame() ?? '';
     expect(s).toMatch(/wasted here 0B \(image: 300kB\)/);
   });
@@ -404,5 +405,16 @@ describe('the wasted files before the listing is in', () => {
     r.stdin.write('F');
     await tick();
     expect(r.lastFrame()).toMatch(/▸ app\/\s+300kB/);
+  });
+});
+
+describe("the files pane's title", () => {
+  it('says where a layer sits, numbered as files --layer takes it', () => {
+    expect([0, 1, 2].map((k) => layerPlace(k, 3))).toEqual([
+      'layer 0 (bottom)',
+      'layer 1 of 0-2',
+      'layer 2 (top)',
+    ]);
+    expect(layerPlace(0, 1)).toBe('layer 0 (the only one)');
   });
 });

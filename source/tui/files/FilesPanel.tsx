@@ -433,7 +433,8 @@ export function FilesPanel(props: {
   const head = view.target
     ? view.mode === 'wasted'
       ? `${escapeText(view.label)} · wasted files of the image`
-      : `${escapeText(view.label)} · layer ${k} of ${count} · ${view.mode}` // as `layertop files` says it (k as --layer takes it)
+      : // The mode before the place: on an 80-column title a long label leaves room for one.
+        `${escapeText(view.label)} · ${view.mode} · ${layerPlace(k, count)}`
     : `${escapeText(view.label)} · opening…`;
   // Text (tags, names, build commands) is escaped as text; file names and link targets as bytes.
   const sub = view.mode === 'wasted' ? '' : layer ? escapeText(layer.label || layer.id) : '';
@@ -577,3 +578,14 @@ export function filesPaneLines(height: number): { body: number; head: boolean; s
 }
 
 export { windowStart };
+
+/**
+ * Where a layer sits, numbered as `layertop files --layer N` takes it (0 is the bottom): "layer 2
+ * of 3" read as the second of three where it was the top. Short, so that the mode after it stays
+ * on an 80-column title: the top's number is the count less one.
+ */
+export function layerPlace(k: number, count: number): string {
+  if (count <= 1) return `layer ${k} (the only one)`;
+  if (k === count - 1) return `layer ${k} (top)`;
+  return k === 0 ? 'layer 0 (bottom)' : `layer ${k} of 0-${count - 1}`;
+}
