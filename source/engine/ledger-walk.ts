@@ -354,10 +354,10 @@ export function knownPieces(
   // (a base layer under one image's name read as that image's 212MB).
   const tagOf = new Map<string, string>();
   const byDangling = new Set<string>();
-  const imagesOf = new Map<string, number>();
+  const imagesOf = new Map<string, Set<string>>();
   for (const img of inputs.images) {
     const tag = img.tags[0];
-    for (const c of new Set(chainIds(img.diffIds))) imagesOf.set(c, (imagesOf.get(c) ?? 0) + 1);
+    for (const c of chainIds(img.diffIds)) imagesOf.set(c, (imagesOf.get(c) ?? new Set()).add(img.id));
     for (const c of chainIds(img.diffIds)) {
       if (!tagOf.has(c)) {
         tagOf.set(c, tag ?? shortId(img.id));
@@ -367,7 +367,7 @@ export function knownPieces(
   }
   for (const [chainId, l] of layout.layers) {
     const tag = tagOf.get(chainId);
-    const others = (imagesOf.get(chainId) ?? 1) - 1;
+    const others = (imagesOf.get(chainId)?.size ?? 1) - 1;
     const name = tag && others > 0 ? `${tag} and ${counted(others, 'other image', 'other images')}` : tag;
     known.set(l.path, { key: 'images', id: chainId, ...(name ? { name } : {}) });
     if (layout.meta)

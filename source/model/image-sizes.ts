@@ -30,10 +30,14 @@ export function imageSizes(
   containers: readonly ContainerInput[],
   measured = true,
 ): ImageSizes[] {
-  const blobImages = new Map<string, number>();
+  // By image ID: an ID listed twice (a list read across a change) is one image, as removal.ts has it.
+  const blobImages = new Map<string, Set<string>>();
   for (const image of images)
-    for (const digest of new Set((image.blobs ?? []).map((b) => b.digest)))
-      blobImages.set(digest, (blobImages.get(digest) ?? 0) + 1);
+    for (const b of image.blobs ?? []) {
+      const ids = blobImages.get(b.digest);
+      if (ids) ids.add(image.id);
+      else blobImages.set(b.digest, new Set([image.id]));
+    }
   return images.map((image) => {
     const chain = graph.imageChains.get(image.id) ?? [];
     let size = 0;
@@ -45,7 +49,7 @@ export function imageSizes(
     for (const b of image.blobs ?? []) {
       if (own.has(b.digest)) continue;
       own.add(b.digest);
-      if ((blobImages.get(b.digest) ?? 0) > 1) uniqueDiskBytes -= b.diskBytes;
+      if ((blobImages.get(b.digest)?.size ?? 0) > 1) uniqueDiskBytes -= b.diskBytes;
     }
     size += image.contentBytes ?? 0;
     for (const chainId of chain) {

@@ -624,11 +624,12 @@ export function dockerFiguresNote(
   format: (bytes: number) => string,
 ): string | undefined {
   if (estimate === reported) return undefined;
-  const report = 'its report counts each deleted layer once, and what BuildKit says it reclaimed';
-  // Above the report: on the containerd store an image's Size holds its content blobs, which its
+  // Above the report, two causes the note cannot tell apart: the estimate is of the whole preview
+  // while the report counts only what was removed (an item skipped, failed or removed by someone
+  // else), and on the containerd store an image's Size holds its content blobs, which its
   // SharedSize leaves out, so a base layer's blob counts once for every image that lists it (a
   // trial read 1.06GB estimated against 423MB freed, with the reason below, which says less).
   if (estimate > reported)
-    return `Docker's estimate before was ${format(estimate)}: it adds up each image's size less its shared size, so what several removed images hold in common (on the containerd store, a base layer's compressed blob) counts once for each of them, and the build cache at its listed size; ${report}`;
-  return `Docker's estimate before was ${format(estimate)}: it counts a layer shared by removed images for none of them, and the build cache at its listed size; ${report}`;
+    return `Docker's estimate before was ${format(estimate)}: it adds up the whole preview, each image's size less its shared size (on the containerd store that counts a base layer's compressed blob once for every image that lists it), and the build cache at its listed size; its report counts only what was removed, each deleted layer once, and what BuildKit says it reclaimed`;
+  return `Docker's estimate before was ${format(estimate)}: it counts a layer shared by removed images for none of them, and the build cache at its listed size; its report counts each deleted layer once, and what BuildKit says it reclaimed`;
 }

@@ -92,6 +92,10 @@ describe('layer graph', () => {
     expect(bySize.a).toMatchObject({ diskBytes: 16384 + 98_192, uniqueDiskBytes: 4096 + 8192 });
     expect(bySize.b).toMatchObject({ diskBytes: 24576 + 98_192, uniqueDiskBytes: 12288 + 8192 });
     expect(bySize.solo).toMatchObject({ diskBytes: 4096 + 8192, uniqueDiskBytes: 4096 + 8192 });
+    // solo listed twice (one ID under two tags) is still one image: its blobs stay its own.
+    const solo = withBlobs.find((i) => i.id === 'solo') as (typeof withBlobs)[number];
+    const twice = imageSizes([...withBlobs, { ...solo, tags: ['solo:v2'] }], graph, containers);
+    expect(twice.filter((s) => s.id === 'solo').map((s) => s.uniqueDiskBytes)).toEqual([12288, 12288]);
   });
 
   it('counts an image listed under two tags once (one ID, one image)', () => {

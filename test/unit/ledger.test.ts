@@ -222,6 +222,16 @@ describe('what the ledger names a layer by', () => {
       '/var/lib/docker',
     );
     expect(three.get('/var/lib/docker/overlay2/x')?.name).toBe('app:1 and 2 other images');
+    // One ID listed twice is one image.
+    const twice = knownPieces(
+      {
+        ...inputs,
+        images: [...inputs.images, { ...(inputs.images[1] as ImageInput), tags: ['app:v2'] }],
+      } as ScanInputs,
+      layout,
+      '/var/lib/docker',
+    );
+    expect(twice.get('/var/lib/docker/overlay2/x')?.name).toBe('app:1 and 1 other image');
     // Only dangling images: named by one of them (its short ID), not left unnamed.
     const alone = knownPieces(
       { ...inputs, images: [inputs.images[0]] } as ScanInputs,

@@ -322,12 +322,13 @@ describe("Docker's own two figures, when they differ", () => {
     );
   });
 
-  it('says why it is above (the containerd store): content several images list counts for each', () => {
+  it('says why it is above: the whole preview against what was removed, content several images list counted for each', () => {
     const note = dockerFiguresNote(1060e6, 423e6, mb) ?? '';
     expect(note).toMatch(
-      /^Docker's estimate before was 1060\.00MB: it adds up each image's size less its shared size/,
+      /^Docker's estimate before was 1060\.00MB: it adds up the whole preview, each image's size less/,
     );
-    expect(note).toContain("a base layer's compressed blob) counts once for each of them");
+    expect(note).toContain("counts a base layer's compressed blob once for every image that lists it");
+    expect(note).toContain('its report counts only what was removed');
     expect(note).not.toContain('for none of them');
     expect(dockerFiguresNote(5, 5, mb)).toBeUndefined();
   });

@@ -275,12 +275,16 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
    * before the render that would give `rows` and `cursor` their new values.
    */
   function liveRow(): Row | undefined {
+    const live = liveRows();
+    return live.find((r) => r.key === latest.current.cursor) ?? live[0];
+  }
+
+  /** The tree's rows as the latest key left them (collapsed, view and sort may have changed since the render). */
+  function liveRows(): Row[] {
     const now = latest.current;
-    const live =
-      !model || (now.collapsed === state.collapsed && now.view === state.view && now.sort === state.sort)
-        ? rows
-        : buildRows(model, now.collapsed, now.view, now.sort);
-    return live.find((r) => r.key === now.cursor) ?? live[0];
+    return !model || (now.collapsed === state.collapsed && now.view === state.view && now.sort === state.sort)
+      ? rows
+      : buildRows(model, now.collapsed, now.view, now.sort);
   }
 
   /** Opens the files pane for the row under the cursor: a layer (of an image using it), an image's top layer, a container. */
@@ -401,32 +405,34 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       dispatch({ type: 'detailScroll', delta, max });
       return;
     }
+    // The rows as the keys before this one in the same chunk left them ("hj", "vj").
+    const live = liveRows();
     switch (action) {
       case 'quit':
         onQuit();
         return;
       case 'up':
-        dispatch({ type: 'move', delta: -1, rows });
+        dispatch({ type: 'move', delta: -1, rows: live });
         return;
       case 'down':
-        dispatch({ type: 'move', delta: 1, rows });
+        dispatch({ type: 'move', delta: 1, rows: live });
         return;
       case 'pageUp':
-        dispatch({ type: 'move', delta: -page, rows });
+        dispatch({ type: 'move', delta: -page, rows: live });
         return;
       case 'pageDown':
-        dispatch({ type: 'move', delta: page, rows });
+        dispatch({ type: 'move', delta: page, rows: live });
         return;
       case 'home':
-        dispatch({ type: 'jump', to: 'first', rows });
+        dispatch({ type: 'jump', to: 'first', rows: live });
         return;
       case 'end':
-        dispatch({ type: 'jump', to: 'last', rows });
+        dispatch({ type: 'jump', to: 'last', rows: live });
         return;
       case 'expand':
       case 'collapse':
       case 'toggle':
-        dispatch({ type: action, rows });
+        dispatch({ type: action, rows: live });
         return;
       case 'expandAll':
         dispatch({ type: 'expandAll' });
@@ -435,10 +441,10 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         if (model)
           dispatch({
             type: 'collapseAll',
-            keys: buildRows(model, new Set(), state.view, state.sort)
+            keys: buildRows(model, new Set(), now.view, now.sort)
               .filter((r) => r.expandable)
               .map((r) => r.key),
-            rows,
+            rows: live,
           });
         return;
       case 'focusNext':
@@ -457,7 +463,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         dispatch({ type: 'hint', text: 'scanning again…' });
         return;
       case 'mark':
-        dispatch({ type: 'mark', rows });
+        dispatch({ type: 'mark', rows: live });
         return;
       case 'clearMarks':
         dispatch({ type: 'clearMarks' });

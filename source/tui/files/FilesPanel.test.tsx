@@ -160,6 +160,15 @@ describe('the files pane (f)', () => {
     expect(r.lastFrame()).toMatch(new RegExp(`layer ${shortId(chain[2] ?? '')} in shop/app-a:latest`));
   });
 
+  it('takes a collapse, a move and f read in one chunk ("hjf") as the moves over the rows the collapse left', async () => {
+    const r = app();
+    await until(() => (r.lastFrame() ?? '').includes('LAYER'));
+    // h folds the base layer (and everything on it): j then reaches the next base, tools/lone's.
+    r.stdin.write('hjf');
+    await until(() => (r.lastFrame() ?? '').includes(' · layer '));
+    expect(r.lastFrame()).toMatch(/layer \w{12} in tools\/lone:1/);
+  });
+
   it("shows a layer's diff as a tree with A/M/D/O, per-directory totals and the wasted bytes", async () => {
     const { lastFrame, stdin } = await openPane();
     let s = lastFrame() ?? '';
