@@ -7,6 +7,7 @@ import { CONFIRM_WORD, type PruneFlow } from './prune-flow.js';
 import {
   changeLines,
   EXPLAIN,
+  fitLines,
   type Line,
   planLines,
   reportLines,
@@ -41,24 +42,28 @@ export function pruneBodyHeight(height: number): number {
   return Math.max(1, height - 5);
 }
 
-/** The panel's scrolling lines, numbered (the number is the row's key). */
-export function pruneLines(flow: PruneFlow): (Line & { n: number })[] {
+/** The columns a line of a panel `width` wide holds (inside its border and padding). */
+export const panelInner = (width: number): number => width - 4;
+
+/** The panel's scrolling lines at `inner` columns, numbered (the number is the row's key). */
+export function pruneLines(flow: PruneFlow, inner: number): (Line & { n: number })[] {
   let lines: Line[];
   if (flow.phase === 'report') lines = reportLines(flow);
   else {
-    lines = flow.explain ? EXPLAIN.map((text) => ({ text, tone: 'dim' as Tone })) : [];
+    lines = flow.explain ? [{ text: EXPLAIN, tone: 'dim' as Tone, paragraph: { indent: '' } }] : [];
     if (flow.phase === 'changed') lines.push(...changeLines(flow), { text: '', tone: 'plain' });
     lines.push(...planLines(flow.plan));
   }
-  return lines.map((l, n) => ({ ...l, n }));
+  // A line's room is one less than the panel's: LineRow puts a space before the figures.
+  return fitLines(lines, inner - 1).map((l, n) => ({ ...l, n }));
 }
 
 /** The cleanup assistant: the preview, the confirmation, the run's progress and the report. */
 export function PrunePanel(props: { flow: PruneFlow; width: number; height: number; theme: Theme }) {
   const { flow, width, height, theme } = props;
-  const inner = width - 4;
+  const inner = panelInner(width);
   const body = pruneBodyHeight(height);
-  const lines = pruneLines(flow);
+  const lines = pruneLines(flow, inner);
   const visible = lines.slice(flow.scroll, flow.scroll + body);
   const title =
     flow.source === 'prune'

@@ -12,6 +12,17 @@ export interface Line {
   /** Right-aligned figures. */
   right?: string;
   tone: Tone;
+  /** A paragraph: wrapped to the panel's width where drawn (see PrunePanel's pruneLines), each line after `indent`. */
+  paragraph?: { indent: string };
+}
+
+/** The panel's lines at `width` columns: each paragraph wrapped to it (no word cut at the edge). */
+export function fitLines(lines: Line[], width: number): Line[] {
+  return lines.flatMap((l) => {
+    if (!l.paragraph) return [l];
+    const { indent } = l.paragraph;
+    return wrap(l.text, width - indent.length).map((text) => ({ text: `${indent}${text}`, tone: l.tone }));
+  });
 }
 
 const COLS = (disk: string, docker: string) => `${disk.padStart(10)} ${docker.padStart(10)}`;
@@ -83,18 +94,17 @@ export function totalLine(plan: PrunePlan): string {
   return `Total: frees ${size(plan.predictedFreedBytes)} on disk · Docker's estimate ${size(plan.dockerEstimateBytes)} (the disk gets ${size(Math.abs(diff))} ${diff >= 0 ? 'more' : 'less'})`;
 }
 
-export const EXPLAIN: string[] = [
-  'What this is: the exact list `docker system prune` would remove (with -a: every image no',
-  "container uses), in Docker's order: stopped containers, unused networks, volumes (only with",
-  '--volumes: anonymous ones), images, build cache. FREES DISK is what the disk really gets back,',
-  'measured by layertop: a layer counts only when no image that stays uses it; metadata, logs and',
-  "content blobs included. DOCKER is Docker's own figure for the same items. Nothing is forced:",
-  'running containers and their images stay. Press D, type yes and Enter to run it; layertop',
-  'checks again first and shows anything that changed. Afterwards it measures the disk again.',
-  "Docker's estimate in the total is the sum of the DOCKER figures: containers' SizeRw, volumes'",
-  "sizes, each image's size less what it shares with other images (so a layer only removed images",
-  "share counts for none), the build cache's size; `docker system df` prints no such sum.",
-];
+export const EXPLAIN: string =
+  'What this is: the exact list `docker system prune` would remove (with -a: every image no ' +
+  "container uses), in Docker's order: stopped containers, unused networks, volumes (only with " +
+  '--volumes: anonymous ones), images, build cache. FREES DISK is what the disk really gets back, ' +
+  'measured by layertop: a layer counts only when no image that stays uses it; metadata, logs and ' +
+  "content blobs included. DOCKER is Docker's own figure for the same items. Nothing is forced: " +
+  'running containers and their images stay. Press D, type yes and Enter to run it; layertop ' +
+  'checks again first and shows anything that changed. Afterwards it measures the disk again. ' +
+  "Docker's estimate in the total is the sum of the DOCKER figures: containers' SizeRw, volumes' " +
+  "sizes, each image's size less what it shares with other images (so a layer only removed images " +
+  "share counts for none), the build cache's size; `docker system df` prints no such sum.";
 
 export function changeLines(flow: PruneFlow): Line[] {
   const c = flow.change;
@@ -163,10 +173,13 @@ export function reportLines(flow: PruneFlow): Line[] {
     ...estimateNote(r),
     { text: 'Measured on disk', right: fig(r.measuredFreedBytes), tone: 'good' },
     ...(r.afterError
-      ? wrap(`Removed as listed above, but ${escapeText(r.afterError)}`, NOTE_WIDTH).map((text) => ({
-          text: `  ${text}`,
-          tone: 'warn' as Tone,
-        }))
+      ? [
+          {
+            text: `Removed as listed above, but ${escapeText(r.afterError)}`,
+            tone: 'warn' as Tone,
+            paragraph: { indent: '  ' },
+          },
+        ]
       : []),
   ];
 }
@@ -175,10 +188,7 @@ export function reportLines(flow: PruneFlow): Line[] {
 function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: number | null }): Line[] {
   if (r.dockerReportedBytes === null) return [];
   const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size);
-  // Wrapped (a panel line is cut at the screen's edge, and the note is 250 characters): readable
-  // whole in a 60-column terminal, the report scrolling as it does.
-  return note ? wrap(`(${note})`, NOTE_WIDTH).map((text) => ({ text: `  ${text}`, tone: 'dim' })) : [];
+  // A paragraph (a panel line is cut at the screen's edge, and the note is 250 characters): read
+  // whole at any width, the report scrolling as it does.
+  return note ? [{ text: `(${note})`, tone: 'dim', paragraph: { indent: '  ' } }] : [];
 }
-
-/** A 60-column terminal's panel holds 56 characters a line; the note is indented by 2. */
-const NOTE_WIDTH = 54;

@@ -608,6 +608,32 @@ describe('Explorer: the build cache, record by record', () => {
     expect(lastFrame()).toMatch(/1 marked: frees 1MB on disk/);
   });
 
+  it('opened at the foot of a short window, scrolls to show the records it opened, its own row still on screen', async () => {
+    const { lastFrame, stdin } = screen(withRecords(), { columns: 200, rows: 14 });
+    stdin.write('G');
+    await tick();
+    expect(lastFrame()).toMatch(/build cache\s+⚙ 3 records/);
+    for (const key of ['l', '\r']) {
+      if (key === '\r') {
+        stdin.write('h');
+        await tick();
+        expect(lastFrame()).not.toContain('FROM busybox');
+      }
+      stdin.write(key);
+      await tick();
+      const f = lines(lastFrame());
+      expect(f.some((l) => /build cache\s+⚙ 3 records/.test(l))).toBe(true);
+      expect(f.some((l) => /mountmountmo\s+\[exec\.cachemount\]/.test(l))).toBe(true);
+      expect(f.some((l) => /basebasebase\s+FROM busybox/.test(l))).toBe(true);
+      expect(f.some((l) => /runrunrunrun\s+ {2}mount \/ from exec/.test(l))).toBe(true);
+    }
+    // The next key leaves the window where it is: k moves the cursor up without scrolling.
+    const before = lines(lastFrame()).findIndex((l) => /build cache\s+⚙ 3 records/.test(l));
+    stdin.write('k');
+    await tick();
+    expect(lines(lastFrame()).findIndex((l) => /build cache\s+⚙ 3 records/.test(l))).toBe(before);
+  });
+
   it('finds a record by its build step', async () => {
     const { lastFrame, stdin } = screen(withRecords(), { columns: 200, rows: 30 });
     stdin.write('/');

@@ -6,7 +6,7 @@ import { heldByBuildCache } from '../../model/freed.js';
 import { wastedBytes } from '../../model/overlay.js';
 import { type PrunePlan, planPrune, planSelection } from '../../model/prune-plan.js';
 import type { ScanModel } from '../../model/report.js';
-import { PrunePanel, pruneBodyHeight, pruneLines } from '../cleanup/PrunePanel.js';
+import { PrunePanel, panelInner, pruneBodyHeight, pruneLines } from '../cleanup/PrunePanel.js';
 import { openPrune, type PruneFlow } from '../cleanup/prune-flow.js';
 import { usePruneFlow } from '../cleanup/use-prune-flow.js';
 import type { EngineData } from '../engine-data.js';
@@ -39,9 +39,9 @@ import { SearchPanel } from '../search/SearchPanel.js';
 import { dropSearchIndex, prepareSearch, search } from '../search/search.js';
 import { makeTheme } from '../theme.js';
 import { DetailPane, detailFields } from '../tree/DetailPane.js';
-import { LayerTree, windowStart } from '../tree/LayerTree.js';
+import { LayerTree, revealStart, windowStart } from '../tree/LayerTree.js';
 import { buildRows, type Row } from '../tree/tree-rows.js';
-import { explorerReducer, initialState, selectionOf } from './explorer-state.js';
+import { type ExplorerState, explorerReducer, initialState, selectionOf } from './explorer-state.js';
 import { StatusBar } from './StatusBar.js';
 
 export interface ExplorerProps {
@@ -173,7 +173,14 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   const detailRows = Math.max(4, Math.min(9, Math.floor(bodyHeight / 3)));
   const treeHeight = wide ? bodyHeight : Math.max(3, bodyHeight - detailRows);
   const startRef = useRef(0);
-  const start = windowStart(cursor, rows.length, treeHeight - 1, startRef.current);
+  const openedRef = useRef<ExplorerState['opened']>(undefined);
+  let start = windowStart(cursor, rows.length, treeHeight - 1, startRef.current);
+  // Once per opening: the rows it added come into view (see ExplorerState.opened).
+  const op = state.opened;
+  if (op && op !== openedRef.current && rows[cursor]?.key === op.key) {
+    openedRef.current = op;
+    start = revealStart(start, cursor, cursor + rows.length - op.rowsBefore, treeHeight - 1);
+  }
   startRef.current = start;
   const page = Math.max(1, treeHeight - 2);
 
@@ -216,7 +223,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       return;
     }
     const body = pruneBodyHeight(bodyHeight);
-    const max = Math.max(0, pruneLines(f).length - body);
+    const max = Math.max(0, pruneLines(f, panelInner(columns)).length - body);
     // The panel's own page (the tree's is taller: a page of it skipped lines here), and its ends.
     const scroll = (action: Action | undefined) => {
       const delta = scrollDelta(action, body);

@@ -19,6 +19,11 @@ export interface ExplorerState {
   marks: ReadonlySet<string>;
   /** Why the last key did nothing visible (shown in the footer until the next key). */
   hint?: string | undefined;
+  /**
+   * The row the last key opened and how many rows there were before: the window scrolls to show
+   * what it opened (at the window's foot the new rows would be off screen). Until the next key.
+   */
+  opened?: { key: string; rowsBefore: number } | undefined;
 }
 
 export const initialState: ExplorerState = {
@@ -105,6 +110,8 @@ export type ExplorerEvent =
 export const LAYER_MARK_HINT =
   'a layer alone cannot be removed: Space marks images, containers, volumes and the build cache';
 
+const openedAt = (row: Row, rows: Row[]) => ({ key: row.key, rowsBefore: rows.length });
+
 function indexOf(rows: Row[], key: string | undefined): number {
   const i = rows.findIndex((r) => r.key === key);
   return Math.max(0, i);
@@ -113,7 +120,11 @@ function indexOf(rows: Row[], key: string | undefined): number {
 export function explorerReducer(state: ExplorerState, event: ExplorerEvent): ExplorerState {
   // A hint lasts until the next key.
   if (event.type === 'hint') return { ...state, hint: event.text };
-  return reduce(state.hint === undefined ? state : { ...state, hint: undefined }, event);
+  const fresh =
+    state.hint === undefined && state.opened === undefined
+      ? state
+      : { ...state, hint: undefined, opened: undefined };
+  return reduce(fresh, event);
 }
 
 function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hint' }>): ExplorerState {
@@ -131,7 +142,7 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row?.expandable) return state;
       if (row.expanded) return reduce(state, { type: 'move', delta: 1, rows: event.rows });
-      return { ...state, collapsed: opened(state.collapsed, row, true) };
+      return { ...state, collapsed: opened(state.collapsed, row, true), opened: openedAt(row, event.rows) };
     }
     case 'collapse': {
       const row = event.rows[indexOf(event.rows, state.cursor)];
@@ -155,7 +166,11 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
     case 'toggle': {
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row?.expandable) return state;
-      return { ...state, collapsed: opened(state.collapsed, row, !row.expanded) };
+      return {
+        ...state,
+        collapsed: opened(state.collapsed, row, !row.expanded),
+        ...(row.expanded ? {} : { opened: openedAt(row, event.rows) }),
+      };
     }
     case 'focusNext':
       return { ...state, focus: state.focus === 'tree' ? 'detail' : 'tree', detailScroll: 0 };

@@ -16,6 +16,15 @@ export function windowStart(cursor: number, count: number, height: number, previ
   return Math.max(0, start);
 }
 
+/**
+ * The first visible row once the row at `cursor` has opened onto the rows up to `last`: as many
+ * of them as fit come into view, the cursor's row staying on screen (its first line at most).
+ */
+export function revealStart(start: number, cursor: number, last: number, height: number): number {
+  if (last < start + height) return start;
+  return Math.max(start, Math.min(cursor, last - height + 1));
+}
+
 /** A virtualized list: only the rows inside the window are rendered, whatever the tree's size. */
 export const LayerTree = memo(function LayerTree(props: {
   model: ScanModel;
