@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { shortId } from '../../source/model/digest.js';
 import { prepareSearch, search, searchIndexReady } from '../../source/tui/search/search.js';
-import { base, common, makeModel, sampleModel } from '../support/model.js';
+import { base, cacheRecord, common, makeModel, sampleModel } from '../support/model.js';
 
 describe('search', () => {
   it('finds an image by its tag and a layer by its build command, best first, each row once', () => {
@@ -39,6 +39,40 @@ describe('search', () => {
       'shop/b:1',
     ]);
     expect(hits.every((h) => h.context?.startsWith(shortId(h.row.chainId as string)))).toBe(true);
+  });
+
+  it('says what an ID or a name is the ID or name of: an untagged image, a layer with no command, a container, a record', () => {
+    const model = makeModel(
+      [
+        { id: 'da4c1e', tags: [], layers: [base] },
+        {
+          id: 'aaa1',
+          tags: ['shop/a:1', 'shop/a:2'],
+          layers: [base, { id: 'e0', size: 1, disk: 4096, cmd: '' }],
+        },
+      ],
+      [{ name: 'worker-7', imageId: 'aaa1', image: 'shop/a:1', state: 'exited' }],
+    );
+    model.inputs.buildCache = {
+      records: 1,
+      size: 100,
+      items: [cacheRecord('feedc0de1234567890', { description: 'mount / from exec make' })],
+    };
+    const one = (q: string, kind: string) => {
+      const hits = search(model, q).filter((h) => h.row.kind === kind);
+      expect(hits.length).toBeGreaterThan(0);
+      return hits[0];
+    };
+    const dangling = one('da4c1e', 'image');
+    expect([dangling?.label, dangling?.context]).toEqual(['da4c1e000000', 'untagged (dangling)']);
+    expect(one('aaa1000', 'image')?.context).toBe('shop/a:1 +1');
+    const top = [...model.graph.layers.values()].find((l) => !l.createdBy);
+    const layer = one(shortId(top?.chainId as string), 'layer');
+    expect(layer?.context).toBe('(no build command) · shop/a:1');
+    const bottom = [...model.graph.layers.values()].find((l) => l.createdBy === 'ADD rootfs.tar /');
+    expect(one(shortId(bottom?.chainId as string), 'layer')?.context).toBe('ADD rootfs.tar / · shop/a:1 +1');
+    expect(one('worker-7', 'container')?.context).toBe('shop/a:1 (exited)');
+    expect(one('feedc0de', 'cache-record')?.context).toBe('mount / from exec make');
   });
 
   it('answers the same for the same query again, and nothing for a blank one', () => {

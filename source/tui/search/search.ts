@@ -20,10 +20,9 @@ export interface SearchHit {
   context?: string;
 }
 
-/** A layer's short ID and the first tagged image that has it (else its first image's short ID). */
-function layerContext(model: ScanModel, byId: ReadonlyMap<string, ImageInput>, chainId: string): string {
-  const node = model.graph.layers.get(chainId);
-  const images = node?.images ?? [];
+/** The first tagged image that has the layer (else its first image's short ID), "+N" for the others. */
+function layerImages(model: ScanModel, byId: ReadonlyMap<string, ImageInput>, chainId: string): string {
+  const images = model.graph.layers.get(chainId)?.images ?? [];
   let tag: string | undefined;
   for (const id of images) {
     tag = byId.get(id)?.tags[0];
@@ -31,7 +30,60 @@ function layerContext(model: ScanModel, byId: ReadonlyMap<string, ImageInput>, c
   }
   const name = tag ? escapeText(tag) : images[0] ? shortId(images[0]) : '';
   const more = images.length > 1 ? ` +${images.length - 1}` : '';
-  return `${shortId(chainId)}${name ? ` · ${name}${more}` : ''}`;
+  return name ? `${name}${more}` : '';
+}
+
+/** A layer's short ID and an image that has it. */
+function layerContext(model: ScanModel, byId: ReadonlyMap<string, ImageInput>, chainId: string): string {
+  const images = layerImages(model, byId, chainId);
+  return `${shortId(chainId)}${images ? ` · ${images}` : ''}`;
+}
+
+/** Context longer than this is cut: the label after it must stay on an 80-column line. */
+const CONTEXT_MAX = 40;
+const cut = (text: string): string =>
+  text.length > CONTEXT_MAX ? `${text.slice(0, CONTEXT_MAX - 1)}…` : text;
+
+/**
+ * What tells the user which row a hit is, where its label alone does not (see SearchHit.context):
+ * a build command or step names its layer or record; an ID names what it is the ID of (an
+ * untagged image says so: it has no other name); a container names its image and state.
+ */
+function hitContext(
+  model: ScanModel,
+  byId: ReadonlyMap<string, ImageInput>,
+  kind: string,
+  row: Row,
+): string | undefined {
+  switch (kind) {
+    case 'command':
+      return row.chainId ? layerContext(model, byId, row.chainId) : undefined;
+    case 'layer id': {
+      if (!row.chainId) return undefined;
+      const cmd = model.graph.layers.get(row.chainId)?.createdBy;
+      const images = layerImages(model, byId, row.chainId);
+      return cut([cmd ? escapeText(cmd) : '(no build command)', images].filter(Boolean).join(' · '));
+    }
+    case 'image id': {
+      const tags = row.imageId ? (byId.get(row.imageId)?.tags ?? []) : [];
+      return tags[0]
+        ? cut(`${escapeText(tags[0])}${tags.length > 1 ? ` +${tags.length - 1}` : ''}`)
+        : 'untagged (dangling)';
+    }
+    case 'container': {
+      const c = model.inputs.containers.find((x) => `container:${x.id}` === row.key);
+      return c ? cut(`${escapeText(c.image)} (${escapeText(c.state)})`) : undefined;
+    }
+    case 'build step':
+      return row.recordId?.slice(0, 12);
+    case 'cache id': {
+      const step = model.inputs.buildCache.items?.find(
+        (r) => `cache-record:${r.id}` === row.key,
+      )?.description;
+      return step ? cut(escapeText(step)) : undefined;
+    }
+  }
+  return undefined;
 }
 
 interface Target {
@@ -153,12 +205,7 @@ export function search(model: ScanModel, query: string, limit = 50): SearchHit[]
       if (last && last[1] === i) last[1] = i + 1;
       else ranges.push([i, i + 1]);
     }
-    const context =
-      r.obj.kind === 'command' && row.chainId
-        ? layerContext(model, imageById, row.chainId)
-        : r.obj.kind === 'build step' && row.recordId
-          ? row.recordId.slice(0, 12)
-          : undefined;
+    const context = hitContext(model, imageById, r.obj.kind, row);
     hits.push({ row, label: r.obj.text, ranges, score: r.score, ...(context ? { context } : {}) });
     if (hits.length >= limit) break;
   }
