@@ -18,7 +18,7 @@ import {
   prepareFileSearch,
   searchFiles,
 } from '../files/FilesPanel.js';
-import { openFiles } from '../files/files-view.js';
+import { type FilesView, openFiles } from '../files/files-view.js';
 import { loadPreview, useFilesView } from '../files/use-files-view.js';
 import { disk } from '../format.js';
 import { HelpOverlay, helpRows } from '../help/HelpOverlay.js';
@@ -147,6 +147,7 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
     return () => clearTimeout(t);
   }, [searchItems]);
   const filesStartRef = useRef(0);
+  const filesOpenedRef = useRef<FilesView['opened']>(undefined);
   // Wasted bytes per layer, learnt from every image listed to its top in the files pane.
   const [wasted, setWasted] = useState<
     ReadonlyMap<string, { bytes: number; image: string; imageId: string }>
@@ -580,12 +581,13 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
       0,
       fm.rows.findIndex((r) => r.node.path === files.cursor),
     );
-    const fstart = windowStart(
-      fcursor,
-      fm.rows.length,
-      Math.max(1, filesPaneLines(bodyHeight).body),
-      filesStartRef.current,
-    );
+    const fheight = Math.max(1, filesPaneLines(bodyHeight).body);
+    let fstart = windowStart(fcursor, fm.rows.length, fheight, filesStartRef.current);
+    const fop = files.opened;
+    if (fop && fop !== filesOpenedRef.current && fm.rows[fcursor]?.node.path === fop.path) {
+      filesOpenedRef.current = fop;
+      fstart = revealStart(fstart, fcursor, fcursor + fm.rows.length - fop.rowsBefore, fheight);
+    }
     filesStartRef.current = fstart;
     body = (
       <FilesPanel

@@ -418,6 +418,18 @@ describe('the wasted files before the listing is in', () => {
 });
 
 describe("the files pane's title", () => {
+  it('opening the directory at the foot of a short pane scrolls its entries into view, the directory still on screen', async () => {
+    const { lastFrame, stdin } = await openPane({ columns: 120, rows: 10 });
+    stdin.write('G');
+    await tick();
+    expect(lastFrame()).toMatch(/O\s+▸ opt\//);
+    expect(lastFrame()).not.toContain('new');
+    stdin.write('\r');
+    await tick();
+    expect(lastFrame()).toMatch(/O\s+▾ opt\//);
+    expect(lastFrame()).toMatch(/A\s+new\s+9B/);
+  });
+
   it('says where a layer sits, numbered as files --layer takes it', () => {
     expect([0, 1, 2].map((k) => layerPlace(k, 3))).toEqual([
       'layer 0 (bottom)',

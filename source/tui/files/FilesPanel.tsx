@@ -302,7 +302,8 @@ export function filesKey(
       go(rows.length - 1);
       break;
     case 'expand':
-      if (row?.expandable) dispatch({ type: 'toggleDir', path: row.node.path, open: true });
+      if (row?.expandable)
+        dispatch({ type: 'toggleDir', path: row.node.path, open: true, rowsBefore: rows.length });
       break;
     case 'collapse':
       if (row?.expanded) dispatch({ type: 'toggleDir', path: row.node.path, open: false });
@@ -310,7 +311,7 @@ export function filesKey(
         dispatch({ type: 'cursor', path: row.node.path.slice(0, row.node.path.lastIndexOf('/')) });
       break;
     case 'open':
-      if (row?.expandable) dispatch({ type: 'toggleDir', path: row.node.path });
+      if (row?.expandable) dispatch({ type: 'toggleDir', path: row.node.path, rowsBefore: rows.length });
       else if (row?.node.item) openPreview(row.node.item);
       break;
     case 'mode':

@@ -36,6 +36,8 @@ export interface FilesView {
   searchIndex: number;
   preview?: Preview | undefined;
   previewScroll: number;
+  /** The directory the last key opened and the rows before: its entries scroll into view (once). */
+  opened?: { path: string; rowsBefore: number } | undefined;
 }
 
 export function openFiles(ref: string, label: string, layer?: number): FilesView {
@@ -63,7 +65,8 @@ export type FilesEvent =
   | { type: 'listed'; listed: ListedLayers }
   | { type: 'error'; error: string }
   | { type: 'cursor'; path: string | undefined }
-  | { type: 'toggleDir'; path: string; open?: boolean }
+  /** rowsBefore: the rows shown before, so that what an opening adds can be scrolled into view. */
+  | { type: 'toggleDir'; path: string; open?: boolean; rowsBefore?: number }
   | { type: 'mode' }
   | { type: 'wasted' }
   | { type: 'sort' }
@@ -99,7 +102,9 @@ export function filesReducer(s: FilesView, e: FilesEvent): FilesView {
       const open = e.open ?? !expanded.has(e.path);
       if (open) expanded.add(e.path);
       else expanded.delete(e.path);
-      return { ...s, expanded };
+      const opened =
+        open && e.rowsBefore !== undefined ? { path: e.path, rowsBefore: e.rowsBefore } : undefined;
+      return { ...s, expanded, opened };
     }
     case 'mode':
       return { ...s, mode: s.mode === 'diff' ? 'merged' : 'diff', cursor: undefined };
