@@ -23,7 +23,9 @@ import { withoutFetch } from './without-fetch.js';
 
 function progressLine(p: MeasureProgress): void {
   if (!process.stderr.isTTY) return;
-  process.stderr.write(`\r\x1b[Kmeasuring layers ${p.done}/${p.total}  ${sizeText(p.bytes)} on disk`);
+  // "+": more may be found (see MeasureProgress.totalKnown).
+  const total = `${p.total}${p.totalKnown === false ? '+' : ''}`;
+  process.stderr.write(`\r\x1b[Kmeasuring layers ${p.done}/${total}  ${sizeText(p.bytes)} on disk`);
 }
 
 async function scanCommand(args: CliArgs): Promise<number> {

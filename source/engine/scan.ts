@@ -822,6 +822,9 @@ async function scanNoting(
     foreseen: { done: 0, total: 0, bytes: 0 },
     late: { done: 0, total: 0, bytes: 0 },
   };
+  // Known once the last set of walks (the late ones, after the layout) is asked: the foreseen ones
+  // have started by then or never will.
+  let totalKnown = false;
   const report = (part: keyof typeof progress, p: MeasureProgress) => {
     progress[part] = p;
     const all = Object.values(progress);
@@ -829,6 +832,7 @@ async function scanNoting(
       done: all.reduce((a, x) => a + x.done, 0),
       total: all.reduce((a, x) => a + x.total, 0),
       bytes: all.reduce((a, x) => a + x.bytes, 0),
+      totalKnown,
     });
   };
   // Directories whose every entry a scan measures (one per container, volume, image): walked
@@ -1055,7 +1059,14 @@ async function scanNoting(
     await Promise.all([
       predictedRun,
       earlyRun,
-      measureDirs(helper, late, { cache, engineId, onProgress: (p) => report('late', p) }),
+      measureDirs(helper, late, {
+        cache,
+        engineId,
+        onProgress: (p) => {
+          totalKnown = true;
+          report('late', p);
+        },
+      }),
       readCommands(helper, inputs.images, layout, cache, (id) => factKey('commands', id), configCommands),
       meta
         ? configFileBytes(helper, inputs.images, meta.imageFile, cache, (id) => factKey('config-disk', id))

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { getInfo } from '../../source/engine/docker/inventory.js';
 import { HelperSession } from '../../source/engine/helper/helper-session.js';
+import type { MeasureProgress } from '../../source/engine/helper/measure.js';
 import { SizeCache } from '../../source/engine/helper/size-cache.js';
 import { scanEngine, scanFromApi } from '../../source/engine/scan.js';
 import { client } from '../support/engines.js';
@@ -52,5 +53,26 @@ describe('the full scan after the API tree (overlay2 engine)', () => {
     } finally {
       await helper.close();
     }
+  });
+
+  it("reports its progress as a total that may grow ('+') until the last walks are asked, then a fixed one reached", async () => {
+    const c = await client('overlay2');
+    const info = await getInfo(c);
+    const helper = await HelperSession.start(c, { dataRoot: info.DockerRootDir });
+    const seen: MeasureProgress[] = [];
+    try {
+      await scanEngine(c, { helper, info, cache: new SizeCache(undefined), onProgress: (p) => seen.push(p) });
+    } finally {
+      await helper.close();
+    }
+    const known = seen.findIndex((p) => p.totalKnown);
+    expect(seen.slice(0, Math.max(0, known)).some((p) => p.totalKnown === false && p.total > 0)).toBe(true);
+    expect(known).toBeGreaterThan(0);
+    expect(seen.slice(known).every((p) => p.totalKnown)).toBe(true);
+    // Once known, the total never moves, and the walks reach it.
+    const total = seen[known]?.total ?? 0;
+    expect(total).toBeGreaterThan(10);
+    expect(new Set(seen.slice(known).map((p) => p.total))).toEqual(new Set([total]));
+    expect(seen.at(-1)?.done).toBe(total);
   });
 });

@@ -26,6 +26,11 @@ export interface MeasureProgress {
   done: number;
   total: number;
   bytes: number;
+  /**
+   * false while the total can still grow (a scan learns what there is to measure as the engine's
+   * answers come in: a bar drawn against it went back); undefined: one set of walks, known whole.
+   */
+  totalKnown?: boolean;
 }
 
 export interface MeasureOptions {

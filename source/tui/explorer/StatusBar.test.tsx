@@ -68,3 +68,19 @@ describe('StatusBar: the totals', () => {
     expect(f).toMatch(/ 1 image {2}1 layer 4\.1kB/);
   });
 });
+
+describe('StatusBar: the progress', () => {
+  it('draws no bar against a total that can still grow ("120/300+"), and a bar once it is known', () => {
+    const data = readyData(makeModel(SAMPLE_IMAGES));
+    const frame = (progress: NonNullable<typeof data.progress>) =>
+      render(
+        <StatusBar data={{ ...data, phase: 'measuring', progress }} width={200} theme={theme} />,
+      ).lastFrame() ?? '';
+    const growing = frame({ done: 120, total: 300, bytes: 12_000_000, totalKnown: false });
+    expect(growing).toMatch(/measuring 120\/300\+ 12MB/);
+    expect(growing).not.toMatch(/[█░]/);
+    expect(frame({ done: 150, total: 300, bytes: 12_000_000, totalKnown: true })).toMatch(
+      /measuring █████░░░░░ 150\/300 12MB/,
+    );
+  });
+});

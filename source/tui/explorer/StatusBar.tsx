@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import type { MeasureProgress } from '../../engine/helper/measure.js';
 import { escapeText } from '../../model/escape.js';
 import { counted } from '../../model/size-text.js';
 import type { EngineData } from '../engine-data.js';
@@ -8,6 +9,16 @@ import type { Theme } from '../theme.js';
 function bar(done: number, total: number, width: number): string {
   const filled = total > 0 ? Math.round((done / total) * width) : 0;
   return `${'█'.repeat(filled)}${'░'.repeat(Math.max(0, width - filled))}`;
+}
+
+/**
+ * "██░░ 120/300" once the total is known; before, "120/300+" and no bar (the total grows as the
+ * scan learns what there is to measure, and a bar drawn against it went back).
+ */
+export function progressText(p: MeasureProgress): string {
+  return p.totalKnown === false
+    ? `${p.done}/${p.total}+`
+    : `${bar(p.done, p.total, 10)} ${p.done}/${p.total}`;
 }
 
 /** "40 s ago", "12 min ago", "3 h ago", "2 days ago". */
@@ -78,10 +89,7 @@ export function StatusBar(props: { data: EngineData; width: number; theme: Theme
       ? `  last scan ${ago(Date.now() - data.staleSince)} (not refreshed yet)`
       : '';
   const p = data.progress;
-  const progress =
-    data.phase === 'measuring' && p
-      ? `  measuring ${bar(p.done, p.total, 10)} ${p.done}/${p.total} ${size(p.bytes)}`
-      : '';
+  const progress = data.phase === 'measuring' && p ? `  measuring ${progressText(p)} ${size(p.bytes)}` : '';
   // While the engine is away the helper's own state says nothing more.
   // Nor with no engine at all: no helper is starting then.
   // "(local)": no container was started, the loops run as layertop's own processes (README).
