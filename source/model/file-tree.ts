@@ -120,6 +120,8 @@ export type StatusFilter = ReadonlySet<DiffStatus>;
 
 export interface FileRow {
   node: FileNode;
+  /** The name shown where it is not the node's own: the flat list (L) shows whole paths. */
+  label?: string;
   depth: number;
   expandable: boolean;
   expanded: boolean;
@@ -165,20 +167,27 @@ export function fileRows(
 /**
  * Every entry that is not a directory, largest first (ncdu's and dive's "largest files"), each
  * named by its whole path, filtered by status like the tree. Directories are left out: their
- * totals are what the tree shows.
+ * totals are what the tree shows. Ties keep the tree's order: directory by directory, names
+ * sorted. Gathered in that order, the sort compares sizes alone (stable): a comparator falling
+ * back to the paths compared strings in JS at most steps over the scale engine's 400,000 files of
+ * one size, 0.8-2 s on the UI's thread.
  */
 export function largestRows(root: FileNode, filter: StatusFilter): FileRow[] {
   const out: FileNode[] = [];
   const walk = (n: FileNode) => {
-    for (const c of n.children.values()) {
+    for (const name of [...n.children.keys()].sort()) {
+      const c = n.children.get(name) as FileNode;
       if (c.item && c.item.type !== 'dir' && c.children.size === 0 && matchesFilter(c, filter)) out.push(c);
-      walk(c);
+      if (c.children.size) walk(c);
     }
   };
   walk(root);
-  out.sort((a, b) => (b.item?.size ?? 0) - (a.item?.size ?? 0) || (a.path < b.path ? -1 : 1));
+  out.sort((a, b) => (b.item?.size ?? 0) - (a.item?.size ?? 0));
+  // The node itself, its path as the label: a copy of each node took most of the time over a
+  // 400,000-file layer.
   return out.map((node) => ({
-    node: { ...node, name: node.path },
+    node,
+    label: node.path,
     depth: 0,
     expandable: false,
     expanded: false,

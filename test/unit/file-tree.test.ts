@@ -95,14 +95,40 @@ describe('the file tree', () => {
 
   it('lists every file largest first by its whole path, filtered like the tree', () => {
     const root = buildFileTree(items);
-    expect(largestRows(root, new Set()).map((r) => [r.node.name, r.node.item?.size])).toEqual([
+    expect(largestRows(root, new Set()).map((r) => [r.label, r.node.item?.size])).toEqual([
       ['big/y.bin', 7000],
       ['big/x.bin', 5000],
       ['etc/a.conf', 100],
       ['z', 3],
       ['etc/old', 0],
     ]);
-    expect(largestRows(root, new Set(['modified'])).map((r) => r.node.name)).toEqual(['big/y.bin']);
+    expect(largestRows(root, new Set(['modified'])).map((r) => r.label)).toEqual(['big/y.bin']);
+  });
+
+  it("lists files of one size in the tree's order, directory by directory, names sorted, whatever order they came in", () => {
+    const f = (path: string): FileItem => ({ path, type: 'file', size: 4, layer: 0 });
+    const dir = (path: string): FileItem => ({ path, type: 'dir', size: 0, layer: 0 });
+    const root = buildFileTree([
+      f('b/2'),
+      dir('a-b'),
+      f('a/z'),
+      f('a-b/x'),
+      dir('b'),
+      f('b/10'),
+      dir('a'),
+      f('a/y'),
+      f('c'),
+    ]);
+    expect(largestRows(root, new Set()).map((r) => r.label)).toEqual([
+      'a/y',
+      'a/z',
+      'a-b/x',
+      'b/10',
+      'b/2',
+      'c',
+    ]);
+    // The node is the tree's own (no copy), named by its path on the row.
+    expect(largestRows(root, new Set())[0]?.node).toBe(root.children.get('a')?.children.get('y'));
   });
 });
 

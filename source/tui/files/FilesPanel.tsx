@@ -377,7 +377,7 @@ function Row(props: {
   const dir = row.expandable || item?.type === 'dir';
   const link = item?.linkTarget !== undefined ? ` -> ${shown(item.linkTarget)}` : '';
   const change = item ? attributeChange(item) : '';
-  const label = `${'  '.repeat(Math.min(row.depth, 20))}${marker} ${shown(n.name)}${dir ? '/' : ''}${link}${change ? ` (${change})` : ''}`;
+  const label = `${'  '.repeat(Math.min(row.depth, 20))}${marker} ${shown(row.label ?? n.name)}${dir ? '/' : ''}${link}${change ? ` (${change})` : ''}`;
   const info = props.info ? infoText(item) : '';
   // A whiteout's figure is what it deletes from below ("−"): it frees nothing in its own layer.
   const bytes = !props.sized
