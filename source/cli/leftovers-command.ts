@@ -23,9 +23,24 @@ function ageText(seconds: number): string {
   return `${seconds}s`;
 }
 
+/** Leftovers layertop finds but does not delete (see LeftoverPlan.others). */
+function othersText(plan: LeftoverPlan): string[] {
+  const others = plan.others ?? [];
+  if (!others.length) return [];
+  return [
+    `Also unreferenced, but of no shape layertop deletes (an overlay2/ directory named as BuildKit names its snapshots that BuildKit's snapshots.db does not know; no prune frees it either; check and remove by hand):`,
+    ...others.map((o) => `  ${diskSize(o.diskBytes).padEnd(8)} ${escapeText(o.path)}`),
+  ];
+}
+
 export function leftoverPlanText(plan: LeftoverPlan, minAgeSeconds: number): string {
   if (!plan.items.length)
-    return `No leftovers in ${escapeText(plan.dataRoot)}: everything on disk is referenced.`;
+    return [
+      plan.others?.length
+        ? `No leftovers layertop deletes in ${escapeText(plan.dataRoot)}.`
+        : `No leftovers in ${escapeText(plan.dataRoot)}: everything on disk is referenced.`,
+      ...othersText(plan),
+    ].join('\n');
   return [
     `Leftovers: ${plan.items.length} entr${plan.items.length === 1 ? 'y' : 'ies'} that nothing references, ${diskSize(plan.predictedFreedBytes)} on disk (no prune frees them):`,
     table(
@@ -34,6 +49,7 @@ export function leftoverPlanText(plan: LeftoverPlan, minAgeSeconds: number): str
     ),
     ...[...new Set(plan.items.map((i) => i.kind))].map((k) => `  ${k}: ${LEFTOVER_WHAT[k]}`),
     `Deleting checks each one again first: a fresh scan must still find it unreferenced, no layer may be built on it, no mount may use it, and nothing in it may have changed for ${ageText(minAgeSeconds)} (--min-age).`,
+    ...othersText(plan),
   ].join('\n');
 }
 

@@ -16,6 +16,11 @@ export interface LeftoverItem {
 export interface LeftoverPlan {
   dataRoot: string;
   items: LeftoverItem[];
+  /**
+   * Leftovers of no shape the helper deletes (an overlay2/ directory named as BuildKit names its
+   * snapshots that BuildKit's snapshots.db does not know): shown, never deleted by layertop.
+   */
+  others?: { path: string; diskBytes: number | null }[];
   /** The sum of the items' disk bytes; null if any is unknown (never a partial sum shown as whole). */
   predictedFreedBytes: number | null;
 }
@@ -47,12 +52,19 @@ export function leftoverPlan(
   leftovers: readonly { path: string; diskBytes: number | null }[],
 ): LeftoverPlan {
   const items: LeftoverItem[] = [];
+  const others: { path: string; diskBytes: number | null }[] = [];
   for (const l of leftovers) {
     const kind = leftoverKind(l.path);
     if (kind) items.push({ path: l.path, kind, diskBytes: l.diskBytes });
+    else others.push({ path: l.path, diskBytes: l.diskBytes });
   }
   items.sort((a, b) => (b.diskBytes ?? 0) - (a.diskBytes ?? 0) || (a.path < b.path ? -1 : 1));
-  return { dataRoot, items, predictedFreedBytes: sumKnown(items.map((i) => i.diskBytes)) };
+  return {
+    dataRoot,
+    items,
+    predictedFreedBytes: sumKnown(items.map((i) => i.diskBytes)),
+    ...(others.length ? { others } : {}),
+  };
 }
 
 /** The plan narrowed to the given paths. */

@@ -73,6 +73,23 @@ export async function overlay2RecordStorage(
   return out;
 }
 
+/**
+ * Every overlay2/ directory name BuildKit's snapshots.db knows (graph driver mode): each snapshot's
+ * key and the key it was committed from, image layers ("sha256:...") aside. A directory of
+ * BuildKit's shape that none of them names is not BuildKit's (nothing of it goes with a builder
+ * prune); one named here without a record is (BuildKit's hidden duplicates go with all of it).
+ * The root's index must be built (overlay2RecordStorage does it in turns).
+ */
+export function overlay2SnapshotDirs(snapshots: BoltDb): Set<string> {
+  const out = new Set<string>();
+  for (const [k, v] of snapshots.root.entries()) {
+    if (!('bucket' in v)) continue;
+    const names = [k.toString('utf8'), v.bucket.value('committed')?.toString('utf8')];
+    for (const n of names) if (n && !n.startsWith('sha256:')) out.add(n);
+  }
+  return out;
+}
+
 export async function containerdRecordStorage(
   metadata: BoltDb,
   snapshotsByKey: ReadonlyMap<string, SnapshotInfo>,

@@ -12,7 +12,7 @@ import {
 import type { MeasureTarget } from '../helper/measure.js';
 import type { SizeCache } from '../helper/size-cache.js';
 import { BoltFormatError } from './bbolt.js';
-import { overlay2RecordStorage, type RecordStorage } from './buildkit-records.js';
+import { overlay2RecordStorage, overlay2SnapshotDirs, type RecordStorage } from './buildkit-records.js';
 import type { StorageLayout } from './storage-layout.js';
 
 const hex = digestHex;
@@ -296,15 +296,23 @@ export async function overlay2Layout(
   // snapshots (BuildKit names those with 25 base32 characters, the layer store with 64 hex digits),
   // is build cache; a 64-hex directory that not even the layer store names is a leftover: no
   // prune, builder prune included, ever frees it (an interrupted removal leaves such).
+  // Any other name is BuildKit's when its snapshots.db names it (as a snapshot or the key one was
+  // committed from); one it does not name is a leftover too (a 25-character directory planted or
+  // left there was counted as build cache, and its bytes promised back by a builder prune that
+  // never touches it). Without BuildKit's state read, such names stay build cache, as before.
   const storeDirs = new Set(storeOnly.map((c) => known.get(c)?.cacheId).filter((d): d is string => !!d));
+  const bk = await recordsRun;
+  const records = bk?.records;
   // Asked for some layers only, the rest of the directories are not classified at all.
   const unused = options.onlyAsked ? [] : names.filter((name) => !used.has(name));
-  const orphan = (name: string) => /^[0-9a-f]{64}(-init)?$/.test(name) && !storeDirs.has(name);
+  const orphan = (name: string) =>
+    /^[0-9a-f]{64}(-init)?$/.test(name)
+      ? !storeDirs.has(name)
+      : bk?.snapshotDirs !== undefined && !bk.snapshotDirs.has(name);
   const buildCacheDirs = unused.filter((n) => !orphan(n)).map((name) => `${dataRoot}/overlay2/${name}`);
   leftovers.push(...unused.filter(orphan).map((name) => `${dataRoot}/overlay2/${name}`));
   // A layer only BuildKit holds goes with its record, its layer-store metadata too (cache-id,
   // tar-split...: a few pages per layer, measured: 36,864 B for two records).
-  const records = await recordsRun;
   const storeOnlySet = new Set(storeOnly);
   for (const r of records?.values() ?? []) {
     if (!r.chainId || !storeOnlySet.has(r.chainId)) continue;
@@ -571,7 +579,7 @@ async function overlay2Records(
   dataRoot: string,
   cache: SizeCache | undefined,
   key: string,
-): Promise<Map<string, RecordStorage> | undefined> {
+): Promise<{ records: Map<string, RecordStorage>; snapshotDirs?: Set<string> | undefined } | undefined> {
   const { readBolt, forgetBolt } = await import('./storage-containerd.js');
   const files = [`${dataRoot}/buildkit/metadata_v2.db`, `${dataRoot}/buildkit/snapshots.db`];
   const stamps = (await helper.statFiles(files)).map((st) =>
@@ -584,9 +592,16 @@ async function overlay2Records(
   // A fresh map every time: the layout adds directories to the records it is given.
   if (known?.stamps === stampText) {
     if (cache) forgetBolt(helper, files[1] as string); // a copy buildKitLayers kept, if it read one
-    return new Map(
-      known.records.map(([id, dirs, chainId]) => [id, { dirs: [...dirs], ...(chainId ? { chainId } : {}) }]),
-    );
+    return {
+      records: new Map(
+        known.records.map(([id, dirs, chainId]) => [
+          id,
+          { dirs: [...dirs], ...(chainId ? { chainId } : {}) },
+        ]),
+      ),
+      // A fact saved before the names were kept: unknown (no directory is called a leftover).
+      snapshotDirs: known.snapshotDirs ? new Set(known.snapshotDirs) : undefined,
+    };
   }
   try {
     const [metadata, snapshots] = await Promise.all([
@@ -599,12 +614,14 @@ async function overlay2Records(
     ]);
     // The parse (75 ms at 2,100 records while the walks ran) in slices: the explorer takes keys.
     const records = await overlay2RecordStorage(metadata, snapshots, dataRoot, timeSlices());
+    const snapshotDirs = overlay2SnapshotDirs(snapshots);
     cache?.setFact(key, {
       stamps: stampText,
       // Copies: the layout adds directories to the records it returns.
       records: [...records].map(([id, r]) => (r.chainId ? [id, [...r.dirs], r.chainId] : [id, [...r.dirs]])),
+      snapshotDirs: [...snapshotDirs],
     } satisfies RecordsFact);
-    return records;
+    return { records, snapshotDirs };
   } catch (err) {
     if (err instanceof BoltFormatError) return undefined;
     throw err;
@@ -614,12 +631,17 @@ async function overlay2Records(
 interface RecordsFact {
   stamps: string;
   records: ([string, string[]] | [string, string[], string])[];
+  /** overlay2SnapshotDirs' names (absent in facts saved before they were kept). */
+  snapshotDirs?: string[];
 }
 const isRecordsFact = (v: unknown): v is RecordsFact =>
   typeof v === 'object' &&
   v !== null &&
   typeof (v as RecordsFact).stamps === 'string' &&
   Array.isArray((v as RecordsFact).records) &&
+  ((v as RecordsFact).snapshotDirs === undefined ||
+    (Array.isArray((v as RecordsFact).snapshotDirs) &&
+      ((v as RecordsFact).snapshotDirs ?? []).every((n) => typeof n === 'string'))) &&
   (v as RecordsFact).records.every(
     (r) =>
       Array.isArray(r) &&
