@@ -12,6 +12,7 @@ import {
   type PrunePlan,
   planIsEmpty,
 } from '../model/prune-plan.js';
+import { counted } from '../model/size-text.js';
 import { diskSize, sizeText, table } from './format.js';
 
 const short = shortId;
@@ -94,7 +95,7 @@ export function planText(plan: PrunePlan): string {
 
 /** What "Docker's estimate" adds up: no figure `docker system df` prints (a user looked for it there). */
 const ESTIMATE_NOTE =
-  "  (Docker's estimate: the sum of the DOCKER'S SIZE column: each container's SizeRw, each volume's size, each image's size less what it shares with other images, the build cache's size)";
+  "  (Docker's estimate: the sum of the first table's DOCKER'S SIZE column: each container's SizeRw, each volume's size, each image's size less what it shares with other images, the build cache's size as `docker system df` counts it, where a record shared with images counts 0; the records' own sizes, which Docker's report after a cache prune adds up, can come to more)";
 
 export function changesText(c: PlanChange): string {
   const out = ['The plan changed since the preview:'];
@@ -110,14 +111,20 @@ export function changesText(c: PlanChange): string {
   for (const i of c.dropped) out.push(`  - ${i.kind} ${escapeText(i.name)} (now kept)`);
   if (c.bytesDelta !== null)
     out.push(
-      `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${sizeText(Math.abs(c.bytesDelta))} compared with the preview`,
+      `  frees ${sizeText(Math.abs(c.bytesDelta))} ${c.bytesDelta >= 0 ? 'more' : 'less'} than the preview said`,
     );
   return out.join('\n');
 }
 
 export function reportText(r: RunReport): string {
   const out: string[] = [];
-  out.push(`Removed ${r.removed.length} item(s)${r.failed.length ? `, ${r.failed.length} failed:` : '.'}`);
+  out.push(
+    `Removed ${counted(r.removed.length, 'item', 'items')}${r.failed.length ? `, ${r.failed.length} failed` : ''}:`,
+  );
+  // Each one, as docker's own prune lists what it deleted: a run with --yes printed no preview,
+  // and a report cut short by an error after the removals said "as listed above" of nothing.
+  for (const f of r.removed) out.push(`  ${f.kind} ${escapeText(f.name)}`);
+  if (r.failed.length) out.push(`Failed (${r.failed.length}):`);
   for (const f of r.failed) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.error ?? '')}`);
   if (r.skipped.length) out.push(`Left alone, changed since the plan (${r.skipped.length}):`);
   for (const f of r.skipped) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.reason ?? '')}`);
@@ -135,10 +142,16 @@ export function reportText(r: RunReport): string {
   const note =
     r.dockerReportedBytes === null
       ? undefined
-      : dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText);
+      : dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText, cacheOnly(r));
   if (note) out.push(`(${note})`);
   if (r.afterError) out.push(`Removed as listed above, but ${escapeText(r.afterError)}`);
   return out.join('\n');
+}
+
+/** Whether a run touched the build cache alone (a builder prune): Docker's figures mean other things then. */
+export function cacheOnly(r: RunReport): boolean {
+  const all = [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed];
+  return all.length > 0 && all.every((i) => i.kind === 'build-cache');
 }
 
 const itemJson = (i: PlanItem) => ({

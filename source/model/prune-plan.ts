@@ -622,8 +622,12 @@ export function dockerFiguresNote(
   estimate: number,
   reported: number,
   format: (bytes: number) => string,
+  cacheOnly = false,
 ): string | undefined {
   if (estimate === reported) return undefined;
+  // A builder prune: no image is in either figure (a note about shared layers read as nonsense).
+  if (cacheOnly)
+    return `Docker's estimate before was ${format(estimate)}: the build cache's size as \`docker system df\` counts it, where a record shared with images counts 0; its report is what BuildKit says it reclaimed, each removed record's own size, shared ones included${estimate > reported ? ' (and only the records removed)' : ''}`;
   // Above the report, two causes the note cannot tell apart: the estimate is of the whole preview
   // while the report counts only what was removed (an item skipped, failed or removed by someone
   // else), and on the containerd store an image's Size holds its content blobs, which its

@@ -22,13 +22,35 @@ describe('a report whose figures after the removal failed', () => {
       afterError: 'the disk could not be measured after the removal: du: permission denied',
     };
     const text = reportText(r);
-    expect(text).toContain('Removed 1 item(s).');
+    // What was removed, each one: the report is all a run with --yes prints.
+    expect(text).toMatch(/^Removed 1 item:\n {2}image shop\/app:1\n/);
     expect(text).toContain('Reported by Docker:    unknown (see below)');
     expect(text).toContain('Measured on disk:      unknown (see below)');
     expect(text).not.toContain('no helper');
     expect(text).toContain(
       'Removed as listed above, but the disk could not be measured after the removal: du: permission denied',
     );
+  });
+
+  it("says a builder prune's Docker figures in the build cache's terms, with no word of images", () => {
+    const r: RunReport = {
+      predictedFreedBytes: 12_288,
+      dockerEstimateBytes: 127,
+      dockerReportedBytes: 4_370_217,
+      measuredFreedBytes: 12_288,
+      dataRootBytesBefore: 90_000_000,
+      dataRootBytesAfter: 89_987_712,
+      removed: [{ kind: 'build-cache', id: 'build-cache', name: 'build cache (all 17 records)' }],
+      alreadyRemoved: [],
+      skipped: [],
+      failed: [],
+    };
+    const text = reportText(r);
+    expect(text).toMatch(/^Removed 1 item:\n {2}build-cache build cache \(all 17 records\)\n/);
+    expect(text).toContain(
+      "(Docker's estimate before was 127B: the build cache's size as `docker system df` counts it, where a record shared with images counts 0; its report is what BuildKit says it reclaimed, each removed record's own size, shared ones included)",
+    );
+    expect(text).not.toMatch(/removed images|deleted layer|image's size/);
   });
 
   it('leftovers: the same', () => {

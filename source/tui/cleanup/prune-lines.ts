@@ -2,6 +2,7 @@
 // (model/prune-plan.ts, model/removal.ts) or the run report's (engine/prune-run.ts).
 import { escapeText } from '../../model/escape.js';
 import { changedHow, dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
+import { counted } from '../../model/size-text.js';
 import { disk as diskText, shortId, size } from '../format.js';
 import { wrap } from '../help/help-lines.js';
 import type { PruneFlow } from './prune-flow.js';
@@ -133,8 +134,8 @@ export function changeLines(flow: PruneFlow): Line[] {
     {
       text:
         c.bytesDelta === null
-          ? '  frees ? compared with the preview (the disk was not measured)'
-          : `  frees ${c.bytesDelta >= 0 ? '+' : '-'}${size(Math.abs(c.bytesDelta))} compared with the preview`,
+          ? '  frees ? against the preview (the disk was not measured)'
+          : `  frees ${size(Math.abs(c.bytesDelta))} ${c.bytesDelta >= 0 ? 'more' : 'less'} than the preview said`,
       tone: 'warn',
     },
   ];
@@ -147,7 +148,7 @@ export function reportLines(flow: PruneFlow): Line[] {
     n === null ? (r.afterError ? 'unknown' : 'not measured (no helper)') : size(n);
   return [
     {
-      text: `Removed ${r.removed.length} item(s)${r.failed.length ? `, ${r.failed.length} failed` : ''}`,
+      text: `Removed ${counted(r.removed.length, 'item', 'items')}${r.failed.length ? `, ${r.failed.length} failed` : ''}`,
       tone: 'heading',
     },
     ...r.failed.map((f) => ({
@@ -185,9 +186,11 @@ export function reportLines(flow: PruneFlow): Line[] {
 }
 
 /** Docker's two figures, when they differ, with the reason (model/prune-plan.ts). */
-function estimateNote(r: { dockerEstimateBytes: number; dockerReportedBytes: number | null }): Line[] {
+function estimateNote(r: NonNullable<PruneFlow['report']>): Line[] {
   if (r.dockerReportedBytes === null) return [];
-  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size);
+  const all = [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed];
+  const cacheOnly = all.length > 0 && all.every((i) => i.kind === 'build-cache');
+  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size, cacheOnly);
   // A paragraph (a panel line is cut at the screen's edge, and the note is 250 characters): read
   // whole at any width, the report scrolling as it does.
   return note ? [{ text: `(${note})`, tone: 'dim', paragraph: { indent: '  ' } }] : [];
