@@ -151,5 +151,13 @@ describe('the fleet view', () => {
     stdin.write('\r');
     await tick();
     expect(opened).toEqual([1]);
+    // Keys read in one chunk act in turn: "k" then Enter opens the row "k" reached (ci), and
+    // "kk\r" the first (prod).
+    stdin.write('k\r');
+    await tick();
+    expect(opened).toEqual([1, 1]);
+    stdin.write('kk\r');
+    await tick();
+    expect(opened).toEqual([1, 1, 0]);
   });
 });

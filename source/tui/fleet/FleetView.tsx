@@ -1,5 +1,5 @@
-import { Box, Text, useWindowSize } from 'ink';
-import { useMemo, useState } from 'react';
+import { Box, type Key, Text, useWindowSize } from 'ink';
+import { useMemo, useRef, useState } from 'react';
 import { escapeText } from '../../model/escape.js';
 import { disk, fitCells } from '../format.js';
 import { useKeys } from '../keys-to.js';
@@ -25,15 +25,33 @@ export function FleetView(props: {
   const columns = props.size?.columns ?? term.columns ?? 80;
   const theme = useMemo(() => makeTheme(), []);
   const [cursor, setCursor] = useState(props.initial ?? 0);
+  // The cursor the keys before this one left: keys read in one chunk ("j\r") act in turn, each
+  // on where the one before it moved (Enter opened the row the chunk started on).
+  const at = useRef(cursor);
+  at.current = cursor;
   const rows = fleetRows(props.engines, props.across);
+  const move = (to: number) => {
+    at.current = Math.max(0, Math.min(rows.length - 1, to));
+    setCursor(at.current);
+  };
+  const press = (input: string, key: Key) => {
+    if (input === 'q' || (key.ctrl && input === 'c')) props.onQuit();
+    else if (key.downArrow || input === 'j') move(at.current + 1);
+    else if (key.upArrow || input === 'k') move(at.current - 1);
+    else if (key.return || key.rightArrow || input === 'l') {
+      if (props.engines[at.current]?.phase === 'ready') props.onOpen(at.current);
+    } else if (input === 'r') props.onRescan();
+  };
   // Through useKeys: an inline handler given to Ink kept the first render's engines (their models).
   useKeys((input, key) => {
-    if (input === 'q' || (key.ctrl && input === 'c')) props.onQuit();
-    else if (key.downArrow || input === 'j') setCursor((c) => Math.min(rows.length - 1, c + 1));
-    else if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
-    else if (key.return || key.rightArrow || input === 'l') {
-      if (props.engines[cursor]?.phase === 'ready') props.onOpen(cursor);
-    } else if (input === 'r') props.onRescan();
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      for (const part of input.split(/(\r\n|[\r\n])/)) {
+        if (/^[\r\n]+$/.test(part)) press('', { ...key, return: true });
+        else for (const ch of part) press(ch, { ...key, return: false });
+      }
+      return;
+    }
+    press(input, key);
   });
   const ready = props.engines.filter((e) => e.phase === 'ready').length;
   const failed = props.engines.filter((e) => e.phase === 'error').length;
