@@ -63,6 +63,8 @@ export function markKey(row: Row): string | undefined {
   if (row.kind === 'cache-record' && row.recordId) return `cache-record:${row.recordId}`;
   // The Disk view's items go the engine's way: a container's layers and logs with the container,
   // a volume, an image's metadata with the image, BuildKit's with the build cache.
+  // The Disk view's build-cache category is the whole cache, as its row in the tree.
+  if (row.kind === 'ledger' && row.ledgerKey === 'buildCache') return 'build-cache';
   if (row.kind === 'ledger-item') {
     if (row.containerId) return `container:${row.containerId}`;
     if (row.volume) return `volume:${row.volume}`;
@@ -105,6 +107,10 @@ export type ExplorerEvent =
   | { type: 'mark'; rows: Row[] }
   | { type: 'clearMarks' }
   | { type: 'hint'; text: string };
+
+/** Space on a Disk view category other than the build cache: it opens or closes, and says why. */
+export const CATEGORY_MARK_HINT =
+  'a category is not removed whole: Space on its items marks them (it opened or closed here)';
 
 /** Space on a layer: said, since nothing gets marked. */
 export const LAYER_MARK_HINT =
@@ -203,7 +209,11 @@ function reduce(state: ExplorerState, event: Exclude<ExplorerEvent, { type: 'hin
       const row = event.rows[indexOf(event.rows, state.cursor)];
       if (!row) return state;
       const key = markKey(row);
-      if (!key) return { ...reduce(state, { type: 'toggle', rows: event.rows }), hint: LAYER_MARK_HINT };
+      if (!key)
+        return {
+          ...reduce(state, { type: 'toggle', rows: event.rows }),
+          hint: row.kind === 'ledger' ? CATEGORY_MARK_HINT : LAYER_MARK_HINT,
+        };
       const marks = new Set(state.marks);
       if (marks.has(key)) marks.delete(key);
       else marks.add(key);

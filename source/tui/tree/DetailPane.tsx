@@ -57,6 +57,9 @@ const RECLAIM: Record<string, string> = {
   unexplained: 'no rule of layertop names it: see its path',
 };
 
+/** Categories whose bytes come back item by item (their reclaim text says Space on an item). */
+const ITEM_WISE = new Set(['images', 'containers', 'logs', 'volumes']);
+
 function ledgerFields(model: ScanModel, row: Row): [string, string][] {
   const l = model.report.ledger;
   if (!l) return [];
@@ -73,7 +76,11 @@ function ledgerFields(model: ScanModel, row: Row): [string, string][] {
       ['disk', `${size(group.bytes)} (${group.bytes} bytes), ${share(group.bytes)} of the data root`],
       ['items', String(group.items.length)],
       ['data root', `${escapeText(l.dataRoot)}: ${size(l.totalBytes)}, every byte in one category`],
-      ['reclaim', RECLAIM[key] ?? '-'],
+      // The category row: Space there marks the build cache only; the others are marked item by item.
+      [
+        'reclaim',
+        ITEM_WISE.has(key) ? `item by item (→ opens them): ${RECLAIM[key]}` : (RECLAIM[key] ?? '-'),
+      ],
     ];
   const item = group.items.find((i) => i.path === row.ledgerPath);
   if (!item) return [];

@@ -77,6 +77,41 @@ describe('the Disk view (v, v)', () => {
     expect(r.lastFrame()).toMatch(/1 marked: frees /);
   });
 
+  it('on a category row: Space marks the build cache whole; other categories open, and say their items are marked one by one', async () => {
+    const m = withLedger();
+    m.inputs.ledger?.pieces.push({ path: 'buildkit', bytes: 2_000_000, key: 'buildCache' });
+    m.inputs.buildCache = { records: 4, size: 10_000, diskBytes: 2_000_000, freedDiskBytes: 1_500_000 };
+    const r = render(
+      <Explorer
+        data={readyData(buildScanModel(m.inputs))}
+        onQuit={() => {}}
+        size={{ columns: 160, rows: 30 }}
+      />,
+    );
+    await tick();
+    r.stdin.write('vv');
+    await tick();
+    // Images, the first row: its details say the bytes come back item by item.
+    expect(r.lastFrame()).toMatch(/reclaim\s+item by item \(→ opens them\): remove the images/);
+    r.stdin.write(' ');
+    await tick();
+    expect(r.lastFrame()).toMatch(/a category is not removed whole: Space on its items marks them/);
+    expect(r.lastFrame()).not.toMatch(/a layer alone/);
+    expect(r.lastFrame()).toMatch(/▾ \[#+ *\] Images/);
+    r.stdin.write('h');
+    await tick();
+    // The build cache's row: marked whole, as its details say.
+    const rows = (r.lastFrame() ?? '').split('\n').filter((l) => /^[▸▾] \[/.test(l));
+    const at = rows.findIndex((l) => l.includes('Build cache'));
+    expect(at).toBeGreaterThan(0);
+    r.stdin.write('j'.repeat(at));
+    await tick();
+    expect(r.lastFrame()).toMatch(/reclaim\s+Space marks the build cache, d removes it/);
+    r.stdin.write(' ');
+    await tick();
+    expect(r.lastFrame()).toMatch(/1 marked: frees 1\.5MB/);
+  });
+
   it('says why it is empty when nothing measured the data root', async () => {
     const r = render(
       <Explorer data={readyData(sampleModel())} onQuit={() => {}} size={{ columns: 120, rows: 30 }} />,
