@@ -12,6 +12,7 @@ import {
 } from '../engine/fleet.js';
 import type { RunReport } from '../engine/prune-run.js';
 import { scanEngine } from '../engine/scan.js';
+import { escapeText } from '../model/escape.js';
 import { acrossEngines } from '../model/fleet.js';
 import { type PrunePlan, planPrune } from '../model/prune-plan.js';
 import { hasImageRules } from '../model/prune-policy.js';
@@ -136,6 +137,9 @@ export async function fleetScanCommand(
   const outcomes = await eachLimited(targets, args.parallel, (t) => scanOne(args, t, describe));
   if (args.format === 'prometheus') {
     process.stdout.write(prometheusText(outcomes.map(metricsOf)));
+    // Each failed engine's reason: its sample says only 0 (README: "the error is on stderr").
+    for (const o of outcomes)
+      if (o.error !== undefined) process.stderr.write(`layertop: ${escapeText(o.context)}: ${o.error}\n`);
   } else if (args.json) {
     const engines = outcomes.map((o) => ({
       context: o.context,

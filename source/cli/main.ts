@@ -94,7 +94,15 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (args.format === 'prometheus') {
       const { oneEngineMetrics } = await import('./fleet-command.js');
-      const context = endpoint.context ?? (endpoint.source === 'context' ? '' : 'default');
+      // Labelled as a fleet labels the same engine (fleet.ts targetLabel): its context's name, or
+      // its host when -H or DOCKER_HOST named it (adding an engine must not rename a series).
+      const context =
+        endpoint.context ??
+        (endpoint.source === 'flag' || endpoint.source === 'DOCKER_HOST'
+          ? endpoint.host
+          : endpoint.source === 'context'
+            ? ''
+            : 'default');
       process.stdout.write(oneEngineMetrics(context, endpoint.host, (performance.now() - t0) / 1000, model));
       return 0;
     }

@@ -118,6 +118,9 @@ describe('a fleet: three engines and a dead one', () => {
       );
     expect(value('layertop_scan_success', 'default')).toBe(0);
     expect(value('layertop_scan_success', 'dead')).toBe(0);
+    // Why each failed, on stderr: a sample of 0 says nothing more.
+    expect(r.stderr).toMatch(/^layertop: dead: \S.*$/m);
+    expect(r.stderr).toMatch(/^layertop: default: \S.*$/m);
     expect(value('layertop_scan_success', 'o2')).toBe(1);
     expect(value('layertop_images', 'o2')).toBe((await imageIds(engineHost('overlay2'))).length);
     expect(value('layertop_images', 'remote')).toBe((await imageIds(remote.host)).length);
@@ -128,6 +131,17 @@ describe('a fleet: three engines and a dead one', () => {
     expect(categories.length).toBeGreaterThan(5);
     expect(categories.reduce((a, m) => a + Number(m[1]), 0)).toBe(value('layertop_data_root_bytes', 'c2'));
     expect(r.stdout).toMatch(/^# TYPE layertop_data_root_category_bytes gauge$/m);
+    // An engine named by -H is labelled by its host alone as in a fleet: adding an engine to the
+    // command renames no series.
+    const host = engineHost('overlay2');
+    const alone = await layertop(['scan', '--format', 'prometheus', '-H', host], { env });
+    const withDead = await layertop(['scan', '--format', 'prometheus', '-H', host, '-H', dead], { env });
+    expect(alone.code, alone.stderr).toBe(0);
+    expect(withDead.code).toBe(5);
+    const labels = (text: string) =>
+      [...text.matchAll(/^layertop_scan_success\{(context="[^"]*")/gm)].map((m) => m[1]);
+    expect(labels(alone.stdout)).toEqual([`context="${host}"`]);
+    expect(labels(withDead.stdout)).toEqual([`context="${host}"`, `context="${dead}"`]);
   }, 300_000);
 
   it('previews a prune per engine in one plan, as each engine alone would, and applies it engine by engine', async () => {
