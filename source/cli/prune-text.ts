@@ -7,6 +7,7 @@ import type { ApplyPlan } from '../model/plan-apply.js';
 import {
   changedHow,
   dockerFiguresNote,
+  othersNote,
   type PlanChange,
   type PlanItem,
   type PrunePlan,
@@ -128,7 +129,10 @@ export function reportText(r: RunReport): string {
   for (const f of r.failed) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.error ?? '')}`);
   if (r.skipped.length) out.push(`Left alone, changed since the plan (${r.skipped.length}):`);
   for (const f of r.skipped) out.push(`  ${f.kind} ${escapeText(f.name)}: ${escapeText(f.reason ?? '')}`);
-  if (r.alreadyRemoved.length) out.push(`Already removed by someone else (${r.alreadyRemoved.length}):`);
+  if (r.alreadyRemoved.length)
+    out.push(
+      `Already removed before this run got to them (another run or someone else) (${r.alreadyRemoved.length}):`,
+    );
   for (const f of r.alreadyRemoved) out.push(`  ${f.kind} ${escapeText(f.name)}`);
   for (const f of [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed])
     for (const n of f.notes ?? []) out.push(`  note: ${f.kind} ${escapeText(f.name)}: ${escapeText(n)}`);
@@ -144,6 +148,8 @@ export function reportText(r: RunReport): string {
       ? undefined
       : dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText, cacheOnly(r));
   if (note) out.push(`(${note})`);
+  const others = othersNote(r.alreadyRemoved.length, r.measuredFreedBytes);
+  if (others) out.push(`(${others})`);
   if (r.afterError) out.push(`Removed as listed above, but ${escapeText(r.afterError)}`);
   return out.join('\n');
 }

@@ -618,6 +618,16 @@ export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null 
  * counts for none of them, and the build cache's listed size; the report counts every layer the
  * removal deleted, once, and BuildKit's SpaceReclaimed (engine/prune-run.ts dockerReported).
  */
+/**
+ * The measured shrink is the data root's, before and after: while items of the preview were
+ * removed by another run meanwhile (two prunes at once each said the whole shrink was theirs), it
+ * holds what that run freed too. Said, not guessed apart.
+ */
+export function othersNote(alreadyRemoved: number, measured: number | null): string | undefined {
+  if (!alreadyRemoved || measured === null) return undefined;
+  return `${alreadyRemoved} ${alreadyRemoved === 1 ? 'item' : 'items'} of the preview went by another hand meanwhile: the disk measured before and after holds what that freed too`;
+}
+
 export function dockerFiguresNote(
   estimate: number,
   reported: number,

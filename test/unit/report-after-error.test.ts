@@ -53,6 +53,30 @@ describe('a report whose figures after the removal failed', () => {
     expect(text).not.toMatch(/removed images|deleted layer|image's size/);
   });
 
+  it('says when items of the preview went by another run meanwhile: the measured shrink holds theirs too', () => {
+    const r: RunReport = {
+      predictedFreedBytes: 423_000_000,
+      dockerEstimateBytes: 400_000_000,
+      dockerReportedBytes: 1_000_000,
+      measuredFreedBytes: 422_000_000,
+      dataRootBytesBefore: 900_000_000,
+      dataRootBytesAfter: 478_000_000,
+      removed: [{ kind: 'image', id: 'sha256:aa', name: 'shop/app:1' }],
+      alreadyRemoved: [
+        { kind: 'image', id: 'sha256:bb', name: 'shop/app:2' },
+        { kind: 'image', id: 'sha256:cc', name: 'shop/app:3' },
+      ],
+      skipped: [],
+      failed: [],
+    };
+    const text = reportText(r);
+    expect(text).toContain('Already removed before this run got to them (another run or someone else) (2):');
+    expect(text).toContain(
+      '(2 items of the preview went by another hand meanwhile: the disk measured before and after holds what that freed too)',
+    );
+    expect(reportText({ ...r, alreadyRemoved: [] })).not.toContain('another hand');
+  });
+
   it('leftovers: the same', () => {
     const r: LeftoverReport = {
       predictedFreedBytes: 4096,

@@ -1,7 +1,13 @@
 // The lines of the cleanup panel, as data: the view only paints them. Every figure is the plan's
 // (model/prune-plan.ts, model/removal.ts) or the run report's (engine/prune-run.ts).
 import { escapeText } from '../../model/escape.js';
-import { changedHow, dockerFiguresNote, type PlanItem, type PrunePlan } from '../../model/prune-plan.js';
+import {
+  changedHow,
+  dockerFiguresNote,
+  othersNote,
+  type PlanItem,
+  type PrunePlan,
+} from '../../model/prune-plan.js';
 import { counted } from '../../model/size-text.js';
 import { disk as diskText, shortId, size } from '../format.js';
 import { wrap } from '../help/help-lines.js';
@@ -173,6 +179,9 @@ export function reportLines(flow: PruneFlow): Line[] {
     { text: 'Reported by Docker', right: fig(r.dockerReportedBytes), tone: 'plain' },
     ...estimateNote(r),
     { text: 'Measured on disk', right: fig(r.measuredFreedBytes), tone: 'good' },
+    ...((o) => (o ? [{ text: `(${o})`, tone: 'dim' as Tone, paragraph: { indent: '  ' } }] : []))(
+      othersNote(r.alreadyRemoved.length, r.measuredFreedBytes),
+    ),
     ...(r.afterError
       ? [
           {
