@@ -334,3 +334,33 @@ describe('the preview subtotals', () => {
     );
   });
 });
+
+describe('the cleanup assistant and a lost engine', () => {
+  it('opens no preview while the engine is lost, and closes one made before once it is back', async () => {
+    const model = engine();
+    const base = readyData(model);
+    const size = { columns: 120, rows: 34 };
+    const { lastFrame, stdin, rerender } = render(<Explorer data={base} onQuit={() => {}} size={size} />);
+    await tick();
+    stdin.write('p');
+    await tick();
+    expect(lastFrame()).toContain('docker system prune -a: preview');
+    // Lost: the preview stays (D then checks the engine, and says it cannot), p opens nothing new.
+    rerender(<Explorer data={{ ...base, link: 'lost' }} onQuit={() => {}} size={size} />);
+    await tick();
+    expect(lastFrame()).toContain('docker system prune -a: preview');
+    // Back: the old preview is closed, and the footer says why.
+    rerender(
+      <Explorer data={{ ...base, link: 'ok', notice: 'reconnected' }} onQuit={() => {}} size={size} />,
+    );
+    await tick();
+    expect(lastFrame()).not.toContain('docker system prune -a: preview');
+    expect(lastFrame()).toMatch(/the engine came back: the cleanup preview made before was closed/);
+    rerender(<Explorer data={{ ...base, link: 'lost' }} onQuit={() => {}} size={size} />);
+    await tick();
+    stdin.write('p');
+    await tick();
+    expect(lastFrame()).not.toContain('docker system prune -a: preview');
+    expect(lastFrame()).toMatch(/the engine is away \(reconnecting\): no cleanup until it answers again/);
+  });
+});

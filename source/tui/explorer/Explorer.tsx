@@ -60,6 +60,9 @@ export interface ExplorerProps {
  * by priority: help overlay, then search, then the tree.
  */
 const STALE_HINT = "the cleanup waits for this run's own scan (the tree still shows the last one)";
+const AWAY_HINT = 'the engine is away (reconnecting): no cleanup until it answers again';
+const REBORN_HINT =
+  'the engine came back: the cleanup preview made before was closed; p (or d) makes a fresh one';
 
 export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }: ExplorerProps) {
   const term = useWindowSize();
@@ -132,6 +135,23 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
   useLayoutEffect(() => {
     if (reported) dispatch({ type: 'clearMarks' });
   }, [reported]);
+  // The engine came back after it was lost: a preview made before (and an error about the loss)
+  // is closed, never confirmed against an engine that restarted meanwhile (its containers stopped,
+  // say). A user trial found the old rows and error kept, D doing nothing, "yes" closing silently.
+  const latestFlow = useRef(flow);
+  latestFlow.current = flow;
+  const link = data.link;
+  const linkBefore = useRef(link);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: about `link` changing; the dispatches are stable in effect
+  useEffect(() => {
+    const was = linkBefore.current;
+    linkBefore.current = link;
+    const open = latestFlow.current;
+    if (was !== 'lost' || link === 'lost' || !open) return;
+    if (open.phase === 'checking' || open.phase === 'running' || open.phase === 'report') return;
+    flowDispatch({ type: 'close' });
+    dispatch({ type: 'hint', text: REBORN_HINT });
+  }, [link]);
   const [files, filesDispatch, filesNow] = useFilesView(data);
   const fm = useMemo(() => (files ? filesModel(files) : undefined), [files]);
   const fileHits = useMemo(
@@ -478,7 +498,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
         return;
       case 'prune':
         // Never a cleanup planned on a last scan of an earlier run: it waits for this run's own.
-        if (model && data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
+        if (data.link === 'lost') dispatch({ type: 'hint', text: AWAY_HINT });
+        else if (model && data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
         else if (model)
           flowDispatch({
             type: 'open',
@@ -497,7 +518,8 @@ export function Explorer({ data, onQuit, size: fixedSize, pruneFilters, across }
             : model && marks.size
               ? planSelection(model, selectionOf(marks))
               : undefined;
-        if (!chosen)
+        if (data.link === 'lost') dispatch({ type: 'hint', text: AWAY_HINT });
+        else if (!chosen)
           dispatch({ type: 'hint', text: 'nothing marked: Space marks the row under the cursor, then d' });
         else if (data.staleSince !== undefined) dispatch({ type: 'hint', text: STALE_HINT });
         else if (model) flowDispatch({ type: 'open', flow: openPrune(chosen) });
