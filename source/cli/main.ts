@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { EndpointError, resolveEndpoint } from '../engine/docker/endpoint.js';
 import { describeEngineError, EngineError } from '../engine/docker/engine-error.js';
+import { pingEngine } from '../engine/docker/liveness.js';
 import { HelperError } from '../engine/helper/helper-session.js';
 import type { MeasureProgress } from '../engine/helper/measure.js';
 import { engineIdOf, lastScanEngineId } from '../engine/last-scan.js';
@@ -121,10 +122,27 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     process.stdout.write('\n');
     mark('scan-written');
     return 0;
+  } catch (err) {
+    throw await whyItFailed(err, client);
   } finally {
     await (closing ?? close());
     mark('closed');
   }
+}
+
+/**
+ * A scan that failed in its helper's work while the engine went away says so first: a user trial
+ * that stopped the engine mid-scan read only "helper du measured 0 of 1 data roots: -".
+ */
+async function whyItFailed(err: unknown, client: Parameters<typeof pingEngine>[0]): Promise<unknown> {
+  if (err instanceof UsageError || err instanceof EngineError) return err;
+  const code = (err as { code?: string })?.code;
+  if (code && SOCKET_CODES.has(code)) return err;
+  const live = await pingEngine(client, 1_500).catch(() => 'lost' as const);
+  if (live === 'ok') return err;
+  return new EngineError(
+    `the engine ${live === 'lost' ? 'went away' : 'stopped answering'} during the scan; what failed then: ${describeFailure(err)}`,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
