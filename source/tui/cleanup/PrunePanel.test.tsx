@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { makeModel, readyData, SAMPLE_IMAGES, WEB } from '../../../test/support/model.js';
+import { makeModel, readyData, SAMPLE_IMAGES, sampleModel, WEB } from '../../../test/support/model.js';
 import { tick, until } from '../../../test/support/wait.js';
 import type { RunReport } from '../../engine/prune-run.js';
 import type { PlanItem, PrunePlan } from '../../model/prune-plan.js';
@@ -362,5 +362,21 @@ describe('the cleanup assistant and a lost engine', () => {
     await tick();
     expect(lastFrame()).not.toContain('docker system prune -a: preview');
     expect(lastFrame()).toMatch(/the engine is away \(reconnecting\): no cleanup until it answers again/);
+  });
+});
+
+describe('the cleanup assistant with nothing to remove', () => {
+  it('offers no D', async () => {
+    const { lastFrame, stdin } = render(
+      <Explorer data={readyData(sampleModel())} onQuit={() => {}} size={{ columns: 120, rows: 34 }} />,
+    );
+    await tick();
+    await press(stdin, 'p');
+    expect(lastFrame()).toContain('D remove all of this');
+    // Dangling images only: the sample has none, and nothing else prune takes.
+    await press(stdin, 'a');
+    expect(lastFrame()).toContain('docker system prune: preview');
+    expect(lastFrame()).not.toContain('D remove all of this');
+    expect(lastFrame()).toMatch(/Esc close/);
   });
 });

@@ -1,7 +1,8 @@
 import { Box, Text } from 'ink';
 import { escapeText } from '../../model/escape.js';
+import { planIsEmpty } from '../../model/prune-plan.js';
 import { size } from '../format.js';
-import { fitHints, keyHints } from '../key-bindings.js';
+import { type Action, fitHints, keyHints } from '../key-bindings.js';
 import type { Theme } from '../theme.js';
 import { CONFIRM_WORD, type PruneFlow } from './prune-flow.js';
 import {
@@ -74,7 +75,7 @@ export function PrunePanel(props: { flow: PruneFlow; width: number; height: numb
     case 'preview':
       prompt = (
         <Text wrap="truncate" color={theme.color('dim')}>
-          {previewHints(flow.source, width - 4 /* the border and the padding */)}
+          {previewHints(flow.source, width - 4 /* the border and the padding */, planIsEmpty(flow.plan))}
         </Text>
       );
       break;
@@ -156,8 +157,11 @@ export function scrollMark(scroll: number, body: number, total: number): string 
 }
 
 /** The preview's keys within the panel: the main action first and Esc close last always. */
-function previewHints(source: PruneFlow['source'], width: number): string {
-  const hints = keyHints('cleanup', source === 'prune' ? [] : ['toggleAll', 'toggleVolumes']).split('  ');
+function previewHints(source: PruneFlow['source'], width: number, empty = false): string {
+  // Nothing to remove: no "D remove all of this" (D does nothing then).
+  const leaveOut: Action[] = [...(source === 'prune' ? [] : (['toggleAll', 'toggleVolumes'] as const))];
+  if (empty) leaveOut.push('confirm');
+  const hints = keyHints('cleanup', leaveOut).split('  ');
   const close = hints.filter((h) => h.startsWith('Esc'));
   return fitHints([...hints.filter((h) => !h.startsWith('Esc')), '↑↓ PgDn End scroll', ...close], width);
 }
