@@ -15,6 +15,50 @@ export const DEFAULT_MIN_AGE_SECONDS = 3600;
 // The explorer's chunk still imports node:util through its dependencies.
 const { parseArgs } = createRequire(import.meta.url)('node:util') as typeof import('node:util');
 
+/** The command line's options, as node:util parseArgs takes them. */
+const OPTIONS = {
+  host: { type: 'string', short: 'H', multiple: true },
+  context: { type: 'string', short: 'c', multiple: true },
+  parallel: { type: 'string' },
+  format: { type: 'string' },
+  'helper-image': { type: 'string' },
+  'target-pid': { type: 'string' },
+  'keep-helper': { type: 'string' },
+  'helper-mode': { type: 'string' },
+  'no-helper': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+  'no-host-tools': { type: 'boolean' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  all: { type: 'boolean', short: 'a' },
+  volumes: { type: 'boolean' },
+  filter: { type: 'string', multiple: true },
+  apply: { type: 'string' },
+  'min-age': { type: 'string' },
+  'keep-storage': { type: 'string' },
+  'reserved-space': { type: 'string' },
+  'max-used-space': { type: 'string' },
+  'min-free-space': { type: 'string' },
+  sort: { type: 'string' },
+  'keep-last': { type: 'string' },
+  'unused-for': { type: 'string' },
+  protect: { type: 'string', multiple: true },
+  'cache-budget': { type: 'string' },
+  policy: { type: 'string' },
+  layer: { type: 'string' },
+  merged: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** The options that take a value. */
+const VALUE_OPTIONS = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => name),
+);
+
 export interface CliArgs {
   command: 'tui' | 'scan' | 'prune' | 'builder' | 'leftovers' | 'files' | 'cat' | 'help' | 'version';
   /** help: the command it was asked for (`layertop files --help`), if any. */
@@ -240,8 +284,10 @@ export function parseCli(argv: string[]): CliArgs {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i] as string;
       const next = argv[i + 1];
-      if (a === '--layer' && next !== undefined && /^-\d+$/.test(next)) {
-        args.push(`--layer=${next}`);
+      // Any option that takes a value, given a negative number: the value, so that the option's
+      // own check says what it takes ("--keep-last -1" gave Node's "argument is ambiguous").
+      if (/^--[a-z-]+$/.test(a) && VALUE_OPTIONS.has(a.slice(2)) && next !== undefined && /^-\d/.test(next)) {
+        args.push(`${a}=${next}`);
         i++;
       } else args.push(a);
     }
@@ -249,41 +295,7 @@ export function parseCli(argv: string[]): CliArgs {
       args,
       allowPositionals: true,
       strict: true,
-      options: {
-        host: { type: 'string', short: 'H', multiple: true },
-        context: { type: 'string', short: 'c', multiple: true },
-        parallel: { type: 'string' },
-        format: { type: 'string' },
-        'helper-image': { type: 'string' },
-        'target-pid': { type: 'string' },
-        'keep-helper': { type: 'string' },
-        'helper-mode': { type: 'string' },
-        'no-helper': { type: 'boolean' },
-        'no-cache': { type: 'boolean' },
-        'no-host-tools': { type: 'boolean' },
-        json: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        all: { type: 'boolean', short: 'a' },
-        volumes: { type: 'boolean' },
-        filter: { type: 'string', multiple: true },
-        apply: { type: 'string' },
-        'min-age': { type: 'string' },
-        'keep-storage': { type: 'string' },
-        'reserved-space': { type: 'string' },
-        'max-used-space': { type: 'string' },
-        'min-free-space': { type: 'string' },
-        sort: { type: 'string' },
-        'keep-last': { type: 'string' },
-        'unused-for': { type: 'string' },
-        protect: { type: 'string', multiple: true },
-        'cache-budget': { type: 'string' },
-        policy: { type: 'string' },
-        layer: { type: 'string' },
-        merged: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
+      options: OPTIONS,
     });
   } catch (err) {
     // Node's own text for an unknown option ends in unbalanced quotes and a hint about '--' that

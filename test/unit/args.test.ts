@@ -129,4 +129,13 @@ describe('help for one command (layertop CMD --help)', () => {
     expect(() => parseCli(['scan', '--json', '--format', 'table'])).toThrow(/--json and --format table/);
     expect(parseCli(['scan', '--json', '--format', 'json']).format).toBe('json');
   });
+
+  it("takes a negative number after an option that takes a value as its value, for the option's own check", () => {
+    // "--keep-last -1" gave Node's own "argument is ambiguous ... '--keep-last=-XYZ'".
+    expect(() => parseCli(['prune', '--dry-run', '--keep-last', '-1'])).toThrow(
+      /--keep-last takes a whole number/,
+    );
+    expect(() => parseCli(['prune', '--dry-run', '--keep-last', '-1'])).not.toThrow(/ambiguous/);
+    expect(parseCli(['files', 'app', '--layer', '-2']).layer).toBe('-2');
+  });
 });
