@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { ApiInfo } from '../engine/docker/api-types.js';
 import type { ItemKind, PlanItem, PruneOptions, PrunePlan } from '../model/prune-plan.js';
 import { UsageError } from './args.js';
+import { jsonErrorText } from './json-error.js';
 import { planJson } from './prune-text.js';
 
 export const PLAN_FORMAT = 'layertop-prune-plan/1';
@@ -79,7 +80,7 @@ export function readPlanJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    return bad(path, (err as Error).message.split('\n')[0] ?? 'unreadable');
+    return bad(path, jsonErrorText(err));
   }
 }
 

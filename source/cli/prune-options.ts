@@ -6,6 +6,7 @@ import { parseAge } from '../model/leftovers.js';
 import { type PruneOptions, parseFilters, parseUntil } from '../model/prune-plan.js';
 import type { PrunePolicy } from '../model/prune-policy.js';
 import { type CliArgs, parseSpace, UsageError } from './args.js';
+import { jsonErrorText } from './json-error.js';
 
 /** The docker CLI's `pruneFilters` from its config file: they apply to every prune, as in Docker. */
 export function configPruneFilters(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -61,7 +62,7 @@ export function policyFileOptions(path: string, now = Date.now() / 1000): PruneO
   try {
     raw = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    fail(`not a policy file (${(err as Error).message.split('\n')[0]})`);
+    fail(`not a policy file (${jsonErrorText(err)})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     fail('a policy file holds one JSON object');

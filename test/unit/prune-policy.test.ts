@@ -189,3 +189,13 @@ describe('a scan without the tag times', () => {
     expect(reason(plan, 'keep/me:1')).toBe('protected (label keep=yes)');
   });
 });
+
+describe('a policy file that is not JSON', () => {
+  it('says so in one line with the text quoted whole (newlines escaped, no quote left open)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lt-pol-')), 'p.json');
+    writeFileSync(file, 'nope\n');
+    expect(() => policyFileOptions(file)).toThrow(
+      `${file}: not a policy file (Unexpected token 'o', "nope\\n" is not valid JSON)`,
+    );
+  });
+});
