@@ -26,6 +26,10 @@ export function describeEngineError(err: unknown, host: string): string {
       break;
   }
   if (err instanceof EngineError) return err.message;
+  // A 404 with no Docker error in its body: a server, but not Docker's API (a wrong port, a web
+  // server, a proxy). dockerode's own line was "(HTTP code 404) unexpected -".
+  if (e?.statusCode === 404 && typeof e.json?.message !== 'string')
+    return `something answers at ${host}, but not as a Docker engine (HTTP 404 where the engine's API should be: the wrong port or address?)`;
   const msg = e?.json?.message ?? e?.message ?? String(err);
   return `Docker engine at ${host}: ${msg.split('\n')[0]}`;
 }
