@@ -92,6 +92,17 @@ export async function resolveFilesTarget(
       .catch(() => []) as Promise<ApiHistory>;
   const early = historyOf(ref);
   let image = await imageOf(client, ref);
+  // An ID prefix that names an image can name a container too ("1"): said, never one picked.
+  if (image && /^[0-9a-f]{1,63}$/.test(ref) && image.Id?.replace(/^sha256:/, '').startsWith(ref)) {
+    const other = (await client.docker
+      .getContainer(ref)
+      .inspect()
+      .catch(() => undefined)) as { Id: string; Name: string } | undefined;
+    if (other)
+      throw new EngineError(
+        `"${ref}" names both image ${image.Id.replace(/^sha256:/, '').slice(0, 12)} and container ${other.Name.replace(/^\//, '')} (${other.Id.slice(0, 12)}): give more of the ID, or a name`,
+      );
+  }
   if (!image) {
     try {
       container = (await client.docker.getContainer(ref).inspect()) as typeof container;

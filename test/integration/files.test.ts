@@ -295,6 +295,32 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
 
 // Only overlay2 mounts a running container's merged directory on the host; on the containerd store
 // the container's view is computed from its layers (tested above with docker export).
+describe('files: an ID prefix that names an image and a container', () => {
+  it('is refused, naming both, never one of them picked', async () => {
+    const ids = async (args: string[]) =>
+      (await docker('overlay2', args))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^sha256:/, ''));
+    const images = [...new Set(await ids(['images', '-aq', '--no-trunc']))];
+    const containers = await ids(['ps', '-aq', '--no-trunc']);
+    // The shortest prefix that is one image's alone and one container's alone.
+    const unique = (p: string, of: string[]) => of.filter((x) => x.startsWith(p)).length === 1;
+    let prefix: string | undefined;
+    for (let n = 1; n <= 4 && !prefix; n++)
+      prefix = images.map((i) => i.slice(0, n)).find((p) => unique(p, images) && unique(p, containers));
+    expect(prefix, 'the fixtures hold an image and a container whose IDs start alike').toBeDefined();
+    const r = await layertop(['files', prefix as string], { engine: 'overlay2' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^layertop: "${prefix}" names both image ${prefix}[0-9a-f]* and container \\S+ \\(${prefix}[0-9a-f]*\\): give more of the ID, or a name`,
+      ),
+    );
+  });
+});
+
 describe('files: the live view of a running container (overlay2)', () => {
   const engine = 'overlay2' as const;
   it("shows a running container's live view (the kernel's overlay mount) equal to the union of its layers", async () => {
