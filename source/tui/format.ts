@@ -14,6 +14,16 @@ export function disk(n: number | null | undefined): string {
 export { shortId } from '../model/digest.js';
 
 /** Cuts to `width` terminal cells (text is already escaped, so one char is one cell here). */
+/**
+ * As fitCells, cut at the start: what tells hosts apart is at their end (the socket's directory,
+ * the machine's name), where two "unix:///tmp/lt-tr…" cells read the same.
+ */
+export function fitCellsEnd(s: string, width: number): string {
+  if (width <= 0) return '';
+  if (s.length <= width) return s.padEnd(width);
+  return `…${s.slice(s.length - Math.max(0, width - 1))}`;
+}
+
 export function fitCells(s: string, width: number): string {
   if (width <= 0) return '';
   if (s.length <= width) return s.padEnd(width);

@@ -160,4 +160,28 @@ describe('the fleet view', () => {
     await tick();
     expect(opened).toEqual([1, 1, 0]);
   });
+
+  it('keeps the end of a long engine name, where two hosts differ', () => {
+    const engines = ['overlay2', 'containerd'].map((k) => ({
+      label: `unix:///tmp/lt-trial/${k}/docker.sock`,
+      host: `unix:///tmp/lt-trial/${k}/docker.sock`,
+      phase: 'ready' as const,
+      model: lone(),
+    }));
+    const { lastFrame } = render(
+      <FleetView
+        engines={engines}
+        across={acrossEngines(engines.map((e) => e.model))}
+        onOpen={() => {}}
+        onRescan={() => {}}
+        onQuit={() => {}}
+        size={{ columns: 80, rows: 20 }}
+      />,
+    );
+    const cells = (lastFrame() ?? '')
+      .split('\n')
+      .filter((l) => l.includes('ready'))
+      .map((l) => l.slice(0, 18));
+    expect(cells).toEqual(['…rlay2/docker.sock', '…inerd/docker.sock']);
+  });
 });

@@ -1,7 +1,7 @@
 import { Box, type Key, Text, useWindowSize } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import { escapeText } from '../../model/escape.js';
-import { disk, fitCells } from '../format.js';
+import { disk, fitCells, fitCellsEnd } from '../format.js';
 import { useKeys } from '../keys-to.js';
 import { makeTheme } from '../theme.js';
 import { type AcrossEngines, type FleetEngine, fleetRows } from './fleet-rows.js';
@@ -74,7 +74,7 @@ export function FleetView(props: {
       </Text>
       {rows.map((r, i) => {
         const error = r.status.startsWith('error');
-        const line = `${fitCells(escapeText(r.label), 18)} ${fitCells(error ? 'error' : r.status, 10)} ${String(r.images ?? '…').padStart(6)} ${String(r.layers ?? '…').padStart(6)} ${disk(r.diskBytes).padStart(9)} ${disk(r.reclaimableBytes).padStart(9)} ${String(r.sharedLayers).padStart(6)}  ${escapeText(r.host)}`;
+        const line = `${fitCellsEnd(escapeText(r.label), 18)} ${fitCells(error ? 'error' : r.status, 10)} ${String(r.images ?? '…').padStart(6)} ${String(r.layers ?? '…').padStart(6)} ${disk(r.diskBytes).padStart(9)} ${disk(r.reclaimableBytes).padStart(9)} ${String(r.sharedLayers).padStart(6)}  ${escapeText(r.host)}`;
         return (
           <Text
             key={`${r.label}|${r.host}`}
