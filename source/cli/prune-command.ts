@@ -94,7 +94,7 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
   process.stdout.write(
     args.json
       ? `${JSON.stringify({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, null, 2)}\n`
-      : `${applyText(applied, false)}\n${reportText(report)}\n`,
+      : `${[applyText(applied, false, false), reportText(report)].filter(Boolean).join('\n')}\n`,
   );
   return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
 }

@@ -120,7 +120,7 @@ export function changesText(c: PlanChange): string {
 export function reportText(r: RunReport): string {
   const out: string[] = [];
   out.push(
-    `Removed ${counted(r.removed.length, 'item', 'items')}${r.failed.length ? `, ${r.failed.length} failed` : ''}:`,
+    `Removed ${counted(r.removed.length, 'item', 'items')}${r.failed.length ? `, ${r.failed.length} failed` : ''}${r.removed.length ? ':' : '.'}`,
   );
   // Each one, as docker's own prune lists what it deleted: a run with --yes printed no preview,
   // and a report cut short by an error after the removals said "as listed above" of nothing.
@@ -189,8 +189,10 @@ export function planJson(plan: PrunePlan) {
 }
 
 /** What applying a plan file will do (or did): the plan, then every file item left alone. */
-export function applyText(a: ApplyPlan, withPlan = true): string {
+export function applyText(a: ApplyPlan, withPlan = true, withLeftAlone = true): string {
   const out: string[] = withPlan ? [planText(a.plan), ''] : [];
+  // After a run the report lists what was left alone (it holds these): not twice.
+  if (!withLeftAlone) a = { ...a, skipped: [], alreadyRemoved: [] };
   if (a.skipped.length) out.push(`Left alone, changed since the plan (${a.skipped.length}):`);
   for (const s of a.skipped) out.push(`  ${s.kind} ${escapeText(s.name)}: ${escapeText(s.reason)}`);
   if (a.alreadyRemoved.length) out.push(`Already removed (${a.alreadyRemoved.length}):`);

@@ -624,8 +624,8 @@ export function planChanges(seen: PrunePlan, now: PrunePlan): PlanChange | null 
  * holds what that run freed too. Said, not guessed apart.
  */
 export function othersNote(alreadyRemoved: number, measured: number | null): string | undefined {
-  if (!alreadyRemoved || measured === null) return undefined;
-  return `${alreadyRemoved} ${alreadyRemoved === 1 ? 'item' : 'items'} of the preview went by another hand meanwhile: the disk measured before and after holds what that freed too`;
+  if (!alreadyRemoved || !measured) return undefined;
+  return `${alreadyRemoved} ${alreadyRemoved === 1 ? 'item' : 'items'} of the preview were gone before this run got to them: if another run removed them after the disk was first measured, what that freed is in the measured figure too`;
 }
 
 export function dockerFiguresNote(

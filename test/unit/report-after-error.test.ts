@@ -2,7 +2,7 @@
 // which figure is missing and why (never "no helper", never 0).
 import { describe, expect, it } from 'vitest';
 import { leftoverReportText } from '../../source/cli/leftovers-command.js';
-import { reportText } from '../../source/cli/prune-text.js';
+import { applyText, reportText } from '../../source/cli/prune-text.js';
 import type { LeftoverReport } from '../../source/engine/leftovers.js';
 import type { RunReport } from '../../source/engine/prune-run.js';
 
@@ -72,9 +72,21 @@ describe('a report whose figures after the removal failed', () => {
     const text = reportText(r);
     expect(text).toContain('Already removed before this run got to them (another run or someone else) (2):');
     expect(text).toContain(
-      '(2 items of the preview went by another hand meanwhile: the disk measured before and after holds what that freed too)',
+      '(2 items of the preview were gone before this run got to them: if another run removed them after the disk was first measured, what that freed is in the measured figure too)',
     );
-    expect(reportText({ ...r, alreadyRemoved: [] })).not.toContain('another hand');
+    expect(reportText({ ...r, alreadyRemoved: [] })).not.toContain('were gone before');
+    // Nothing measured as freed: nothing of another run's in it either.
+    expect(reportText({ ...r, removed: [], measuredFreedBytes: 0 })).not.toContain('were gone before');
+    expect(reportText({ ...r, removed: [], measuredFreedBytes: 0 })).toMatch(/^Removed 0 items\.\n/);
+  });
+
+  it("after an applied plan's run, names what was left alone once (the report's list), not twice", () => {
+    const gone = { kind: 'container' as const, id: 'c1', name: 'lt-stopped', reason: 'gone' };
+    const a = { plan: { source: 'prune' } as never, skipped: [], alreadyRemoved: [gone], notInFile: 2 };
+    expect(applyText(a, false, true)).toContain('Already removed (1):');
+    expect(applyText(a, false, false)).toBe(
+      'Not in the plan file, left alone: 2 item(s) the same rules would remove now',
+    );
   });
 
   it('leftovers: the same', () => {
