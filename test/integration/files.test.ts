@@ -13,6 +13,7 @@ import { startHelper } from '../../source/engine/session.js';
 import { filePathJson } from '../../source/model/file-path.js';
 import { mergedList } from '../../source/model/overlay.js';
 import { client, docker, ENGINE_BIN, type EngineName, engineHost, layertop } from '../support/engines.js';
+import { freshEngine } from '../support/fresh-engine.js';
 import { readTar, type TarEntry } from '../support/tar.js';
 
 const run = promisify(execFile);
@@ -297,28 +298,34 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
 // the container's view is computed from its layers (tested above with docker export).
 describe('files: an ID prefix that names an image and a container', () => {
   it('is refused, naming both, never one of them picked', async () => {
-    const ids = async (args: string[]) =>
-      (await docker('overlay2', args))
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.replace(/^sha256:/, ''));
-    const images = [...new Set(await ids(['images', '-aq', '--no-trunc']))];
-    const containers = await ids(['ps', '-aq', '--no-trunc']);
-    // The shortest prefix that is one image's alone and one container's alone.
-    const unique = (p: string, of: string[]) => of.filter((x) => x.startsWith(p)).length === 1;
-    let prefix: string | undefined;
-    for (let n = 1; n <= 4 && !prefix; n++)
-      prefix = images.map((i) => i.slice(0, n)).find((p) => unique(p, images) && unique(p, containers));
-    expect(prefix, 'the fixtures hold an image and a container whose IDs start alike').toBeDefined();
-    const r = await layertop(['files', prefix as string], { engine: 'overlay2' });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(
-      new RegExp(
-        `^layertop: "${prefix}" names both image ${prefix}[0-9a-f]* and container \\S+ \\(${prefix}[0-9a-f]*\\): give more of the ID, or a name`,
-      ),
-    );
-  });
+    // A fresh engine of its own: busybox alone, and containers made until one's ID starts as the
+    // image's does (about 16 tries; each other one removed at once). The local helper: a helper
+    // container of its own could start with the same character too.
+    const e = await freshEngine('overlay2', 'light');
+    try {
+      const image = (await e.docker(['images', '-q', '--no-trunc', 'busybox:latest']))
+        .trim()
+        .replace(/^sha256:/, '');
+      const prefix = image.slice(0, 1);
+      let container = '';
+      for (let i = 0; i < 200 && !container; i++) {
+        const id = (await e.docker(['create', 'busybox:latest', 'true'])).trim();
+        if (id.startsWith(prefix)) container = id;
+        else await e.docker(['rm', id]);
+      }
+      expect(container, 'a container whose ID starts as the image ID does').not.toBe('');
+      const r = await layertop(['files', prefix, '--helper-mode', 'local'], { env: e.env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^layertop: "${prefix}" names both image ${image.slice(0, 12)} and container \\S+ \\(${container.slice(0, 12)}\\): give more of the ID, or a name`,
+        ),
+      );
+    } finally {
+      await e.stop();
+    }
+  }, 120_000);
 });
 
 describe('files: the live view of a running container (overlay2)', () => {
