@@ -91,6 +91,8 @@ function diffMaps(a: Map<string, string>, b: Map<string, string>): string[] {
 }
 
 describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (engine) => {
+  // Every test image exported and its merged view made: 53-120 s in CI runs 62-63, and once over
+  // the 180 s default on Docker 28.5 under load (run 63): its own limit.
   it('the merged view of every test image equals docker export of a fresh container of it', async () => {
     const tags = (await docker(engine, ['images', '--format', '{{.Repository}}:{{.Tag}}']))
       .split('\n')
@@ -139,7 +141,7 @@ describe.each(['overlay2', 'containerd'] as const)('files on the %s engine', (en
     } finally {
       await helper.close();
     }
-  });
+  }, 360_000);
 
   it('shows the edge layers as overlayfs applies them: whiteout, opaque directory, chmod copy-up', async () => {
     const opaqueLayer = await files(engine, ['layertop-test/edge:latest', '--layer', '-2']);
