@@ -5,6 +5,7 @@ import { shortId } from '../model/digest.js';
 import { escapeText } from '../model/escape.js';
 import type { ApplyPlan } from '../model/plan-apply.js';
 import {
+  cacheOnly,
   changedHow,
   dockerFiguresNote,
   othersNote,
@@ -146,18 +147,17 @@ export function reportText(r: RunReport): string {
   const note =
     r.dockerReportedBytes === null
       ? undefined
-      : dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, sizeText, cacheOnly(r));
+      : dockerFiguresNote(
+          r.dockerEstimateBytes,
+          r.dockerReportedBytes,
+          sizeText,
+          cacheOnly([...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed]),
+        );
   if (note) out.push(`(${note})`);
   const others = othersNote(r.alreadyRemoved.length, r.measuredFreedBytes);
   if (others) out.push(`(${others})`);
   if (r.afterError) out.push(`Removed as listed above, but ${escapeText(r.afterError)}`);
   return out.join('\n');
-}
-
-/** Whether a run touched the build cache alone (a builder prune): Docker's figures mean other things then. */
-export function cacheOnly(r: RunReport): boolean {
-  const all = [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed];
-  return all.length > 0 && all.every((i) => i.kind === 'build-cache');
 }
 
 const itemJson = (i: PlanItem) => ({

@@ -628,6 +628,11 @@ export function othersNote(alreadyRemoved: number, measured: number | null): str
   return `${alreadyRemoved} ${alreadyRemoved === 1 ? 'item' : 'items'} of the preview were gone before this run got to them: if another run removed them after the disk was first measured, what that freed is in the measured figure too`;
 }
 
+/** Whether a run's items were the build cache alone (a builder prune): Docker's figures mean other things then. */
+export function cacheOnly(items: readonly { kind: string }[]): boolean {
+  return items.length > 0 && items.every((i) => i.kind === 'build-cache');
+}
+
 export function dockerFiguresNote(
   estimate: number,
   reported: number,

@@ -2,6 +2,7 @@
 // (model/prune-plan.ts, model/removal.ts) or the run report's (engine/prune-run.ts).
 import { escapeText } from '../../model/escape.js';
 import {
+  cacheOnly,
   changedHow,
   dockerFiguresNote,
   othersNote,
@@ -197,9 +198,8 @@ export function reportLines(flow: PruneFlow): Line[] {
 /** Docker's two figures, when they differ, with the reason (model/prune-plan.ts). */
 function estimateNote(r: NonNullable<PruneFlow['report']>): Line[] {
   if (r.dockerReportedBytes === null) return [];
-  const all = [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed];
-  const cacheOnly = all.length > 0 && all.every((i) => i.kind === 'build-cache');
-  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size, cacheOnly);
+  const items = [...r.removed, ...r.skipped, ...r.alreadyRemoved, ...r.failed];
+  const note = dockerFiguresNote(r.dockerEstimateBytes, r.dockerReportedBytes, size, cacheOnly(items));
   // A paragraph (a panel line is cut at the screen's edge, and the note is 250 characters): read
   // whole at any width, the report scrolling as it does.
   return note ? [{ text: `(${note})`, tone: 'dim', paragraph: { indent: '  ' } }] : [];
