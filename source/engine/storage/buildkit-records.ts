@@ -63,7 +63,10 @@ export async function overlay2RecordStorage(
     await turn();
     const s = snapshots.root.bucket(key);
     const committed = s?.value('committed')?.toString('utf8');
-    const chainId = s?.value('chainid')?.toString('utf8');
+    // A record on an image's layer (FROM a local image) has that layer's chain ID as its key: the
+    // snapshotter takes its reference by that key (moby's builder-next adapters/snapshot), and
+    // releases it when the record goes. Its bucket holds no chainid.
+    const chainId = s?.value('chainid')?.toString('utf8') ?? (key.startsWith('sha256:') ? key : undefined);
     const names = [key, committed].filter((n): n is string => !!n && !n.startsWith('sha256:'));
     out.set(id, {
       dirs: [...new Set(names)].map((n) => `${dataRoot}/overlay2/${n}`),

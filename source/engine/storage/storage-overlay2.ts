@@ -195,7 +195,8 @@ export async function overlay2Layout(
   // foresight's), not after them: in a warm scan both are a round trip on the way to the layout (25-40 ms each at scale).
   const recordsRun = options.onlyAsked
     ? undefined
-    : overlay2Records(helper, dataRoot, options.cache, `${options.engineId ?? dataRoot}|buildkit-records`);
+    : // "-2": facts saved before a record on an image's layer had that layer's chain ID lacked it.
+      overlay2Records(helper, dataRoot, options.cache, `${options.engineId ?? dataRoot}|buildkit-records-2`);
   recordsRun?.catch(() => {}); // awaited below; a failure surfaces there
   // What the foresight read (the same listing, so the same check), unless remembered already.
   const foreseen = await options.foreseen?.catch(() => undefined);
@@ -335,7 +336,13 @@ export async function overlay2Layout(
     ...(raw.length === LISTED
       ? { listed: new Map(overlay2ListingPaths(dataRoot).dirs.map((d, i) => [d, raw[i] ?? []])) }
       : {}),
-    buildCacheLayers: await prefetch.buildCacheLayers,
+    // The layers BuildKit holds are its records' (each record's snapshot takes one reference).
+    // snapshots.db keeps buckets no record names after a builder prune (a FROM image's bucket
+    // named by its record's ID): measured, they hold nothing (`builder prune -af` then `prune -a`
+    // freed their layers, 216 MB predicted as held). Without the records read: every bucket's.
+    buildCacheLayers: records
+      ? new Set([...records.values()].map((r) => r.chainId).filter((c): c is string => !!c))
+      : await prefetch.buildCacheLayers,
     ...(records ? { buildCacheRecords: records } : {}),
   };
 }
