@@ -142,6 +142,7 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
     labels: c.Labels ?? {},
     sizeRw: c.SizeRw,
     volumes: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string),
+    networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(byText),
   }));
   const volumes: VolumeInput[] = inv.volumes.map((v) => ({
     name: v.Name,
@@ -176,7 +177,8 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
         id: n.Id,
         name: n.Name,
         driver: n.Driver,
-        builtin: ['bridge', 'host', 'none'].includes(n.Name),
+        // As Docker's own prune: its predefined networks, and swarm's ingress.
+        builtin: ['bridge', 'host', 'none', 'ingress'].includes(n.Name),
         containers: Object.keys(n.Containers ?? {}).length,
         labels: n.Labels ?? {},
         ...(n.Created ? { created: Date.parse(n.Created) / 1000 } : {}),

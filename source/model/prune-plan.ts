@@ -19,7 +19,7 @@ import {
 } from './prune-policy.js';
 import { freedBytes, imagesHeldByContainers } from './removal.js';
 import type { ScanModel } from './report.js';
-import type { BuildCacheRecord, ImageInput } from './types.js';
+import type { BuildCacheRecord, ImageInput, NetworkInput } from './types.js';
 
 export interface PruneFilters {
   /** Only objects created before this time (seconds since the epoch). */
@@ -289,6 +289,21 @@ function usersOf(model: ScanModel, imageId: string, remaining: ReadonlySet<strin
 }
 
 /**
+ * Why a network stays: the containers left after the removal that are attached to it, running or
+ * not. Docker's own prune removes a network only stopped containers use (their next start then
+ * fails: "network not found"); a container layertop keeps keeps its network. Engines list a
+ * network's users only for running ones, and only before API 1.28 (`containers`).
+ */
+function networkUsers(model: ScanModel, n: NetworkInput, remaining: ReadonlySet<string>): string | undefined {
+  const users = model.inputs.containers
+    .filter((c) => remaining.has(c.id) && c.networks?.includes(n.name))
+    .map((c) => `${c.name} (${c.state})`);
+  if (users.length) return `used by ${users.join(', ')}`;
+  if (n.containers > 0) return `used by ${n.containers} container${n.containers === 1 ? '' : 's'}`;
+  return undefined;
+}
+
+/**
  * `docker system prune`: stopped containers, then unused networks, then (with --volumes) unused
  * anonymous volumes, then images no remaining container uses (only dangling ones without -a), then
  * all build cache. Docker's own prune also strips the extra tags of an image a container still
@@ -313,12 +328,13 @@ export function planPrune(model: ScanModel, options: PruneOptions, now = Date.no
     else kept.push({ kind: 'container', id: c.id, name: c.name, reason: 'excluded by a filter' });
   }
   const remaining = new Set(inputs.containers.filter((c) => !containers.has(c.id)).map((c) => c.id));
-  const networks = new Set(
-    inputs.networks
-      .filter((n) => !n.builtin && n.containers === 0 && passesFilters(n, f))
-      .filter((n) => !guarded('network', n.id, n.name, n.labels))
-      .map((n) => n.id),
-  );
+  const networks = new Set<string>();
+  for (const n of inputs.networks) {
+    if (n.builtin || !passesFilters(n, f) || guarded('network', n.id, n.name, n.labels)) continue;
+    const users = networkUsers(model, n, remaining);
+    if (users) kept.push({ kind: 'network', id: n.id, name: n.name, reason: users });
+    else networks.add(n.id);
+  }
   // With --volumes, every volume left says why, as images do ("what is kept says why"): a user
   // who asked for volumes and sees none go must not have to guess.
   const volumes = new Set<string>();
@@ -533,9 +549,9 @@ export function planSelection(model: ScanModel, marks: Selection): PrunePlan {
   const networks = new Set<string>();
   for (const n of inputs.networks) {
     if (!marks.networks?.has(n.id)) continue;
+    const users = networkUsers(model, n, remaining);
     if (n.builtin) kept.push({ kind: 'network', id: n.id, name: n.name, reason: 'built in' });
-    else if (n.containers > 0)
-      kept.push({ kind: 'network', id: n.id, name: n.name, reason: `used by ${n.containers} container(s)` });
+    else if (users) kept.push({ kind: 'network', id: n.id, name: n.name, reason: users });
     else networks.add(n.id);
   }
   let buildCache: Chosen['buildCache'] = marks.buildCache === true;

@@ -65,6 +65,11 @@ export interface ContainerInput {
   /** Bytes of the container's own metadata (logs, config: containers/<id>; overlay2: layerdb/mounts/<id>). */
   metaDiskBytes?: number;
   volumes: string[];
+  /**
+   * The networks it is attached to, by name (a created container's network ID is not known until
+   * it starts). Absent in scans saved before layertop read them.
+   */
+  networks?: string[];
 }
 
 export interface VolumeInput {

@@ -63,11 +63,64 @@ function model() {
 }
 
 describe('prune plan (docker system prune -a)', () => {
+  it("keeps a network any container left after the removal is attached to, stopped or running (the engine's list counts neither)", () => {
+    const m = model();
+    m.inputs.networks.push(
+      { id: 'n4', name: 'shop_default', driver: 'bridge', builtin: false, containers: 0 },
+      { id: 'n5', name: 'jobs', driver: 'bridge', builtin: false, containers: 0 },
+      { id: 'n6', name: 'ingress', driver: 'overlay', builtin: true, containers: 0 },
+    );
+    const [web, job] = m.inputs.containers;
+    if (!web || !job) throw new Error('fixture');
+    web.networks = ['shop_default'];
+    job.networks = ['jobs'];
+    m.inputs.containers.push({
+      id: 'kpt'.padEnd(64, '0'),
+      name: 'db',
+      imageId: 'bbb1',
+      image: 'shop/app-b:latest',
+      state: 'created',
+      created: 1,
+      labels: { keep: 'true' },
+      volumes: [],
+      networks: ['shop_default', 'jobs'],
+    });
+    // The job goes; db stays (protected): both networks it is on stay, each saying who uses it.
+    const p = planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=true'] } });
+    expect(p.containers.map((c) => c.name)).toEqual(['job']);
+    expect(p.networks.map((n) => n.name)).toEqual(['unused']);
+    expect(p.kept.filter((k) => k.kind === 'network').map((k) => [k.name, k.reason])).toEqual([
+      ['busy', 'used by 1 container'],
+      ['shop_default', 'used by web (running), db (created)'],
+      ['jobs', 'used by db (created)'],
+    ]);
+    // Without db, the job's network goes with the job; the running web's stays.
+    m.inputs.containers.pop();
+    const q = planPrune(m, { all: true, volumes: false });
+    expect(q.networks.map((n) => n.name)).toEqual(['unused', 'jobs']);
+    // A marked selection: the same rule (the network of a container outside the set stays).
+    const s = planSelection(m, {
+      containers: new Set(),
+      images: new Set(),
+      volumes: new Set(),
+      networks: new Set(['n4', 'n5']),
+      buildCache: false,
+    });
+    expect(s.networks).toEqual([]);
+    expect(s.kept.map((k) => [k.name, k.reason])).toEqual([
+      ['shop_default', 'used by web (running)'],
+      ['jobs', 'used by job (exited)'],
+    ]);
+  });
+
   it('removes stopped containers first, so their images become unused; keeps what a running container uses', () => {
     const p = planPrune(model(), { all: true, volumes: false });
     expect(p.containers.map((c) => c.name)).toEqual(['job']);
     expect(p.images.map((i) => i.id)).toEqual([d('bbb1'), d('ddd1')]);
-    expect(p.kept.map((k) => [k.id, k.reason])).toEqual([[d('aaa1'), 'used by web (running)']]);
+    expect(p.kept.map((k) => [k.id, k.reason])).toEqual([
+      ['n3', 'used by 1 container'],
+      [d('aaa1'), 'used by web (running)'],
+    ]);
     expect(p.networks.map((n) => n.name)).toEqual(['unused']);
     expect(p.volumes).toEqual([]);
     expect(p.buildCache?.diskBytes).toBe(50_000);

@@ -38,6 +38,8 @@ export interface ApiDfContainer {
   SizeRootFs?: number;
   Labels?: Record<string, string> | null;
   Mounts?: { Type: string; Name?: string }[];
+  /** Keyed by network name; NetworkID is "" until the container first starts. */
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string }> | null } | null;
 }
 
 export interface ApiDfVolume {
