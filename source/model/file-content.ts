@@ -41,37 +41,75 @@ export function hexDump(b: Uint8Array, maxRows = 16): string[] {
 export type DiffLine = { kind: ' ' | '-' | '+' | '@'; text: string };
 
 /**
- * A unified diff (3 lines of context) of two texts as lines, by the longest common subsequence.
- * Both inputs are capped previews, so the quadratic table stays small.
+ * Above this many cells of the common-subsequence table (after the common head and tail are cut),
+ * the changed middle is shown as all of it removed, then all of it added: still a true diff, not
+ * the shortest. A 16 KiB preview of one-character lines on both sides is 268 million cells (a
+ * review measured 10 s and 2.3 GB with a table of numbers); 4 million is 16 MB and tens of ms.
+ */
+const MAX_DIFF_CELLS = 4_000_000;
+
+type Op = { kind: ' ' | '-' | '+'; text: string; ai: number; bi: number };
+
+/** a[lo..hiA) against b[lo2..hiB): the shortest edit by the common subsequence, or the plain one. */
+function middleOps(
+  a: readonly string[],
+  b: readonly string[],
+  a0: number,
+  a1: number,
+  b0: number,
+  b1: number,
+): Op[] {
+  const n = a1 - a0;
+  const m = b1 - b0;
+  const ops: Op[] = [];
+  if ((n + 1) * (m + 1) > MAX_DIFF_CELLS) {
+    for (let x = a0; x < a1; x++) ops.push({ kind: '-', text: a[x] as string, ai: x, bi: b0 });
+    for (let y = b0; y < b1; y++) ops.push({ kind: '+', text: b[y] as string, ai: a1, bi: y });
+    return ops;
+  }
+  const w = m + 1;
+  const lcs = new Uint32Array((n + 1) * w);
+  for (let x = n - 1; x >= 0; x--)
+    for (let y = m - 1; y >= 0; y--)
+      lcs[x * w + y] =
+        a[a0 + x] === b[b0 + y]
+          ? (lcs[(x + 1) * w + y + 1] as number) + 1
+          : Math.max(lcs[(x + 1) * w + y] as number, lcs[x * w + y + 1] as number);
+  const at = (x: number, y: number) => lcs[x * w + y] as number;
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && a[a0 + i] === b[b0 + j]) {
+      ops.push({ kind: ' ', text: a[a0 + i] as string, ai: a0 + i, bi: b0 + j });
+      i++;
+      j++;
+    } else if (i < n && (j === m || at(i + 1, j) >= at(i, j + 1))) {
+      ops.push({ kind: '-', text: a[a0 + i] as string, ai: a0 + i, bi: b0 + j });
+      i++;
+    } else {
+      ops.push({ kind: '+', text: b[b0 + j] as string, ai: a0 + i, bi: b0 + j });
+      j++;
+    }
+  }
+  return ops;
+}
+
+/**
+ * A unified diff (3 lines of context) of two texts as lines: the common head and tail, and the
+ * middle by the longest common subsequence while its table stays small (MAX_DIFF_CELLS).
  */
 export function unifiedDiff(a: readonly string[], b: readonly string[], context = 3): DiffLine[] {
   const n = a.length;
   const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let x = n - 1; x >= 0; x--)
-    for (let y = m - 1; y >= 0; y--)
-      (lcs[x] as number[])[y] =
-        a[x] === b[y]
-          ? ((lcs[x + 1] as number[])[y + 1] as number) + 1
-          : Math.max((lcs[x + 1] as number[])[y] as number, (lcs[x] as number[])[y + 1] as number);
+  let head = 0;
+  while (head < n && head < m && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < n - head && tail < m - head && a[n - 1 - tail] === b[m - 1 - tail]) tail++;
   // ai/bi: lines of a and b consumed before the op (for the hunk headers).
-  const ops: { kind: ' ' | '-' | '+'; text: string; ai: number; bi: number }[] = [];
-  let i = 0;
-  let j = 0;
-  const at = (x: number, y: number) => (lcs[x] as number[])[y] as number;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      ops.push({ kind: ' ', text: a[i] as string, ai: i, bi: j });
-      i++;
-      j++;
-    } else if (i < n && (j === m || at(i + 1, j) >= at(i, j + 1))) {
-      ops.push({ kind: '-', text: a[i] as string, ai: i, bi: j });
-      i++;
-    } else {
-      ops.push({ kind: '+', text: b[j] as string, ai: i, bi: j });
-      j++;
-    }
-  }
+  const ops: Op[] = [];
+  for (let x = 0; x < head; x++) ops.push({ kind: ' ', text: a[x] as string, ai: x, bi: x });
+  ops.push(...middleOps(a, b, head, n - tail, head, m - tail));
+  for (let t = tail; t > 0; t--) ops.push({ kind: ' ', text: a[n - t] as string, ai: n - t, bi: m - t });
   // Hunks: changed lines with `context` unchanged lines around them.
   const keep = ops.map(() => false);
   ops.forEach((op, k) => {

@@ -271,7 +271,7 @@ describe.each(['overlay2', 'containerd'] as const)(
       // Both images' own layers went (1.3 MB of data)...
       expect(measured).toBeGreaterThan(1_200_000);
       // ...and layertop said so beforehand. Within 256 KiB: the engine's containerd metadata bolt
-      // grows by about 104 KiB when the helper container goes after the run (seen on both stores;
+      // grows by about 104 KiB after the run, the helper container gone (seen on both stores;
       // layertop's own measurement, taken before that, was within 32 KiB of its prediction),
       // where the bug missed the 1 MB base layer (predicted 348,160 B, measured 1,269,760 B).
       expect(Math.abs(report.predictedFreedBytes - measured)).toBeLessThanOrEqual(256 * 1024);

@@ -155,4 +155,24 @@ describe('file content', () => {
     ]);
     expect(unifiedDiff(a, a)).toEqual([]);
   });
+
+  it('diffs two 16 KiB previews of one-character lines at once, and the diff still turns one into the other', () => {
+    // A modified file made to be slow: 16 KiB of mostly empty lines each side, no common head or
+    // tail. A table of numbers for every pair of lines took 10 s and 2.3 GB (a review's measure).
+    const a = Array.from({ length: 16_000 }, (_, i) => (i % 3 ? '' : 'a'));
+    const b = Array.from({ length: 16_000 }, (_, i) => (i % 5 ? '' : 'b'));
+    const t0 = performance.now();
+    const diff = unifiedDiff(a, b, 1e9);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(diff.filter((l) => l.kind !== '+' && l.kind !== '@').map((l) => l.text)).toEqual(a);
+    expect(diff.filter((l) => l.kind !== '-' && l.kind !== '@').map((l) => l.text)).toEqual(b);
+    // A small change in a big file is still the shortest diff: the common head and tail are cut first.
+    const big = Array.from({ length: 16_000 }, (_, i) => `line ${i}`);
+    const edited = [...big.slice(0, 9000), 'new', ...big.slice(9001)];
+    expect(unifiedDiff(big, edited, 0)).toEqual([
+      { kind: '@', text: '@@ -9001,1 +9001,1 @@' },
+      { kind: '-', text: 'line 9000' },
+      { kind: '+', text: 'new' },
+    ]);
+  });
 });
