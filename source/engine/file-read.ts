@@ -61,6 +61,13 @@ export const PART_BLOCK = 65536;
 /** `cat` reads a file in parts of this size: never more than this in memory at once. */
 export const CAT_PART_BYTES = 16 * PART_BLOCK;
 
+/**
+ * A read of at most 1 MiB that takes longer is stuck, not slow: a running container that swaps a
+ * pipe in for the file between the helper's check and its open holds the open (the type checked
+ * again after it refuses the pipe), and the default two minutes held a helper lane and the preview.
+ */
+export const FREAD_TIMEOUT_MS = 20_000;
+
 /** At most `length` bytes of one regular file from byte `offset`, in one request. */
 export async function readFilePart(
   helper: HelperSession,
@@ -73,14 +80,18 @@ export async function readFilePart(
   if (offset % PART_BLOCK || (offset > 0 && length % PART_BLOCK))
     throw new RangeError(`a part past byte 0 starts and ends on a ${PART_BLOCK}-byte block`);
   const rel = src.path.replace(/^\/+/, '');
-  const r = await helper.request(`fread:${offset}+${length}${src.live ? ':live' : ''}`, [
-    Buffer.from(src.root, 'latin1'),
-    Buffer.from(rel, 'latin1'),
-  ]);
+  const r = await helper.request(
+    `fread:${offset}+${length}${src.live ? ':live' : ''}`,
+    [Buffer.from(src.root, 'latin1'), Buffer.from(rel, 'latin1')],
+    FREAD_TIMEOUT_MS,
+  );
   if (r.status !== 0) {
     const refusal = REFUSALS.get(r.status);
     if (refusal) throw new FileReadError(refusal[0], refusal[1]);
-    const why = r.status === 124 || r.status === 143 ? 'timed out' : r.stderr.toString('utf8').trim();
+    const why =
+      r.status === 124 || r.status === 143
+        ? `timed out after ${FREAD_TIMEOUT_MS / 1000} s${src.live ? ' (a running container can put a pipe where the file was)' : ''}`
+        : r.stderr.toString('utf8').trim();
     throw new HelperError(`helper fread failed (${r.status}): ${why}`);
   }
   const nl = r.stdout.indexOf(0x0a);

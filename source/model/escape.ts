@@ -3,14 +3,16 @@
 
 const CONTROL_NAMES: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 27: '\\e' };
 
+const INVISIBLE = /^[\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]$/u;
+
 function escapeCodePoint(cp: number): string {
   const named = CONTROL_NAMES[cp];
   if (named) return named;
   if (cp < 0x20 || cp === 0x7f || (cp >= 0x80 && cp <= 0x9f)) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  // Bidi overrides and zero-width marks can make text lie about itself.
-  if ((cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp === 0x200b || cp === 0xfeff) {
-    return `\\u{${cp.toString(16)}}`;
-  }
+  // Bidi controls, zero-width and other invisible format characters (Unicode's Cf: marks, joiners,
+  // the soft hyphen, tag characters), line and paragraph separators and the Hangul fillers can make
+  // text lie about itself: a name that reads as another, or a line that breaks where none is.
+  if (cp >= 0xa0 && INVISIBLE.test(String.fromCodePoint(cp))) return `\\u{${cp.toString(16)}}`;
   return String.fromCodePoint(cp);
 }
 

@@ -22,4 +22,15 @@ describe('escaping for the terminal', () => {
   it('exposes bidi overrides that would make a name lie', () => {
     expect(escapeText('a\u202eb')).toBe('a\\u{202e}b');
   });
+
+  it('exposes every invisible character a name could hide behind, in text and in bytes, and leaves letters and emoji', () => {
+    // Marks (LRM, RLM, ALM), joiners, the word joiner, the soft hyphen, a tag character, the line
+    // and paragraph separators, a Hangul filler.
+    const hidden = '\u200e\u200f\u061c\u200c\u200d\u2060\u00ad\u{e0041}\u2028\u2029\u3164';
+    const shown =
+      '\\u{200e}\\u{200f}\\u{61c}\\u{200c}\\u{200d}\\u{2060}\\u{ad}\\u{e0041}\\u{2028}\\u{2029}\\u{3164}';
+    expect(escapeText(`a${hidden}b`)).toBe(`a${shown}b`);
+    expect(escapeBytes(Buffer.from(`a${hidden}b`))).toBe(`a${shown}b`);
+    expect(escapeText('caf\u00e9 \u20ac \u{1f600} \u00a0')).toBe('caf\u00e9 \u20ac \u{1f600} \u00a0');
+  });
 });
