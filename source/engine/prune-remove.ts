@@ -4,6 +4,7 @@
 // previewed: each is left alone and reported with the reason. Something already gone is "already
 // removed", not a failure (another prune, or a person, got there first).
 
+import { chainIds } from '../model/chain-id.js';
 import { shortId } from '../model/digest.js';
 import type { PlanItem } from '../model/prune-plan.js';
 import type { EngineClient } from './docker/docker-client.js';
@@ -76,9 +77,15 @@ const imageGoneMeanwhile = (client: EngineClient, id: string) =>
 
 type DeleteRecord = { Untagged?: string; Deleted?: string };
 
-async function deleteRef(client: EngineClient, ref: string): Promise<DeleteRecord[]> {
-  return ((await client.docker.getImage(ref).remove({ force: false, noprune: false })) ??
-    []) as DeleteRecord[];
+/**
+ * `noprune: false` (the image by its ID): Docker then also deletes the untagged parent images it
+ * was made on (a `docker commit`'s, the classic builder's steps) that nothing else uses; `docker
+ * images` lists none of them and their layers are the image's own, so they are in the prediction.
+ * Untags by name use `noprune: true`: a tag that moved in the instant before its untag takes only
+ * that image, never its parents too.
+ */
+async function deleteRef(client: EngineClient, ref: string, noprune = false): Promise<DeleteRecord[]> {
+  return ((await client.docker.getImage(ref).remove({ force: false, noprune })) ?? []) as DeleteRecord[];
 }
 
 /**
@@ -90,7 +97,7 @@ async function deleteRef(client: EngineClient, ref: string): Promise<DeleteRecor
  */
 async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffects): Promise<Outcome> {
   const notes: string[] = [];
-  let current: { Id: string; RepoTags?: string[] | null };
+  let current: { Id: string; RepoTags?: string[] | null; RootFS?: { Layers?: string[] | null } | null };
   try {
     current = (await client.docker.getImage(item.id).inspect()) as typeof current;
   } catch (err) {
@@ -152,7 +159,7 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
     }
     let records: DeleteRecord[];
     try {
-      records = await deleteRef(client, t);
+      records = await deleteRef(client, t, true);
     } catch (err) {
       // Someone untagged it between the check and the untag: the image is still there.
       if (statusOf(err) === 404) {
@@ -187,6 +194,13 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
   try {
     const records = await deleteRef(client, item.id);
     for (const r of records) if (r.Deleted) fx.deleted.add(r.Deleted);
+    // Besides the image and its layers: the parents Docker took with it, said (never hidden).
+    const own = new Set([item.id, ...chainIds(current.RootFS?.Layers ?? [])]);
+    const parents = records.map((r) => r.Deleted).filter((d): d is string => !!d && !own.has(d));
+    if (parents.length)
+      notes.push(
+        `the engine also deleted ${parents.length > 1 ? `${parents.length} untagged parent images` : 'its untagged parent image'} ${parents.map(short).join(', ')}, which docker images does not list (${parents.length > 1 ? 'their' : 'its'} layers are this image's)`,
+      );
   } catch (err) {
     if (statusOf(err) === 404 || (await imageGoneMeanwhile(client, item.id))) return goneAfter();
     return failedAfter(err);

@@ -219,7 +219,7 @@ describe('removing a marked selection (fresh overlay2 engine)', () => {
 describe.each(['overlay2', 'containerd'] as const)(
   'layertop prune -a after a builder prune on a fresh %s engine',
   (kind) => {
-    it('predicts what the images free (the layers the removed records used are not held), keeps the network of a container it keeps', async () => {
+    it('predicts what the images free (the layers the removed records used are not held), keeps the network of a container it keeps, names the hidden parent Docker deletes with an image', async () => {
       const e = await freshEngine(kind, 'light');
       engines.push(e);
       const env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, `cache-bp-${kind}`) };
@@ -230,6 +230,14 @@ describe.each(['overlay2', 'containerd'] as const)(
         'FROM lt-bp/base:latest\nRUN head -c 300000 /dev/urandom > /child.bin\n',
         {},
       );
+      // An image committed from a container of an image whose tag then went: Docker keeps that
+      // parent untagged and `docker images` hides it; removing the child deletes it too.
+      await build(e, 'lt-bp/parent:latest', 'FROM busybox\nRUN echo p > /p\n', {});
+      const parentId = (await e.docker(['image', 'inspect', '-f', '{{.Id}}', 'lt-bp/parent:latest'])).trim();
+      await e.docker(['create', '--name', 'lt-bp-c', 'lt-bp/parent:latest', 'true']);
+      await e.docker(['commit', 'lt-bp-c', 'lt-bp/committed:latest']);
+      await e.docker(['rm', 'lt-bp-c']);
+      await e.docker(['rmi', 'lt-bp/parent:latest']);
       await e.docker(['builder', 'prune', '-af']);
       // A container the prune keeps (protected) that never ran: the engine's network list names no
       // user of its network, and Docker's own prune removes such a network (its next start fails).
@@ -256,7 +264,21 @@ describe.each(['overlay2', 'containerd'] as const)(
       expect(report.plan.images.map((i) => i.name).sort()).toEqual([
         'lt-bp/base:latest',
         'lt-bp/child:latest',
+        'lt-bp/committed:latest',
       ]);
+      // The hidden parent, when the engine took it along, is named in the report.
+      const parentGone = !(await e.docker(['images', '-aq', '--no-trunc'])).includes(parentId);
+      const committed = (report.removed as { name?: string; notes?: string[] }[]).find(
+        (r) => r.name === 'lt-bp/committed:latest',
+      );
+      const named = (committed?.notes ?? []).some((n) =>
+        n.startsWith(`the engine also deleted its untagged parent image ${parentId.slice(7, 19)},`),
+      );
+      console.log(
+        `${kind}: the committed image's parent ${parentGone ? 'went with it' : 'stayed'}; notes: ${JSON.stringify(committed?.notes)}`,
+      );
+      if (kind === 'overlay2') expect(parentGone).toBe(true);
+      expect(named).toBe(parentGone);
       expect(report.plan.networks).toEqual([]);
       expect(report.plan.kept).toContainEqual(
         expect.objectContaining({ name: 'lt-bp-net', reason: 'used by lt-bp-keep (created)' }),
