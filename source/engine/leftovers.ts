@@ -49,6 +49,19 @@ export function planFromScan(model: ScanModel): LeftoverPlan {
   return leftoverPlan(model.report.engine.dataRoot, model.report.leftovers.items);
 }
 
+/**
+ * overlay2: a layer or container whose directory the fresh scan could not name (its cache-id or
+ * mount-id unread), in words; undefined when every one is named.
+ */
+function ownersUnknown(model: ScanModel): string | undefined {
+  if (model.report.engine.storage !== 'overlay2') return undefined;
+  const layer = [...model.graph.layers.values()].find((l) => l.path === undefined);
+  if (layer) return `the directory of layer ${layer.chainId} could not be read`;
+  const container = model.inputs.containers.find((c) => c.path === undefined);
+  if (container) return `the directory of container ${container.name} could not be read`;
+  return undefined;
+}
+
 /** Scans and plans (the preview, and the re-check before deleting). */
 export async function scanLeftovers(ctx: LeftoverContext): Promise<{ model: ScanModel; plan: LeftoverPlan }> {
   const model = await scanEngine(ctx.client, { helper: ctx.helper, cache: ctx.cache, info: ctx.info });
@@ -110,6 +123,7 @@ export async function reclaimLeftovers(
   const check = recheckLeftovers(plan, {
     stillLeftover: new Set(fresh.plan.items.map((i) => i.path)),
     ...now,
+    ownersUnknown: ownersUnknown(fresh.model),
   });
   const backend = await storageBackend(ctx.info, ctx.client.engineApiVersion);
   const roots = [ctx.info.DockerRootDir, ...(await backend.extraRoots(helper))];

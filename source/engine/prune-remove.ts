@@ -282,13 +282,24 @@ async function pruneBuildCache(client: EngineClient, item: PlanItem, fx: Removal
     for (const id of res.CachesDeleted ?? []) deleted.add(id);
   }
   const missed = item.records.filter((id) => !deleted.has(id));
+  // The filter is the engine's to apply: a record it deleted beyond the list is said, never hidden
+  // (an engine that ignored the filter would have emptied the cache).
+  const asked = new Set(item.records);
+  const beyond = [...deleted].filter((id) => !asked.has(id));
+  const listed = (ids: string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}`;
+  if (beyond.length)
+    return {
+      status: 'failed',
+      error: `removed, but the engine also deleted ${beyond.length} record${beyond.length > 1 ? 's' : ''} not in the plan: ${listed(beyond)}`,
+      notes: missed.length ? [`${missed.length} of ${item.records.length} records stayed`] : [],
+    };
   if (missed.length === item.records.length)
     return { status: 'skipped', reason: 'no record was removed (in use, or already gone)', notes: [] };
   return {
     status: 'removed',
     notes: missed.length
       ? [
-          `${missed.length} of ${item.records.length} records stayed (in use, or already gone): ${missed.slice(0, 5).join(', ')}${missed.length > 5 ? ', ...' : ''}`,
+          `${missed.length} of ${item.records.length} records stayed (in use, or already gone): ${listed(missed)}`,
         ]
       : [],
   };

@@ -92,6 +92,12 @@ export interface LeftoverRecheck {
    */
   links: ReadonlyMap<string, string>;
   lowers: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Set when that scan could not read whose a layer directory is (a layer's cache-id, a
+   * container's mount-id): an unclaimed directory may then be that one's, so no layer directory
+   * goes (fail closed). The words say which.
+   */
+  ownersUnknown?: string | undefined;
 }
 
 export interface LeftoverCheck {
@@ -132,7 +138,9 @@ export function recheckLeftovers(plan: LeftoverPlan, now: LeftoverRecheck): Left
   }
   for (const item of plan.items) {
     const u = users.get(item.path) ?? [];
-    if (!now.stillLeftover.has(item.path))
+    if (now.ownersUnknown && item.kind === 'layer-dir')
+      out.refused.push({ ...item, reason: `${now.ownersUnknown}: it may be that one's` });
+    else if (!now.stillLeftover.has(item.path))
       out.refused.push({ ...item, reason: 'no longer a leftover: the engine names it now, or it is gone' });
     else if (!going.has(item.path))
       out.refused.push({

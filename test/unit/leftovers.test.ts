@@ -92,6 +92,25 @@ describe('leftovers', () => {
     ]);
   });
 
+  it("fails closed: while a layer's or container's directory is not known, no layer directory goes", () => {
+    const M = `${root}/image/overlay2/layerdb/mounts/${hex('8')}`;
+    const plan = leftoverPlan(root, [
+      { path: A, diskBytes: 1 },
+      { path: M, diskBytes: 2 },
+    ]);
+    const check = recheckLeftovers(plan, {
+      stillLeftover: new Set([A, M]),
+      links: new Map(),
+      lowers: new Map(),
+      ownersUnknown: `the directory of layer sha256:${hex('7')} could not be read`,
+    });
+    // The mount record is no directory a layer could own: it still goes.
+    expect(check.go.map((i) => i.path)).toEqual([M]);
+    expect(check.refused.map((r) => [r.path, r.reason])).toEqual([
+      [A, `the directory of layer sha256:${hex('7')} could not be read: it may be that one's`],
+    ]);
+  });
+
   it('reads ages as the docker CLI writes durations', () => {
     expect(['0s', '90s', '30m', '2h', '1d', '1h30m', '600'].map(parseAge)).toEqual([
       0, 90, 1800, 7200, 86_400, 5400, 600,
