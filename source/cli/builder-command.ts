@@ -9,6 +9,7 @@ import { recordReport } from '../model/report.js';
 import type { BuildCacheRecord } from '../model/types.js';
 import type { CliArgs } from './args.js';
 import { diskSize, sizeText, table } from './format.js';
+import { jsonText } from './json-safe.js';
 import { openSession } from './open-session.js';
 import { relativeTime } from './scan-table.js';
 
@@ -52,7 +53,7 @@ export async function builderDuCommand(args: CliArgs): Promise<number> {
     const tree = cacheTree(records, args.sort === 'last-used' ? byLastUsed : bySize);
     process.stdout.write(
       args.json
-        ? `${JSON.stringify({ records: tree.map(({ record, depth }) => ({ ...recordReport(record, model.inputs.diskUnknown === undefined), depth })) }, null, 2)}\n`
+        ? `${jsonText({ records: tree.map(({ record, depth }) => ({ ...recordReport(record, model.inputs.diskUnknown === undefined), depth })) }, 2)}\n`
         : `${builderDuText(records, args.sort)}\n`,
     );
     return 0;

@@ -2,6 +2,8 @@
 // every line nor one string of the whole JSON is ever held (stdout to a pipe or a file is
 // synchronous on Linux, so a chunk is out before the next is made).
 
+import { jsonSafe } from './json-safe.js';
+
 const CHUNK = 64 * 1024;
 
 /** Collects text and writes it out every 64 KiB; `end()` writes the rest. */
@@ -23,7 +25,8 @@ export class ChunkedWriter {
 
   private flush(): void {
     if (!this.parts.length) return;
-    this.out(this.parts.join(''));
+    // JSON's C1 and invisible characters as \u escapes; text output has none left (escaped).
+    this.out(jsonSafe(this.parts.join('')));
     this.parts = [];
     this.size = 0;
   }

@@ -4,7 +4,7 @@ import { HelperError, type HelperSession } from '../engine/helper/helper-session
 import { listLayerDir } from '../engine/helper/layer-list.js';
 import { digestHex } from '../model/digest.js';
 import { escapeBytes, escapeText } from '../model/escape.js';
-import { filePathJson } from '../model/file-path.js';
+import { filePathJson, linkTargetJson } from '../model/file-path.js';
 import { layerDiff, sortedView, wastedBytes } from '../model/overlay.js';
 import { counted } from '../model/size-text.js';
 import { mark } from '../process/timing.js';
@@ -112,7 +112,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
           ...filePathJson(r.path),
           type: r.entry.type,
           size: r.entry.size,
-          linkTarget: r.entry.linkTarget ?? null,
+          ...linkTargetJson(r.entry.linkTarget),
           mode: r.entry.mode ?? null,
           uid: r.entry.uid ?? null,
           gid: r.entry.gid ?? null,
@@ -141,7 +141,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
         ...filePathJson(d.entry.path),
         type: d.entry.type,
         size: d.entry.size,
-        linkTarget: d.entry.linkTarget ?? null,
+        ...linkTargetJson(d.entry.linkTarget),
         mode: d.entry.mode ?? null,
         uid: d.entry.uid ?? null,
         gid: d.entry.gid ?? null,

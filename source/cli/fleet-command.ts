@@ -19,6 +19,7 @@ import { hasImageRules } from '../model/prune-policy.js';
 import type { ScanModel } from '../model/report.js';
 import { type CliArgs, UsageError } from './args.js';
 import { sizeText } from './format.js';
+import { jsonText } from './json-safe.js';
 import { openSession } from './open-session.js';
 import { checkPlanEngine, parsePlanFile, planEngine, planFileJson, readPlanJson } from './plan-file.js';
 import { type EngineMetrics, prometheusText } from './prometheus.js';
@@ -147,7 +148,7 @@ export async function fleetScanCommand(
       durationSeconds: Math.round(o.durationSeconds * 1000) / 1000,
       ...(o.error !== undefined ? { error: o.error } : (o.model as ScanModel).report),
     }));
-    process.stdout.write(`${JSON.stringify({ engines, totals: totals(outcomes) }, null, 2)}\n`);
+    process.stdout.write(`${jsonText({ engines, totals: totals(outcomes) }, 2)}\n`);
   } else {
     const parts: string[] = [];
     for (const o of outcomes) {
@@ -240,7 +241,7 @@ export async function fleetPruneDryRun(
       0,
     );
     process.stdout.write(
-      `${JSON.stringify({ format: FLEET_PLAN_FORMAT, engines: plans, totals: { predictedFreedBytes: predicted, dockerEstimateBytes: outcomes.reduce((a, o) => a + (o.plan?.dockerEstimateBytes ?? 0), 0) } }, null, 2)}\n`,
+      `${jsonText({ format: FLEET_PLAN_FORMAT, engines: plans, totals: { predictedFreedBytes: predicted, dockerEstimateBytes: outcomes.reduce((a, o) => a + (o.plan?.dockerEstimateBytes ?? 0), 0) } }, 2)}\n`,
     );
   } else {
     const parts: string[] = [];
@@ -329,8 +330,7 @@ export async function fleetApply(
     dockerReportedBytes: sum((r) => r.dockerReportedBytes),
     measuredFreedBytes: sum((r) => r.measuredFreedBytes),
   };
-  if (args.json)
-    process.stdout.write(`${JSON.stringify({ engines: results, totals: totalsOut }, null, 2)}\n`);
+  if (args.json) process.stdout.write(`${jsonText({ engines: results, totals: totalsOut }, 2)}\n`);
   else {
     const out: string[] = [];
     for (const r of results) {

@@ -13,6 +13,7 @@ import { LEFTOVER_WHAT, type LeftoverPlan, selectLeftovers } from '../model/left
 import type { CliArgs } from './args.js';
 import { askYes } from './ask-yes.js';
 import { diskSize, sizeText, table } from './format.js';
+import { jsonText } from './json-safe.js';
 import { openSession } from './open-session.js';
 import { EXIT_NOT_CONFIRMED, EXIT_SOME_FAILED } from './prune-command.js';
 
@@ -99,9 +100,7 @@ export async function leftoversCommand(args: CliArgs): Promise<number> {
     const planJson = { ...plan, minAgeSeconds: args.minAgeSeconds };
     if (args.dryRun || !plan.items.length) {
       process.stdout.write(
-        args.json
-          ? `${JSON.stringify(planJson, null, 2)}\n`
-          : `${leftoverPlanText(plan, args.minAgeSeconds)}\n`,
+        args.json ? `${jsonText(planJson, 2)}\n` : `${leftoverPlanText(plan, args.minAgeSeconds)}\n`,
       );
       return 0;
     }
@@ -114,9 +113,7 @@ export async function leftoversCommand(args: CliArgs): Promise<number> {
     }
     const report = await reclaimLeftovers(ctx, plan, args.minAgeSeconds);
     process.stdout.write(
-      args.json
-        ? `${JSON.stringify({ ...planJson, ...report }, null, 2)}\n`
-        : `${leftoverReportText(report)}\n`,
+      args.json ? `${jsonText({ ...planJson, ...report }, 2)}\n` : `${leftoverReportText(report)}\n`,
     );
     return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
   } finally {

@@ -13,6 +13,7 @@ import { hasImageRules } from '../model/prune-policy.js';
 import type { ScanModel } from '../model/report.js';
 import { type CliArgs, UsageError } from './args.js';
 import { askYes } from './ask-yes.js';
+import { jsonText } from './json-safe.js';
 import { openSession } from './open-session.js';
 import { checkPlanEngine, type PlanFile, planEngine, planFileJson, readPlanFile } from './plan-file.js';
 import { builderPruneOptions, pruneOptions } from './prune-options.js';
@@ -85,7 +86,7 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
   if (!report) {
     process.stdout.write(
       args.json
-        ? `${JSON.stringify({ ...planJson(applied.plan), ...leftAlone, notInFile: applied.notInFile }, null, 2)}\n`
+        ? `${jsonText({ ...planJson(applied.plan), ...leftAlone, notInFile: applied.notInFile }, 2)}\n`
         : `${applyText(applied)}\n`,
     );
     return 0;
@@ -93,7 +94,7 @@ async function applyCommand(args: CliArgs, ctx: Ctx, file: PlanFile): Promise<nu
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   process.stdout.write(
     args.json
-      ? `${JSON.stringify({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, null, 2)}\n`
+      ? `${jsonText({ ...planJson(applied.plan), ...report, notInFile: applied.notInFile }, 2)}\n`
       : `${[applyText(applied, false, false), reportText(report)].filter(Boolean).join('\n')}\n`,
   );
   return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
@@ -148,7 +149,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
     if (args.dryRun) {
       process.stdout.write(
         args.json
-          ? `${JSON.stringify(planFileJson(current.plan, planEngine(endpoint.host, info), options), null, 2)}\n`
+          ? `${jsonText(planFileJson(current.plan, planEngine(endpoint.host, info), options), 2)}\n`
           : `${planText(current.plan)}\n`,
       );
       return 0;
@@ -171,9 +172,7 @@ export async function pruneCommand(args: CliArgs): Promise<number> {
     const report = await runPlan({ client, info, helper, model: current.model }, current.plan, progress);
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.stdout.write(
-      args.json
-        ? `${JSON.stringify({ ...planJson(current.plan), ...report }, null, 2)}\n`
-        : `${reportText(report)}\n`,
+      args.json ? `${jsonText({ ...planJson(current.plan), ...report }, 2)}\n` : `${reportText(report)}\n`,
     );
     return report.failed.length || report.afterError ? EXIT_SOME_FAILED : 0;
   } finally {

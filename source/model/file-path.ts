@@ -16,3 +16,20 @@ export function filePathJson(latin1Path: string): { path: string; pathBase64?: s
     ? { path: `/${text}` }
     : { path: `/${text}`, pathBase64: Buffer.concat([Buffer.from('/'), bytes]).toString('base64') };
 }
+
+/**
+ * A symbolic link's target (bytes, one char per byte) as JSON, the same way: `linkTarget` as text
+ * (null when the entry is no link), and `linkTargetBase64` when the bytes are not valid UTF-8.
+ */
+export function linkTargetJson(latin1Target: string | undefined): {
+  linkTarget: string | null;
+  linkTargetBase64?: string;
+} {
+  if (latin1Target === undefined) return { linkTarget: null };
+  if (ASCII.test(latin1Target)) return { linkTarget: latin1Target };
+  const bytes = Buffer.from(latin1Target, 'latin1');
+  const text = utf8.decode(bytes);
+  return Buffer.from(text, 'utf8').equals(bytes)
+    ? { linkTarget: text }
+    : { linkTarget: text, linkTargetBase64: bytes.toString('base64') };
+}

@@ -7,7 +7,7 @@ import {
   parseRdev,
   parseTree,
 } from '../../source/engine/helper/layer-list.js';
-import { filePathJson } from '../../source/model/file-path.js';
+import { filePathJson, linkTargetJson } from '../../source/model/file-path.js';
 
 describe('the helper listing parsers', () => {
   it('keeps names as exact bytes: newlines, escapes, invalid UTF-8', () => {
@@ -76,6 +76,15 @@ describe('the helper listing parsers', () => {
     expect(Buffer.from(bad.pathBase64 as string, 'base64')).toEqual(
       Buffer.from('/bad\xff\xfeutf8', 'latin1'),
     );
+  });
+
+  it('writes symbolic link targets the same way (a UTF-8 target read as one char per byte was "cafÃ©")', () => {
+    expect(linkTargetJson(undefined)).toEqual({ linkTarget: null });
+    expect(linkTargetJson('../lib')).toEqual({ linkTarget: '../lib' });
+    expect(linkTargetJson('caf\u00c3\u00a9')).toEqual({ linkTarget: 'caf\u00e9' });
+    const bad = linkTargetJson('t\xff\n');
+    expect(bad.linkTarget).toBe('t\ufffd\n');
+    expect(Buffer.from(bad.linkTargetBase64 as string, 'base64')).toEqual(Buffer.from([0x74, 0xff, 0x0a]));
   });
 });
 
