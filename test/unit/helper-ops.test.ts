@@ -173,7 +173,7 @@ describe.each(shells)('the helper ops under $name', (sh) => {
   });
 
   it('tree: every entry with its type, size, mode, owner and modification time as lstat gives them', () => {
-    const entries = parseTree(op(sh, 'tree', [dir]));
+    const entries = parseTree(op(sh, 'tree', [dir, 'c0ffee']), 'c0ffee');
     const seen = new Map(entries.map((e) => [e.path, e]));
     const want: string[] = [];
     const walk = (rel: string) => {
@@ -575,7 +575,14 @@ describe.runIf(process.getuid?.() === 0)('fread of a live root under each shell'
       mkdirSync(join(root, 'sub'));
       writeFileSync(join(root, 'sub', 'in'), 'in');
       const run = (name: string) =>
-        spawnSync(sh.shell, [join(base, 'ops.sh'), name, root], { env, timeout: 10_000 });
+        spawnSync(
+          sh.shell,
+          [join(base, 'ops.sh'), name, root, ...(name.startsWith('tree') ? ['c0ffee'] : [])],
+          {
+            env,
+            timeout: 10_000,
+          },
+        );
       for (const name of ['names', 'tree']) {
         const plain = run(name);
         const live = run(`${name}:live`);

@@ -9,6 +9,8 @@ import {
 } from '../../source/engine/helper/layer-list.js';
 import { filePathJson, linkTargetJson } from '../../source/model/file-path.js';
 
+const tok = '0123456789abcdef';
+
 describe('the helper listing parsers', () => {
   it('keeps names as exact bytes: newlines, escapes, invalid UTF-8', () => {
     const raw = Buffer.concat([
@@ -34,17 +36,17 @@ describe('the helper listing parsers', () => {
     // busybox: 'NAME' and 'NAME' -> 'TARGET'
     const nameList = Buffer.from(`${names.join('\0')}\0`, 'latin1');
     const reply = Buffer.from(
-      names.map((n, i) => `${stats[i]} '${n}'${i === 4 ? ` -> '${target}'` : ''}\n`).join(''),
+      names.map((n, i) => `${stats[i]} '${n}'${i === 4 ? ` -> '${target}'` : ''} ${tok}\n`).join(''),
       'latin1',
     );
     // GNU with literal quoting: NAME and NAME -> TARGET
     const gnu = Buffer.from(
-      names.map((n, i) => `${stats[i]} ${n}${i === 4 ? ` -> ${target}` : ''}\n`).join(''),
+      names.map((n, i) => `${stats[i]} ${n}${i === 4 ? ` -> ${target}` : ''} ${tok}\n`).join(''),
       'latin1',
     );
     const tree = (stats: Buffer) => Buffer.concat([nameList, Buffer.from([0]), stats]);
-    expect(parseTree(tree(gnu))).toEqual(parseTree(tree(reply)));
-    const e = parseTree(tree(reply));
+    expect(parseTree(tree(gnu), tok)).toEqual(parseTree(tree(reply), tok));
+    const e = parseTree(tree(reply), tok);
     expect(e.map((x) => [x.path, x.type, x.size])).toEqual([
       ['d', 'dir', 0],
       ['d/new\nline', 'file', 5],
@@ -55,8 +57,28 @@ describe('the helper listing parsers', () => {
     expect(e[4]?.linkTarget).toBe("a\nb'c");
     expect(e[1]).toMatchObject({ ino: 11, mode: 0o644, blocks: 8, uid: 0, gid: 0, mtime: 1700000000 });
     // The second walk saw something else (the directory changed): refused, to be read again.
-    const torn = Buffer.from("2049 11 1 5 8 81a4 0 0 0 0 1700000000 './b'\n", 'latin1');
-    expect(() => parseTree(Buffer.concat([Buffer.from('./a\0\0'), torn]))).toThrow(/changed while listed/);
+    const torn = Buffer.from(`2049 11 1 5 8 81a4 0 0 0 0 1700000000 './b' ${tok}\n`, 'latin1');
+    expect(() => parseTree(Buffer.concat([Buffer.from('./a\0\0'), torn]), tok)).toThrow(
+      /changed while listed/,
+    );
+  });
+
+  it("refuses a forged line: a link's target swapped for a longer one between stat's size and its read", () => {
+    // stat sized ./a's target as 1 byte, then read the container's new target, which holds a
+    // whole line of its own for ./b (a whiteout that would hide b); ./b's real line is gone.
+    const names = Buffer.from('./a\0./b\0\0', 'latin1');
+    const reply = (guess: string) =>
+      Buffer.from(
+        `2049 11 1 1 0 a1ff 0 0 0 0 1 './a' -> 'T' ${guess}\n2049 12 1 0 0 2190 0 0 0 0 1 './b' ${tok}\n`,
+        'latin1',
+      );
+    // Had the container known the request's token, the forgery would read as two good lines...
+    expect(parseTree(Buffer.concat([names, reply(tok)]), tok).map((e) => [e.path, e.type])).toEqual([
+      ['a', 'symlink'],
+      ['b', 'whiteout'],
+    ]);
+    // ...it cannot know it (random per request, never in the container): refused, read again.
+    expect(() => parseTree(Buffer.concat([names, reply('1badc0de')]), tok)).toThrow(/changed while listed/);
   });
 
   it('refuses a walk that went through a directory swapped for a symlink (entries below a non-directory)', () => {
@@ -64,9 +86,9 @@ describe('the helper listing parsers', () => {
     // host's /etc, find listed /etc's entries as ./d/...; the stats then see ./d as the symlink.
     const names = Buffer.from('./d\0./d/shadow\0\0', 'latin1');
     const stats = Buffer.from(
-      "2049 13 1 4 0 a1ff 0 0 0 0 1 './d' -> '/etc'\n2049 14 1 900 8 81a0 0 0 0 0 1 './d/shadow'\n",
+      `2049 13 1 4 0 a1ff 0 0 0 0 1 './d' -> '/etc' ${tok}\n2049 14 1 900 8 81a0 0 0 0 0 1 './d/shadow' ${tok}\n`,
     );
-    expect(() => parseTree(Buffer.concat([names, stats]))).toThrow(/changed while listed/);
+    expect(() => parseTree(Buffer.concat([names, stats]), tok)).toThrow(/changed while listed/);
   });
 
   it('writes JSON paths losslessly: text when UTF-8, plus base64 bytes when not', () => {

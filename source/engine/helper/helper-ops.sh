@@ -638,13 +638,17 @@ case "$op" in
   tree)
     # Everything below one directory from ONE walk: the names ("./rel" + NUL each), an empty name,
     # then per entry in the same order "<dev> <ino> <nlink> <size> <blocks> <mode hex>
-    # <rdev major hex> <rdev minor hex> <uid> <gid> <mtime> %N", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
+    # <rdev major hex> <rdev minor hex> <uid> <gid> <mtime> %N TOKEN", where %N is 'NAME' or 'NAME' -> 'TARGET' (busybox) or
     # NAME or NAME -> TARGET (GNU with literal quoting). The reader knows each NAME and each
     # TARGET's length (a link's size), so no byte of a name can confuse it; an entry that vanished
     # between the walk and its stat leaves the two out of step, and the reader asks again.
+    # TOKEN ($2, random per request) ends each line: stat sizes a link and reads its target in two
+    # steps, so a running container can swap in a longer target holding a forged line of its own;
+    # it cannot know the token.
+    case "$2" in ''|*[!0-9a-f]*) return 2 ;; esac
     cd "$R$1" 2>/dev/null || return 3
     W=$LT_TMP
-    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c '%d %i %h %s %b %f %t %T %u %g %Y %N' > "$W/stats"
+    find . -mindepth 1 -print0 | tee "$W/names" | QUOTING_STYLE=literal xargs -0 -r stat -c "%d %i %h %s %b %f %t %T %u %g %Y %N $2" > "$W/stats"
     cat "$W/names"; printf '\000'; cat "$W/stats"
     rm -f "$W/names" "$W/stats" ;;
   fread:*)

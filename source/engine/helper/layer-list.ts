@@ -1,6 +1,7 @@
 // Lists every entry of a layer directory through the helper, names as bytes (latin1 strings, one
 // char per byte, so nothing is lost), in two steps: the names at once (rows can show), then the
 // stats in batches, then symlink targets, then which directories are opaque.
+import { randomBytes } from 'node:crypto';
 import type { EntryType, LayerEntry } from '../../model/overlay.js';
 import { BULK_ARGS_MAX, chunkByBytes } from './helper-frames.js';
 import type { HelperOp } from './helper-ops.js';
@@ -105,7 +106,7 @@ export type ListedEntry = LayerEntry & { blocks?: number };
  * Parses the `tree` op's reply (see helper-script.ts): the names ("./rel", NUL-terminated, then an
  * empty one), then a stat line per name: exact names, their stats, symlink targets.
  */
-export function parseTree(buf: Buffer): ListedEntry[] {
+export function parseTree(buf: Buffer, token: string): ListedEntry[] {
   const text = buf.toString('latin1');
   const names: string[] = [];
   let pos = 0;
@@ -141,8 +142,11 @@ export function parseTree(buf: Buffer): ListedEntry[] {
       entry.linkTarget = text.slice(pos, pos + entry.size);
       pos += entry.size + q.length;
     }
-    if (text.charCodeAt(pos) !== 0x0a) throw torn();
-    pos++;
+    // The request's token, then the line's end: a target longer than its size said (swapped
+    // between stat's two looks) cannot end a line here, whatever it holds.
+    const end_ = ` ${token}\n`;
+    if (!text.startsWith(end_, pos)) throw torn();
+    pos += end_.length;
     entries[i] = entry;
   }
   if (pos !== text.length) throw torn();
@@ -358,7 +362,8 @@ export async function listLayerDir(helper: HelperSession, dir: string, live = fa
   for (let attempt = 0; ; attempt++) {
     try {
       if (helper.hostFind) return await listWithHostFind(helper, dir);
-      return parseTree(await helper.run(live ? 'tree:live' : 'tree', [dir], 600_000));
+      const token = randomBytes(8).toString('hex');
+      return parseTree(await helper.run(live ? 'tree:live' : 'tree', [dir, token], 600_000), token);
     } catch (err) {
       // A writable layer can change between the walks: read it again, a few times at most.
       if (!(err instanceof TornReadError) || attempt >= 2) throw err;
