@@ -111,11 +111,19 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], context 
   ops.push(...middleOps(a, b, head, n - tail, head, m - tail));
   for (let t = tail; t > 0; t--) ops.push({ kind: ' ', text: a[n - t] as string, ai: n - t, bi: m - t });
   // Hunks: changed lines with `context` unchanged lines around them.
+  // An op is kept when a change lies within `context` of it: the nearest change before and after,
+  // in two passes (marking each change's window was changes × context, quadratic at full context).
   const keep = ops.map(() => false);
-  ops.forEach((op, k) => {
-    if (op.kind === ' ') return;
-    for (let d = Math.max(0, k - context); d <= Math.min(ops.length - 1, k + context); d++) keep[d] = true;
-  });
+  let last = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < ops.length; k++) {
+    if ((ops[k] as Op).kind !== ' ') last = k;
+    keep[k] = k - last <= context;
+  }
+  let next = Number.POSITIVE_INFINITY;
+  for (let k = ops.length - 1; k >= 0; k--) {
+    if ((ops[k] as Op).kind !== ' ') next = k;
+    if (next - k <= context) keep[k] = true;
+  }
   const out: DiffLine[] = [];
   let k = 0;
   while (k < ops.length) {
