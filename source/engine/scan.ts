@@ -16,7 +16,7 @@ import type {
 import { mark } from '../process/timing.js';
 import { engineKeyOf, factKeyOf } from './cache-keys.js';
 import type { ApiBuildCache, ApiDfImage, ApiInfo, ApiSystemDf } from './docker/api-types.js';
-import type { EngineClient } from './docker/docker-client.js';
+import { compareApi, type EngineClient } from './docker/docker-client.js';
 import { askInventoryEarly, getInfo, type Inventory, mapLimit, readInventory } from './docker/inventory.js';
 import { HelperError, type HelperSession } from './helper/helper-session.js';
 import { type MeasureProgress, type MeasureTarget, measureDirs, type RideAlong } from './helper/measure.js';
@@ -147,7 +147,12 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
   const volumes: VolumeInput[] = inv.volumes.map((v) => ({
     name: v.Name,
     size: Math.max(0, v.UsageData?.Size ?? 0),
-    anonymous: v.Labels?.[ANON_LABEL] !== undefined || /^[0-9a-f]{64}$/.test(v.Name),
+    // Docker 23+ (API 1.42) prunes only volumes its label marks anonymous: an unlabelled one (made
+    // anonymous before 23, or named with 64 hex digits) is kept there, and layertop keeps it too.
+    // Older engines label none: there the name's shape is the only sign.
+    anonymous:
+      v.Labels?.[ANON_LABEL] !== undefined ||
+      (compareApi(client.engineApiVersion, '1.42') < 0 && /^[0-9a-f]{64}$/.test(v.Name)),
     refCount: v.UsageData?.RefCount ?? 0,
     labels: v.Labels ?? {},
     ...(v.CreatedAt ? { created: Date.parse(v.CreatedAt) / 1000 } : {}),

@@ -242,6 +242,10 @@ describe.each(['overlay2', 'containerd'] as const)(
       // A container the prune keeps (protected) that never ran: the engine's network list names no
       // user of its network, and Docker's own prune removes such a network (its next start fails).
       await e.docker(['network', 'create', 'lt-bp-net']);
+      // A volume named with 64 hex digits, as anonymous ones are, but without Docker's anonymous
+      // label: Docker 23+'s prune keeps it (label only), and so must layertop.
+      const hexVolume = 'b'.repeat(64);
+      await e.docker(['volume', 'create', hexVolume]);
       await e.docker([
         'create',
         '--name',
@@ -256,7 +260,12 @@ describe.each(['overlay2', 'containerd'] as const)(
       await e.settle();
       const filesBefore = await e.files();
       const duBefore = await e.du();
-      const res = await layertop(['prune', '--yes', '-a', '--protect', 'label=keep=true', '--json'], { env });
+      const res = await layertop(
+        ['prune', '--yes', '-a', '--volumes', '--protect', 'label=keep=true', '--json'],
+        {
+          env,
+        },
+      );
       expect(res.code, res.stderr).toBe(0);
       const report = JSON.parse(res.stdout) as RunJson & {
         plan: { kept: { name: string; reason: string }[] };
@@ -280,6 +289,11 @@ describe.each(['overlay2', 'containerd'] as const)(
       if (kind === 'overlay2') expect(parentGone).toBe(true);
       expect(named).toBe(parentGone);
       expect(report.plan.networks).toEqual([]);
+      expect(report.plan.volumes).toEqual([]);
+      expect(report.plan.kept).toContainEqual(
+        expect.objectContaining({ name: hexVolume, reason: expect.stringMatching(/^named/) }),
+      );
+      expect((await e.docker(['volume', 'ls', '-q'])).split('\n')).toContain(hexVolume);
       expect(report.plan.kept).toContainEqual(
         expect.objectContaining({ name: 'lt-bp-net', reason: 'used by lt-bp-keep (created)' }),
       );
