@@ -117,10 +117,21 @@ export function parsePlanFile(path: string, raw: unknown): PlanFile {
   };
 }
 
-/** A plan applies to the engine it was made for: same engine ID (or, without one, data root). */
+/**
+ * A plan applies to the engine it was made for: the same engine ID. An engine's ID does not come
+ * and go, so a plan with one and an engine without (or the other way) are two engines. Where
+ * neither has one, the data root alone matched almost every engine (/var/lib/docker) and image
+ * IDs are the same everywhere: the engine's name and its address must match too.
+ */
 export function checkPlanEngine(file: PlanFile, host: string, info: ApiInfo): void {
+  const fileId = file.engine.id || undefined;
+  const engineId = info.ID || undefined;
   const same =
-    file.engine.id && info.ID ? file.engine.id === info.ID : file.engine.dataRoot === info.DockerRootDir;
+    fileId || engineId
+      ? fileId === engineId
+      : file.engine.dataRoot === info.DockerRootDir &&
+        (file.engine.name ?? null) === (info.Name ?? null) &&
+        file.engine.host === host;
   if (!same)
     throw new UsageError(
       `the plan was made for the engine ${file.engine.name ?? '?'} (${file.engine.id ?? file.engine.dataRoot}, ${file.engine.host}), ` +
