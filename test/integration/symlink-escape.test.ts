@@ -244,8 +244,14 @@ describe.each(['overlay2', 'containerd'] as const)(
         try {
           const got = await readFileHead(by, { root, path, live: true }, 16384);
           notHost(got.bytes);
-          expect(got.bytes.toString()).toBe('container-race\n');
-          outcome = 'read';
+          // The container's own file, whole; race/d/marker is made empty and then written, so a
+          // read between the two finds it empty (seen once in CI run 65): that is its content then.
+          const text = got.bytes.toString();
+          if (path === 'race/d/marker' && text === '') outcome = 'read-empty';
+          else {
+            expect(text).toBe('container-race\n');
+            outcome = 'read';
+          }
         } catch (err) {
           if (!(err instanceof FileReadError)) throw err;
           outcome = err.reason;
