@@ -19,6 +19,20 @@ export interface RemovalEffects {
   /** Image and layer IDs the engine reported as deleted (Docker's own count uses them). */
   deleted: Set<string>;
   buildCacheReclaimed: number;
+  /** Every image's parent (`/images/json?all=1`), asked once a run at the first need (childrenOf). */
+  parents?: Promise<{ id: string; parent: string }[]>;
+}
+
+/**
+ * The images made on this one (the classic builder's steps, a `docker commit`) that are still
+ * there: the engine refuses to delete an image with such a child. Read once a run; a child this
+ * run deleted since no longer counts.
+ */
+async function childrenOf(client: EngineClient, id: string, fx: RemovalEffects): Promise<string[]> {
+  fx.parents ??= (
+    client.docker.listImages({ all: true }) as Promise<{ Id: string; ParentId?: string }[]>
+  ).then((list) => list.map((i) => ({ id: i.Id, parent: i.ParentId ?? '' })));
+  return (await fx.parents).filter((i) => i.parent === id && !fx.deleted.has(i.id)).map((i) => i.id);
 }
 
 interface ApiError {
@@ -113,6 +127,18 @@ async function removeImage(client: EngineClient, item: PlanItem, fx: RemovalEffe
       reason: `it gained ${unseen.length > 1 ? 'tags' : 'the tag'} ${unseen.join(', ')} since the preview`,
       notes,
     };
+  // An image made on this one stays (an image's children are the classic builder's steps or a
+  // commit, hidden from docker images when untagged): the delete by ID would be refused, and the
+  // untags before it would have taken the other tags for nothing.
+  if (now.length > 1) {
+    const kids = await childrenOf(client, item.id, fx);
+    if (kids.length)
+      return {
+        status: 'failed',
+        error: `image ${short(kids[0] as string)}${kids.length > 1 ? ` and ${kids.length - 1} more` : ''} ${kids.length > 1 ? 'are' : 'is'} made on it (by the classic builder or docker commit), and the engine refuses to delete such an image; its tags were left as they are`,
+        notes,
+      };
+  }
   for (const t of planned.filter((p) => !now.includes(p))) {
     const other = await idOf(client, t);
     notes.push(

@@ -1,9 +1,11 @@
 // The cleanup assistant against fresh engines of both backends (fixtures rebuilt for each test):
 // the prediction against the measured shrink of the data root, nothing removed beyond the plan,
 // running containers, their images and volumes untouched.
-import { linkSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../source/engine/docker/docker-client.js';
 import { resolveEndpoint } from '../../source/engine/docker/endpoint.js';
@@ -13,7 +15,7 @@ import { scanEngine } from '../../source/engine/scan.js';
 import { startHelper } from '../../source/engine/session.js';
 import { planItems, planSelection } from '../../source/model/prune-plan.js';
 import { build } from '../support/build-cache.js';
-import { layertop, waitFor } from '../support/engines.js';
+import { ENGINE_BIN, layertop, waitFor } from '../support/engines.js';
 import { type FreshEngine, freshEngine, objects, shrinkByPath } from '../support/fresh-engine.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lt-prune-'));
@@ -315,3 +317,45 @@ describe.each(['overlay2', 'containerd'] as const)(
     });
   },
 );
+
+// The classic builder makes each image a child of the one it starts FROM, and the engine refuses
+// to delete an image another is made on. Removing such an image with two tags untagged one of
+// them first, then failed: a tag lost for nothing.
+describe('removing an image another is made on (classic builder, fresh overlay2 engine)', () => {
+  it('fails it before touching its tags, and says why', async () => {
+    const e = await freshEngine('overlay2', 'light');
+    engines.push(e);
+    const env = { ...e.env, LAYERTOP_CACHE_DIR: join(tmp, 'cache-classic') };
+    const ctx = mkdtempSync(join(tmp, 'classic-'));
+    const classic = async (tag: string, dockerfile: string) => {
+      writeFileSync(join(ctx, 'Dockerfile'), dockerfile);
+      await promisify(execFile)(
+        join(ENGINE_BIN, 'docker'),
+        ['build', '-q', '--network=none', '-t', tag, ctx],
+        {
+          env: { ...e.env, DOCKER_BUILDKIT: '0' },
+        },
+      );
+    };
+    await classic('lt-cb/a:1', 'FROM busybox\nRUN echo a > /a\n');
+    await e.docker(['tag', 'lt-cb/a:1', 'lt-cb/a:2']);
+    await classic('lt-cb/c:1', 'FROM lt-cb/a:1\nLABEL keep=true\nRUN echo c > /c\n');
+    const res = await layertop(['prune', '--yes', '-a', '--protect', 'label=keep=true', '--json'], { env });
+    // A removal failed: exit 4, the report says which and why.
+    expect(res.code, res.stderr).toBe(4);
+    const report = JSON.parse(res.stdout) as RunJson & { failed: { name: string; error: string }[] };
+    expect(report.failed).toEqual([
+      expect.objectContaining({
+        name: 'lt-cb/a:1, lt-cb/a:2',
+        error: expect.stringMatching(
+          /^image [0-9a-f]{12} is made on it \(by the classic builder or docker commit\)/,
+        ),
+      }),
+    ]);
+    // Both tags are still there.
+    expect((await e.docker(['image', 'inspect', '-f', '{{join .RepoTags ","}}', 'lt-cb/a:1'])).trim()).toBe(
+      'lt-cb/a:1,lt-cb/a:2',
+    );
+    await e.stop();
+  });
+});
