@@ -11,7 +11,11 @@ export class ChunkedWriter {
   private parts: string[] = [];
   private size = 0;
 
-  constructor(private readonly out: (text: string) => void = (t) => process.stdout.write(t)) {}
+  constructor(
+    private readonly out: (text: string) => void = (t) => process.stdout.write(t),
+    /** JSON: its C1 and invisible characters written as \u escapes (json-safe.ts). */
+    private readonly json = false,
+  ) {}
 
   write(text: string): void {
     this.parts.push(text);
@@ -25,8 +29,8 @@ export class ChunkedWriter {
 
   private flush(): void {
     if (!this.parts.length) return;
-    // JSON's C1 and invisible characters as \u escapes; text output has none left (escaped).
-    this.out(jsonSafe(this.parts.join('')));
+    const text = this.parts.join('');
+    this.out(this.json ? jsonSafe(text) : text);
     this.parts = [];
     this.size = 0;
   }

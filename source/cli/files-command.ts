@@ -58,7 +58,7 @@ export async function filesCommand(args: CliArgs): Promise<number> {
     releaseLayoutCopies(helper);
     mark('resolved');
     const ids = target.layers.map((l) => l.id);
-    const out = new ChunkedWriter();
+    const out = new ChunkedWriter(undefined, args.json === true);
     const k = layerIndex(args.layer, ids);
     const {
       layers,

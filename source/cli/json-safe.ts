@@ -1,17 +1,22 @@
 // JSON that is safe on a terminal too. JSON.stringify escapes U+0000-U+001F but writes C1 controls
 // raw (U+009B starts a control sequence on terminals that take C1 codes), and bidi controls and
-// other invisible format characters, which can make a name in `--json` read as another. Written
-// as \uXXXX they are the same string to any JSON parser and plain text on a screen. Outside its
-// strings JSON is ASCII, so the whole text can be rewritten.
+// other invisible characters, which can make a name in `--json` read as another. Written as \uXXXX
+// they are the same string to any JSON parser and plain text on a screen. Outside its strings JSON
+// is ASCII, so the whole text can be rewritten. The invisible characters are the screen's own set
+// (model/escape.ts), so the two never disagree.
+import { INVISIBLE_CLASS } from '../model/escape.js';
 
-const UNSAFE_ONE =
-  /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/;
-const UNSAFE = new RegExp(UNSAFE_ONE.source, 'g');
+const SOURCE = `[\\u007f-\\u009f]|${INVISIBLE_CLASS}`;
+const UNSAFE_ONE = new RegExp(SOURCE, 'u');
+const UNSAFE = new RegExp(SOURCE, 'gu');
 
-const escapeUnits = (s: string): string =>
-  [...Array(s.length).keys()].map((i) => `\\u${s.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+const escapeUnits = (s: string): string => {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += `\\u${s.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+};
 
-/** `text` (JSON) with every unsafe character as its \u escape. */
+/** `text` (JSON) with every unsafe character as its \u escape(s). */
 export function jsonSafe(text: string): string {
   return UNSAFE_ONE.test(text) ? text.replace(UNSAFE, escapeUnits) : text;
 }

@@ -109,7 +109,7 @@ async function oneEngineScan(args: CliArgs): Promise<number> {
     }
     if (args.json) {
       // Written as it is made, never one 6.4 MB string (json-stream.ts).
-      const out = new ChunkedWriter();
+      const out = new ChunkedWriter(undefined, true);
       writeReportJson(out, model.report);
       out.write('\n');
       out.end();

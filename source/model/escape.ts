@@ -3,7 +3,13 @@
 
 const CONTROL_NAMES: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 27: '\\e' };
 
-const INVISIBLE = /^[\p{Cf}\p{Zl}\p{Zp}\u115f\u1160\u3164\uffa0]$/u;
+/**
+ * Characters that show as nothing (or move text): Unicode's format characters (Cf: bidi controls,
+ * zero-width marks and joiners, the soft hyphen, tag characters), the line and paragraph
+ * separators, the Hangul fillers. One class for the screen (escapeText) and JSON (cli/json-safe).
+ */
+export const INVISIBLE_CLASS = '[\\p{Cf}\\p{Zl}\\p{Zp}\\u115f\\u1160\\u3164\\uffa0]';
+const INVISIBLE = new RegExp(`^${INVISIBLE_CLASS}$`, 'u');
 
 function escapeCodePoint(cp: number): string {
   const named = CONTROL_NAMES[cp];
@@ -12,7 +18,14 @@ function escapeCodePoint(cp: number): string {
   // Bidi controls, zero-width and other invisible format characters (Unicode's Cf: marks, joiners,
   // the soft hyphen, tag characters), line and paragraph separators and the Hangul fillers can make
   // text lie about itself: a name that reads as another, or a line that breaks where none is.
-  if (cp >= 0xa0 && INVISIBLE.test(String.fromCodePoint(cp))) return `\\u{${cp.toString(16)}}`;
+  // Every such character lies below U+2070, is U+3164, or lies at U+FEFF or above: most letters
+  // (CJK among them) skip the test.
+  if (
+    cp >= 0xa0 &&
+    (cp < 0x2070 || cp === 0x3164 || cp >= 0xfeff) &&
+    INVISIBLE.test(String.fromCodePoint(cp))
+  )
+    return `\\u{${cp.toString(16)}}`;
   return String.fromCodePoint(cp);
 }
 

@@ -134,10 +134,11 @@ export function unifiedDiff(a: readonly string[], b: readonly string[], context 
     let end = k;
     while (end < ops.length && keep[end]) end++;
     const hunk = ops.slice(k, end);
-    const aStart = (hunk[0]?.ai ?? 0) + 1;
-    const bStart = (hunk[0]?.bi ?? 0) + 1;
     const aLen = hunk.filter((h) => h.kind !== '+').length;
     const bLen = hunk.filter((h) => h.kind !== '-').length;
+    // An empty range names the line before it, as diff -u does (@@ -0,0 +1,1 @@ for a new file).
+    const aStart = (hunk[0]?.ai ?? 0) + (aLen ? 1 : 0);
+    const bStart = (hunk[0]?.bi ?? 0) + (bLen ? 1 : 0);
     out.push({ kind: '@', text: `@@ -${aStart},${aLen} +${bStart},${bLen} @@` });
     for (const h of hunk) out.push({ kind: h.kind, text: h.text });
     k = end;

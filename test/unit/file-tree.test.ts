@@ -154,6 +154,19 @@ describe('file content', () => {
       { kind: '+', text: '10' },
     ]);
     expect(unifiedDiff(a, a)).toEqual([]);
+    // An empty range names the line before it, as diff -u writes it.
+    expect(unifiedDiff([], ['x'])).toEqual([
+      { kind: '@', text: '@@ -0,0 +1,1 @@' },
+      { kind: '+', text: 'x' },
+    ]);
+    expect(unifiedDiff(['x'], [])).toEqual([
+      { kind: '@', text: '@@ -1,1 +0,0 @@' },
+      { kind: '-', text: 'x' },
+    ]);
+    expect(unifiedDiff(['1', '2', '3'], ['1', '2', 'new', '3'], 0)).toEqual([
+      { kind: '@', text: '@@ -2,0 +3,1 @@' },
+      { kind: '+', text: 'new' },
+    ]);
   });
 
   it('diffs two 16 KiB previews of one-character lines at once, and the diff still turns one into the other', () => {

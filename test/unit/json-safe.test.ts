@@ -23,13 +23,31 @@ describe('JSON safe on a terminal', () => {
   });
 
   it('does the same for chunked output (scan --json, files --json)', () => {
+    // Past one 64 KiB chunk: every chunk is made safe, not only the first or the last.
+    const many = Array.from({ length: 2000 }, () => hostile);
     let out = '';
+    let chunks = 0;
     const w = new ChunkedWriter((t) => {
       out += t;
+      chunks++;
+    }, true);
+    w.write('[');
+    many.forEach((h, i) => {
+      w.write(`${i ? ',' : ''}${JSON.stringify(h)}`);
     });
-    w.write(JSON.stringify(hostile));
+    w.write(']');
     w.end();
+    expect(chunks).toBeGreaterThan(2);
+    expect(out.length).toBeGreaterThan(128 * 1024);
     expect(out).not.toMatch(/[\u0080-\u009f\u00ad\u200b\u202e]|\udb40/);
-    expect(JSON.parse(out)).toEqual(hostile);
+    expect(JSON.parse(out)).toEqual(many);
+    // Plain text output is written as it is (it is escaped for the screen where it is made).
+    let text = '';
+    const t = new ChunkedWriter((x) => {
+      text += x;
+    });
+    t.write('caf\u00e9\n');
+    t.end();
+    expect(text).toBe('caf\u00e9\n');
   });
 });

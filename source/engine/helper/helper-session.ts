@@ -479,14 +479,19 @@ export class HelperSession {
     if (this.state !== 'ready' || !this.lanes.length) return Promise.reject(this.unavailable());
     return new Promise<HelperReply>((resolve, reject) => {
       // A request that cannot even start in time (every lane still busy with a late one) fails.
+      // A short limit is the run's (fread's 20 s), not the wait for a lane, which a scan's walks
+      // can hold for longer: the wait is the default's two minutes at least.
+      const startWithin = Math.max(timeoutMs, 120_000);
       const timer = setTimeout(() => {
         const i = this.queue.indexOf(job);
         if (i < 0) return;
         this.queue.splice(i, 1);
         reject(
-          new HelperError(`helper request "${op}" could not start within ${Math.round(timeoutMs / 1000)} s`),
+          new HelperError(
+            `helper request "${op}" could not start within ${Math.round(startWithin / 1000)} s`,
+          ),
         );
-      }, timeoutMs);
+      }, startWithin);
       timer.unref();
       const job = { op, args, timeoutMs, pid, resolve, reject, timer, sink };
       this.queue.push(job);
