@@ -57,7 +57,10 @@ function ownersUnknown(model: ScanModel): string | undefined {
   if (model.report.engine.storage !== 'overlay2') return undefined;
   const layer = [...model.graph.layers.values()].find((l) => l.path === undefined);
   if (layer) return `the directory of layer ${layer.chainId} could not be read`;
-  const container = model.inputs.containers.find((c) => c.path === undefined);
+  // A dead container (its removal failed half-way) or one being removed has let its layer go.
+  const container = model.inputs.containers.find(
+    (c) => c.path === undefined && c.state !== 'dead' && c.state !== 'removing',
+  );
   if (container) return `the directory of container ${container.name} could not be read`;
   return undefined;
 }

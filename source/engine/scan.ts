@@ -142,7 +142,20 @@ function baseInputs(client: EngineClient, inv: Inventory): ScanInputs {
     labels: c.Labels ?? {},
     sizeRw: c.SizeRw,
     volumes: (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name as string),
-    networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(byText),
+    // Each network as the container names it (the name, or the ID or ID prefix it was created
+    // with) and, once it ran, the network's ID. Absent where the engine gives no settings.
+    ...(c.NetworkSettings?.Networks
+      ? {
+          networks: [
+            ...new Set(
+              Object.entries(c.NetworkSettings.Networks).flatMap(([key, n]) => [
+                key,
+                ...(n?.NetworkID ? [n.NetworkID] : []),
+              ]),
+            ),
+          ].sort(byText),
+        }
+      : {}),
   }));
   const volumes: VolumeInput[] = inv.volumes.map((v) => ({
     name: v.Name,

@@ -295,11 +295,17 @@ function usersOf(model: ScanModel, imageId: string, remaining: ReadonlySet<strin
  * network's users only for running ones, and only before API 1.28 (`containers`).
  */
 function networkUsers(model: ScanModel, n: NetworkInput, remaining: ReadonlySet<string>): string | undefined {
-  const users = model.inputs.containers
-    .filter((c) => remaining.has(c.id) && c.networks?.includes(n.name))
-    .map((c) => `${c.name} (${c.state})`);
+  // A key names this network by its name, its ID, or a prefix of its ID (as `docker create
+  // --network` took it).
+  const names = (k: string) =>
+    k === n.name || k === n.id || (/^[0-9a-f]{2,63}$/.test(k) && n.id.startsWith(k));
+  const left = model.inputs.containers.filter((c) => remaining.has(c.id));
+  const users = left.filter((c) => c.networks?.some(names)).map((c) => `${c.name} (${c.state})`);
   if (users.length) return `used by ${users.join(', ')}`;
   if (n.containers > 0) return `used by ${n.containers} container${n.containers === 1 ? '' : 's'}`;
+  // A container whose networks the engine did not say may be on it: kept, not guessed.
+  const unknown = left.find((c) => c.networks === undefined);
+  if (unknown) return `the engine did not say which networks ${unknown.name} is on`;
   return undefined;
 }
 

@@ -66,8 +66,9 @@ export interface ContainerInput {
   metaDiskBytes?: number;
   volumes: string[];
   /**
-   * The networks it is attached to, by name (a created container's network ID is not known until
-   * it starts). Absent in scans saved before layertop read them.
+   * The networks it is attached to: as it names each (a name, or the ID or ID prefix it was created
+   * with; a created container's network ID is not known until it starts) and each one's ID once it
+   * ran. Absent where the engine gave no network settings (and in scans saved before).
    */
   networks?: string[];
 }

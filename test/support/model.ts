@@ -46,6 +46,7 @@ export function makeModel(
     state: c.state ?? 'running',
     created: c.created ?? 0,
     volumes: [],
+    networks: [],
     sizeRw: c.sizeRw ?? 0,
     diskBytes: c.diskBytes ?? 0,
     metaDiskBytes: c.metaDiskBytes ?? 0,

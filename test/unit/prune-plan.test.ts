@@ -94,6 +94,20 @@ describe('prune plan (docker system prune -a)', () => {
       ['shop_default', 'used by web (running), db (created)'],
       ['jobs', 'used by db (created)'],
     ]);
+    // A container created with a network's ID names it so until it runs; one whose settings the
+    // engine did not give may be on any network: both keep theirs.
+    const db = m.inputs.containers.at(-1);
+    if (!db) throw new Error('fixture');
+    db.networks = ['n5'];
+    expect(planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=true'] } }).networks).toEqual([
+      expect.objectContaining({ name: 'unused' }),
+    ]);
+    db.networks = undefined;
+    const unknown = planPrune(m, { all: true, volumes: false, policy: { protect: ['keep=true'] } });
+    expect(unknown.networks).toEqual([]);
+    expect(unknown.kept.find((k) => k.name === 'unused')?.reason).toBe(
+      'the engine did not say which networks db is on',
+    );
     // Without db, the job's network goes with the job; the running web's stays.
     m.inputs.containers.pop();
     const q = planPrune(m, { all: true, volumes: false });
@@ -309,6 +323,7 @@ describe('prune plan (docker system prune -a)', () => {
       state: 'running',
       created: 0,
       volumes: [],
+      networks: [],
     });
     const now = planPrune(m, { all: true, volumes: false });
     const change = planChanges(seen, now);

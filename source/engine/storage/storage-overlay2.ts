@@ -314,11 +314,17 @@ export async function overlay2Layout(
   leftovers.push(...unused.filter(orphan).map((name) => `${dataRoot}/overlay2/${name}`));
   // A layer only BuildKit holds goes with its record, its layer-store metadata too (cache-id,
   // tar-split...: a few pages per layer, measured: 36,864 B for two records).
+  // Held by several records (BuildKit reuses a layer's snapshot), it goes only when all of them
+  // go: then it is no one record's, and the whole cache's (counted once).
   const storeOnlySet = new Set(storeOnly);
+  const holders = new Map<string, RecordStorage[]>();
   for (const r of records?.values() ?? []) {
     if (!r.chainId || !storeOnlySet.has(r.chainId)) continue;
-    const dir = `${layerdb}/sha256/${hex(r.chainId)}`;
-    r.dirs.push(dir);
+    holders.set(r.chainId, [...(holders.get(r.chainId) ?? []), r]);
+  }
+  for (const [chainId, rs] of holders) {
+    const dir = `${layerdb}/sha256/${hex(chainId)}`;
+    if (rs.length === 1) rs[0]?.dirs.push(dir);
     buildCacheDirs.push(dir);
   }
   return {
