@@ -79,8 +79,7 @@ export class BoltBucket {
       this.index();
       return Promise.resolve();
     }
-    // The same bucket asked for by two callers at once (BuildKit's snapshots.db, shared by
-    // buildKitLayers and overlay2Records in one scan): one walk.
+    // The same bucket's index asked for by two callers at once: one walk.
     this.indexing ??= (async () => {
       try {
         const ix: BucketIndex = { pages: [], at: [] };

@@ -39,8 +39,8 @@ export function overlay2Backend(info: ApiInfo): StorageBackend {
     // answers in 0.15 s at 1,300 images, sooner than the helper starts.
     imageListFirstAtOnce: true,
     reader: (helper, { cache, engineId = '', fromWalk, purpose = 'scan' }) => {
-      // The listing and BuildKit's references start now, before the API's answer is in.
-      const prefetch = overlay2Prefetch(helper, root, cache, engineId, fromWalk, purpose === 'scan');
+      // The listing starts now, before the API's answer is in.
+      const prefetch = overlay2Prefetch(helper, root, fromWalk);
       // Read once, when a scan's foresight asks; the layout takes them if that read was started.
       let facts: ReturnType<typeof overlay2LayerFacts> | undefined;
       const layerFacts = () => {

@@ -35,7 +35,6 @@ export interface Overlay2Prefetch {
    * and under its sha256/ (one per layer the store has, whether an image uses it or not).
    */
   listing: Promise<{ dirs: string[]; mounts: string[]; chains: string[]; raw: Buffer[][] }>;
-  buildCacheLayers: Promise<Set<string>>;
 }
 
 const isNameList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -58,12 +57,8 @@ const LISTED = 3;
 export function overlay2Prefetch(
   helper: HelperSession,
   dataRoot: string,
-  cache?: SizeCache | undefined,
-  engineId = '',
   /** The same listing and stamp taken along with a walk (see measureDirs' alongside), if any. */
   fromWalk?: Promise<{ lists: Buffer[][]; stamp: string | undefined }>,
-  /** BuildKit's references to layers (a scan's; `files` does not need them). */
-  withBuildKit = true,
 ): Overlay2Prefetch {
   const { stampFile, dirs } = overlay2ListingPaths(dataRoot);
   // The directory listings and BuildKit's snapshots.db stamp in one request, unless a walk took
@@ -83,14 +78,9 @@ export function overlay2Prefetch(
     const names = (l: Buffer[] | undefined) => (l ?? []).map((e) => e.toString('utf8').replace(/^\.\//, ''));
     return { dirs: names(lists[0]), mounts: names(lists[1]), chains: names(lists[2]), raw: lists };
   });
-  const stampLine = both.then((b) => b.stamp);
-  const buildCacheLayers = withBuildKit
-    ? buildKitLayers(helper, dataRoot, cache, `${engineId}|buildkit-held`, stampLine)
-    : Promise.resolve(new Set<string>());
   // Awaited later; a failure surfaces there, not as an unhandled rejection.
   listing.catch(() => {});
-  buildCacheLayers.catch(() => {});
-  return { listing, buildCacheLayers };
+  return { listing };
 }
 
 interface LayerFact {
@@ -342,13 +332,14 @@ export async function overlay2Layout(
     ...(raw.length === LISTED
       ? { listed: new Map(overlay2ListingPaths(dataRoot).dirs.map((d, i) => [d, raw[i] ?? []])) }
       : {}),
-    // The layers BuildKit holds are its records' (each record's snapshot takes one reference).
-    // snapshots.db keeps buckets no record names after a builder prune (a FROM image's bucket
-    // named by its record's ID): measured, they hold nothing (`builder prune -af` then `prune -a`
-    // freed their layers, 216 MB predicted as held). Without the records read: every bucket's.
-    buildCacheLayers: records
-      ? new Set([...records.values()].map((r) => r.chainId).filter((c): c is string => !!c))
-      : await prefetch.buildCacheLayers,
+    // The layers BuildKit holds are its records' (each record's snapshot takes one reference, in
+    // memory: moby's builder-next adapters/snapshot). snapshots.db keeps buckets no record names
+    // after a builder prune (a FROM image's bucket named by its record's ID): measured, they hold
+    // nothing (`builder prune -af` then `prune -a` freed their layers, 216 MB predicted as held).
+    // No records (no BuildKit state, or one that does not open): none held, as before.
+    buildCacheLayers: new Set(
+      [...(records?.values() ?? [])].map((r) => r.chainId).filter((c): c is string => !!c),
+    ),
     ...(records ? { buildCacheRecords: records } : {}),
   };
 }
@@ -604,7 +595,6 @@ async function overlay2Records(
   const known = cache?.fact(key, isRecordsFact);
   // A fresh map every time: the layout adds directories to the records it is given.
   if (known?.stamps === stampText) {
-    if (cache) forgetBolt(helper, files[1] as string); // a copy buildKitLayers kept, if it read one
     return {
       records: new Map(
         known.records.map(([id, dirs, chainId]) => [
@@ -619,7 +609,7 @@ async function overlay2Records(
   try {
     const [metadata, snapshots] = await Promise.all([
       // Remembered only without a size cache: with one, the records are (just above).
-      // snapshots.db is the copy buildKitLayers kept (the same stamp), let go once read here.
+      // snapshots.db's copy let go once read (with a size cache the records are remembered).
       readBolt(helper, files[0] as string, undefined, metaStamp, !cache),
       readBolt(helper, files[1] as string, undefined, snapStamp).finally(() => {
         if (cache) forgetBolt(helper, files[1] as string);
@@ -662,61 +652,3 @@ const isRecordsFact = (v: unknown): v is RecordsFact =>
       Array.isArray(r[1]) &&
       (r[2] === undefined || typeof r[2] === 'string'),
   );
-
-/**
- * The layers BuildKit's cache holds in the layer store: its snapshots.db keeps, per snapshot, the
- * chainID it took a reference on. Measured here: removing an image whose layers the build cache
- * holds frees nothing of them until the build cache goes too. No BuildKit state: an empty set.
- */
-async function buildKitLayers(
-  helper: HelperSession,
-  dataRoot: string,
-  cache: SizeCache | undefined,
-  key: string,
-  /** The file's stamp (same inode, size and change time: same content), undefined if absent. */
-  stampOf: Promise<string | undefined>,
-): Promise<Set<string>> {
-  const held = new Set<string>();
-  const path = `${dataRoot}/buildkit/snapshots.db`;
-  const { readBolt } = await import('./storage-containerd.js');
-  const st = await stampOf;
-  if (st === undefined) return held;
-  // The same file (same inode, size and change time) holds the same references: remembered.
-  const known = cache?.fact(key, isHeldFact);
-  if (known?.stamp === st) return new Set(known.chains);
-  let db: Awaited<ReturnType<typeof readBolt>>;
-  try {
-    // Kept for overlay2Records, which reads the same file in the same scan and lets it go.
-    db = await readBolt(helper, path, undefined, st);
-  } catch (err) {
-    if (err instanceof BoltFormatError) return held;
-    throw err;
-  }
-  // In slices (85 ms in one piece at 2,100 records while the walks ran): the explorer takes keys.
-  const turn = timeSlices();
-  try {
-    await db.root.indexInTurns(turn);
-    for (const [, v] of db.root.entries()) {
-      await turn();
-      if (!('bucket' in v)) continue;
-      const chain = v.bucket.value('chainid')?.toString('utf8');
-      if (chain) held.add(chain);
-    }
-  } catch (err) {
-    // A page found torn only now: as a copy that does not open (above), and not remembered.
-    if (err instanceof BoltFormatError) return new Set();
-    throw err;
-  }
-  cache?.setFact(key, { stamp: st, chains: [...held] });
-  return held;
-}
-
-interface HeldFact {
-  stamp: string;
-  chains: string[];
-}
-const isHeldFact = (v: unknown): v is HeldFact =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as HeldFact).stamp === 'string' &&
-  Array.isArray((v as HeldFact).chains);
