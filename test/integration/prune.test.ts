@@ -299,7 +299,9 @@ describe.each(['overlay2', 'containerd'] as const)(
       expect(report.plan.kept).toContainEqual(
         expect.objectContaining({ name: 'lt-bp-net', reason: 'used by lt-bp-keep (created)' }),
       );
-      expect((await e.docker(['network', 'ls', '-q', '--filter', 'name=^lt-bp-net$'])).trim()).not.toBe('');
+      expect(
+        (await e.docker(['network', 'ls', '--filter', 'name=^lt-bp-net$', '--format', '{{.Name}}'])).trim(),
+      ).toBe('lt-bp-net');
       const measured = duBefore - (await e.du());
       console.log(
         `${kind} after builder prune: predicted ${report.predictedFreedBytes} B, measured ${measured} B, layertop measured ${report.measuredFreedBytes} B`,
